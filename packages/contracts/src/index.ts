@@ -1,0 +1,61 @@
+/**
+ * The names that services, Dapr components, deploy manifests and tests must agree on.
+ * They are defined here once; `dapr/`, `dapr.yaml` and `deploy/` are checked against this module.
+ */
+
+export const AppIds = {
+  gateway: 'gateway',
+  files: 'files',
+  sessions: 'sessions',
+  ratelimit: 'ratelimit',
+  ui: 'ui',
+} as const;
+export type AppId = (typeof AppIds)[keyof typeof AppIds];
+export const ALL_APP_IDS: readonly AppId[] = Object.values(AppIds);
+
+/** Dapr component names (metadata.name in dapr/components). */
+export const Components = {
+  pubsub: 'pubsub',
+  statestore: 'statestore',
+  blobstore: 'blobstore',
+  secretstore: 'secretstore',
+} as const;
+export type ComponentName = (typeof Components)[keyof typeof Components];
+
+/** Pub/sub topics. Domain topics are added by the issues that own them. */
+export const Topics = {
+  /** Each service announces itself here on start and then periodically; the gateway listens. */
+  serviceHeartbeat: 'platform.service-heartbeat',
+} as const;
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+/** Secret names in the secret store. */
+export const Secrets = {
+  /** A development secret used to prove the secret store wiring; real keys arrive with their features. */
+  wiringCheck: 'strata-wiring-check',
+} as const;
+
+/**
+ * Default local ports, one block per app. Tests and a second local stack shift every port by an
+ * offset (see tools/dev), so these are the defaults, not the only values.
+ */
+export const DefaultPorts = {
+  gateway: { app: 8080, daprHttp: 3500, daprGrpc: 50001, daprInternalGrpc: 50011, metrics: 9091 },
+  files: { app: 8081, daprHttp: 3501, daprGrpc: 50002, daprInternalGrpc: 50012, metrics: 9092 },
+  sessions: { app: 8082, daprHttp: 3502, daprGrpc: 50003, daprInternalGrpc: 50013, metrics: 9093 },
+  ratelimit: { app: 8083, daprHttp: 3503, daprGrpc: 50004, daprInternalGrpc: 50014, metrics: 9094 },
+  ui: { app: 8090, daprHttp: 3504, daprGrpc: 50005, daprInternalGrpc: 50015, metrics: 9095 },
+} as const satisfies Record<AppId, AppPorts>;
+
+export interface AppPorts {
+  app: number;
+  daprHttp: number;
+  daprGrpc: number;
+  daprInternalGrpc: number;
+  metrics: number;
+}
+
+export const AZURITE_BLOB_PORT = 10000;
+
+/** Blob container that holds file contents (one immutable blob per version). */
+export const BLOB_CONTAINER = 'strata-files';

@@ -1,0 +1,55 @@
+import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the environment once, at boot, against a TypeBox schema: defaults are applied, strings
+ * converted to numbers and booleans, and every problem is reported together with the variable's name.
+ */
+export function loadConfig<S extends TObject>(schema: S, env: NodeJS.ProcessEnv = process.env): Static<S> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const withDefaults = Value.Default(schema, raw);
+  const converted = Value.Convert(schema, withDefaults);
+  const errors = [...Value.Errors(schema, converted)];
+  if (errors.length > 0) {
+    const problems = errors.map((e) => {
+      const name = e.path.replace(/^\//, '') || '(root)';
+      const given = env[name];
+      return given === undefined ? `${name} is required: ${e.message}` : `${name}=${JSON.stringify(given)}: ${e.message}`;
+    });
+    throw new ConfigError([...new Set(problems)]);
+  }
+  return converted as Static<S>;
+}
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+
+/** Variables every service reads. Services extend this with their own. */
+export const BaseConfigSchema = Type.Object({
+  PORT: Port,
+  HOST: Type.String({ default: '127.0.0.1' }),
+  APP_ID: Type.String({ minLength: 1 }),
+  DAPR_HTTP_PORT: Port,
+  DAPR_API_TOKEN: Type.Optional(Type.String()),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  /** How long shutdown waits for in-flight requests before it gives up. */
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** How often the service announces itself on pub/sub. */
+  HEARTBEAT_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+});
+export type BaseConfig = Static<typeof BaseConfigSchema>;
+
+export const PortSchema = Port;

@@ -1,0 +1,97 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** RFC 9457 problem details, as every Strata API error is sent. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const TYPE_BASE = 'https://strata.dev/problems/';
+
+/** The one error type services throw. Its fields become the problem+json body. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'AppError';
+  }
+
+  toProblem(instance?: string): Problem {
+    return {
+      type: `${TYPE_BASE}${this.code}`,
+      title: this.title,
+      status: this.status,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...(instance ? { instance } : {}),
+      ...this.extensions,
+    };
+  }
+}
+
+const STATUS_TITLES: Record<number, [code: string, title: string]> = {
+  400: ['bad-request', 'Bad request'],
+  401: ['unauthorized', 'Unauthorized'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  406: ['not-acceptable', 'Not acceptable'],
+  409: ['conflict', 'Conflict'],
+  412: ['precondition-failed', 'Precondition failed'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  422: ['unprocessable-content', 'Unprocessable content'],
+  429: ['too-many-requests', 'Too many requests'],
+  503: ['unavailable', 'Service unavailable'],
+};
+
+export function httpError(status: number, detail?: string, extensions?: Record<string, unknown>): AppError {
+  const [code, title] = STATUS_TITLES[status] ?? ['error', 'Error'];
+  return new AppError(status, code, title, detail, extensions);
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/**
+ * Maps every error to problem+json: AppError as it says, Fastify's own 4xx (validation, body too
+ * large, bad JSON, unsupported type) with their message, and anything else as a bare 500 whose
+ * details stay in the log.
+ */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+    const instance = request.url.split('?')[0];
+    if (error instanceof AppError) {
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendProblem(reply, error.toProblem(instance));
+    }
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const problem = httpError(status, error.message).toProblem(instance);
+      if (error.validation) problem.errors = error.validation.map((v) => ({ path: v.instancePath, message: v.message }));
+      return sendProblem(reply, problem);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, {
+      type: `${TYPE_BASE}internal`,
+      title: 'Internal server error',
+      status: status >= 500 ? status : 500,
+      detail: `The request could not be completed. Quote request id ${request.id} when reporting it.`,
+      instance,
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, httpError(404, `No route ${request.method} ${request.url.split('?')[0]}`).toProblem()),
+  );
+}

@@ -1,0 +1,12 @@
+export { BaseConfigSchema, ConfigError, PortSchema, loadConfig, type BaseConfig } from './config.js';
+export { AppError, PROBLEM_CONTENT_TYPE, httpError, registerProblemHandlers, sendProblem, type Problem } from './errors.js';
+export { loggerOptions, requestId } from './logging.js';
+export { metricsPlugin } from './metrics.js';
+export { healthPlugin, type CheckResult, type ReadinessCheck } from './health.js';
+export { CLOUDEVENTS_CONTENT_TYPE, daprPlugin } from './dapr-plugin.js';
+export { heartbeatPlugin, type ServiceHeartbeat } from './heartbeat.js';
+export { buildServer, runServer, type ServerOptions } from './server.js';
+export { platformPlugin } from './platform.js';
+export { postgresPlugin } from './resources/postgres.js';
+export { redisPlugin } from './resources/redis.js';
+export { resolveSecret, waitForSidecar } from './secrets.js';

@@ -1,0 +1,56 @@
+import closeWithGrace from 'close-with-grace';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { type BaseConfig, ConfigError } from './config.js';
+import { loggerOptions, requestId } from './logging.js';
+
+export interface ServerOptions<C extends BaseConfig> {
+  config: C;
+  /** The service as a Fastify plugin (app.ts). */
+  app: FastifyPluginAsync<{ config: C }>;
+  /** Largest request body the service itself parses (streams are not limited by this). */
+  bodyLimit?: number;
+}
+
+/** Builds the Fastify instance every service uses; tests call this and `inject`, only server.ts listens. */
+export async function buildServer<C extends BaseConfig>(options: ServerOptions<C>): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger: loggerOptions(options.config.APP_ID, options.config.LOG_LEVEL) as never,
+    genReqId: requestId,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // keep-alive connections are closed on shutdown instead of holding it open
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+  server.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await server.register(options.app, { config: options.config });
+  return server;
+}
+
+/**
+ * Listens, then on SIGINT/SIGTERM (or an uncaught error) stops taking requests, lets in-flight
+ * ones finish within the grace period, and closes every resource through onClose hooks.
+ */
+export async function runServer<C extends BaseConfig>(
+  options: Omit<ServerOptions<C>, 'config'> & { loadConfig: () => C },
+): Promise<FastifyInstance> {
+  let config: C;
+  try {
+    config = options.loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // a readable message and a non-zero exit, not a stack trace
+    console.error(error.message);
+    process.exit(78);
+  }
+  const server = await buildServer({ ...options, config });
+  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err) server.log.error({ err }, 'stopping after an error');
+    else server.log.info({ signal }, 'shutting down');
+    await server.close();
+  });
+  await server.listen({ port: config.PORT, host: config.HOST });
+  return server;
+}

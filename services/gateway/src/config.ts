@@ -1,0 +1,19 @@
+import { Type } from '@sinclair/typebox';
+import { BaseConfigSchema, loadConfig } from '@strata/service-kit';
+
+export const GatewayConfigSchema = Type.Composite([
+  BaseConfigSchema,
+  Type.Object({
+    /** Redis for response caching and the live event fan-out; from the secret store when unset. */
+    REDIS_URL: Type.Optional(Type.String()),
+    /** App-id that serves the web UI behind `/`. */
+    UI_APP_ID: Type.String({ default: 'ui' }),
+    /** How long a service's last heartbeat counts before it is reported as gone. */
+    HEARTBEAT_STALE_MS: Type.Integer({ minimum: 1000, default: 20_000 }),
+  }),
+]);
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig(GatewayConfigSchema, env);
+}

@@ -1,0 +1,33 @@
+import { ALL_APP_IDS, AppIds } from '@strata/contracts';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Operator views beside the gateway's own probes: which upstream services answer through Dapr
+ * service invocation right now, and which instances have announced themselves.
+ */
+export async function healthRoutes(app: FastifyInstance) {
+  app.get('/health/upstreams', async (_request, reply) => {
+    const upstreams = ALL_APP_IDS.filter((id) => id !== AppIds.gateway);
+    const results = await Promise.all(
+      upstreams.map(async (appId) => {
+        const started = performance.now();
+        try {
+          const res = await app.dapr.invoke(appId, 'health/ready', { timeoutMs: 3_000 });
+          const body = (await res.json().catch(() => null)) as unknown;
+          return [appId, { ok: res.ok, status: res.status, ms: Math.round(performance.now() - started), body }] as const;
+        } catch (error) {
+          return [appId, { ok: false, status: 0, error: error instanceof Error ? error.message : String(error) }] as const;
+        }
+      }),
+    );
+    const all = Object.fromEntries(results);
+    const ok = results.every(([, r]) => r.ok);
+    reply.code(ok ? 200 : 503).header('cache-control', 'no-store');
+    return { status: ok ? 'ok' : 'degraded', upstreams: all };
+  });
+
+  app.get('/health/instances', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { instances: await app.serviceInstances() };
+  });
+}

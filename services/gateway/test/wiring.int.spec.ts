@@ -1,0 +1,100 @@
+import { AppIds, Components, Topics } from '@strata/contracts';
+import { DaprClient } from '@strata/dapr';
+import { randomUUID } from 'node:crypto';
+import type {} from '@strata/dev/provided-context';
+import { describe, expect, inject, it } from 'vitest';
+
+const stack = inject('stack');
+const gateway = stack.gatewayUrl;
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('every app and its sidecar', () => {
+  it.each(Object.entries(stack.apps))('%s is ready, exposes metrics, and its sidecar is healthy', async (appId, ports) => {
+    const ready = await fetch(`http://127.0.0.1:${ports.appPort}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { sidecar: { ok: true } } });
+    expect((await fetch(`http://127.0.0.1:${ports.appPort}/health/live`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.daprHttpPort}/v1.0/healthz`)).status).toBe(204);
+
+    const metrics = await fetch(`http://127.0.0.1:${ports.appPort}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    const text = await metrics.text();
+    expect(text).toContain(`http_requests_total{method="GET",route="/health/ready",status="200",app="${appId}"}`);
+    expect(text).toContain('http_request_duration_seconds_bucket');
+  });
+});
+
+describe('service invocation', () => {
+  it('the gateway reaches every service through its sidecar', async () => {
+    const res = await fetch(`${gateway}/health/upstreams`);
+    const body = (await res.json()) as { upstreams: Record<string, { ok: boolean; status: number; body: unknown }> };
+    expect(res.status).toBe(200);
+    for (const appId of [AppIds.files, AppIds.sessions, AppIds.ratelimit, AppIds.ui]) {
+      expect(body.upstreams[appId]).toMatchObject({ ok: true, status: 200, body: { status: 'ready' } });
+    }
+  });
+
+  it('the gateway serves the UI at / through the ui app', async () => {
+    const res = await fetch(`${gateway}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(await res.text()).toContain('<title>Strata</title>');
+  });
+
+  it('unknown API paths are problem+json 404s, not the UI', async () => {
+    const res = await fetch(`${gateway}/api/v1/no-such-thing`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(await res.json()).toMatchObject({ status: 404, title: 'Not found' });
+  });
+});
+
+describe('pub/sub', () => {
+  it('every service announces itself and the gateway hears it', async () => {
+    const instances = await eventually('heartbeats of every service', async () => {
+      const res = await fetch(`${gateway}/health/instances`);
+      const body = (await res.json()) as { instances: Record<string, unknown[]> };
+      const seen = [AppIds.gateway, AppIds.files, AppIds.sessions, AppIds.ratelimit].every(
+        (id) => (body.instances[id]?.length ?? 0) > 0,
+      );
+      return seen ? body.instances : undefined;
+    });
+    expect(instances[AppIds.files]![0]).toMatchObject({ appId: AppIds.files, ready: true });
+  });
+
+  it('a message published by the files app reaches the gateway subscription', async () => {
+    const instanceId = randomUUID();
+    const files = new DaprClient({ httpPort: stack.apps[AppIds.files]!.daprHttpPort });
+    const now = new Date().toISOString();
+    await files.publish(Components.pubsub, Topics.serviceHeartbeat, {
+      appId: AppIds.files,
+      instanceId,
+      host: 'wiring-test',
+      pid: 1,
+      startedAt: now,
+      sentAt: now,
+      ready: true,
+    });
+    const delivered = await eventually(
+      'the published heartbeat at the gateway',
+      async () => {
+        const body = (await (await fetch(`${gateway}/health/instances`)).json()) as {
+          instances: Record<string, { instanceId: string; host: string }[]>;
+        };
+        return body.instances[AppIds.files]?.find((i) => i.instanceId === instanceId);
+      },
+      5_000,
+    );
+    expect(delivered.host).toBe('wiring-test');
+  });
+});

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { AZURITE_BLOB_PORT } from '@strata/contracts';
+import { ensureDaprd } from './daprd.js';
+import { bold, dim, fail, green, say } from './log.js';
+import { REPO_ROOT, runDir } from './paths.js';
+import { type Stack, startStack } from './stack.js';
+
+const USAGE = `usage: strata <command>
+
+  start     start Azurite and every app with its Dapr sidecar (npm start)
+  test      type-check, lint, build, then run unit, integration and browser tests (npm test)
+  daprd     build (or find) the pinned daprd and print its path (npm run daprd)
+`;
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', () => resolve(127));
+  });
+}
+
+const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
+const turboEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+
+async function buildUi(): Promise<void> {
+  say('building the UI (cached by turbo when nothing changed)');
+  const code = await run(bin('turbo'), ['run', 'build', '--filter=@strata/ui', '--output-logs=errors-only'], turboEnv);
+  if (code !== 0) throw new Error('the UI build failed (see above)');
+}
+
+async function start(): Promise<number> {
+  await buildUi();
+  // set once the stack is up; a signal during start-up is handled by startStack's own clean-up
+  const running: { stack?: Stack } = {};
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping everything`);
+    await running.stack?.stop();
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
+
+  const stack = await startStack({
+    name: 'dev',
+    runDir: runDir('dev'),
+    portOffset: Number(process.env.STRATA_PORT_OFFSET ?? 0),
+    database: process.env.STRATA_DATABASE ?? 'strata',
+    redisDb: Number(process.env.STRATA_REDIS_DB ?? 0),
+    azuriteBlobPort: AZURITE_BLOB_PORT + Number(process.env.STRATA_PORT_OFFSET ?? 0),
+  });
+  running.stack = stack;
+  if (stopping) {
+    await stack.stop();
+    return 0;
+  }
+  const rows = [...stack.apps.values()].map(
+    (a) =>
+      `  ${a.appId.padEnd(10)} app http://127.0.0.1:${a.appPort}  dapr http ${a.daprHttpPort} grpc ${a.daprGrpcPort} ` +
+      `internal ${a.daprInternalGrpcPort} metrics ${a.metricsPort}`,
+  );
+  say('');
+  for (const row of rows) say(dim(row));
+  say('');
+  say(green(bold(`Strata is up: open ${stack.gatewayUrl}`)) + dim('   (Ctrl-C stops everything)'));
+  await new Promise(() => undefined);
+  return 0;
+}
+
+async function test(): Promise<number> {
+  const started = Date.now();
+  say(bold('1/4 daprd'));
+  say(`daprd: ${await ensureDaprd()}`);
+  say(bold('2/4 type-check, lint and build (turbo)'));
+  let code = await run(bin('turbo'), ['run', 'check-types', 'lint', 'build', '--output-logs=errors-only'], turboEnv);
+  if (code !== 0) {
+    fail('type-check, lint or build failed');
+    return code;
+  }
+  say(bold('3/4 unit tests'));
+  code = await run(bin('vitest'), ['run', '--project', 'unit']);
+  if (code !== 0) return code;
+  say(bold('4/4 integration tests (real Postgres, Redis, Azurite and daprd sidecars)'));
+  code = await run(bin('vitest'), ['run', '--project', 'integration']);
+  say(`${code === 0 ? green('all tests passed') : 'tests failed'} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return code;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start();
+      case 'test':
+        return await test();
+      case 'daprd':
+        process.stdout.write(`${await ensureDaprd()}\n`);
+        return 0;
+      default:
+        process.stderr.write(USAGE);
+        return command ? 2 : 0;
+    }
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+}

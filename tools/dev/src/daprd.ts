@@ -1,0 +1,152 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { bold, dim, say, warn } from './log.js';
+import { REPO_ROOT, cacheDir } from './paths.js';
+
+export const DAPR_VERSION = '1.18.3';
+/** allcomponents: the sqlite name resolver (and the Conversation API components) are only there. */
+export const DAPR_BUILD_TAGS = 'allcomponents';
+const MODULE_DIR = join(REPO_ROOT, 'tools', 'daprd');
+const MAIN_PACKAGE = 'github.com/dapr/dapr/cmd/daprd';
+const MIN_GO = [1, 26, 6] as const;
+/** Without the version flags the binary calls itself "edge" and its logs say ver=unknown. */
+const LDFLAGS =
+  `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${DAPR_VERSION} ` +
+  `-X github.com/dapr/kit/logger.DaprVersion=${DAPR_VERSION}`;
+
+/** A hash of everything that decides the binary: the module files, the shim and the tags. */
+function pinHash(): string {
+  const hash = createHash('sha256');
+  const files = ['go.mod', 'go.sum', ...readdirSync(join(MODULE_DIR, 'avroshim')).map((f) => join('avroshim', f))];
+  for (const f of files.sort()) hash.update(f).update(readFileSync(join(MODULE_DIR, f)));
+  hash.update(DAPR_BUILD_TAGS).update(LDFLAGS);
+  return hash.digest('hex').slice(0, 12);
+}
+
+export function cachedDaprdPath(): string {
+  return join(cacheDir(), 'daprd', `${DAPR_VERSION}-${pinHash()}`, 'daprd');
+}
+
+function versionOf(binary: string): string | undefined {
+  const out = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return out.status === 0 ? out.stdout.trim() : undefined;
+}
+
+/**
+ * Finds the daprd to run: DAPRD_PATH when set, then an installed Dapr (`dapr init` puts it in
+ * ~/.dapr/bin), then our cached build; builds it from the Go module proxy when none is there.
+ */
+export async function ensureDaprd(): Promise<string> {
+  const explicit = process.env.DAPRD_PATH;
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`DAPRD_PATH=${explicit} does not exist`);
+    return explicit;
+  }
+  const installed = join(homedir(), '.dapr', 'bin', 'daprd');
+  if (existsSync(installed)) {
+    const version = versionOf(installed);
+    if (version) {
+      if (version !== DAPR_VERSION) warn(`using installed daprd ${version} from ${installed} (Strata pins ${DAPR_VERSION})`);
+      return installed;
+    }
+  }
+  const cached = cachedDaprdPath();
+  if (existsSync(cached) && versionOf(cached) === DAPR_VERSION) return cached;
+  await buildDaprd(cached);
+  return cached;
+}
+
+function checkGo(): void {
+  const out = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
+  if (out.error || out.status !== 0) {
+    throw new Error(
+      `Go is needed to build daprd ${DAPR_VERSION} (no daprd in ~/.dapr/bin and none cached). ` +
+        `Install Go ${MIN_GO.join('.')} or newer, or set DAPRD_PATH to a daprd binary.`,
+    );
+  }
+  const match = /go(\d+)\.(\d+)(?:\.(\d+))?/.exec(out.stdout.trim());
+  const have = match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : [0, 0, 0];
+  for (let i = 0; i < 3; i++) {
+    if ((have[i] ?? 0) > MIN_GO[i]!) return;
+    if ((have[i] ?? 0) < MIN_GO[i]!) {
+      throw new Error(`Dapr ${DAPR_VERSION} needs Go ${MIN_GO.join('.')} or newer; found ${out.stdout.trim()}`);
+    }
+  }
+}
+
+/** Builds daprd into the cache, printing how many packages are compiled so far. */
+export async function buildDaprd(target: string): Promise<void> {
+  checkGo();
+  const dir = join(target, '..');
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, '.building');
+  try {
+    mkdirSync(lock);
+  } catch {
+    // another build (a second terminal, CI) holds the lock: wait for its result
+    const age = Date.now() - statSync(lock).mtimeMs;
+    if (age < 60 * 60 * 1000) {
+      say(`another daprd build is running (${lock}); waiting for it`);
+      while (existsSync(lock)) await new Promise((r) => setTimeout(r, 2_000));
+      if (existsSync(target)) return;
+    }
+    rmSync(lock, { recursive: true, force: true });
+    mkdirSync(lock);
+  }
+  const started = Date.now();
+  try {
+    say(bold(`building daprd ${DAPR_VERSION} (-tags ${DAPR_BUILD_TAGS}) from the Go module proxy`));
+    say(dim('first build: downloads ~1 GB of modules and compiles ~2,900 packages; 5-10 minutes on 2 cores'));
+    say(dim('the binary is cached in ' + dir + ' and reused until the pin in tools/daprd changes'));
+    say('resolving modules...');
+    const list = spawnSync('go', ['list', '-deps', '-tags', DAPR_BUILD_TAGS, MAIN_PACKAGE], {
+      cwd: MODULE_DIR,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (list.status !== 0) throw new Error('go list failed: the modules could not be resolved (see above)');
+    const total = list.stdout.split('\n').filter(Boolean).length;
+    const tmp = `${target}.tmp-${process.pid}`;
+    const child = spawn(
+      'go',
+      [
+        'build', '-v', '-trimpath', '-tags', DAPR_BUILD_TAGS,
+        '-ldflags', LDFLAGS,
+        '-o', tmp, MAIN_PACKAGE,
+      ],
+      { cwd: MODULE_DIR, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let compiled = 0;
+    let lastReport = 0;
+    const errors: string[] = [];
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (/^[\w.\-/]+$/.test(line)) {
+        compiled++;
+        const now = Date.now();
+        if (now - lastReport > 5_000) {
+          lastReport = now;
+          const pct = Math.min(99, Math.round((compiled / total) * 100));
+          say(`daprd build: ${compiled}/${total} packages (${pct}%), ${Math.round((now - started) / 1000)} s`);
+        }
+      } else {
+        errors.push(line);
+      }
+    });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    if (code !== 0) {
+      rmSync(tmp, { force: true });
+      throw new Error(`daprd build failed:\n${errors.slice(-40).join('\n')}`);
+    }
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, target);
+    const size = (statSync(target).size / 1024 / 1024).toFixed(0);
+    say(bold(`daprd ${DAPR_VERSION} built in ${Math.round((Date.now() - started) / 1000)} s (${size} MiB): ${target}`));
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,88 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+export interface Infra {
+  pgHost: string;
+  pgPort: number;
+  pgUser: string;
+  redisHost: string;
+  redisPort: number;
+}
+
+export function infraFromEnv(env: NodeJS.ProcessEnv = process.env): Infra {
+  return {
+    pgHost: env.STRATA_PGHOST ?? '127.0.0.1',
+    pgPort: Number(env.STRATA_PGPORT ?? 5432),
+    pgUser: env.STRATA_PGUSER ?? 'postgres',
+    redisHost: env.STRATA_REDIS_HOST ?? '127.0.0.1',
+    redisPort: Number(env.STRATA_REDIS_PORT ?? 6379),
+  };
+}
+
+const START_POSTGRES =
+  'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+const START_REDIS =
+  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
+
+export function postgresUrl(infra: Infra, database: string): string {
+  return `postgres://${encodeURIComponent(infra.pgUser)}@${infra.pgHost}:${infra.pgPort}/${database}`;
+}
+
+export function redisUrl(infra: Infra, db: number): string {
+  return `redis://${infra.redisHost}:${infra.redisPort}/${db}`;
+}
+
+/**
+ * Checks that Postgres and Redis answer, and creates the stack's database if it is missing.
+ * Each failure names what is missing and the command that starts it.
+ */
+export async function preflight(infra: Infra, database: string, options: { recreate?: boolean } = {}): Promise<string[]> {
+  const problems: string[] = [];
+  const client = new pg.Client({ connectionString: postgresUrl(infra, 'postgres'), connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    if (options.recreate) await client.query(`drop database if exists "${database}" with (force)`);
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database}"`);
+  } catch (error) {
+    problems.push(
+      `Postgres is not answering at ${infra.pgHost}:${infra.pgPort} as "${infra.pgUser}" ` +
+        `(${error instanceof Error ? error.message : String(error)}).\n    Start it with: ${START_POSTGRES}`,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+
+  const redis = new Redis({
+    host: infra.redisHost,
+    port: infra.redisPort,
+    lazyConnect: true,
+    connectTimeout: 3_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    problems.push(
+      `Redis is not answering at ${infra.redisHost}:${infra.redisPort} ` +
+        `(${error instanceof Error ? error.message : String(error)}).\n    Start it with: ${START_REDIS}`,
+    );
+  } finally {
+    redis.disconnect();
+  }
+  return problems;
+}
+
+/** Empties one Redis database (the test stack's own), never the others. */
+export async function flushRedisDb(infra: Infra, db: number): Promise<void> {
+  const redis = new Redis({ host: infra.redisHost, port: infra.redisPort, db, lazyConnect: true });
+  try {
+    await redis.connect();
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}

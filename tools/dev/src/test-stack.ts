@@ -1,0 +1,51 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AZURITE_BLOB_PORT } from '@strata/contracts';
+import type { TestProject } from 'vitest/node';
+import { REPO_ROOT } from './paths.js';
+import type {} from './provided-context.js';
+import { type Stack, startStack } from './stack.js';
+
+/** Test stacks run beside a dev stack (`npm start`): every port is shifted by this much. */
+export const TEST_PORT_OFFSET = Number(process.env.STRATA_TEST_PORT_OFFSET ?? 10_000);
+
+let stack: Stack | undefined;
+
+/**
+ * Vitest global setup for integration tests: a fresh stack (its own database, Redis DB, Azurite
+ * folder and ports) for the run, stopped at the end whatever happened.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  mkdirSync(join(REPO_ROOT, '.strata'), { recursive: true });
+  const runDir = mkdtempSync(join(REPO_ROOT, '.strata', 'test-'));
+  stack = await startStack({
+    name: 'test',
+    runDir,
+    portOffset: TEST_PORT_OFFSET,
+    database: 'strata_test',
+    redisDb: 1,
+    azuriteBlobPort: AZURITE_BLOB_PORT + TEST_PORT_OFFSET,
+    logToFiles: true,
+    fresh: true,
+  });
+  project.provide('stack', {
+    gatewayUrl: stack.gatewayUrl,
+    apps: Object.fromEntries(
+      [...stack.apps.values()].map((a) => [
+        a.appId,
+        { appPort: a.appPort, daprHttpPort: a.daprHttpPort, daprGrpcPort: a.daprGrpcPort, metricsPort: a.metricsPort },
+      ]),
+    ),
+    databaseUrl: stack.databaseUrl,
+    redisUrl: stack.redisUrl,
+    blobConnectionString: stack.blobConnectionString,
+    runDir,
+  });
+}
+
+export async function teardown(): Promise<void> {
+  const dir = stack?.options.runDir;
+  await stack?.stop();
+  // keep the logs of a failed run for reading; an ordinary run leaves nothing behind
+  if (dir && process.exitCode !== 1 && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,68 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ALL_APP_IDS, Components, DefaultPorts } from '@strata/contracts';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../src/paths.js';
+import { readRunFile, shiftPorts } from '../src/runfile.js';
+import { TEST_PORT_OFFSET } from '../src/test-stack.js';
+
+// dapr.yaml, dapr/components and packages/contracts describe the same apps and components; these
+// checks keep them in agreement.
+describe('dapr.yaml', () => {
+  const apps = readRunFile();
+
+  it('runs exactly the apps the contracts name, on the default ports', () => {
+    expect(apps.map((a) => a.appId).sort()).toEqual([...ALL_APP_IDS].sort());
+    for (const app of apps) {
+      const ports = DefaultPorts[app.appId as keyof typeof DefaultPorts];
+      expect({
+        app: app.appPort,
+        daprHttp: app.daprHttpPort,
+        daprGrpc: app.daprGrpcPort,
+        daprInternalGrpc: app.daprInternalGrpcPort,
+        metrics: app.metricsPort,
+      }).toEqual(ports);
+      expect(app.env.PORT).toBe(String(app.appPort));
+    }
+  });
+
+  it('gives every app and sidecar its own ports, also in the shifted test stack', () => {
+    for (const offset of [0, TEST_PORT_OFFSET]) {
+      const ports = apps.map((a) => shiftPorts(a, offset)).flatMap((a) => [a.appPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort]);
+      expect(new Set(ports).size).toBe(ports.length);
+    }
+  });
+
+  it('refuses an offset that leaves the port range', () => {
+    expect(() => shiftPorts(apps[0]!, 60_000)).toThrow(/outside 1-65535/);
+  });
+});
+
+describe('dapr/components', () => {
+  const dir = join(REPO_ROOT, 'dapr', 'components');
+  const components = readdirSync(dir).map(
+    (f) => parse(readFileSync(join(dir, f), 'utf8')) as { kind: string; metadata: { name: string }; spec: { type: string }; scopes?: string[] },
+  );
+
+  it('defines the components the code names, and only those', () => {
+    expect(components.map((c) => c.metadata.name).sort()).toEqual(Object.values(Components).sort());
+  });
+
+  it('scopes every component to known app-ids', () => {
+    for (const c of components) {
+      expect(c.scopes?.length, `${c.metadata.name} has scopes`).toBeGreaterThan(0);
+      for (const scope of c.scopes ?? []) expect(ALL_APP_IDS).toContain(scope);
+    }
+  });
+
+  it('uses the component types the design names', () => {
+    const types = Object.fromEntries(components.map((c) => [c.metadata.name, c.spec.type]));
+    expect(types).toEqual({
+      pubsub: 'pubsub.redis',
+      statestore: 'state.postgresql',
+      blobstore: 'bindings.azure.blobstorage',
+      secretstore: 'secretstores.local.file',
+    });
+  });
+});
