@@ -22,8 +22,9 @@ export async function setup(project: TestProject): Promise<void> {
     name: 'test',
     runDir,
     portOffset: TEST_PORT_OFFSET,
-    database: 'strata_test',
-    redisDb: 1,
+    // several test runs may share a machine (parallel work): each may name its own database and Redis DB
+    database: process.env.STRATA_TEST_DATABASE ?? 'strata_test',
+    redisDb: Number(process.env.STRATA_TEST_REDIS_DB ?? 1),
     azuriteBlobPort: AZURITE_BLOB_PORT + TEST_PORT_OFFSET,
     logToFiles: true,
     fresh: true,
