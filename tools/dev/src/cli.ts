@@ -6,9 +6,10 @@ import { bold, dim, fail, green, say } from './log.js';
 import { REPO_ROOT, runDir } from './paths.js';
 import { type Stack, startStack } from './stack.js';
 
-const USAGE = `usage: strata <command>
+const USAGE = `usage: strata <command> [options]
 
   start     start Azurite and every app with its Dapr sidecar (npm start)
+            --only a,b   start only these apps of dapr.yaml (each still with its sidecar)
   test      type-check, lint, build, then run unit, integration and browser tests (npm test)
   daprd     build (or find) the pinned daprd and print its path (npm run daprd)
 `;
@@ -30,8 +31,10 @@ async function buildUi(): Promise<void> {
   if (code !== 0) throw new Error('the UI build failed (see above)');
 }
 
-async function start(): Promise<number> {
-  await buildUi();
+async function start(args: string[]): Promise<number> {
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
+  if (!only || only.includes('ui')) await buildUi();
   // set once the stack is up; a signal during start-up is handled by startStack's own clean-up
   const running: { stack?: Stack } = {};
   let stopping = false;
@@ -54,6 +57,7 @@ async function start(): Promise<number> {
     database: process.env.STRATA_DATABASE ?? 'strata',
     redisDb: Number(process.env.STRATA_REDIS_DB ?? 0),
     azuriteBlobPort: AZURITE_BLOB_PORT + Number(process.env.STRATA_PORT_OFFSET ?? 0),
+    ...(only ? { only } : {}),
   });
   running.stack = stack;
   if (stopping) {
@@ -68,7 +72,8 @@ async function start(): Promise<number> {
   say('');
   for (const row of rows) say(dim(row));
   say('');
-  say(green(bold(`Strata is up: open ${stack.gatewayUrl}`)) + dim('   (Ctrl-C stops everything)'));
+  const url = stack.gatewayUrl || [...stack.apps.values()].map((a) => `http://127.0.0.1:${a.appPort}`).join(', ');
+  say(green(bold(`Strata is up: open ${url}`)) + dim('   (Ctrl-C stops everything)'));
   await new Promise(() => undefined);
   return 0;
 }
@@ -93,11 +98,11 @@ async function test(): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'start':
-        return await start();
+        return await start(rest);
       case 'test':
         return await test();
       case 'daprd':
