@@ -26,13 +26,22 @@ export type ComponentName = (typeof Components)[keyof typeof Components];
 export const Topics = {
   /** Each service announces itself here on start and then periodically; the gateway listens. */
   serviceHeartbeat: 'platform.service-heartbeat',
+  /** Every event of the sessions service (accounts, sessions, partner clients); CloudEvent type = event type. */
+  sessionEvents: 'sessions.events',
+  /** Every event of the files service. */
+  fileEvents: 'files.events',
 } as const;
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
 /** Secret names in the secret store. */
 export const Secrets = {
-  /** A development secret used to prove the secret store wiring; real keys arrive with their features. */
+  /** A random value that proves the secret store wiring in tests. */
   wiringCheck: 'strata-wiring-check',
+  postgresConnectionString: 'postgres-connection-string',
+  redisUrl: 'redis-url',
+  blobConnectionString: 'blob-connection-string',
+  /** Token signing keys, JSON: { keys: [{ kid, privateJwk, createdAt }] }; the newest signs. */
+  tokenSigningKeys: 'token-signing-keys',
 } as const;
 
 /**
@@ -59,3 +68,26 @@ export const AZURITE_BLOB_PORT = 10000;
 
 /** Blob container that holds file contents (one immutable blob per version). */
 export const BLOB_CONTAINER = 'strata-files';
+
+/**
+ * Which service owns which public path under /api/v1 (and a few well-known paths). The gateway
+ * forwards by this table; the first matching prefix wins.
+ */
+export const ApiRoutes: readonly { prefix: string; appId: AppId; public?: boolean }[] = [
+  { prefix: '/api/v1/auth/', appId: 'sessions', public: true },
+  { prefix: '/api/v1/me', appId: 'sessions' },
+  { prefix: '/api/v1/sessions', appId: 'sessions' },
+  { prefix: '/.well-known/jwks.json', appId: 'sessions', public: true },
+  { prefix: '/api/v1/files', appId: 'files' },
+  { prefix: '/api/v1/uploads', appId: 'files' },
+  { prefix: '/api/v1/trash', appId: 'files' },
+  { prefix: '/api/v1/usage', appId: 'files' },
+  { prefix: '/api/v1/activity', appId: 'files' },
+];
+
+/**
+ * Headers the gateway sets on forwarded calls (and strips from clients): services trust them only
+ * when Dapr says the caller is the gateway (`dapr-caller-app-id`).
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-strata-client-address';
+export const CLIENT_PROTO_HEADER = 'x-strata-client-proto';

@@ -3,7 +3,7 @@ import { AppIds, BLOB_CONTAINER, Components, Secrets } from '@strata/contracts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type {} from '@strata/dev/provided-context';
+import type {} from '@strata/testing';
 import { describe, expect, inject, it } from 'vitest';
 import { DaprClient, DaprError } from '../src/index.js';
 

@@ -51,7 +51,9 @@ const STATUS_TITLES: Record<number, [code: string, title: string]> = {
   415: ['unsupported-media-type', 'Unsupported media type'],
   422: ['unprocessable-content', 'Unprocessable content'],
   429: ['too-many-requests', 'Too many requests'],
+  502: ['bad-gateway', 'Bad gateway'],
   503: ['unavailable', 'Service unavailable'],
+  504: ['gateway-timeout', 'Gateway timeout'],
 };
 
 export function httpError(status: number, detail?: string, extensions?: Record<string, unknown>): AppError {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { BaseConfig } from './config.js';
 import { daprPlugin } from './dapr-plugin.js';
-import { registerProblemHandlers } from './errors.js';
+import { httpError, registerProblemHandlers } from './errors.js';
 import { healthPlugin } from './health.js';
 import { heartbeatPlugin } from './heartbeat.js';
 import { metricsPlugin } from './metrics.js';
@@ -18,6 +18,14 @@ export const platformPlugin = fp(
       if (/^\/(health|metrics|dapr)(\/|$)/.test(route.url)) route.logLevel = 'warn';
     });
     registerProblemHandlers(app);
+    // Dapr forwards a call without a body as a chunked request with no content type (or as
+    // application/octet-stream), which Fastify would refuse with 415. Accept such bodies when they
+    // are empty, so body-less POSTs (logout, refresh, restore) work through the sidecar; a
+    // non-empty body of a type nobody parses is still a 415. Specific parsers win over this one.
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) => {
+      if (body.length === 0) return done(null, undefined);
+      done(httpError(415, 'This content type is not accepted here.'), undefined);
+    });
     await app.register(healthPlugin);
     await app.register(metricsPlugin, { appId: opts.config.APP_ID });
     await app.register(daprPlugin, { httpPort: opts.config.DAPR_HTTP_PORT, apiToken: opts.config.DAPR_API_TOKEN });

@@ -21,6 +21,8 @@ export async function buildServer<C extends BaseConfig>(options: ServerOptions<C
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false },
+    // an unknown field is an error the client should hear about, not something silently dropped
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,3 +1,4 @@
+import { Secrets } from '@strata/contracts';
 import type { FastifyInstance } from 'fastify';
 import { platformPlugin, postgresPlugin, resolveSecret } from '@strata/service-kit';
 import type { Config } from './config.js';
@@ -6,7 +7,7 @@ import type { Config } from './config.js';
 export default async function files(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
   await app.register(platformPlugin, { config });
-  const databaseUrl = await resolveSecret(app.dapr, app.log, 'postgres-connection-string', config.DATABASE_URL);
+  const databaseUrl = await resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL);
   await app.register(postgresPlugin, {
     connectionString: databaseUrl,
     applicationName: config.APP_ID,

@@ -1,17 +1,22 @@
+import { tokenAuth } from '@strata/auth';
+import { Secrets } from '@strata/contracts';
 import type { FastifyInstance } from 'fastify';
 import { platformPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
 import type { GatewayConfig } from './config.js';
 import { serviceRegistryPlugin } from './plugins/service-registry.js';
 import { healthRoutes } from './routes/health.js';
 import { uiRoutes } from './routes/ui.js';
+import { apiRoutes } from './routes/api.js';
 
 /** The gateway as a plugin: platform first, then its resources, then its routes. */
 export default async function gateway(app: FastifyInstance, opts: { config: GatewayConfig }) {
   const { config } = opts;
   await app.register(platformPlugin, { config, heartbeat: true });
-  const redisUrl = await resolveSecret(app.dapr, app.log, 'redis-url', config.REDIS_URL);
+  const redisUrl = await resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL);
   await app.register(redisPlugin, { url: redisUrl });
   await app.register(serviceRegistryPlugin, { staleAfterMs: config.HEARTBEAT_STALE_MS });
+  await app.register(tokenAuth, { config });
   await app.register(healthRoutes);
+  await app.register(apiRoutes);
   await app.register(uiRoutes, { uiAppId: config.UI_APP_ID });
 }

@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import { AuthConfigSchema } from '@strata/auth';
 import { BaseConfigSchema, loadConfig } from '@strata/service-kit';
 
 export const GatewayConfigSchema = Type.Composite([
   BaseConfigSchema,
+  AuthConfigSchema,
   Type.Object({
     /** Redis for response caching and the live event fan-out; from the secret store when unset. */
     REDIS_URL: Type.Optional(Type.String()),

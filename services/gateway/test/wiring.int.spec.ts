@@ -1,7 +1,7 @@
 import { AppIds, Components, Topics } from '@strata/contracts';
 import { DaprClient } from '@strata/dapr';
 import { randomUUID } from 'node:crypto';
-import type {} from '@strata/dev/provided-context';
+import type {} from '@strata/testing';
 import { describe, expect, inject, it } from 'vitest';
 
 const stack = inject('stack');

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { buildServer } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type {} from '@strata/dev/provided-context';
+import type {} from '@strata/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import app from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';

@@ -5,6 +5,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { AppIds, BLOB_CONTAINER, Secrets } from '@strata/contracts';
+import { newSigningKey } from '@strata/auth';
 import { ensureDaprd } from './daprd.js';
 import { bold, dim, green, red, say } from './log.js';
 import { REPO_ROOT } from './paths.js';
@@ -171,10 +172,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stackRedisUrl = redisUrl(infra, options.redisDb);
   const secretsFile = join(runDir, 'secrets.json');
   writeSecrets(secretsFile, {
-    'postgres-connection-string': databaseUrl,
-    'redis-url': stackRedisUrl,
-    'blob-connection-string': blobConnectionString,
+    [Secrets.postgresConnectionString]: databaseUrl,
+    [Secrets.redisUrl]: stackRedisUrl,
+    [Secrets.blobConnectionString]: blobConnectionString,
     [Secrets.wiringCheck]: randomBytes(16).toString('hex'),
+    // kept across restarts like every generated secret: tokens stay valid over a restart
+    [Secrets.tokenSigningKeys]: JSON.stringify({ keys: [await newSigningKey()] }),
   });
   const nameResolutionDb = join(runDir, 'nameresolution.db');
   for (const suffix of ['', '-wal', '-shm']) rmSync(nameResolutionDb + suffix, { force: true });

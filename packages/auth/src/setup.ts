@@ -1,0 +1,49 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AppIds } from '@strata/contracts';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { PublicJwks } from './keys.js';
+import { authPlugin } from './plugin.js';
+import { RevocationList } from './revocations.js';
+import { TokenVerifier } from './tokens.js';
+
+/** Token settings every service that checks tokens reads (validated with its config at boot). */
+export const AuthConfigSchema = Type.Object({
+  TOKEN_ISSUER: Type.String({ default: 'strata' }),
+  TOKEN_AUDIENCE: Type.String({ default: 'strata-api' }),
+});
+export type AuthConfig = Static<typeof AuthConfigSchema>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    revocations: RevocationList;
+  }
+}
+
+/**
+ * Token checks for a service: public keys fetched from the sessions service through Dapr service
+ * invocation (or given by sessions itself), revocations shared through Redis. Needs `app.dapr`
+ * and `app.redis`.
+ */
+export const tokenAuth = fp(
+  async (app: FastifyInstance, opts: { config: AuthConfig; loadJwks?: () => Promise<PublicJwks> }) => {
+    const loadJwks =
+      opts.loadJwks ??
+      (async () => {
+        const res = await app.dapr.invoke(AppIds.sessions, '.well-known/jwks.json', { timeoutMs: 3_000 });
+        if (!res.ok) throw new Error(`sessions answered ${res.status} for its JWKS`);
+        return (await res.json()) as PublicJwks;
+      });
+    const verifier = new TokenVerifier({
+      issuer: opts.config.TOKEN_ISSUER,
+      audience: opts.config.TOKEN_AUDIENCE,
+      loadJwks,
+    });
+    const revocations = new RevocationList(app.redis);
+    await revocations.start();
+    app.decorate('revocations', revocations);
+    app.addHook('onClose', async () => revocations.stop());
+    await app.register(authPlugin, { verifier, revocations });
+  },
+  { name: 'strata-token-auth', dependencies: ['strata-redis', 'strata-dapr'] },
+);

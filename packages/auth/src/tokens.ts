@@ -1,0 +1,179 @@
+import { type JWTPayload, SignJWT, createLocalJWKSet, errors, jwtVerify } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { type PublicJwks, type SigningKeySet, TOKEN_ALG, currentKey, importPrivateKey } from './keys.js';
+
+/** RFC 9068 access-token media type, checked on every verification. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+export type SubjectKind = 'user' | 'partner';
+
+export interface AccessClaims {
+  /** User id or partner client id. */
+  sub: string;
+  kind: SubjectKind;
+  /** Session id (users only): revoking the session revokes its tokens. */
+  sid?: string;
+  scope: string[];
+  /** The partner's plan, for rate limits. */
+  plan?: string;
+  jti: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+}
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+export class TokenSigner {
+  constructor(
+    private readonly keys: SigningKeySet,
+    private readonly settings: TokenSettings,
+  ) {}
+
+  /** Signs a short-lived access token with the newest key. */
+  async sign(
+    subject: { sub: string; kind: SubjectKind; sid?: string; scope: string[]; plan?: string },
+    now = new Date(),
+  ): Promise<{ token: string; claims: AccessClaims }> {
+    const key = currentKey(this.keys);
+    const iat = Math.floor(now.getTime() / 1000);
+    const claims: AccessClaims = {
+      sub: subject.sub,
+      kind: subject.kind,
+      ...(subject.sid ? { sid: subject.sid } : {}),
+      scope: subject.scope,
+      ...(subject.plan ? { plan: subject.plan } : {}),
+      jti: randomUUID(),
+      iat,
+      nbf: iat,
+      exp: iat + this.settings.ttlSeconds,
+    };
+    const token = await new SignJWT({
+      kind: claims.kind,
+      scope: claims.scope.join(' '),
+      ...(claims.sid ? { sid: claims.sid } : {}),
+      ...(claims.plan ? { plan: claims.plan } : {}),
+    })
+      .setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid, typ: ACCESS_TOKEN_TYP })
+      .setSubject(claims.sub)
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setJti(claims.jti)
+      .setIssuedAt(claims.iat)
+      .setNotBefore(claims.nbf)
+      .setExpirationTime(claims.exp)
+      .sign(await importPrivateKey(key));
+    return { token, claims };
+  }
+}
+
+export class TokenError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'invalid_token' | 'revoked',
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+export interface VerifierOptions {
+  issuer: string;
+  audience: string;
+  /** Current public keys; called again when a token names a kid not seen yet. */
+  loadJwks: () => Promise<PublicJwks>;
+  /** Least time between two reloads caused by unknown kids (an attacker can send many). */
+  minReloadIntervalMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * Verifies access tokens as RFC 8725 asks: one pinned algorithm (ES256, so `none` and HS256
+ * signed with the public key are refused), the `at+jwt` type, issuer, audience, exp and nbf with
+ * no clock tolerance, and a kid that names a key we publish.
+ */
+export class TokenVerifier {
+  private jwks: ReturnType<typeof createLocalJWKSet> | undefined;
+  private kids = new Set<string>();
+  private lastLoad = 0;
+  private loading: Promise<void> | undefined;
+
+  constructor(private readonly options: VerifierOptions) {}
+
+  private async reload(): Promise<void> {
+    this.loading ??= (async () => {
+      try {
+        const set = await this.options.loadJwks();
+        this.jwks = createLocalJWKSet(set);
+        this.kids = new Set(set.keys.map((k) => k.kid));
+        this.lastLoad = Date.now();
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  async verify(token: string): Promise<AccessClaims> {
+    const kid = peekKid(token);
+    if (!this.jwks || (kid && !this.kids.has(kid) && Date.now() - this.lastLoad > (this.options.minReloadIntervalMs ?? 5_000))) {
+      await this.reload();
+    }
+    if (!this.jwks) throw new TokenError('no keys to verify with', 'invalid_token');
+    let payload: JWTPayload;
+    try {
+      const now = this.options.now?.();
+      ({ payload } = await jwtVerify(token, this.jwks, {
+        algorithms: [TOKEN_ALG],
+        typ: ACCESS_TOKEN_TYP,
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        clockTolerance: 0,
+        requiredClaims: ['sub', 'exp', 'nbf', 'iat', 'jti'],
+        ...(now ? { currentDate: now } : {}),
+      }));
+    } catch (error) {
+      throw new TokenError(describe(error), 'invalid_token');
+    }
+    const kind = payload.kind;
+    if (kind !== 'user' && kind !== 'partner') throw new TokenError('token has no valid kind', 'invalid_token');
+    if (kind === 'user' && typeof payload.sid !== 'string') throw new TokenError('user token without a session', 'invalid_token');
+    return {
+      sub: payload.sub!,
+      kind,
+      ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}),
+      scope: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
+      ...(typeof payload.plan === 'string' ? { plan: payload.plan } : {}),
+      jti: payload.jti!,
+      iat: payload.iat!,
+      nbf: payload.nbf!,
+      exp: payload.exp!,
+    };
+  }
+}
+
+function peekKid(token: string): string | undefined {
+  const [header] = token.split('.');
+  if (!header) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof parsed.kid === 'string' ? parsed.kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short reason for logs; clients always get the same answer. */
+function describe(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'token expired';
+  if (error instanceof errors.JWTClaimValidationFailed) return `claim ${error.claim} failed: ${error.reason}`;
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'unknown signing key';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof errors.JOSEError) return error.code;
+  return 'malformed token';
+}

@@ -1,0 +1,63 @@
+import replyFrom from '@fastify/reply-from';
+import { ApiRoutes, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from '@strata/contracts';
+import { PROBLEM_CONTENT_TYPE, httpError } from '@strata/service-kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Headers a client may not set: they would claim to come from Dapr or from the gateway itself. */
+const STRIPPED = /^(dapr-|x-forwarded-|forwarded$|x-strata-)/i;
+
+/**
+ * /api/v1 and the well-known paths, forwarded to the owning service through the gateway's own
+ * sidecar (`dapr-app-id` routes it) with bodies streamed both ways. Tokens are checked here first,
+ * and again by the service: the gateway is not the only way in.
+ */
+export async function apiRoutes(app: FastifyInstance) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  await app.register(replyFrom, {
+    base: app.dapr.baseUrl,
+    undici: { connections: 128, pipelining: 1, headersTimeout: 60_000, bodyTimeout: 0 },
+  });
+
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const route = ApiRoutes.find((r) => path === r.prefix.replace(/\/$/, '') || path.startsWith(r.prefix));
+    if (!route) throw httpError(404, `No route ${request.method} ${path}`);
+    if (!route.public) await app.authenticate(request, reply);
+    return reply.from(request.url, {
+      onResponse: (_req, res, raw) => {
+        // reply-from hands over status, headers and body stream (its typings say otherwise)
+        const upstream = raw as unknown as { statusCode: number; headers: Record<string, string | string[] | undefined>; stream: NodeJS.ReadableStream };
+        const type = String(upstream.headers['content-type'] ?? '');
+        // a failure of the sidecar itself (service down, timeout) comes back as Dapr's own JSON;
+        // clients get problem+json, and no internals
+        if (upstream.statusCode >= 500 && !type.includes('problem+json')) {
+          upstream.stream.resume();
+          request.log.warn({ status: upstream.statusCode, appId: route.appId }, 'upstream call failed');
+          res.removeHeader('content-length');
+          void res.code(upstream.statusCode === 504 ? 504 : 502).type(PROBLEM_CONTENT_TYPE).send(
+            httpError(upstream.statusCode === 504 ? 504 : 502, `The ${route.appId} service did not answer. Try again shortly.`).toProblem(),
+          );
+          return;
+        }
+        void res.send(upstream.stream);
+      },
+      rewriteRequestHeaders: (_req, headers) => {
+        const out: Record<string, string | string[] | undefined> = {};
+        for (const [name, value] of Object.entries(headers)) if (!STRIPPED.test(name)) out[name] = value;
+        return {
+          ...out,
+          ...app.dapr.headers(),
+          'dapr-app-id': route.appId,
+          // Dapr replaces X-Forwarded-For on the way, so the client's address travels in our own header
+          [CLIENT_ADDRESS_HEADER]: request.ip,
+          [CLIENT_PROTO_HEADER]: request.protocol,
+          'x-request-id': request.id,
+        };
+      },
+    });
+  };
+
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/api/v1/*', handler: forward });
+  app.route({ method: ['GET', 'HEAD'], url: '/.well-known/jwks.json', handler: forward });
+}
