@@ -1,0 +1,32 @@
+/**
+ * npm run render | validate | kustomize -w @strata/deploy
+ *   render    prints the aks overlay (what `kubectl apply -k deploy/k8s/overlays/aks` applies)
+ *   validate  renders it and checks every manifest against the Kubernetes and Dapr schemas
+ *   kustomize builds the pinned kustomize into the user cache and prints its path
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureKustomize, kustomizeBuild } from './kustomize.js';
+import { ManifestValidator } from './schema-validator.js';
+import { DEPLOY_DIR } from './versions.js';
+
+const overlay = process.argv[3] ?? join(DEPLOY_DIR, 'k8s/overlays/aks');
+switch (process.argv[2]) {
+  case 'render':
+    process.stdout.write(execFileSync(ensureKustomize(), ['build', overlay], { encoding: 'utf8' }));
+    break;
+  case 'validate': {
+    const manifests = kustomizeBuild(overlay);
+    const problems = new ManifestValidator().validateAll(manifests);
+    for (const p of problems) console.error(`${p.manifest}: ${p.message}`);
+    console.log(`${manifests.length} manifests, ${problems.length} problems`);
+    process.exitCode = problems.length > 0 ? 1 : 0;
+    break;
+  }
+  case 'kustomize':
+    console.log(ensureKustomize());
+    break;
+  default:
+    console.error('usage: cli.ts render|validate|kustomize [overlay]');
+    process.exitCode = 2;
+}

@@ -1,0 +1,164 @@
+/**
+ * deploy/ names the same apps, ports, components, topics and secrets as packages/contracts (the
+ * single source of truth), dapr.yaml and dapr/ (the local run).
+ */
+import { ALL_APP_IDS, Components, DefaultPorts, Secrets, Topics, type AppId } from '@strata/contracts';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseManifests, type Manifest } from '../src/kustomize.js';
+import { DEPLOY_DIR, REPO_ROOT } from '../src/versions.js';
+import { RENDER_TIMEOUT, named, ofKind, renderAks } from './render.js';
+
+type Component = Manifest & {
+  spec: { type: string; version: string; metadata: { name: string; value?: string; secretKeyRef?: { name: string; key: string } }[] };
+  scopes?: string[];
+  auth?: { secretStore: string };
+};
+type Template = { metadata: { annotations: Record<string, string> }; spec: { containers: { env: { name: string; value: string }[] }[] } };
+
+const readYamlDir = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseManifests(readFileSync(join(dir, f), 'utf8')));
+const localComponents = readYamlDir(join(REPO_ROOT, 'dapr/components')) as Component[];
+const runFile = parse(readFileSync(join(REPO_ROOT, 'dapr.yaml'), 'utf8')) as {
+  apps: { appID: string; appPort: number; daprHTTPMaxRequestSize?: number }[];
+};
+/** Partner app-ids that accessControl may name (they run in the partners namespace). */
+const PARTNER_APP_IDS = ['partner-example'];
+/** Secrets only the Azure components read (the local Redis has no password). */
+const AZURE_ONLY_SECRETS = ['redis-password'];
+
+let aks: Manifest[];
+beforeAll(() => {
+  aks = renderAks();
+}, RENDER_TIMEOUT);
+const template = (app: string) => named<Manifest & { spec: { template: Template } }>(aks, 'Deployment', app).spec.template;
+
+describe('apps and ports', () => {
+  it('dapr.yaml, contracts and the Deployments name the same apps', () => {
+    const deployed = ofKind(aks, 'Deployment').map((d) => (d as unknown as { spec: { template: Template } }).spec.template.metadata.annotations['dapr.io/app-id']);
+    expect(deployed.sort()).toEqual([...ALL_APP_IDS].sort());
+    expect(runFile.apps.map((a) => a.appID).sort()).toEqual([...ALL_APP_IDS].sort());
+  });
+
+  it.each(ALL_APP_IDS)('%s listens on the same port everywhere', (app: AppId) => {
+    const port = DefaultPorts[app].app;
+    expect(runFile.apps.find((a) => a.appID === app)?.appPort).toBe(port);
+    const t = template(app);
+    expect(t.metadata.annotations['dapr.io/app-port']).toBe(String(port));
+    expect(t.spec.containers[0]!.env).toContainEqual({ name: 'PORT', value: String(port) });
+    expect(t.spec.containers[0]!.env).toContainEqual({ name: 'APP_ID', value: app });
+    const dockerfile = readFileSync(join(DEPLOY_DIR, 'docker', `${app}.Dockerfile`), 'utf8');
+    expect(dockerfile).toMatch(new RegExp(`PORT=${port}\\b`));
+    expect(dockerfile).toMatch(new RegExp(`APP_ID=${app}\\b`));
+    expect(dockerfile).toMatch(new RegExp(`EXPOSE ${port}\\b`));
+  });
+
+  it('a raised request-body limit is at least what dapr.yaml gives, and both annotations agree', () => {
+    for (const app of ['gateway', 'files']) {
+      const a = template(app).metadata.annotations;
+      const local = runFile.apps.find((x) => x.appID === app)?.daprHTTPMaxRequestSize ?? 4;
+      expect(Number(a['dapr.io/http-max-request-size'])).toBeGreaterThanOrEqual(local);
+      expect(a['dapr.io/max-body-size']).toBe(`${a['dapr.io/http-max-request-size']}Mi`);
+    }
+  });
+});
+
+describe('Dapr components', () => {
+  const deployed = () => ofKind<Component>(aks, 'Component');
+
+  it('the same component names as contracts and dapr/components', () => {
+    const names = Object.values(Components).sort();
+    expect(localComponents.map((c) => c.metadata?.name).sort()).toEqual(names);
+    expect(deployed().map((c) => c.metadata?.name).sort()).toEqual(names);
+  });
+
+  it.each(Object.values(Components))('%s has the same scopes as locally', (name) => {
+    const local = localComponents.find((c) => c.metadata?.name === name)!;
+    expect(named<Component>(aks, 'Component', name).scopes).toEqual(local.scopes);
+  });
+
+  it('scopes and secret stores name known apps and stores', () => {
+    for (const c of deployed()) {
+      for (const scope of c.scopes ?? []) expect(ALL_APP_IDS).toContain(scope);
+      if (c.auth) expect(c.auth.secretStore).toBe(Components.secretstore);
+    }
+  });
+
+  it('the Azure types: Redis pub/sub over TLS on 6380, Postgres v2, Blob and Key Vault through workload identity', () => {
+    const meta = (c: Component) => Object.fromEntries(c.spec.metadata.map((m) => [m.name, m.value ?? m.secretKeyRef]));
+    const pubsub = named<Component>(aks, 'Component', Components.pubsub);
+    expect(pubsub.spec.type).toBe('pubsub.redis');
+    expect(meta(pubsub)).toMatchObject({ enableTLS: 'true', redisPassword: { name: 'redis-password', key: 'redis-password' } });
+    expect(String(meta(pubsub).redisHost)).toMatch(/\.redis\.cache\.windows\.net:6380$/);
+    const state = named<Component>(aks, 'Component', Components.statestore);
+    expect([state.spec.type, state.spec.version]).toEqual(['state.postgresql', 'v2']);
+    expect(meta(state).connectionString).toEqual({ name: Secrets.postgresConnectionString, key: Secrets.postgresConnectionString });
+    const blob = named<Component>(aks, 'Component', Components.blobstore);
+    expect(blob.spec.type).toBe('bindings.azure.blobstorage');
+    expect(meta(blob)).toMatchObject({ containerName: 'strata-files', azureClientId: expect.any(String), accountName: expect.any(String) });
+    const vault = named<Component>(aks, 'Component', Components.secretstore);
+    expect(vault.spec.type).toBe('secretstores.azure.keyvault');
+    expect(meta(vault)).toMatchObject({ azureClientId: expect.any(String), vaultName: expect.any(String) });
+    // no keys: nothing but the Postgres connection string and the Redis password comes from a secret
+    for (const c of [blob, vault]) {
+      expect(Object.keys(meta(c))).not.toEqual(expect.arrayContaining([expect.stringMatching(/accountKey|connectionString|clientSecret/)]));
+    }
+  });
+
+  it('pub/sub allows exactly the topics in contracts', () => {
+    const pubsub = named<Component>(aks, 'Component', Components.pubsub);
+    const allowed = pubsub.spec.metadata.find((m) => m.name === 'allowedTopics')?.value?.split(',') ?? [];
+    expect(allowed.sort()).toEqual(Object.values(Topics).sort());
+  });
+
+  it('every secret named in deploy/ is one contracts knows (or the Azure-only Redis password)', () => {
+    const known = [...Object.values(Secrets), ...AZURE_ONLY_SECRETS];
+    for (const c of deployed()) {
+      for (const m of c.spec.metadata) if (m.secretKeyRef) expect(known).toContain(m.secretKeyRef.name);
+    }
+    for (const config of ofKind<Manifest & { spec: { secrets: { scopes: { allowedSecrets: string[] }[] } } }>(aks, 'Configuration')) {
+      for (const s of config.spec.secrets.scopes.flatMap((x) => x.allowedSecrets)) expect(known).toContain(s);
+    }
+  });
+});
+
+describe('Dapr configuration and resiliency', () => {
+  type Configuration = Manifest & {
+    spec: { accessControl: { defaultAction: string; policies: { appId: string; namespace?: string; trustDomain?: string }[] } };
+  };
+  it.each(ALL_APP_IDS)('%s uses its own Configuration: deny by default, the gateway and named partners allowed', (app) => {
+    const name = template(app).metadata.annotations['dapr.io/config']!;
+    const config = named<Configuration>(aks, 'Configuration', name);
+    expect(config.spec.accessControl.defaultAction).toBe('deny');
+    for (const policy of config.spec.accessControl.policies) {
+      expect([...ALL_APP_IDS, ...PARTNER_APP_IDS]).toContain(policy.appId);
+      // Dapr refuses a policy without them
+      expect(policy.namespace).toBeTruthy();
+      expect(policy.trustDomain).toBeTruthy();
+    }
+    const callers = config.spec.accessControl.policies.map((p) => p.appId);
+    if (app === 'gateway') expect(callers).toEqual([]);
+    else expect(callers).toContain('gateway');
+  });
+
+  it('the resiliency policies are the local ones', () => {
+    const local = parseManifests(readFileSync(join(REPO_ROOT, 'dapr/config/resiliency.yaml'), 'utf8'))[0]!;
+    const deployed = ofKind(aks, 'Resiliency');
+    expect(deployed).toHaveLength(1);
+    expect(deployed[0]!.spec).toEqual(local.spec);
+    expect(deployed[0]!.metadata?.name).toBe(local.metadata?.name);
+  });
+
+  it('mTLS is on for the control plane (helm values)', () => {
+    const values = parse(readFileSync(join(DEPLOY_DIR, 'dapr/helm-values.yaml'), 'utf8')) as {
+      global: { mtls: { enabled: boolean } };
+      dapr_sidecar_injector: Record<string, boolean>;
+    };
+    expect(values.global.mtls.enabled).toBe(true);
+    expect(values.dapr_sidecar_injector).toMatchObject({ sidecarRunAsNonRoot: true, sidecarReadOnlyRootFilesystem: true, sidecarDropALLCapabilities: true });
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * No Bicep compiler runs offline here, so these checks read deploy/infra/main.bicep as text: the
+ * seed's SKUs and settings, and the values the manifests depend on, must be there.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../src/kustomize.js';
+import { DEPLOY_DIR } from '../src/versions.js';
+import { RENDER_TIMEOUT, named, renderAks } from './render.js';
+
+const bicep = readFileSync(join(DEPLOY_DIR, 'infra/main.bicep'), 'utf8');
+const azureEnv = readFileSync(join(DEPLOY_DIR, 'k8s/overlays/aks/azure.env'), 'utf8');
+const variable = (name: string) => new RegExp(`^var ${name} = '([^']+)'`, 'm').exec(bicep)?.[1];
+
+let aks: Manifest[];
+beforeAll(() => {
+  aks = renderAks();
+}, RENDER_TIMEOUT);
+
+describe('infrastructure as code (deploy/infra/main.bicep)', () => {
+  it.each([
+    ['AKS nodes are D4s_v3: system 3, user 3-10, spot 0-5', /name: 'system'[\s\S]*?vmSize: 'Standard_D4s_v3'[\s\S]*?count: 3[\s\S]*?name: 'user'[\s\S]*?minCount: 3\s+maxCount: 10[\s\S]*?name: 'spot'[\s\S]*?minCount: 0\s+maxCount: 5/],
+    ['AKS has workload identity and its OIDC issuer', /oidcIssuerProfile: \{ enabled: true \}[\s\S]*workloadIdentity: \{ enabled: true \}/],
+    ['PostgreSQL 15, General Purpose D4s_v3', /sku: \{ name: 'Standard_D4s_v3', tier: 'GeneralPurpose' \}[\s\S]*?version: '15'/],
+    ['PostgreSQL 128 GB auto-grow, 7-day geo-redundant backups, zone-redundant HA', /storageSizeGB: 128, autoGrow: 'Enabled'[\s\S]*backupRetentionDays: 7, geoRedundantBackup: 'Enabled'[\s\S]*mode: 'ZoneRedundant'/],
+    ['PostgreSQL allows 200 connections, TLS 1.2 at least', /name: 'max_connections'\s+properties: \{ value: '200'[\s\S]*ssl_min_protocol_version[\s\S]*TLSv1\.2/],
+    ['Redis Premium P1, 2 shards, a replica each, TLS only', /name: 'Premium', family: 'P', capacity: 1 \}\s+shardCount: 2\s+replicasPerPrimary: 1\s+enableNonSslPort: false\s+minimumTlsVersion: '1\.2'/],
+    ['Storage GRS, no shared keys, versioning, 7-day soft delete, change feed', /Standard_GRS[\s\S]*allowSharedKeyAccess: false[\s\S]*isVersioningEnabled: true\s+changeFeed: \{ enabled: true \}\s+deleteRetentionPolicy: \{ enabled: true, days: 7 \}/],
+    ['ACR Premium', /Microsoft\.ContainerRegistry\/registries[\s\S]*?sku: \{ name: 'Premium' \}/],
+    ['Application Gateway WAF_v2, 2-10 instances, OWASP 3.2, TLS 1.2+ policy', /WAF_v2[\s\S]*minCapacity: 2, maxCapacity: 10[\s\S]*AppGwSslPolicy20220101S/],
+    ['Key Vault with RBAC and purge protection', /enableRbacAuthorization: true[\s\S]*enablePurgeProtection: true/],
+    ['Log Analytics and Application Insights', /Microsoft\.OperationalInsights\/workspaces[\s\S]*Microsoft\.Insights\/components/],
+  ])('%s', (_what, pattern) => {
+    expect(bicep).toMatch(pattern);
+  });
+
+  it('the OWASP rule set is 3.2', () => {
+    expect(bicep).toContain("ruleSetType: 'OWASP', ruleSetVersion: '3.2'");
+  });
+
+  it('every app service account is federated with the secrets identity, files also with the files identity', () => {
+    expect(bicep).toMatch(/var apps = \['gateway', 'files', 'sessions', 'ratelimit', 'ui'\]/);
+    expect(bicep).toContain("subject: 'system:serviceaccount:${namespace}:${app}'");
+    expect(bicep).toContain("subject: 'system:serviceaccount:${namespace}:files'");
+    expect(bicep).toMatch(/param namespace string = '([^']+)'/);
+    expect(/param namespace string = '([^']+)'/.exec(bicep)?.[1]).toBe(named(aks, 'Namespace', 'strata').metadata?.name);
+  });
+
+  it('outputs every key of azure.env', () => {
+    const keys = azureEnv.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split('=')[0]!);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys.filter((k) => k !== 'STRATA_HOST')) expect(bicep).toMatch(new RegExp(`^output ${key} string`, 'm'));
+  });
+
+  it('the NetworkPolicies name the subnets the Bicep creates', () => {
+    const gateway = JSON.stringify(named(aks, 'NetworkPolicy', 'gateway'));
+    expect(gateway).toContain(`"cidr":"${variable('appGatewaySubnetPrefix')!}"`);
+    const azure = JSON.stringify(named(aks, 'NetworkPolicy', 'allow-azure-services'));
+    expect(azure).toContain(`"cidr":"${variable('privateEndpointSubnetPrefix')!}"`);
+  });
+});

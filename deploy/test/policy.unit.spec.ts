@@ -1,0 +1,222 @@
+/**
+ * The operating rules the seed architecture sets (resources, HPA, PDB, probes, pod security,
+ * network policy, workload identity, TLS at the edge), checked on the rendered aks overlay.
+ */
+import { ALL_APP_IDS, DefaultPorts, type AppId } from '@strata/contracts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../src/kustomize.js';
+import { RENDER_TIMEOUT, named, ofKind, renderAks } from './render.js';
+
+type Obj = Record<string, unknown>;
+interface Container {
+  name: string;
+  image: string;
+  resources: { requests: Obj; limits: Obj };
+  securityContext: Obj;
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  lifecycle?: { preStop?: { sleep?: { seconds: number } } };
+  ports: { name: string; containerPort: number }[];
+  env: { name: string; value: string }[];
+  volumeMounts: { name: string; mountPath: string }[];
+}
+interface Deployment extends Manifest {
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    template: {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+      spec: {
+        serviceAccountName: string;
+        terminationGracePeriodSeconds: number;
+        securityContext: Obj;
+        containers: Container[];
+        volumes: { name: string; emptyDir?: Obj }[];
+      };
+    };
+  };
+}
+interface Hpa extends Manifest {
+  spec: { minReplicas: number; maxReplicas: number; metrics: Obj[]; behavior: Obj; scaleTargetRef: Obj };
+}
+interface NetworkPolicy extends Manifest {
+  spec: { podSelector: Obj; policyTypes: string[]; ingress?: Obj[]; egress?: Obj[] };
+}
+
+const BACKEND: readonly AppId[] = ['gateway', 'files', 'sessions', 'ratelimit'];
+const FRONTEND: readonly AppId[] = ['ui'];
+
+let aks: Manifest[];
+beforeAll(() => {
+  aks = renderAks();
+}, RENDER_TIMEOUT);
+const deployment = (app: string) => named<Deployment>(aks, 'Deployment', app);
+const container = (app: string) => deployment(app).spec.template.spec.containers[0]!;
+
+describe('one Deployment, Service, HPA, PDB, NetworkPolicy and ServiceAccount per app', () => {
+  it.each(['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceAccount'])('%s', (kind) => {
+    expect(ofKind(aks, kind).map((m) => m.metadata?.name).sort()).toEqual([...ALL_APP_IDS].sort());
+  });
+  it('NetworkPolicy', () => {
+    const names = ofKind(aks, 'NetworkPolicy').map((m) => m.metadata?.name);
+    expect(names).toEqual(expect.arrayContaining([...ALL_APP_IDS, 'default-deny', 'allow-dns']));
+  });
+});
+
+describe('resources (seed: backend 500m/512Mi to 2000m/2Gi, frontend 100m/128Mi to 500m/512Mi)', () => {
+  it.each(BACKEND)('%s is sized as a backend', (app) => {
+    expect(container(app).resources).toEqual({
+      requests: { cpu: '500m', memory: '512Mi' },
+      limits: { cpu: '2000m', memory: '2Gi' },
+    });
+  });
+  it.each(FRONTEND)('%s is sized as a frontend', (app) => {
+    expect(container(app).resources).toEqual({
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { cpu: '500m', memory: '512Mi' },
+    });
+  });
+  it.each(ALL_APP_IDS)('%s: the Dapr sidecar has requests and limits', (app) => {
+    const a = deployment(app).spec.template.metadata.annotations;
+    for (const key of ['cpu-request', 'memory-request', 'cpu-limit', 'memory-limit']) {
+      expect(a[`dapr.io/sidecar-${key}`], key).toMatch(/^\d+(m|Mi|Gi)$/);
+    }
+  });
+});
+
+describe('autoscaling (seed)', () => {
+  const behavior = {
+    scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
+    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] },
+  };
+  const target = (name: string, utilization: number) => ({
+    type: 'Resource',
+    resource: { name, target: { type: 'Utilization', averageUtilization: utilization } },
+  });
+  it.each(BACKEND)('%s: 3 to 15 replicas at 70%% CPU and 80%% memory', (app) => {
+    const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: app },
+      minReplicas: 3,
+      maxReplicas: 15,
+      metrics: [target('cpu', 70), target('memory', 80)],
+      behavior,
+    });
+  });
+  it.each(FRONTEND)('%s: 2 to 10 replicas at 70%% CPU', (app) => {
+    const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
+    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10, metrics: [target('cpu', 70)] });
+  });
+  it.each(ALL_APP_IDS)('%s: the Deployment leaves the replica count to the HPA', (app) => {
+    expect(deployment(app).spec.replicas).toBeUndefined();
+  });
+  it('a PDB never blocks every eviction: backends keep 2 of at least 3, the UI loses at most 1', () => {
+    for (const app of BACKEND) {
+      const pdb = named<Manifest & { spec: Obj }>(aks, 'PodDisruptionBudget', app);
+      expect(pdb.spec).toMatchObject({ minAvailable: 2, selector: { matchLabels: { 'app.kubernetes.io/name': app } } });
+      expect(named<Hpa>(aks, 'HorizontalPodAutoscaler', app).spec.minReplicas).toBeGreaterThan(2);
+    }
+    for (const app of FRONTEND) {
+      expect(named<Manifest & { spec: Obj }>(aks, 'PodDisruptionBudget', app).spec).toMatchObject({ maxUnavailable: 1 });
+    }
+  });
+});
+
+describe('probes and lifecycle', () => {
+  it.each(ALL_APP_IDS)('%s: liveness /health/live, readiness /health/ready on the app port', (app) => {
+    const c = container(app);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+    expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: DefaultPorts[app].app })]);
+  });
+  it.each(ALL_APP_IDS)('%s: preStop sleep + app drain fit in the termination grace period', (app) => {
+    const c = container(app);
+    const sleep = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
+    const drainMs = Number(c.env.find((e) => e.name === 'SHUTDOWN_GRACE_MS')?.value);
+    expect(sleep).toBe(15);
+    expect(deployment(app).spec.template.spec.terminationGracePeriodSeconds).toBe(30);
+    expect(sleep + drainMs / 1000).toBeLessThan(30);
+  });
+});
+
+describe('pod security (restricted)', () => {
+  it('the namespace enforces the restricted standard', () => {
+    expect(named(aks, 'Namespace', 'strata').metadata?.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
+  });
+  it.each(ALL_APP_IDS)('%s: non-root 1000, read-only root, no capabilities, RuntimeDefault seccomp', (app) => {
+    const pod = deployment(app).spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container(app).securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    // the only writable path is an emptyDir at /tmp
+    expect(container(app).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod.volumes).toEqual([expect.objectContaining({ name: 'tmp', emptyDir: expect.any(Object) })]);
+    expect(deployment(app).spec.template.metadata.annotations['dapr.io/sidecar-seccomp-profile-type']).toBe('RuntimeDefault');
+  });
+  it.each(ALL_APP_IDS)('%s: the image is from the registry, pinned to a tag', (app) => {
+    expect(container(app).image).toMatch(new RegExp(`^[a-z0-9]+\\.azurecr\\.io/strata/${app}:(?!latest$)[\\w.-]+$`));
+  });
+});
+
+describe('workload identity', () => {
+  it.each(ALL_APP_IDS)('%s: its own service account, with a client id, used by a labelled pod', (app) => {
+    const sa = named(aks, 'ServiceAccount', app);
+    expect(sa.metadata?.annotations?.['azure.workload.identity/client-id']).toMatch(/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/);
+    const template = deployment(app).spec.template;
+    expect(template.spec.serviceAccountName).toBe(app);
+    expect(template.metadata.labels['azure.workload.identity/use']).toBe('true');
+  });
+});
+
+describe('network policy', () => {
+  const policies = () => ofKind<NetworkPolicy>(aks, 'NetworkPolicy');
+  it('the namespace denies all ingress and egress by default, then allows DNS', () => {
+    expect(named<NetworkPolicy>(aks, 'NetworkPolicy', 'default-deny').spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+    });
+    const dns = named<NetworkPolicy>(aks, 'NetworkPolicy', 'allow-dns');
+    expect(JSON.stringify(dns.spec.egress)).toContain('"port":53');
+  });
+  it('only the gateway takes traffic from outside the cluster', () => {
+    const withIpBlocks = policies().filter((p) => JSON.stringify(p.spec.ingress ?? []).includes('ipBlock'));
+    expect(withIpBlocks.map((p) => p.metadata?.name)).toEqual(['gateway']);
+    expect(ofKind<Manifest & { spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] } }>(aks, 'Ingress')
+      .flatMap((i) => i.spec.rules.flatMap((r) => r.http.paths.map((p) => p.backend.service.name))))
+      .toEqual(['gateway']);
+  });
+  it.each(ALL_APP_IDS.filter((a) => a !== 'gateway'))('%s takes invocations only on the sidecar port, from the gateway (and partners)', (app) => {
+    const policy = named<NetworkPolicy>(aks, 'NetworkPolicy', app);
+    const invocation = (policy.spec.ingress ?? []).find((rule) => JSON.stringify(rule).includes('50002')) as
+      | { from: Obj[]; ports: Obj[] }
+      | undefined;
+    expect(invocation?.ports).toEqual([{ protocol: 'TCP', port: 50002 }]);
+    expect(invocation?.from).toContainEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } });
+    // no rule opens the app port to other pods of the namespace
+    for (const rule of policy.spec.ingress ?? []) {
+      expect(JSON.stringify(rule)).not.toMatch(/"podSelector":\{\}/);
+    }
+  });
+});
+
+describe('ingress', () => {
+  it('Application Gateway terminates TLS (policy min TLS 1.2 in deploy/infra) and redirects HTTP', () => {
+    const ingress = named<Manifest & { spec: Obj }>(aks, 'Ingress', 'strata');
+    expect(ingress.spec.ingressClassName).toBe('azure-application-gateway');
+    expect(ingress.metadata?.annotations).toMatchObject({
+      'appgw.ingress.kubernetes.io/ssl-redirect': 'true',
+      'appgw.ingress.kubernetes.io/appgw-ssl-certificate': expect.any(String),
+    });
+  });
+});
