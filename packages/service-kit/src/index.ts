@@ -10,3 +10,5 @@ export { platformPlugin } from './platform.js';
 export { postgresPlugin } from './resources/postgres.js';
 export { redisPlugin } from './resources/redis.js';
 export { resolveSecret, waitForSidecar } from './secrets.js';
+export { openapiPlugin } from './openapi.js';
+export { subscriptionsPlugin, type DeliveredEvent, type DeliveryOutcome, type Subscription } from './subscriptions.js';

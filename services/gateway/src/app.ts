@@ -1,12 +1,14 @@
 import { tokenAuth } from '@strata/auth';
 import { Secrets } from '@strata/contracts';
 import type { FastifyInstance } from 'fastify';
-import { platformPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
+import { platformPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
 import type { GatewayConfig } from './config.js';
 import { serviceRegistryPlugin } from './plugins/service-registry.js';
 import { healthRoutes } from './routes/health.js';
 import { uiRoutes } from './routes/ui.js';
 import { apiRoutes } from './routes/api.js';
+import { openapiRoutes } from './routes/openapi.js';
+import { liveEventsPlugin } from './plugins/live-events.js';
 
 /** The gateway as a plugin: platform first, then its resources, then its routes. */
 export default async function gateway(app: FastifyInstance, opts: { config: GatewayConfig }) {
@@ -14,9 +16,12 @@ export default async function gateway(app: FastifyInstance, opts: { config: Gate
   await app.register(platformPlugin, { config, heartbeat: true });
   const redisUrl = await resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL);
   await app.register(redisPlugin, { url: redisUrl });
+  await app.register(subscriptionsPlugin);
   await app.register(serviceRegistryPlugin, { staleAfterMs: config.HEARTBEAT_STALE_MS });
   await app.register(tokenAuth, { config });
+  await app.register(liveEventsPlugin, { keepPerUser: 1000, keepSeconds: 7 * 24 * 3600, heartbeatMs: config.SSE_HEARTBEAT_MS });
   await app.register(healthRoutes);
+  await app.register(openapiRoutes);
   await app.register(apiRoutes);
   await app.register(uiRoutes, { uiAppId: config.UI_APP_ID });
 }

@@ -12,6 +12,8 @@ export const GatewayConfigSchema = Type.Composite([
     UI_APP_ID: Type.String({ default: 'ui' }),
     /** How long a service's last heartbeat counts before it is reported as gone. */
     HEARTBEAT_STALE_MS: Type.Integer({ minimum: 1000, default: 20_000 }),
+    /** Comment lines on idle live-event streams keep proxies from closing them. */
+    SSE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, default: 15_000 }),
   }),
 ]);
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

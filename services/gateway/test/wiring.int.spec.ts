@@ -47,7 +47,10 @@ describe('service invocation', () => {
     const res = await fetch(`${gateway}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
-    expect(await res.text()).toContain('<title>Strata</title>');
+    // the app shell: SvelteKit's client takes over from here
+    const html = await res.text();
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain('/_app/immutable/');
   });
 
   it('unknown API paths are problem+json 404s, not the UI', async () => {

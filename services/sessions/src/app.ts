@@ -1,15 +1,37 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import { tokenAuth } from '@strata/auth';
+import { Secrets } from '@strata/contracts';
+import { openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { platformPlugin, postgresPlugin, resolveSecret } from '@strata/service-kit';
 import type { Config } from './config.js';
+import { corePlugin } from './plugins/core.js';
+import { relayPlugin } from './plugins/relay.js';
+import { accountRoutes } from './routes/account.js';
+import { authRoutes } from './routes/auth.js';
+import { daprRoutes } from './routes/dapr.js';
+import { tokenRoutes } from './routes/token.js';
 
 /** The sessions service as a plugin: platform first, then its resources, then its routes. */
 export default async function sessions(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
   await app.register(platformPlugin, { config });
-  const databaseUrl = await resolveSecret(app.dapr, app.log, 'postgres-connection-string', config.DATABASE_URL);
-  await app.register(postgresPlugin, {
-    connectionString: databaseUrl,
-    applicationName: config.APP_ID,
-    max: config.DATABASE_POOL_SIZE,
-  });
+  const [databaseUrl, redisUrl] = await Promise.all([
+    resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL),
+    resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL),
+  ]);
+  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE });
+  await app.register(redisPlugin, { url: redisUrl });
+  await app.register(subscriptionsPlugin);
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  await app.register(openapiPlugin, { title: 'Strata sessions' });
+  await app.register(corePlugin, { config });
+  await app.register(relayPlugin, { connectionString: databaseUrl });
+  // sessions verifies with its own keys: no call to itself
+  await app.register(tokenAuth, { config, loadJwks: async () => app.jwks });
+  await app.register(authRoutes, { config });
+  await app.register(tokenRoutes, { config });
+  await app.register(accountRoutes, { config });
+  await app.register(daprRoutes, { config });
 }

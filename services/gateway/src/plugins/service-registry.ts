@@ -22,27 +22,23 @@ const KEY = 'strata:gateway:instances';
  */
 export const serviceRegistryPlugin = fp(
   async (app: FastifyInstance, opts: { staleAfterMs: number }) => {
-    app.get('/dapr/subscribe', async () => [
-      { pubsubname: Components.pubsub, topic: Topics.serviceHeartbeat, route: '/dapr/events/service-heartbeat' },
-    ]);
-
-    app.post<{ Body: { id?: string; data?: ServiceHeartbeat } }>(
-      '/dapr/events/service-heartbeat',
-      async (request) => {
-        const beat = request.body?.data;
-        if (!beat || typeof beat.appId !== 'string' || typeof beat.instanceId !== 'string') {
-          // malformed: retrying will not help
-          return { status: 'DROP' };
-        }
+    app.subscribe({
+      pubsubname: Components.pubsub,
+      topic: Topics.serviceHeartbeat,
+      path: '/dapr/events/service-heartbeat',
+      handler: async (event) => {
+        const beat = event.data as ServiceHeartbeat | undefined;
+        // malformed: retrying will not help
+        if (!beat || typeof beat.appId !== 'string' || typeof beat.instanceId !== 'string') return 'DROP';
         const instance: ServiceInstance = { ...beat, receivedAt: new Date().toISOString() };
         await app.redis
           .multi()
           .hset(KEY, `${beat.appId}/${beat.instanceId}`, JSON.stringify(instance))
           .pexpire(KEY, opts.staleAfterMs * 10)
           .exec();
-        return { status: 'SUCCESS' };
+        return 'SUCCESS';
       },
-    );
+    });
 
     app.decorate('serviceInstances', async () => {
       const all = await app.redis.hgetall(KEY);
@@ -61,5 +57,5 @@ export const serviceRegistryPlugin = fp(
       return byApp;
     });
   },
-  { name: 'gateway-service-registry', dependencies: ['strata-redis'] },
+  { name: 'gateway-service-registry', dependencies: ['strata-redis', 'strata-subscriptions'] },
 );

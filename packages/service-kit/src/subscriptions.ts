@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** A CloudEvent as Dapr delivers it to a subscriber. */
+export interface DeliveredEvent<T = unknown> {
+  id: string;
+  type: string;
+  source?: string;
+  subject?: string;
+  time?: string;
+  topic?: string;
+  data: T;
+}
+
+/** What a subscriber answers: SUCCESS (done), RETRY (deliver again later), DROP (never again). */
+export type DeliveryOutcome = 'SUCCESS' | 'RETRY' | 'DROP';
+
+export interface Subscription {
+  pubsubname: string;
+  topic: string;
+  /** Only events whose CloudEvent type is listed reach the handler; others are acknowledged by Dapr. */
+  types?: string[];
+  path: string;
+  handler: (event: DeliveredEvent, request: FastifyRequest) => Promise<DeliveryOutcome>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Declares a Dapr subscription: served by GET /dapr/subscribe, delivered to POST `path`. */
+    subscribe(subscription: Subscription): void;
+  }
+}
+
+/**
+ * Programmatic Dapr subscriptions for a Fastify service. Bodies arrive as CloudEvents
+ * (application/cloudevents+json, parsed by the dapr plugin); a malformed one is dropped, since
+ * retrying cannot fix it.
+ */
+export const subscriptionsPlugin = fp(
+  async (app: FastifyInstance) => {
+    const subscriptions: Subscription[] = [];
+    app.decorate('subscribe', (subscription: Subscription) => {
+      // Dapr takes one subscription per topic and app: one handler sees all of a topic's events
+      if (subscriptions.some((s) => s.pubsubname === subscription.pubsubname && s.topic === subscription.topic)) {
+        throw new Error(`a second subscription to ${subscription.pubsubname}/${subscription.topic}`);
+      }
+      subscriptions.push(subscription);
+      app.post(subscription.path, async (request) => {
+        const event = request.body as Partial<DeliveredEvent> | undefined;
+        if (!event || typeof event.id !== 'string' || typeof event.type !== 'string') return { status: 'DROP' };
+        return { status: await subscription.handler(event as DeliveredEvent, request) };
+      });
+    });
+    app.get('/dapr/subscribe', async () =>
+      subscriptions.map((s) => ({
+        pubsubname: s.pubsubname,
+        topic: s.topic,
+        routes: s.types
+          ? { rules: s.types.map((type) => ({ match: `event.type == "${type}"`, path: s.path })) }
+          : { default: s.path },
+      })),
+    );
+  },
+  { name: 'strata-subscriptions', dependencies: ['strata-dapr'] },
+);

@@ -1,0 +1,132 @@
+import type {} from '@strata/testing';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+
+const { gatewayUrl } = inject('stack');
+
+interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Reads a Server-Sent Events stream with fetch (EventSource cannot send a bearer token). */
+async function openStream(token: string, lastEventId?: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${gatewayUrl}/api/v1/events`, {
+    headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+    signal: controller.signal,
+  });
+  const events: SseEvent[] = [];
+  let ended = false;
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event: SseEvent = { event: 'message', data: '' };
+          let hasData = false;
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) event.id = line.slice(4);
+            else if (line.startsWith('event: ')) event.event = line.slice(7);
+            else if (line.startsWith('data: ')) {
+              event.data = line.slice(6);
+              hasData = true;
+            }
+          }
+          if (hasData) events.push(event);
+        }
+      }
+    } catch {
+      // aborted
+    }
+    ended = true;
+  })();
+  return {
+    res,
+    events,
+    ended: () => ended,
+    close: async () => {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function user() {
+  const email = `sse-${randomUUID()}@example.test`;
+  const password = 'live events password';
+  const reg = await fetch(`${gatewayUrl}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  expect(reg.status).toBe(201);
+  const login = async () => {
+    const res = await fetch(`${gatewayUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { accessToken: string }).accessToken;
+  };
+  return { id: ((await reg.json()) as { id: string }).id, login };
+}
+
+describe('live events (SSE)', () => {
+  it('streams the caller’s own events within 1 s, never another user’s, resumes with Last-Event-ID, and ends when the session is revoked', async () => {
+    const alice = await user();
+    const bob = await user();
+    const aliceToken = await alice.login();
+    const bobToken = await bob.login();
+    const stream = await openStream(aliceToken);
+    expect(stream.res.status).toBe(200);
+    expect(stream.res.headers.get('content-type')).toContain('text/event-stream');
+    const bobStream = await openStream(bobToken);
+
+    // Alice signs in on another device: her stream hears of it
+    const started = Date.now();
+    const secondToken = await alice.login();
+    const seen = await until('SessionStarted on Alice’s stream', () => stream.events.find((e) => e.event === 'SessionStarted'), 5_000);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(JSON.parse(seen.data)).toMatchObject({ type: 'SessionStarted', data: { userId: alice.id } });
+    expect(seen.data).not.toContain('refreshTokenHash');
+
+    // Bob's stream sees only Bob
+    expect(bobStream.events.filter((e) => e.data.includes(alice.id))).toEqual([]);
+
+    // events while disconnected arrive on reconnect with Last-Event-ID
+    await stream.close();
+    const lastId = seen.id!;
+    await alice.login();
+    await alice.login();
+    const resumed = await openStream(secondToken, lastId);
+    await until('the two missed sign-ins', () => (resumed.events.filter((e) => e.event === 'SessionStarted').length >= 2 ? true : undefined), 5_000);
+    expect(resumed.events.every((e) => e.id !== lastId)).toBe(true);
+
+    // signing out the session of the stream's token ends the stream
+    const out = await fetch(`${gatewayUrl}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${secondToken}` } });
+    expect(out.status).toBe(204);
+    await until('the end of the stream', () => (resumed.ended() ? true : undefined), 5_000);
+    expect(resumed.events.at(-1)?.event).toBe('session-ended');
+
+    await bobStream.close();
+  });
+
+  it('refuses a stream without a token or with a malformed Last-Event-ID', async () => {
+    expect((await fetch(`${gatewayUrl}/api/v1/events`)).status).toBe(401);
+    const alice = await user();
+    const token = await alice.login();
+    const res = await fetch(`${gatewayUrl}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, 'last-event-id': 'nonsense' } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+});

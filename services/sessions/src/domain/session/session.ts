@@ -1,0 +1,93 @@
+import type { DomainEvent } from '@strata/event-store';
+
+/**
+ * A sign-in session, one stream per session (`session-<sid>`). The refresh token rotates on every
+ * use; the stream keeps the hashes of every token it has issued, so a token presented again after
+ * it was rotated is recognised as stolen and ends the whole session (RFC 6819 5.2.2.3).
+ */
+export type SessionStarted = DomainEvent<
+  'SessionStarted',
+  {
+    sessionId: string;
+    userId: string;
+    device: string;
+    address: string;
+    refreshTokenHash: string;
+    startedAt: string;
+    idleTimeoutSeconds: number;
+    absoluteLifetimeSeconds: number;
+  }
+>;
+export type SessionRefreshed = DomainEvent<
+  'SessionRefreshed',
+  { sessionId: string; userId: string; refreshTokenHash: string; address: string; refreshedAt: string }
+>;
+export type RevocationReason = 'logout' | 'revoked' | 'refresh-token-reuse' | 'idle-timeout' | 'lifetime-exceeded';
+export type SessionRevoked = DomainEvent<
+  'SessionRevoked',
+  { sessionId: string; userId: string; reason: RevocationReason; revokedBy: string; revokedAt: string }
+>;
+export type SessionEvent = SessionStarted | SessionRefreshed | SessionRevoked;
+
+export type SessionState =
+  | { status: 'none' }
+  | {
+      status: 'active' | 'revoked';
+      sessionId: string;
+      userId: string;
+      device: string;
+      address: string;
+      startedAt: Date;
+      lastSeenAt: Date;
+      currentTokenHash: string;
+      previousTokenHashes: string[];
+      idleTimeoutSeconds: number;
+      absoluteLifetimeSeconds: number;
+      revokedReason?: RevocationReason;
+    };
+
+export const initialSessionState: SessionState = { status: 'none' };
+
+export function evolveSession(state: SessionState, event: SessionEvent): SessionState {
+  switch (event.type) {
+    case 'SessionStarted': {
+      const d = event.data;
+      return {
+        status: 'active',
+        sessionId: d.sessionId,
+        userId: d.userId,
+        device: d.device,
+        address: d.address,
+        startedAt: new Date(d.startedAt),
+        lastSeenAt: new Date(d.startedAt),
+        currentTokenHash: d.refreshTokenHash,
+        previousTokenHashes: [],
+        idleTimeoutSeconds: d.idleTimeoutSeconds,
+        absoluteLifetimeSeconds: d.absoluteLifetimeSeconds,
+      };
+    }
+    case 'SessionRefreshed':
+      if (state.status === 'none') return state;
+      return {
+        ...state,
+        address: event.data.address,
+        lastSeenAt: new Date(event.data.refreshedAt),
+        previousTokenHashes: [...state.previousTokenHashes, state.currentTokenHash],
+        currentTokenHash: event.data.refreshTokenHash,
+      };
+    case 'SessionRevoked':
+      if (state.status === 'none') return state;
+      return { ...state, status: 'revoked', revokedReason: event.data.reason };
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
+
+/** When the session ends by itself if nothing happens: the earlier of idle and absolute limits. */
+export function sessionExpiresAt(state: Extract<SessionState, { status: 'active' | 'revoked' }>): Date {
+  const idle = state.lastSeenAt.getTime() + state.idleTimeoutSeconds * 1000;
+  const absolute = state.startedAt.getTime() + state.absoluteLifetimeSeconds * 1000;
+  return new Date(Math.min(idle, absolute));
+}

@@ -1,0 +1,84 @@
+import { type PublicJwks, type SigningKeySet, TokenSigner, parseKeySet, publicJwks } from '@strata/auth';
+import { Components, Secrets } from '@strata/contracts';
+import { EventStore, kyselyFromPool } from '@strata/event-store';
+import { resolveSecret } from '@strata/service-kit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
+import { CommandRunner } from '../commands.js';
+import type { Config } from '../config.js';
+import { migrateReadModels } from '../db/migrate.js';
+import type { Database } from '../db/schema.js';
+import { SessionNotFoundError } from '../domain/session/decide.js';
+import type { RevocationReason } from '../domain/session/session.js';
+import { sessionDecider, sessionStream } from '../streams.js';
+import { LoginThrottle } from './login-throttle.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: EventStore;
+    db: Kysely<Database>;
+    commands: CommandRunner;
+    signer: TokenSigner;
+    jwks: PublicJwks;
+    loginThrottle: LoginThrottle;
+    /** Ends a session after its SessionRevoked is stored: tokens refused everywhere, live record gone. */
+    endSession(sessionId: string): Promise<void>;
+    /** Stores a revocation (if the session is still live) and ends it. */
+    revokeSession(sessionId: string, userId: string, reason: Extract<RevocationReason, 'logout' | 'revoked'>, by: string, correlationId: string): Promise<'revoked' | 'not-found'>;
+  }
+}
+
+/**
+ * The service's core: the event store and read models in schema `sessions` (migrated at start
+ * under a lock), the command runner, signing keys from the secret store, the login throttle.
+ */
+export const corePlugin = fp(
+  async (app: FastifyInstance, opts: { config: Config }) => {
+    const { config } = opts;
+    const db = kyselyFromPool(app.pg) as Kysely<Database>;
+    await migrateReadModels(db as Kysely<unknown>);
+    const store = await EventStore.open({ db, schema: 'sessions' });
+    app.decorate('db', db);
+    app.decorate('store', store);
+    app.decorate('commands', new CommandRunner(store, db));
+
+    const rawKeys = await resolveSecret(app.dapr, app.log, Secrets.tokenSigningKeys, config.TOKEN_SIGNING_KEYS);
+    const keys: SigningKeySet = parseKeySet(rawKeys);
+    app.decorate('signer', new TokenSigner(keys, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
+    app.decorate('jwks', publicJwks(keys));
+    app.log.info({ kids: keys.keys.map((k) => k.kid) }, 'token signing keys loaded');
+
+    app.decorate(
+      'loginThrottle',
+      new LoginThrottle(app.redis, {
+        perAccount: config.LOGIN_FAILURES_PER_ACCOUNT,
+        perAddress: config.LOGIN_FAILURES_PER_ADDRESS,
+        windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+      }),
+    );
+
+    const endSession = async (sessionId: string) => {
+      // an access token lives at most its TTL: that long the session must stay on the list
+      await app.revocations.revoke(sessionId, Date.now() + config.ACCESS_TOKEN_TTL_SECONDS * 1000 + 60_000);
+      await app.dapr.deleteState(Components.statestore, sessionStream(sessionId));
+    };
+    app.decorate('endSession', endSession);
+    app.decorate('revokeSession', async (sessionId: string, userId: string, reason: 'logout' | 'revoked', by: string, correlationId: string) => {
+      try {
+        await app.commands.run(
+          sessionStream(sessionId),
+          sessionDecider,
+          { type: 'RevokeSession', data: { reason, by, userId, now: new Date() } },
+          { actor: by, correlationId },
+        );
+      } catch (error) {
+        if (error instanceof SessionNotFoundError) return 'not-found';
+        throw error;
+      }
+      await endSession(sessionId);
+      return 'revoked';
+    });
+  },
+  { name: 'sessions-core', dependencies: ['strata-postgres', 'strata-redis', 'strata-dapr'] },
+);

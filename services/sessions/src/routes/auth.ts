@@ -1,0 +1,245 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppIds, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, Components } from '@strata/contracts';
+import { AppError, httpError } from '@strata/service-kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyError } from '../commands.js';
+import type { Config } from '../config.js';
+import { EmailTakenError } from '../domain/account/decide.js';
+import { SessionEndedError, SessionNotFoundError } from '../domain/session/decide.js';
+import { type SessionState, sessionExpiresAt } from '../domain/session/session.js';
+import { decoyHash, hashPassword, verifyPassword } from '../passwords.js';
+import { AccessToken, LoginBody, RegisterBody, User, problems } from '../schemas/index.js';
+import { accountDecider, accountStream, sessionDecider, sessionStream } from '../streams.js';
+import { describeDevice, newRefreshToken, newSessionId, parseRefreshToken } from '../tokens.js';
+import { USER_SCOPES } from '@strata/auth';
+
+export const REFRESH_COOKIE = 'strata_refresh';
+const COOKIE_PATH = '/api/v1/auth';
+
+const fromGateway = (request: FastifyRequest) => request.headers['dapr-caller-app-id'] === AppIds.gateway;
+
+/** The caller's address, as the gateway saw it; trusted only when Dapr says the gateway called. */
+export function clientAddress(request: FastifyRequest): string {
+  const forwarded = request.headers[CLIENT_ADDRESS_HEADER];
+  if (fromGateway(request) && typeof forwarded === 'string') return forwarded.slice(0, 64);
+  return request.ip;
+}
+
+function isHttps(request: FastifyRequest): boolean {
+  return fromGateway(request) ? request.headers[CLIENT_PROTO_HEADER] === 'https' : request.protocol === 'https';
+}
+
+export async function authRoutes(app: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const scrypt = { N: 2 ** config.PASSWORD_SCRYPT_LOG_N, r: 8, p: 1, keyLength: 32 };
+
+  const setRefreshCookie = (request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number) =>
+    reply.setCookie(REFRESH_COOKIE, token, {
+      path: COOKIE_PATH,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: isHttps(request),
+      maxAge: maxAgeSeconds,
+    });
+  const clearRefreshCookie = (reply: FastifyReply) =>
+    reply.clearCookie(REFRESH_COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict' });
+
+  /** Keeps the live record in the Dapr state store: it expires by itself when the session idles out. */
+  const saveLiveSession = async (state: SessionState) => {
+    if (state.status !== 'active') return;
+    const ttl = Math.max(1, Math.ceil((sessionExpiresAt(state).getTime() - Date.now()) / 1000));
+    await app.dapr.saveState(Components.statestore, [
+      {
+        key: sessionStream(state.sessionId),
+        value: {
+          sessionId: state.sessionId,
+          userId: state.userId,
+          device: state.device,
+          address: state.address,
+          createdAt: state.startedAt.toISOString(),
+          lastSeenAt: state.lastSeenAt.toISOString(),
+          expiresAt: sessionExpiresAt(state).toISOString(),
+        },
+        ttlInSeconds: ttl,
+      },
+    ]);
+  };
+
+  const accessToken = async (userId: string, sessionId: string) => {
+    const { token } = await app.signer.sign({ sub: userId, kind: 'user', sid: sessionId, scope: [...USER_SCOPES] });
+    return { accessToken: token, tokenType: 'Bearer' as const, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
+  };
+
+  r.post(
+    '/api/v1/auth/register',
+    {
+      schema: {
+        summary: 'Create an account',
+        tags: ['auth'],
+        body: RegisterBody,
+        response: { 201: User, ...problems(400, 409, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { email, password } = request.body;
+      const displayName = request.body.displayName?.trim() || email.split('@')[0]!;
+      const userId = randomUUID();
+      const passwordHash = await hashPassword(password, scrypt);
+      try {
+        await app.commands.run(
+          accountStream(email),
+          accountDecider,
+          { type: 'RegisterUser', data: { userId, email: email.trim(), displayName, passwordHash, now: new Date() } },
+          { actor: `user:${userId}`, correlationId: request.id, address: clientAddress(request) },
+        );
+      } catch (error) {
+        if (error instanceof EmailTakenError || error instanceof ConcurrencyError) {
+          throw httpError(409, 'An account with this e-mail address exists already.');
+        }
+        throw error;
+      }
+      reply.code(201).header('location', '/api/v1/me');
+      return { id: userId, email: email.trim(), displayName };
+    },
+  );
+
+  r.post(
+    '/api/v1/auth/login',
+    {
+      schema: {
+        summary: 'Sign in; sets the refresh-token cookie',
+        tags: ['auth'],
+        body: LoginBody,
+        response: { 200: AccessToken, ...problems(400, 401, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { email, password } = request.body;
+      const address = clientAddress(request);
+      await app.loginThrottle.check(email, address, reply);
+      const { state } = await app.commands.load(accountStream(email), accountDecider);
+      // the same work whether or not the account exists: no timing tells them apart
+      const ok = await verifyPassword(password, state.status === 'registered' ? state.passwordHash : await decoyHash(scrypt));
+      if (state.status !== 'registered' || !ok) {
+        await app.loginThrottle.failed(email, address);
+        throw new AppError(401, 'invalid-credentials', 'Unauthorized', 'The e-mail address or the password is not right.');
+      }
+      await app.loginThrottle.succeeded(email);
+      const sessionId = newSessionId();
+      const refresh = newRefreshToken(sessionId);
+      const started = await app.commands.run(
+        sessionStream(sessionId),
+        sessionDecider,
+        {
+          type: 'StartSession',
+          data: {
+            sessionId,
+            userId: state.userId,
+            device: describeDevice(request.headers['user-agent']),
+            address,
+            refreshTokenHash: refresh.hash,
+            idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
+            absoluteLifetimeSeconds: config.SESSION_ABSOLUTE_LIFETIME_SECONDS,
+            now: new Date(),
+          },
+        },
+        { actor: `user:${state.userId}`, correlationId: request.id, address },
+      );
+      await saveLiveSession(started.state);
+      setRefreshCookie(request, reply, refresh.token, config.SESSION_ABSOLUTE_LIFETIME_SECONDS);
+      reply.header('cache-control', 'no-store');
+      return accessToken(state.userId, sessionId);
+    },
+  );
+
+  r.post(
+    '/api/v1/auth/refresh',
+    {
+      schema: {
+        summary: 'New access token from the refresh-token cookie; the refresh token rotates',
+        tags: ['auth'],
+        response: { 200: AccessToken, ...problems(401, 409) },
+      },
+    },
+    async (request, reply) => {
+      const presented = parseRefreshToken(request.cookies[REFRESH_COOKIE]);
+      const denied = (detail: string) => {
+        clearRefreshCookie(reply);
+        return new AppError(401, 'session-ended', 'Unauthorized', detail);
+      };
+      if (!presented) throw denied('Sign in again: there is no valid refresh token.');
+      const live = await app.dapr.getState(Components.statestore, sessionStream(presented.sessionId));
+      const next = newRefreshToken(presented.sessionId);
+      const address = clientAddress(request);
+      let result;
+      try {
+        result = await app.commands.run(
+          sessionStream(presented.sessionId),
+          sessionDecider,
+          {
+            type: 'RefreshSession',
+            data: {
+              presentedTokenHash: presented.hash,
+              newTokenHash: next.hash,
+              address,
+              now: new Date(),
+              liveRecordMissing: live === undefined,
+            },
+          },
+          { actor: 'system', correlationId: request.id, address },
+        );
+      } catch (error) {
+        if (error instanceof SessionEndedError || error instanceof SessionNotFoundError) throw denied('Sign in again: this session has ended.');
+        if (error instanceof ConcurrencyError) {
+          throw new AppError(409, 'refresh-in-progress', 'Conflict', 'Another refresh of this session just finished; retry with the newest cookie.');
+        }
+        throw error;
+      }
+      const revoked = result.events.find((e) => e.type === 'SessionRevoked');
+      if (revoked && revoked.type === 'SessionRevoked') {
+        await app.endSession(revoked.data.sessionId);
+        throw denied(
+          revoked.data.reason === 'refresh-token-reuse'
+            ? 'This refresh token was used before; the session has been ended to protect the account.'
+            : 'Sign in again: this session has expired.',
+        );
+      }
+      if (result.state.status !== 'active') throw denied('Sign in again: this session has ended.');
+      await saveLiveSession(result.state);
+      setRefreshCookie(request, reply, next.token, config.SESSION_ABSOLUTE_LIFETIME_SECONDS);
+      reply.header('cache-control', 'no-store');
+      return accessToken(result.state.userId, result.state.sessionId);
+    },
+  );
+
+  r.post(
+    '/api/v1/auth/logout',
+    {
+      schema: { summary: 'Sign out: ends this session', tags: ['auth'], response: { 204: { type: 'null' } } },
+    },
+    async (request, reply) => {
+      // the session from the access token when there is one, else from the refresh cookie
+      let sessionId: string | undefined;
+      let userId: string | undefined;
+      if (request.headers.authorization) {
+        await app.authenticate(request, reply);
+        sessionId = request.auth?.sid;
+        userId = request.auth?.sub;
+      } else {
+        const presented = parseRefreshToken(request.cookies[REFRESH_COOKIE]);
+        if (presented) {
+          const { state } = await app.commands.load(sessionStream(presented.sessionId), sessionDecider);
+          if (state.status === 'active' && state.currentTokenHash === presented.hash) {
+            sessionId = state.sessionId;
+            userId = state.userId;
+          }
+        }
+      }
+      if (sessionId && userId) await app.revokeSession(sessionId, userId, 'logout', `user:${userId}`, request.id);
+      clearRefreshCookie(reply);
+      return reply.code(204).send();
+    },
+  );
+}
