@@ -93,7 +93,15 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, httpError(404, `No route ${request.method} ${request.url.split('?')[0]}`).toProblem()),
-  );
+  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    // the path exists with other methods: 405 and the methods it takes
+    const allowed = methods.filter((method) => method !== request.method && app.findRoute({ method, url: path }));
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, httpError(405, `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`).toProblem(path));
+    }
+    return sendProblem(reply, httpError(404, `No route ${request.method} ${path}`).toProblem());
+  });
 }

@@ -57,3 +57,18 @@ describe('problem+json', () => {
     expect(e.toProblem('/files')).toMatchObject({ type: 'https://strata.dev/problems/bad-name', status: 422, instance: '/files' });
   });
 });
+
+describe('method not allowed', () => {
+  it('answers 405 with Allow when the path exists with other methods', async () => {
+    const server = Fastify({ logger: false });
+    registerProblemHandlers(server);
+    server.get('/things/:id', async () => ({ ok: true }));
+    server.delete('/things/:id', async () => ({ ok: true }));
+    const res = await server.inject({ method: 'POST', url: '/things/42' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD, DELETE');
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 405, title: 'Method not allowed' });
+    expect((await server.inject({ method: 'POST', url: '/elsewhere' })).statusCode).toBe(404);
+  });
+});

@@ -9,6 +9,7 @@ import { uiRoutes } from './routes/ui.js';
 import { apiRoutes } from './routes/api.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { liveEventsPlugin } from './plugins/live-events.js';
+import { edgePlugin } from './plugins/edge.js';
 
 /** The gateway as a plugin: platform first, then its resources, then its routes. */
 export default async function gateway(app: FastifyInstance, opts: { config: GatewayConfig }) {
@@ -16,6 +17,7 @@ export default async function gateway(app: FastifyInstance, opts: { config: Gate
   await app.register(platformPlugin, { config, heartbeat: true });
   const redisUrl = await resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL);
   await app.register(redisPlugin, { url: redisUrl });
+  await app.register(edgePlugin, { corsOrigins: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean), hsts: config.HSTS });
   await app.register(subscriptionsPlugin);
   await app.register(serviceRegistryPlugin, { staleAfterMs: config.HEARTBEAT_STALE_MS });
   await app.register(tokenAuth, { config });

@@ -12,6 +12,10 @@ export const GatewayConfigSchema = Type.Composite([
     UI_APP_ID: Type.String({ default: 'ui' }),
     /** How long a service's last heartbeat counts before it is reported as gone. */
     HEARTBEAT_STALE_MS: Type.Integer({ minimum: 1000, default: 20_000 }),
+    /** Comma-separated origins allowed to call the API from a browser; empty: same origin only. */
+    CORS_ORIGINS: Type.String({ default: '' }),
+    /** Send Strict-Transport-Security (set where TLS terminates in front of the gateway). */
+    HSTS: Type.Boolean({ default: false }),
     /** Comment lines on idle live-event streams keep proxies from closing them. */
     SSE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, default: 15_000 }),
   }),
