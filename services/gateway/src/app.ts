@@ -10,6 +10,7 @@ import { apiRoutes } from './routes/api.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { liveEventsPlugin } from './plugins/live-events.js';
 import { edgePlugin } from './plugins/edge.js';
+import { responseCachePlugin } from './plugins/response-cache.js';
 
 /** The gateway as a plugin: platform first, then its resources, then its routes. */
 export default async function gateway(app: FastifyInstance, opts: { config: GatewayConfig }) {
@@ -21,6 +22,7 @@ export default async function gateway(app: FastifyInstance, opts: { config: Gate
   await app.register(subscriptionsPlugin);
   await app.register(serviceRegistryPlugin, { staleAfterMs: config.HEARTBEAT_STALE_MS });
   await app.register(tokenAuth, { config });
+  await app.register(responseCachePlugin, { ttlSeconds: config.RESPONSE_CACHE_TTL_SECONDS });
   await app.register(liveEventsPlugin, { keepPerUser: 1000, keepSeconds: 7 * 24 * 3600, heartbeatMs: config.SSE_HEARTBEAT_MS });
   await app.register(healthRoutes);
   await app.register(openapiRoutes);

@@ -16,6 +16,8 @@ export const GatewayConfigSchema = Type.Composite([
     CORS_ORIGINS: Type.String({ default: '' }),
     /** Send Strict-Transport-Security (set where TLS terminates in front of the gateway). */
     HSTS: Type.Boolean({ default: false }),
+    /** How long a cached GET answer lives at most (it is invalidated by writes and events anyway). */
+    RESPONSE_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
     /** Comment lines on idle live-event streams keep proxies from closing them. */
     SSE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, default: 15_000 }),
   }),

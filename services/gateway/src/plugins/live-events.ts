@@ -51,6 +51,8 @@ export const liveEventsPlugin = fp(
     const deliver = async (event: DeliveredEvent) => {
       const owner = ownerOf(event);
       if (!owner) return 'SUCCESS' as const;
+      // the owner's cached answers may be stale now (a partner's write, a job, another device)
+      await app.responseCache.invalidate(owner);
       const first = await app.redis.set(seenKey(event.id), '1', 'EX', opts.keepSeconds, 'NX');
       if (first !== 'OK') return 'SUCCESS' as const;
       const payload = JSON.stringify({ id: event.id, type: event.type, subject: event.subject, time: event.time, data: event.data });
@@ -175,5 +177,5 @@ export const liveEventsPlugin = fp(
       },
     );
   },
-  { name: 'gateway-live-events', dependencies: ['strata-redis', 'strata-token-auth', 'strata-subscriptions'] },
+  { name: 'gateway-live-events', dependencies: ['strata-redis', 'strata-token-auth', 'strata-subscriptions', 'gateway-response-cache'] },
 );

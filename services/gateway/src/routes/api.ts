@@ -2,6 +2,8 @@ import replyFrom from '@fastify/reply-from';
 import { ApiRoutes, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from '@strata/contracts';
 import { PROBLEM_CONTENT_TYPE, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { ResponseCache, readSmall } from '../plugins/response-cache.js';
 
 /** Headers a client may not set: they would claim to come from Dapr or from the gateway itself. */
 const STRIPPED = /^(dapr-|x-forwarded-|forwarded$|x-strata-)/i;
@@ -24,6 +26,18 @@ export async function apiRoutes(app: FastifyInstance) {
     const route = ApiRoutes.find((r) => path === r.prefix.replace(/\/$/, '') || path.startsWith(r.prefix));
     if (!route) throw httpError(404, `No route ${request.method} ${path}`);
     if (!route.public) await app.authenticate(request, reply);
+
+    const cache = app.responseCache;
+    const cacheable = cache.cacheable(request);
+    const entry = cacheable ? await cache.lookup(request) : undefined;
+    if (entry?.hit) return ResponseCache.send(request, reply, entry.hit, 'hit');
+    // a write by the user: what was cached for them may change (and again once it is done)
+    const writer = request.method !== 'GET' && request.method !== 'HEAD' && request.auth?.kind === 'user' ? request.auth.sub : undefined;
+    if (writer) {
+      await cache.invalidate(writer);
+      reply.raw.once('finish', () => void cache.invalidate(writer));
+    }
+
     return reply.from(request.url, {
       onResponse: (_req, res, raw) => {
         // reply-from hands over status, headers and body stream (its typings say otherwise)
@@ -38,6 +52,29 @@ export async function apiRoutes(app: FastifyInstance) {
           void res.code(upstream.statusCode === 504 ? 504 : 502).type(PROBLEM_CONTENT_TYPE).send(
             httpError(upstream.statusCode === 504 ? 504 : 502, `The ${route.appId} service did not answer. Try again shortly.`).toProblem(),
           );
+          return;
+        }
+        if (entry && upstream.statusCode === 200 && type.startsWith('application/json')) {
+          void (async () => {
+            const { body, complete, chunks } = await readSmall(upstream.stream);
+            if (!complete) {
+              // too big to cache: send what was read and the rest as it comes
+              res.removeHeader('content-length');
+              void res.send(Readable.from((async function* () {
+                yield* chunks;
+                yield* upstream.stream as AsyncIterable<Buffer>;
+              })()));
+              return;
+            }
+            const given = upstream.headers.etag;
+            const answer = { etag: typeof given === 'string' ? given : ResponseCache.etagOf(body), contentType: type, body };
+            await cache.store(entry.key, answer);
+            res.removeHeader('content-length');
+            void ResponseCache.send(request, res as unknown as FastifyReply, answer, 'miss');
+          })().catch((error: unknown) => {
+            request.log.warn({ err: error }, 'caching an answer failed');
+            if (!res.sent) void res.code(502).type(PROBLEM_CONTENT_TYPE).send(httpError(502, 'The answer could not be read.').toProblem());
+          });
           return;
         }
         void res.send(upstream.stream);
