@@ -28,6 +28,11 @@ export function setAccessToken(token: string | undefined): void {
   accessToken = token;
 }
 
+/** The current access token, for the few calls that cannot go through `api` (streams, uploads). */
+export function currentAccessToken(): string | undefined {
+  return accessToken;
+}
+
 async function toError(res: Response): Promise<ApiError> {
   let title = res.statusText || 'Error';
   let detail: string | undefined;

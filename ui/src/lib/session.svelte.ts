@@ -6,6 +6,17 @@ export interface User {
   displayName: string;
 }
 
+/**
+ * Whether this browser was signed in when it last knew: a hint only (the session itself is the
+ * HttpOnly refresh cookie, which scripts cannot see), so that a signed-out visitor is not sent
+ * through a refresh that can only fail.
+ */
+const HINT = 'strata.signed-in';
+const hint = {
+  get: () => localStorage.getItem(HINT) === '1',
+  set: (on: boolean) => (on ? localStorage.setItem(HINT, '1') : localStorage.removeItem(HINT)),
+};
+
 /** The signed-in user, shared by every page; restored from the refresh cookie after a reload. */
 class Session {
   user = $state<User | null>(null);
@@ -15,7 +26,11 @@ class Session {
   restore(): Promise<User | null> {
     this.restoring ??= (async () => {
       if (this.user) return this.user;
-      if (!(await refreshAccessToken())) return null;
+      if (!hint.get()) return null;
+      if (!(await refreshAccessToken())) {
+        hint.set(false);
+        return null;
+      }
       try {
         this.user = await api<User>('/me');
       } catch {
@@ -29,6 +44,7 @@ class Session {
   async signIn(email: string, password: string): Promise<void> {
     const token = await api<{ accessToken: string }>('/auth/login', { method: 'POST', json: { email, password } });
     setAccessToken(token.accessToken);
+    hint.set(true);
     this.user = await api<User>('/me');
     this.restoring = Promise.resolve(this.user);
   }
@@ -46,6 +62,7 @@ class Session {
       if (!(error instanceof ApiError)) throw error;
     }
     setAccessToken(undefined);
+    hint.set(false);
     this.user = null;
     this.restoring = Promise.resolve(null);
   }

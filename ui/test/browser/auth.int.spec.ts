@@ -31,11 +31,12 @@ describe('signing up, in and out in a real browser', () => {
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill('analytical engine 1843');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/account');
-    await expect.poll(() => page.getByTestId('email').textContent()).toBe(email);
+    await page.waitForURL('**/files');
 
     // the refresh cookie restores the session after a reload
     await page.reload();
+    await page.getByRole('link', { name: 'Account' }).click();
+    await expect.poll(() => page.getByTestId('email').textContent()).toBe(email);
     await expect.poll(() => page.getByTestId('display-name').textContent()).toBe('Ada Lovelace');
 
     await page.getByRole('link', { name: 'Devices' }).click();

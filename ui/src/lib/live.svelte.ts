@@ -1,0 +1,106 @@
+import { currentAccessToken as accessToken, refreshAccessToken } from './api';
+
+export interface LiveEvent {
+  id: string;
+  type: string;
+  subject?: string;
+  time?: string;
+  data: Record<string, unknown>;
+}
+
+type Listener = (event: LiveEvent) => void;
+
+/**
+ * One stream of the user's events (GET /api/v1/events) shared by every page. fetch rather than
+ * EventSource, which cannot send the bearer token; on a drop it reconnects with Last-Event-ID, so
+ * nothing is missed, and with a fresh token when the old one expired.
+ */
+class LiveEvents {
+  connected = $state(false);
+  private listeners = new Set<Listener>();
+  private lastId: string | undefined;
+  private controller: AbortController | undefined;
+  private running = false;
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    if (!this.running) void this.run();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  stop(): void {
+    this.running = false;
+    this.controller?.abort();
+    this.connected = false;
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    let backoff = 500;
+    while (this.running) {
+      const ended = await this.connect().catch(() => 'error' as const);
+      this.connected = false;
+      if (!this.running) return;
+      if (ended === 'session-ended') {
+        this.running = false;
+        return;
+      }
+      if (ended === 'token-expired' || ended === 'unauthorized') {
+        if (!(await refreshAccessToken())) {
+          this.running = false;
+          return;
+        }
+        backoff = 500;
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 15_000);
+    }
+  }
+
+  private async connect(): Promise<'session-ended' | 'token-expired' | 'unauthorized' | 'closed'> {
+    this.controller = new AbortController();
+    const token = accessToken();
+    const res = await fetch('/api/v1/events', {
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(this.lastId ? { 'last-event-id': this.lastId } : {}) },
+      signal: this.controller.signal,
+    });
+    if (res.status === 401) return 'unauthorized';
+    if (!res.ok || !res.body) return 'closed';
+    this.connected = true;
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return 'closed';
+      buffer += value;
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let id: string | undefined;
+        let type = 'message';
+        let data = '';
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id: ')) id = line.slice(4);
+          else if (line.startsWith('event: ')) type = line.slice(7);
+          else if (line.startsWith('data: ')) data = line.slice(6);
+        }
+        if (type === 'session-ended' || type === 'token-expired') return type;
+        if (!data) continue;
+        if (id) this.lastId = id;
+        try {
+          const event = JSON.parse(data) as LiveEvent;
+          for (const listener of this.listeners) listener(event);
+        } catch {
+          // a message we cannot read is skipped, not fatal
+        }
+      }
+    }
+  }
+}
+
+export const live = new LiveEvents();

@@ -1,0 +1,99 @@
+import type {} from '@strata/testing';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launch, watchConsole } from './browser.js';
+
+const { gatewayUrl } = inject('stack');
+const SCREENSHOTS = join(import.meta.dirname, '..', '..', '..', 'docs', 'screenshots');
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+async function signUp(page: Page, email: string, password: string) {
+  await page.goto(`${gatewayUrl}/signup`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/files');
+}
+
+describe('the files journey in a real browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('uploads two files with progress, renames, opens versions, deletes, restores, downloads the same bytes, and sees another tab’s upload live', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    const email = `journey-${randomUUID()}@example.test`;
+    await signUp(page, email, 'a journey through strata');
+
+    const report = { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(3 * 1024 * 1024)]) };
+    const notes = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('remember the milk\n'.repeat(200)) };
+    await page.getByTestId('file-input').setInputFiles([report, notes]);
+    await expect.poll(() => page.getByTestId('upload-row').count()).toBe(2);
+    await expect.poll(() => page.locator('[data-testid="upload-row"][data-state="done"]').count(), { timeout: 30_000 }).toBe(2);
+    // each upload showed a progress bar that reached the file's size
+    const bars = await page.locator('[data-testid="upload-row"] progress').evaluateAll((els) => els.map((e) => [(e as HTMLProgressElement).value, (e as HTMLProgressElement).max]));
+    for (const [value, max] of bars) expect(value).toBe(max);
+    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toEqual(expect.arrayContaining(['report.pdf', 'notes.txt']));
+
+    // rename in place
+    await page.getByRole('button', { name: 'Rename notes.txt' }).click();
+    await page.getByLabel('New name for notes.txt').fill('shopping.txt');
+    await page.getByLabel('New name for notes.txt').press('Enter');
+    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toContain('shopping.txt');
+
+    // versions
+    await page.getByRole('button', { name: 'Versions of report.pdf' }).click();
+    await expect.poll(() => page.getByTestId('versions').textContent()).toContain('Version 1');
+    await page.screenshot({ path: join(SCREENSHOTS, 'files.png'), fullPage: true });
+
+    // delete to the trash, then restore from the trash page
+    await page.getByRole('button', { name: 'Delete shopping.txt' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('moved to the trash');
+    await page.getByRole('link', { name: 'Trash' }).click();
+    await expect.poll(() => page.getByTestId('trash-row').count()).toBe(1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'trash.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Restore shopping.txt' }).click();
+    await expect.poll(() => page.getByTestId('trash-row').count()).toBe(0);
+    await page.getByRole('link', { name: 'Files' }).click();
+    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toContain('shopping.txt');
+
+    // download and compare the bytes
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report.pdf' }).click()]);
+    const saved = readFileSync((await download.path())!);
+    expect(sha256(saved)).toBe(sha256(report.buffer));
+
+    // a second page (another tab) sees an upload made here, live
+    const second = await context.newPage();
+    const secondErrors = watchConsole(second);
+    await second.goto(`${gatewayUrl}/activity`);
+    await expect.poll(() => second.getByTestId('live').count(), { timeout: 10_000 }).toBe(1);
+    await page.getByTestId('file-input').setInputFiles([{ name: 'live.txt', mimeType: 'text/plain', buffer: Buffer.from('hello live') }]);
+    await expect.poll(() => second.getByTestId('activity-row').first().textContent(), { timeout: 10_000 }).toContain('live.txt');
+    await second.screenshot({ path: join(SCREENSHOTS, 'activity.png'), fullPage: true });
+    await second.goto(`${gatewayUrl}/usage`);
+    await expect.poll(() => second.getByTestId('usage-summary').textContent()).toContain('3 files');
+    await second.screenshot({ path: join(SCREENSHOTS, 'usage.png'), fullPage: true });
+
+    // sign out; signed-out pages send you to sign in
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/signin');
+    for (const path of ['/files', '/trash', '/activity', '/usage']) {
+      await page.goto(`${gatewayUrl}${path}`);
+      await page.waitForURL(`**/signin?next=${encodeURIComponent(path)}`);
+    }
+
+    expect(errors).toEqual([]);
+    expect(secondErrors).toEqual([]);
+    await context.close();
+  });
+});
