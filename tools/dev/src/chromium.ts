@@ -1,21 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { CHROMIUM_PATH } from '@strata/testing/chromium';
 import { say } from './log.js';
 
-export const CHROMIUM_PATH = process.env.STRATA_CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PACKAGES = ['chromium', 'fonts-liberation'];
-
-/** Flags for headless Chromium on these machines (no network but the loopback, no GPU, as root). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 function run(command: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {

@@ -1,26 +1,16 @@
 import type {} from '@strata/testing';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch, watchConsole } from './browser.js';
+import { describe, expect, inject, it } from 'vitest';
+import { SCREENSHOTS, useBrowser, watchConsole } from './browser.js';
 
 const { gatewayUrl } = inject('stack');
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', '..', 'docs', 'screenshots');
 
 describe('signing up, in and out in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launch();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { browser } = useBrowser();
 
   it('signs up, keeps the session over a reload, lists devices, signs out, and guards signed-out pages', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser().newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = watchConsole(page);
     const email = `browser-${randomUUID()}@example.test`;
@@ -66,7 +56,7 @@ describe('signing up, in and out in a real browser', () => {
   });
 
   it('shows a phone-width layout without horizontal scrolling', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const context = await browser().newContext({ viewport: { width: 375, height: 740 } });
     const page = await context.newPage();
     await page.goto(`${gatewayUrl}/signin`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

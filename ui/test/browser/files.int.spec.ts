@@ -1,13 +1,12 @@
 import type {} from '@strata/testing';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch, watchConsole } from './browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { SCREENSHOTS, useBrowser, watchConsole } from './browser.js';
 
 const { gatewayUrl } = inject('stack');
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', '..', 'docs', 'screenshots');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function signUp(page: Page, email: string, password: string) {
@@ -19,17 +18,10 @@ async function signUp(page: Page, email: string, password: string) {
 }
 
 describe('the files journey in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launch();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { browser } = useBrowser();
 
   it('uploads two files with progress, renames, opens versions, deletes, restores, downloads the same bytes, and sees another tab’s upload live', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const context = await browser().newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
     const errors = watchConsole(page);
     const email = `journey-${randomUUID()}@example.test`;
