@@ -13,6 +13,10 @@ const USAGE = `usage: strata <command> [options]
 
   start     start Azurite and every app with its Dapr sidecar (npm start)
             --only a,b   start only these apps of dapr.yaml (each still with its sidecar)
+            --replicas files=2,sessions=2
+                         run N instances of an app-id, each with its own daprd; replica r
+                         has every port shifted by r x 100
+            STRATA_STACK names the runtime folder .strata/<name> (default dev)
   test      type-check, lint, build, then run unit, integration and browser tests (npm test)
   daprd     build (or find) the pinned daprd and print its path (npm run daprd)
 `;
@@ -34,9 +38,26 @@ async function buildUi(): Promise<void> {
   if (code !== 0) throw new Error('the UI build failed (see above)');
 }
 
+/** `--replicas files=2,sessions=2` → { files: 2, sessions: 2 }; undefined when not given. */
+export function parseReplicas(args: string[]): Record<string, number> | undefined {
+  const at = args.indexOf('--replicas');
+  if (at < 0) return undefined;
+  const spec = args[at + 1] ?? '';
+  const entries = spec.split(',').filter(Boolean).map((pair) => {
+    const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(pair);
+    if (!match) throw new Error(`--replicas expects app=N[,app=N], got "${spec}"`);
+    return [match[1]!, Number(match[2])] as const;
+  });
+  if (entries.length === 0) throw new Error('--replicas expects app=N[,app=N]');
+  return Object.fromEntries(entries);
+}
+
 async function start(args: string[]): Promise<number> {
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
+  const replicas = parseReplicas(args);
+  const stackName = process.env.STRATA_STACK ?? 'dev';
+  if (!/^[a-z0-9-]+$/.test(stackName)) throw new Error(`STRATA_STACK must be lower-case letters, digits and dashes, got "${stackName}"`);
   if (!only || only.includes('ui')) await buildUi();
   // set once the stack is up; a signal during start-up is handled by startStack's own clean-up
   const running: { stack?: Stack } = {};
@@ -54,13 +75,14 @@ async function start(args: string[]): Promise<number> {
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
 
   const stack = await startStack({
-    name: 'dev',
-    runDir: runDir('dev'),
+    name: stackName,
+    runDir: runDir(stackName),
     portOffset: Number(process.env.STRATA_PORT_OFFSET ?? 0),
     database: process.env.STRATA_DATABASE ?? 'strata',
     redisDb: Number(process.env.STRATA_REDIS_DB ?? 0),
     azuriteBlobPort: AZURITE_BLOB_PORT + Number(process.env.STRATA_PORT_OFFSET ?? 0),
     ...(only ? { only } : {}),
+    ...(replicas ? { replicas } : {}),
   });
   running.stack = stack;
   if (stopping) {
@@ -69,7 +91,7 @@ async function start(args: string[]): Promise<number> {
   }
   const rows = [...stack.apps.values()].map(
     (a) =>
-      `  ${a.appId.padEnd(10)} app http://127.0.0.1:${a.appPort}  dapr http ${a.daprHttpPort} grpc ${a.daprGrpcPort} ` +
+      `  ${(a.replica === 0 ? a.appId : `${a.appId}#${a.replica}`).padEnd(10)} app http://127.0.0.1:${a.appPort}  dapr http ${a.daprHttpPort} grpc ${a.daprGrpcPort} ` +
       `internal ${a.daprInternalGrpcPort} metrics ${a.metricsPort}`,
   );
   say('');

@@ -31,6 +31,12 @@ export interface StackOptions {
   fresh?: boolean;
   /** Apps to run; all of dapr.yaml by default. */
   only?: string[];
+  /**
+   * Instances per app-id (default 1). Replica r (from 0) has every port shifted by r × REPLICA_PORT_STEP
+   * and its own daprd under the same app-id, so name resolution spreads invocations over them and
+   * they share pub/sub consumer groups (competing consumers).
+   */
+  replicas?: Record<string, number>;
   readyTimeoutMs?: number;
   infra?: Infra;
 }
@@ -38,6 +44,31 @@ export interface StackOptions {
 export interface RunningApp extends RunApp {
   app: Managed;
   sidecar: Managed;
+  /** 0 for the first instance of an app-id; the stack's map keys replica r > 0 as `<appId>#<r>`. */
+  replica: number;
+}
+
+/** Ports of replica r are the app's ports plus r times this (dapr.yaml's blocks are 1 apart). */
+export const REPLICA_PORT_STEP = 100;
+export const MAX_REPLICAS = 9;
+
+/** The launcher's instances: each app of the run file, repeated for its replicas with shifted ports. */
+export function expandReplicas(apps: readonly RunApp[], replicas: Record<string, number> = {}): (RunApp & { replica: number; key: string })[] {
+  for (const [appId, n] of Object.entries(replicas)) {
+    if (!apps.some((a) => a.appId === appId)) throw new Error(`--replicas names ${appId}, which is not an app of this stack`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_REPLICAS) throw new Error(`--replicas ${appId}=${n}: expected 1 to ${MAX_REPLICAS}`);
+  }
+  const instances = apps.flatMap((app) =>
+    Array.from({ length: replicas[app.appId] ?? 1 }, (_, r) => ({
+      ...shiftPorts(app, r * REPLICA_PORT_STEP),
+      replica: r,
+      key: r === 0 ? app.appId : `${app.appId}#${r}`,
+    })),
+  );
+  const ports = instances.flatMap((a) => [a.appPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort]);
+  const clash = ports.find((p, i) => ports.indexOf(p) !== i);
+  if (clash !== undefined) throw new Error(`replica ports clash on ${clash}: too many replicas for dapr.yaml's port blocks`);
+  return instances;
 }
 
 export interface Stack {
@@ -151,9 +182,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.fresh) await flushRedisDb(infra, options.redisDb);
 
   const daprd = await ensureDaprd();
-  const apps = readRunFile()
-    .filter((a) => !options.only || options.only.includes(a.appId))
-    .map((a) => shiftPorts(a, options.portOffset));
+  const apps = expandReplicas(
+    readRunFile()
+      .filter((a) => !options.only || options.only.includes(a.appId))
+      .map((a) => shiftPorts(a, options.portOffset)),
+    options.replicas,
+  );
 
   const wanted = [options.azuriteBlobPort, ...apps.flatMap((a) => [a.appPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort])];
   const busy: number[] = [];
@@ -262,17 +296,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         STRATA_REDIS_HOST: `${infra.redisHost}:${infra.redisPort}`,
         STRATA_REDIS_DB: String(options.redisDb),
       };
+      const logName = app.replica === 0 ? app.appId : `${app.appId}-${app.replica}`;
       const sidecar = startProcess({
-        name: `${app.appId}:dapr`,
+        name: `${app.key}:dapr`,
         command: daprd,
         args: sidecarArgs,
         env: sidecarEnv,
         ...common,
-        ...(options.logToFiles ? { logFile: join(logDir, `${app.appId}-daprd.log`) } : {}),
+        ...(options.logToFiles ? { logFile: join(logDir, `${logName}-daprd.log`) } : {}),
       });
       const [command, ...args] = app.command;
       const proc = startProcess({
-        name: app.appId,
+        name: app.key,
         command: command === 'node' ? process.execPath : (command ?? 'node'),
         args,
         cwd: app.appDir,
@@ -286,13 +321,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           DAPR_GRPC_PORT: String(app.daprGrpcPort),
           LOG_FORMAT: pretty ? 'pretty' : 'json',
         },
-        ...(options.logToFiles ? { logFile: join(logDir, `${app.appId}.log`) } : {}),
+        ...(options.logToFiles ? { logFile: join(logDir, `${logName}.log`) } : {}),
         onExit: (code, signal) => {
-          if (!stopping) say(red(`${app.appId} exited (${signal ?? `code ${code}`})`));
+          if (!stopping) say(red(`${app.key} exited (${signal ?? `code ${code}`})`));
         },
       });
       managed.push(sidecar, proc);
-      running.set(app.appId, { ...app, app: proc, sidecar });
+      const { key, ...runApp } = app;
+      running.set(key, { ...runApp, app: proc, sidecar });
       savePids();
     }
 
