@@ -91,3 +91,49 @@ export const ApiRoutes: readonly { prefix: string; appId: AppId; public?: boolea
  */
 export const CLIENT_ADDRESS_HEADER = 'x-strata-client-address';
 export const CLIENT_PROTO_HEADER = 'x-strata-client-proto';
+
+/**
+ * Rate limiting: the route classes the gateway sends to `ratelimit` (POST /v1/decide), which
+ * chooses a policy by class, caller kind and plan. A class no rule names falls back to the
+ * caller's default policy.
+ */
+export const RateLimitRouteClasses = {
+  api: 'api',
+  login: 'auth.login',
+  register: 'auth.register',
+  token: 'auth.token',
+} as const;
+export type RateLimitRouteClass = (typeof RateLimitRouteClasses)[keyof typeof RateLimitRouteClasses];
+
+/** Who a rate limit counts: a user id, a partner client id, or the address of an anonymous caller. */
+export interface RateLimitSubject {
+  kind: 'user' | 'partner' | 'anonymous';
+  id: string;
+  plan?: string;
+  address?: string;
+  account?: string;
+}
+
+/** The body of POST /v1/decide on `ratelimit`. */
+export interface RateLimitDecideRequest {
+  policy?: string;
+  routeClass: string;
+  subject: RateLimitSubject;
+  /** Tokens to take at once (a lease). */
+  cost?: number;
+  /** A lease's lifetime: its tokens may be spent until this many ms after the decision. */
+  holdMs?: number;
+}
+
+/** The answer of POST /v1/decide (200 whether allowed or not). */
+export interface RateLimitDecision {
+  allowed: boolean;
+  policy: string;
+  limit: number;
+  remaining: number;
+  resetMs: number;
+  retryAfterMs: number;
+  cost: number;
+  checks: { name: string; by: 'subject' | 'address' | 'account'; limit: number; windowSeconds: number; allowed: boolean; remaining: number; resetMs: number; retryAfterMs: number }[];
+  headers: { 'RateLimit-Policy': string; RateLimit: string; 'Retry-After'?: string };
+}

@@ -3,6 +3,7 @@ import { Secrets } from '@strata/contracts';
 import type { FastifyInstance } from 'fastify';
 import { platformPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
 import type { GatewayConfig } from './config.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { serviceRegistryPlugin } from './plugins/service-registry.js';
 import { healthRoutes } from './routes/health.js';
 import { uiRoutes } from './routes/ui.js';
@@ -22,6 +23,7 @@ export default async function gateway(app: FastifyInstance, opts: { config: Gate
   await app.register(subscriptionsPlugin);
   await app.register(serviceRegistryPlugin, { staleAfterMs: config.HEARTBEAT_STALE_MS });
   await app.register(tokenAuth, { config });
+  await app.register(rateLimitPlugin, { config });
   await app.register(responseCachePlugin, { ttlSeconds: config.RESPONSE_CACHE_TTL_SECONDS });
   await app.register(liveEventsPlugin, { keepPerUser: 1000, keepSeconds: 7 * 24 * 3600, heartbeatMs: config.SSE_HEARTBEAT_MS });
   await app.register(healthRoutes);

@@ -20,6 +20,22 @@ export const GatewayConfigSchema = Type.Composite([
     RESPONSE_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
     /** Comment lines on idle live-event streams keep proxies from closing them. */
     SSE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, default: 15_000 }),
+    /** Rate limits on /api/v1 (README: "Rate limits"); off only for benchmarks and local experiments. */
+    RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
+    /** The app-id that decides (Dapr service invocation); tests point it elsewhere to see the fallback. */
+    RATE_LIMIT_APP_ID: Type.String({ pattern: '^[a-z0-9-]+$', default: 'ratelimit' }),
+    /** How long a decision from the ratelimit service may take before the local fallback decides. */
+    RATE_LIMIT_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 5_000, default: 150 }),
+    /** After a failed decision, how long the fallback decides alone before the service is asked again. */
+    RATE_LIMIT_RECHECK_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1_000 }),
+    /** The fallback gives each replica the policy's limit divided by this (the replicas assumed to share the load). */
+    RATE_LIMIT_FALLBACK_REPLICAS: Type.Integer({ minimum: 1, maximum: 1_000, default: 3 }),
+    /** Tokens a client's first lease takes (spent locally); 1 asks the service for every request. */
+    RATE_LIMIT_LEASE_SIZE: Type.Integer({ minimum: 1, maximum: 1_000, default: 10 }),
+    /** The most a lease grows to for a busy client (leases are only taken while half the limit is left). */
+    RATE_LIMIT_LEASE_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+    /** A lease's lifetime: its tokens are spent within this or not at all. */
+    RATE_LIMIT_LEASE_MS: Type.Integer({ minimum: 50, maximum: 10_000, default: 1_000 }),
   }),
 ]);
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

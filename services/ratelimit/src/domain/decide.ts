@@ -1,0 +1,142 @@
+import { type RateLimitHeaders, rateLimitHeaders } from './headers.js';
+import { type LimitOutcome, limitKey } from './limiter.js';
+import {
+  type CompiledLimit,
+  type CompiledPolicy,
+  type Dimension,
+  type PolicySet,
+  type Subject,
+  dimensionValue,
+  selectPolicy,
+} from './policies.js';
+
+export interface DecideRequest {
+  /** Names the policy outright; otherwise it is selected by route class, caller kind and plan. */
+  policy?: string | undefined;
+  routeClass: string;
+  subject: Subject;
+  /** Tokens to take: 1 for one request, more for a lease the gateway spends locally. */
+  cost?: number | undefined;
+  /** A lease: the tokens count as taken this many ms from now, the last moment they may be spent. */
+  holdMs?: number | undefined;
+}
+
+export interface CheckResult {
+  name: string;
+  by: Dimension;
+  limit: number;
+  windowSeconds: number;
+  burst: number;
+  allowed: boolean;
+  remaining: number;
+  resetMs: number;
+  retryAfterMs: number;
+}
+
+export interface Decision {
+  allowed: boolean;
+  policy: string;
+  /** The binding limit: the one that refused, or the one with the fewest tokens left. */
+  limit: number;
+  remaining: number;
+  resetMs: number;
+  retryAfterMs: number;
+  cost: number;
+  checks: CheckResult[];
+  headers: RateLimitHeaders;
+}
+
+export type DecisionErrorCode = 'unknown-policy' | 'missing-dimension' | 'cost-exceeds-burst';
+
+/** A request the policies cannot decide (the caller's mistake, answered with 422). */
+export class DecisionError extends Error {
+  constructor(
+    readonly code: DecisionErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DecisionError';
+  }
+}
+
+export interface PlannedCheck {
+  limit: CompiledLimit;
+  key: string;
+}
+
+export interface Plan {
+  policy: CompiledPolicy;
+  cost: number;
+  holdMs: number;
+  checks: PlannedCheck[];
+}
+
+/** Which limits apply to a request and under which keys. Pure: no Redis, no clock. */
+export function planDecision(set: PolicySet, request: DecideRequest): Plan {
+  const policy = request.policy
+    ? set.policies.get(request.policy)
+    : selectPolicy(set, { routeClass: request.routeClass, callerKind: request.subject.kind, plan: request.subject.plan });
+  if (!policy) throw new DecisionError('unknown-policy', `there is no policy "${request.policy}"`);
+  const cost = request.cost ?? 1;
+
+  const checks: PlannedCheck[] = [];
+  for (const limit of policy.limits) {
+    const value = dimensionValue(request.subject, limit.by);
+    if (value === undefined) {
+      if (limit.optional) continue;
+      throw new DecisionError('missing-dimension', `policy "${policy.name}" counts by ${limit.by}, which the request does not give`);
+    }
+    if (cost > limit.limit) {
+      throw new DecisionError(
+        'cost-exceeds-burst',
+        `a cost of ${cost} can never pass limit "${limit.name}", which admits ${limit.limit} per window`,
+      );
+    }
+    checks.push({ limit, key: limitKey(limit.name, value) });
+  }
+  return { policy, cost, holdMs: request.holdMs ?? 0, checks };
+}
+
+/** The answer for a plan and the script's outcome. Pure. */
+export function summarize(plan: Plan, outcome: LimitOutcome): Decision {
+  const checks = plan.checks.map((planned, i): CheckResult => {
+    const result = outcome.checks[i];
+    if (!result) throw new Error(`the script answered for ${outcome.checks.length} limits, not ${plan.checks.length}`);
+    return {
+      name: planned.limit.name,
+      by: planned.limit.by,
+      limit: planned.limit.limit,
+      windowSeconds: planned.limit.windowSeconds,
+      burst: planned.limit.burst,
+      allowed: result.conforms,
+      remaining: result.remaining,
+      resetMs: result.resetMs,
+      retryAfterMs: result.retryAfterMs,
+    };
+  });
+  const binding = bindingIndex(checks, outcome.allowed);
+  const first = checks[binding]!;
+  const ordered = [first, ...checks.filter((_, i) => i !== binding)];
+  const retryAfterMs = outcome.allowed ? 0 : Math.max(...checks.map((c) => c.retryAfterMs));
+  return {
+    allowed: outcome.allowed,
+    policy: plan.policy.name,
+    limit: first.limit,
+    remaining: first.remaining,
+    resetMs: first.resetMs,
+    retryAfterMs,
+    cost: plan.cost,
+    checks,
+    headers: rateLimitHeaders(ordered, outcome.allowed ? undefined : retryAfterMs),
+  };
+}
+
+function bindingIndex(checks: readonly CheckResult[], allowed: boolean): number {
+  let best = 0;
+  checks.forEach((c, i) => {
+    const b = checks[best]!;
+    const better = allowed ? c.remaining < b.remaining : c.retryAfterMs > b.retryAfterMs;
+    if (better) best = i;
+  });
+  return best;
+}
