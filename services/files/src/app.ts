@@ -1,16 +1,46 @@
-import { Secrets } from '@strata/contracts';
+import { tokenAuth } from '@strata/auth';
+import { BLOB_CONTAINER, Secrets } from '@strata/contracts';
+import { openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { platformPlugin, postgresPlugin, resolveSecret } from '@strata/service-kit';
 import type { Config } from './config.js';
+import { blobPlugin } from './plugins/blob.js';
+import { type Clock, corePlugin } from './plugins/core.js';
+import { jobsPlugin } from './plugins/jobs.js';
+import { relayPlugin } from './plugins/relay.js';
+import { accountRoutes } from './routes/account.js';
+import { contentRoutes } from './routes/content.js';
+import { fileRoutes } from './routes/files.js';
+import { grantRoutes } from './routes/grants.js';
+import { trashRoutes } from './routes/trash.js';
+import { uploadRoutes } from './routes/uploads.js';
+
+export interface FilesOptions {
+  config: Config;
+  /** Tests drive time (trash retention, tiers, orphans) with their own clock. */
+  clock?: Clock;
+}
 
 /** The files service as a plugin: platform first, then its resources, then its routes. */
-export default async function files(app: FastifyInstance, opts: { config: Config }) {
+export default async function files(app: FastifyInstance, opts: FilesOptions) {
   const { config } = opts;
   await app.register(platformPlugin, { config });
-  const databaseUrl = await resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL);
-  await app.register(postgresPlugin, {
-    connectionString: databaseUrl,
-    applicationName: config.APP_ID,
-    max: config.DATABASE_POOL_SIZE,
-  });
+  const [databaseUrl, redisUrl, blobConnectionString] = await Promise.all([
+    resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL),
+    resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL),
+    resolveSecret(app.dapr, app.log, Secrets.blobConnectionString, config.BLOB_CONNECTION_STRING),
+  ]);
+  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE });
+  await app.register(redisPlugin, { url: redisUrl });
+  await app.register(blobPlugin, { connectionString: blobConnectionString, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
+  await app.register(openapiPlugin, { title: 'Strata files' });
+  await app.register(corePlugin, opts.clock ? { clock: opts.clock } : {});
+  await app.register(relayPlugin, { connectionString: databaseUrl });
+  await app.register(jobsPlugin, { config });
+  await app.register(tokenAuth, { config });
+  await app.register(fileRoutes, { config });
+  await app.register(contentRoutes);
+  await app.register(trashRoutes, { config });
+  await app.register(accountRoutes, { config });
+  await app.register(grantRoutes);
+  await app.register(uploadRoutes, { config });
 }

@@ -1,0 +1,104 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/** bigint columns come back from pg as strings; we write numbers. */
+type BigInt = ColumnType<string, number | string, number | string>;
+
+/** Read models of the files service (schema `files`); the event streams live beside them. */
+export interface FilesTable {
+  file_id: string;
+  owner_id: string;
+  name: string;
+  size: BigInt;
+  content_type: string;
+  sha256: string;
+  version: number;
+  revision: number;
+  status: 'active' | 'trashed';
+  tier: string;
+  created_at: Date;
+  updated_at: Date;
+  trashed_at: Date | null;
+}
+
+export interface VersionsTable {
+  file_id: string;
+  version: number;
+  version_id: string;
+  owner_id: string;
+  blob_name: string;
+  size: BigInt;
+  content_type: string;
+  sha256: string;
+  created_at: Date;
+}
+
+export interface UsageTable {
+  owner_id: string;
+  bytes: BigInt;
+  files: number;
+  versions: number;
+}
+
+export interface UsageByTypeTable {
+  owner_id: string;
+  content_type: string;
+  bytes: BigInt;
+  versions: number;
+}
+
+export interface ActivityTable {
+  seq: Generated<string>;
+  event_id: string;
+  owner_id: string;
+  file_id: string;
+  type: string;
+  actor: string;
+  address: string | null;
+  user_agent: string | null;
+  details: unknown;
+  at: Date;
+}
+
+export interface GrantsTable {
+  file_id: string;
+  client_id: string;
+  owner_id: string;
+  granted_at: Date;
+}
+
+export interface IdempotencyTable {
+  owner_id: string;
+  key: string;
+  file_id: string;
+  response: unknown;
+  created_at: Date;
+}
+
+export interface UploadsTable {
+  upload_id: string;
+  owner_id: string;
+  file_id: string;
+  version_id: string;
+  blob_name: string;
+  name: string;
+  length: BigInt;
+  offset: BigInt;
+  created_at: Date;
+  expires_at: Date;
+  completed_at: Date | null;
+}
+
+export interface Database {
+  'files.files': FilesTable;
+  'files.versions': VersionsTable;
+  'files.usage': UsageTable;
+  'files.usage_by_type': UsageByTypeTable;
+  'files.activity': ActivityTable;
+  'files.grants': GrantsTable;
+  'files.idempotency': IdempotencyTable;
+  'files.uploads': UploadsTable;
+}
+
+export type FileRow = Selectable<FilesTable>;
+export type VersionRow = Selectable<VersionsTable>;
+export type UploadRow = Selectable<UploadsTable>;

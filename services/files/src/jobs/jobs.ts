@@ -1,0 +1,177 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Tier } from '../domain/file/file.js';
+import { FileNotFoundError } from '../domain/file/decide.js';
+import { deleteBlob, purgeFile } from '../purge.js';
+import { discard } from '../upload/ingest.js';
+
+const DAY_MS = 86_400_000;
+const SYSTEM = { actor: 'system' };
+const BATCH = 200;
+
+/** The tier a file belongs in after `ageDays` without change. */
+export function tierFor(ageDays: number, config: Pick<Config, 'TIER_COOL_AFTER_DAYS' | 'TIER_ARCHIVE_AFTER_DAYS'>): Tier {
+  if (ageDays >= config.TIER_ARCHIVE_AFTER_DAYS) return 'Archive';
+  if (ageDays >= config.TIER_COOL_AFTER_DAYS) return 'Cool';
+  return 'Hot';
+}
+
+export interface JobReport {
+  purged: number;
+  tiered: number;
+  expired: number;
+  orphans: number;
+  abandonedUploads: number;
+}
+
+/**
+ * The scheduled jobs. Each reads its work from the read models, acts through commands (so every
+ * change is an event) and is safe to run again after a crash half-way.
+ */
+export class Jobs {
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly config: Config,
+  ) {}
+
+  /** Trashed files older than the retention are purged, their blobs deleted through the Dapr binding. */
+  async purgeTrash(): Promise<number> {
+    const cutoff = new Date(this.app.clock.now().getTime() - this.config.TRASH_RETENTION_DAYS * DAY_MS);
+    let purged = 0;
+    for (;;) {
+      const due = await this.app.db
+        .selectFrom('files.files')
+        .select(['file_id', 'owner_id'])
+        .where('status', '=', 'trashed')
+        .where('trashed_at', '<=', cutoff)
+        .orderBy('trashed_at')
+        .limit(BATCH)
+        .execute();
+      for (const file of due) {
+        await purgeFile(this.app, file.file_id, file.owner_id, 'retention', SYSTEM);
+        purged++;
+      }
+      if (due.length < BATCH) return purged;
+    }
+  }
+
+  /** Moves files to the tier their age asks for: the blobs first, then FileTierChanged (a crash between is retried). */
+  async applyTiers(): Promise<number> {
+    const now = this.app.clock.now().getTime();
+    const cool = new Date(now - this.config.TIER_COOL_AFTER_DAYS * DAY_MS);
+    const archive = new Date(now - this.config.TIER_ARCHIVE_AFTER_DAYS * DAY_MS);
+    let changed = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const due = await this.app.db
+        .selectFrom('files.files')
+        .select(['file_id', 'owner_id', 'updated_at', 'tier'])
+        .where('file_id', '>', after)
+        .where((eb) => eb.or([eb.and([eb('updated_at', '<=', cool), eb('tier', '=', 'Hot')]), eb.and([eb('updated_at', '<=', archive), eb('tier', '!=', 'Archive')])]))
+        .orderBy('file_id')
+        .limit(BATCH)
+        .execute();
+      for (const file of due) {
+        const to = tierFor((now - file.updated_at.getTime()) / DAY_MS, this.config);
+        if (to === file.tier) continue;
+        const versions = await this.app.db.selectFrom('files.versions').select('blob_name').where('file_id', '=', file.file_id).execute();
+        for (const v of versions) await this.app.blobs.getBlockBlobClient(v.blob_name).setAccessTier(to);
+        try {
+          await this.app.commands.run(file.file_id, { type: 'ChangeTier', data: { ownerId: file.owner_id, to, now: this.app.clock.now() } }, { metadata: SYSTEM });
+          changed++;
+        } catch (error) {
+          if (!(error instanceof FileNotFoundError)) throw error;
+        }
+      }
+      if (due.length < BATCH) return changed;
+      after = due.at(-1)!.file_id;
+    }
+  }
+
+  /** Optional life-cycle deletion: files unchanged for LIFECYCLE_DELETE_AFTER_DAYS go to the trash. */
+  async expireFiles(): Promise<number> {
+    if (this.config.LIFECYCLE_DELETE_AFTER_DAYS === 0) return 0;
+    const cutoff = new Date(this.app.clock.now().getTime() - this.config.LIFECYCLE_DELETE_AFTER_DAYS * DAY_MS);
+    const due = await this.app.db.selectFrom('files.files').select(['file_id', 'owner_id']).where('status', '=', 'active').where('updated_at', '<=', cutoff).limit(1000).execute();
+    for (const file of due) {
+      await this.app.commands.run(file.file_id, { type: 'TrashFile', data: { ownerId: file.owner_id, now: this.app.clock.now() } }, { metadata: SYSTEM });
+    }
+    return due.length;
+  }
+
+  /**
+   * Blobs that no version and no open resumable upload names, older than the grace period: left by
+   * a crash between the blob write and the event append, or by a blob delete that failed. Deleted.
+   */
+  async sweepOrphans(): Promise<number> {
+    const cutoff = this.app.clock.now().getTime() - this.config.ORPHAN_GRACE_MINUTES * 60_000;
+    let deleted = 0;
+    const check = async (names: string[]) => {
+      if (names.length === 0) return;
+      const [versions, uploads] = await Promise.all([
+        this.app.db.selectFrom('files.versions').select('blob_name').where('blob_name', 'in', names).execute(),
+        this.app.db.selectFrom('files.uploads').select('blob_name').where('blob_name', 'in', names).where('completed_at', 'is', null).execute(),
+      ]);
+      const known = new Set([...versions, ...uploads].map((r) => r.blob_name));
+      for (const name of names) {
+        if (known.has(name)) continue;
+        this.app.log.warn({ blobName: name }, 'orphan blob: deleting');
+        await deleteBlob(this.app, name);
+        // a blob with only staged blocks is not found by the binding: drop its blocks directly
+        await discard(this.app.blobs.getBlockBlobClient(name));
+        deleted++;
+      }
+    };
+    let batch: string[] = [];
+    for await (const blob of this.app.blobs.listBlobsFlat({ includeUncommitedBlobs: true })) {
+      const modified = blob.properties.lastModified?.getTime() ?? 0;
+      if (modified > cutoff) continue;
+      batch.push(blob.name);
+      if (batch.length >= BATCH) {
+        await check(batch);
+        batch = [];
+      }
+    }
+    await check(batch);
+    return deleted;
+  }
+
+  /** Resumable uploads past their expiry: staged blocks dropped, the upload forgotten. */
+  async expireUploads(): Promise<number> {
+    const due = await this.app.db
+      .selectFrom('files.uploads')
+      .select(['upload_id', 'blob_name'])
+      .where('completed_at', 'is', null)
+      .where('expires_at', '<=', this.app.clock.now())
+      .limit(1000)
+      .execute();
+    for (const upload of due) {
+      await discard(this.app.blobs.getBlockBlobClient(upload.blob_name));
+      await this.app.db.deleteFrom('files.uploads').where('upload_id', '=', upload.upload_id).execute();
+    }
+    return due.length;
+  }
+
+  /** Every job once, under a Postgres advisory lock: one replica at a time; the others skip this round. */
+  async runAll(): Promise<JobReport | 'locked'> {
+    const client = await this.app.pg.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(hashtext('strata.files.jobs')) as locked`);
+      if (!rows[0]?.locked) return 'locked';
+      try {
+        const report: JobReport = {
+          purged: await this.purgeTrash(),
+          expired: await this.expireFiles(),
+          tiered: await this.applyTiers(),
+          abandonedUploads: await this.expireUploads(),
+          orphans: await this.sweepOrphans(),
+        };
+        return report;
+      } finally {
+        await client.query(`select pg_advisory_unlock(hashtext('strata.files.jobs'))`);
+      }
+    } finally {
+      client.release();
+    }
+  }
+}

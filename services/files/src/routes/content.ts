@@ -1,0 +1,92 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { RestError } from '@azure/storage-blob';
+import { AppError, httpError } from '@strata/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { servedContentType } from '../blob/sniff.js';
+import { callerOf } from '../caller.js';
+import { notFound } from '../errors.js';
+import { findReadable } from '../projections/queries.js';
+import { BinaryResponse, ContentQuery, FileIdParams, problems } from '../schemas/index.js';
+
+/** bytes=a-b, bytes=a-, bytes=-n; several ranges are answered with the whole body (RFC 9110 allows it). */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  if (!header) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}
+
+/** RFC 6266 / 5987: an ASCII fallback and the exact name in UTF-8. */
+export function contentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%;]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+export async function contentRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get(
+    '/api/v1/files/:id/content',
+    {
+      preHandler: app.requireScopes('files:read'),
+      schema: {
+        summary: 'Download a version of the content (the latest by default); Range and If-None-Match are honoured',
+        description: 'Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream, with nosniff.',
+        tags: ['files'],
+        security: [{ bearer: [] }],
+        params: FileIdParams,
+        querystring: ContentQuery,
+        response: { 200: BinaryResponse, 206: BinaryResponse, 304: { type: 'null' }, ...problems(401, 403, 404, 409, 416) },
+      },
+    },
+    async (request, reply) => {
+      const row = await findReadable(app.db, callerOf(request), request.params.id);
+      if (!row) throw notFound();
+      const version = await app.db
+        .selectFrom('files.versions')
+        .selectAll()
+        .where('file_id', '=', row.file_id)
+        .where('version', '=', request.query.version ?? row.version)
+        .executeTakeFirst();
+      if (!version) throw httpError(404, 'No such version.');
+      const size = Number(version.size);
+      const etag = `"${version.sha256}"`;
+      reply
+        .header('etag', etag)
+        .header('accept-ranges', 'bytes')
+        .header('content-disposition', contentDisposition(row.name))
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, no-cache')
+        .header('x-file-version', String(version.version));
+      const inm = request.headers['if-none-match'];
+      if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return reply.code(304).send();
+      const range = parseRange(request.headers.range, size);
+      if (range === 'unsatisfiable') {
+        reply.header('content-range', `bytes */${size}`);
+        throw new AppError(416, 'range-not-satisfiable', 'Range not satisfiable', `The file holds ${size} bytes.`);
+      }
+      const start = range?.start ?? 0;
+      const length = range ? range.end - range.start + 1 : size;
+      reply.type(servedContentType(version.content_type)).header('content-length', String(length));
+      if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
+      if (length === 0 || request.method === 'HEAD') return reply.send('');
+      try {
+        const download = await app.blobs.getBlockBlobClient(version.blob_name).download(start, length, { maxRetryRequests: 3 });
+        return reply.send(download.readableStreamBody);
+      } catch (error) {
+        if (error instanceof RestError && error.code === 'BlobArchived') {
+          throw new AppError(409, 'file-archived', 'File archived', 'The file is in the archive tier; it must be rehydrated before it can be read.');
+        }
+        throw error;
+      }
+    },
+  );
+}

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError, httpError } from '@strata/service-kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Transaction } from 'kysely';
+import { type Caller, callerOf, metadataOf } from '../caller.js';
+import type { CommandResult } from '../commands.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/schema.js';
+import { blobNameFor } from '../domain/file/file.js';
+import { InvalidNameError, validateFileName } from '../domain/file/names.js';
+import { invalidName, notFound, quotaExceeded, toHttpError } from '../errors.js';
+import { BadCursorError, findReadable, listFiles, toFileInfo, usedBytes } from '../projections/queries.js';
+import { FileIdParams, FileInfo, FileList, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
+import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+class IdempotencyReplay extends Error {}
+
+/** The file as the API shows it, read back from the read model after a command. */
+async function fileInfoOf(app: FastifyInstance, fileId: string) {
+  const row = await app.db.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
+  return toFileInfo(row);
+}
+
+/** After the append: the quota holds with this upload counted (the usage row is locked until commit). */
+export async function checkQuota(trx: Transaction<Database>, ownerId: string, quotaBytes: number) {
+  const usage = await trx.selectFrom('files.usage').select('bytes').where('owner_id', '=', ownerId).forUpdate().executeTakeFirst();
+  const used = Number(usage?.bytes ?? 0);
+  if (used > quotaBytes) throw quotaExceeded(quotaBytes, used);
+}
+
+export async function fileRoutes(app: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(multipart, {
+    limits: { files: 1, fields: 10, fieldSize: 1024, parts: 20, headerPairs: 100, fileSize: config.MAX_UPLOAD_BYTES + 1 },
+    throwFileSizeLimit: false,
+    // keep the name as sent: busboy would strip "../" silently, and a hostile name must be refused, not repaired
+    preservePath: true,
+  });
+  const read = app.requireScopes('files:read');
+  const write = app.requireScopes('files:write');
+  const security = [{ bearer: [] }];
+
+  /** Reads the multipart body up to its `file` part: the name is checked before any byte is stored. */
+  async function filePart(request: FastifyRequest) {
+    if (!request.isMultipart()) throw httpError(415, 'Send the file as multipart/form-data with a part named "file".');
+    const part = await request.file();
+    if (!part || part.fieldname !== 'file') throw httpError(400, 'The multipart body needs a part named "file".');
+    return part;
+  }
+
+  async function ingestFor(caller: Caller, blobName: string, source: AsyncIterable<Buffer>): Promise<Ingested> {
+    return ingest(blockBlob(app.blobs, blobName), source, {
+      blockBytes: config.BLOCK_BYTES,
+      maxBytes: config.MAX_UPLOAD_BYTES,
+      quotaBytes: config.QUOTA_BYTES,
+      usedBytes: await usedBytes(app.db, caller.ownerId),
+    });
+  }
+
+  r.post(
+    '/api/v1/files',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Upload a file (multipart/form-data, part "file"); streamed, any size up to the limit',
+        description:
+          'The content type is sniffed from the bytes. Send an Idempotency-Key header to make retries safe: a retried request returns the first result and stores nothing twice.',
+        tags: ['files'],
+        security,
+        consumes: ['multipart/form-data'],
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } },
+        response: { 201: FileInfo, ...problems(400, 401, 403, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw httpError(400, 'Idempotency-Key must be 1-200 visible ASCII characters.');
+      const replay = async () => {
+        const stored = await app.db.selectFrom('files.idempotency').select(['response', 'file_id']).where('owner_id', '=', caller.ownerId).where('key', '=', key!).executeTakeFirst();
+        return stored;
+      };
+      if (key) {
+        const stored = await replay();
+        if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response as FileInfo);
+      }
+      const part = await filePart(request);
+      let name: string;
+      try {
+        name = validateFileName(part.filename ?? '');
+      } catch (error) {
+        if (error instanceof InvalidNameError) throw invalidName(error.reason);
+        throw error;
+      }
+      const fileId = randomUUID();
+      const versionId = randomUUID();
+      const blobName = blobNameFor(caller.ownerId, fileId, versionId);
+      const content = await ingestFor(caller, blobName, part.file);
+      let info: FileInfo | undefined;
+      try {
+        await app.commands.run(
+          fileId,
+          { type: 'UploadFile', data: { fileId, ownerId: caller.ownerId, name, via: 'multipart', content: { versionId, blobName, ...content }, now: app.clock.now(), address: caller.address } },
+          {
+            metadata: metadataOf(request, caller),
+            after: async (trx) => {
+              await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES);
+              const row = await trx.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
+              info = toFileInfo(row);
+              if (key) {
+                const inserted = await trx
+                  .insertInto('files.idempotency')
+                  .values({ owner_id: caller.ownerId, key, file_id: fileId, response: JSON.stringify(info), created_at: new Date() })
+                  .onConflict((c) => c.columns(['owner_id', 'key']).doNothing())
+                  .executeTakeFirst();
+                // the same key won a race with this request: roll this one back and answer as the first did
+                if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new IdempotencyReplay();
+              }
+            },
+          },
+        );
+      } catch (error) {
+        await discard(blockBlob(app.blobs, blobName));
+        if (error instanceof IdempotencyReplay) {
+          const stored = await replay();
+          if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response as FileInfo);
+        }
+        throw toHttpError(error);
+      }
+      return reply.code(201).header('location', `/api/v1/files/${fileId}`).header('etag', `"${info!.revision}"`).send(info!);
+    },
+  );
+
+  r.get(
+    '/api/v1/files',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'List your files (a partner: the files granted to it), one page at a time',
+        tags: ['files'],
+        security,
+        querystring: ListQuery,
+        response: { 200: FileList, ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      reply.header('cache-control', 'private, no-cache');
+      try {
+        return await listFiles(app.db, caller, request.query);
+      } catch (error) {
+        if (error instanceof BadCursorError) throw httpError(400, 'The cursor is not one this API gave out.');
+        throw error;
+      }
+    },
+  );
+
+  r.get(
+    '/api/v1/files/:id',
+    {
+      preHandler: read,
+      schema: { summary: 'One file; the ETag is its revision, for If-Match', tags: ['files'], security, params: FileIdParams, response: { 200: FileInfo, ...problems(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const row = await findReadable(app.db, callerOf(request), request.params.id);
+      if (!row) throw notFound();
+      reply.header('etag', `"${row.revision}"`).header('cache-control', 'private, no-cache');
+      return toFileInfo(row);
+    },
+  );
+
+  r.patch(
+    '/api/v1/files/:id',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Rename a file; send If-Match with its ETag to refuse a stale change (412)',
+        tags: ['files'],
+        security,
+        params: FileIdParams,
+        headers: IfMatchHeaders,
+        body: RenameBody,
+        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409, 412, 422) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      try {
+        await app.commands.run(
+          request.params.id,
+          { type: 'RenameFile', data: { ownerId: caller.ownerId, name: request.body.name, now: app.clock.now(), address: caller.address } },
+          { metadata: metadataOf(request, caller), ...(ifMatch !== undefined ? { expectedRevision: ifMatch } : {}) },
+        );
+      } catch (error) {
+        throw toHttpError(error, ifMatch !== undefined);
+      }
+      const info = await fileInfoOf(app, request.params.id);
+      reply.header('etag', `"${info.revision}"`);
+      return info;
+    },
+  );
+
+  r.delete(
+    '/api/v1/files/:id',
+    {
+      preHandler: write,
+      schema: { summary: 'Move a file to the trash (restorable until the trash is purged)', tags: ['files'], security, params: FileIdParams, response: { 204: { type: 'null' }, ...problems(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      await runOrMap(app, request.params.id, { type: 'TrashFile', data: { ownerId: caller.ownerId, now: app.clock.now(), address: caller.address } }, request, caller);
+      return reply.code(204).send();
+    },
+  );
+
+  r.get(
+    '/api/v1/files/:id/versions',
+    {
+      preHandler: read,
+      schema: { summary: "A file's content versions, oldest first", tags: ['files'], security, params: FileIdParams, response: { 200: VersionList, ...problems(401, 403, 404) } },
+    },
+    async (request) => {
+      const row = await findReadable(app.db, callerOf(request), request.params.id);
+      if (!row) throw notFound();
+      const versions = await app.db.selectFrom('files.versions').selectAll().where('file_id', '=', row.file_id).orderBy('version').execute();
+      return {
+        items: versions.map((v) => ({ version: v.version, size: Number(v.size), contentType: v.content_type, sha256: v.sha256, createdAt: v.created_at.toISOString() })),
+      };
+    },
+  );
+
+  r.put(
+    '/api/v1/files/:id/content',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Add a new version of the content (multipart/form-data, part "file")',
+        tags: ['files'],
+        security,
+        consumes: ['multipart/form-data'],
+        params: FileIdParams,
+        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const fileId = request.params.id;
+      // refuse before reading the body: a file that is not yours is a 404, whatever you send
+      const existing = await app.db.selectFrom('files.files').select('owner_id').where('file_id', '=', fileId).where('status', '=', 'active').executeTakeFirst();
+      if (!existing || existing.owner_id !== caller.ownerId) throw notFound();
+      const part = await filePart(request);
+      const versionId = randomUUID();
+      const blobName = blobNameFor(caller.ownerId, fileId, versionId);
+      const content = await ingestFor(caller, blobName, part.file);
+      try {
+        await app.commands.run(
+          fileId,
+          { type: 'AddVersion', data: { ownerId: caller.ownerId, content: { versionId, blobName, ...content }, now: app.clock.now(), address: caller.address } },
+          { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES) },
+        );
+      } catch (error) {
+        await discard(blockBlob(app.blobs, blobName));
+        throw toHttpError(error);
+      }
+      const info = await fileInfoOf(app, fileId);
+      reply.header('etag', `"${info.revision}"`);
+      return info;
+    },
+  );
+}
+
+/** If-Match: "<revision>" (or W/"<revision>"); `*` means any. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
+  // an ETag this API never gave out cannot match anything
+  if (!match) throw new AppError(412, 'precondition-failed', 'Precondition failed', 'If-Match does not name a revision of this file.');
+  return Number(match[1]);
+}
+
+export async function runOrMap(
+  app: FastifyInstance,
+  fileId: string,
+  command: Parameters<FastifyInstance['commands']['run']>[1],
+  request: FastifyRequest,
+  caller: Caller,
+): Promise<CommandResult> {
+  try {
+    return await app.commands.run(fileId, command, { metadata: metadataOf(request, caller) });
+  } catch (error) {
+    throw toHttpError(error);
+  }
+}

@@ -1,0 +1,55 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { httpError } from '@strata/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { callerOf } from '../caller.js';
+import { notFound } from '../errors.js';
+import { FileIdParams, GrantBody, GrantList, GrantParams, problems } from '../schemas/index.js';
+import { runOrMap } from './files.js';
+
+/** A user lets a partner client read one of their files (FileShared), or stops (FileUnshared). */
+export async function grantRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const security = [{ bearer: [] }];
+  const userOnly = async (request: Parameters<typeof app.authenticate>[0], reply: Parameters<typeof app.authenticate>[1]) => {
+    await app.requireScopes('files:write')(request, reply);
+    if (request.auth?.kind !== 'user') throw httpError(403, 'Only the owner of a file can share it.');
+  };
+
+  r.get(
+    '/api/v1/files/:id/grants',
+    { preHandler: userOnly, schema: { summary: 'Partner clients that may read this file', tags: ['sharing'], security, params: FileIdParams, response: { 200: GrantList, ...problems(401, 403, 404) } } },
+    async (request) => {
+      const caller = callerOf(request);
+      const file = await app.db.selectFrom('files.files').select('owner_id').where('file_id', '=', request.params.id).where('status', '=', 'active').executeTakeFirst();
+      if (!file || file.owner_id !== caller.ownerId) throw notFound();
+      const rows = await app.db.selectFrom('files.grants').selectAll().where('file_id', '=', request.params.id).orderBy('granted_at').execute();
+      return { items: rows.map((g) => ({ clientId: g.client_id, grantedAt: g.granted_at.toISOString() })) };
+    },
+  );
+
+  r.post(
+    '/api/v1/files/:id/grants',
+    {
+      preHandler: userOnly,
+      schema: { summary: 'Let a partner client list and download this file (files:read)', tags: ['sharing'], security, params: FileIdParams, body: GrantBody, response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      await runOrMap(app, request.params.id, { type: 'ShareFile', data: { ownerId: caller.ownerId, clientId: request.body.clientId, now: app.clock.now(), address: caller.address } }, request, caller);
+      return reply.code(204).send();
+    },
+  );
+
+  r.delete(
+    '/api/v1/files/:id/grants/:clientId',
+    {
+      preHandler: userOnly,
+      schema: { summary: 'Stop sharing this file with a partner client', tags: ['sharing'], security, params: GrantParams, response: { 204: { type: 'null' }, ...problems(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      await runOrMap(app, request.params.id, { type: 'UnshareFile', data: { ownerId: caller.ownerId, clientId: request.params.clientId, now: app.clock.now(), address: caller.address } }, request, caller);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,282 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AppError, httpError } from '@strata/service-kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BlockWriter, TooLargeError } from '../blob/blocks.js';
+import { sniffContentType, SNIFF_BYTES } from '../blob/sniff.js';
+import { type Caller, callerOf, metadataOf } from '../caller.js';
+import type { Config } from '../config.js';
+import type { UploadRow } from '../db/schema.js';
+import { FileExistsError } from '../domain/file/decide.js';
+import { blobNameFor } from '../domain/file/file.js';
+import { InvalidNameError, validateFileName } from '../domain/file/names.js';
+import { invalidName, quotaExceeded, toHttpError } from '../errors.js';
+import { usedBytes } from '../projections/queries.js';
+import { problems } from '../schemas/index.js';
+import { discard } from '../upload/ingest.js';
+import { parseUploadMetadata, stagedChain } from '../upload/tus.js';
+import { checkQuota } from './files.js';
+
+const TUS_VERSION = '1.0.0';
+const UploadParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const TusHeaders = Type.Object({ 'tus-resumable': Type.Optional(Type.String()) });
+
+/**
+ * Resumable uploads, tus 1.0 (core, creation, termination, expiration), at /api/v1/uploads.
+ * Every PATCH streams into staged blocks whose ids name their offsets; the offset is read back
+ * from the staged blocks, so any replica can take the next request and a kill at any moment
+ * loses at most the block being staged. The last byte commits the block list and stores
+ * FileUploaded.
+ */
+export async function uploadRoutes(app: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const security = [{ bearer: [] }];
+  const write = app.requireScopes('files:write');
+  // PATCH bodies are streamed as they come: no buffering, no body limit but the upload's length
+  app.addContentTypeParser('application/offset+octet-stream', (_request, payload, done) => done(null, payload));
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('tus-resumable', TUS_VERSION);
+  });
+  const requireTus = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.headers['tus-resumable'] !== TUS_VERSION) {
+      reply.header('tus-version', TUS_VERSION);
+      throw new AppError(412, 'tus-version', 'Unsupported tus version', `Send Tus-Resumable: ${TUS_VERSION}.`);
+    }
+  };
+
+  async function ownUpload(caller: Caller, id: string): Promise<UploadRow> {
+    const upload = await app.db.selectFrom('files.uploads').selectAll().where('upload_id', '=', id).executeTakeFirst();
+    if (!upload || upload.owner_id !== caller.ownerId || upload.expires_at.getTime() <= app.clock.now().getTime()) throw httpError(404, 'No such upload.');
+    return upload;
+  }
+
+  /**
+   * The blob is whole: commit it, hash it, and store FileUploaded with the upload marked done, in
+   * one transaction. Safe to repeat after a crash at any step.
+   */
+  async function complete(upload: UploadRow, caller: Caller, request: FastifyRequest, chain: { ids: string[]; committed: boolean }): Promise<void> {
+    const blob = app.blobs.getBlockBlobClient(upload.blob_name);
+    if (!chain.committed) await blob.commitBlockList(chain.ids, { blobHTTPHeaders: { blobContentType: 'application/octet-stream' } });
+    // node's hashes cannot be saved between requests, and a upload's chunks may come to several
+    // replicas: the whole blob is read back once to hash it
+    const hash = createHash('sha256');
+    let head = Buffer.alloc(0);
+    let size = 0;
+    if (Number(upload.length) > 0) {
+      const download = await blob.download(0, undefined, { maxRetryRequests: 3 });
+      for await (const chunk of download.readableStreamBody as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        size += chunk.length;
+        if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+      }
+    }
+    if (size !== Number(upload.length)) throw new Error(`upload ${upload.upload_id}: blob holds ${size} bytes, ${String(upload.length)} expected`);
+    const contentType = sniffContentType(head);
+    await blob.setHTTPHeaders({ blobContentType: contentType });
+    try {
+      await app.commands.run(
+        upload.file_id,
+        {
+          type: 'UploadFile',
+          data: {
+            fileId: upload.file_id,
+            ownerId: upload.owner_id,
+            name: upload.name,
+            via: 'tus',
+            content: { versionId: upload.version_id, blobName: upload.blob_name, size, sha256: hash.digest('hex'), contentType },
+            now: app.clock.now(),
+            address: caller.address,
+          },
+        },
+        {
+          metadata: metadataOf(request, caller),
+          after: async (trx) => {
+            await checkQuota(trx, upload.owner_id, config.QUOTA_BYTES);
+            await trx.updateTable('files.uploads').set({ offset: size, completed_at: app.clock.now() }).where('upload_id', '=', upload.upload_id).execute();
+          },
+        },
+      );
+    } catch (error) {
+      // another request finished it first
+      if (error instanceof FileExistsError) return;
+      throw toHttpError(error);
+    }
+  }
+
+  /** The offset now, finishing the upload if every byte is there but the completion was cut short. */
+  async function currentOffset(upload: UploadRow, caller: Caller, request: FastifyRequest): Promise<number> {
+    if (upload.completed_at) return Number(upload.length);
+    const chain = await stagedChain(app.blobs.getBlockBlobClient(upload.blob_name));
+    if (chain.offset === Number(upload.length)) await complete(upload, caller, request, chain);
+    return chain.offset;
+  }
+
+  const uploadHeaders = (reply: FastifyReply, upload: UploadRow, offset: number) =>
+    reply
+      .header('upload-offset', String(offset))
+      .header('upload-length', String(upload.length))
+      .header('upload-expires', upload.expires_at.toUTCString())
+      .header('cache-control', 'no-store')
+      .header('x-file-id', upload.file_id);
+
+  r.options(
+    '/api/v1/uploads',
+    { schema: { summary: 'tus capabilities', tags: ['uploads'], response: { 204: { type: 'null' } } } },
+    async (_request, reply) =>
+      reply
+        .code(204)
+        .header('tus-version', TUS_VERSION)
+        .header('tus-extension', 'creation,termination,expiration')
+        .header('tus-max-size', String(config.MAX_RESUMABLE_UPLOAD_BYTES))
+        .send(),
+  );
+
+  r.post(
+    '/api/v1/uploads',
+    {
+      preHandler: [write, requireTus],
+      schema: {
+        summary: 'Start a resumable upload (tus 1.0 creation): Upload-Length, Upload-Metadata "filename <base64>"',
+        tags: ['uploads'],
+        security,
+        headers: Type.Object({ 'upload-length': Type.Optional(Type.String()), 'upload-metadata': Type.Optional(Type.String({ maxLength: 4096 })) }),
+        response: { 201: { type: 'null' }, ...problems(400, 401, 403, 412, 413, 422) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const lengthHeader = request.headers['upload-length'];
+      if (typeof lengthHeader !== 'string' || !/^\d{1,15}$/.test(lengthHeader)) throw httpError(400, 'Upload-Length is required (deferred lengths are not supported).');
+      const length = Number(lengthHeader);
+      if (length > config.MAX_RESUMABLE_UPLOAD_BYTES) {
+        throw new AppError(413, 'file-too-large', 'File too large', `A resumable upload may hold at most ${config.MAX_RESUMABLE_UPLOAD_BYTES} bytes.`, { limitBytes: config.MAX_RESUMABLE_UPLOAD_BYTES });
+      }
+      let metadata: Record<string, string>;
+      try {
+        metadata = parseUploadMetadata(request.headers['upload-metadata']);
+      } catch (error) {
+        throw httpError(400, `Upload-Metadata: ${(error as Error).message}.`);
+      }
+      let name: string;
+      try {
+        name = validateFileName(metadata.filename ?? '');
+      } catch (error) {
+        if (error instanceof InvalidNameError) throw invalidName(error.reason);
+        throw error;
+      }
+      const used = await usedBytes(app.db, caller.ownerId);
+      if (used + length > config.QUOTA_BYTES) throw quotaExceeded(config.QUOTA_BYTES, used);
+      const uploadId = randomUUID();
+      const fileId = randomUUID();
+      const versionId = randomUUID();
+      const now = app.clock.now();
+      const expires = new Date(now.getTime() + config.UPLOAD_EXPIRY_HOURS * 3_600_000);
+      await app.db
+        .insertInto('files.uploads')
+        .values({ upload_id: uploadId, owner_id: caller.ownerId, file_id: fileId, version_id: versionId, blob_name: blobNameFor(caller.ownerId, fileId, versionId), name, length, offset: 0, created_at: now, expires_at: expires, completed_at: null })
+        .execute();
+      const upload = await app.db.selectFrom('files.uploads').selectAll().where('upload_id', '=', uploadId).executeTakeFirstOrThrow();
+      // an empty file is complete as soon as it is announced
+      if (length === 0) await complete(upload, caller, request, { ids: [], committed: false });
+      return reply.code(201).header('location', `/api/v1/uploads/${uploadId}`).header('upload-expires', expires.toUTCString()).header('x-file-id', fileId).send();
+    },
+  );
+
+  r.head(
+    '/api/v1/uploads/:id',
+    {
+      // HEAD is the tus offset request: it belongs in the document (swagger leaves HEAD out by default)
+      config: { swagger: { exposeHeadRoute: true } },
+      preHandler: [write, requireTus],
+      schema: { summary: 'The offset to resume from (tus 1.0)', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 200: { type: 'null' }, ...problems(401, 403, 404, 412) } },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const upload = await ownUpload(caller, request.params.id);
+      const offset = await currentOffset(upload, caller, request);
+      return uploadHeaders(reply, upload, offset).code(200).send();
+    },
+  );
+
+  r.patch(
+    '/api/v1/uploads/:id',
+    {
+      preHandler: [write, requireTus],
+      schema: {
+        summary: 'Send bytes from Upload-Offset on (tus 1.0); Content-Type application/offset+octet-stream',
+        tags: ['uploads'],
+        security,
+        consumes: ['application/offset+octet-stream'],
+        params: UploadParams,
+        headers: Type.Object({ 'upload-offset': Type.Optional(Type.String()), 'tus-resumable': Type.Optional(Type.String()) }),
+        response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 409, 412, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      if (request.headers['content-type'] !== 'application/offset+octet-stream') throw httpError(415, 'Send Content-Type: application/offset+octet-stream.');
+      const upload = await ownUpload(caller, request.params.id);
+      const claimed = request.headers['upload-offset'];
+      if (typeof claimed !== 'string' || !/^\d{1,15}$/.test(claimed)) throw httpError(400, 'Upload-Offset is required.');
+      const offset = await currentOffset(upload, caller, request);
+      if (Number(claimed) !== offset) {
+        reply.header('upload-offset', String(offset));
+        throw new AppError(409, 'offset-mismatch', 'Conflict', `The upload is at offset ${offset}; resume from there.`, { offset });
+      }
+      const length = Number(upload.length);
+      const declared = request.headers['content-length'];
+      if (declared !== undefined && offset + Number(declared) > length) throw httpError(413, `The chunk goes past Upload-Length (${length}).`);
+      const blob = app.blobs.getBlockBlobClient(upload.blob_name);
+      const writer = new BlockWriter(blob, config.BLOCK_BYTES, offset, length - offset);
+      let failure: unknown;
+      try {
+        for await (const chunk of request.body as AsyncIterable<Buffer>) await writer.write(chunk);
+      } catch (error) {
+        failure = error;
+      }
+      if (failure instanceof TooLargeError) {
+        await writer.settle();
+        throw httpError(413, `The chunk goes past Upload-Length (${length}).`);
+      }
+      // bytes that did arrive before a cut are kept: a resumed upload need not send them again
+      try {
+        await writer.flush();
+      } catch (error) {
+        await writer.settle();
+        failure ??= error;
+      }
+      if (failure) {
+        request.log.info({ err: failure, uploadId: upload.upload_id }, 'upload chunk cut short; it resumes from the staged blocks');
+        throw failure;
+      }
+      const reached = offset + writer.written;
+      await app.db.updateTable('files.uploads').set({ offset: reached }).where('upload_id', '=', upload.upload_id).execute();
+      if (reached === length) {
+        const chain = await stagedChain(blob);
+        if (chain.offset !== length) throw new Error(`upload ${upload.upload_id}: ${chain.offset} bytes staged in a row, ${length} expected`);
+        await complete(upload, caller, request, chain);
+      }
+      return uploadHeaders(reply, upload, reached).code(204).send();
+    },
+  );
+
+  r.delete(
+    '/api/v1/uploads/:id',
+    {
+      preHandler: [write, requireTus],
+      schema: { summary: 'Give up an upload (tus termination): its staged bytes are deleted', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 204: { type: 'null' }, ...problems(401, 403, 404, 412) } },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const upload = await ownUpload(caller, request.params.id);
+      // a finished upload is a file now: delete that through /files
+      if (upload.completed_at) throw httpError(404, 'No such upload in progress.');
+      await discard(app.blobs.getBlockBlobClient(upload.blob_name));
+      await app.db.deleteFrom('files.uploads').where('upload_id', '=', upload.upload_id).where('completed_at', 'is', null).execute();
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,100 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details' },
+);
+export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
+
+const Timestamp = Type.String({ format: 'date-time' });
+
+export const FileInfo = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  contentType: Type.String({ description: 'Sniffed from the bytes; what the client declared is ignored' }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  version: Type.Integer({ minimum: 1, description: 'Number of the latest content version' }),
+  revision: Type.Integer({ minimum: 1, description: 'Changes with every change of the file; GET sends it as the ETag, PATCH takes it in If-Match' }),
+  tier: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type FileInfo = Static<typeof FileInfo>;
+
+export const TrashedFile = Type.Composite([FileInfo, Type.Object({ trashedAt: Timestamp, purgeAt: Timestamp })]);
+
+export const FileIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 1000 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Part of the name, case-insensitive' })),
+    sort: Type.Union(
+      ['name', '-name', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'size', '-size'].map((s) => Type.Literal(s)),
+      { default: '-updatedAt' },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const TrashList = Type.Object({ items: Type.Array(TrashedFile), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const PageQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+export const VersionInfo = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  size: Type.Integer({ minimum: 0 }),
+  contentType: Type.String(),
+  sha256: Type.String(),
+  createdAt: Timestamp,
+});
+export const VersionList = Type.Object({ items: Type.Array(VersionInfo) });
+
+export const ContentQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
+
+export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+
+export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 100 })) });
+
+export const Usage = Type.Object({
+  bytes: Type.Integer(),
+  files: Type.Integer(),
+  versions: Type.Integer(),
+  quotaBytes: Type.Integer(),
+  byContentType: Type.Array(Type.Object({ contentType: Type.String(), bytes: Type.Integer(), versions: Type.Integer() })),
+});
+
+export const Activity = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      fileId: Type.String(),
+      type: Type.String({ description: 'The event: FileUploaded, FileRenamed...' }),
+      actor: Type.String({ description: 'Who: user:<id>, client:<id> or system' }),
+      address: Type.Union([Type.String(), Type.Null()], { description: 'From where: the client address' }),
+      userAgent: Type.Union([Type.String(), Type.Null()]),
+      at: Timestamp,
+      details: Type.Object({}, { additionalProperties: true }),
+    }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const GrantBody = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) }, { additionalProperties: false });
+export const GrantParams = Type.Object({ id: Type.String({ format: 'uuid' }), clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
+export const GrantList = Type.Object({ items: Type.Array(Type.Object({ clientId: Type.String(), grantedAt: Timestamp })) });
+
+export const BinaryResponse = Type.String({ description: 'The bytes of the file', contentMediaType: 'application/octet-stream' });

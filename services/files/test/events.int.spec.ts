@@ -1,0 +1,31 @@
+import type {} from '@strata/testing';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Topics } from '@strata/contracts';
+import { Client, eventually } from './support.js';
+
+const stack = inject('stack');
+const redis = new Redis(stack.redisUrl);
+afterAll(() => redis.disconnect());
+
+/** What Dapr's Redis Streams pub/sub holds for the topic: CloudEvents, each in a `data` field. */
+async function published(): Promise<{ id: string; type: string; data: { fileId?: string } }[]> {
+  const entries = await redis.xrange(Topics.fileEvents, '-', '+');
+  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!) as { id: string; type: string; data: { fileId?: string } });
+}
+
+describe('events leave through the relay', () => {
+  it('publishes every event of a file to files.events, with the event id as the CloudEvent id', async () => {
+    const user = await Client.user(stack);
+    const id = (await user.upload('announced.txt', Buffer.from('news'))).json.id as string;
+    expect((await user.call('PATCH', `/api/v1/files/${id}`, { name: 'renamed.txt' })).status).toBe(200);
+    expect((await user.call('DELETE', `/api/v1/files/${id}`)).status).toBe(204);
+    const events = await eventually('the three events on the bus', async () => {
+      const mine = (await published()).filter((e) => e.data.fileId === id);
+      return mine.length >= 3 ? mine : undefined;
+    });
+    expect(events.map((e) => e.type)).toEqual(['FileUploaded', 'FileRenamed', 'FileTrashed']);
+    const activity = (await user.call('GET', '/api/v1/activity')).json.items as { id: string }[];
+    expect(events.map((e) => e.id).sort()).toEqual(activity.map((a) => a.id).sort());
+  });
+});
