@@ -16,8 +16,11 @@ export const ConfigSchema = Type.Composite([
     /** Azure Blob Storage (Azurite locally); from the secret store (`blob-connection-string`) when unset. */
     BLOB_CONNECTION_STRING: Type.Optional(Type.String()),
     BLOB_CONTAINER: Type.String({ default: 'strata-files' }),
-    /** Largest file one multipart upload or one new version may carry (the sidecars allow 1024 MiB per body). */
-    MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 1000 * MiB }),
+    /**
+     * Largest file one multipart upload or one new version may carry. The sidecars of the gateway
+     * and of files allow 4096 MiB per body (dapr.yaml, deploy/); bigger files go through tus.
+     */
+    MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 4000 * MiB }),
     /** Largest file a resumable (tus) upload may declare. */
     MAX_RESUMABLE_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 5 * 1024 * MiB }),
     /** Storage each user may hold, all versions and the trash included. */
