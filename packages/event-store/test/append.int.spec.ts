@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type {} from '@strata/dev/provided-context';
+import type {} from '@strata/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConcurrencyError, DuplicateEventError, EventStore, type Evolve, handleCommand, migrateEventStore } from '../src/index.js';
 import { type TestStore, openTestStore } from './support.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type {} from '@strata/dev/provided-context';
+import type {} from '@strata/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type Evolve, type Projection, type RecordedEvent, Subscription, projectionSubscription, rebuildProjection } from '../src/index.js';
 import { type TestStore, openTestStore, sleep } from './support.js';

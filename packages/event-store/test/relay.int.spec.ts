@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { AppIds, Components } from '@strata/contracts';
 import { DaprClient } from '@strata/dapr';
-import type {} from '@strata/dev/provided-context';
+import type {} from '@strata/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { DaprPublisher, type RecordedEvent, Relay, type RelayState } from '../src/index.js';
 import { type TestStore, openTestStore } from './support.js';

@@ -12,3 +12,4 @@ export { redisPlugin } from './resources/redis.js';
 export { resolveSecret, waitForSidecar } from './secrets.js';
 export { openapiPlugin } from './openapi.js';
 export { subscriptionsPlugin, type DeliveredEvent, type DeliveryOutcome, type Subscription } from './subscriptions.js';
+export { eventRelayPlugin, withoutFields, type EventRelayOptions } from './relay.js';

@@ -1,12 +1,11 @@
 import { tokenAuth } from '@strata/auth';
-import { BLOB_CONTAINER, Secrets } from '@strata/contracts';
-import { openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
+import { AppIds, BLOB_CONTAINER, Secrets, Topics } from '@strata/contracts';
+import { eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
 import { type Clock, corePlugin } from './plugins/core.js';
 import { jobsPlugin } from './plugins/jobs.js';
-import { relayPlugin } from './plugins/relay.js';
 import { accountRoutes } from './routes/account.js';
 import { contentRoutes } from './routes/content.js';
 import { fileRoutes } from './routes/files.js';
@@ -34,7 +33,12 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
   await app.register(blobPlugin, { connectionString: blobConnectionString, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
   await app.register(openapiPlugin, { title: 'Strata files' });
   await app.register(corePlugin, opts.clock ? { clock: opts.clock } : {});
-  await app.register(relayPlugin, { connectionString: databaseUrl });
+  await app.register(eventRelayPlugin, {
+    store: app.store,
+    topic: Topics.fileEvents,
+    source: `strata/${AppIds.files}`,
+    connectionString: databaseUrl,
+  });
   await app.register(jobsPlugin, { config });
   await app.register(tokenAuth, { config });
   await app.register(fileRoutes, { config });

@@ -1,12 +1,11 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { tokenAuth } from '@strata/auth';
-import { Secrets } from '@strata/contracts';
-import { openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
+import { AppIds, Secrets, Topics } from '@strata/contracts';
+import { eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { corePlugin } from './plugins/core.js';
-import { relayPlugin } from './plugins/relay.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { daprRoutes } from './routes/dapr.js';
@@ -27,7 +26,12 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   await app.register(openapiPlugin, { title: 'Strata sessions' });
   await app.register(corePlugin, { config });
-  await app.register(relayPlugin, { connectionString: databaseUrl });
+  await app.register(eventRelayPlugin, {
+    store: app.store,
+    topic: Topics.sessionEvents,
+    source: `strata/${AppIds.sessions}`,
+    connectionString: databaseUrl, privateFields: ['passwordHash', 'secretHash', 'refreshTokenHash'],
+  });
   // sessions verifies with its own keys: no call to itself
   await app.register(tokenAuth, { config, loadJwks: async () => app.jwks });
   await app.register(authRoutes, { config });

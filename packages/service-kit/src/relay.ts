@@ -1,0 +1,44 @@
+import { Components } from '@strata/contracts';
+import { DaprPublisher, type EventStore, type Publisher, type RecordedEvent, Relay } from '@strata/event-store';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface EventRelayOptions {
+  store: EventStore;
+  /** The topic every event of this service goes to. */
+  topic: string;
+  /** CloudEvents `source`, e.g. `strata/files`. */
+  source: string;
+  /** The relay's own Postgres connection (it holds the lock that makes one replica the relay). */
+  connectionString: string;
+  /** Fields of event data that stay in the log and never travel on the bus (credential hashes). */
+  privateFields?: string[];
+}
+
+/** The event as subscribers see it: private fields removed from its data. */
+export function withoutFields(event: RecordedEvent, fields: readonly string[]): RecordedEvent {
+  if (fields.length === 0 || typeof event.data !== 'object' || event.data === null) return event;
+  return { ...event, data: Object.fromEntries(Object.entries(event.data).filter(([key]) => !fields.includes(key))) };
+}
+
+/**
+ * Publishes the service's committed events to Dapr pub/sub from the log, at least once, one
+ * replica at a time; starts when the app is ready and stops with it.
+ */
+export const eventRelayPlugin = fp(
+  async (app: FastifyInstance, opts: EventRelayOptions) => {
+    const dapr = new DaprPublisher({ dapr: app.dapr, pubsub: Components.pubsub, topic: () => opts.topic, source: opts.source });
+    const fields = opts.privateFields ?? [];
+    const publisher: Publisher = { publish: (events) => dapr.publish(events.map((e) => withoutFields(e, fields))) };
+    const relay = new Relay({
+      store: opts.store,
+      publisher,
+      connection: opts.connectionString,
+      onError: (err) => app.log.warn({ err }, 'event relay: publish failed; retrying'),
+      onStateChange: (state) => app.log.info({ state }, 'event relay'),
+    });
+    app.addHook('onReady', async () => relay.start());
+    app.addHook('onClose', async () => relay.stop());
+  },
+  { name: 'strata-event-relay', dependencies: ['strata-dapr'] },
+);

@@ -1,2 +1,0 @@
-// Kept for imports written before the types moved to @strata/testing.
-export type { TestStackInfo } from '@strata/testing';
