@@ -40,7 +40,9 @@ export function startProcess(options: SpawnOptions): Managed {
   const onLine = (line: string) => {
     lines.push(line);
     if (lines.length > 60) lines.shift();
-    if (file) file.write(`${line}\n`);
+    if (file) {
+      if (!file.writableEnded) file.write(`${line}\n`);
+    }
     else process.stdout.write(`${prefix}${line}\n`);
   };
   if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
@@ -52,9 +54,10 @@ export function startProcess(options: SpawnOptions): Managed {
     });
     child.on('exit', (code, signal) => {
       options.onExit?.(code, signal);
-      file?.end();
       resolve(code);
     });
+    // the last lines can arrive after 'exit'; the log file closes once the pipes have
+    child.on('close', () => file?.end());
   });
   return { name: options.name, child, exited, tail: () => [...lines] };
 }

@@ -74,6 +74,7 @@ describe('the files journey in a real browser', () => {
     await second.screenshot({ path: join(SCREENSHOTS, 'activity.png'), fullPage: true });
     await second.goto(`${gatewayUrl}/usage`);
     await expect.poll(() => second.getByTestId('usage-summary').textContent()).toContain('3 files');
+    expect(await second.getByTestId('usage-history').getAttribute('aria-label')).toContain('Storage over the last 30 days');
     await second.screenshot({ path: join(SCREENSHOTS, 'usage.png'), fullPage: true });
 
     // sign out; signed-out pages send you to sign in

@@ -3,7 +3,8 @@ import { httpError } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { callerOf } from '../caller.js';
 import type { Config } from '../config.js';
-import { Activity, PageQuery, Usage, problems } from '../schemas/index.js';
+import { sql } from 'kysely';
+import { Activity, PageQuery, Usage, UsageHistory, UsageHistoryQuery, problems } from '../schemas/index.js';
 
 export async function accountRoutes(app: FastifyInstance, opts: { config: Config }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -27,6 +28,44 @@ export async function accountRoutes(app: FastifyInstance, opts: { config: Config
         quotaBytes: opts.config.QUOTA_BYTES,
         byContentType: byType.map((t) => ({ contentType: t.content_type, bytes: Number(t.bytes), versions: t.versions })),
       };
+    },
+  );
+
+  r.get(
+    '/api/v1/usage/history',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'Your stored bytes over time: one point per day on which they changed, within the last `days`',
+        tags: ['usage'],
+        security,
+        querystring: UsageHistoryQuery,
+        response: { 200: UsageHistory, ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const { ownerId } = callerOf(request);
+      // the activity trail holds every size change (uploads and versions add, purges remove), so a
+      // running sum by day is the stored total on each day
+      const { rows } = await sql<{ day: string; bytes: string }>`
+        with daily as (
+          select date_trunc('day', at at time zone 'UTC')::date as day,
+                 sum(case type
+                       when 'FileUploaded' then (details->>'size')::bigint
+                       when 'FileVersionAdded' then (details->>'size')::bigint
+                       when 'FilePurged' then -(details->>'bytes')::bigint
+                       else 0 end) as delta
+          from files.activity
+          where owner_id = ${ownerId} and type in ('FileUploaded', 'FileVersionAdded', 'FilePurged')
+          group by 1
+        ), running as (
+          select day, sum(delta) over (order by day) as bytes from daily
+        )
+        select to_char(day, 'YYYY-MM-DD') as day, bytes::text as bytes from running
+        where day > (now() at time zone 'UTC')::date - ${request.query.days}::int
+        order by day`.execute(app.db);
+      reply.header('cache-control', 'private, no-cache');
+      return { items: rows.map((r) => ({ date: r.day, bytes: Number(r.bytes) })) };
     },
   );
 

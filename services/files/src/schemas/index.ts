@@ -98,3 +98,16 @@ export const GrantParams = Type.Object({ id: Type.String({ format: 'uuid' }), cl
 export const GrantList = Type.Object({ items: Type.Array(Type.Object({ clientId: Type.String(), grantedAt: Timestamp })) });
 
 export const BinaryResponse = Type.String({ description: 'The bytes of the file', contentMediaType: 'application/octet-stream' });
+
+export const UsageHistoryQuery = Type.Object(
+  { days: Type.Integer({ minimum: 1, maximum: 366, default: 30 }) },
+  { additionalProperties: false },
+);
+export const UsageHistory = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      date: Type.String({ format: 'date', description: 'A day (UTC) on which the stored bytes changed' }),
+      bytes: Type.Integer({ description: 'Bytes stored at the end of that day, all versions and the trash included' }),
+    }),
+  ),
+});
