@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import { createEventStore } from './migrations/20261125T090000_create_event_store.js';
+import { dropStreamsTable } from './migrations/20261126T090000_drop_streams_table.js';
 
 /** The event store's own migration table, so a service's own kysely migrations can keep the defaults. */
 export const MIGRATION_TABLE = 'event_store_migration';
@@ -15,6 +16,7 @@ export function assertSchemaName(schema: string): void {
 function migrations(schema: string): Record<string, Migration> {
   return {
     '20261125T090000_create_event_store': createEventStore(schema),
+    '20261126T090000_drop_streams_table': dropStreamsTable(),
   };
 }
 

@@ -52,6 +52,36 @@ describe('append with an expected version', () => {
     expect(new Set(stored.map((e) => e.data.n)).size).toBe(1);
   });
 
+  it('lets exactly one of 50 concurrent batches expecting the same version through, whole', async () => {
+    const stream = `counter-${randomUUID()}`;
+    await t.store.append(stream, [ev(0)], { expectedVersion: 'no_stream' });
+    // batches of different lengths, so a loser's later events would find free numbers
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => t.store.append(stream, Array.from({ length: 1 + (i % 3) }, () => ev(i)), { expectedVersion: 1 })),
+    );
+    const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(winners).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyError);
+    const stored = await t.store.readStream(stream);
+    expect(stored.map((e) => e.streamVersion)).toEqual(Array.from({ length: stored.length }, (_, i) => i + 1));
+    expect(stored.slice(1).map((e) => e.id)).toEqual(winners[0]!.events.map((e) => e.id));
+  });
+
+  it('fails a stale expected version inside the caller transaction and stores nothing of it', async () => {
+    const stream = `counter-${randomUUID()}`;
+    await t.store.append(stream, [ev(0)], { expectedVersion: 'no_stream' });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        t.db.transaction().execute(async (trx) => {
+          await t.store.append(stream, [ev(i), ev(i)], { expectedVersion: 1, transaction: trx });
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyError);
+    expect((await t.store.readStream(stream)).map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+  });
+
   it("appends to the stream's end with 'any' and fails a stale number", async () => {
     const stream = `counter-${randomUUID()}`;
     await Promise.all(Array.from({ length: 20 }, (_, i) => t.store.append(stream, [ev(i)], { expectedVersion: 'any' })));
@@ -199,11 +229,11 @@ describe('migrations', () => {
     try {
       await Promise.all(Array.from({ length: 5 }, () => migrateEventStore(t.db, schema)));
       const { rows } = await sql<{ name: string }>`select name from ${sql.id(schema, 'event_store_migration')}`.execute(t.db);
-      expect(rows.map((r) => r.name)).toEqual(['20261125T090000_create_event_store']);
+      expect(rows.map((r) => r.name)).toEqual(['20261125T090000_create_event_store', '20261126T090000_drop_streams_table']);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = ${schema} order by 1`.execute(t.db);
       expect(tables.rows.map((r) => r.table_name)).toEqual(
-        ['checkpoints', 'event_store_migration', 'event_store_migration_lock', 'events', 'streams'],
+        ['checkpoints', 'event_store_migration', 'event_store_migration_lock', 'events'],
       );
       const store = new EventStore({ db: t.db, schema });
       await store.append('s', [ev(1)], { expectedVersion: 'no_stream' });
