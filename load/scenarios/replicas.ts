@@ -1,16 +1,15 @@
 import type { ScenarioFactory } from '../src/scenario.js';
 
 /**
- * Two replicas of one service share the work (`npm start -- --replicas sessions=2`). Sessions for
- * now: sign-ins and reads through the gateway spread over both. When files lands, run it with
- * `--service files` (the mix then uploads, lists and downloads; see src/replicas.ts).
+ * Two replicas of files share the work (`npm start -- --replicas files=2`): list, upload and
+ * download through the gateway; src/replicas.ts adds the idempotency, If-Match and event checks.
  */
 const replicas: ScenarioFactory = () => ({
   name: 'replicas',
   description: 'two replicas share the work; no side effect is duplicated',
   startRate: 4,
   stages: [{ durationS: 20, targetRate: 8 }],
-  mix: { signin: 2, me: 4, sessions: 2, refresh: 1 },
+  mix: { list: 4, 'upload-small': 2, download: 2 },
   sseListeners: 0,
   users: 10,
   maxInFlight: 64,

@@ -7,8 +7,8 @@ const USAGE = `usage: npm run load -- <command> [options]
 
   smoke | ramp | spike | soak    run a scenario (load/scenarios/<name>.ts) against a running stack
   capacity                       step the rate up until a threshold breaks; per-service CPU and memory
-  replicas [--service sessions|files]
-                                 two replicas share the work (start with --replicas <service>=2)
+  replicas [--service files|sessions]
+                                 two replicas share the work, nothing done twice (start with --replicas files=2)
   hpa [ramp|spike]               the HPA model: would deploy/'s HPA settings hold this profile?
 
 options

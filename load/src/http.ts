@@ -48,7 +48,7 @@ export class Target {
     });
   }
 
-  async call(method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Answer> {
+  async call(method: 'GET' | 'POST' | 'PATCH', path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Answer> {
     const res = await this.pool.request({
       method,
       path,
