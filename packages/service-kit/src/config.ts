@@ -41,6 +41,11 @@ export const BaseConfigSchema = Type.Object({
   APP_ID: Type.String({ minLength: 1 }),
   DAPR_HTTP_PORT: Port,
   DAPR_API_TOKEN: Type.Optional(Type.String()),
+  /**
+   * The token the sidecar sends to the app (as dapr-api-token) when both run with APP_API_TOKEN:
+   * with it set, only the sidecar may call the app's /dapr routes (subscriptions, configuration).
+   */
+  APP_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

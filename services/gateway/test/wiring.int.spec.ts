@@ -62,6 +62,14 @@ describe('service invocation', () => {
   });
 });
 
+describe('only the sidecar may call an app’s /dapr routes', () => {
+  it.each(Object.entries(stack.apps).filter(([id]) => id !== 'ui'))('%s refuses /dapr calls without the sidecar’s token', async (_appId, ports) => {
+    const res = await fetch(`http://127.0.0.1:${ports.appPort}/dapr/subscribe`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
+
 describe('pub/sub', () => {
   it('every service announces itself and the gateway hears it', async () => {
     const instances = await eventually('heartbeats of every service', async () => {

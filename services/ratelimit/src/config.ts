@@ -11,11 +11,6 @@ export const ConfigSchema = Type.Composite([
      * `dapr-caller-app-id` on every invocation; anything else is refused with 403.
      */
     RATELIMIT_ALLOWED_CALLERS: Type.String({ pattern: '^[a-z0-9-]+(,[a-z0-9-]+)*$', default: 'gateway' }),
-    /**
-     * The token the sidecar sends as `dapr-api-token` when it runs with APP_API_TOKEN (production).
-     * When set, requests without it are refused: only our own sidecar can then reach the routes.
-     */
-    APP_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
     /** A JSON policy set that replaces the built-in one (src/domain/default-policies.ts); checked at boot. */
     RATELIMIT_POLICIES_FILE: Type.Optional(Type.String({ minLength: 1 })),
   }),

@@ -219,6 +219,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const sourceConfig = apps[0]?.configFile ?? join(REPO_ROOT, 'dapr/config/config.yaml');
   writeDaprConfig(sourceConfig, configFile, nameResolutionDb);
 
+  // the sidecars authenticate themselves to their apps with this (apps refuse /dapr calls without it)
+  const appApiToken = randomBytes(24).toString('base64url');
   const managed: Managed[] = [];
   const savePids = () =>
     writeFileSync(pidFile, JSON.stringify(managed.map((m) => m.child.pid).filter((p) => p !== undefined)));
@@ -295,6 +297,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         STRATA_SECRETS_FILE: secretsFile,
         STRATA_REDIS_HOST: `${infra.redisHost}:${infra.redisPort}`,
         STRATA_REDIS_DB: String(options.redisDb),
+        APP_API_TOKEN: appApiToken,
       };
       const logName = app.replica === 0 ? app.appId : `${app.appId}-${app.replica}`;
       const sidecar = startProcess({
@@ -319,6 +322,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           APP_PORT: String(app.appPort),
           DAPR_HTTP_PORT: String(app.daprHttpPort),
           DAPR_GRPC_PORT: String(app.daprGrpcPort),
+          APP_API_TOKEN: appApiToken,
           LOG_FORMAT: pretty ? 'pretty' : 'json',
         },
         ...(options.logToFiles ? { logFile: join(logDir, `${logName}.log`) } : {}),

@@ -1,12 +1,23 @@
 import { ALL_APP_IDS, AppIds } from '@strata/contracts';
-import type { FastifyInstance } from 'fastify';
+import { httpError } from '@strata/service-kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
 
 /**
  * Operator views beside the gateway's own probes: which upstream services answer through Dapr
  * service invocation right now, and which instances have announced themselves.
  */
 export async function healthRoutes(app: FastifyInstance) {
-  app.get('/health/upstreams', async (_request, reply) => {
+  // these views name hosts, processes and dependencies: operators only (kubectl port-forward or
+  // exec), never through the public entry
+  const operatorsOnly = async (request: FastifyRequest) => {
+    if (!isLoopback(request.socket.remoteAddress)) throw httpError(404, `No route ${request.method} ${request.url.split('?')[0]}`);
+  };
+
+  app.get('/health/upstreams', { onRequest: operatorsOnly }, async (_request, reply) => {
     const upstreams = ALL_APP_IDS.filter((id) => id !== AppIds.gateway);
     const results = await Promise.all(
       upstreams.map(async (appId) => {
@@ -26,7 +37,7 @@ export async function healthRoutes(app: FastifyInstance) {
     return { status: ok ? 'ok' : 'degraded', upstreams: all };
   });
 
-  app.get('/health/instances', async (_request, reply) => {
+  app.get('/health/instances', { onRequest: operatorsOnly }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     return { instances: await app.serviceInstances() };
   });
