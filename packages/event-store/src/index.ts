@@ -10,7 +10,7 @@ export type {
   NewEvent,
   RecordedEvent,
 } from './types.js';
-export { LOG_START } from './types.js';
+export { LOG_START, recordedEvents } from './types.js';
 export { ConcurrencyError, DuplicateEventError } from './errors.js';
 export { MIGRATION_TABLE, migrateEventStore } from './migrate.js';
 export { type AppendOptions, EventStore, type EventStoreOptions, type Executor, type ReadStreamOptions, kyselyFromPool, notifyChannel } from './store.js';

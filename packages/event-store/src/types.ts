@@ -78,3 +78,30 @@ export interface Decider<Command, State, E extends DomainEvent> {
   evolve: Evolve<State, E>;
   initialState: State;
 }
+
+/**
+ * The events an append stored, as a reader of the log would get them: what a service needs to
+ * project them in the append's own transaction. `occurredAt` is the append's time unless given.
+ */
+export function recordedEvents<E extends DomainEvent>(
+  events: readonly NewEvent<E>[],
+  result: AppendResult,
+  metadata: EventMetadata = {},
+  now = new Date(),
+): RecordedEvent<E>[] {
+  return events.map((event, i) => {
+    const stored = result.events[i];
+    if (!stored) throw new Error(`append of ${result.streamId} returned ${result.events.length} events for ${events.length}`);
+    return {
+      ...event,
+      id: stored.id,
+      schemaVersion: event.schemaVersion ?? 1,
+      streamId: result.streamId,
+      streamVersion: stored.streamVersion,
+      globalPosition: stored.globalPosition,
+      transactionId: stored.transactionId,
+      occurredAt: event.occurredAt ?? now,
+      metadata: { ...metadata, ...event.metadata },
+    } as RecordedEvent<E>;
+  });
+}

@@ -1,4 +1,4 @@
-import { ConcurrencyError, type DomainEvent, type EventMetadata, type EventStore, type RecordedEvent } from '@strata/event-store';
+import { ConcurrencyError, type EventMetadata, type EventStore, type RecordedEvent, recordedEvents } from '@strata/event-store';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './db/schema.js';
 import type { FileCommand } from './domain/file/decide.js';
@@ -51,21 +51,7 @@ export class CommandRunner {
           metadata: options.metadata,
           transaction: trx as never,
         });
-        const now = new Date();
-        const recorded = decided.map((event, i) => {
-          const stored = appended.events[i]!;
-          return {
-            ...(event as DomainEvent),
-            id: stored.id,
-            schemaVersion: event.schemaVersion ?? 1,
-            streamId,
-            streamVersion: stored.streamVersion,
-            globalPosition: stored.globalPosition,
-            transactionId: stored.transactionId,
-            occurredAt: now,
-            metadata: options.metadata,
-          } as RecordedEvent<FileEvent>;
-        });
+        const recorded = recordedEvents<FileEvent>(decided, appended, options.metadata);
         for (const event of recorded) await project(trx, event);
         result = { events: recorded, state: decided.reduce(fileDecider.evolve, state), version: appended.nextExpectedVersion };
       }

@@ -1,4 +1,4 @@
-import { ConcurrencyError, type DomainEvent, type EventMetadata, type EventStore, type RecordedEvent } from '@strata/event-store';
+import { ConcurrencyError, type DomainEvent, type EventMetadata, type EventStore, type RecordedEvent, recordedEvents } from '@strata/event-store';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import { type SessionsServiceEvent, project } from './projections/read-models.js';
@@ -48,21 +48,7 @@ export class CommandRunner {
         metadata,
         transaction: trx as never,
       });
-      const now = new Date();
-      const recorded = decided.map((event, i) => {
-        const stored = result.events[i]!;
-        return {
-          ...event,
-          id: stored.id,
-          schemaVersion: event.schemaVersion ?? 1,
-          streamId,
-          streamVersion: stored.streamVersion,
-          globalPosition: stored.globalPosition,
-          transactionId: stored.transactionId,
-          occurredAt: now,
-          metadata,
-        } as RecordedEvent<E>;
-      });
+      const recorded = recordedEvents(decided, result, metadata);
       for (const event of recorded) await project(trx, event);
       return { events: recorded, state: decided.reduce(decider.evolve, state), version: result.nextExpectedVersion };
     });
