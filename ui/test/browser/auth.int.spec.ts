@@ -2,7 +2,7 @@ import type {} from '@strata/testing';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { SCREENSHOTS, useBrowser, watchConsole } from './browser.js';
+import { SCREENSHOTS, accessibilityProblems, useBrowser, watchConsole } from './browser.js';
 
 const { gatewayUrl } = inject('stack');
 
@@ -34,6 +34,7 @@ describe('signing up, in and out in a real browser', () => {
     await expect.poll(() => page.getByTestId('device').count()).toBe(1);
     expect(await page.getByText('This device').count()).toBe(1);
     await page.screenshot({ path: join(SCREENSHOTS, 'devices.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/signin');
@@ -59,6 +60,8 @@ describe('signing up, in and out in a real browser', () => {
     const context = await browser().newContext({ viewport: { width: 375, height: 740 } });
     const page = await context.newPage();
     await page.goto(`${gatewayUrl}/signin`);
+    await page.getByLabel('E-mail').waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await context.close();

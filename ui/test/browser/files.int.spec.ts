@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import { SCREENSHOTS, useBrowser, watchConsole } from './browser.js';
+import { SCREENSHOTS, accessibilityProblems, useBrowser, watchConsole } from './browser.js';
 
 const { gatewayUrl } = inject('stack');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -47,6 +47,7 @@ describe('the files journey in a real browser', () => {
     await page.getByRole('button', { name: 'Versions of report.pdf' }).click();
     await expect.poll(() => page.getByTestId('versions').textContent()).toContain('Version 1');
     await page.screenshot({ path: join(SCREENSHOTS, 'files.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     // delete to the trash, then restore from the trash page
     await page.getByRole('button', { name: 'Delete shopping.txt' }).click();
@@ -54,6 +55,7 @@ describe('the files journey in a real browser', () => {
     await page.getByRole('link', { name: 'Trash' }).click();
     await expect.poll(() => page.getByTestId('trash-row').count()).toBe(1);
     await page.screenshot({ path: join(SCREENSHOTS, 'trash.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole('button', { name: 'Restore shopping.txt' }).click();
     await expect.poll(() => page.getByTestId('trash-row').count()).toBe(0);
     await page.getByRole('link', { name: 'Files' }).click();
@@ -72,10 +74,12 @@ describe('the files journey in a real browser', () => {
     await page.getByTestId('file-input').setInputFiles([{ name: 'live.txt', mimeType: 'text/plain', buffer: Buffer.from('hello live') }]);
     await expect.poll(() => second.getByTestId('activity-row').first().textContent(), { timeout: 10_000 }).toContain('live.txt');
     await second.screenshot({ path: join(SCREENSHOTS, 'activity.png'), fullPage: true });
+    expect(await accessibilityProblems(second)).toEqual([]);
     await second.goto(`${gatewayUrl}/usage`);
     await expect.poll(() => second.getByTestId('usage-summary').textContent()).toContain('3 files');
     expect(await second.getByTestId('usage-history').getAttribute('aria-label')).toContain('Storage over the last 30 days');
     await second.screenshot({ path: join(SCREENSHOTS, 'usage.png'), fullPage: true });
+    expect(await accessibilityProblems(second)).toEqual([]);
 
     // sign out; signed-out pages send you to sign in
     await page.getByRole('button', { name: 'Sign out' }).click();
