@@ -2,6 +2,7 @@ import { Components } from '@strata/contracts';
 import { DaprPublisher, type EventStore, type Publisher, type RecordedEvent, Relay } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter, Gauge } from 'prom-client';
 
 export interface EventRelayOptions {
   store: EventStore;
@@ -29,16 +30,47 @@ export const eventRelayPlugin = fp(
   async (app: FastifyInstance, opts: EventRelayOptions) => {
     const dapr = new DaprPublisher({ dapr: app.dapr, pubsub: Components.pubsub, topic: () => opts.topic, source: opts.source });
     const fields = opts.privateFields ?? [];
-    const publisher: Publisher = { publish: (events) => dapr.publish(events.map((e) => withoutFields(e, fields))) };
+    // which replica relays, and how much it published: visible per replica in /metrics
+    const published = new Counter({
+      name: 'event_relay_published_total',
+      help: 'Events this replica published to pub/sub (at least once: a retried batch counts again).',
+      labelNames: ['topic'] as const,
+      registers: [app.metrics],
+    });
+    const failures = new Counter({
+      name: 'event_relay_publish_failures_total',
+      help: 'Batches whose publishing failed and will be retried.',
+      labelNames: ['topic'] as const,
+      registers: [app.metrics],
+    });
+    const leader = new Gauge({
+      name: 'event_relay_leader',
+      help: '1 while this replica is the one relaying events (it holds the lock), else 0.',
+      labelNames: ['topic'] as const,
+      registers: [app.metrics],
+    });
+    leader.set({ topic: opts.topic }, 0);
+    const publisher: Publisher = {
+      publish: async (events) => {
+        await dapr.publish(events.map((e) => withoutFields(e, fields)));
+        published.inc({ topic: opts.topic }, events.length);
+      },
+    };
     const relay = new Relay({
       store: opts.store,
       publisher,
       connection: opts.connectionString,
-      onError: (err) => app.log.warn({ err }, 'event relay: publish failed; retrying'),
-      onStateChange: (state) => app.log.info({ state }, 'event relay'),
+      onError: (err) => {
+        failures.inc({ topic: opts.topic });
+        app.log.warn({ err }, 'event relay: publish failed; retrying');
+      },
+      onStateChange: (state) => {
+        leader.set({ topic: opts.topic }, state === 'leader' ? 1 : 0);
+        app.log.info({ state }, 'event relay');
+      },
     });
     app.addHook('onReady', async () => relay.start());
     app.addHook('onClose', async () => relay.stop());
   },
-  { name: 'strata-event-relay', dependencies: ['strata-dapr'] },
+  { name: 'strata-event-relay', dependencies: ['strata-dapr', 'strata-metrics'] },
 );

@@ -1,3 +1,4 @@
+import type { RateLimitDecision } from '@strata/contracts';
 import { type RateLimitHeaders, rateLimitHeaders } from './headers.js';
 import { type LimitOutcome, limitKey } from './limiter.js';
 import {
@@ -33,15 +34,12 @@ export interface CheckResult {
   retryAfterMs: number;
 }
 
-export interface Decision {
-  allowed: boolean;
-  policy: string;
-  /** The binding limit: the one that refused, or the one with the fewest tokens left. */
-  limit: number;
-  remaining: number;
-  resetMs: number;
-  retryAfterMs: number;
-  cost: number;
+/**
+ * The answer as the gateway reads it (RateLimitDecision, defined once in @strata/contracts), with
+ * this service's richer check entries. `limit` is the binding limit: the one that refused, or the
+ * one with the fewest tokens left.
+ */
+export interface Decision extends RateLimitDecision {
   checks: CheckResult[];
   headers: RateLimitHeaders;
 }
