@@ -13,3 +13,5 @@ export { resolveSecret, waitForSidecar } from './secrets.js';
 export { openapiPlugin } from './openapi.js';
 export { subscriptionsPlugin, type DeliveredEvent, type DeliveryOutcome, type Subscription } from './subscriptions.js';
 export { eventRelayPlugin, withoutFields, type EventRelayOptions } from './relay.js';
+export { ProblemSchema, problems } from './problem-schema.js';
+export { migrateReadModels } from './read-models.js';

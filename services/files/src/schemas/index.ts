@@ -1,16 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
+export { problems } from '@strata/service-kit';
 
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
-);
-export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
 
 const Timestamp = Type.String({ format: 'date-time' });
 

@@ -1,16 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { ProblemSchema } from '@strata/service-kit';
 
-/** RFC 9457 problem details, as @strata/service-kit sends every error. */
-export const ProblemSchema = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true },
-);
+export { ProblemSchema };
 
 /** The error answers every /v1 route may give. */
 export const CommonProblems = {

@@ -1,15 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+export { problems } from '@strata/service-kit';
 
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-  },
-  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
-);
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 
@@ -73,5 +64,3 @@ export const TokenResponse = Type.Object({
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
 
-export const problems = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Problem]));
