@@ -49,15 +49,18 @@ export const Secrets = {
  * offset (see tools/dev), so these are the defaults, not the only values.
  */
 export const DefaultPorts = {
-  gateway: { app: 8080, daprHttp: 3500, daprGrpc: 50001, daprInternalGrpc: 50011, metrics: 9091 },
-  files: { app: 8081, daprHttp: 3501, daprGrpc: 50002, daprInternalGrpc: 50012, metrics: 9092 },
-  sessions: { app: 8082, daprHttp: 3502, daprGrpc: 50003, daprInternalGrpc: 50013, metrics: 9093 },
-  ratelimit: { app: 8083, daprHttp: 3503, daprGrpc: 50004, daprInternalGrpc: 50014, metrics: 9094 },
-  ui: { app: 8090, daprHttp: 3504, daprGrpc: 50005, daprInternalGrpc: 50015, metrics: 9095 },
+  gateway: { app: 8080, internal: 9080, daprHttp: 3500, daprGrpc: 50001, daprInternalGrpc: 50011, metrics: 9091 },
+  files: { app: 8081, internal: 9081, daprHttp: 3501, daprGrpc: 50002, daprInternalGrpc: 50012, metrics: 9092 },
+  sessions: { app: 8082, internal: 9082, daprHttp: 3502, daprGrpc: 50003, daprInternalGrpc: 50013, metrics: 9093 },
+  ratelimit: { app: 8083, internal: 9083, daprHttp: 3503, daprGrpc: 50004, daprInternalGrpc: 50014, metrics: 9094 },
+  ui: { app: 8090, internal: 9090, daprHttp: 3504, daprGrpc: 50005, daprInternalGrpc: 50015, metrics: 9095 },
 } as const satisfies Record<AppId, AppPorts>;
 
 export interface AppPorts {
+  /** The app's main listener (PORT): the public entry for the gateway, the Dapr app channel for the others. */
   app: number;
+  /** Probes, metrics and operator views (INTERNAL_PORT); the gateway's sidecar talks to this one. */
+  internal: number;
   daprHttp: number;
   daprGrpc: number;
   daprInternalGrpc: number;
@@ -70,27 +73,64 @@ export const AZURITE_BLOB_PORT = 10000;
 export const BLOB_CONTAINER = 'strata-files';
 
 /**
- * Which service owns which public path under /api/v1 (and a few well-known paths). The gateway
- * forwards by this table; the first matching prefix wins.
- */
-export const ApiRoutes: readonly { prefix: string; appId: AppId; public?: boolean }[] = [
-  { prefix: '/api/v1/auth/', appId: 'sessions', public: true },
-  { prefix: '/api/v1/me', appId: 'sessions' },
-  { prefix: '/api/v1/sessions', appId: 'sessions' },
-  { prefix: '/.well-known/jwks.json', appId: 'sessions', public: true },
-  { prefix: '/api/v1/files', appId: 'files' },
-  { prefix: '/api/v1/uploads', appId: 'files' },
-  { prefix: '/api/v1/trash', appId: 'files' },
-  { prefix: '/api/v1/usage', appId: 'files' },
-  { prefix: '/api/v1/activity', appId: 'files' },
-];
-
-/**
  * Headers the gateway sets on forwarded calls (and strips from clients): services trust them only
  * when Dapr says the caller is the gateway (`dapr-caller-app-id`).
  */
 export const CLIENT_ADDRESS_HEADER = 'x-strata-client-address';
 export const CLIENT_PROTO_HEADER = 'x-strata-client-proto';
+
+/**
+ * The public surface, one row per path the gateway serves under `/api/v1` and `/.well-known`:
+ * who owns it, whether it needs a token, how its GET answers are cached, and which rate-limit
+ * class its POSTs have. A request is matched on its canonical path; the most specific row wins
+ * (a row matches its path and everything below it; `*` stands for one segment). A path no row
+ * matches is a 404.
+ */
+export interface PublicRoute {
+  path: string;
+  /** The app that answers; `gateway` for the gateway's own routes. */
+  appId: AppId;
+  /** `none`: anyone may call (sign-in, keys); `token`: a valid access token first. */
+  auth: 'none' | 'token';
+  /** GET answers kept per user, or per session when they differ between a user's sessions. */
+  cache?: 'user' | 'session';
+  /** The rate-limit class of POSTs to exactly this path (others are `api`). */
+  rateClass?: RateLimitRouteClass;
+}
+
+export const PublicRoutes: readonly PublicRoute[] = [
+  { path: '/api/v1/auth', appId: 'sessions', auth: 'none' },
+  { path: '/api/v1/auth/login', appId: 'sessions', auth: 'none', rateClass: 'auth.login' },
+  { path: '/api/v1/auth/register', appId: 'sessions', auth: 'none', rateClass: 'auth.register' },
+  { path: '/api/v1/auth/token', appId: 'sessions', auth: 'none', rateClass: 'auth.token' },
+  { path: '/api/v1/auth/refresh', appId: 'sessions', auth: 'none', rateClass: 'auth.token' },
+  { path: '/.well-known/jwks.json', appId: 'sessions', auth: 'none' },
+  { path: '/api/v1/me', appId: 'sessions', auth: 'token', cache: 'user' },
+  // each answer marks which session is the caller's own
+  { path: '/api/v1/sessions', appId: 'sessions', auth: 'token', cache: 'session' },
+  { path: '/api/v1/files', appId: 'files', auth: 'token', cache: 'user' },
+  { path: '/api/v1/files/*/content', appId: 'files', auth: 'token' },
+  { path: '/api/v1/files/*/versions/*/content', appId: 'files', auth: 'token' },
+  { path: '/api/v1/uploads', appId: 'files', auth: 'token' },
+  { path: '/api/v1/trash', appId: 'files', auth: 'token', cache: 'user' },
+  { path: '/api/v1/usage', appId: 'files', auth: 'token', cache: 'user' },
+  { path: '/api/v1/activity', appId: 'files', auth: 'token', cache: 'user' },
+  { path: '/api/v1/events', appId: 'gateway', auth: 'token' },
+  { path: '/api/v1/openapi.json', appId: 'gateway', auth: 'none' },
+];
+
+/** The row a canonical path falls under, or undefined (a 404). */
+export function publicRouteOf(path: string): PublicRoute | undefined {
+  const segments = path.split('/');
+  let best: { route: PublicRoute; length: number } | undefined;
+  for (const route of PublicRoutes) {
+    const pattern = route.path.split('/');
+    if (pattern.length > segments.length) continue;
+    if (!pattern.every((p, i) => p === '*' ? segments[i] !== '' : p === segments[i])) continue;
+    if (!best || pattern.length > best.length) best = { route, length: pattern.length };
+  }
+  return best?.route;
+}
 
 /**
  * Rate limiting: the route classes the gateway sends to `ratelimit` (POST /v1/decide), which

@@ -36,14 +36,24 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
 /** Variables every service reads. Services extend this with their own. */
 export const BaseConfigSchema = Type.Object({
+  /** The main listener: the public entry for the gateway, the Dapr app channel for every other app. */
   PORT: Port,
   HOST: Type.String({ default: '127.0.0.1' }),
+  /** Probes, /metrics and operator views (kubelet, Prometheus, port-forward); 0 picks a free port. */
+  INTERNAL_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  INTERNAL_HOST: Type.String({ default: '127.0.0.1' }),
+  /**
+   * Which listener the app's Dapr sidecar talks to (its --app-port): `main` for apps whose API is
+   * reached through Dapr, `internal` for the gateway, whose main listener is public.
+   */
+  APP_CHANNEL: Type.Union([Type.Literal('main'), Type.Literal('internal')], { default: 'main' }),
   APP_ID: Type.String({ minLength: 1 }),
   DAPR_HTTP_PORT: Port,
   DAPR_API_TOKEN: Type.Optional(Type.String()),
   /**
-   * The token the sidecar sends to the app (as dapr-api-token) when both run with APP_API_TOKEN:
-   * with it set, only the sidecar may call the app's /dapr routes (subscriptions, configuration).
+   * The token the sidecar sends to the app (as dapr-api-token) when both run with APP_API_TOKEN.
+   * Only the sidecar may call /dapr/* (without the token, nobody may), and, on an app channel
+   * that is the main listener, every API route.
    */
   APP_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Union(

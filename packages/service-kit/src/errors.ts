@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RESERVED_PREFIX } from './listeners.js';
 
 /** RFC 9457 problem details, as every Strata API error is sent. */
 export interface Problem {
@@ -96,8 +97,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    // the path exists with other methods: 405 and the methods it takes
-    const allowed = methods.filter((method) => method !== request.method && app.findRoute({ method, url: path }));
+    // the path exists with other methods: 405 and the methods it takes (never for the platform's
+    // own paths, which a 405 would reveal on a listener that does not serve them)
+    const allowed = RESERVED_PREFIX.test(path) ? [] : methods.filter((method) => method !== request.method && app.findRoute({ method, url: path }));
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
       return sendProblem(reply, httpError(405, `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`).toProblem(path));

@@ -15,3 +15,5 @@ export { subscriptionsPlugin, type DeliveredEvent, type DeliveryOutcome, type Su
 export { eventRelayPlugin, withoutFields, type EventRelayOptions } from './relay.js';
 export { ProblemSchema, problems } from './problem-schema.js';
 export { migrateReadModels } from './read-models.js';
+export { RESERVED_PREFIX, exposureOf, listenerOf, serves, type Exposure, type ListenerName } from './listeners.js';
+export { PathError, canonicalPath } from './paths.js';

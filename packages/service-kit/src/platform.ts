@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { BaseConfig } from './config.js';
 import { daprPlugin } from './dapr-plugin.js';
-import { timingSafeEqual } from 'node:crypto';
-import { AppError, httpError, registerProblemHandlers } from './errors.js';
+import { httpError, registerProblemHandlers } from './errors.js';
 import { healthPlugin } from './health.js';
 import { heartbeatPlugin } from './heartbeat.js';
 import { metricsPlugin } from './metrics.js';
@@ -19,17 +18,6 @@ export const platformPlugin = fp(
       if (/^\/(health|metrics|dapr)(\/|$)/.test(route.url)) route.logLevel = 'warn';
     });
     registerProblemHandlers(app);
-    const appToken = opts.config.APP_API_TOKEN;
-    if (appToken) {
-      const expected = Buffer.from(appToken);
-      app.addHook('onRequest', async (request) => {
-        if (!request.url.startsWith('/dapr/')) return;
-        const given = Buffer.from(String(request.headers['dapr-api-token'] ?? ''));
-        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-          throw new AppError(401, 'unauthorized', 'Unauthorized', 'Only this app\'s Dapr sidecar may call its /dapr routes.');
-        }
-      });
-    }
     // Dapr forwards a call without a body as a chunked request with no content type (or as
     // application/octet-stream), which Fastify would refuse with 415. Accept such bodies when they
     // are empty, so body-less POSTs (logout, refresh, restore) work through the sidecar; a

@@ -1,7 +1,11 @@
 import closeWithGrace from 'close-with-grace';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import { type BaseConfig, ConfigError } from './config.js';
+import { httpError } from './errors.js';
+import { InternalListener, listenerGuard, mainServer } from './listeners.js';
 import { loggerOptions, requestId } from './logging.js';
+import { pathProblem, rewriteToCanonical } from './paths.js';
 
 export interface ServerOptions<C extends BaseConfig> {
   config: C;
@@ -11,23 +15,46 @@ export interface ServerOptions<C extends BaseConfig> {
   bodyLimit?: number;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Probes, metrics and operator views; `runServer` listens on it beside the main listener. */
+    internalListener: InternalListener;
+  }
+}
+
 /** Builds the Fastify instance every service uses; tests call this and `inject`, only server.ts listens. */
 export async function buildServer<C extends BaseConfig>(options: ServerOptions<C>): Promise<FastifyInstance> {
+  const { config } = options;
+  let internal: InternalListener | undefined;
   const server = Fastify({
-    logger: loggerOptions(options.config.APP_ID, options.config.LOG_LEVEL) as never,
+    logger: loggerOptions(config.APP_ID, config.LOG_LEVEL) as never,
     genReqId: requestId,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // keep-alive connections are closed on shutdown instead of holding it open
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false },
+    // routes, the public surface, rate-limit classes and cache keys all see one spelling of a path
+    rewriteUrl: rewriteToCanonical,
+    serverFactory: (handler) => {
+      internal = new InternalListener(handler);
+      return mainServer(handler);
+    },
     // an unknown field is an error the client should hear about, not something silently dropped
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+  server.decorate('internalListener', internal!);
+  server.addHook('onClose', async () => internal?.close());
+  const guard = listenerGuard({ channel: config.APP_CHANNEL, appToken: config.APP_API_TOKEN });
+  server.addHook('onRequest', async (request) => {
+    const problem = pathProblem(request.raw);
+    if (problem) throw httpError(400, `The request path cannot be read: ${problem}.`);
+    await guard(request);
   });
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  await server.register(options.app, { config: options.config });
+  await server.register(options.app, { config });
   return server;
 }
 
@@ -54,5 +81,7 @@ export async function runServer<C extends BaseConfig>(
     await server.close();
   });
   await server.listen({ port: config.PORT, host: config.HOST });
+  const internal: AddressInfo = await server.internalListener.listen(config.INTERNAL_PORT, config.INTERNAL_HOST);
+  server.log.info({ address: `${internal.address}:${internal.port}` }, 'internal listener (probes, metrics, operator views) up');
   return server;
 }

@@ -13,7 +13,14 @@ export class Client {
   constructor(
     readonly base: string,
     readonly userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36',
+    /** Sent on every call: the app token, for a client that calls an app's port as its sidecar would. */
+    readonly fixedHeaders: Record<string, string> = {},
   ) {}
+
+  /** A client that calls an app's own port directly, presenting the app token as the sidecar does. */
+  static direct(stack: TestStackInfo, appId: string): Client {
+    return new Client(`http://127.0.0.1:${stack.apps[appId]!.appPort}`, undefined, { 'dapr-api-token': stack.appApiToken });
+  }
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const isForm = body instanceof FormData;
@@ -22,6 +29,7 @@ export class Client {
       method,
       headers: {
         'user-agent': this.userAgent,
+        ...this.fixedHeaders,
         ...(body !== undefined && !isForm && !isRaw ? { 'content-type': 'application/json' } : {}),
         ...(this.cookie ? { cookie: this.cookie } : {}),
         ...(this.accessToken ? { authorization: `Bearer ${this.accessToken}` } : {}),
@@ -63,7 +71,7 @@ export class Client {
    * sessions service directly, so tests that make many users are not held to one address's limits.
    */
   static async user(stack: TestStackInfo): Promise<Client> {
-    const sessions = new Client(`http://127.0.0.1:${stack.apps.sessions!.appPort}`);
+    const sessions = Client.direct(stack, 'sessions');
     const { email, password, id } = await sessions.register();
     const login = await sessions.login(email, password);
     if (login.status !== 200) throw new Error(`login: ${login.status} ${login.text}`);

@@ -6,11 +6,20 @@ import type {} from 'vitest';
 
 export interface TestStackInfo {
   gatewayUrl: string;
-  apps: Record<string, { appPort: number; daprHttpPort: number; daprGrpcPort: number; metricsPort: number }>;
+  /**
+   * `appPort`: the app's main listener (its API; the gateway's public entry), `internalPort`: its
+   * probes, metrics and operator views.
+   */
+  apps: Record<string, { appPort: number; internalPort: number; daprHttpPort: number; daprGrpcPort: number; metricsPort: number }>;
   databaseUrl: string;
   redisUrl: string;
   blobConnectionString: string;
   runDir: string;
+  /**
+   * The token each sidecar presents to its app (dapr-api-token): an app other than the gateway
+   * answers its API only to callers that present it, so a test calling an app's port directly does.
+   */
+  appApiToken: string;
 }
 
 declare module 'vitest' {

@@ -28,7 +28,7 @@ describe('events leave through the relay', () => {
     const activity = (await user.call('GET', '/api/v1/activity')).json.items as { id: string }[];
     expect(events.map((e) => e.id).sort()).toEqual(activity.map((a) => a.id).sort());
     // the relaying replica says so in its metrics
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.apps.files!.appPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.apps.files!.internalPort}/metrics`)).text();
     expect(metrics).toMatch(/event_relay_leader\{topic="files\.events",app="files"\} 1/);
     expect(Number(/event_relay_published_total\{topic="files\.events",app="files"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
   });

@@ -99,7 +99,7 @@ export async function partnerToken(stack: TestStackInfo, clientId: string, clien
   // straight to sessions, like Client.user: the gateway allows an address few token calls a minute
   const res = await fetch(`http://127.0.0.1:${stack.apps.sessions!.appPort}/api/v1/auth/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'dapr-api-token': stack.appApiToken },
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope }).toString(),
   });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);

@@ -10,6 +10,7 @@ import { uiRoutes } from './routes/ui.js';
 import { apiRoutes } from './routes/api.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { liveEventsPlugin } from './plugins/live-events.js';
+import { clientPlugin } from './plugins/client.js';
 import { edgePlugin } from './plugins/edge.js';
 import { responseCachePlugin } from './plugins/response-cache.js';
 
@@ -19,13 +20,14 @@ export default async function gateway(app: FastifyInstance, opts: { config: Gate
   await app.register(platformPlugin, { config, heartbeat: true });
   const redisUrl = await resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL);
   await app.register(redisPlugin, { url: redisUrl });
+  await app.register(clientPlugin, { trustedProxies: config.TRUSTED_PROXIES });
   await app.register(edgePlugin, { corsOrigins: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean), hsts: config.HSTS });
   await app.register(subscriptionsPlugin);
   await app.register(serviceRegistryPlugin, { staleAfterMs: config.HEARTBEAT_STALE_MS });
   await app.register(tokenAuth, { config });
   await app.register(rateLimitPlugin, { config });
   await app.register(responseCachePlugin, { ttlSeconds: config.RESPONSE_CACHE_TTL_SECONDS });
-  await app.register(liveEventsPlugin, { keepPerUser: 1000, keepSeconds: 7 * 24 * 3600, heartbeatMs: config.SSE_HEARTBEAT_MS });
+  await app.register(liveEventsPlugin, { keepPerUser: 1000, keepSeconds: 7 * 24 * 3600, heartbeatMs: config.SSE_HEARTBEAT_MS, maxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER });
   await app.register(healthRoutes);
   await app.register(openapiRoutes);
   await app.register(apiRoutes);

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AuthConfigSchema } from '@strata/auth';
-import { BaseConfigSchema, loadConfig } from '@strata/service-kit';
+import { BaseConfigSchema, ConfigError, loadConfig } from '@strata/service-kit';
+import { trustedProxies } from './plugins/client.js';
 
 export const GatewayConfigSchema = Type.Composite([
   BaseConfigSchema,
@@ -14,8 +15,16 @@ export const GatewayConfigSchema = Type.Composite([
     HEARTBEAT_STALE_MS: Type.Integer({ minimum: 1000, default: 20_000 }),
     /** Comma-separated origins allowed to call the API from a browser; empty: same origin only. */
     CORS_ORIGINS: Type.String({ default: '' }),
-    /** Send Strict-Transport-Security (set where TLS terminates in front of the gateway). */
+    /** Send Strict-Transport-Security on answers to clients that came over https (on in the AKS overlay). */
     HSTS: Type.Boolean({ default: false }),
+    /**
+     * Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated addresses
+     * or CIDR blocks: the Application Gateway's subnet on AKS). Empty: nobody's; the connection's
+     * peer is the client.
+     */
+    TRUSTED_PROXIES: Type.String({ default: '' }),
+    /** Live event streams one user may hold open at once (over every replica); the oldest closes. */
+    SSE_MAX_STREAMS_PER_USER: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
     /** How long a cached GET answer lives at most (it is invalidated by writes and events anyway). */
     RESPONSE_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
     /** Comment lines on idle live-event streams keep proxies from closing them. */
@@ -41,5 +50,12 @@ export const GatewayConfigSchema = Type.Composite([
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(GatewayConfigSchema, env);
+  // the gateway's main listener is public: its sidecar talks to the internal one
+  const config = loadConfig(GatewayConfigSchema, { APP_CHANNEL: 'internal', ...env });
+  try {
+    trustedProxies(config.TRUSTED_PROXIES);
+  } catch (error) {
+    throw new ConfigError([`TRUSTED_PROXIES=${JSON.stringify(config.TRUSTED_PROXIES)}: ${(error as Error).message}`]);
+  }
+  return config;
 }

@@ -22,7 +22,7 @@ describe('the OpenAPI document', () => {
 
     // each service's own document (built from its route schemas) is part of the whole
     for (const appId of ['sessions', 'files']) {
-      const own = (await (await fetch(`http://127.0.0.1:${stack.apps[appId]!.appPort}/openapi.json`)).json()) as Doc;
+      const own = (await (await fetch(`http://127.0.0.1:${stack.apps[appId]!.appPort}/openapi.json`, { headers: { 'dapr-api-token': stack.appApiToken } })).json()) as Doc;
       for (const [path, item] of Object.entries(own.paths)) {
         for (const method of Object.keys(item)) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       }

@@ -201,11 +201,11 @@ describe('when the ratelimit service does not answer', () => {
     expect(statuses(answers).slice(33).every((s) => s === 429)).toBe(true);
     expectRateLimitFields(answers, /^"default";q=33;w=60$/);
 
-    const ready = await gateway.inject({ method: 'GET', url: '/health/ready' });
+    const ready = await gateway.internalListener.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ready', checks: { ratelimit: { ok: true, detail: expect.stringMatching(/^degraded: local fallback limits/) } } });
 
-    const metrics = (await gateway.inject({ method: 'GET', url: '/metrics' })).body.split('\n');
+    const metrics = (await gateway.internalListener.inject({ method: 'GET', url: '/metrics' })).body.split('\n');
     expect(metrics).toContainEqual(expect.stringMatching(/^gateway_ratelimit_fallback_active(\{[^}]*\})? 1$/));
     expect(metrics).toContainEqual(expect.stringMatching(/^gateway_ratelimit_decisions_total\{outcome="allowed",source="fallback".*\} 33$/));
     expect(metrics).toContainEqual(expect.stringMatching(/^gateway_ratelimit_decisions_total\{outcome="denied",source="fallback".*\} 17$/));
@@ -215,9 +215,9 @@ describe('when the ratelimit service does not answer', () => {
     const healthy = await startGateway();
     try {
       await healthy.inject({ method: 'GET', url: '/api/v1/me', remoteAddress: uniqueAddress() });
-      const ready = await healthy.inject({ method: 'GET', url: '/health/ready' });
+      const ready = await healthy.internalListener.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.json()).toMatchObject({ checks: { ratelimit: { ok: true, detail: 'cluster-wide limits from the ratelimit service' } } });
-      const metrics = (await healthy.inject({ method: 'GET', url: '/metrics' })).body.split('\n');
+      const metrics = (await healthy.internalListener.inject({ method: 'GET', url: '/metrics' })).body.split('\n');
       expect(metrics).toContainEqual(expect.stringMatching(/^gateway_ratelimit_fallback_active(\{[^}]*\})? 0$/));
       expect(metrics).toContainEqual(expect.stringMatching(/^gateway_ratelimit_decisions_total\{outcome="allowed",source="service".*\} 1$/));
     } finally {

@@ -6,6 +6,8 @@ import { describe, expect, inject, it } from 'vitest';
 
 const stack = inject('stack');
 const gateway = stack.gatewayUrl;
+/** The gateway's internal listener: probes, metrics, operator views (loopback callers only for the views). */
+const operator = `http://127.0.0.1:${stack.apps[AppIds.gateway]!.internalPort}`;
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -18,24 +20,26 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 }
 
 describe('every app and its sidecar', () => {
-  it.each(Object.entries(stack.apps))('%s is ready, exposes metrics, and its sidecar is healthy', async (appId, ports) => {
-    const ready = await fetch(`http://127.0.0.1:${ports.appPort}/health/ready`);
+  it.each(Object.entries(stack.apps))('%s is ready, exposes metrics on its internal listener, and its sidecar is healthy', async (appId, ports) => {
+    const ready = await fetch(`http://127.0.0.1:${ports.internalPort}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { sidecar: { ok: true } } });
-    expect((await fetch(`http://127.0.0.1:${ports.appPort}/health/live`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.internalPort}/health/live`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.daprHttpPort}/v1.0/healthz`)).status).toBe(204);
 
-    const metrics = await fetch(`http://127.0.0.1:${ports.appPort}/metrics`);
+    const metrics = await fetch(`http://127.0.0.1:${ports.internalPort}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     const text = await metrics.text();
     expect(text).toContain(`http_requests_total{method="GET",route="/health/ready",status="200",app="${appId}"}`);
     expect(text).toContain('http_request_duration_seconds_bucket');
+    // the main listener never serves metrics
+    expect((await fetch(`http://127.0.0.1:${ports.appPort}/metrics`)).status).toBe(404);
   });
 });
 
 describe('service invocation', () => {
   it('the gateway reaches every service through its sidecar', async () => {
-    const res = await fetch(`${gateway}/health/upstreams`);
+    const res = await fetch(`${operator}/health/upstreams`);
     const body = (await res.json()) as { upstreams: Record<string, { ok: boolean; status: number; body: unknown }> };
     expect(res.status).toBe(200);
     for (const appId of [AppIds.files, AppIds.sessions, AppIds.ratelimit, AppIds.ui]) {
@@ -63,17 +67,34 @@ describe('service invocation', () => {
 });
 
 describe('only the sidecar may call an app’s /dapr routes', () => {
-  it.each(Object.entries(stack.apps).filter(([id]) => id !== 'ui'))('%s refuses /dapr calls without the sidecar’s token', async (_appId, ports) => {
-    const res = await fetch(`http://127.0.0.1:${ports.appPort}/dapr/subscribe`);
-    expect(res.status).toBe(401);
+  // the sidecar talks to the gateway's internal listener, and to every other app's main one
+  const channelOf = (appId: string, ports: { appPort: number; internalPort: number }) => (appId === AppIds.gateway ? ports.internalPort : ports.appPort);
+  // apps that subscribe to topics serve /dapr/subscribe; the others have no /dapr route at all
+  // (the ui's pages are a catch-all, which on its app channel needs the token too)
+  const subscribes = new Set([AppIds.gateway, AppIds.sessions, AppIds.ui]);
+  it.each(Object.entries(stack.apps))('%s refuses /dapr calls without the sidecar’s token', async (appId, ports) => {
+    const url = `http://127.0.0.1:${channelOf(appId, ports)}/dapr/subscribe`;
+    const res = await fetch(url);
+    expect(res.status).toBe(subscribes.has(appId as never) ? 401 : 404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const wrong = await fetch(url, { headers: { 'dapr-api-token': 'x'.repeat(stack.appApiToken.length) } });
+    expect(wrong.status).toBe(res.status);
+    const sidecar = await fetch(url, { headers: { 'dapr-api-token': stack.appApiToken } });
+    expect(sidecar.status).toBe(appId === AppIds.ui ? 404 : subscribes.has(appId as never) ? 200 : 404);
+  });
+
+  it.each(Object.entries(stack.apps))('%s refuses /dapr calls that are service invocations from another app', async (appId) => {
+    // the sidecar presents its token on invocations too: only its own deliveries lack a caller app-id
+    const caller = new DaprClient({ httpPort: stack.apps[AppIds.files]!.daprHttpPort });
+    const res = await caller.invoke(appId, 'dapr/subscribe');
+    expect(res.status).toBe(404);
   });
 });
 
 describe('pub/sub', () => {
   it('every service announces itself and the gateway hears it', async () => {
     const instances = await eventually('heartbeats of every service', async () => {
-      const res = await fetch(`${gateway}/health/instances`);
+      const res = await fetch(`${operator}/health/instances`);
       const body = (await res.json()) as { instances: Record<string, unknown[]> };
       const seen = [AppIds.gateway, AppIds.files, AppIds.sessions, AppIds.ratelimit].every(
         (id) => (body.instances[id]?.length ?? 0) > 0,
@@ -99,7 +120,7 @@ describe('pub/sub', () => {
     const delivered = await eventually(
       'the published heartbeat at the gateway',
       async () => {
-        const body = (await (await fetch(`${gateway}/health/instances`)).json()) as {
+        const body = (await (await fetch(`${operator}/health/instances`)).json()) as {
           instances: Record<string, { instanceId: string; host: string }[]>;
         };
         return body.instances[AppIds.files]?.find((i) => i.instanceId === instanceId);

@@ -18,5 +18,5 @@ export default async function ratelimit(app: FastifyInstance, opts: RateLimitApp
   const redisUrl = await resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL);
   await app.register(redisPlugin, { url: redisUrl });
   await app.register(limiterPlugin, { policiesFile: config.RATELIMIT_POLICIES_FILE, clock: opts.clock });
-  await app.register(v1Routes, { allowedCallers: allowedCallers(config), appApiToken: config.APP_API_TOKEN });
+  await app.register(v1Routes, { allowedCallers: allowedCallers(config) });
 }

@@ -378,8 +378,8 @@ describe('the /v1 routes', () => {
       expect(res.json()).toMatchObject({ status: 403, type: 'https://strata.dev/problems/forbidden' });
     }
     expect((await server.inject({ method: 'GET', url: '/v1/policies', headers: { 'dapr-caller-app-id': 'sessions' } })).statusCode).toBe(403);
-    expect((await server.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
-    expect((await server.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    expect((await server.internalListener.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    expect((await server.internalListener.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
   });
 
   it('answer invalid bodies with 400 and undecidable ones with 422, as problem+json', async () => {
@@ -418,7 +418,7 @@ describe('the /v1 routes', () => {
     const id = uniqueId('metrics');
     for (let i = 0; i < 3; i++) await decide(server, { routeClass: 'auth.register', subject: { kind: 'anonymous', id } });
     await decide(server, { routeClass: 'auth.register', subject: { kind: 'anonymous', id }, cost: 3 });
-    const text = (await server.inject({ method: 'GET', url: '/metrics' })).body;
+    const text = (await server.internalListener.inject({ method: 'GET', url: '/metrics' })).body;
     const sample = (name: string, labels: string[]) =>
       text.split('\n').find((line) => line.startsWith(`${name}{`) && labels.every((l) => line.includes(l)))?.split(' ')[1];
     expect(sample('ratelimit_decisions_total', ['policy="auth-register"', 'outcome="allowed"'])).toBe('3');
@@ -440,7 +440,7 @@ describe('without Redis', () => {
       expect(res.statusCode).toBe(503);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.json()).toMatchObject({ status: 503, detail: 'The rate-limit store is unavailable.' });
-      const metrics = (await server.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await server.internalListener.inject({ method: 'GET', url: '/metrics' })).body;
       expect(metrics.split('\n')).toContainEqual(expect.stringMatching(/^ratelimit_decisions_total\{.*policy="default",outcome="error".*\} 1$/));
     } finally {
       await server.close();

@@ -30,7 +30,7 @@ async function startRedis(port: number): Promise<ChildProcess> {
 }
 
 async function readiness(server: FastifyInstance) {
-  const res = await server.inject({ method: 'GET', url: '/health/ready' });
+  const res = await server.internalListener.inject({ method: 'GET', url: '/health/ready' });
   return { status: res.statusCode, body: res.json() as { checks: Record<string, { ok: boolean; reason?: string }> } };
 }
 

@@ -91,13 +91,13 @@ async function start(args: string[]): Promise<number> {
   }
   const rows = [...stack.apps.values()].map(
     (a) =>
-      `  ${(a.replica === 0 ? a.appId : `${a.appId}#${a.replica}`).padEnd(10)} app http://127.0.0.1:${a.appPort}  dapr http ${a.daprHttpPort} grpc ${a.daprGrpcPort} ` +
-      `internal ${a.daprInternalGrpcPort} metrics ${a.metricsPort}`,
+      `  ${(a.replica === 0 ? a.appId : `${a.appId}#${a.replica}`).padEnd(10)} app http://127.0.0.1:${a.port}  internal ${a.internalPort}  ` +
+      `dapr http ${a.daprHttpPort} grpc ${a.daprGrpcPort} internal-grpc ${a.daprInternalGrpcPort} metrics ${a.metricsPort}`,
   );
   say('');
   for (const row of rows) say(dim(row));
   say('');
-  const url = stack.gatewayUrl || [...stack.apps.values()].map((a) => `http://127.0.0.1:${a.appPort}`).join(', ');
+  const url = stack.gatewayUrl || [...stack.apps.values()].map((a) => `http://127.0.0.1:${a.port}`).join(', ');
   say(green(bold(`Strata is up: open ${url}`)) + dim('   (Ctrl-C stops everything)'));
   await new Promise(() => undefined);
   return 0;

@@ -7,7 +7,12 @@ import { REPO_ROOT } from './paths.js';
 export interface RunApp {
   appId: string;
   appDir: string;
+  /** Where the sidecar talks to its app (Dapr's --app-port): `port`, or `internalPort` for the gateway. */
   appPort: number;
+  /** The app's main listener (env PORT): the gateway's public entry, every other app's API. */
+  port: number;
+  /** Probes, metrics and operator views (env INTERNAL_PORT). */
+  internalPort: number;
   daprHttpPort: number;
   daprGrpcPort: number;
   daprInternalGrpcPort: number;
@@ -67,18 +72,30 @@ export function readRunFile(file = join(REPO_ROOT, 'dapr.yaml')): RunApp[] {
       if (value === undefined || value === null) throw new Error(`${where}: "${field}" is required`);
       return value;
     };
+    const env = { ...stringEnv(common.env), ...stringEnv(app.env) };
+    const envPort = (name: string) => {
+      const value = Number(need(env[name], `env.${name}`));
+      if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${where}: env.${name} must be a port, got ${env[name]}`);
+      return value;
+    };
+    const port = envPort('PORT');
+    const internalPort = envPort('INTERNAL_PORT');
+    const appPort = need(app.appPort, 'appPort');
+    if (appPort !== port && appPort !== internalPort) throw new Error(`${where}: appPort must be env.PORT or env.INTERNAL_PORT`);
     const resources = app.resourcesPaths ?? (app.resourcesPath ? [app.resourcesPath] : undefined) ??
       common.resourcesPaths ?? (common.resourcesPath ? [common.resourcesPath] : []);
     return {
       appId: need(app.appID, 'appID'),
       appDir: abs(need(app.appDirPath, 'appDirPath')),
-      appPort: need(app.appPort, 'appPort'),
+      appPort,
+      port,
+      internalPort,
       daprHttpPort: need(app.daprHTTPPort, 'daprHTTPPort'),
       daprGrpcPort: need(app.daprGRPCPort, 'daprGRPCPort'),
       daprInternalGrpcPort: need(app.daprInternalGRPCPort, 'daprInternalGRPCPort'),
       metricsPort: need(app.metricsPort ?? common.metricsPort, 'metricsPort'),
       command: need(app.command, 'command'),
-      env: { ...stringEnv(common.env), ...stringEnv(app.env) },
+      env,
       maxBodyMiB: app.daprHTTPMaxRequestSize ?? common.daprHTTPMaxRequestSize,
       healthCheckPath: app.appHealthCheckPath ?? common.appHealthCheckPath,
       logLevel: app.logLevel ?? common.logLevel ?? 'info',
@@ -94,12 +111,14 @@ export function shiftPorts(app: RunApp, offset: number): RunApp {
   const shifted = {
     ...app,
     appPort: app.appPort + offset,
+    port: app.port + offset,
+    internalPort: app.internalPort + offset,
     daprHttpPort: app.daprHttpPort + offset,
     daprGrpcPort: app.daprGrpcPort + offset,
     daprInternalGrpcPort: app.daprInternalGrpcPort + offset,
     metricsPort: app.metricsPort + offset,
   };
-  for (const port of [shifted.appPort, shifted.daprHttpPort, shifted.daprGrpcPort, shifted.daprInternalGrpcPort, shifted.metricsPort]) {
+  for (const port of [shifted.port, shifted.internalPort, shifted.daprHttpPort, shifted.daprGrpcPort, shifted.daprInternalGrpcPort, shifted.metricsPort]) {
     if (port < 1 || port > 65535) throw new Error(`port offset ${offset} puts ${app.appId} outside 1-65535 (${port})`);
   }
   return shifted;

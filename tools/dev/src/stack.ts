@@ -65,7 +65,7 @@ export function expandReplicas(apps: readonly RunApp[], replicas: Record<string,
       key: r === 0 ? app.appId : `${app.appId}#${r}`,
     })),
   );
-  const ports = instances.flatMap((a) => [a.appPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort]);
+  const ports = instances.flatMap((a) => [a.port, a.internalPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort]);
   const clash = ports.find((p, i) => ports.indexOf(p) !== i);
   if (clash !== undefined) throw new Error(`replica ports clash on ${clash}: too many replicas for dapr.yaml's port blocks`);
   return instances;
@@ -73,6 +73,8 @@ export function expandReplicas(apps: readonly RunApp[], replicas: Record<string,
 
 export interface Stack {
   options: StackOptions;
+  /** What each sidecar presents to its app; tests that call an app's port directly present it too. */
+  appApiToken: string;
   apps: Map<string, RunningApp>;
   azurite: Managed;
   gatewayUrl: string;
@@ -189,7 +191,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     options.replicas,
   );
 
-  const wanted = [options.azuriteBlobPort, ...apps.flatMap((a) => [a.appPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort])];
+  const wanted = [options.azuriteBlobPort, ...apps.flatMap((a) => [a.port, a.internalPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort])];
   const busy: number[] = [];
   for (const port of wanted) if (!(await portIsFree(port))) busy.push(port);
   if (busy.length > 0) {
@@ -221,6 +223,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   // the sidecars authenticate themselves to their apps with this (apps refuse /dapr calls without it)
   const appApiToken = randomBytes(24).toString('base64url');
+  const gatewayPort = apps.find((a) => a.appId === AppIds.gateway)?.port;
+  const publicOrigins = gatewayPort ? `http://127.0.0.1:${gatewayPort},http://localhost:${gatewayPort}` : '';
   const managed: Managed[] = [];
   const savePids = () =>
     writeFileSync(pidFile, JSON.stringify(managed.map((m) => m.child.pid).filter((p) => p !== undefined)));
@@ -318,8 +322,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ...process.env,
           ...app.env,
           APP_ID: app.appId,
-          PORT: String(app.appPort),
+          PORT: String(app.port),
+          INTERNAL_PORT: String(app.internalPort),
           APP_PORT: String(app.appPort),
+          // the origins the browser calls the API from: the gateway's, as this stack serves it
+          PUBLIC_ORIGINS: publicOrigins,
           DAPR_HTTP_PORT: String(app.daprHttpPort),
           DAPR_GRPC_PORT: String(app.daprGrpcPort),
           APP_API_TOKEN: appApiToken,
@@ -346,9 +353,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   say(green(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`) + dim(` (blob container ${BLOB_CONTAINER})`));
   return {
     options,
+    appApiToken,
     apps: running,
     azurite,
-    gatewayUrl: gateway ? `http://127.0.0.1:${gateway.appPort}` : '',
+    gatewayUrl: gateway ? `http://127.0.0.1:${gateway.port}` : '',
     blobConnectionString,
     databaseUrl,
     redisUrl: stackRedisUrl,
@@ -374,7 +382,7 @@ async function waitUntilReady(apps: Map<string, RunningApp>, timeoutMs: number):
         throw new Error(`${which.name} exited during start-up. Its last lines:\n${which.tail().slice(-25).join('\n')}`);
       }
       const [ready, sidecar] = await Promise.all([
-        httpStatus(`http://127.0.0.1:${app.appPort}/health/ready`),
+        httpStatus(`http://127.0.0.1:${app.internalPort}/health/ready`),
         httpStatus(`http://127.0.0.1:${app.daprHttpPort}/v1.0/healthz`),
       ]);
       if (ready.status === 200 && sidecar.status === 204) {

@@ -38,13 +38,14 @@ export async function setup(project: TestProject): Promise<void> {
     apps: Object.fromEntries(
       [...stack.apps.values()].map((a) => [
         a.appId,
-        { appPort: a.appPort, daprHttpPort: a.daprHttpPort, daprGrpcPort: a.daprGrpcPort, metricsPort: a.metricsPort },
+        { appPort: a.port, internalPort: a.internalPort, daprHttpPort: a.daprHttpPort, daprGrpcPort: a.daprGrpcPort, metricsPort: a.metricsPort },
       ]),
     ),
     databaseUrl: stack.databaseUrl,
     redisUrl: stack.redisUrl,
     blobConnectionString: stack.blobConnectionString,
     runDir,
+    appApiToken: stack.appApiToken,
   });
 }
 

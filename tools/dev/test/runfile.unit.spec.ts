@@ -17,19 +17,21 @@ describe('dapr.yaml', () => {
     for (const app of apps) {
       const ports = DefaultPorts[app.appId as keyof typeof DefaultPorts];
       expect({
-        app: app.appPort,
+        app: app.port,
+        internal: app.internalPort,
         daprHttp: app.daprHttpPort,
         daprGrpc: app.daprGrpcPort,
         daprInternalGrpc: app.daprInternalGrpcPort,
         metrics: app.metricsPort,
       }).toEqual(ports);
-      expect(app.env.PORT).toBe(String(app.appPort));
+      // the sidecar talks to the gateway's internal listener (its main one is public), to every other app's main one
+      expect(app.appPort).toBe(app.appId === 'gateway' ? app.internalPort : app.port);
     }
   });
 
   it('gives every app and sidecar its own ports, also in the shifted test stack', () => {
     for (const offset of [0, TEST_PORT_OFFSET]) {
-      const ports = apps.map((a) => shiftPorts(a, offset)).flatMap((a) => [a.appPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort]);
+      const ports = apps.map((a) => shiftPorts(a, offset)).flatMap((a) => [a.port, a.internalPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort]);
       expect(new Set(ports).size).toBe(ports.length);
     }
   });

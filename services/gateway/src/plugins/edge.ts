@@ -31,12 +31,13 @@ export const edgePlugin = fp(
       reply.header('x-frame-options', 'DENY');
       reply.header('cross-origin-opener-policy', 'same-origin');
       reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-      if (opts.hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      // browsers ignore it over http (RFC 6797 §8.1); sent only where the client came over https
+      if (opts.hsts && request.client.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
       const path = request.url;
       if (/^\/(api\/v1|\.well-known)\//.test(path) && !reply.hasHeader('content-security-policy')) {
         reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
       }
     });
   },
-  { name: 'gateway-edge' },
+  { name: 'gateway-edge', dependencies: ['gateway-client'] },
 );

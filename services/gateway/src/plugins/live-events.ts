@@ -3,14 +3,22 @@ import { AppError, type DeliveredEvent } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 
 /** A user's recent events: a capped Redis stream per user, shared by every gateway replica. */
 const streamKey = (userId: string) => `strata:user-events:${userId}`;
 const seenKey = (eventId: string) => `strata:user-events:seen:${eventId}`;
 const CHANNEL = 'strata:user-events';
+/** The open streams of a user over every replica (member: stream id, score: when it opened). */
+const openKey = (userId: string) => `strata:user-streams:${userId}`;
+/** Kept alive by the stream's heartbeat: a replica that died leaves no stream counted for long. */
+const aliveKey = (streamId: string) => `strata:user-stream:${streamId}`;
+/** `<stream id>` of a stream to close, on whichever replica holds it. */
+const CLOSE_CHANNEL = 'strata:user-streams:close';
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 interface Listener {
+  streamId: string;
   userId: string;
   sessionId: string | undefined;
   lastId: string;
@@ -26,6 +34,8 @@ export interface LiveEventsOptions {
   /** How long a user's stream lives after its last event. */
   keepSeconds: number;
   heartbeatMs: number;
+  /** Streams one user may hold open at once, over every replica; opening one more closes the oldest. */
+  maxStreamsPerUser: number;
 }
 
 /** Which user an event belongs to: its data names the user (sessions) or the owner (files). */
@@ -45,6 +55,26 @@ function ownerOf(event: DeliveredEvent): string | undefined {
 export const liveEventsPlugin = fp(
   async (app: FastifyInstance, opts: LiveEventsOptions) => {
     const listeners = new Map<string, Set<Listener>>();
+    const byStream = new Map<string, Listener>();
+    const aliveSeconds = Math.ceil((opts.heartbeatMs * 3) / 1000);
+
+    /** Counts the new stream and names the oldest ones past the bound, which are closed wherever they are. */
+    const admit = async (userId: string, streamId: string) => {
+      const key = openKey(userId);
+      await app.redis.multi().zadd(key, Date.now(), streamId).set(aliveKey(streamId), '1', 'EX', aliveSeconds).expire(key, opts.keepSeconds).exec();
+      const open = await app.redis.zrange(key, 0, -1);
+      const alive = open.length > 0 ? await app.redis.mget(open.map(aliveKey)) : [];
+      const dead = open.filter((_, i) => alive[i] === null);
+      const live = open.filter((_, i) => alive[i] !== null);
+      const evicted = live.slice(0, Math.max(0, live.length - opts.maxStreamsPerUser));
+      if (dead.length + evicted.length > 0) {
+        const multi = app.redis.multi().zrem(key, ...dead, ...evicted);
+        for (const id of evicted) multi.publish(CLOSE_CHANNEL, id);
+        await multi.exec();
+      }
+    };
+    const forget = (userId: string, streamId: string) =>
+      void app.redis.multi().zrem(openKey(userId), streamId).del(aliveKey(streamId)).exec().catch(() => undefined);
     const subscriber: Redis = app.redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
     subscriber.on('error', () => undefined);
 
@@ -100,12 +130,13 @@ export const liveEventsPlugin = fp(
       }
     };
 
-    subscriber.on('message', (_channel: string, userId: string) => {
-      for (const listener of listeners.get(userId) ?? []) void pump(listener);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === CLOSE_CHANNEL) byStream.get(message)?.close('too-many-streams');
+      else for (const listener of listeners.get(message) ?? []) void pump(listener);
     });
     await subscriber.connect().catch(() => undefined);
-    await subscriber.subscribe(CHANNEL).catch((err: unknown) => app.log.warn({ err }, 'live events: channel not subscribed yet'));
-    subscriber.on('ready', () => void subscriber.subscribe(CHANNEL).catch(() => undefined));
+    await subscriber.subscribe(CHANNEL, CLOSE_CHANNEL).catch((err: unknown) => app.log.warn({ err }, 'live events: channels not subscribed yet'));
+    subscriber.on('ready', () => void subscriber.subscribe(CHANNEL, CLOSE_CHANNEL).catch(() => undefined));
 
     app.addHook('onClose', async () => {
       for (const set of listeners.values()) for (const listener of set) listener.close('server-closing');
@@ -147,13 +178,18 @@ export const liveEventsPlugin = fp(
         const set = listeners.get(auth.sub) ?? new Set<Listener>();
         listeners.set(auth.sub, set);
         let closed = false;
+        const streamId = randomUUID();
         const heartbeat = setInterval(() => {
           if (auth.sid && app.revocations.isRevoked(auth.sid)) listener.close('session-ended');
-          else raw.write(': heartbeat\n\n');
+          else {
+            raw.write(': heartbeat\n\n');
+            void app.redis.set(aliveKey(streamId), '1', 'EX', aliveSeconds).catch(() => undefined);
+          }
         }, opts.heartbeatMs);
         // the access token's end is the stream's end: the client reconnects with a fresh one
         const expiry = setTimeout(() => listener.close('token-expired'), Math.max(0, auth.exp * 1000 - Date.now()));
         const listener: Listener = {
+          streamId,
           userId: auth.sub,
           sessionId: auth.sid,
           lastId: newest,
@@ -167,12 +203,17 @@ export const liveEventsPlugin = fp(
             clearTimeout(expiry);
             set.delete(listener);
             if (set.size === 0) listeners.delete(auth.sub);
+            byStream.delete(streamId);
+            forget(auth.sub, streamId);
             if (event && !raw.writableEnded) raw.write(`event: ${event}\ndata: {}\n\n`);
             raw.end();
           },
         };
         set.add(listener);
+        byStream.set(streamId, listener);
         raw.on('close', () => listener.close());
+        // a Redis hiccup must not cost the stream: the bound is then applied at the next open
+        await admit(auth.sub, streamId).catch((err: unknown) => app.log.warn({ err }, 'live events: open streams not counted'));
         if (given) await pump(listener);
       },
     );

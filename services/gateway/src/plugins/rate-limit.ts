@@ -5,6 +5,7 @@ import {
   type RateLimitRouteClass,
   RateLimitRouteClasses,
   type RateLimitSubject,
+  publicRouteOf,
 } from '@strata/contracts';
 import { httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -40,20 +41,14 @@ export interface Outcome {
 // ---------------------------------------------------------------------------------------------
 // What a request is: its route class, who sends it, which account it names
 
-/** Sign-in, registration and token requests (POSTs) have their own, stricter policies. */
+/**
+ * The rate-limit class of the route a request reaches: sign-in, registration and token POSTs have
+ * their own, stricter policies; everything else is `api`. `path` is the canonical path.
+ */
 export function routeClassOf(path: string, method = 'POST'): RateLimitRouteClass {
   if (method !== 'POST') return RateLimitRouteClasses.api;
-  switch (path) {
-    case '/api/v1/auth/login':
-      return RateLimitRouteClasses.login;
-    case '/api/v1/auth/register':
-      return RateLimitRouteClasses.register;
-    case '/api/v1/auth/token':
-    case '/api/v1/auth/refresh':
-      return RateLimitRouteClasses.token;
-    default:
-      return RateLimitRouteClasses.api;
-  }
+  const route = publicRouteOf(path);
+  return route?.path === path && route.rateClass ? route.rateClass : RateLimitRouteClasses.api;
 }
 
 /** The sessions service's refresh-token cookie: `<session id>.<secret>`. */
@@ -620,10 +615,11 @@ export const rateLimitPlugin = fp(
       }
       const auth = request.auth;
       const subject: RateLimitSubject = auth
-        ? { kind: auth.kind, id: auth.sub, ...(auth.plan ? { plan: auth.plan } : {}), address: request.ip }
-        : { kind: 'anonymous', id: request.ip, address: request.ip };
+        ? { kind: auth.kind, id: auth.sub, ...(auth.plan ? { plan: auth.plan } : {}), address: request.client.address }
+        : { kind: 'anonymous', id: request.client.address, address: request.client.address };
       if (routeClass !== RateLimitRouteClasses.api) {
-        const body = routeClass === RateLimitRouteClasses.token && path.endsWith('/refresh') ? undefined : await bufferBody(request);
+        // the refresh cookie names the account; its body says nothing
+        const body = path === '/api/v1/auth/refresh' ? undefined : await bufferBody(request);
         const account = accountOf(routeClass, request.headers, body);
         if (account) subject.account = account;
       }
@@ -650,5 +646,5 @@ export const rateLimitPlugin = fp(
       return payload;
     });
   },
-  { name: 'gateway-rate-limit', dependencies: ['strata-auth', 'strata-metrics', 'strata-health', 'strata-dapr'] },
+  { name: 'gateway-rate-limit', dependencies: ['strata-auth', 'strata-metrics', 'strata-health', 'strata-dapr', 'gateway-client'] },
 );

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { PublicRoute } from '@strata/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
-/** GET routes whose JSON answers are cached per user; downloads, uploads and streams never are. */
-const CACHEABLE = /^\/api\/v1\/(files(\/[^/]+(\/versions)?)?|trash|usage|activity|me|sessions)\/?$/;
 const MAX_BODY = 256 * 1024;
 const genKey = (userId: string) => `strata:cache-gen:${userId}`;
 
@@ -31,20 +30,27 @@ export class ResponseCache {
     private readonly ttlSeconds: number,
   ) {}
 
-  cacheable(request: FastifyRequest): boolean {
-    return request.method === 'GET' && request.auth?.kind === 'user' && CACHEABLE.test(request.url.split('?')[0] ?? '');
+  /**
+   * Whether this GET may be answered from the cache, and what its answer depends on besides the
+   * user and the URL: the route's row says (`session` for answers that name the caller's session).
+   * Only user tokens: a partner's answers depend on its grants, which change without its writes.
+   */
+  scopeOf(request: FastifyRequest, route: PublicRoute): PublicRoute['cache'] {
+    if (request.method !== 'GET' || request.auth?.kind !== 'user' || !route.cache) return undefined;
+    if (route.cache === 'session' && !request.auth.sid) return undefined;
+    return route.cache;
   }
 
-  private async key(request: FastifyRequest): Promise<string> {
+  private async key(request: FastifyRequest, scope: NonNullable<PublicRoute['cache']>): Promise<string> {
     const userId = request.auth!.sub;
     const gen = (await this.app.redis.get(genKey(userId))) ?? '0';
     const url = createHash('sha256').update(request.url).digest('base64url');
-    return `strata:cache:${userId}:${gen}:${url}`;
+    return `strata:cache:${userId}:${gen}:${scope === 'session' ? `s.${request.auth!.sid!}` : 'u'}:${url}`;
   }
 
-  async lookup(request: FastifyRequest): Promise<{ key: string; hit?: CachedAnswer } | undefined> {
+  async lookup(request: FastifyRequest, scope: NonNullable<PublicRoute['cache']>): Promise<{ key: string; hit?: CachedAnswer } | undefined> {
     try {
-      const key = await this.key(request);
+      const key = await this.key(request, scope);
       const hit = await this.app.redis.get(key);
       return hit ? { key, hit: JSON.parse(hit) as CachedAnswer } : { key };
     } catch {

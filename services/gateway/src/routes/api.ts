@@ -1,16 +1,15 @@
 import replyFrom from '@fastify/reply-from';
-import { ApiRoutes, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from '@strata/contracts';
+import { AppIds, publicRouteOf } from '@strata/contracts';
 import { PROBLEM_CONTENT_TYPE, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { ResponseCache, readSmall } from '../plugins/response-cache.js';
-
-/** Headers a client may not set: they would claim to come from Dapr or from the gateway itself. */
-const STRIPPED = /^(dapr-|x-forwarded-|forwarded$|x-strata-)/i;
+import { invokeUrl, upstreamHeaders } from '../upstream.js';
 
 /**
- * /api/v1 and the well-known paths, forwarded to the owning service through the gateway's own
- * sidecar (`dapr-app-id` routes it) with bodies streamed both ways. Tokens are checked here first,
+ * /api/v1 and the well-known paths, forwarded to the owning service by Dapr service invocation on
+ * the gateway's own sidecar, with bodies streamed both ways. The row of PublicRoutes that the
+ * canonical path falls under says who owns it and whether it needs a token; no row, a 404. Tokens are checked here first,
  * and again by the service: the gateway is not the only way in.
  */
 export async function apiRoutes(app: FastifyInstance) {
@@ -23,13 +22,14 @@ export async function apiRoutes(app: FastifyInstance) {
 
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
-    const route = ApiRoutes.find((r) => path === r.prefix.replace(/\/$/, '') || path.startsWith(r.prefix));
-    if (!route) throw httpError(404, `No route ${request.method} ${path}`);
-    if (!route.public) await app.authenticate(request, reply);
+    const route = publicRouteOf(path);
+    // the gateway's own rows are routes of their own; reaching here, the method is not one of theirs
+    if (!route || route.appId === AppIds.gateway) throw httpError(404, `No route ${request.method} ${path}`);
+    if (route.auth === 'token') await app.authenticate(request, reply);
 
     const cache = app.responseCache;
-    const cacheable = cache.cacheable(request);
-    const entry = cacheable ? await cache.lookup(request) : undefined;
+    const scope = cache.scopeOf(request, route);
+    const entry = scope ? await cache.lookup(request, scope) : undefined;
     if (entry?.hit) return ResponseCache.send(request, reply, entry.hit, 'hit');
     // a write by the user: what was cached for them may change (and again once it is done)
     const writer = request.method !== 'GET' && request.method !== 'HEAD' && request.auth?.kind === 'user' ? request.auth.sub : undefined;
@@ -38,7 +38,7 @@ export async function apiRoutes(app: FastifyInstance) {
       reply.raw.once('finish', () => void cache.invalidate(writer));
     }
 
-    return reply.from(request.url, {
+    return reply.from(invokeUrl(route.appId, request.url), {
       onResponse: (_req, res, raw) => {
         // reply-from hands over status, headers and body stream (its typings say otherwise)
         const upstream = raw as unknown as { statusCode: number; headers: Record<string, string | string[] | undefined>; stream: NodeJS.ReadableStream };
@@ -79,19 +79,7 @@ export async function apiRoutes(app: FastifyInstance) {
         }
         void res.send(upstream.stream);
       },
-      rewriteRequestHeaders: (_req, headers) => {
-        const out: Record<string, string | string[] | undefined> = {};
-        for (const [name, value] of Object.entries(headers)) if (!STRIPPED.test(name)) out[name] = value;
-        return {
-          ...out,
-          ...app.dapr.headers(),
-          'dapr-app-id': route.appId,
-          // Dapr replaces X-Forwarded-For on the way, so the client's address travels in our own header
-          [CLIENT_ADDRESS_HEADER]: request.ip,
-          [CLIENT_PROTO_HEADER]: request.protocol,
-          'x-request-id': request.id,
-        };
-      },
+      rewriteRequestHeaders: (_req, headers) => upstreamHeaders(app, request, headers),
     });
   };
 

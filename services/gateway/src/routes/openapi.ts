@@ -1,5 +1,5 @@
 import fastifyStatic from '@fastify/static';
-import { ApiRoutes, type AppId } from '@strata/contracts';
+import { AppIds, PublicRoutes, type AppId } from '@strata/contracts';
 import { httpError } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { createRequire } from 'node:module';
@@ -59,7 +59,8 @@ export function mergeDocuments(parts: { appId: string; doc: OpenApiDocument }[])
       description:
         'A text/event-stream of the events of the signed-in user (file changes, sessions started and ended). ' +
         'Each message has an id; reconnect with Last-Event-ID to receive what was missed. Comment lines keep an idle ' +
-        'stream open; the stream ends with event session-ended when the session is revoked, and token-expired when the access token expires.',
+        'stream open; the stream ends with event session-ended when the session is revoked, token-expired when the access token expires, and ' +
+        'too-many-streams when the user opened more streams than allowed at once (10 by default; the oldest closes).',
       tags: ['events'],
       security: [{ bearer: [] }],
       parameters: [{ name: 'last-event-id', in: 'header', required: false, schema: { type: 'string' } }],
@@ -77,7 +78,7 @@ export function mergeDocuments(parts: { appId: string; doc: OpenApiDocument }[])
 }
 
 export async function openapiRoutes(app: FastifyInstance) {
-  const owners = [...new Set(ApiRoutes.map((r) => r.appId))] as AppId[];
+  const owners = [...new Set(PublicRoutes.map((r) => r.appId))].filter((id) => id !== AppIds.gateway) as AppId[];
   let cached: { doc: OpenApiDocument; at: number } | undefined;
 
   const load = async (): Promise<OpenApiDocument> => {

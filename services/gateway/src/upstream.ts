@@ -1,0 +1,28 @@
+import { type AppId, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from '@strata/contracts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Headers a client may not set: they would claim to come from Dapr or from the gateway itself. */
+const STRIPPED = /^(dapr-|x-forwarded-|forwarded$|x-strata-)/i;
+
+/**
+ * Where a call to an app goes on the gateway's own sidecar: always Dapr's service invocation API,
+ * never the sidecar's root, whose own API (secrets, state, publish, shutdown) answers first
+ * whatever `dapr-app-id` says. `url` is the request's canonical path and query.
+ */
+export function invokeUrl(appId: AppId | string, url: string): string {
+  return `/v1.0/invoke/${encodeURIComponent(appId)}/method${url}`;
+}
+
+/** The headers an upstream call carries: the client's own (minus the ones it may not set), then ours. */
+export function upstreamHeaders(app: FastifyInstance, request: FastifyRequest, headers: Record<string, string | string[] | undefined>) {
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) if (!STRIPPED.test(name)) out[name] = value;
+  return {
+    ...out,
+    ...app.dapr.headers(),
+    // Dapr replaces X-Forwarded-For on the way, so the client's address travels in our own header
+    [CLIENT_ADDRESS_HEADER]: request.client.address,
+    [CLIENT_PROTO_HEADER]: request.client.protocol,
+    'x-request-id': request.id,
+  };
+}
