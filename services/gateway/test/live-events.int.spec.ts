@@ -1,6 +1,7 @@
 import type {} from '@strata/testing';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
+import { startGateway } from './support.js';
 
 const { gatewayUrl } = inject('stack');
 
@@ -11,9 +12,9 @@ interface SseEvent {
 }
 
 /** Reads a Server-Sent Events stream with fetch (EventSource cannot send a bearer token). */
-async function openStream(token: string, lastEventId?: string) {
+async function openStream(token: string, lastEventId?: string, base = gatewayUrl) {
   const controller = new AbortController();
-  const res = await fetch(`${gatewayUrl}/api/v1/events`, {
+  const res = await fetch(`${base}/api/v1/events`, {
     headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
     signal: controller.signal,
   });
@@ -119,6 +120,31 @@ describe('live events (SSE)', () => {
     expect(resumed.events.at(-1)?.event).toBe('session-ended');
 
     await bobStream.close();
+  });
+
+  it('holds at most 10 streams per user over every replica: opening one more closes the oldest', async () => {
+    const alice = await user();
+    const token = await alice.login();
+    const replica = await startGateway({ RATE_LIMIT_ENABLED: 'false' }, { listen: true });
+    try {
+      const streams: Awaited<ReturnType<typeof openStream>>[] = [];
+      for (let i = 0; i < 10; i++) streams.push(await openStream(token));
+      // the eleventh, on another replica
+      const eleventh = await openStream(token, undefined, replica.url);
+      expect(eleventh.res.status).toBe(200);
+      await until('the oldest stream to close', () => (streams[0]!.ended() ? true : undefined), 5_000);
+      expect(streams[0]!.events.at(-1)?.event).toBe('too-many-streams');
+      // the others stay open, and a closed stream frees its place
+      expect(streams.slice(1).every((s) => !s.ended())).toBe(true);
+      await streams[1]!.close();
+      const again = await openStream(token);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(streams.slice(2).every((s) => !s.ended())).toBe(true);
+      expect(eleventh.ended()).toBe(false);
+      for (const s of [...streams.slice(2), eleventh, again]) await s.close();
+    } finally {
+      await replica.close();
+    }
   });
 
   it('refuses a stream without a token or with a malformed Last-Event-ID', async () => {

@@ -1,32 +1,14 @@
 import type {} from '@strata/testing';
 import { randomUUID } from 'node:crypto';
-import { buildServer } from '@strata/service-kit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import app from '../src/app.js';
-import { loadGatewayConfig } from '../src/config.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway } from './support.js';
 
 // Gateway replicas in this process, each on the test stack's gateway sidecar (so the ratelimit,
 // sessions and files apps they reach are the stack's own, and so is Redis). Requests go through
 // `inject` with a remote address unique to each test: the limits by address then start empty,
 // whatever the rest of the suite sent from 127.0.0.1.
-const stack = inject('stack');
 const PASSWORD = 'rate limit test password';
-
-async function startGateway(env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const config = loadGatewayConfig({
-    PORT: '0',
-    APP_ID: 'gateway',
-    DAPR_HTTP_PORT: String(stack.apps.gateway!.daprHttpPort),
-    REDIS_URL: stack.redisUrl,
-    HEARTBEAT_INTERVAL_MS: '600000',
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-  const server = await buildServer({ config, app });
-  await server.ready();
-  return server;
-}
 
 let counter = 0;
 /** An address no other test (or earlier run) counted: 10.x.y.z from the run and a counter. */
@@ -171,6 +153,18 @@ describe('rate limits at the gateway', () => {
     // the refused attempt took nothing from the account it named: 3 left
     expect(registrations[5]!.headers['ratelimit']).toMatch(/^"auth-register-address";r=0;t=\d+, "auth-register-account";r=3;t=0$/);
     expectRateLimitFields(registrations, /^"auth-register-[a-z]+";q=\d+;w=60, "auth-register-[a-z]+";q=\d+;w=60$/);
+  });
+
+  it('takes the class from the route reached, whatever the spelling of its path', async () => {
+    const address = uniqueAddress();
+    const spellings = ['/api/v1/auth/register', '/api/v1/auth/./register', '//api/v1/auth/register', '/api/v1/auth/x/../register', '/%61pi/v1/auth/register', '/api/v1/auth/%72egister'];
+    const answers: LightMyRequestResponse[] = [];
+    for (const url of spellings) {
+      answers.push(await gateways[0]!.inject({ method: 'POST', url, payload: { email: `spelt-${randomUUID()}@example.test`, password: PASSWORD, displayName: 'Spelt' }, remoteAddress: address }));
+    }
+    // all six count against the registration policy's 5 per address: none slips into `default`
+    expect(statuses(answers)).toEqual([201, 201, 201, 201, 201, 429]);
+    for (const a of answers) expect(a.headers['ratelimit-policy'], a.body).toMatch(/"auth-register-address";q=5;w=60/);
   });
 });
 

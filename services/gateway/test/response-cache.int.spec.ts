@@ -47,6 +47,30 @@ describe('response caching', () => {
     expect((await other.get('/api/v1/me')).status).toBe(401);
   });
 
+  it('keeps /sessions per session: two sessions of one user each see their own as current', async () => {
+    const first = await signedIn();
+    const second = await signedIn(first.email, first.password);
+    const currentOf = async (who: typeof first) => {
+      const res = await who.get('/api/v1/sessions');
+      expect(res.status).toBe(200);
+      return { cache: res.headers.get('x-cache'), current: ((await res.json()) as { items: { id: string; current: boolean }[] }).items.filter((s) => s.current).map((s) => s.id) };
+    };
+    const a1 = await currentOf(first);
+    // once the first session's answer is served from the cache...
+    await eventually('a read of the first session from the cache', async () => ((await currentOf(first)).cache === 'hit' ? true : undefined));
+    // ...the second session still gets its own, and so it does from the cache
+    const b1 = await currentOf(second);
+    expect(a1.current).toHaveLength(1);
+    expect(b1.current).toHaveLength(1);
+    expect(b1.current).not.toEqual(a1.current);
+    const b2 = await eventually('a read of the second session from the cache', async () => {
+      const answer = await currentOf(second);
+      return answer.cache === 'hit' ? answer : undefined;
+    });
+    expect(b2.current).toEqual(b1.current);
+    expect((await currentOf(first)).current).toEqual(a1.current);
+  });
+
   it('never answers one user with another user’s cached data', async () => {
     const alice = await signedIn();
     const bob = await signedIn();

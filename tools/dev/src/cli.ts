@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
-import { ensureChromium } from './chromium.js';
+import { CHROMIUM, NGINX, ensureDebianTools } from './debian.js';
 import { ensureDaprd } from './daprd.js';
 import { bold, dim, fail, green, say } from './log.js';
 import { REPO_ROOT, runDir } from './paths.js';
@@ -107,7 +107,9 @@ async function test(): Promise<number> {
   const started = Date.now();
   say(bold('1/4 daprd'));
   say(`daprd: ${await ensureDaprd()}`);
-  if (existsSync(join(REPO_ROOT, 'ui', 'test', 'browser'))) say(`chromium: ${await ensureChromium()}`);
+  const tools = [NGINX, ...(existsSync(join(REPO_ROOT, 'ui', 'test', 'browser')) ? [CHROMIUM] : [])];
+  await ensureDebianTools(tools);
+  say(tools.map((t) => `${t.binary.split('/').pop()}: ${t.binary}`).join(', '));
   say(bold('2/4 type-check, lint and build (turbo)'));
   let code = await run(bin('turbo'), ['run', 'check-types', 'lint', 'build', '--output-logs=errors-only'], turboEnv);
   if (code !== 0) {
