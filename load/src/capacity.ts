@@ -80,8 +80,9 @@ function brokenThresholds(result: RunResult): string[] {
 export async function capacityCommand(args: string[]): Promise<number> {
   const target = option(args, '--target') ?? defaultTarget();
   const offset = Number(new URL(target).port) - DefaultPorts.gateway.app;
-  const services = Object.fromEntries(Object.entries(DefaultPorts).map(([s, p]) => [s, p.app + offset]));
-  const procs: Proc[] = findProcesses(Object.fromEntries(Object.entries(services).map(([s, p]) => [s, [p]])));
+  // metrics are on each app's internal listener; the gateway's sidecar talks to that one too
+  const services = Object.fromEntries(Object.entries(DefaultPorts).map(([s, p]) => [s, p.internal + offset]));
+  const procs: Proc[] = findProcesses(Object.fromEntries(Object.entries(DefaultPorts).map(([s, p]) => [s, [p.app + offset, p.internal + offset]])));
   if (!procs.some((p) => p.service === 'gateway')) throw new Error(`no gateway process found for ${target} (is the stack up?)`);
   // a second replica of any service would split its work and make "one replica" meaningless
   const extra = await Promise.all(Object.entries(services).map(async ([s, p]) => ((await requestsServed(p + 100).catch(() => undefined)) !== undefined ? s : undefined)));

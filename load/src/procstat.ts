@@ -33,12 +33,13 @@ function read(path: string): string | undefined {
 }
 
 /**
- * The stack's processes, found by port: an app has APP_ID and PORT in its environment (the launcher
- * sets them); a sidecar has `--app-port <port>` on its command line.
+ * The stack's processes of replica 0, found by port: an app has APP_ID and PORT in its
+ * environment (the launcher sets them); a sidecar has `--app-port <port>` on its command line,
+ * which is the app's PORT or, for the gateway, its INTERNAL_PORT. `ports` are each service's.
  */
-export function findProcesses(appPorts: Record<string, number[]>): Proc[] {
+export function findProcesses(ports: Record<string, number[]>): Proc[] {
   const byPort = new Map<number, { service: string; replica: number }>();
-  for (const [service, ports] of Object.entries(appPorts)) ports.forEach((p, replica) => byPort.set(p, { service, replica }));
+  for (const [service, list] of Object.entries(ports)) for (const p of list) byPort.set(p, { service, replica: 0 });
   const found: Proc[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -34,7 +34,7 @@ async function counters(port: number): Promise<Map<string, number> | undefined> 
   }
 }
 
-/** The app ports of every running replica of a service (replica r at base + r × 100), found by /metrics. */
+/** The internal ports of every running replica of a service (replica r at base + r × 100), found by /metrics. */
 async function replicaPorts(base: number): Promise<number[]> {
   const found: number[] = [];
   for (let r = 0; r < MAX_REPLICAS; r++) if ((await counters(base + r * REPLICA_PORT_STEP)) !== undefined) found.push(base + r * REPLICA_PORT_STEP);
@@ -103,9 +103,9 @@ export async function replicasCommand(args: string[]): Promise<number> {
   const service = (option(args, '--service') ?? 'files') as keyof typeof DefaultPorts;
   if (!(service in DefaultPorts)) throw new Error(`unknown service ${service}`);
   const offset = Number(new URL(target).port) - DefaultPorts.gateway.app;
-  const ports = await replicaPorts(DefaultPorts[service].app + offset);
-  if (ports.length < 2) throw new Error(`expected two ${service} replicas (ports ${DefaultPorts[service].app + offset} and +${REPLICA_PORT_STEP}): start the stack with --replicas ${service}=2`);
-  const gateways = await replicaPorts(DefaultPorts.gateway.app + offset);
+  const ports = await replicaPorts(DefaultPorts[service].internal + offset);
+  if (ports.length < 2) throw new Error(`expected two ${service} replicas (internal ports ${DefaultPorts[service].internal + offset} and +${REPLICA_PORT_STEP}): start the stack with --replicas ${service}=2`);
+  const gateways = await replicaPorts(DefaultPorts.gateway.internal + offset);
   say(`${service} replicas on ports ${ports.join(', ')}; gateway replicas (consumers of ${service}.events) on ${gateways.join(', ')}`);
   const snap = async () => ({ svc: await Promise.all(ports.map(async (p) => (await counters(p)) ?? new Map<string, number>())), gw: await Promise.all(gateways.map(async (p) => (await counters(p)) ?? new Map<string, number>())) });
   const checks: Check[] = [];

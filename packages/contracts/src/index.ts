@@ -49,17 +49,21 @@ export const Secrets = {
  * offset (see tools/dev), so these are the defaults, not the only values.
  */
 export const DefaultPorts = {
-  gateway: { app: 8080, internal: 9080, daprHttp: 3500, daprGrpc: 50001, daprInternalGrpc: 50011, metrics: 9091 },
-  files: { app: 8081, internal: 9081, daprHttp: 3501, daprGrpc: 50002, daprInternalGrpc: 50012, metrics: 9092 },
-  sessions: { app: 8082, internal: 9082, daprHttp: 3502, daprGrpc: 50003, daprInternalGrpc: 50013, metrics: 9093 },
-  ratelimit: { app: 8083, internal: 9083, daprHttp: 3503, daprGrpc: 50004, daprInternalGrpc: 50014, metrics: 9094 },
-  ui: { app: 8090, internal: 9090, daprHttp: 3504, daprGrpc: 50005, daprInternalGrpc: 50015, metrics: 9095 },
+  gateway: { app: 8080, internal: 9580, daprHttp: 3500, daprGrpc: 50001, daprInternalGrpc: 50011, metrics: 9091 },
+  files: { app: 8081, internal: 9581, daprHttp: 3501, daprGrpc: 50002, daprInternalGrpc: 50012, metrics: 9092 },
+  sessions: { app: 8082, internal: 9582, daprHttp: 3502, daprGrpc: 50003, daprInternalGrpc: 50013, metrics: 9093 },
+  ratelimit: { app: 8083, internal: 9583, daprHttp: 3503, daprGrpc: 50004, daprInternalGrpc: 50014, metrics: 9094 },
+  ui: { app: 8090, internal: 9590, daprHttp: 3504, daprGrpc: 50005, daprInternalGrpc: 50015, metrics: 9095 },
 } as const satisfies Record<AppId, AppPorts>;
 
 export interface AppPorts {
   /** The app's main listener (PORT): the public entry for the gateway, the Dapr app channel for the others. */
   app: number;
-  /** Probes, metrics and operator views (INTERNAL_PORT); the gateway's sidecar talks to this one. */
+  /**
+   * Probes, metrics and operator views (INTERNAL_PORT); the gateway's sidecar talks to this one.
+   * 1,500 above the app's port, so stacks 1,000 apart (a second local stack) and replicas 100
+   * apart never meet.
+   */
   internal: number;
   daprHttp: number;
   daprGrpc: number;

@@ -184,17 +184,18 @@ async function main() {
     if (viaUp.value.sha256 !== expectedHash) throw new Error('tus upload: sha256 differs');
 
     // where the time goes: the same calls straight to the files app, and through files' sidecar only
-    const filesApp = `http://127.0.0.1:${stack.apps.get(AppIds.files)!.appPort}`;
+    const filesApp = `http://127.0.0.1:${stack.apps.get(AppIds.files)!.port}`;
     const filesViaSidecar = `http://127.0.0.1:${stack.apps.get(AppIds.files)!.daprHttpPort}/v1.0/invoke/files/method`;
     const mpDirect = multipartStream('bench-direct.bin', MULTIPART);
     const toFilesApp = await timed(async () => {
-      const res = await fetch(`${filesApp}/api/v1/files`, { method: 'POST', headers: { ...auth, 'content-type': mpDirect.contentType, 'content-length': String(mpDirect.length) }, body: mpDirect.body, duplex: 'half' } as RequestInit);
+      const res = await fetch(`${filesApp}/api/v1/files`, { method: 'POST', headers: { ...auth, 'dapr-api-token': stack.appApiToken, 'content-type': mpDirect.contentType, 'content-length': String(mpDirect.length) }, body: mpDirect.body, duplex: 'half' } as RequestInit);
       const body = (await res.json()) as { sha256: string };
       if (res.status !== 201 || body.sha256 !== mpExpected) throw new Error(`upload to the files app: ${res.status}`);
     });
     const download = async (base: string) =>
       timed(async () => {
-        const res = await fetch(`${base}/api/v1/files/${viaUp.value.id}/content`, { headers: auth });
+        // the files app answers its API only with the app token, as its sidecar presents it
+        const res = await fetch(`${base}/api/v1/files/${viaUp.value.id}/content`, { headers: base === filesApp ? { ...auth, 'dapr-api-token': stack.appApiToken } : auth });
         if (res.status !== 200) throw new Error(`download: ${res.status}`);
         const h = createHash('sha256');
         for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) h.update(c);

@@ -36,6 +36,16 @@ describe('dapr.yaml', () => {
     }
   });
 
+  it('keeps a second local stack 1,000 apart clear of the first, replicas included', () => {
+    const ports = (offset: number) =>
+      apps.flatMap((a) => [0, 100, 200].map((r) => shiftPorts(a, offset + r)))
+        .flatMap((a) => [a.port, a.internalPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort]);
+    for (const [one, other] of [[0, 1000], [TEST_PORT_OFFSET, TEST_PORT_OFFSET + 1000], [0, TEST_PORT_OFFSET]]) {
+      const all = [...ports(one!), ...ports(other!)];
+      expect(new Set(all).size, `${one} and ${other}`).toBe(all.length);
+    }
+  });
+
   it('refuses an offset that leaves the port range', () => {
     expect(() => shiftPorts(apps[0]!, 60_000)).toThrow(/outside 1-65535/);
   });
