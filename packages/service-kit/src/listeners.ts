@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { type IncomingMessage, type RequestListener, type Server, createServer } from 'node:http';
+import { type IncomingMessage, type RequestListener, STATUS_CODES, type Server, createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { type InjectOptions, type Response as InjectResponse, inject } from 'light-my-request';
@@ -77,6 +78,7 @@ export class InternalListener {
     };
     this.server = createServer(this.handler);
     this.server.keepAliveTimeout = KEEP_ALIVE_MS;
+    this.server.on('clientError', answerClientError);
   }
 
   /** Like `app.inject`, as a request arriving on this listener (tests); call after `app.ready()`. */
@@ -101,6 +103,26 @@ export class InternalListener {
       this.server.closeIdleConnections();
     });
   }
+}
+
+/**
+ * What a request that never reached Fastify gets (a header block over Node's 16 KiB, a malformed
+ * request line, a timeout): the same problem+json as every other refusal, then the connection
+ * closes, as Node does.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'The request headers are larger than this server accepts (16 KiB).']
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'The request did not arrive in time.']
+    : [400, 'The request is not valid HTTP.'];
+  const title = STATUS_CODES[status] ?? 'Bad request';
+  const code = status === 431 ? 'request-header-fields-too-large' : status === 408 ? 'request-timeout' : 'bad-request';
+  const body = JSON.stringify({ type: `https://strata.dev/problems/${code}`, title, status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function mainServer(handler: RequestListener): Server {

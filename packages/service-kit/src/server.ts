@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { AddressInfo } from 'node:net';
 import { type BaseConfig, ConfigError } from './config.js';
 import { httpError } from './errors.js';
-import { InternalListener, listenerGuard, mainServer } from './listeners.js';
+import { InternalListener, answerClientError, listenerGuard, mainServer } from './listeners.js';
 import { loggerOptions, requestId } from './logging.js';
 import { pathProblem, rewriteToCanonical } from './paths.js';
 
@@ -36,6 +36,7 @@ export async function buildServer<C extends BaseConfig>(options: ServerOptions<C
     routerOptions: { ignoreTrailingSlash: false },
     // routes, the public surface, rate-limit classes and cache keys all see one spelling of a path
     rewriteUrl: rewriteToCanonical,
+    clientErrorHandler: answerClientError,
     serverFactory: (handler) => {
       internal = new InternalListener(handler);
       return mainServer(handler);

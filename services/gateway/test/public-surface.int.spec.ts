@@ -119,6 +119,24 @@ describe('the public entry serves the API, the UI and its docs, and nothing else
     }
   });
 
+  it('answers oversized headers and malformed requests with a problem, on both listeners', async () => {
+    const internalPort = stack.apps[AppIds.gateway]!.internalPort;
+    for (const port of [gateway.port, String(internalPort)]) {
+      const big = await new Promise<Answer>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/api/v1/me', headers: { 'x-padding': 'x'.repeat(20_000) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(big.status, port).toBe(431);
+      expect(big.type).toContain('application/problem+json');
+      expect(JSON.parse(big.body)).toMatchObject({ status: 431 });
+    }
+  });
+
   it('serves the API, the keys, the docs and the UI, in their canonical spelling and equivalent ones', async () => {
     const user = await Client.user(stack);
     for (const path of ['/api/v1/me', '/api//v1/me', '/api/v1/./me', '/api/v1/x/../me', '/%61pi/v1/me']) {
