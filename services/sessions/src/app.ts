@@ -1,5 +1,4 @@
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import { tokenAuth } from '@strata/auth';
 import { AppIds, Secrets, Topics } from '@strata/contracts';
 import { eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
@@ -23,7 +22,13 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   await app.register(redisPlugin, { url: redisUrl });
   await app.register(subscriptionsPlugin);
   await app.register(cookie);
-  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  // refresh and sign-out have nothing to send: JSON with no body at all reads as {}; anything
+  // else goes to Fastify's own parser, prototype-poisoning checks included
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) =>
+    body === '' ? done(null, {}) : json(request, body, done),
+  );
   await app.register(openapiPlugin, { title: 'Strata sessions' });
   await app.register(corePlugin, { config });
   await app.register(eventRelayPlugin, {

@@ -9,7 +9,8 @@ import { EmailTakenError } from '../domain/account/decide.js';
 import { SessionEndedError, SessionNotFoundError } from '../domain/session/decide.js';
 import { type SessionState, sessionExpiresAt } from '../domain/session/session.js';
 import { decoyHash, hashPassword, verifyPassword } from '../passwords.js';
-import { AccessToken, LoginBody, RegisterBody, User, problems } from '../schemas/index.js';
+import { requireMediaType, requireOwnOrigin } from '../request-guards.js';
+import { AccessToken, EmptyBody, LoginBody, RegisterBody, User, problems } from '../schemas/index.js';
 import { accountDecider, accountStream, sessionDecider, sessionStream } from '../streams.js';
 import { describeDevice, newRefreshToken, newSessionId, parseRefreshToken } from '../tokens.js';
 import { USER_SCOPES } from '@strata/auth';
@@ -34,6 +35,9 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   const { config } = opts;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const scrypt = { N: 2 ** config.PASSWORD_SCRYPT_LOG_N, r: 8, p: 1, keyLength: 32 };
+  const jsonOnly = requireMediaType('application/json');
+  // the routes that set or spend the refresh cookie (see request-guards.ts)
+  const cookieRoute = [requireOwnOrigin(config.PUBLIC_ORIGINS), jsonOnly];
 
   const setRefreshCookie = (request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number) =>
     reply.setCookie(REFRESH_COOKIE, token, {
@@ -75,9 +79,11 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   r.post(
     '/api/v1/auth/register',
     {
+      onRequest: jsonOnly,
       schema: {
         summary: 'Create an account',
         tags: ['auth'],
+        consumes: ['application/json'],
         body: RegisterBody,
         response: { 201: User, ...problems(400, 409, 413, 415, 429) },
       },
@@ -108,11 +114,13 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   r.post(
     '/api/v1/auth/login',
     {
+      onRequest: cookieRoute,
       schema: {
         summary: 'Sign in; sets the refresh-token cookie',
         tags: ['auth'],
+        consumes: ['application/json'],
         body: LoginBody,
-        response: { 200: AccessToken, ...problems(400, 401, 413, 415, 429) },
+        response: { 200: AccessToken, ...problems(400, 401, 403, 413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -157,10 +165,14 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   r.post(
     '/api/v1/auth/refresh',
     {
+      onRequest: cookieRoute,
       schema: {
         summary: 'New access token from the refresh-token cookie; the refresh token rotates',
+        description: 'Send `content-type: application/json` with `{}` or an empty body.',
         tags: ['auth'],
-        response: { 200: AccessToken, ...problems(401, 409) },
+        consumes: ['application/json'],
+        body: EmptyBody,
+        response: { 200: AccessToken, ...problems(400, 401, 403, 409, 415) },
       },
     },
     async (request, reply) => {
@@ -217,7 +229,15 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   r.post(
     '/api/v1/auth/logout',
     {
-      schema: { summary: 'Sign out: ends this session', tags: ['auth'], response: { 204: { type: 'null' } } },
+      onRequest: cookieRoute,
+      schema: {
+        summary: 'Sign out: ends this session',
+        description: 'Send `content-type: application/json` with `{}` or an empty body.',
+        tags: ['auth'],
+        consumes: ['application/json'],
+        body: EmptyBody,
+        response: { 204: { type: 'null' }, ...problems(400, 401, 403, 415) },
+      },
     },
     async (request, reply) => {
       // the session from the access token when there is one, else from the refresh cookie

@@ -1,8 +1,10 @@
+import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { decoyHash, verifyPassword } from '../passwords.js';
+import { requireMediaType } from '../request-guards.js';
 import { TokenRequest, TokenResponse, problems } from '../schemas/index.js';
 import { clientDecider, clientStream } from '../streams.js';
 
@@ -17,10 +19,14 @@ export async function tokenRoutes(app: FastifyInstance, opts: { config: Config }
   const { config } = opts;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const scrypt = { N: 2 ** config.PASSWORD_SCRYPT_LOG_N, r: 8, p: 1, keyLength: 32 };
+  // RFC 6749 sends the token request form-encoded; only this route reads forms (it sets no
+  // cookie, so a form posted from another site gains nothing)
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   r.post(
     '/api/v1/auth/token',
     {
+      onRequest: requireMediaType('application/x-www-form-urlencoded', 'application/json'),
       schema: {
         summary: 'Partner access token (OAuth 2.0 client credentials)',
         tags: ['auth'],

@@ -20,6 +20,9 @@ export const User = Type.Object({
   displayName: Type.String(),
 });
 
+/** Refresh and sign-out read the cookie (or the token); their JSON body is `{}` or nothing. */
+export const EmptyBody = Type.Object({}, { additionalProperties: false });
+
 export const LoginBody = Type.Object(
   { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
   { additionalProperties: false },
