@@ -23,8 +23,15 @@ export const ConfigSchema = Type.Composite([
     LOGIN_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
     LOGIN_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 1, default: 20 }),
     LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
-    /** scrypt cost (log2 N); 15 = 32 MiB per hash. Lower only in tests. */
-    PASSWORD_SCRYPT_LOG_N: Type.Integer({ minimum: 10, maximum: 20, default: 15 }),
+    /** Argon2id cost of new password hashes; the defaults are OWASP's. Lower only in tests. */
+    PASSWORD_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 19_456 }),
+    PASSWORD_ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 20, default: 2 }),
+    /**
+     * Hashes computed at once, and requests that may wait for one; past both, 503 + Retry-After.
+     * Memory held by hashing is at most concurrency x memory cost (4 x 19 MiB by default).
+     */
+    PASSWORD_HASH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    PASSWORD_HASH_QUEUE: Type.Integer({ minimum: 0, maximum: 10_000, default: 32 }),
     /**
      * Origins (scheme://host[:port], comma-separated) whose pages may sign in, refresh and sign
      * out: the public addresses of the gateway. A browser request from any other origin is 403.

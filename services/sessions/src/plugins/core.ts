@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { migrateReadModels } from '../db/migrate.js';
 import type { Database } from '../db/schema.js';
 import { SessionNotFoundError } from '../domain/session/decide.js';
+import { HashingBusyError, PasswordHasher } from '../password-hasher.js';
 import type { RevocationReason } from '../domain/session/session.js';
 import { sessionDecider, sessionStream } from '../streams.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -22,6 +23,7 @@ declare module 'fastify' {
     signer: TokenSigner;
     jwks: PublicJwks;
     loginThrottle: LoginThrottle;
+    passwords: PasswordHasher;
     /** Ends a session after its SessionRevoked is stored: tokens refused everywhere, live record gone. */
     endSession(sessionId: string): Promise<void>;
     /** Stores a revocation (if the session is still live) and ends it. */
@@ -31,7 +33,8 @@ declare module 'fastify' {
 
 /**
  * The service's core: the event store and read models in schema `sessions` (migrated at start
- * under a lock), the command runner, signing keys from the secret store, the login throttle.
+ * under a lock), the command runner, signing keys from the secret store, the login throttle and
+ * the password hasher.
  */
 export const corePlugin = fp(
   async (app: FastifyInstance, opts: { config: Config }) => {
@@ -57,6 +60,17 @@ export const corePlugin = fp(
         windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
       }),
     );
+
+    app.decorate(
+      'passwords',
+      await PasswordHasher.create(
+        { memoryCost: config.PASSWORD_ARGON2_MEMORY_KIB, timeCost: config.PASSWORD_ARGON2_TIME_COST, parallelism: 1 },
+        { concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE },
+      ),
+    );
+    app.addHook('onError', async (_request, reply, error) => {
+      if (error instanceof HashingBusyError) reply.header('retry-after', String(error.retryAfterSeconds));
+    });
 
     const endSession = async (sessionId: string) => {
       // an access token lives at most its TTL: that long the session must stay on the list

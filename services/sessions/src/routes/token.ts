@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
-import { decoyHash, verifyPassword } from '../passwords.js';
 import { requireMediaType } from '../request-guards.js';
 import { TokenRequest, TokenResponse, problems } from '../schemas/index.js';
 import { clientDecider, clientStream } from '../streams.js';
@@ -42,7 +41,6 @@ export function basicCredentials(header: string | undefined): { id: string; secr
 export async function tokenRoutes(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const scrypt = { N: 2 ** config.PASSWORD_SCRYPT_LOG_N, r: 8, p: 1, keyLength: 32 };
   // RFC 6749 sends the token request form-encoded; only this route reads forms (it sets no
   // cookie, so a form posted from another site gains nothing)
   await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -56,7 +54,7 @@ export async function tokenRoutes(app: FastifyInstance, opts: { config: Config }
         tags: ['auth'],
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         body: TokenRequest,
-        response: { 200: TokenResponse, ...problems(400, 401, 413, 415) },
+        response: { 200: TokenResponse, ...problems(400, 401, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -76,7 +74,7 @@ export async function tokenRoutes(app: FastifyInstance, opts: { config: Config }
         throw oauthError(reply, 401, 'invalid_client', 'Client authentication failed.');
       }
       const { state } = await app.commands.load(clientStream(clientId), clientDecider);
-      const ok = await verifyPassword(clientSecret, state.status === 'active' ? state.secretHash : await decoyHash(scrypt));
+      const ok = await app.passwords.verify(clientSecret, state.status === 'active' ? state.secretHash : undefined);
       if (state.status !== 'active' || !ok) throw oauthError(reply, 401, 'invalid_client', 'Client authentication failed.');
 
       const requested = body.scope ? body.scope.split(' ').filter(Boolean) : state.scopes;
