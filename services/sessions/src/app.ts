@@ -37,8 +37,9 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
     source: `strata/${AppIds.sessions}`,
     connectionString: databaseUrl, privateFields: ['passwordHash', 'secretHash', 'refreshTokenHash'],
   });
-  // sessions verifies with its own keys: no call to itself
-  await app.register(tokenAuth, { config, loadJwks: async () => app.jwks });
+  // sessions verifies with its own keys: no call to itself, so a kid it has not seen (it has just
+  // begun signing with a new key) costs nothing to look up at once
+  await app.register(tokenAuth, { config, loadJwks: async () => app.jwks(), minReloadIntervalMs: 0 });
   await app.register(authRoutes, { config });
   await app.register(tokenRoutes, { config });
   await app.register(accountRoutes, { config });

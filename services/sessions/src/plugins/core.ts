@@ -1,4 +1,4 @@
-import { type PublicJwks, type SigningKeySet, TokenSigner, parseKeySet, publicJwks } from '@strata/auth';
+import { type PublicJwks, ScheduledValue, type SigningKeySet, TokenSigner, parseKeySet, publicJwks } from '@strata/auth';
 import { Components, Secrets } from '@strata/contracts';
 import { EventStore, kyselyFromPool } from '@strata/event-store';
 import { resolveSecret } from '@strata/service-kit';
@@ -21,7 +21,8 @@ declare module 'fastify' {
     db: Kysely<Database>;
     commands: CommandRunner;
     signer: TokenSigner;
-    jwks: PublicJwks;
+    /** The public half of the signing keys as they are now (reloaded on a schedule). */
+    jwks: () => PublicJwks;
     loginThrottle: LoginThrottle;
     passwords: PasswordHasher;
     /** Ends a session after its SessionRevoked is stored: tokens refused everywhere, live record gone. */
@@ -46,11 +47,28 @@ export const corePlugin = fp(
     app.decorate('store', store);
     app.decorate('commands', new CommandRunner(store, db));
 
-    const rawKeys = await resolveSecret(app.dapr, app.log, Secrets.tokenSigningKeys, config.TOKEN_SIGNING_KEYS);
-    const keys: SigningKeySet = parseKeySet(rawKeys);
-    app.decorate('signer', new TokenSigner(keys, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
-    app.decorate('jwks', publicJwks(keys));
-    app.log.info({ kids: keys.keys.map((k) => k.kid) }, 'token signing keys loaded');
+    // Read again on the verifiers' schedule, so that a rotation in the secret store (a key added:
+    // it signs; a key removed: it is no longer published) needs no restart. A failed read keeps
+    // the last good set; the first one must succeed, or the service does not start.
+    let kids = '';
+    const keys = new ScheduledValue<SigningKeySet>({
+      load: async () => {
+        const set = parseKeySet(await resolveSecret(app.dapr, app.log, Secrets.tokenSigningKeys, config.TOKEN_SIGNING_KEYS));
+        const now = set.keys.map((k) => k.kid).join(' ');
+        if (now !== kids) app.log.info({ kids: set.keys.map((k) => k.kid) }, 'token signing keys loaded');
+        kids = now;
+        return set;
+      },
+      intervalMs: config.TOKEN_KEYS_REFRESH_MS,
+      onError: (err) => app.log.warn({ err }, 'token signing keys not reloaded; the last good set stays in use'),
+    });
+    const first = await keys.load();
+    keys.start();
+    app.addHook('onClose', async () => keys.stop());
+    // never undefined once loaded; `first` only tells the type checker so
+    const signingKeys = () => keys.current ?? first;
+    app.decorate('signer', new TokenSigner(signingKeys, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
+    app.decorate('jwks', () => publicJwks(signingKeys()));
 
     app.decorate(
       'loginThrottle',

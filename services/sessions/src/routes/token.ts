@@ -92,7 +92,7 @@ export async function tokenRoutes(app: FastifyInstance, opts: { config: Config }
     { schema: { summary: 'Public keys that verify Strata access tokens', tags: ['auth'] } },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return app.jwks;
+      return app.jwks();
     },
   );
 }
