@@ -233,7 +233,8 @@ export async function send(target: Target, kind: RequestKind, user: LoadUser): P
     case 'refresh': {
       user.refreshing = true;
       try {
-        const answer = await target.call('POST', '/api/v1/auth/refresh', user.cookie ? { cookie: user.cookie } : {});
+        // JSON only: the sessions service refuses other bodies on the cookie routes (CSRF)
+        const answer = await target.call('POST', '/api/v1/auth/refresh', { 'content-type': 'application/json', ...(user.cookie ? { cookie: user.cookie } : {}) }, '{}');
         if (answer.status === 200) {
           user.token = String(json(answer.body).accessToken);
           user.tokenAt = Date.now();

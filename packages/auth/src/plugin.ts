@@ -1,4 +1,4 @@
-import { AppError } from '@strata/service-kit';
+import { AppError, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RevocationList } from './revocations.js';
@@ -39,6 +39,11 @@ export const authPlugin = fp(
       try {
         claims = await opts.verifier.verify(match[1]);
       } catch (error) {
+        if (error instanceof TokenError && error.code === 'unavailable') {
+          // the keys could not be loaded (sessions unreachable at start): the token may be fine
+          reply.header('retry-after', '5');
+          throw httpError(503, 'Access tokens cannot be checked at this moment; try again shortly.');
+        }
         if (error instanceof TokenError) {
           request.log.info({ reason: error.message }, 'access token refused');
           throw unauthorized(reply, 'The access token is invalid or expired.');

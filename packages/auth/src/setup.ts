@@ -11,6 +11,11 @@ import { TokenVerifier } from './tokens.js';
 export const AuthConfigSchema = Type.Object({
   TOKEN_ISSUER: Type.String({ default: 'strata' }),
   TOKEN_AUDIENCE: Type.String({ default: 'strata-api' }),
+  /**
+   * How often token verifiers (and the sessions service, from the secret store) load the key set
+   * again, so that a key removed from it stops verifying without a restart. At most 5 minutes.
+   */
+  TOKEN_KEYS_REFRESH_MS: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 300_000 }),
 });
 export type AuthConfig = Static<typeof AuthConfigSchema>;
 
@@ -26,7 +31,7 @@ declare module 'fastify' {
  * and `app.redis`.
  */
 export const tokenAuth = fp(
-  async (app: FastifyInstance, opts: { config: AuthConfig; loadJwks?: () => Promise<PublicJwks> }) => {
+  async (app: FastifyInstance, opts: { config: AuthConfig; loadJwks?: () => Promise<PublicJwks>; minReloadIntervalMs?: number }) => {
     const loadJwks =
       opts.loadJwks ??
       (async () => {
@@ -38,7 +43,12 @@ export const tokenAuth = fp(
       issuer: opts.config.TOKEN_ISSUER,
       audience: opts.config.TOKEN_AUDIENCE,
       loadJwks,
+      refreshIntervalMs: opts.config.TOKEN_KEYS_REFRESH_MS,
+      ...(opts.minReloadIntervalMs !== undefined ? { minReloadIntervalMs: opts.minReloadIntervalMs } : {}),
+      onLoadError: (err) => app.log.warn({ err }, 'token keys not loaded; the last good set stays in use'),
     });
+    verifier.start();
+    app.addHook('onClose', async () => verifier.stop());
     const revocations = new RevocationList(app.redis);
     await revocations.start();
     app.decorate('revocations', revocations);

@@ -1,6 +1,7 @@
 import { type JWTPayload, SignJWT, createLocalJWKSet, errors, jwtVerify } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { type PublicJwks, type SigningKeySet, TOKEN_ALG, currentKey, importPrivateKey } from './keys.js';
+import { ScheduledValue } from './scheduled.js';
 
 /** RFC 9068 access-token media type, checked on every verification. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -29,8 +30,9 @@ export interface TokenSettings {
 }
 
 export class TokenSigner {
+  /** `keys` may be a function: the set as it is now, when it is reloaded while the service runs. */
   constructor(
-    private readonly keys: SigningKeySet,
+    private readonly keys: SigningKeySet | (() => SigningKeySet),
     private readonly settings: TokenSettings,
   ) {}
 
@@ -39,7 +41,7 @@ export class TokenSigner {
     subject: { sub: string; kind: SubjectKind; sid?: string; scope: string[]; plan?: string },
     now = new Date(),
   ): Promise<{ token: string; claims: AccessClaims }> {
-    const key = currentKey(this.keys);
+    const key = currentKey(typeof this.keys === 'function' ? this.keys() : this.keys);
     const iat = Math.floor(now.getTime() / 1000);
     const claims: AccessClaims = {
       sub: subject.sub,
@@ -74,7 +76,8 @@ export class TokenSigner {
 export class TokenError extends Error {
   constructor(
     message: string,
-    readonly code: 'invalid_token' | 'revoked',
+    /** `unavailable`: no key set could be loaded yet, so no token can be checked (a 503, not a 401). */
+    readonly code: 'invalid_token' | 'revoked' | 'unavailable',
   ) {
     super(message);
     this.name = 'TokenError';
@@ -84,11 +87,30 @@ export class TokenError extends Error {
 export interface VerifierOptions {
   issuer: string;
   audience: string;
-  /** Current public keys; called again when a token names a kid not seen yet. */
+  /** The current public keys: loaded on the first token, on a schedule, and for a kid not seen yet. */
   loadJwks: () => Promise<PublicJwks>;
-  /** Least time between two reloads caused by unknown kids (an attacker can send many). */
+  /**
+   * How often the key set is loaded again whatever the tokens say, so that a key removed from the
+   * set stops verifying without a restart (default 5 minutes). Runs between `start()` and `stop()`.
+   */
+  refreshIntervalMs?: number;
+  /** Least time between two loads caused by tokens (unknown kids: an attacker can send many). */
   minReloadIntervalMs?: number;
+  /** A load failed; the last good key set stays in use. */
+  onLoadError?: (error: unknown) => void;
   now?: () => Date;
+}
+
+interface LoadedKeys {
+  jwks: ReturnType<typeof createLocalJWKSet>;
+  kids: Set<string>;
+}
+
+/** A set with no keys is refused like a failed load: it would make every token invalid at once. */
+function compile(set: PublicJwks): LoadedKeys {
+  if (!Array.isArray(set?.keys) || set.keys.length === 0) throw new Error('the key set holds no keys');
+  if (!set.keys.every((k) => typeof k.kid === 'string')) throw new Error('a key in the set has no kid');
+  return { jwks: createLocalJWKSet(set), kids: new Set(set.keys.map((k) => k.kid)) };
 }
 
 /**
@@ -97,37 +119,39 @@ export interface VerifierOptions {
  * no clock tolerance, and a kid that names a key we publish.
  */
 export class TokenVerifier {
-  private jwks: ReturnType<typeof createLocalJWKSet> | undefined;
-  private kids = new Set<string>();
-  private lastLoad = 0;
-  private loading: Promise<void> | undefined;
+  private readonly keys: ScheduledValue<LoadedKeys>;
+  private lastDemand = -Infinity;
 
-  constructor(private readonly options: VerifierOptions) {}
+  constructor(private readonly options: VerifierOptions) {
+    this.keys = new ScheduledValue({
+      load: async () => compile(await options.loadJwks()),
+      intervalMs: options.refreshIntervalMs ?? 300_000,
+      onError: (error) => options.onLoadError?.(error),
+    });
+  }
 
-  private async reload(): Promise<void> {
-    this.loading ??= (async () => {
-      try {
-        const set = await this.options.loadJwks();
-        this.jwks = createLocalJWKSet(set);
-        this.kids = new Set(set.keys.map((k) => k.kid));
-        this.lastLoad = Date.now();
-      } finally {
-        this.loading = undefined;
-      }
-    })();
-    return this.loading;
+  /** Starts the scheduled reloads (the timer is unref'd); `stop()` ends them. */
+  start(): void {
+    this.keys.start();
+  }
+
+  stop(): void {
+    this.keys.stop();
   }
 
   async verify(token: string): Promise<AccessClaims> {
     const kid = peekKid(token);
-    if (!this.jwks || (kid && !this.kids.has(kid) && Date.now() - this.lastLoad > (this.options.minReloadIntervalMs ?? 5_000))) {
-      await this.reload();
+    const known = this.keys.current;
+    if ((!known || (kid !== undefined && !known.kids.has(kid))) && Date.now() - this.lastDemand >= (this.options.minReloadIntervalMs ?? 5_000)) {
+      this.lastDemand = Date.now();
+      await this.keys.load().catch((error: unknown) => this.options.onLoadError?.(error));
     }
-    if (!this.jwks) throw new TokenError('no keys to verify with', 'invalid_token');
+    const keys = this.keys.current;
+    if (!keys) throw new TokenError('no key set could be loaded', 'unavailable');
     let payload: JWTPayload;
     try {
       const now = this.options.now?.();
-      ({ payload } = await jwtVerify(token, this.jwks, {
+      ({ payload } = await jwtVerify(token, keys.jwks, {
         algorithms: [TOKEN_ALG],
         typ: ACCESS_TOKEN_TYP,
         issuer: this.options.issuer,

@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT, base64url } from 'jose';
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newSigningKey, publicJwks, type SigningKeySet } from '../src/keys.js';
 import { TokenError, TokenSigner, TokenVerifier } from '../src/tokens.js';
 
@@ -136,5 +136,99 @@ describe('access tokens', () => {
     const { signer, verifier } = await setup();
     const { token } = await signer.sign({ sub: 'user-1', kind: 'user', scope: [] }, now);
     await refused(verifier().verify(token));
+  });
+});
+
+describe('key set refresh', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A verifier on a fake clock whose loader serves whatever set the test put there last. */
+  async function scheduled(keys: SigningKeySet) {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'], now });
+    let serve: () => Promise<SigningKeySet> = async () => keys;
+    const errors: unknown[] = [];
+    let loads = 0;
+    const verifier = new TokenVerifier({
+      issuer: settings.issuer,
+      audience: settings.audience,
+      loadJwks: async () => {
+        loads++;
+        return publicJwks(await serve());
+      },
+      refreshIntervalMs: 60_000,
+      onLoadError: (error) => errors.push(error),
+      now: () => now,
+    });
+    verifier.start();
+    return {
+      verifier,
+      errors,
+      loads: () => loads,
+      serve: (next: () => Promise<SigningKeySet>) => (serve = next),
+    };
+  }
+
+  it('stops verifying a key removed from the set after the next scheduled refresh', async () => {
+    const oldKey = await newSigningKey(now);
+    const newKey = await newSigningKey(new Date(now.getTime() + 1_000));
+    const { verifier, serve, loads } = await scheduled({ keys: [oldKey, newKey] });
+    const byOld = await new TokenSigner({ keys: [oldKey] }, settings).sign(user, now);
+    const byNew = await new TokenSigner({ keys: [oldKey, newKey] }, settings).sign(user, now);
+    await expect(verifier.verify(byOld.token)).resolves.toMatchObject({ sub: 'user-1' });
+    expect(loads()).toBe(1);
+
+    serve(async () => ({ keys: [newKey] }));
+    // a kid it knows does not make it load: until the refresh, the old key still verifies
+    await expect(verifier.verify(byOld.token)).resolves.toMatchObject({ sub: 'user-1' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(loads()).toBe(2);
+    await refused(verifier.verify(byOld.token));
+    await expect(verifier.verify(byNew.token)).resolves.toMatchObject({ sub: 'user-1' });
+
+    // stopped: no more scheduled loads
+    verifier.stop();
+    const before = loads();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(loads()).toBe(before);
+  });
+
+  it('keeps the last good set when a refresh fails or brings an empty set, and reports it', async () => {
+    const key = await newSigningKey(now);
+    const { verifier, serve, errors, loads } = await scheduled({ keys: [key] });
+    const { token } = await new TokenSigner({ keys: [key] }, settings).sign(user, now);
+    await verifier.verify(token);
+
+    serve(async () => Promise.reject(new Error('sessions is down')));
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'user-1' });
+    serve(async () => ({ keys: [] }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'user-1' });
+    expect(loads()).toBe(3);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['sessions is down', 'the key set holds no keys']);
+
+    // and the next good load is taken
+    const other = await newSigningKey(new Date(now.getTime() + 1_000));
+    serve(async () => ({ keys: [other] }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    await refused(verifier.verify(token));
+    verifier.stop();
+  });
+
+  it('answers "unavailable" (not "invalid") while no set could be loaded, and tries again at most every few seconds', async () => {
+    const key = await newSigningKey(now);
+    const { verifier, serve, loads } = await scheduled({ keys: [key] });
+    serve(async () => Promise.reject(new Error('sessions is not up yet')));
+    const { token } = await new TokenSigner({ keys: [key] }, settings).sign(user, now);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'unavailable' });
+    expect(loads()).toBe(1);
+    serve(async () => ({ keys: [key] }));
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'user-1' });
+    expect(loads()).toBe(2);
+    verifier.stop();
   });
 });

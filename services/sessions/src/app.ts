@@ -1,5 +1,4 @@
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import { tokenAuth } from '@strata/auth';
 import { AppIds, Secrets, Topics } from '@strata/contracts';
 import { eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
@@ -23,7 +22,13 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   await app.register(redisPlugin, { url: redisUrl });
   await app.register(subscriptionsPlugin);
   await app.register(cookie);
-  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  // refresh and sign-out have nothing to send: JSON with no body at all reads as {}; anything
+  // else goes to Fastify's own parser, prototype-poisoning checks included
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) =>
+    body === '' ? done(null, {}) : json(request, body, done),
+  );
   await app.register(openapiPlugin, { title: 'Strata sessions' });
   await app.register(corePlugin, { config });
   await app.register(eventRelayPlugin, {
@@ -32,8 +37,9 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
     source: `strata/${AppIds.sessions}`,
     connectionString: databaseUrl, privateFields: ['passwordHash', 'secretHash', 'refreshTokenHash'],
   });
-  // sessions verifies with its own keys: no call to itself
-  await app.register(tokenAuth, { config, loadJwks: async () => app.jwks });
+  // sessions verifies with its own keys: no call to itself, so a kid it has not seen (it has just
+  // begun signing with a new key) costs nothing to look up at once
+  await app.register(tokenAuth, { config, loadJwks: async () => app.jwks(), minReloadIntervalMs: 0 });
   await app.register(authRoutes, { config });
   await app.register(tokenRoutes, { config });
   await app.register(accountRoutes, { config });

@@ -22,7 +22,7 @@ describe('register → login → me → refresh → reuse detection → logout, 
     expect(me.json).toEqual({ id, email, displayName: 'Test User' });
 
     const firstCookie = client.cookie!;
-    const refreshed = await client.call('POST', '/api/v1/auth/refresh');
+    const refreshed = await client.call('POST', '/api/v1/auth/refresh', {});
     expect(refreshed.status).toBe(200);
     expect(client.cookie).not.toBe(firstCookie);
     const newToken = refreshed.json.accessToken as string;
@@ -33,17 +33,17 @@ describe('register → login → me → refresh → reuse detection → logout, 
     // a thief replays the first refresh token: the whole session ends
     const thief = new Client(gatewayUrl);
     thief.cookie = firstCookie;
-    const replay = await thief.call('POST', '/api/v1/auth/refresh');
+    const replay = await thief.call('POST', '/api/v1/auth/refresh', {});
     expect(replay.status).toBe(401);
     expect(replay.headers.get('content-type')).toContain('application/problem+json');
-    expect((await client.call('POST', '/api/v1/auth/refresh')).status).toBe(401);
+    expect((await client.call('POST', '/api/v1/auth/refresh', {})).status).toBe(401);
     expect((await client.call('GET', '/api/v1/me')).status).toBe(401);
 
     // a new sign-in is a new session; logout ends it
     const again = await client.login(email, password);
     expect(again.status).toBe(200);
     expect((await client.call('GET', '/api/v1/me')).status).toBe(200);
-    const logout = await client.call('POST', '/api/v1/auth/logout');
+    const logout = await client.call('POST', '/api/v1/auth/logout', {});
     expect(logout.status).toBe(204);
     expect(logout.setCookie).toMatch(/^strata_refresh=;/);
     expect((await client.call('GET', '/api/v1/me')).status).toBe(401);
@@ -108,7 +108,7 @@ describe('sessions (devices)', () => {
     const phoneSession = items.find((s) => s.device === 'Chrome on Android')!;
     expect((await laptop.call('DELETE', `/api/v1/sessions/${phoneSession.id}`)).status).toBe(204);
     expect((await phone.call('GET', '/api/v1/me')).status).toBe(401);
-    expect((await phone.call('POST', '/api/v1/auth/refresh')).status).toBe(401);
+    expect((await phone.call('POST', '/api/v1/auth/refresh', {})).status).toBe(401);
     expect((await laptop.call('GET', '/api/v1/me')).status).toBe(200);
 
     // someone else's session is "not found", and stays alive

@@ -41,6 +41,9 @@ describe('partner clients (OAuth 2.0 client credentials)', () => {
     const viaBasic = await token({ grant_type: 'client_credentials' }, { authorization: `Basic ${basic}` });
     expect(viaBasic.status).toBe(200);
     expect(((await viaBasic.json()) as { scope: string }).scope).toBe('files:read files:write');
+    // RFC 6749 2.3.1 form-encodes each half before base64: a percent-encoded id reads the same
+    const encoded = Buffer.from(`${clientId.replaceAll('-', '%2D')}:${clientSecret}`).toString('base64');
+    expect((await token({ grant_type: 'client_credentials' }, { authorization: `Basic ${encoded}` })).status).toBe(200);
 
     // a partner token is not a user: user-only routes refuse it
     const me = await fetch(`${stack.gatewayUrl}/api/v1/me`, { headers: { authorization: `Bearer ${body.access_token}` } });

@@ -45,7 +45,7 @@ describe('revocation reaches every replica', () => {
     const atReplica = () => replica.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
     expect((await atReplica()).statusCode).toBe(200);
 
-    expect((await client.call('POST', '/api/v1/auth/logout')).status).toBe(204);
+    expect((await client.call('POST', '/api/v1/auth/logout', {})).status).toBe(204);
     const loggedOut = Date.now();
     let replicaStatus = 0;
     while (Date.now() - loggedOut < 1_000) {

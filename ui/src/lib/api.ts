@@ -51,7 +51,13 @@ async function toError(res: Response): Promise<ApiError> {
 export async function refreshAccessToken(): Promise<boolean> {
   refreshing ??= (async () => {
     try {
-      const res = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+      // JSON only: the sessions service refuses other bodies on the cookie routes (CSRF)
+      const res = await fetch('/api/v1/auth/refresh', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       if (!res.ok) {
         accessToken = undefined;
         return false;

@@ -56,7 +56,7 @@ class Session {
 
   async signOut(): Promise<void> {
     try {
-      await api('/auth/logout', { method: 'POST' });
+      await api('/auth/logout', { method: 'POST', json: {} });
     } catch (error) {
       // signed out already (expired session): the local state is cleared all the same
       if (!(error instanceof ApiError)) throw error;

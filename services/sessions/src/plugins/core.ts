@@ -1,4 +1,4 @@
-import { type PublicJwks, type SigningKeySet, TokenSigner, parseKeySet, publicJwks } from '@strata/auth';
+import { type PublicJwks, ScheduledValue, type SigningKeySet, TokenSigner, parseKeySet, publicJwks } from '@strata/auth';
 import { Components, Secrets } from '@strata/contracts';
 import { EventStore, kyselyFromPool } from '@strata/event-store';
 import { resolveSecret } from '@strata/service-kit';
@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { migrateReadModels } from '../db/migrate.js';
 import type { Database } from '../db/schema.js';
 import { SessionNotFoundError } from '../domain/session/decide.js';
+import { HashingBusyError, PasswordHasher } from '../password-hasher.js';
 import type { RevocationReason } from '../domain/session/session.js';
 import { sessionDecider, sessionStream } from '../streams.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -20,8 +21,10 @@ declare module 'fastify' {
     db: Kysely<Database>;
     commands: CommandRunner;
     signer: TokenSigner;
-    jwks: PublicJwks;
+    /** The public half of the signing keys as they are now (reloaded on a schedule). */
+    jwks: () => PublicJwks;
     loginThrottle: LoginThrottle;
+    passwords: PasswordHasher;
     /** Ends a session after its SessionRevoked is stored: tokens refused everywhere, live record gone. */
     endSession(sessionId: string): Promise<void>;
     /** Stores a revocation (if the session is still live) and ends it. */
@@ -31,7 +34,8 @@ declare module 'fastify' {
 
 /**
  * The service's core: the event store and read models in schema `sessions` (migrated at start
- * under a lock), the command runner, signing keys from the secret store, the login throttle.
+ * under a lock), the command runner, signing keys from the secret store, the login throttle and
+ * the password hasher.
  */
 export const corePlugin = fp(
   async (app: FastifyInstance, opts: { config: Config }) => {
@@ -43,11 +47,28 @@ export const corePlugin = fp(
     app.decorate('store', store);
     app.decorate('commands', new CommandRunner(store, db));
 
-    const rawKeys = await resolveSecret(app.dapr, app.log, Secrets.tokenSigningKeys, config.TOKEN_SIGNING_KEYS);
-    const keys: SigningKeySet = parseKeySet(rawKeys);
-    app.decorate('signer', new TokenSigner(keys, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
-    app.decorate('jwks', publicJwks(keys));
-    app.log.info({ kids: keys.keys.map((k) => k.kid) }, 'token signing keys loaded');
+    // Read again on the verifiers' schedule, so that a rotation in the secret store (a key added:
+    // it signs; a key removed: it is no longer published) needs no restart. A failed read keeps
+    // the last good set; the first one must succeed, or the service does not start.
+    let kids = '';
+    const keys = new ScheduledValue<SigningKeySet>({
+      load: async () => {
+        const set = parseKeySet(await resolveSecret(app.dapr, app.log, Secrets.tokenSigningKeys, config.TOKEN_SIGNING_KEYS));
+        const now = set.keys.map((k) => k.kid).join(' ');
+        if (now !== kids) app.log.info({ kids: set.keys.map((k) => k.kid) }, 'token signing keys loaded');
+        kids = now;
+        return set;
+      },
+      intervalMs: config.TOKEN_KEYS_REFRESH_MS,
+      onError: (err) => app.log.warn({ err }, 'token signing keys not reloaded; the last good set stays in use'),
+    });
+    const first = await keys.load();
+    keys.start();
+    app.addHook('onClose', async () => keys.stop());
+    // never undefined once loaded; `first` only tells the type checker so
+    const signingKeys = () => keys.current ?? first;
+    app.decorate('signer', new TokenSigner(signingKeys, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
+    app.decorate('jwks', () => publicJwks(signingKeys()));
 
     app.decorate(
       'loginThrottle',
@@ -57,6 +78,17 @@ export const corePlugin = fp(
         windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
       }),
     );
+
+    app.decorate(
+      'passwords',
+      await PasswordHasher.create(
+        { memoryCost: config.PASSWORD_ARGON2_MEMORY_KIB, timeCost: config.PASSWORD_ARGON2_TIME_COST, parallelism: 1 },
+        { concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE },
+      ),
+    );
+    app.addHook('onError', async (_request, reply, error) => {
+      if (error instanceof HashingBusyError) reply.header('retry-after', String(error.retryAfterSeconds));
+    });
 
     const endSession = async (sessionId: string) => {
       // an access token lives at most its TTL: that long the session must stay on the list

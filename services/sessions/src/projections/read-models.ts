@@ -23,6 +23,9 @@ export async function project(db: Kysely<Database> | Transaction<Database>, even
         .execute();
       return;
     }
+    case 'PasswordRehashed':
+      // hashes live in the account stream only; no read model holds one
+      return;
     case 'SessionStarted': {
       const d = event.data;
       await db

@@ -5,11 +5,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from '../commands.js';
 import type { Config } from '../config.js';
+import type { AccountState } from '../domain/account/account.js';
 import { EmailTakenError } from '../domain/account/decide.js';
 import { SessionEndedError, SessionNotFoundError } from '../domain/session/decide.js';
 import { type SessionState, sessionExpiresAt } from '../domain/session/session.js';
-import { decoyHash, hashPassword, verifyPassword } from '../passwords.js';
-import { AccessToken, LoginBody, RegisterBody, User, problems } from '../schemas/index.js';
+import { HashingBusyError } from '../password-hasher.js';
+import { requireMediaType, requireOwnOrigin } from '../request-guards.js';
+import { AccessToken, EmptyBody, LoginBody, RegisterBody, User, problems } from '../schemas/index.js';
 import { accountDecider, accountStream, sessionDecider, sessionStream } from '../streams.js';
 import { describeDevice, newRefreshToken, newSessionId, parseRefreshToken } from '../tokens.js';
 import { USER_SCOPES } from '@strata/auth';
@@ -33,7 +35,9 @@ function isHttps(request: FastifyRequest): boolean {
 export async function authRoutes(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const scrypt = { N: 2 ** config.PASSWORD_SCRYPT_LOG_N, r: 8, p: 1, keyLength: 32 };
+  const jsonOnly = requireMediaType('application/json');
+  // the routes that set or spend the refresh cookie (see request-guards.ts)
+  const cookieRoute = [requireOwnOrigin(config.PUBLIC_ORIGINS), jsonOnly];
 
   const setRefreshCookie = (request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number) =>
     reply.setCookie(REFRESH_COOKIE, token, {
@@ -67,6 +71,27 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
     ]);
   };
 
+  /**
+   * The only moment the password is known: a hash older than the current cost (scrypt, or weaker
+   * Argon2id) is replaced now. It is worth a sign-in's extra hash, never a failed sign-in: when
+   * the hasher is busy or another sign-in rehashed first, the next sign-in tries again.
+   */
+  const upgradeHash = async (email: string, state: Extract<AccountState, { status: 'registered' }>, password: string, request: FastifyRequest) => {
+    if (!app.passwords.needsRehash(state.passwordHash)) return;
+    try {
+      const passwordHash = await app.passwords.hash(password);
+      await app.commands.run(
+        accountStream(email),
+        accountDecider,
+        { type: 'RehashPassword', data: { userId: state.userId, previousHash: state.passwordHash, passwordHash, now: new Date() } },
+        { actor: `user:${state.userId}`, correlationId: request.id, address: clientAddress(request) },
+      );
+    } catch (error) {
+      if (!(error instanceof HashingBusyError || error instanceof ConcurrencyError)) throw error;
+      request.log.info({ reason: error.name }, 'password hash not upgraded this time');
+    }
+  };
+
   const accessToken = async (userId: string, sessionId: string) => {
     const { token } = await app.signer.sign({ sub: userId, kind: 'user', sid: sessionId, scope: [...USER_SCOPES] });
     return { accessToken: token, tokenType: 'Bearer' as const, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
@@ -75,18 +100,20 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   r.post(
     '/api/v1/auth/register',
     {
+      onRequest: jsonOnly,
       schema: {
         summary: 'Create an account',
         tags: ['auth'],
+        consumes: ['application/json'],
         body: RegisterBody,
-        response: { 201: User, ...problems(400, 409, 413, 415, 429) },
+        response: { 201: User, ...problems(400, 409, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
       const { email, password } = request.body;
       const displayName = request.body.displayName?.trim() || email.split('@')[0]!;
       const userId = randomUUID();
-      const passwordHash = await hashPassword(password, scrypt);
+      const passwordHash = await app.passwords.hash(password);
       try {
         await app.commands.run(
           accountStream(email),
@@ -108,11 +135,13 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   r.post(
     '/api/v1/auth/login',
     {
+      onRequest: cookieRoute,
       schema: {
         summary: 'Sign in; sets the refresh-token cookie',
         tags: ['auth'],
+        consumes: ['application/json'],
         body: LoginBody,
-        response: { 200: AccessToken, ...problems(400, 401, 413, 415, 429) },
+        response: { 200: AccessToken, ...problems(400, 401, 403, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -120,13 +149,14 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
       const address = clientAddress(request);
       await app.loginThrottle.check(email, address, reply);
       const { state } = await app.commands.load(accountStream(email), accountDecider);
-      // the same work whether or not the account exists: no timing tells them apart
-      const ok = await verifyPassword(password, state.status === 'registered' ? state.passwordHash : await decoyHash(scrypt));
+      // the same work whether or not the account exists (a decoy hash): no timing tells them apart
+      const ok = await app.passwords.verify(password, state.status === 'registered' ? state.passwordHash : undefined);
       if (state.status !== 'registered' || !ok) {
         await app.loginThrottle.failed(email, address);
         throw new AppError(401, 'invalid-credentials', 'Unauthorized', 'The e-mail address or the password is not right.');
       }
       await app.loginThrottle.succeeded(email);
+      await upgradeHash(email, state, password, request);
       const sessionId = newSessionId();
       const refresh = newRefreshToken(sessionId);
       const started = await app.commands.run(
@@ -157,10 +187,14 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   r.post(
     '/api/v1/auth/refresh',
     {
+      onRequest: cookieRoute,
       schema: {
         summary: 'New access token from the refresh-token cookie; the refresh token rotates',
+        description: 'Send `content-type: application/json` with `{}` or an empty body.',
         tags: ['auth'],
-        response: { 200: AccessToken, ...problems(401, 409) },
+        consumes: ['application/json'],
+        body: EmptyBody,
+        response: { 200: AccessToken, ...problems(400, 401, 403, 409, 415) },
       },
     },
     async (request, reply) => {
@@ -217,7 +251,15 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
   r.post(
     '/api/v1/auth/logout',
     {
-      schema: { summary: 'Sign out: ends this session', tags: ['auth'], response: { 204: { type: 'null' } } },
+      onRequest: cookieRoute,
+      schema: {
+        summary: 'Sign out: ends this session',
+        description: 'Send `content-type: application/json` with `{}` or an empty body.',
+        tags: ['auth'],
+        consumes: ['application/json'],
+        body: EmptyBody,
+        response: { 204: { type: 'null' }, ...problems(400, 401, 403, 415) },
+      },
     },
     async (request, reply) => {
       // the session from the access token when there is one, else from the refresh cookie

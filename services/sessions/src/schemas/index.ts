@@ -3,12 +3,18 @@ export { problems } from '@strata/service-kit';
 
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+/**
+ * Text that is stored and shown: no control characters, and no lone surrogate halves, which
+ * Postgres refuses in text and jsonb (a 500 after the fact, instead of a 400 up front).
+ */
+const PlainText = (options: { minLength: number; maxLength: number }) =>
+  Type.String({ ...options, pattern: '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$' });
 
 export const RegisterBody = Type.Object(
   {
     email: Email,
     password: Type.String({ minLength: 10, maxLength: 1024 }),
-    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    displayName: Type.Optional(PlainText({ minLength: 1, maxLength: 100 })),
   },
   { additionalProperties: false },
 );
@@ -19,6 +25,9 @@ export const User = Type.Object({
   email: Type.String(),
   displayName: Type.String(),
 });
+
+/** Refresh and sign-out read the cookie (or the token); their JSON body is `{}` or nothing. */
+export const EmptyBody = Type.Object({}, { additionalProperties: false });
 
 export const LoginBody = Type.Object(
   { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },

@@ -18,6 +18,17 @@ describe('account decider', () => {
     given([registered]).when(register).thenThrows(EmailTakenError);
   });
 
+  it('replaces the hash a sign-in verified, once', () => {
+    const rehash = { type: 'RehashPassword' as const, data: { userId: 'u1', previousHash: 'scrypt$x', passwordHash: '$argon2id$new', now } };
+    const rehashed: AccountEvent = { type: 'PasswordRehashed', data: { userId: 'u1', passwordHash: '$argon2id$new', rehashedAt: now.toISOString() } };
+    given([registered]).when(rehash).then([rehashed]);
+    // a concurrent sign-in rehashed first: its hash stays
+    given([registered, rehashed]).when(rehash).then([]);
+    given([]).when(rehash).then([]);
+    given([registered]).when({ ...rehash, data: { ...rehash.data, userId: 'u2' } }).then([]);
+    expect([registered, rehashed].reduce(evolveAccount, initialAccountState)).toMatchObject({ status: 'registered', passwordHash: '$argon2id$new' });
+  });
+
   it('names the account stream by the normalised address', () => {
     expect(normaliseEmail('  Ada@Example.TEST ')).toBe('ada@example.test');
     expect(accountStream('Ada@Example.test')).toBe(accountStream('ada@example.test '));

@@ -9,7 +9,9 @@ export type UserRegistered = DomainEvent<
   'UserRegistered',
   { userId: string; email: string; displayName: string; passwordHash: string; registeredAt: string }
 >;
-export type AccountEvent = UserRegistered;
+/** The password's hash, recomputed at a stronger cost (or algorithm) at a successful sign-in. */
+export type PasswordRehashed = DomainEvent<'PasswordRehashed', { userId: string; passwordHash: string; rehashedAt: string }>;
+export type AccountEvent = UserRegistered | PasswordRehashed;
 
 export type AccountState =
   | { status: 'none' }
@@ -27,8 +29,10 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         displayName: event.data.displayName,
         passwordHash: event.data.passwordHash,
       };
+    case 'PasswordRehashed':
+      return state.status === 'registered' ? { ...state, passwordHash: event.data.passwordHash } : state;
     default: {
-      const never: never = event.type;
+      const never: never = event;
       return never;
     }
   }

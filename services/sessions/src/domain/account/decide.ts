@@ -4,7 +4,12 @@ export type RegisterUser = {
   type: 'RegisterUser';
   data: { userId: string; email: string; displayName: string; passwordHash: string; now: Date };
 };
-export type AccountCommand = RegisterUser;
+/** Replaces `previousHash`, the hash the password was just verified against. */
+export type RehashPassword = {
+  type: 'RehashPassword';
+  data: { userId: string; previousHash: string; passwordHash: string; now: Date };
+};
+export type AccountCommand = RegisterUser | RehashPassword;
 
 export class EmailTakenError extends Error {
   constructor() {
@@ -20,8 +25,14 @@ export function decideAccount(command: AccountCommand, state: AccountState): Acc
       const { userId, email, displayName, passwordHash, now } = command.data;
       return [{ type: 'UserRegistered', data: { userId, email, displayName, passwordHash, registeredAt: now.toISOString() } }];
     }
+    case 'RehashPassword': {
+      const { userId, previousHash, passwordHash, now } = command.data;
+      // another sign-in rehashed first: its hash stays
+      if (state.status !== 'registered' || state.userId !== userId || state.passwordHash !== previousHash) return [];
+      return [{ type: 'PasswordRehashed', data: { userId, passwordHash, rehashedAt: now.toISOString() } }];
+    }
     default: {
-      const never: never = command.type;
+      const never: never = command;
       return never;
     }
   }
