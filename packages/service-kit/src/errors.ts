@@ -49,6 +49,7 @@ const STATUS_TITLES: Record<number, [code: string, title: string]> = {
   409: ['conflict', 'Conflict'],
   412: ['precondition-failed', 'Precondition failed'],
   413: ['payload-too-large', 'Payload too large'],
+  414: ['uri-too-long', 'URI too long'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   422: ['unprocessable-content', 'Unprocessable content'],
   429: ['too-many-requests', 'Too many requests'],

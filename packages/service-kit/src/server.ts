@@ -1,8 +1,8 @@
 import closeWithGrace from 'close-with-grace';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { type BaseConfig, ConfigError } from './config.js';
-import { httpError } from './errors.js';
+import { httpError, sendProblem } from './errors.js';
 import { InternalListener, answerClientError, listenerGuard, mainServer } from './listeners.js';
 import { loggerOptions, requestId } from './logging.js';
 import { pathProblem, rewriteToCanonical } from './paths.js';
@@ -37,6 +37,12 @@ export async function buildServer<C extends BaseConfig>(options: ServerOptions<C
     // routes, the public surface, rate-limit classes and cache keys all see one spelling of a path
     rewriteUrl: rewriteToCanonical,
     clientErrorHandler: answerClientError,
+    // the router's own refusals (a path it cannot decode, a parameter over maxParamLength) are
+    // problems like every other
+    frameworkErrors: (error, request, reply) => {
+      const status = typeof (error as { statusCode?: number }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 400;
+      void sendProblem(reply as FastifyReply, httpError(status, error.message).toProblem(request.url.split('?')[0]));
+    },
     serverFactory: (handler) => {
       internal = new InternalListener(handler);
       return mainServer(handler);

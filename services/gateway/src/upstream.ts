@@ -1,4 +1,5 @@
 import { type AppId, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from '@strata/contracts';
+import { httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Headers a client may not set: they would claim to come from Dapr or from the gateway itself. */
@@ -25,4 +26,19 @@ export function upstreamHeaders(app: FastifyInstance, request: FastifyRequest, h
     [CLIENT_PROTO_HEADER]: request.client.protocol,
     'x-request-id': request.id,
   };
+}
+
+/**
+ * Between sidecars, headers travel as gRPC metadata, which holds printable ASCII only: a header
+ * with any other byte would fail inside Dapr (a 5xx). It is the client's mistake, so a 400 that
+ * names the header, before anything is forwarded.
+ */
+export function assertForwardable(request: FastifyRequest): void {
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (STRIPPED.test(name) || value === undefined) continue;
+    // eslint-disable-next-line no-control-regex -- printable ASCII and tab are what may pass
+    if ((Array.isArray(value) ? value : [value]).some((v) => /[^\t\x20-\x7e]/.test(v))) {
+      throw httpError(400, `The ${name} header holds characters outside printable ASCII; encode them (RFC 8187, base64 or percent-encoding).`);
+    }
+  }
 }

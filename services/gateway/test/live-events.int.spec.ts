@@ -114,7 +114,7 @@ describe('live events (SSE)', () => {
     expect(resumed.events.every((e) => e.id !== lastId)).toBe(true);
 
     // signing out the session of the stream's token ends the stream
-    const out = await fetch(`${gatewayUrl}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${secondToken}` } });
+    const out = await fetch(`${gatewayUrl}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${secondToken}`, 'content-type': 'application/json' }, body: '{}' });
     expect(out.status).toBe(204);
     await until('the end of the stream', () => (resumed.ended() ? true : undefined), 5_000);
     expect(resumed.events.at(-1)?.event).toBe('session-ended');

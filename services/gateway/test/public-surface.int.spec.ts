@@ -119,6 +119,19 @@ describe('the public entry serves the API, the UI and its docs, and nothing else
     }
   });
 
+  it('refuses header values outside printable ASCII with a 400 before anything is forwarded', async () => {
+    const user = await Client.user(stack);
+    for (const [path, headers] of [
+      ['/api/v1/me', { authorization: `Bearer ${user.accessToken}`, 'user-agent': 'caf\u00e9 browser' }],
+      ['/api/v1/me', { authorization: `Bearer ${user.accessToken}`, cookie: 'x=\u00ff' }],
+      ['/signin', { 'x-note': '\u00e9t\u00e9' }],
+    ] as const) {
+      const answer = await raw('GET', path, headers);
+      expect(answer.status, JSON.stringify(headers)).toBe(400);
+      expect(answer.type).toContain('application/problem+json');
+    }
+  });
+
   it('answers oversized headers and malformed requests with a problem, on both listeners', async () => {
     const internalPort = stack.apps[AppIds.gateway]!.internalPort;
     for (const port of [gateway.port, String(internalPort)]) {

@@ -3,8 +3,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { Client } from './support.js';
 
 const { gatewayUrl } = inject('stack');
-// the default PUBLIC_ORIGINS: the stack under test sets none
-const OWN_ORIGIN = 'http://127.0.0.1:8080';
+// the launcher sets PUBLIC_ORIGINS to the stack's gateway, as it is served
+const OWN_ORIGIN = new URL(gatewayUrl).origin;
 const EVIL_ORIGIN = 'https://evil.example';
 
 function expectProblem(res: { status: number; headers: Headers; json: Record<string, unknown> }, status: number) {

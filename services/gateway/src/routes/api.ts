@@ -4,7 +4,7 @@ import { PROBLEM_CONTENT_TYPE, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { ResponseCache, readSmall } from '../plugins/response-cache.js';
-import { invokeUrl, upstreamHeaders } from '../upstream.js';
+import { assertForwardable, invokeUrl, upstreamHeaders } from '../upstream.js';
 
 /**
  * /api/v1 and the well-known paths, forwarded to the owning service by Dapr service invocation on
@@ -26,6 +26,7 @@ export async function apiRoutes(app: FastifyInstance) {
     // the gateway's own rows are routes of their own; reaching here, the method is not one of theirs
     if (!route || route.appId === AppIds.gateway) throw httpError(404, `No route ${request.method} ${path}`);
     if (route.auth === 'token') await app.authenticate(request, reply);
+    assertForwardable(request);
 
     const cache = app.responseCache;
     const scope = cache.scopeOf(request, route);

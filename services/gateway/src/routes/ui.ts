@@ -1,7 +1,7 @@
 import replyFrom from '@fastify/reply-from';
 import { PROBLEM_CONTENT_TYPE, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invokeUrl, upstreamHeaders } from '../upstream.js';
+import { assertForwardable, invokeUrl, upstreamHeaders } from '../upstream.js';
 
 /**
  * First segments that are never the UI's, whatever their case or what follows the word (`/api`,
@@ -27,6 +27,7 @@ export async function uiRoutes(app: FastifyInstance, opts: { uiAppId: string }) 
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '/';
     if (NOT_UI.test(path)) throw httpError(404, `No route ${request.method} ${path}`);
+    assertForwardable(request);
     return reply.from(invokeUrl(opts.uiAppId, request.url), {
       rewriteRequestHeaders: (_req, headers) => upstreamHeaders(app, request, headers),
       onResponse: (_req, res, raw) => {
