@@ -11,7 +11,10 @@ import type { Manifest } from './kustomize.js';
  *   NetworkPolicy governs), Prometheus from its namespace and, for the public app only, the
  *   Application Gateway's health probe;
  * - the sidecar talks to the app channel: the main listener, except for the public app, whose
- *   main listener is public and whose sidecar therefore talks to its internal listener.
+ *   main listener is public and whose sidecar therefore talks to its internal listener;
+ * - the sidecar presents an app token (dapr.io/app-token-secret) that the app also reads
+ *   (APP_API_TOKEN), one Secret per app; the app presents the sidecar's API token (DAPR_API_TOKEN,
+ *   which Dapr's injector gives to the sidecar only).
  */
 export interface ListenerSpec {
   /** Each app's main and internal port (packages/contracts DefaultPorts). */
@@ -32,7 +35,8 @@ export interface ListenerProblem {
 }
 
 export const LISTENER_RULES = [
-  'ports', 'hosts', 'app-channel', 'app-health-check', 'probes', 'sidecar-metrics', 'network', 'services', 'ingress',
+  'ports', 'hosts', 'app-channel', 'app-health-check', 'probes', 'app-token', 'api-token',
+  'sidecar-metrics', 'network', 'services', 'ingress',
 ] as const;
 export type ListenerRule = (typeof LISTENER_RULES)[number];
 
@@ -128,6 +132,28 @@ export function checkListeners(manifests: Manifest[], spec: ListenerSpec): Liste
       else if (get.path !== path || probePort(get.port) !== ports.internal) {
         report('probes', `${probe} asks ${String(get.port)}${get.path ?? ''}, must ask ${path} on the internal listener (${ports.internal})`);
       }
+    }
+
+    // app-token: the sidecar's token for the app, from a Secret of this app's own, read by both
+    const tokenSecret = annotations['dapr.io/app-token-secret'];
+    const appToken = env.get('APP_API_TOKEN');
+    if (!tokenSecret) report('app-token', 'no dapr.io/app-token-secret: nobody may call /dapr/*, subscriptions stop');
+    else if (appToken?.valueFrom?.secretKeyRef?.name !== tokenSecret || appToken.valueFrom.secretKeyRef.key !== 'token') {
+      report('app-token', `APP_API_TOKEN must come from the Secret ${tokenSecret} (key "token"), as the sidecar's does`);
+    }
+    if (appToken?.value !== undefined) report('app-token', 'APP_API_TOKEN is written in the manifest');
+    const sharing = deployments.filter((d) => d !== deployment && tokenSecret && d.spec.template.metadata.annotations?.['dapr.io/app-token-secret'] === tokenSecret);
+    if (sharing.length > 0) report('app-token', `the app token Secret ${tokenSecret} is shared with ${sharing.map((d) => d.metadata?.name).join(', ')}`);
+    // the other direction's token: holding one would let a caller pose as the sidecar and call its API too
+    if (tokenSecret && tokenSecret === annotations['dapr.io/api-token-secret']) {
+      report('app-token', `the app token Secret ${tokenSecret} is also the sidecar's API token`);
+    }
+
+    // api-token: Dapr's injector gives the API token to the sidecar only; the app needs it too
+    const apiSecret = annotations['dapr.io/api-token-secret'];
+    const apiToken = env.get('DAPR_API_TOKEN')?.valueFrom?.secretKeyRef;
+    if (!apiSecret || apiToken?.name !== apiSecret || apiToken.key !== 'token') {
+      report('api-token', `DAPR_API_TOKEN must come from the sidecar's API token Secret (${apiSecret ?? 'none set'}, key "token")`);
     }
 
     // sidecar-metrics: one port per number in a pod; Dapr's default 9090 is the ui's internal port

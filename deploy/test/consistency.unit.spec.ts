@@ -138,6 +138,35 @@ describe('Dapr components', () => {
   });
 });
 
+describe('the Secrets the runbook creates (deploy/README.md, step 8)', () => {
+  type Pod = { metadata: { annotations: Record<string, string> }; spec: { containers: { env: { valueFrom?: { secretKeyRef?: { name: string } } }[] }[] } };
+  /** `kubectl create secret generic <name>`, with `for app in …; do … "$app-…"` loops expanded. */
+  const created = () => {
+    const readme = readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8');
+    const names = new Set<string>();
+    for (const [, name] of readme.matchAll(/kubectl create secret generic ([a-z0-9-]+) -n strata/g)) names.add(name!);
+    for (const [, apps, body] of readme.matchAll(/^for app in ([a-z ]+); do\n([\s\S]*?)^done$/gm)) {
+      for (const [, suffix] of body!.matchAll(/kubectl create secret generic "\$app(-[a-z0-9-]+)" -n strata/g)) {
+        for (const app of apps!.trim().split(/\s+/)) names.add(`${app}${suffix!}`);
+      }
+    }
+    return names;
+  };
+
+  it('every Secret a pod or its sidecar reads is created by the runbook, with a random token', () => {
+    const referenced = new Set<string>();
+    for (const app of ALL_APP_IDS) {
+      const pod = template(app) as unknown as Pod;
+      for (const key of ['dapr.io/api-token-secret', 'dapr.io/app-token-secret']) referenced.add(pod.metadata.annotations[key]!);
+      for (const e of pod.spec.containers[0]!.env) if (e.valueFrom?.secretKeyRef) referenced.add(e.valueFrom.secretKeyRef.name);
+    }
+    expect(referenced.size).toBe(ALL_APP_IDS.length + 1);
+    expect([...referenced].filter((name) => !created().has(name))).toEqual([]);
+    // no Secret of the namespace is in git
+    expect(ofKind(aks, 'Secret')).toEqual([]);
+  });
+});
+
 describe('Dapr configuration and resiliency', () => {
   type Configuration = Manifest & {
     spec: { accessControl: { defaultAction: string; policies: { appId: string; namespace?: string; trustDomain?: string }[] } };

@@ -139,7 +139,7 @@ describe('autoscaling (seed)', () => {
 });
 
 describe('listeners (deploy/README.md, "Listeners")', () => {
-  it('the rendered overlay follows every listener rule: ports, hosts, app channel, probes, network, edge', () => {
+  it('the rendered overlay follows every listener rule: ports, hosts, app channel, probes, tokens, network, edge', () => {
     expect(checkListeners(aks, LISTENERS)).toEqual([]);
   });
 
@@ -183,6 +183,27 @@ describe('the listener rules reject what must not be deployed', () => {
 
   it('every rule catches its mistake', () => {
     expect([...new Set(problems.map((p) => p.rule))].sort()).toEqual([...LISTENER_RULES].sort());
+  });
+
+  it('an app without its app token, or with it written into the manifest, is refused', () => {
+    expect(about('Deployment/files', 'app-token')).toEqual([
+      'no dapr.io/app-token-secret: nobody may call /dapr/*, subscriptions stop',
+      'APP_API_TOKEN is written in the manifest',
+    ]);
+    expect(about('Deployment/files', 'api-token')).toEqual(['DAPR_API_TOKEN must come from the sidecar\'s API token Secret (dapr-api-token, key "token")']);
+  });
+
+  it('apps that share an app token, or use the sidecar\'s API token as one, are refused', () => {
+    const shared = structuredClone(broken) as typeof broken;
+    for (const d of shared.filter((m) => m.kind === 'Deployment') as { spec: { template: { metadata: { annotations: Record<string, string> } } } }[]) {
+      d.spec.template.metadata.annotations['dapr.io/app-token-secret'] = 'dapr-api-token';
+    }
+    const messages = checkListeners(shared, spec).filter((p) => p.rule === 'app-token').map((p) => `${p.subject}: ${p.message}`);
+    expect(messages).toEqual(expect.arrayContaining([
+      'Deployment/gateway: the app token Secret dapr-api-token is shared with files',
+      "Deployment/gateway: the app token Secret dapr-api-token is also the sidecar's API token",
+      'Deployment/files: the app token Secret dapr-api-token is shared with gateway',
+    ]));
   });
 
   it('probes on the main listener are refused', () => {
