@@ -21,7 +21,7 @@ export interface ListenerSpec {
   apps: Record<string, { app: number; internal: number }>;
   /** The one app whose main listener is public. */
   publicApp: string;
-  /** The Application Gateway's subnet: the only source of client traffic. */
+  /** The Application Gateway's subnet: the only source of client traffic, and the only trusted proxy. */
   edgeCidr: string;
   /** Where Prometheus runs (Azure Monitor managed Prometheus: kube-system). */
   monitoringNamespace: string;
@@ -36,7 +36,7 @@ export interface ListenerProblem {
 
 export const LISTENER_RULES = [
   'ports', 'hosts', 'app-channel', 'app-health-check', 'probes', 'app-token', 'api-token',
-  'sidecar-metrics', 'network', 'services', 'ingress',
+  'sidecar-metrics', 'network', 'services', 'ingress', 'trusted-proxies',
 ] as const;
 export type ListenerRule = (typeof LISTENER_RULES)[number];
 
@@ -178,6 +178,11 @@ export function checkListeners(manifests: Manifest[], spec: ListenerSpec): Liste
       if (JSON.stringify(got) !== JSON.stringify([...allowed].sort())) {
         report('network', `port ${port} (${what}) is reachable from ${got.length ? got.join(', ') : 'nobody'}, must be from ${allowed.length ? allowed.join(', ') : 'nobody'}`);
       }
+    }
+
+    // trusted-proxies: the public app believes X-Forwarded-* from the Application Gateway only
+    if (isPublic && value('TRUSTED_PROXIES') !== spec.edgeCidr) {
+      report('trusted-proxies', `TRUSTED_PROXIES is ${value('TRUSTED_PROXIES')}, must be the Application Gateway's subnet ${spec.edgeCidr}`);
     }
   }
 

@@ -32,7 +32,7 @@ describe('rendered manifests against the Kubernetes 1.34 and Dapr 1.18 schemas',
 
   it('the overlay leaves no placeholder behind', () => {
     // the ConfigMap that carries azure.env names them as keys; everything else must hold values
-    const placeholder = /REDIS_HOST|STORAGE_ACCOUNT|KEY_VAULT_NAME|FILES_CLIENT_ID|SECRETS_CLIENT_ID|STRATA_HOST/;
+    const placeholder = /REDIS_HOST|STORAGE_ACCOUNT|KEY_VAULT_NAME|FILES_CLIENT_ID|SECRETS_CLIENT_ID|STRATA_HOST|APP_GATEWAY_SUBNET/;
     const left = aks
       .filter((m) => m.kind !== 'ConfigMap')
       .filter((m) => placeholder.test(JSON.stringify(m)))

@@ -317,6 +317,15 @@ describe('network policy', () => {
 });
 
 describe('ingress', () => {
+  const env = (app: string) => Object.fromEntries(container(app).env.map((e) => [e.name, e.value]));
+  it('the gateway sends HSTS (every client comes over https) and believes forwarded headers from the Application Gateway only', () => {
+    expect(env('gateway')).toMatchObject({ HSTS: 'true', TRUSTED_PROXIES: APP_GATEWAY_SUBNET });
+  });
+  it('sessions knows the public origin: https and the Ingress\'s host', () => {
+    const host = named<Manifest & { spec: { rules: { host: string }[] } }>(aks, 'Ingress', 'strata').spec.rules[0]!.host;
+    expect(host).toMatch(/^[a-z0-9.-]+\.[a-z]+$/);
+    expect(env('sessions').PUBLIC_ORIGINS).toBe(`https://${host}`);
+  });
   it('Application Gateway terminates TLS (policy min TLS 1.2 in deploy/infra) and redirects HTTP', () => {
     const ingress = named<Manifest & { spec: Obj }>(aks, 'Ingress', 'strata');
     expect(ingress.spec.ingressClassName).toBe('azure-application-gateway');
