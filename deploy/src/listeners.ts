@@ -8,8 +8,8 @@ import type { Manifest } from './kustomize.js';
  *   Application Gateway's subnet only; every other app's main listener is its Dapr app channel,
  *   bound to 127.0.0.1 for the sidecar in its pod, and reached from the network by nobody;
  * - the internal listener serves probes, /metrics and operator views: the kubelet (which no
- *   NetworkPolicy governs), Prometheus from its namespace and, for the public app only, the
- *   Application Gateway's health probe;
+ *   NetworkPolicy governs), Prometheus from its namespace (a PodMonitor scrapes it and the
+ *   sidecar's metrics port) and, for the public app only, the Application Gateway's health probe;
  * - the sidecar talks to the app channel: the main listener, except for the public app, whose
  *   main listener is public and whose sidecar therefore talks to its internal listener;
  * - the sidecar presents an app token (dapr.io/app-token-secret) that the app also reads
@@ -36,7 +36,7 @@ export interface ListenerProblem {
 
 export const LISTENER_RULES = [
   'ports', 'hosts', 'app-channel', 'app-health-check', 'probes', 'app-token', 'api-token',
-  'sidecar-metrics', 'network', 'services', 'ingress', 'trusted-proxies',
+  'sidecar-metrics', 'monitoring', 'network', 'services', 'ingress', 'trusted-proxies',
 ] as const;
 export type ListenerRule = (typeof LISTENER_RULES)[number];
 
@@ -63,10 +63,15 @@ interface NetworkPolicy extends Manifest {
 interface Service extends Manifest {
   spec: { selector?: Labels; ports: { targetPort?: number | string; port: number }[] };
 }
+interface PodMonitor extends Manifest {
+  spec: { selector: Selector; namespaceSelector?: { any?: boolean; matchNames?: string[] }; podMetricsEndpoints: { port?: string; path?: string }[] };
+}
 interface Ingress extends Manifest {
   spec: { rules?: { http?: { paths: { backend: { service?: { name: string } } }[] } }[] };
 }
 
+/** The name Dapr's injector gives the sidecar's metrics port (pkg/injector/consts.go). */
+const SIDECAR_METRICS_PORT_NAME = 'dapr-metrics';
 const ALL_INTERFACES = '0.0.0.0';
 const LOOPBACK = '127.0.0.1';
 
@@ -162,9 +167,18 @@ export function checkListeners(manifests: Manifest[], spec: ListenerSpec): Liste
       report('sidecar-metrics', `the sidecar's metrics port ${metricsPort} is one of the app's own ports`);
     }
 
-    // network: who may reach each listener, from every NetworkPolicy that selects this pod
+    // monitoring: a PodMonitor scrapes the app's /metrics and the sidecar's, by port name
     const labels = deployment.spec.template.metadata.labels ?? {};
     const namespace = deployment.metadata?.namespace;
+    const endpoints = of<PodMonitor>('PodMonitor')
+      .filter((m) => selects(m.spec.selector, labels))
+      .filter((m) => (m.spec.namespaceSelector?.any ?? false) || (m.spec.namespaceSelector?.matchNames ?? [m.metadata?.namespace]).includes(namespace))
+      .flatMap((m) => m.spec.podMetricsEndpoints.map((e) => `${e.port ?? ''}${e.path ?? '/metrics'}`));
+    for (const wanted of ['internal/metrics', `${SIDECAR_METRICS_PORT_NAME}/`]) {
+      if (!endpoints.includes(wanted)) report('monitoring', `no PodMonitor scrapes ${wanted.replace('/', ' at /')}`);
+    }
+
+    // network: who may reach each listener, from every NetworkPolicy that selects this pod
     const reach = (port: number) => reachers(policies.filter((p) => p.metadata?.namespace === namespace), labels, port, named);
     const edge = `ip:${spec.edgeCidr}`;
     const monitoring = `namespace:${spec.monitoringNamespace}`;

@@ -225,6 +225,10 @@ describe('the listener rules reject what must not be deployed', () => {
     );
   });
 
+  it('an app whose metrics, or whose sidecar\'s, nobody scrapes is refused', () => {
+    expect(about('Deployment/files', 'monitoring')).toEqual(['no PodMonitor scrapes internal at /metrics', 'no PodMonitor scrapes dapr-metrics at /']);
+  });
+
   it('a pod no NetworkPolicy selects is open to anyone on every port', () => {
     expect(about('Deployment/gateway', 'network')).toEqual([
       'port 8080 (main listener) is reachable from anyone, must be from ip:10.0.3.0/24',
