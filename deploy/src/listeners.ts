@@ -64,7 +64,7 @@ interface Service extends Manifest {
   spec: { selector?: Labels; ports: { targetPort?: number | string; port: number }[] };
 }
 interface PodMonitor extends Manifest {
-  spec: { selector: Selector; namespaceSelector?: { any?: boolean; matchNames?: string[] }; podMetricsEndpoints: { port?: string; path?: string }[] };
+  spec: { selector: Selector; namespaceSelector?: { any?: boolean; matchNames?: string[] }; podMetricsEndpoints?: { port?: string; path?: string }[] };
 }
 interface Ingress extends Manifest {
   spec: { rules?: { http?: { paths: { backend: { service?: { name: string } } }[] } }[] };
@@ -173,7 +173,7 @@ export function checkListeners(manifests: Manifest[], spec: ListenerSpec): Liste
     const endpoints = of<PodMonitor>('PodMonitor')
       .filter((m) => selects(m.spec.selector, labels))
       .filter((m) => (m.spec.namespaceSelector?.any ?? false) || (m.spec.namespaceSelector?.matchNames ?? [m.metadata?.namespace]).includes(namespace))
-      .flatMap((m) => m.spec.podMetricsEndpoints.map((e) => `${e.port ?? ''}${e.path ?? '/metrics'}`));
+      .flatMap((m) => (m.spec.podMetricsEndpoints ?? []).map((e) => `${e.port ?? ''}${e.path ?? '/metrics'}`));
     for (const wanted of ['internal/metrics', `${SIDECAR_METRICS_PORT_NAME}/`]) {
       if (!endpoints.includes(wanted)) report('monitoring', `no PodMonitor scrapes ${wanted.replace('/', ' at /')}`);
     }
