@@ -109,7 +109,7 @@ describe('autoscaling (seed)', () => {
     type: 'Resource',
     resource: { name, target: { type: 'Utilization', averageUtilization: utilization } },
   });
-  it.each(BACKEND)('%s: 3 to 15 replicas at 70%% CPU and 80%% memory', (app) => {
+  it.each(BACKEND)('%s: 3 to 15 replicas at 70 per cent CPU and 80 per cent memory', (app) => {
     const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
     expect(hpa.spec).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: app },
@@ -119,7 +119,7 @@ describe('autoscaling (seed)', () => {
       behavior,
     });
   });
-  it.each(FRONTEND)('%s: 2 to 10 replicas at 70%% CPU', (app) => {
+  it.each(FRONTEND)('%s: 2 to 10 replicas at 70 per cent CPU', (app) => {
     const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
     expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10, metrics: [target('cpu', 70)] });
   });
