@@ -1,6 +1,6 @@
 # The gateway image (the only public entry). Build context: the repository root.
 #   docker build -f deploy/docker/gateway.Dockerfile -t $ACR.azurecr.io/strata/gateway:$TAG .
-# No HEALTHCHECK: Kubernetes probes /health/live and /health/ready (deploy/k8s).
+# No HEALTHCHECK: Kubernetes probes /health/live and /health/ready on the internal listener (deploy/k8s).
 # Base images are pinned to a patch release; deploy/README.md shows how to pin the digest too.
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 ARG TURBO_VERSION=2.11.11
@@ -36,9 +36,13 @@ FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
+# Two listeners (deploy/README.md, "Listeners"): PORT is the public entry; INTERNAL_PORT serves
+# probes, /metrics, operator views and the sidecar's app channel.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
+    INTERNAL_HOST=0.0.0.0 \
+    INTERNAL_PORT=9080 \
     APP_ID=gateway
 WORKDIR /app
 # Production dependencies only; workspace packages are linked and run from their dist/.
@@ -51,6 +55,6 @@ COPY --from=build /out/ ./
 # /app is writable by it: the root filesystem is read-only in the cluster, /tmp is an emptyDir.
 USER 1000:1000
 WORKDIR /app/services/gateway
-EXPOSE 8080
+EXPOSE 8080 9080
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--enable-source-maps", "dist/server.js"]

@@ -1,6 +1,6 @@
 # The ui image (SvelteKit build served by a Fastify wrapper). Build context: the repository root.
 #   docker build -f deploy/docker/ui.Dockerfile -t $ACR.azurecr.io/strata/ui:$TAG .
-# No HEALTHCHECK: Kubernetes probes /health/live and /health/ready (deploy/k8s).
+# No HEALTHCHECK: Kubernetes probes /health/live and /health/ready on the internal listener (deploy/k8s).
 # Base images are pinned to a patch release; deploy/README.md shows how to pin the digest too.
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 ARG TURBO_VERSION=2.11.11
@@ -36,9 +36,13 @@ FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
+# Two listeners (deploy/README.md, "Listeners"): PORT is the Dapr app channel, for the sidecar in
+# the same network namespace only (hence 127.0.0.1); INTERNAL_PORT serves probes and /metrics.
 ENV NODE_ENV=production \
-    HOST=0.0.0.0 \
+    HOST=127.0.0.1 \
     PORT=8090 \
+    INTERNAL_HOST=0.0.0.0 \
+    INTERNAL_PORT=9090 \
     APP_ID=ui
 WORKDIR /app
 # Production dependencies only; workspace packages are linked and run from their dist/.
@@ -51,6 +55,7 @@ COPY --from=build /out/ ./
 # /app is writable by it: the root filesystem is read-only in the cluster, /tmp is an emptyDir.
 USER 1000:1000
 WORKDIR /app/ui
-EXPOSE 8090
+# only the internal listener: the main one is not reachable from outside the container
+EXPOSE 9090
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--enable-source-maps", "dist/server.js"]

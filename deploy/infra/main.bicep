@@ -29,7 +29,8 @@ var vnetPrefix = '10.0.0.0/16'
 var aksNodeSubnetPrefix = '10.0.1.0/24'
 // the NetworkPolicy allow-azure-services (deploy/k8s/base/network) names this range
 var privateEndpointSubnetPrefix = '10.0.2.0/24'
-// the gateway's NetworkPolicy admits client traffic from this range only
+// the gateway admits client traffic from this range only, and believes its X-Forwarded-* headers
+// (output APP_GATEWAY_SUBNET, written into the aks overlay's azure.env)
 var appGatewaySubnetPrefix = '10.0.3.0/24'
 // pods take addresses from their own subnet (Azure CNI, dynamic allocation): AGIC reaches pod IPs directly
 var aksPodSubnetPrefix = '10.0.16.0/20'
@@ -566,6 +567,8 @@ module vaultEndpoint 'modules/private-endpoint.bicep' = {
 output REDIS_HOST string = redis.properties.hostName
 output STORAGE_ACCOUNT string = storage.name
 output KEY_VAULT_NAME string = vault.name
+// the gateway's trusted proxy and the only source of client traffic in its NetworkPolicy
+output APP_GATEWAY_SUBNET string = appGatewaySubnetPrefix
 output FILES_CLIENT_ID string = filesIdentity.properties.clientId
 output SECRETS_CLIENT_ID string = secretsIdentity.properties.clientId
 output acrLoginServer string = acr.properties.loginServer

@@ -1,4 +1,4 @@
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { DockerfileParser, Env, type Instruction } from 'dockerfile-ast';
 
 export interface DockerfileProblem {
   rule: string;
@@ -98,6 +98,23 @@ export function lintDockerfile(text: string): DockerfileProblem[] {
     report('exec-form-cmd', cmd ?? lastFrom, 'CMD must be exec form running compiled JavaScript: ["node", ..., "dist/server.js"]');
   }
   return problems;
+}
+
+/** What the final stage sets: its environment (later ENV lines win) and the ports it EXPOSEs. */
+export function imageDefaults(text: string): { env: Record<string, string>; exposed: number[] } {
+  const dockerfile = DockerfileParser.parse(text);
+  const lastFrom = dockerfile.getFROMs().at(-1);
+  const finalStage = dockerfile.getInstructions().filter((i) => lastFrom && i.getRange().start.line > lastFrom.getRange().start.line);
+  const env: Record<string, string> = {};
+  for (const instruction of finalStage) {
+    if (instruction instanceof Env) {
+      for (const property of instruction.getProperties()) env[property.getName()] = property.getValue() ?? '';
+    }
+  }
+  const exposed = finalStage
+    .filter((i) => i.getKeyword() === 'EXPOSE')
+    .flatMap((i) => i.getArguments().map((a) => Number.parseInt(a.getValue(), 10)));
+  return { env, exposed };
 }
 
 /** The arguments of an exec-form (JSON array) instruction, or undefined for shell form. */

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from './kustomize.js';
-import { DAPR_SCHEMA_FILE, K8S_SCHEMA_FILE, SCHEMA_DIR } from './versions.js';
+import { SCHEMA_DIR, SCHEMA_FILES } from './versions.js';
 
 interface SchemaFile {
   $id: string;
@@ -17,7 +17,7 @@ export interface ManifestProblem {
 }
 
 /**
- * Validates manifests against the Kubernetes API schemas and the Dapr CRD schemas in deploy/schemas
+ * Validates manifests against the Kubernetes API schemas and the Dapr and Azure Monitor CRD schemas in deploy/schemas
  * (see scripts/extract-schemas.ts for where they come from). A kind without a schema is a problem
  * too: nothing reaches the cluster unchecked.
  */
@@ -26,11 +26,11 @@ export class ManifestValidator {
   private readonly byKind = new Map<string, ValidateFunction>();
 
   constructor() {
-    for (const file of [K8S_SCHEMA_FILE, DAPR_SCHEMA_FILE]) {
+    for (const file of SCHEMA_FILES) {
       const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, file), 'utf8')) as SchemaFile;
       this.ajv.addSchema(schema);
     }
-    for (const file of [K8S_SCHEMA_FILE, DAPR_SCHEMA_FILE]) {
+    for (const file of SCHEMA_FILES) {
       const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, file), 'utf8')) as SchemaFile;
       for (const [kind, definition] of Object.entries(schema.kinds)) {
         const [apiVersion, kindName] = splitKind(kind);

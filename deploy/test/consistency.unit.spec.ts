@@ -7,6 +7,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+// the launcher's own reading of dapr.yaml: the same ports it starts the local apps on
+import { readRunFile } from '../../tools/dev/src/runfile.js';
+import { imageDefaults } from '../src/dockerfile-lint.js';
 import { parseManifests, type Manifest } from '../src/kustomize.js';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/versions.js';
 import { RENDER_TIMEOUT, named, ofKind, renderAks } from './render.js';
@@ -16,15 +19,21 @@ type Component = Manifest & {
   scopes?: string[];
   auth?: { secretStore: string };
 };
-type Template = { metadata: { annotations: Record<string, string> }; spec: { containers: { env: { name: string; value: string }[] }[] } };
+type Template = {
+  metadata: { annotations: Record<string, string> };
+  spec: { containers: { env: { name: string; value?: string }[]; ports: { name: string; containerPort: number }[] }[] };
+};
 
 const readYamlDir = (dir: string) =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => parseManifests(readFileSync(join(dir, f), 'utf8')));
 const localComponents = readYamlDir(join(REPO_ROOT, 'dapr/components')) as Component[];
-const runFile = parse(readFileSync(join(REPO_ROOT, 'dapr.yaml'), 'utf8')) as {
-  apps: { appID: string; appPort: number; daprHTTPMaxRequestSize?: number }[];
+const runApps = readRunFile(join(REPO_ROOT, 'dapr.yaml'));
+const runApp = (app: string) => {
+  const found = runApps.find((a) => a.appId === app);
+  if (!found) throw new Error(`dapr.yaml has no app ${app}`);
+  return found;
 };
 /** Partner app-ids that accessControl may name (they run in the partners namespace). */
 const PARTNER_APP_IDS = ['partner-example'];
@@ -41,26 +50,29 @@ describe('apps and ports', () => {
   it('dapr.yaml, contracts and the Deployments name the same apps', () => {
     const deployed = ofKind(aks, 'Deployment').map((d) => (d as unknown as { spec: { template: Template } }).spec.template.metadata.annotations['dapr.io/app-id']);
     expect(deployed.sort()).toEqual([...ALL_APP_IDS].sort());
-    expect(runFile.apps.map((a) => a.appID).sort()).toEqual([...ALL_APP_IDS].sort());
+    expect(runApps.map((a) => a.appId).sort()).toEqual([...ALL_APP_IDS].sort());
   });
 
-  it.each(ALL_APP_IDS)('%s listens on the same port everywhere', (app: AppId) => {
-    const port = DefaultPorts[app].app;
-    expect(runFile.apps.find((a) => a.appID === app)?.appPort).toBe(port);
+  it.each(ALL_APP_IDS)('%s listens on the same ports everywhere, and its sidecar talks to its app channel', (app: AppId) => {
+    const { app: port, internal } = DefaultPorts[app];
+    // the sidecar talks to the main listener, except for the gateway, whose main listener is public
+    const channel = app === 'gateway' ? internal : port;
+    const local = runApp(app);
+    expect({ port: local.port, internalPort: local.internalPort, appPort: local.appPort }).toEqual({ port, internalPort: internal, appPort: channel });
     const t = template(app);
-    expect(t.metadata.annotations['dapr.io/app-port']).toBe(String(port));
-    expect(t.spec.containers[0]!.env).toContainEqual({ name: 'PORT', value: String(port) });
-    expect(t.spec.containers[0]!.env).toContainEqual({ name: 'APP_ID', value: app });
-    const dockerfile = readFileSync(join(DEPLOY_DIR, 'docker', `${app}.Dockerfile`), 'utf8');
-    expect(dockerfile).toMatch(new RegExp(`PORT=${port}\\b`));
-    expect(dockerfile).toMatch(new RegExp(`APP_ID=${app}\\b`));
-    expect(dockerfile).toMatch(new RegExp(`EXPOSE ${port}\\b`));
+    const env = Object.fromEntries(t.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+    expect(t.metadata.annotations['dapr.io/app-port']).toBe(String(channel));
+    expect(env).toMatchObject({ APP_ID: app, PORT: String(port), INTERNAL_PORT: String(internal) });
+    // the image's defaults are what the cluster sets, and it exposes the ports the pod declares
+    const image = imageDefaults(readFileSync(join(DEPLOY_DIR, 'docker', `${app}.Dockerfile`), 'utf8'));
+    expect(image.env).toMatchObject({ APP_ID: app, PORT: String(port), INTERNAL_PORT: String(internal), HOST: env.HOST, INTERNAL_HOST: env.INTERNAL_HOST });
+    expect(image.exposed.sort()).toEqual(t.spec.containers[0]!.ports.map((p) => p.containerPort).sort());
   });
 
   it('a raised request-body limit is at least what dapr.yaml gives, and both annotations agree', () => {
     for (const app of ['gateway', 'files']) {
       const a = template(app).metadata.annotations;
-      const local = runFile.apps.find((x) => x.appID === app)?.daprHTTPMaxRequestSize ?? 4;
+      const local = runApp(app).maxBodyMiB ?? 4;
       expect(Number(a['dapr.io/http-max-request-size'])).toBeGreaterThanOrEqual(local);
       expect(a['dapr.io/max-body-size']).toBe(`${a['dapr.io/http-max-request-size']}Mi`);
     }
@@ -123,6 +135,35 @@ describe('Dapr components', () => {
     for (const config of ofKind<Manifest & { spec: { secrets: { scopes: { allowedSecrets: string[] }[] } } }>(aks, 'Configuration')) {
       for (const s of config.spec.secrets.scopes.flatMap((x) => x.allowedSecrets)) expect(known).toContain(s);
     }
+  });
+});
+
+describe('the Secrets the runbook creates (deploy/README.md, step 8)', () => {
+  type Pod = { metadata: { annotations: Record<string, string> }; spec: { containers: { env: { valueFrom?: { secretKeyRef?: { name: string } } }[] }[] } };
+  /** `kubectl create secret generic <name>`, with `for app in …; do … "$app-…"` loops expanded. */
+  const created = () => {
+    const readme = readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8');
+    const names = new Set<string>();
+    for (const [, name] of readme.matchAll(/kubectl create secret generic ([a-z0-9-]+) -n strata/g)) names.add(name!);
+    for (const [, apps, body] of readme.matchAll(/^for app in ([a-z ]+); do\n([\s\S]*?)^done$/gm)) {
+      for (const [, suffix] of body!.matchAll(/kubectl create secret generic "\$app(-[a-z0-9-]+)" -n strata/g)) {
+        for (const app of apps!.trim().split(/\s+/)) names.add(`${app}${suffix!}`);
+      }
+    }
+    return names;
+  };
+
+  it('every Secret a pod or its sidecar reads is created by the runbook, with a random token', () => {
+    const referenced = new Set<string>();
+    for (const app of ALL_APP_IDS) {
+      const pod = template(app) as unknown as Pod;
+      for (const key of ['dapr.io/api-token-secret', 'dapr.io/app-token-secret']) referenced.add(pod.metadata.annotations[key]!);
+      for (const e of pod.spec.containers[0]!.env) if (e.valueFrom?.secretKeyRef) referenced.add(e.valueFrom.secretKeyRef.name);
+    }
+    expect(referenced.size).toBe(ALL_APP_IDS.length + 1);
+    expect([...referenced].filter((name) => !created().has(name))).toEqual([]);
+    // no Secret of the namespace is in git
+    expect(ofKind(aks, 'Secret')).toEqual([]);
   });
 });
 

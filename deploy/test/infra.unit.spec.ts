@@ -53,6 +53,16 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
     for (const key of keys.filter((k) => k !== 'STRATA_HOST')) expect(bicep).toMatch(new RegExp(`^output ${key} string`, 'm'));
   });
 
+  it('the Application Gateway subnet is one value: the Bicep output, azure.env, the trusted proxy, the NetworkPolicy', () => {
+    const subnet = variable('appGatewaySubnetPrefix')!;
+    expect(bicep).toMatch(/^output APP_GATEWAY_SUBNET string = appGatewaySubnetPrefix$/m);
+    expect(azureEnv).toMatch(new RegExp(`^APP_GATEWAY_SUBNET=${subnet.replace(/[./]/g, '\\$&')}$`, 'm'));
+    const gateway = named<Manifest & { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }>(aks, 'Deployment', 'gateway');
+    expect(gateway.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'TRUSTED_PROXIES', value: subnet });
+    const policy = named<Manifest & { spec: { ingress: { from: { ipBlock?: { cidr: string } }[] }[] } }>(aks, 'NetworkPolicy', 'gateway');
+    expect(policy.spec.ingress.flatMap((r) => r.from).flatMap((f) => (f.ipBlock ? [f.ipBlock.cidr] : []))).toEqual([subnet]);
+  });
+
   it('the NetworkPolicies name the subnets the Bicep creates', () => {
     const gateway = JSON.stringify(named(aks, 'NetworkPolicy', 'gateway'));
     expect(gateway).toContain(`"cidr":"${variable('appGatewaySubnetPrefix')!}"`);

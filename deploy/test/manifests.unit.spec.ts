@@ -16,7 +16,7 @@ describe('rendered manifests against the Kubernetes 1.34 and Dapr 1.18 schemas',
     const kinds = new Set(aks.map((m) => m.kind));
     for (const kind of [
       'Namespace', 'ServiceAccount', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget',
-      'NetworkPolicy', 'Ingress', 'ConfigMap', 'Component', 'Configuration', 'Resiliency',
+      'NetworkPolicy', 'Ingress', 'ConfigMap', 'Component', 'Configuration', 'Resiliency', 'PodMonitor',
     ]) {
       expect(kinds, kind).toContain(kind);
     }
@@ -32,7 +32,7 @@ describe('rendered manifests against the Kubernetes 1.34 and Dapr 1.18 schemas',
 
   it('the overlay leaves no placeholder behind', () => {
     // the ConfigMap that carries azure.env names them as keys; everything else must hold values
-    const placeholder = /REDIS_HOST|STORAGE_ACCOUNT|KEY_VAULT_NAME|FILES_CLIENT_ID|SECRETS_CLIENT_ID|STRATA_HOST/;
+    const placeholder = /REDIS_HOST|STORAGE_ACCOUNT|KEY_VAULT_NAME|FILES_CLIENT_ID|SECRETS_CLIENT_ID|STRATA_HOST|APP_GATEWAY_SUBNET/;
     const left = aks
       .filter((m) => m.kind !== 'ConfigMap')
       .filter((m) => placeholder.test(JSON.stringify(m)))
@@ -59,6 +59,10 @@ describe('the validator rejects what the API server would', () => {
     expect(about('dapr.io/v1alpha1/Component/broken')).toEqual(
       expect.arrayContaining(["/spec: must have required property 'type'", '/spec: unknown field "metdata"']),
     );
+  });
+
+  it('rejects an Azure Monitor PodMonitor with a misspelt field', () => {
+    expect(about('azmonitoring.coreos.com/v1/PodMonitor/broken')).toEqual(['/spec: unknown field "podMetricEndpoints"']);
   });
 
   it('rejects a kind it has no schema for', () => {

@@ -3,8 +3,12 @@
  * network policy, workload identity, TLS at the edge), checked on the rendered aks overlay.
  */
 import { ALL_APP_IDS, DefaultPorts, type AppId } from '@strata/contracts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../src/kustomize.js';
+import { parseManifests, type Manifest } from '../src/kustomize.js';
+import { LISTENER_RULES, checkListeners, type ListenerSpec } from '../src/listeners.js';
+import { DEPLOY_DIR } from '../src/versions.js';
 import { RENDER_TIMEOUT, named, ofKind, renderAks } from './render.js';
 
 type Obj = Record<string, unknown>;
@@ -13,6 +17,7 @@ interface Container {
   image: string;
   resources: { requests: Obj; limits: Obj };
   securityContext: Obj;
+  startupProbe: { httpGet: { path: string; port: string } };
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
   lifecycle?: { preStop?: { sleep?: { seconds: number } } };
@@ -45,6 +50,14 @@ interface NetworkPolicy extends Manifest {
 
 const BACKEND: readonly AppId[] = ['gateway', 'files', 'sessions', 'ratelimit'];
 const FRONTEND: readonly AppId[] = ['ui'];
+/** The Application Gateway's subnet as the Bicep creates it (infra.unit.spec.ts ties azure.env to it). */
+const APP_GATEWAY_SUBNET = /^var appGatewaySubnetPrefix = '([^']+)'/m.exec(readFileSync(join(DEPLOY_DIR, 'infra/main.bicep'), 'utf8'))![1]!;
+const LISTENERS: ListenerSpec = {
+  apps: DefaultPorts,
+  publicApp: 'gateway',
+  edgeCidr: APP_GATEWAY_SUBNET,
+  monitoringNamespace: 'kube-system',
+};
 
 let aks: Manifest[];
 beforeAll(() => {
@@ -53,9 +66,12 @@ beforeAll(() => {
 const deployment = (app: string) => named<Deployment>(aks, 'Deployment', app);
 const container = (app: string) => deployment(app).spec.template.spec.containers[0]!;
 
-describe('one Deployment, Service, HPA, PDB, NetworkPolicy and ServiceAccount per app', () => {
-  it.each(['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceAccount'])('%s', (kind) => {
+describe('one Deployment, HPA, PDB, NetworkPolicy and ServiceAccount per app; a Service for the gateway only', () => {
+  it.each(['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceAccount'])('%s', (kind) => {
     expect(ofKind(aks, kind).map((m) => m.metadata?.name).sort()).toEqual([...ALL_APP_IDS].sort());
+  });
+  it('Service: the Ingress\'s backend; the other apps are reached by service invocation only', () => {
+    expect(ofKind(aks, 'Service').map((m) => m.metadata?.name)).toEqual(['gateway']);
   });
   it('NetworkPolicy', () => {
     const names = ofKind(aks, 'NetworkPolicy').map((m) => m.metadata?.name);
@@ -93,7 +109,7 @@ describe('autoscaling (seed)', () => {
     type: 'Resource',
     resource: { name, target: { type: 'Utilization', averageUtilization: utilization } },
   });
-  it.each(BACKEND)('%s: 3 to 15 replicas at 70%% CPU and 80%% memory', (app) => {
+  it.each(BACKEND)('%s: 3 to 15 replicas at 70 per cent CPU and 80 per cent memory', (app) => {
     const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
     expect(hpa.spec).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: app },
@@ -103,7 +119,7 @@ describe('autoscaling (seed)', () => {
       behavior,
     });
   });
-  it.each(FRONTEND)('%s: 2 to 10 replicas at 70%% CPU', (app) => {
+  it.each(FRONTEND)('%s: 2 to 10 replicas at 70 per cent CPU', (app) => {
     const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
     expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10, metrics: [target('cpu', 70)] });
   });
@@ -122,13 +138,107 @@ describe('autoscaling (seed)', () => {
   });
 });
 
-describe('probes and lifecycle', () => {
-  it.each(ALL_APP_IDS)('%s: liveness /health/live, readiness /health/ready on the app port', (app) => {
-    const c = container(app);
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
-    expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: DefaultPorts[app].app })]);
+describe('listeners (deploy/README.md, "Listeners")', () => {
+  it('the rendered overlay follows every listener rule: ports, hosts, app channel, probes, tokens, network, edge', () => {
+    expect(checkListeners(aks, LISTENERS)).toEqual([]);
   });
+
+  it.each(ALL_APP_IDS)('%s: startup and liveness /health/live, readiness /health/ready, on the internal listener', (app) => {
+    const c = container(app);
+    expect(c.startupProbe.httpGet).toEqual({ path: '/health/live', port: 'internal' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'internal' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'internal' });
+    // the gateway's public listener is a container port; every other main listener is loopback only
+    const ports = app === 'gateway'
+      ? [{ name: 'http', containerPort: DefaultPorts[app].app }, { name: 'internal', containerPort: DefaultPorts[app].internal }]
+      : [{ name: 'internal', containerPort: DefaultPorts[app].internal }];
+    expect(c.ports.map(({ name, containerPort }) => ({ name, containerPort }))).toEqual(ports);
+    expect(c.env).toEqual(expect.arrayContaining([
+      { name: 'HOST', value: app === 'gateway' ? '0.0.0.0' : '127.0.0.1' },
+      { name: 'INTERNAL_HOST', value: '0.0.0.0' },
+    ]));
+  });
+
+  it('the startup probe gives a replica three minutes (migrations wait for another replica\'s lock)', () => {
+    for (const app of ALL_APP_IDS) {
+      const probe = container(app).startupProbe as unknown as { periodSeconds: number; failureThreshold: number };
+      expect(probe.periodSeconds * probe.failureThreshold).toBe(180);
+    }
+  });
+
+  it('the sidecars\' metrics port is one port for every pod, and no app listens on it', () => {
+    const ports = new Set(ALL_APP_IDS.map((app) => deployment(app).spec.template.metadata.annotations['dapr.io/metrics-port']));
+    expect([...ports]).toEqual(['9095']);
+    const appPorts = Object.values(DefaultPorts).flatMap((p) => [p.app, p.internal]);
+    expect(appPorts).not.toContain(9095);
+  });
+});
+
+describe('the listener rules reject what must not be deployed', () => {
+  // a gateway and a files app with every listener mistake (test/fixtures/broken-listeners.yaml)
+  const broken = parseManifests(readFileSync(join(import.meta.dirname, 'fixtures/broken-listeners.yaml'), 'utf8'));
+  const spec: ListenerSpec = { ...LISTENERS, apps: { gateway: DefaultPorts.gateway, files: DefaultPorts.files } };
+  const problems = checkListeners(broken, spec);
+  const about = (subject: string, rule: string) => problems.filter((p) => p.subject === subject && p.rule === rule).map((p) => p.message);
+
+  it('every rule catches its mistake', () => {
+    expect([...new Set(problems.map((p) => p.rule))].sort()).toEqual([...LISTENER_RULES].sort());
+  });
+
+  it('an app without its app token, or with it written into the manifest, is refused', () => {
+    expect(about('Deployment/files', 'app-token')).toEqual([
+      'no dapr.io/app-token-secret: nobody may call /dapr/*, subscriptions stop',
+      'APP_API_TOKEN is written in the manifest',
+    ]);
+    expect(about('Deployment/files', 'api-token')).toEqual(['DAPR_API_TOKEN must come from the sidecar\'s API token Secret (dapr-api-token, key "token")']);
+  });
+
+  it('apps that share an app token, or use the sidecar\'s API token as one, are refused', () => {
+    const shared = structuredClone(broken) as typeof broken;
+    for (const d of shared.filter((m) => m.kind === 'Deployment') as { spec: { template: { metadata: { annotations: Record<string, string> } } } }[]) {
+      d.spec.template.metadata.annotations['dapr.io/app-token-secret'] = 'dapr-api-token';
+    }
+    const messages = checkListeners(shared, spec).filter((p) => p.rule === 'app-token').map((p) => `${p.subject}: ${p.message}`);
+    expect(messages).toEqual(expect.arrayContaining([
+      'Deployment/gateway: the app token Secret dapr-api-token is shared with files',
+      "Deployment/gateway: the app token Secret dapr-api-token is also the sidecar's API token",
+      'Deployment/files: the app token Secret dapr-api-token is shared with gateway',
+    ]));
+  });
+
+  it('probes on the main listener are refused', () => {
+    expect(about('Deployment/gateway', 'probes')).toEqual([
+      'startupProbe asks http/health/live, must ask /health/live on the internal listener (9080)',
+      'livenessProbe asks http/health/live, must ask /health/live on the internal listener (9080)',
+      'readinessProbe asks http/health/ready, must ask /health/ready on the internal listener (9080)',
+    ]);
+  });
+
+  it('a gateway sidecar on the public listener, and an app channel open to the network, are refused', () => {
+    expect(about('Deployment/gateway', 'app-channel')).toEqual([
+      'APP_CHANNEL is main, must be internal',
+      'dapr.io/app-port is 8080, must be 9080 (the internal listener)',
+    ]);
+    expect(about('Deployment/files', 'hosts')).toEqual(['HOST is 0.0.0.0, must be 127.0.0.1']);
+    expect(about('Deployment/files', 'network')).toContain(
+      'port 8081 (main listener) is reachable from pod:app.kubernetes.io/name=gateway, must be from nobody',
+    );
+  });
+
+  it('an app whose metrics, or whose sidecar\'s, nobody scrapes is refused', () => {
+    expect(about('Deployment/files', 'monitoring')).toEqual(['no PodMonitor scrapes internal at /metrics', 'no PodMonitor scrapes dapr-metrics at /']);
+  });
+
+  it('a pod no NetworkPolicy selects is open to anyone on every port', () => {
+    expect(about('Deployment/gateway', 'network')).toEqual([
+      'port 8080 (main listener) is reachable from anyone, must be from ip:10.0.3.0/24',
+      'port 9080 (internal listener) is reachable from anyone, must be from ip:10.0.3.0/24, namespace:kube-system',
+      "port 9080 (sidecar's metrics) is reachable from anyone, must be from namespace:kube-system",
+    ]);
+  });
+});
+
+describe('lifecycle', () => {
   it.each(ALL_APP_IDS)('%s: preStop sleep + app drain fit in the termination grace period', (app) => {
     const c = container(app);
     const sleep = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
@@ -203,7 +313,7 @@ describe('network policy', () => {
       | undefined;
     expect(invocation?.ports).toEqual([{ protocol: 'TCP', port: 50002 }]);
     expect(invocation?.from).toContainEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } });
-    // no rule opens the app port to other pods of the namespace
+    // no rule opens a port to every pod of the namespace
     for (const rule of policy.spec.ingress ?? []) {
       expect(JSON.stringify(rule)).not.toMatch(/"podSelector":\{\}/);
     }
@@ -211,6 +321,15 @@ describe('network policy', () => {
 });
 
 describe('ingress', () => {
+  const env = (app: string) => Object.fromEntries(container(app).env.map((e) => [e.name, e.value]));
+  it('the gateway sends HSTS (every client comes over https) and believes forwarded headers from the Application Gateway only', () => {
+    expect(env('gateway')).toMatchObject({ HSTS: 'true', TRUSTED_PROXIES: APP_GATEWAY_SUBNET });
+  });
+  it('sessions knows the public origin: https and the Ingress\'s host', () => {
+    const host = named<Manifest & { spec: { rules: { host: string }[] } }>(aks, 'Ingress', 'strata').spec.rules[0]!.host;
+    expect(host).toMatch(/^[a-z0-9.-]+\.[a-z]+$/);
+    expect(env('sessions').PUBLIC_ORIGINS).toBe(`https://${host}`);
+  });
   it('Application Gateway terminates TLS (policy min TLS 1.2 in deploy/infra) and redirects HTTP', () => {
     const ingress = named<Manifest & { spec: Obj }>(aks, 'Ingress', 'strata');
     expect(ingress.spec.ingressClassName).toBe('azure-application-gateway');
