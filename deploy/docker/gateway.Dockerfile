@@ -42,7 +42,7 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
     INTERNAL_HOST=0.0.0.0 \
-    INTERNAL_PORT=9080 \
+    INTERNAL_PORT=9580 \
     APP_ID=gateway
 WORKDIR /app
 # Production dependencies only; workspace packages are linked and run from their dist/.
@@ -55,6 +55,6 @@ COPY --from=build /out/ ./
 # /app is writable by it: the root filesystem is read-only in the cluster, /tmp is an emptyDir.
 USER 1000:1000
 WORKDIR /app/services/gateway
-EXPOSE 8080 9080
+EXPOSE 8080 9580
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--enable-source-maps", "dist/server.js"]

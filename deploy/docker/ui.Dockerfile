@@ -42,7 +42,7 @@ ENV NODE_ENV=production \
     HOST=127.0.0.1 \
     PORT=8090 \
     INTERNAL_HOST=0.0.0.0 \
-    INTERNAL_PORT=9090 \
+    INTERNAL_PORT=9590 \
     APP_ID=ui
 WORKDIR /app
 # Production dependencies only; workspace packages are linked and run from their dist/.
@@ -56,6 +56,6 @@ COPY --from=build /out/ ./
 USER 1000:1000
 WORKDIR /app/ui
 # only the internal listener: the main one is not reachable from outside the container
-EXPOSE 9090
+EXPOSE 9590
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--enable-source-maps", "dist/server.js"]

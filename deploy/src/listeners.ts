@@ -161,7 +161,7 @@ export function checkListeners(manifests: Manifest[], spec: ListenerSpec): Liste
       report('api-token', `DAPR_API_TOKEN must come from the sidecar's API token Secret (${apiSecret ?? 'none set'}, key "token")`);
     }
 
-    // sidecar-metrics: one port per number in a pod; Dapr's default 9090 is the ui's internal port
+    // sidecar-metrics: one port per number in a pod, so never one of the app's own
     const metricsPort = Number(annotations['dapr.io/metrics-port'] ?? 9090);
     if ([ports.app, ports.internal, ...declared].includes(metricsPort)) {
       report('sidecar-metrics', `the sidecar's metrics port ${metricsPort} is one of the app's own ports`);

@@ -208,16 +208,16 @@ describe('the listener rules reject what must not be deployed', () => {
 
   it('probes on the main listener are refused', () => {
     expect(about('Deployment/gateway', 'probes')).toEqual([
-      'startupProbe asks http/health/live, must ask /health/live on the internal listener (9080)',
-      'livenessProbe asks http/health/live, must ask /health/live on the internal listener (9080)',
-      'readinessProbe asks http/health/ready, must ask /health/ready on the internal listener (9080)',
+      'startupProbe asks http/health/live, must ask /health/live on the internal listener (9580)',
+      'livenessProbe asks http/health/live, must ask /health/live on the internal listener (9580)',
+      'readinessProbe asks http/health/ready, must ask /health/ready on the internal listener (9580)',
     ]);
   });
 
   it('a gateway sidecar on the public listener, and an app channel open to the network, are refused', () => {
     expect(about('Deployment/gateway', 'app-channel')).toEqual([
       'APP_CHANNEL is main, must be internal',
-      'dapr.io/app-port is 8080, must be 9080 (the internal listener)',
+      'dapr.io/app-port is 8080, must be 9580 (the internal listener)',
     ]);
     expect(about('Deployment/files', 'hosts')).toEqual(['HOST is 0.0.0.0, must be 127.0.0.1']);
     expect(about('Deployment/files', 'network')).toContain(
@@ -232,8 +232,8 @@ describe('the listener rules reject what must not be deployed', () => {
   it('a pod no NetworkPolicy selects is open to anyone on every port', () => {
     expect(about('Deployment/gateway', 'network')).toEqual([
       'port 8080 (main listener) is reachable from anyone, must be from ip:10.0.3.0/24',
-      'port 9080 (internal listener) is reachable from anyone, must be from ip:10.0.3.0/24, namespace:kube-system',
-      "port 9080 (sidecar's metrics) is reachable from anyone, must be from namespace:kube-system",
+      'port 9580 (internal listener) is reachable from anyone, must be from ip:10.0.3.0/24, namespace:kube-system',
+      "port 9580 (sidecar's metrics) is reachable from anyone, must be from namespace:kube-system",
     ]);
   });
 });
