@@ -1,15 +1,19 @@
 import { AppError, httpError } from '@strata/service-kit';
 import { ConcurrencyError } from '@strata/event-store';
+import type { UploadFailure } from './db/schema.js';
 import { FileExistsError, FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
 import { InvalidNameError } from './domain/file/names.js';
 
 export const notFound = () => httpError(404, 'No such file.');
 
-export const quotaExceeded = (quotaBytes: number, usedBytes: number) =>
-  new AppError(413, 'quota-exceeded', 'Storage quota exceeded', `This upload would take your storage over its quota of ${quotaBytes} bytes (${usedBytes} used). Delete files and empty the trash, or ask for a larger quota.`, {
-    quotaBytes,
-    usedBytes,
-  });
+export const quotaExceeded = (quotaBytes: number, usedBytes: number, reservedBytes = 0) =>
+  new AppError(
+    413,
+    'quota-exceeded',
+    'Storage quota exceeded',
+    `This upload would take your storage over its quota of ${quotaBytes} bytes (${usedBytes} used${reservedBytes > 0 ? `, ${reservedBytes} held for resumable uploads in progress` : ''}). Delete files and empty the trash, give up unfinished uploads, or ask for a larger quota.`,
+    { quotaBytes, usedBytes, reservedBytes },
+  );
 
 export const tooLarge = (limit: number) =>
   new AppError(413, 'file-too-large', 'File too large', `A file may hold at most ${limit} bytes. Use a resumable upload (/api/v1/uploads) for larger files.`, { limitBytes: limit });
@@ -27,3 +31,14 @@ export function toHttpError(error: unknown, ifMatch = false): unknown {
   }
   return error;
 }
+
+const FAILURES: Record<UploadFailure, string> = {
+  'quota-exceeded': 'the file would have taken your storage over its quota',
+  'size-mismatch': 'the bytes stored did not add up to its Upload-Length',
+};
+
+/** A resumable upload whose completion was refused has ended: later requests hear why, nothing more is read. */
+export const uploadFailed = (failure: UploadFailure) =>
+  new AppError(410, 'upload-failed', 'Upload failed', `This upload ended when its completion was refused: ${FAILURES[failure]}. Its bytes were deleted; start a new upload.`, {
+    reason: failure,
+  });

@@ -92,3 +92,17 @@ export async function usedBytes(db: Kysely<Database>, ownerId: string): Promise<
   const row = await db.selectFrom('files.usage').select('bytes').where('owner_id', '=', ownerId).executeTakeFirst();
   return Number(row?.bytes ?? 0);
 }
+
+/** The owner's usage counters and bytes by content type, as GET /usage shows them (reservations come from the quota). */
+export async function usageOf(db: Kysely<Database>, ownerId: string) {
+  const [usage, byType] = await Promise.all([
+    db.selectFrom('files.usage').selectAll().where('owner_id', '=', ownerId).executeTakeFirst(),
+    db.selectFrom('files.usage_by_type').selectAll().where('owner_id', '=', ownerId).where('versions', '>', 0).orderBy('bytes', 'desc').execute(),
+  ]);
+  return {
+    bytes: Number(usage?.bytes ?? 0),
+    files: usage?.files ?? 0,
+    versions: usage?.versions ?? 0,
+    byContentType: byType.map((t) => ({ contentType: t.content_type, bytes: Number(t.bytes), versions: t.versions })),
+  };
+}

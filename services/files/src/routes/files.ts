@@ -3,15 +3,14 @@ import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Transaction } from 'kysely';
 import { type Caller, callerOf, metadataOf } from '../caller.js';
 import type { CommandResult } from '../commands.js';
 import type { Config } from '../config.js';
-import type { Database } from '../db/schema.js';
 import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
-import { invalidName, notFound, quotaExceeded, toHttpError } from '../errors.js';
-import { BadCursorError, findReadable, listFiles, toFileInfo, usedBytes } from '../projections/queries.js';
+import { invalidName, notFound, toHttpError } from '../errors.js';
+import { BadCursorError, findReadable, listFiles, toFileInfo } from '../projections/queries.js';
+import { checkQuota, quotaUse } from '../quota.js';
 import { FileIdParams, FileInfo, FileList, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
 import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
 
@@ -23,13 +22,6 @@ class IdempotencyReplay extends Error {}
 async function fileInfoOf(app: FastifyInstance, fileId: string) {
   const row = await app.db.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
   return toFileInfo(row);
-}
-
-/** After the append: the quota holds with this upload counted (the usage row is locked until commit). */
-export async function checkQuota(trx: Transaction<Database>, ownerId: string, quotaBytes: number) {
-  const usage = await trx.selectFrom('files.usage').select('bytes').where('owner_id', '=', ownerId).forUpdate().executeTakeFirst();
-  const used = Number(usage?.bytes ?? 0);
-  if (used > quotaBytes) throw quotaExceeded(quotaBytes, used);
 }
 
 export async function fileRoutes(app: FastifyInstance, opts: { config: Config }) {
@@ -58,7 +50,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       blockBytes: config.BLOCK_BYTES,
       maxBytes: config.MAX_UPLOAD_BYTES,
       quotaBytes: config.QUOTA_BYTES,
-      usedBytes: await usedBytes(app.db, caller.ownerId),
+      ...(await quotaUse(app.db, caller.ownerId, app.clock.now())),
     });
   }
 
@@ -109,7 +101,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
           {
             metadata: metadataOf(request, caller),
             after: async (trx) => {
-              await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES);
+              await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size);
               const row = await trx.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
               info = toFileInfo(row);
               if (key) {
@@ -262,7 +254,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         await app.commands.run(
           fileId,
           { type: 'AddVersion', data: { ownerId: caller.ownerId, content: { versionId, blobName, ...content }, now: app.clock.now(), address: caller.address } },
-          { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES) },
+          { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size) },
         );
       } catch (error) {
         await discard(blockBlob(app.blobs, blobName));

@@ -64,6 +64,7 @@ export const Usage = Type.Object({
   files: Type.Integer(),
   versions: Type.Integer(),
   quotaBytes: Type.Integer(),
+  reservedBytes: Type.Integer({ description: 'Held for resumable uploads in progress (their whole Upload-Length): counted against the quota until they complete, fail, expire or are given up' }),
   byContentType: Type.Array(Type.Object({ contentType: Type.String(), bytes: Type.Integer(), versions: Type.Integer() })),
 });
 
