@@ -3,6 +3,7 @@ import { ConcurrencyError } from '@strata/event-store';
 import type { UploadFailure } from './db/schema.js';
 import { FileExistsError, FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
 import { InvalidNameError } from './domain/file/names.js';
+import { BadCursorError } from './projections/queries.js';
 
 export const notFound = () => httpError(404, 'No such file.');
 
@@ -20,12 +21,13 @@ export const tooLarge = (limit: number) =>
 
 export const invalidName = (reason: string) => new AppError(422, 'invalid-file-name', 'Invalid file name', `The file name was refused: ${reason}.`);
 
-/** Domain errors as HTTP problems; a version conflict is a 412 when the client sent If-Match, else a 409. */
+/** Domain and read-model errors as HTTP problems; a version conflict is a 412 when the client sent If-Match, else a 409. */
 export function toHttpError(error: unknown, ifMatch = false): unknown {
   if (error instanceof FileNotFoundError) return notFound();
   if (error instanceof FileNotInTrashError) return httpError(409, 'The file is not in the trash.');
   if (error instanceof FileExistsError) return httpError(409, 'The file exists already.');
   if (error instanceof InvalidNameError) return invalidName(error.reason);
+  if (error instanceof BadCursorError) return httpError(400, error.message);
   if (error instanceof ConcurrencyError) {
     return ifMatch ? httpError(412, 'The file has changed since you read it: read it again and retry.') : httpError(409, 'The file changed at the same time: retry.');
   }
@@ -42,3 +44,5 @@ export const uploadFailed = (failure: UploadFailure) =>
   new AppError(410, 'upload-failed', 'Upload failed', `This upload ended when its completion was refused: ${FAILURES[failure]}. Its bytes were deleted; start a new upload.`, {
     reason: failure,
   });
+
+export const malformedQuery = () => new AppError(400, 'malformed-query', 'Malformed query string', 'The query string is not valid percent-encoded UTF-8.');

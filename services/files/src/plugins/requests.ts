@@ -1,4 +1,20 @@
 import type { FastifyRequest } from 'fastify';
+import { malformedQuery } from '../errors.js';
+
+/**
+ * onRequest: a query string that does not percent-decode (`%ZZ`, `%ff`, an encoded lone surrogate)
+ * is refused with a 400, once for every route. Fastify's parser keeps such sequences as literal
+ * text, so `q=%ZZ` would search for "%ZZ" and a cursor would reach the decoder half-decoded.
+ */
+export async function refuseUndecodableQuery(request: FastifyRequest): Promise<void> {
+  const at = request.url.indexOf('?');
+  if (at < 0) return;
+  try {
+    decodeURIComponent(request.url.slice(at + 1));
+  } catch {
+    throw malformedQuery();
+  }
+}
 
 /** How much of a refused body is read and dropped to keep its connection; past this the connection is closed. */
 const DRAIN_BYTES = 16 * 1024 * 1024;

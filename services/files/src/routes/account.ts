@@ -15,7 +15,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { config: Config
 
   r.get(
     '/api/v1/usage',
-    { preHandler: read, schema: { summary: 'Your storage: bytes, files and versions (trash included), by content type, your quota and what resumable uploads in progress hold of it', tags: ['usage'], security, response: { 200: Usage, ...problems(401, 403) } } },
+    { preHandler: read, schema: { summary: 'Your storage: bytes, files and versions (trash included), by content type, your quota and what resumable uploads in progress hold of it', tags: ['usage'], security, response: { 200: Usage, ...problems(400, 401, 403) } } },
     async (request, reply) => {
       const { ownerId } = callerOf(request);
       const [usage, reservedBytes] = await Promise.all([usageOf(app.db, ownerId), reservedBytesOf(app.db, ownerId, app.clock.now())]);

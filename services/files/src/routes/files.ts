@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
 import { invalidName, notFound, toHttpError } from '../errors.js';
-import { BadCursorError, findReadable, listFiles, toFileInfo } from '../projections/queries.js';
+import { findReadable, listFiles, toFileInfo } from '../projections/queries.js';
 import { checkQuota, quotaUse } from '../quota.js';
 import { FileIdParams, FileInfo, FileList, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
 import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
@@ -146,8 +146,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       try {
         return await listFiles(app.db, caller, request.query);
       } catch (error) {
-        if (error instanceof BadCursorError) throw httpError(400, 'The cursor is not one this API gave out.');
-        throw error;
+        throw toHttpError(error);
       }
     },
   );
@@ -156,7 +155,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     '/api/v1/files/:id',
     {
       preHandler: read,
-      schema: { summary: 'One file; the ETag is its revision, for If-Match', tags: ['files'], security, params: FileIdParams, response: { 200: FileInfo, ...problems(401, 403, 404) } },
+      schema: { summary: 'One file; the ETag is its revision, for If-Match', tags: ['files'], security, params: FileIdParams, response: { 200: FileInfo, ...problems(400, 401, 403, 404) } },
     },
     async (request, reply) => {
       const row = await findReadable(app.db, callerOf(request), request.params.id);
@@ -177,7 +176,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         params: FileIdParams,
         headers: IfMatchHeaders,
         body: RenameBody,
-        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409, 412, 422) },
+        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -202,7 +201,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     '/api/v1/files/:id',
     {
       preHandler: write,
-      schema: { summary: 'Move a file to the trash (restorable until the trash is purged)', tags: ['files'], security, params: FileIdParams, response: { 204: { type: 'null' }, ...problems(401, 403, 404) } },
+      schema: { summary: 'Move a file to the trash (restorable until the trash is purged)', tags: ['files'], security, params: FileIdParams, response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 409) } },
     },
     async (request, reply) => {
       const caller = callerOf(request);
@@ -215,7 +214,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     '/api/v1/files/:id/versions',
     {
       preHandler: read,
-      schema: { summary: "A file's content versions, oldest first", tags: ['files'], security, params: FileIdParams, response: { 200: VersionList, ...problems(401, 403, 404) } },
+      schema: { summary: "A file's content versions, oldest first", tags: ['files'], security, params: FileIdParams, response: { 200: VersionList, ...problems(400, 401, 403, 404) } },
     },
     async (request) => {
       const row = await findReadable(app.db, callerOf(request), request.params.id);
@@ -237,7 +236,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         security,
         consumes: ['multipart/form-data'],
         params: FileIdParams,
-        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 413, 415) },
+        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {

@@ -14,13 +14,13 @@ import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
 import { invalidName, toHttpError, uploadFailed } from '../errors.js';
 import { checkQuota } from '../quota.js';
-import { problems } from '../schemas/index.js';
+import { Id, problems } from '../schemas/index.js';
 import { discard } from '../upload/ingest.js';
 import { parseUploadMetadata, stagedChain } from '../upload/tus.js';
 import { findUpload, forgetUpload, markCompleted, markFailed, openUpload, recordOffset } from '../upload/uploads.js';
 
 const TUS_VERSION = '1.0.0';
-const UploadParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const UploadParams = Type.Object({ id: Id });
 const TusHeaders = Type.Object({ 'tus-resumable': Type.Optional(Type.String()) });
 
 /** The blob of a completing upload does not hold Upload-Length bytes: the completion is refused. */
@@ -157,7 +157,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
 
   r.options(
     '/api/v1/uploads',
-    { schema: { summary: 'tus capabilities', tags: ['uploads'], response: { 204: { type: 'null' } } } },
+    { schema: { summary: 'tus capabilities', tags: ['uploads'], response: { 204: { type: 'null' }, ...problems(400) } } },
     async (_request, reply) =>
       reply
         .code(204)
@@ -222,7 +222,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
       // HEAD is the tus offset request: it belongs in the document (swagger leaves HEAD out by default)
       config: { swagger: { exposeHeadRoute: true } },
       preHandler: [write, requireTus],
-      schema: { summary: 'The offset to resume from (tus 1.0)', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 200: { type: 'null' }, ...problems(401, 403, 404, 410, 412, 413) } },
+      schema: { summary: 'The offset to resume from (tus 1.0)', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 200: { type: 'null' }, ...problems(400, 401, 403, 404, 410, 412, 413) } },
     },
     async (request, reply) => {
       const caller = callerOf(request);
@@ -298,7 +298,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
     '/api/v1/uploads/:id',
     {
       preHandler: [write, requireTus],
-      schema: { summary: 'Give up an upload (tus termination): its staged bytes are deleted', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 204: { type: 'null' }, ...problems(401, 403, 404, 412) } },
+      schema: { summary: 'Give up an upload (tus termination): its staged bytes are deleted', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 412) } },
     },
     async (request, reply) => {
       const caller = callerOf(request);
