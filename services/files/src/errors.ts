@@ -46,3 +46,9 @@ export const uploadFailed = (failure: UploadFailure) =>
   });
 
 export const malformedQuery = () => new AppError(400, 'malformed-query', 'Malformed query string', 'The query string is not valid percent-encoded UTF-8.');
+
+/** A request body that cannot be read to its end: a retry of the same request may succeed. */
+export const incompleteBody = (detail: string) => new AppError(400, 'incomplete-body', 'Incomplete request body', detail);
+
+/** A request body that is not what the route takes: the same request will fail again. */
+export const malformedBody = (detail: string) => new AppError(400, 'malformed-body', 'Malformed request body', detail);

@@ -1,5 +1,7 @@
+import { AppError } from '@strata/service-kit';
 import { describe, expect, it } from 'vitest';
 import { BadCursorError, decodeCursor, decodeTrashCursor } from '../src/projections/queries.js';
+import { bodyError, fromClient } from '../src/upload/body.js';
 
 const id = '0b7c6f52-5a2e-4a39-9d3c-6b1f1e0c9a11';
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -42,5 +44,50 @@ describe('list cursors', () => {
     for (const value of ['%ff', Buffer.from(`1|${id}`).toString('base64url'), Buffer.from(`2026-01-01T00:00:00.000Z|${'-'.repeat(36)}`).toString('base64url'), Buffer.from(`2026-01-01T00:00:00.000Z|${id}|x`).toString('base64url')]) {
       expect(() => decodeTrashCursor(value), value).toThrow(BadCursorError);
     }
+  });
+});
+
+describe('request body errors', () => {
+  const problem = (error: unknown) => {
+    const mapped = bodyError(error);
+    return { status: mapped.status, code: mapped.code };
+  };
+
+  it('are the client’s: a cut is incomplete, a bad shape malformed, too many parts too large', () => {
+    expect(problem(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))).toEqual({ status: 400, code: 'incomplete-body' });
+    expect(problem(Object.assign(new Error('closed early'), { code: 'FST_MP_PREMATURE_CLOSE' }))).toEqual({ status: 400, code: 'incomplete-body' });
+    expect(problem(new Error('Unexpected end of multipart data'))).toEqual({ status: 400, code: 'incomplete-body' });
+    expect(problem(new Error('Part terminated early due to unexpected end of multipart data'))).toEqual({ status: 400, code: 'incomplete-body' });
+    expect(problem(new Error('Multipart: Boundary not found'))).toEqual({ status: 400, code: 'malformed-body' });
+    expect(problem(Object.assign(new Error('reach files limit'), { code: 'FST_FILES_LIMIT' }))).toEqual({ status: 400, code: 'malformed-body' });
+    expect(problem(Object.assign(new Error('reach parts limit'), { code: 'FST_PARTS_LIMIT' }))).toEqual({ status: 413, code: 'payload-too-large' });
+    expect(problem(Object.assign(new Error('bad json field'), { code: 'FST_INVALID_JSON_FIELD_ERROR' }))).toEqual({ status: 400, code: 'malformed-body' });
+    expect(problem('something odd')).toEqual({ status: 400, code: 'malformed-body' });
+    const own = new AppError(413, 'file-too-large', 'File too large');
+    expect(bodyError(own)).toBe(own);
+  });
+
+  it('are mapped while reading, but what the consumer throws is not', async () => {
+    async function* cut() {
+      yield Buffer.from('first');
+      throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    }
+    const read: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of fromClient(cut())) read.push(chunk);
+      })(),
+    ).rejects.toMatchObject({ status: 400, code: 'incomplete-body' });
+    expect(Buffer.concat(read).toString()).toBe('first');
+
+    async function* endless() {
+      for (;;) yield Buffer.from('x');
+    }
+    const consumerError = new Error('the blob store is down');
+    await expect(
+      (async () => {
+        for await (const _chunk of fromClient(endless())) throw consumerError;
+      })(),
+    ).rejects.toBe(consumerError);
   });
 });

@@ -12,6 +12,7 @@ import { invalidName, notFound, toHttpError } from '../errors.js';
 import { findReadable, listFiles, toFileInfo } from '../projections/queries.js';
 import { checkQuota, quotaUse } from '../quota.js';
 import { FileIdParams, FileInfo, FileList, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
+import { multipartFile } from '../upload/body.js';
 import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -37,21 +38,20 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
   const write = app.requireScopes('files:write');
   const security = [{ bearer: [] }];
 
-  /** Reads the multipart body up to its `file` part: the name is checked before any byte is stored. */
-  async function filePart(request: FastifyRequest) {
-    if (!request.isMultipart()) throw httpError(415, 'Send the file as multipart/form-data with a part named "file".');
-    const part = await request.file();
-    if (!part || part.fieldname !== 'file') throw httpError(400, 'The multipart body needs a part named "file".');
-    return part;
-  }
-
-  async function ingestFor(caller: Caller, blobName: string, source: AsyncIterable<Buffer>): Promise<Ingested> {
-    return ingest(blockBlob(app.blobs, blobName), source, {
-      blockBytes: config.BLOCK_BYTES,
-      maxBytes: config.MAX_UPLOAD_BYTES,
-      quotaBytes: config.QUOTA_BYTES,
-      ...(await quotaUse(app.db, caller.ownerId, app.clock.now())),
-    });
+  /** Streams a multipart file into its blob; a refusal (too large, over quota, a cut or malformed body) leaves nothing staged. */
+  async function ingestFor(request: FastifyRequest, caller: Caller, blobName: string, source: AsyncIterable<Buffer>): Promise<Ingested> {
+    try {
+      return await ingest(blockBlob(app.blobs, blobName), source, {
+        blockBytes: config.BLOCK_BYTES,
+        maxBytes: config.MAX_UPLOAD_BYTES,
+        quotaBytes: config.QUOTA_BYTES,
+        ...(await quotaUse(app.db, caller.ownerId, app.clock.now())),
+      });
+    } catch (error) {
+      // the client may be gone (a cut connection) and never read the answer: the log tells what became of it
+      if (error instanceof AppError && error.status < 500) request.log.info({ err: error, blobName }, 'upload refused; its staged blocks were dropped');
+      throw error;
+    }
   }
 
   r.post(
@@ -81,10 +81,11 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         const stored = await replay();
         if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response as FileInfo);
       }
-      const part = await filePart(request);
+      // the name is checked before any byte is stored
+      const part = await multipartFile(request);
       let name: string;
       try {
-        name = validateFileName(part.filename ?? '');
+        name = validateFileName(part.filename);
       } catch (error) {
         if (error instanceof InvalidNameError) throw invalidName(error.reason);
         throw error;
@@ -92,7 +93,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       const fileId = randomUUID();
       const versionId = randomUUID();
       const blobName = blobNameFor(caller.ownerId, fileId, versionId);
-      const content = await ingestFor(caller, blobName, part.file);
+      const content = await ingestFor(request, caller, blobName, part.bytes);
       let info: FileInfo | undefined;
       try {
         await app.commands.run(
@@ -245,10 +246,10 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       // refuse before reading the body: a file that is not yours is a 404, whatever you send
       const existing = await app.db.selectFrom('files.files').select('owner_id').where('file_id', '=', fileId).where('status', '=', 'active').executeTakeFirst();
       if (!existing || existing.owner_id !== caller.ownerId) throw notFound();
-      const part = await filePart(request);
+      const part = await multipartFile(request);
       const versionId = randomUUID();
       const blobName = blobNameFor(caller.ownerId, fileId, versionId);
-      const content = await ingestFor(caller, blobName, part.file);
+      const content = await ingestFor(request, caller, blobName, part.bytes);
       try {
         await app.commands.run(
           fileId,

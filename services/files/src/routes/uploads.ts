@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError, httpError } from '@strata/service-kit';
@@ -15,6 +16,7 @@ import { InvalidNameError, validateFileName } from '../domain/file/names.js';
 import { invalidName, toHttpError, uploadFailed } from '../errors.js';
 import { checkQuota } from '../quota.js';
 import { Id, problems } from '../schemas/index.js';
+import { fromClient } from '../upload/body.js';
 import { discard } from '../upload/ingest.js';
 import { parseUploadMetadata, stagedChain } from '../upload/tus.js';
 import { findUpload, forgetUpload, markCompleted, markFailed, openUpload, recordOffset } from '../upload/uploads.js';
@@ -264,7 +266,8 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
       const writer = new BlockWriter(blob, config.BLOCK_BYTES, offset, length - offset);
       let failure: unknown;
       try {
-        for await (const chunk of request.body as AsyncIterable<Buffer>) await writer.write(chunk);
+        // a chunk refused half-way must not destroy the request, or its 413 could not be sent
+        for await (const chunk of fromClient((request.body as Readable).iterator({ destroyOnReturn: false }))) await writer.write(chunk);
       } catch (error) {
         failure = error;
       }
@@ -287,7 +290,11 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
       await recordOffset(app.db, upload.upload_id, reached);
       if (reached === length) {
         const chain = await stagedChain(blob);
-        if (chain.offset !== length) throw new Error(`upload ${upload.upload_id}: ${chain.offset} bytes staged in a row, ${length} expected`);
+        // another request (a termination, a PATCH at the same offset) changed the blocks under this one
+        if (chain.offset !== length) {
+          reply.header('upload-offset', String(chain.offset));
+          throw new AppError(409, 'offset-mismatch', 'Conflict', `The upload changed while this chunk was stored; it is at offset ${chain.offset}: resume from there.`, { offset: chain.offset });
+        }
         await complete(upload, caller, request, chain);
       }
       return uploadHeaders(reply, upload, reached).code(204).send();
