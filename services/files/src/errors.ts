@@ -1,29 +1,54 @@
 import { AppError, httpError } from '@strata/service-kit';
 import { ConcurrencyError } from '@strata/event-store';
+import type { UploadFailure } from './db/schema.js';
 import { FileExistsError, FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
 import { InvalidNameError } from './domain/file/names.js';
+import { BadCursorError } from './projections/queries.js';
 
 export const notFound = () => httpError(404, 'No such file.');
 
-export const quotaExceeded = (quotaBytes: number, usedBytes: number) =>
-  new AppError(413, 'quota-exceeded', 'Storage quota exceeded', `This upload would take your storage over its quota of ${quotaBytes} bytes (${usedBytes} used). Delete files and empty the trash, or ask for a larger quota.`, {
-    quotaBytes,
-    usedBytes,
-  });
+export const quotaExceeded = (quotaBytes: number, usedBytes: number, reservedBytes = 0) =>
+  new AppError(
+    413,
+    'quota-exceeded',
+    'Storage quota exceeded',
+    `This upload would take your storage over its quota of ${quotaBytes} bytes (${usedBytes} used${reservedBytes > 0 ? `, ${reservedBytes} held for resumable uploads in progress` : ''}). Delete files and empty the trash, give up unfinished uploads, or ask for a larger quota.`,
+    { quotaBytes, usedBytes, reservedBytes },
+  );
 
 export const tooLarge = (limit: number) =>
   new AppError(413, 'file-too-large', 'File too large', `A file may hold at most ${limit} bytes. Use a resumable upload (/api/v1/uploads) for larger files.`, { limitBytes: limit });
 
 export const invalidName = (reason: string) => new AppError(422, 'invalid-file-name', 'Invalid file name', `The file name was refused: ${reason}.`);
 
-/** Domain errors as HTTP problems; a version conflict is a 412 when the client sent If-Match, else a 409. */
+/** Domain and read-model errors as HTTP problems; a version conflict is a 412 when the client sent If-Match, else a 409. */
 export function toHttpError(error: unknown, ifMatch = false): unknown {
   if (error instanceof FileNotFoundError) return notFound();
   if (error instanceof FileNotInTrashError) return httpError(409, 'The file is not in the trash.');
   if (error instanceof FileExistsError) return httpError(409, 'The file exists already.');
   if (error instanceof InvalidNameError) return invalidName(error.reason);
+  if (error instanceof BadCursorError) return httpError(400, error.message);
   if (error instanceof ConcurrencyError) {
     return ifMatch ? httpError(412, 'The file has changed since you read it: read it again and retry.') : httpError(409, 'The file changed at the same time: retry.');
   }
   return error;
 }
+
+const FAILURES: Record<UploadFailure, string> = {
+  'quota-exceeded': 'the file would have taken your storage over its quota',
+  'size-mismatch': 'the bytes stored did not add up to its Upload-Length',
+};
+
+/** A resumable upload whose completion was refused has ended: later requests hear why, nothing more is read. */
+export const uploadFailed = (failure: UploadFailure) =>
+  new AppError(410, 'upload-failed', 'Upload failed', `This upload ended when its completion was refused: ${FAILURES[failure]}. Its bytes were deleted; start a new upload.`, {
+    reason: failure,
+  });
+
+export const malformedQuery = () => new AppError(400, 'malformed-query', 'Malformed query string', 'The query string is not valid percent-encoded UTF-8.');
+
+/** A request body that cannot be read to its end: a retry of the same request may succeed. */
+export const incompleteBody = (detail: string) => new AppError(400, 'incomplete-body', 'Incomplete request body', detail);
+
+/** A request body that is not what the route takes: the same request will fail again. */
+export const malformedBody = (detail: string) => new AppError(400, 'malformed-body', 'Malformed request body', detail);

@@ -86,7 +86,13 @@ export interface UploadsTable {
   created_at: Date;
   expires_at: Date;
   completed_at: Date | null;
+  /** Set when the completion was refused: the upload has ended, its bytes are deleted. */
+  failed_at: Date | null;
+  failure: UploadFailure | null;
 }
+
+/** Why a resumable upload's completion was refused. */
+export type UploadFailure = 'quota-exceeded' | 'size-mismatch';
 
 export interface Database {
   'files.files': FilesTable;

@@ -4,6 +4,7 @@ import type { Tier } from '../domain/file/file.js';
 import { FileNotFoundError } from '../domain/file/decide.js';
 import { deleteBlob, purgeFile } from '../purge.js';
 import { discard } from '../upload/ingest.js';
+import { blobsOfOpenUploads, expiredUploads, forgetUpload } from '../upload/uploads.js';
 
 const DAY_MS = 86_400_000;
 const SYSTEM = { actor: 'system' };
@@ -101,7 +102,8 @@ export class Jobs {
 
   /**
    * Blobs that no version and no open resumable upload names, older than the grace period: left by
-   * a crash between the blob write and the event append, or by a blob delete that failed. Deleted.
+   * a crash between the blob write and the event append, or by a blob delete that failed (of a
+   * purge, or of an upload that failed). Deleted.
    */
   async sweepOrphans(): Promise<number> {
     const cutoff = this.app.clock.now().getTime() - this.config.ORPHAN_GRACE_MINUTES * 60_000;
@@ -110,9 +112,9 @@ export class Jobs {
       if (names.length === 0) return;
       const [versions, uploads] = await Promise.all([
         this.app.db.selectFrom('files.versions').select('blob_name').where('blob_name', 'in', names).execute(),
-        this.app.db.selectFrom('files.uploads').select('blob_name').where('blob_name', 'in', names).where('completed_at', 'is', null).execute(),
+        blobsOfOpenUploads(this.app.db, names),
       ]);
-      const known = new Set([...versions, ...uploads].map((r) => r.blob_name));
+      const known = new Set([...versions.map((r) => r.blob_name), ...uploads]);
       for (const name of names) {
         if (known.has(name)) continue;
         this.app.log.warn({ blobName: name }, 'orphan blob: deleting');
@@ -136,18 +138,12 @@ export class Jobs {
     return deleted;
   }
 
-  /** Resumable uploads past their expiry: staged blocks dropped, the upload forgotten. */
+  /** Resumable uploads past their expiry (failed ones too): staged blocks dropped, the upload forgotten. */
   async expireUploads(): Promise<number> {
-    const due = await this.app.db
-      .selectFrom('files.uploads')
-      .select(['upload_id', 'blob_name'])
-      .where('completed_at', 'is', null)
-      .where('expires_at', '<=', this.app.clock.now())
-      .limit(1000)
-      .execute();
+    const due = await expiredUploads(this.app.db, this.app.clock.now(), 1000);
     for (const upload of due) {
       await discard(this.app.blobs.getBlockBlobClient(upload.blob_name));
-      await this.app.db.deleteFrom('files.uploads').where('upload_id', '=', upload.upload_id).execute();
+      await forgetUpload(this.app.db, upload.upload_id);
     }
     return due.length;
   }

@@ -3,6 +3,7 @@ import type { Database, FileRow } from '../db/schema.js';
 import type { Caller } from '../caller.js';
 
 type SortKey = 'name' | 'created_at' | 'updated_at' | 'size';
+const DAY_MS = 86_400_000;
 const SORT_COLUMNS: Record<string, SortKey> = { name: 'name', createdAt: 'created_at', updatedAt: 'updated_at', size: 'size' };
 
 export function toFileInfo(row: FileRow) {
@@ -20,21 +21,61 @@ export function toFileInfo(row: FileRow) {
   };
 }
 
-const encodeCursor = (value: unknown, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
-function decodeCursor(cursor: string): [string | number, string] | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parsed) && parsed.length === 2 && (typeof parsed[0] === 'string' || typeof parsed[0] === 'number') && typeof parsed[1] === 'string') {
-      if (!/^[0-9a-f-]{36}$/.test(parsed[1])) return undefined;
-      return [parsed[0], parsed[1]];
-    }
-  } catch {
-    // fall through
+export class BadCursorError extends Error {
+  constructor() {
+    super('The cursor is not one this API gave out.');
+    this.name = 'BadCursorError';
   }
-  return undefined;
 }
 
-export class BadCursorError extends Error {}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// eslint-disable-next-line no-control-regex -- names never hold control characters (nor can Postgres text hold NUL)
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A timestamp exactly as toISOString wrote it: Date.parse alone takes "1" or "2026-02-31", which Postgres refuses. */
+function isIsoTimestamp(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const date = new Date(value);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === value;
+}
+
+/** What a cursor may carry for each sort key: what encodeCursor wrote, and nothing Postgres could refuse. */
+const CURSOR_VALUE: Record<SortKey, (value: unknown) => boolean> = {
+  name: (v) => typeof v === 'string' && v.length <= 1024 && !CONTROL.test(v),
+  created_at: isIsoTimestamp,
+  updated_at: isIsoTimestamp,
+  // bigint columns come back as strings, and are written so
+  size: (v) => typeof v === 'string' && /^\d{1,18}$/.test(v),
+};
+
+/** base64url of JSON; `undefined` for anything else, however it fails. */
+function decodeJson(cursor: string): unknown {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const encodeCursor = (value: unknown, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
+
+/** A list cursor, checked against the sort it is used with: one given out for another sort is refused too. */
+export function decodeCursor(cursor: string, column: SortKey): [string, string] {
+  const parsed = decodeJson(cursor);
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw new BadCursorError();
+  const [value, id] = parsed as unknown[];
+  if (!CURSOR_VALUE[column](value) || typeof id !== 'string' || !UUID.test(id)) throw new BadCursorError();
+  return [value as string, id];
+}
+
+const encodeTrashCursor = (trashedAt: Date, id: string) => Buffer.from(`${trashedAt.toISOString()}|${id}`).toString('base64url');
+
+export function decodeTrashCursor(cursor: string): [Date, string] {
+  const [at, id, ...rest] = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8').split('|') : [];
+  if (!isIsoTimestamp(at) || typeof id !== 'string' || !UUID.test(id) || rest.length > 0) throw new BadCursorError();
+  return [new Date(at), id];
+}
 
 const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -58,10 +99,8 @@ export async function listFiles(db: Kysely<Database>, caller: Caller, query: { l
   }
   if (query.q) q = q.where(sql<boolean>`name ilike ${`%${escapeLike(query.q)}%`}`);
   if (query.cursor) {
-    const decoded = decodeCursor(query.cursor);
-    if (!decoded) throw new BadCursorError('invalid cursor');
-    const [value, id] = decoded;
-    const typed = column === 'created_at' || column === 'updated_at' ? sql`${String(value)}::timestamptz` : column === 'size' ? sql`${String(value)}::bigint` : sql`${String(value)}`;
+    const [value, id] = decodeCursor(query.cursor, column);
+    const typed = column === 'created_at' || column === 'updated_at' ? sql`${value}::timestamptz` : column === 'size' ? sql`${value}::bigint` : sql`${value}`;
     q = q.where(sql<boolean>`(${sql.ref(column)}, file_id) ${sql.raw(desc ? '<' : '>')} (${typed}, ${id}::uuid)`);
   }
   const direction = desc ? 'desc' : 'asc';
@@ -88,7 +127,41 @@ export async function findReadable(db: Kysely<Database>, caller: Caller, fileId:
   return undefined;
 }
 
+/** The caller's trash, most recently deleted first, by keyset on (trashed_at, id). */
+export async function listTrash(db: Kysely<Database>, ownerId: string, page: { limit: number; cursor?: string | undefined }, retentionDays: number) {
+  let q = db.selectFrom('files.files').selectAll().where('owner_id', '=', ownerId).where('status', '=', 'trashed');
+  if (page.cursor) {
+    const [at, id] = decodeTrashCursor(page.cursor);
+    q = q.where(sql<boolean>`(trashed_at, file_id) < (${at}, ${id}::uuid)`);
+  }
+  const rows = await q.orderBy('trashed_at', 'desc').orderBy('file_id', 'desc').limit(page.limit + 1).execute();
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map((row) => ({
+      ...toFileInfo(row),
+      trashedAt: row.trashed_at!.toISOString(),
+      purgeAt: new Date(row.trashed_at!.getTime() + retentionDays * DAY_MS).toISOString(),
+    })),
+    nextCursor: rows.length > page.limit && last ? encodeTrashCursor(last.trashed_at!, last.file_id) : null,
+  };
+}
+
 export async function usedBytes(db: Kysely<Database>, ownerId: string): Promise<number> {
   const row = await db.selectFrom('files.usage').select('bytes').where('owner_id', '=', ownerId).executeTakeFirst();
   return Number(row?.bytes ?? 0);
+}
+
+/** The owner's usage counters and bytes by content type, as GET /usage shows them (reservations come from the quota). */
+export async function usageOf(db: Kysely<Database>, ownerId: string) {
+  const [usage, byType] = await Promise.all([
+    db.selectFrom('files.usage').selectAll().where('owner_id', '=', ownerId).executeTakeFirst(),
+    db.selectFrom('files.usage_by_type').selectAll().where('owner_id', '=', ownerId).where('versions', '>', 0).orderBy('bytes', 'desc').execute(),
+  ]);
+  return {
+    bytes: Number(usage?.bytes ?? 0),
+    files: usage?.files ?? 0,
+    versions: usage?.versions ?? 0,
+    byContentType: byType.map((t) => ({ contentType: t.content_type, bytes: Number(t.bytes), versions: t.versions })),
+  };
 }

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { callerOf } from '../caller.js';
 import type { Config } from '../config.js';
 import { sql } from 'kysely';
+import { usageOf } from '../projections/queries.js';
+import { reservedBytes as reservedBytesOf } from '../quota.js';
 import { Activity, PageQuery, Usage, UsageHistory, UsageHistoryQuery, problems } from '../schemas/index.js';
 
 export async function accountRoutes(app: FastifyInstance, opts: { config: Config }) {
@@ -13,21 +15,12 @@ export async function accountRoutes(app: FastifyInstance, opts: { config: Config
 
   r.get(
     '/api/v1/usage',
-    { preHandler: read, schema: { summary: 'Your storage: bytes, files and versions (trash included), by content type, and your quota', tags: ['usage'], security, response: { 200: Usage, ...problems(401, 403) } } },
+    { preHandler: read, schema: { summary: 'Your storage: bytes, files and versions (trash included), by content type, your quota and what resumable uploads in progress hold of it', tags: ['usage'], security, response: { 200: Usage, ...problems(400, 401, 403) } } },
     async (request, reply) => {
       const { ownerId } = callerOf(request);
-      const [usage, byType] = await Promise.all([
-        app.db.selectFrom('files.usage').selectAll().where('owner_id', '=', ownerId).executeTakeFirst(),
-        app.db.selectFrom('files.usage_by_type').selectAll().where('owner_id', '=', ownerId).where('versions', '>', 0).orderBy('bytes', 'desc').execute(),
-      ]);
+      const [usage, reservedBytes] = await Promise.all([usageOf(app.db, ownerId), reservedBytesOf(app.db, ownerId, app.clock.now())]);
       reply.header('cache-control', 'private, no-cache');
-      return {
-        bytes: Number(usage?.bytes ?? 0),
-        files: usage?.files ?? 0,
-        versions: usage?.versions ?? 0,
-        quotaBytes: opts.config.QUOTA_BYTES,
-        byContentType: byType.map((t) => ({ contentType: t.content_type, bytes: Number(t.bytes), versions: t.versions })),
-      };
+      return { ...usage, quotaBytes: opts.config.QUOTA_BYTES, reservedBytes };
     },
   );
 

@@ -43,7 +43,7 @@ export async function contentRoutes(app: FastifyInstance) {
         security: [{ bearer: [] }],
         params: FileIdParams,
         querystring: ContentQuery,
-        response: { 200: BinaryResponse, 206: BinaryResponse, 304: { type: 'null' }, ...problems(401, 403, 404, 409, 416) },
+        response: { 200: BinaryResponse, 206: BinaryResponse, 304: { type: 'null' }, ...problems(400, 401, 403, 404, 409, 416) },
       },
     },
     async (request, reply) => {

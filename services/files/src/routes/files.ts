@@ -3,16 +3,16 @@ import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Transaction } from 'kysely';
 import { type Caller, callerOf, metadataOf } from '../caller.js';
 import type { CommandResult } from '../commands.js';
 import type { Config } from '../config.js';
-import type { Database } from '../db/schema.js';
 import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
-import { invalidName, notFound, quotaExceeded, toHttpError } from '../errors.js';
-import { BadCursorError, findReadable, listFiles, toFileInfo, usedBytes } from '../projections/queries.js';
+import { invalidName, notFound, toHttpError } from '../errors.js';
+import { findReadable, listFiles, toFileInfo } from '../projections/queries.js';
+import { checkQuota, quotaUse } from '../quota.js';
 import { FileIdParams, FileInfo, FileList, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
+import { multipartFile } from '../upload/body.js';
 import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -23,13 +23,6 @@ class IdempotencyReplay extends Error {}
 async function fileInfoOf(app: FastifyInstance, fileId: string) {
   const row = await app.db.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
   return toFileInfo(row);
-}
-
-/** After the append: the quota holds with this upload counted (the usage row is locked until commit). */
-export async function checkQuota(trx: Transaction<Database>, ownerId: string, quotaBytes: number) {
-  const usage = await trx.selectFrom('files.usage').select('bytes').where('owner_id', '=', ownerId).forUpdate().executeTakeFirst();
-  const used = Number(usage?.bytes ?? 0);
-  if (used > quotaBytes) throw quotaExceeded(quotaBytes, used);
 }
 
 export async function fileRoutes(app: FastifyInstance, opts: { config: Config }) {
@@ -45,21 +38,20 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
   const write = app.requireScopes('files:write');
   const security = [{ bearer: [] }];
 
-  /** Reads the multipart body up to its `file` part: the name is checked before any byte is stored. */
-  async function filePart(request: FastifyRequest) {
-    if (!request.isMultipart()) throw httpError(415, 'Send the file as multipart/form-data with a part named "file".');
-    const part = await request.file();
-    if (!part || part.fieldname !== 'file') throw httpError(400, 'The multipart body needs a part named "file".');
-    return part;
-  }
-
-  async function ingestFor(caller: Caller, blobName: string, source: AsyncIterable<Buffer>): Promise<Ingested> {
-    return ingest(blockBlob(app.blobs, blobName), source, {
-      blockBytes: config.BLOCK_BYTES,
-      maxBytes: config.MAX_UPLOAD_BYTES,
-      quotaBytes: config.QUOTA_BYTES,
-      usedBytes: await usedBytes(app.db, caller.ownerId),
-    });
+  /** Streams a multipart file into its blob; a refusal (too large, over quota, a cut or malformed body) leaves nothing staged. */
+  async function ingestFor(request: FastifyRequest, caller: Caller, blobName: string, source: AsyncIterable<Buffer>): Promise<Ingested> {
+    try {
+      return await ingest(blockBlob(app.blobs, blobName), source, {
+        blockBytes: config.BLOCK_BYTES,
+        maxBytes: config.MAX_UPLOAD_BYTES,
+        quotaBytes: config.QUOTA_BYTES,
+        ...(await quotaUse(app.db, caller.ownerId, app.clock.now())),
+      });
+    } catch (error) {
+      // the client may be gone (a cut connection) and never read the answer: the log tells what became of it
+      if (error instanceof AppError && error.status < 500) request.log.info({ err: error, blobName }, 'upload refused; its staged blocks were dropped');
+      throw error;
+    }
   }
 
   r.post(
@@ -89,10 +81,11 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         const stored = await replay();
         if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response as FileInfo);
       }
-      const part = await filePart(request);
+      // the name is checked before any byte is stored
+      const part = await multipartFile(request);
       let name: string;
       try {
-        name = validateFileName(part.filename ?? '');
+        name = validateFileName(part.filename);
       } catch (error) {
         if (error instanceof InvalidNameError) throw invalidName(error.reason);
         throw error;
@@ -100,7 +93,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       const fileId = randomUUID();
       const versionId = randomUUID();
       const blobName = blobNameFor(caller.ownerId, fileId, versionId);
-      const content = await ingestFor(caller, blobName, part.file);
+      const content = await ingestFor(request, caller, blobName, part.bytes);
       let info: FileInfo | undefined;
       try {
         await app.commands.run(
@@ -109,7 +102,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
           {
             metadata: metadataOf(request, caller),
             after: async (trx) => {
-              await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES);
+              await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size);
               const row = await trx.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
               info = toFileInfo(row);
               if (key) {
@@ -154,8 +147,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       try {
         return await listFiles(app.db, caller, request.query);
       } catch (error) {
-        if (error instanceof BadCursorError) throw httpError(400, 'The cursor is not one this API gave out.');
-        throw error;
+        throw toHttpError(error);
       }
     },
   );
@@ -164,7 +156,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     '/api/v1/files/:id',
     {
       preHandler: read,
-      schema: { summary: 'One file; the ETag is its revision, for If-Match', tags: ['files'], security, params: FileIdParams, response: { 200: FileInfo, ...problems(401, 403, 404) } },
+      schema: { summary: 'One file; the ETag is its revision, for If-Match', tags: ['files'], security, params: FileIdParams, response: { 200: FileInfo, ...problems(400, 401, 403, 404) } },
     },
     async (request, reply) => {
       const row = await findReadable(app.db, callerOf(request), request.params.id);
@@ -185,7 +177,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         params: FileIdParams,
         headers: IfMatchHeaders,
         body: RenameBody,
-        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409, 412, 422) },
+        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -210,7 +202,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     '/api/v1/files/:id',
     {
       preHandler: write,
-      schema: { summary: 'Move a file to the trash (restorable until the trash is purged)', tags: ['files'], security, params: FileIdParams, response: { 204: { type: 'null' }, ...problems(401, 403, 404) } },
+      schema: { summary: 'Move a file to the trash (restorable until the trash is purged)', tags: ['files'], security, params: FileIdParams, response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 409) } },
     },
     async (request, reply) => {
       const caller = callerOf(request);
@@ -223,7 +215,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     '/api/v1/files/:id/versions',
     {
       preHandler: read,
-      schema: { summary: "A file's content versions, oldest first", tags: ['files'], security, params: FileIdParams, response: { 200: VersionList, ...problems(401, 403, 404) } },
+      schema: { summary: "A file's content versions, oldest first", tags: ['files'], security, params: FileIdParams, response: { 200: VersionList, ...problems(400, 401, 403, 404) } },
     },
     async (request) => {
       const row = await findReadable(app.db, callerOf(request), request.params.id);
@@ -245,7 +237,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         security,
         consumes: ['multipart/form-data'],
         params: FileIdParams,
-        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 413, 415) },
+        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {
@@ -254,15 +246,15 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       // refuse before reading the body: a file that is not yours is a 404, whatever you send
       const existing = await app.db.selectFrom('files.files').select('owner_id').where('file_id', '=', fileId).where('status', '=', 'active').executeTakeFirst();
       if (!existing || existing.owner_id !== caller.ownerId) throw notFound();
-      const part = await filePart(request);
+      const part = await multipartFile(request);
       const versionId = randomUUID();
       const blobName = blobNameFor(caller.ownerId, fileId, versionId);
-      const content = await ingestFor(caller, blobName, part.file);
+      const content = await ingestFor(request, caller, blobName, part.bytes);
       try {
         await app.commands.run(
           fileId,
           { type: 'AddVersion', data: { ownerId: caller.ownerId, content: { versionId, blobName, ...content }, now: app.clock.now(), address: caller.address } },
-          { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES) },
+          { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size) },
         );
       } catch (error) {
         await discard(blockBlob(app.blobs, blobName));

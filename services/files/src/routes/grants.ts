@@ -17,7 +17,7 @@ export async function grantRoutes(app: FastifyInstance) {
 
   r.get(
     '/api/v1/files/:id/grants',
-    { preHandler: userOnly, schema: { summary: 'Partner clients that may read this file', tags: ['sharing'], security, params: FileIdParams, response: { 200: GrantList, ...problems(401, 403, 404) } } },
+    { preHandler: userOnly, schema: { summary: 'Partner clients that may read this file', tags: ['sharing'], security, params: FileIdParams, response: { 200: GrantList, ...problems(400, 401, 403, 404) } } },
     async (request) => {
       const caller = callerOf(request);
       const file = await app.db.selectFrom('files.files').select('owner_id').where('file_id', '=', request.params.id).where('status', '=', 'active').executeTakeFirst();
@@ -31,7 +31,7 @@ export async function grantRoutes(app: FastifyInstance) {
     '/api/v1/files/:id/grants',
     {
       preHandler: userOnly,
-      schema: { summary: 'Let a partner client list and download this file (files:read)', tags: ['sharing'], security, params: FileIdParams, body: GrantBody, response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404) } },
+      schema: { summary: 'Let a partner client list and download this file (files:read)', tags: ['sharing'], security, params: FileIdParams, body: GrantBody, response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 409, 413, 415) } },
     },
     async (request, reply) => {
       const caller = callerOf(request);
@@ -44,7 +44,7 @@ export async function grantRoutes(app: FastifyInstance) {
     '/api/v1/files/:id/grants/:clientId',
     {
       preHandler: userOnly,
-      schema: { summary: 'Stop sharing this file with a partner client', tags: ['sharing'], security, params: GrantParams, response: { 204: { type: 'null' }, ...problems(401, 403, 404) } },
+      schema: { summary: 'Stop sharing this file with a partner client', tags: ['sharing'], security, params: GrantParams, response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 409) } },
     },
     async (request, reply) => {
       const caller = callerOf(request);

@@ -1,26 +1,32 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError, httpError } from '@strata/service-kit';
+import { ConcurrencyError } from '@strata/event-store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BlockWriter, TooLargeError } from '../blob/blocks.js';
 import { sniffContentType, SNIFF_BYTES } from '../blob/sniff.js';
 import { type Caller, callerOf, metadataOf } from '../caller.js';
 import type { Config } from '../config.js';
-import type { UploadRow } from '../db/schema.js';
+import type { UploadFailure, UploadRow } from '../db/schema.js';
 import { FileExistsError } from '../domain/file/decide.js';
 import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
-import { invalidName, quotaExceeded, toHttpError } from '../errors.js';
-import { usedBytes } from '../projections/queries.js';
-import { problems } from '../schemas/index.js';
+import { invalidName, toHttpError, uploadFailed } from '../errors.js';
+import { checkQuota } from '../quota.js';
+import { Id, problems } from '../schemas/index.js';
+import { fromClient } from '../upload/body.js';
 import { discard } from '../upload/ingest.js';
 import { parseUploadMetadata, stagedChain } from '../upload/tus.js';
-import { checkQuota } from './files.js';
+import { findUpload, forgetUpload, markCompleted, markFailed, openUpload, recordOffset } from '../upload/uploads.js';
 
 const TUS_VERSION = '1.0.0';
-const UploadParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const UploadParams = Type.Object({ id: Id });
 const TusHeaders = Type.Object({ 'tus-resumable': Type.Optional(Type.String()) });
+
+/** The blob of a completing upload does not hold Upload-Length bytes: the completion is refused. */
+class SizeMismatch extends Error {}
 
 /**
  * Resumable uploads, tus 1.0 (core, creation, termination, expiration), at /api/v1/uploads.
@@ -48,16 +54,71 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
   };
 
   async function ownUpload(caller: Caller, id: string): Promise<UploadRow> {
-    const upload = await app.db.selectFrom('files.uploads').selectAll().where('upload_id', '=', id).executeTakeFirst();
+    const upload = await findUpload(app.db, id);
     if (!upload || upload.owner_id !== caller.ownerId || upload.expires_at.getTime() <= app.clock.now().getTime()) throw httpError(404, 'No such upload.');
     return upload;
   }
 
+  /** An upload that failed answers so at once: its blob is gone, nothing is read or hashed again. */
+  function stillOpen(upload: UploadRow): UploadRow {
+    if (upload.failure) throw uploadFailed(upload.failure);
+    return upload;
+  }
+
+  /**
+   * A refused completion is final: the upload is marked failed (its reservation ends) and its
+   * bytes, staged or committed, are deleted. Only the request that marked it deletes the blob: an
+   * upload completed meanwhile by another request keeps its blob, which is a file's now.
+   */
+  async function fail(upload: UploadRow, failure: UploadFailure): Promise<void> {
+    if (await markFailed(app.db, upload.upload_id, failure, app.clock.now())) await discard(app.blobs.getBlockBlobClient(upload.blob_name));
+  }
+
   /**
    * The blob is whole: commit it, hash it, and store FileUploaded with the upload marked done, in
-   * one transaction. Safe to repeat after a crash at any step.
+   * one transaction. Safe to repeat after a crash at any step. Refused (the file is over the quota,
+   * or the blob is not Upload-Length bytes), the upload fails for good.
    */
   async function complete(upload: UploadRow, caller: Caller, request: FastifyRequest, chain: { ids: string[]; committed: boolean }): Promise<void> {
+    try {
+      const content = await commitAndHash(upload, chain);
+      await app.commands.run(
+        upload.file_id,
+        {
+          type: 'UploadFile',
+          data: { fileId: upload.file_id, ownerId: upload.owner_id, name: upload.name, via: 'tus', content, now: app.clock.now(), address: caller.address },
+        },
+        {
+          metadata: metadataOf(request, caller),
+          after: async (trx) => {
+            // done first, so that its own reservation is not counted beside the file it became
+            await markCompleted(trx, upload.upload_id, content.size, app.clock.now());
+            await checkQuota(trx, upload.owner_id, config.QUOTA_BYTES, app.clock.now(), content.size);
+          },
+        },
+      );
+    } catch (error) {
+      // another request finished it first (both appended the stream's first event)
+      if (error instanceof FileExistsError || error instanceof ConcurrencyError) return;
+      if (error instanceof SizeMismatch) {
+        request.log.warn({ uploadId: upload.upload_id, err: error }, 'upload refused at completion');
+        await fail(upload, 'size-mismatch');
+        throw uploadFailed('size-mismatch');
+      }
+      if (error instanceof AppError && error.code === 'quota-exceeded') {
+        await fail(upload, 'quota-exceeded');
+        throw error;
+      }
+      // another request may have ended it meanwhile (its blob then vanished under this one)
+      const now = await findUpload(app.db, upload.upload_id);
+      if (now?.completed_at) return;
+      if (now?.failure) throw uploadFailed(now.failure);
+      throw toHttpError(error);
+    }
+  }
+
+  /** Commits the block list (unless a cut-short completion did) and reads the blob back once to hash and sniff it. */
+  async function commitAndHash(upload: UploadRow, chain: { ids: string[]; committed: boolean }) {
     const blob = app.blobs.getBlockBlobClient(upload.blob_name);
     if (!chain.committed) await blob.commitBlockList(chain.ids, { blobHTTPHeaders: { blobContentType: 'application/octet-stream' } });
     // node's hashes cannot be saved between requests, and a upload's chunks may come to several
@@ -73,42 +134,16 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
         if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
       }
     }
-    if (size !== Number(upload.length)) throw new Error(`upload ${upload.upload_id}: blob holds ${size} bytes, ${String(upload.length)} expected`);
+    if (size !== Number(upload.length)) throw new SizeMismatch(`upload ${upload.upload_id}: blob holds ${size} bytes, ${String(upload.length)} expected`);
     const contentType = sniffContentType(head);
     await blob.setHTTPHeaders({ blobContentType: contentType });
-    try {
-      await app.commands.run(
-        upload.file_id,
-        {
-          type: 'UploadFile',
-          data: {
-            fileId: upload.file_id,
-            ownerId: upload.owner_id,
-            name: upload.name,
-            via: 'tus',
-            content: { versionId: upload.version_id, blobName: upload.blob_name, size, sha256: hash.digest('hex'), contentType },
-            now: app.clock.now(),
-            address: caller.address,
-          },
-        },
-        {
-          metadata: metadataOf(request, caller),
-          after: async (trx) => {
-            await checkQuota(trx, upload.owner_id, config.QUOTA_BYTES);
-            await trx.updateTable('files.uploads').set({ offset: size, completed_at: app.clock.now() }).where('upload_id', '=', upload.upload_id).execute();
-          },
-        },
-      );
-    } catch (error) {
-      // another request finished it first
-      if (error instanceof FileExistsError) return;
-      throw toHttpError(error);
-    }
+    return { versionId: upload.version_id, blobName: upload.blob_name, size, sha256: hash.digest('hex'), contentType };
   }
 
   /** The offset now, finishing the upload if every byte is there but the completion was cut short. */
   async function currentOffset(upload: UploadRow, caller: Caller, request: FastifyRequest): Promise<number> {
     if (upload.completed_at) return Number(upload.length);
+    stillOpen(upload);
     const chain = await stagedChain(app.blobs.getBlockBlobClient(upload.blob_name));
     if (chain.offset === Number(upload.length)) await complete(upload, caller, request, chain);
     return chain.offset;
@@ -124,7 +159,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
 
   r.options(
     '/api/v1/uploads',
-    { schema: { summary: 'tus capabilities', tags: ['uploads'], response: { 204: { type: 'null' } } } },
+    { schema: { summary: 'tus capabilities', tags: ['uploads'], response: { 204: { type: 'null' }, ...problems(400) } } },
     async (_request, reply) =>
       reply
         .code(204)
@@ -167,18 +202,16 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
         if (error instanceof InvalidNameError) throw invalidName(error.reason);
         throw error;
       }
-      const used = await usedBytes(app.db, caller.ownerId);
-      if (used + length > config.QUOTA_BYTES) throw quotaExceeded(config.QUOTA_BYTES, used);
       const uploadId = randomUUID();
       const fileId = randomUUID();
       const versionId = randomUUID();
       const now = app.clock.now();
       const expires = new Date(now.getTime() + config.UPLOAD_EXPIRY_HOURS * 3_600_000);
-      await app.db
-        .insertInto('files.uploads')
-        .values({ upload_id: uploadId, owner_id: caller.ownerId, file_id: fileId, version_id: versionId, blob_name: blobNameFor(caller.ownerId, fileId, versionId), name, length, offset: 0, created_at: now, expires_at: expires, completed_at: null })
-        .execute();
-      const upload = await app.db.selectFrom('files.uploads').selectAll().where('upload_id', '=', uploadId).executeTakeFirstOrThrow();
+      const upload = await openUpload(
+        app.db,
+        { upload_id: uploadId, owner_id: caller.ownerId, file_id: fileId, version_id: versionId, blob_name: blobNameFor(caller.ownerId, fileId, versionId), name, length, offset: 0, created_at: now, expires_at: expires, completed_at: null, failed_at: null, failure: null },
+        config.QUOTA_BYTES,
+      );
       // an empty file is complete as soon as it is announced
       if (length === 0) await complete(upload, caller, request, { ids: [], committed: false });
       return reply.code(201).header('location', `/api/v1/uploads/${uploadId}`).header('upload-expires', expires.toUTCString()).header('x-file-id', fileId).send();
@@ -191,7 +224,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
       // HEAD is the tus offset request: it belongs in the document (swagger leaves HEAD out by default)
       config: { swagger: { exposeHeadRoute: true } },
       preHandler: [write, requireTus],
-      schema: { summary: 'The offset to resume from (tus 1.0)', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 200: { type: 'null' }, ...problems(401, 403, 404, 412) } },
+      schema: { summary: 'The offset to resume from (tus 1.0)', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 200: { type: 'null' }, ...problems(400, 401, 403, 404, 410, 412, 413) } },
     },
     async (request, reply) => {
       const caller = callerOf(request);
@@ -212,13 +245,13 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
         consumes: ['application/offset+octet-stream'],
         params: UploadParams,
         headers: Type.Object({ 'upload-offset': Type.Optional(Type.String()), 'tus-resumable': Type.Optional(Type.String()) }),
-        response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 409, 412, 413, 415) },
+        response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 409, 410, 412, 413, 415) },
       },
     },
     async (request, reply) => {
       const caller = callerOf(request);
       if (request.headers['content-type'] !== 'application/offset+octet-stream') throw httpError(415, 'Send Content-Type: application/offset+octet-stream.');
-      const upload = await ownUpload(caller, request.params.id);
+      const upload = stillOpen(await ownUpload(caller, request.params.id));
       const claimed = request.headers['upload-offset'];
       if (typeof claimed !== 'string' || !/^\d{1,15}$/.test(claimed)) throw httpError(400, 'Upload-Offset is required.');
       const offset = await currentOffset(upload, caller, request);
@@ -233,7 +266,8 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
       const writer = new BlockWriter(blob, config.BLOCK_BYTES, offset, length - offset);
       let failure: unknown;
       try {
-        for await (const chunk of request.body as AsyncIterable<Buffer>) await writer.write(chunk);
+        // a chunk refused half-way must not destroy the request, or its 413 could not be sent
+        for await (const chunk of fromClient((request.body as Readable).iterator({ destroyOnReturn: false }))) await writer.write(chunk);
       } catch (error) {
         failure = error;
       }
@@ -253,10 +287,14 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
         throw failure;
       }
       const reached = offset + writer.written;
-      await app.db.updateTable('files.uploads').set({ offset: reached }).where('upload_id', '=', upload.upload_id).execute();
+      await recordOffset(app.db, upload.upload_id, reached);
       if (reached === length) {
         const chain = await stagedChain(blob);
-        if (chain.offset !== length) throw new Error(`upload ${upload.upload_id}: ${chain.offset} bytes staged in a row, ${length} expected`);
+        // another request (a termination, a PATCH at the same offset) changed the blocks under this one
+        if (chain.offset !== length) {
+          reply.header('upload-offset', String(chain.offset));
+          throw new AppError(409, 'offset-mismatch', 'Conflict', `The upload changed while this chunk was stored; it is at offset ${chain.offset}: resume from there.`, { offset: chain.offset });
+        }
         await complete(upload, caller, request, chain);
       }
       return uploadHeaders(reply, upload, reached).code(204).send();
@@ -267,7 +305,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
     '/api/v1/uploads/:id',
     {
       preHandler: [write, requireTus],
-      schema: { summary: 'Give up an upload (tus termination): its staged bytes are deleted', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 204: { type: 'null' }, ...problems(401, 403, 404, 412) } },
+      schema: { summary: 'Give up an upload (tus termination): its staged bytes are deleted', tags: ['uploads'], security, params: UploadParams, headers: TusHeaders, response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 412) } },
     },
     async (request, reply) => {
       const caller = callerOf(request);
@@ -275,7 +313,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
       // a finished upload is a file now: delete that through /files
       if (upload.completed_at) throw httpError(404, 'No such upload in progress.');
       await discard(app.blobs.getBlockBlobClient(upload.blob_name));
-      await app.db.deleteFrom('files.uploads').where('upload_id', '=', upload.upload_id).where('completed_at', 'is', null).execute();
+      await forgetUpload(app.db, upload.upload_id);
       return reply.code(204).send();
     },
   );

@@ -4,6 +4,13 @@ export { problems } from '@strata/service-kit';
 
 const Timestamp = Type.String({ format: 'date-time' });
 
+/**
+ * An id as this API gives them out: a UUID in its canonical lower-case form. `format: uuid`
+ * alone would also take `urn:uuid:...` (which Postgres refuses) and upper case (which names
+ * another event stream): the pattern makes anything else a 400 before it reaches the database.
+ */
+export const Id = Type.String({ format: 'uuid', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+
 export const FileInfo = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
@@ -20,13 +27,14 @@ export type FileInfo = Static<typeof FileInfo>;
 
 export const TrashedFile = Type.Composite([FileInfo, Type.Object({ trashedAt: Timestamp, purgeAt: Timestamp })]);
 
-export const FileIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const FileIdParams = Type.Object({ id: Id });
 
 export const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 1000 })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Part of the name, case-insensitive' })),
+    // names never hold control characters (and Postgres text cannot hold NUL): such a search is refused
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\x00-\\x1f\\x7f]+$', description: 'Part of the name, case-insensitive' })),
     sort: Type.Union(
       ['name', '-name', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'size', '-size'].map((s) => Type.Literal(s)),
       { default: '-updatedAt' },
@@ -53,7 +61,7 @@ export const VersionInfo = Type.Object({
 });
 export const VersionList = Type.Object({ items: Type.Array(VersionInfo) });
 
-export const ContentQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
+export const ContentQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) }, { additionalProperties: false });
 
 export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 
@@ -64,6 +72,7 @@ export const Usage = Type.Object({
   files: Type.Integer(),
   versions: Type.Integer(),
   quotaBytes: Type.Integer(),
+  reservedBytes: Type.Integer({ description: 'Held for resumable uploads in progress (their whole Upload-Length): counted against the quota until they complete, fail, expire or are given up' }),
   byContentType: Type.Array(Type.Object({ contentType: Type.String(), bytes: Type.Integer(), versions: Type.Integer() })),
 });
 
@@ -84,7 +93,7 @@ export const Activity = Type.Object({
 });
 
 export const GrantBody = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) }, { additionalProperties: false });
-export const GrantParams = Type.Object({ id: Type.String({ format: 'uuid' }), clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
+export const GrantParams = Type.Object({ id: Id, clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
 export const GrantList = Type.Object({ items: Type.Array(Type.Object({ clientId: Type.String(), grantedAt: Timestamp })) });
 
 export const BinaryResponse = Type.String({ description: 'The bytes of the file', contentMediaType: 'application/octet-stream' });

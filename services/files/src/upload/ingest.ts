@@ -2,6 +2,7 @@ import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { BlockWriter, TooLargeError } from '../blob/blocks.js';
 import { sniffContentType } from '../blob/sniff.js';
 import { quotaExceeded, tooLarge } from '../errors.js';
+import type { QuotaUse } from '../quota.js';
 
 export interface Ingested {
   size: number;
@@ -17,9 +18,9 @@ export interface Ingested {
 export async function ingest(
   blob: BlockBlobClient,
   source: AsyncIterable<Buffer>,
-  limits: { blockBytes: number; maxBytes: number; quotaBytes: number; usedBytes: number },
+  limits: { blockBytes: number; maxBytes: number; quotaBytes: number } & QuotaUse,
 ): Promise<Ingested> {
-  const remaining = Math.max(0, limits.quotaBytes - limits.usedBytes);
+  const remaining = Math.max(0, limits.quotaBytes - limits.usedBytes - limits.reservedBytes);
   const writer = new BlockWriter(blob, limits.blockBytes, 0, Math.min(limits.maxBytes, remaining));
   try {
     for await (const chunk of source) await writer.write(chunk);
@@ -34,7 +35,7 @@ export async function ingest(
     await writer.settle();
     await discard(blob);
     if (error instanceof TooLargeError) {
-      throw limits.maxBytes <= remaining ? tooLarge(limits.maxBytes) : quotaExceeded(limits.quotaBytes, limits.usedBytes);
+      throw limits.maxBytes <= remaining ? tooLarge(limits.maxBytes) : quotaExceeded(limits.quotaBytes, limits.usedBytes, limits.reservedBytes);
     }
     throw error;
   }
