@@ -21,10 +21,30 @@ export const platformPlugin = fp(
     // Dapr forwards a call without a body as a chunked request with no content type (or as
     // application/octet-stream), which Fastify would refuse with 415. Accept such bodies when they
     // are empty, so body-less POSTs (logout, refresh, restore) work through the sidecar; a
-    // non-empty body of a type nobody parses is still a 415. Specific parsers win over this one.
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) => {
-      if (body.length === 0) return done(null, undefined);
-      done(httpError(415, 'This content type is not accepted here.'), undefined);
+    // non-empty body of a type nobody parses is still a 415, at its first byte whatever its size
+    // (the rest is drained after the answer). Specific parsers win over this one.
+    // (no body limit of its own: it reads one chunk at most, and a size is no reason to hide a 415).
+    // No API takes text/plain: Fastify's own parser for it would answer a large one 413, not 415.
+    app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (request, payload, done) => {
+      const refuse = () => done(httpError(415, `The content type ${JSON.stringify(request.headers['content-type'] ?? '(none)')} is not accepted here.`), undefined);
+      if (Number(request.headers['content-length'] ?? 0) > 0) return refuse();
+      let settled = false;
+      payload.on('data', (chunk: Buffer) => {
+        if (settled || chunk.length === 0) return;
+        settled = true;
+        refuse();
+      });
+      payload.once('end', () => {
+        if (settled) return;
+        settled = true;
+        done(null, undefined);
+      });
+      payload.once('error', (error) => {
+        if (settled) return;
+        settled = true;
+        done(error, undefined);
+      });
     });
     await app.register(healthPlugin);
     await app.register(metricsPlugin, { appId: opts.config.APP_ID });

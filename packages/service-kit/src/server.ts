@@ -6,6 +6,7 @@ import { httpError, sendProblem } from './errors.js';
 import { InternalListener, answerClientError, listenerGuard, mainServer } from './listeners.js';
 import { loggerOptions, requestId } from './logging.js';
 import { pathProblem, rewriteToCanonical } from './paths.js';
+import { drainUnreadBody, refuseUndecodableQuery } from './requests.js';
 
 export interface ServerOptions<C extends BaseConfig> {
   config: C;
@@ -56,8 +57,10 @@ export async function buildServer<C extends BaseConfig>(options: ServerOptions<C
   server.addHook('onRequest', async (request) => {
     const problem = pathProblem(request.raw);
     if (problem) throw httpError(400, `The request path cannot be read: ${problem}.`);
+    await refuseUndecodableQuery(request);
     await guard(request);
   });
+  server.addHook('onResponse', drainUnreadBody);
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -6,7 +6,6 @@ import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
 import { type Clock, corePlugin } from './plugins/core.js';
 import { jobsPlugin } from './plugins/jobs.js';
-import { drainUnreadBody, refuseUndecodableQuery } from './plugins/requests.js';
 import { accountRoutes } from './routes/account.js';
 import { contentRoutes } from './routes/content.js';
 import { fileRoutes } from './routes/files.js';
@@ -24,8 +23,6 @@ export interface FilesOptions {
 export default async function files(app: FastifyInstance, opts: FilesOptions) {
   const { config } = opts;
   await app.register(platformPlugin, { config });
-  app.addHook('onRequest', refuseUndecodableQuery);
-  app.addHook('onResponse', drainUnreadBody);
   const [databaseUrl, redisUrl, blobConnectionString] = await Promise.all([
     resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL),
     resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL),

@@ -45,8 +45,6 @@ export const uploadFailed = (failure: UploadFailure) =>
     reason: failure,
   });
 
-export const malformedQuery = () => new AppError(400, 'malformed-query', 'Malformed query string', 'The query string is not valid percent-encoded UTF-8.');
-
 /** A request body that cannot be read to its end: a retry of the same request may succeed. */
 export const incompleteBody = (detail: string) => new AppError(400, 'incomplete-body', 'Incomplete request body', detail);
 

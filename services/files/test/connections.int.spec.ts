@@ -24,7 +24,7 @@ function send(agent: Agent, method: string, path: string, headers: Record<string
 describe('connections to the files app', () => {
   it('serve the next request after an upload refused before its body was read', async () => {
     const user = await Client.user(stack);
-    const headers = { authorization: `Bearer ${user.accessToken}`, 'dapr-caller-app-id': 'gateway' };
+    const headers = { authorization: `Bearer ${user.accessToken}`, 'dapr-caller-app-id': 'gateway', 'dapr-api-token': stack.appApiToken };
     // one connection, kept alive, as a sidecar's pool to the app keeps them
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {

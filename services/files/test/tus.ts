@@ -10,10 +10,12 @@ export class TusClient {
   constructor(
     public base: string,
     readonly token: string,
+    /** Sent on every call: the app token, for a client that calls the files app's port directly. */
+    readonly fixed: Record<string, string> = {},
   ) {}
 
   private headers(extra: Record<string, string> = {}) {
-    return { authorization: `Bearer ${this.token}`, ...TUS, ...extra };
+    return { authorization: `Bearer ${this.token}`, ...this.fixed, ...TUS, ...extra };
   }
 
   async create(length: number, filename: string) {

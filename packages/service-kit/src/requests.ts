@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { malformedQuery } from '../errors.js';
+import { AppError } from './errors.js';
+
+// What every app does with a request before and after its route: the same for all, in one place.
 
 /**
  * onRequest: a query string that does not percent-decode (`%ZZ`, `%ff`, an encoded lone surrogate)
@@ -12,7 +14,7 @@ export async function refuseUndecodableQuery(request: FastifyRequest): Promise<v
   try {
     decodeURIComponent(request.url.slice(at + 1));
   } catch {
-    throw malformedQuery();
+    throw new AppError(400, 'malformed-query', 'Malformed query string', 'The query string is not valid percent-encoded UTF-8.');
   }
 }
 
