@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 // the launcher's own reading of dapr.yaml: the same ports it starts the local apps on
-import { readRunFile } from '../../tools/dev/src/runfile.js';
+import { readRunFile } from '@strata/dev/runfile';
 import { imageDefaults } from '../src/dockerfile-lint.js';
 import { parseManifests, type Manifest } from '../src/kustomize.js';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/versions.js';

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { type Stack, startStack } from '../../../tools/dev/src/stack.js';
+import { type Stack, startStack } from '@strata/dev';
 import { CommandRunner } from '../src/commands.js';
 import type { Database } from '../src/db/schema.js';
 

@@ -1,5 +1,5 @@
 import type { TestStackInfo } from '@strata/testing';
-import { buildServer } from '@strata/service-kit';
+import { startInstance } from '@strata/testing/harness';
 import type { FastifyInstance } from 'fastify';
 import files from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
@@ -38,16 +38,13 @@ export async function startFilesInstance(stack: TestStackInfo, env: Record<strin
   });
   // the service's decorations (jobs, db...) live in its plugin's context, not on the root
   let service: FastifyInstance | undefined;
-  const server = await buildServer({
+  const instance = await startInstance({
     config,
-    app: async (instance, opts) => {
-      service = instance;
-      await files(instance, { ...opts, ...(clock ? { clock } : {}) });
+    app: async (scope, opts) => {
+      service = scope;
+      await files(scope, { ...opts, ...(clock ? { clock } : {}) });
     },
     bodyLimit: 64 * 1024,
   });
-  await server.listen({ port: 0, host: '127.0.0.1' });
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { app: service!, server, url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  return { app: service!, server: instance.server, url: instance.url, close: instance.close };
 }

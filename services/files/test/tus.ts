@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { TestStackInfo } from '@strata/testing';
+import { freePort } from '@strata/testing/harness';
 
 const TUS = { 'tus-resumable': '1.0.0' };
 
@@ -76,18 +76,6 @@ export async function sha256Of(from: number, to: number): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fileBytes(from, to)) hash.update(chunk);
   return hash.digest('hex');
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A files replica in its own process (so that it can be killed with SIGKILL), using the stack's files sidecar. */

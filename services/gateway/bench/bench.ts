@@ -16,11 +16,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { REPO_ROOT } from '../../../tools/dev/src/paths.js';
-import { startStack } from '../../../tools/dev/src/stack.js';
+import { startStack } from '@strata/dev';
+import { REPO_ROOT } from '@strata/dev/paths';
+import { freePort } from '@strata/dev/ports';
 
 const PATH = process.argv[2] ?? '/api/v1/me';
 const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 15_000);
@@ -35,16 +35,6 @@ interface Run {
   p99: number;
   non2xx: number;
   errors: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {

@@ -36,7 +36,6 @@ export function upstreamHeaders(app: FastifyInstance, request: FastifyRequest, h
 export function assertForwardable(request: FastifyRequest): void {
   for (const [name, value] of Object.entries(request.headers)) {
     if (STRIPPED.test(name) || value === undefined) continue;
-    // eslint-disable-next-line no-control-regex -- printable ASCII and tab are what may pass
     if ((Array.isArray(value) ? value : [value]).some((v) => /[^\t\x20-\x7e]/.test(v))) {
       throw httpError(400, `The ${name} header holds characters outside printable ASCII; encode them (RFC 8187, base64 or percent-encoding).`);
     }

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { buildServer } from '@strata/service-kit';
+import { freePort, startInstance } from '@strata/testing/harness';
 import type { FastifyInstance } from 'fastify';
 import type {} from '@strata/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,16 +9,6 @@ import { loadServiceConfig } from '../src/config.js';
 // The machine's Redis is shared, so this test stops and restarts a Redis of its own (a real
 // redis-server process it started) to see readiness fall and recover without a restart.
 const stack = inject('stack');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
@@ -58,8 +47,7 @@ describe('readiness follows Redis', () => {
       HEARTBEAT_INTERVAL_MS: '600000',
       LOG_LEVEL: 'silent',
     });
-    server = await buildServer({ config, app });
-    await server.ready();
+    server = (await startInstance({ config, app, listen: false })).server;
   });
 
   afterAll(async () => {

@@ -5,11 +5,9 @@ import { EventStore, kyselyFromPool } from '@strata/event-store';
 import { buildServer } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type Sidecar, startSidecar } from '@strata/testing/harness';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -26,35 +24,10 @@ import { eventually } from './support.js';
 // a sessions replica in this process that reads its keys through it (and its data from the stack).
 const stack = inject('stack');
 
-function daprdBinary(): string {
-  if (process.env.DAPRD_PATH) return process.env.DAPRD_PATH;
-  const installed = join(homedir(), '.dapr', 'bin', 'daprd');
-  if (existsSync(installed)) return installed;
-  // the binary the stack's own sidecars run (the launcher builds and caches it)
-  for (const pid of JSON.parse(readFileSync(join(stack.runDir, 'pids.json'), 'utf8')) as number[]) {
-    try {
-      const exe = readlinkSync(`/proc/${pid}/exe`);
-      if (exe.endsWith('/daprd')) return exe;
-    } catch {
-      // gone
-    }
-  }
-  throw new Error('no daprd found: set DAPRD_PATH');
-}
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-
 describe('a key rotation in the secret store reaches the signer, the JWKS and verification without a restart', () => {
   const dir = mkdtempSync(join(stack.runDir, 'key-rotation-'));
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
-  let sidecar: ChildProcess;
+  let sidecar: Sidecar | undefined;
   let sessions: FastifyInstance;
   let version = 0;
 
@@ -92,29 +65,13 @@ describe('a key rotation in the secret store reaches the signer, the JWKS and ve
     first = await newSigningKey(new Date('2026-12-01T10:00:00Z'));
     second = await newSigningKey(new Date('2026-12-01T11:00:00Z'));
     rotate([first]);
-    const [http, grpc, internal, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    sidecar = spawn(
-      daprdBinary(),
-      [
-        '--app-id', `sessions-key-rotation-${randomBytes(3).toString('hex')}`,
-        '--dapr-http-port', String(http),
-        '--dapr-grpc-port', String(grpc),
-        '--dapr-internal-grpc-port', String(internal),
-        '--metrics-port', String(metrics),
-        '--dapr-listen-addresses', '127.0.0.1',
-        '--dapr-internal-grpc-listen-address', '127.0.0.1',
-        '--metrics-listen-address', '127.0.0.1',
-        '--config', join(stack.runDir, 'dapr-config.yaml'),
-        '--resources-path', dir,
-        '--log-level', 'warn',
-      ],
-      { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    // a daprd with this folder's secret store only
+    sidecar = await startSidecar(stack, { appId: `sessions-key-rotation-${randomBytes(3).toString('hex')}`, resourcesPaths: [dir], cwd: dir });
     sessions = await buildServer({
       config: loadServiceConfig({
         APP_ID: 'sessions',
         PORT: '0',
-        DAPR_HTTP_PORT: String(http),
+        DAPR_HTTP_PORT: String(sidecar.httpPort),
         DATABASE_URL: stack.databaseUrl,
         REDIS_URL: stack.redisUrl,
         TOKEN_KEYS_REFRESH_MS: '1000',
@@ -141,11 +98,7 @@ describe('a key rotation in the secret store reaches the signer, the JWKS and ve
   afterAll(async () => {
     await sessions?.close();
     await pool.end();
-    if (sidecar && sidecar.exitCode === null) {
-      const exited = new Promise((r) => sidecar.once('exit', r));
-      sidecar.kill('SIGTERM');
-      await exited;
-    }
+    await sidecar?.stop();
   });
 
   it('adds a key: it signs new tokens and is published, and the old key still verifies; then removes the old key: its tokens are refused', async () => {

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { AppIds, BLOB_CONTAINER, Secrets } from '@strata/contracts';
@@ -10,8 +9,10 @@ import { ensureDaprd } from './daprd.js';
 import { bold, dim, green, red, say } from './log.js';
 import { REPO_ROOT } from './paths.js';
 import { type Infra, flushRedisDb, infraFromEnv, postgresUrl, preflight, redisUrl } from './preflight.js';
+import { portIsFree, waitForPort } from './ports.js';
 import { type Managed, startProcess, stopProcess } from './proc.js';
 import { type RunApp, readRunFile, shiftPorts } from './runfile.js';
+import { componentEnv, daprdArgs } from './sidecar.js';
 
 /** Azurite's published development account; not a secret (the same in every Azurite). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -82,39 +83,11 @@ export interface Stack {
   databaseUrl: string;
   redisUrl: string;
   secretsFile: string;
+  /** The Dapr Configuration every sidecar of the stack runs with (its own name-resolution database). */
+  daprConfigFile: string;
   stop(): Promise<void>;
   /** Stops one app's process (not its sidecar); used by tests of failure and recovery. */
   stopApp(appId: string): Promise<void>;
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = createConnection({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`));
-        else setTimeout(attempt, 200);
-      });
-    };
-    attempt();
-  });
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 /** Secrets the launcher generates; values already in the file are kept (an operator may edit it). */
@@ -277,30 +250,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const pretty = !options.logToFiles;
     for (const app of apps) {
       const common = { cwd: runDir };
-      const sidecarArgs = [
-        '--app-id', app.appId,
-        '--app-port', String(app.appPort),
-        '--app-protocol', 'http',
-        '--dapr-http-port', String(app.daprHttpPort),
-        '--dapr-grpc-port', String(app.daprGrpcPort),
-        '--dapr-internal-grpc-port', String(app.daprInternalGrpcPort),
-        '--metrics-port', String(app.metricsPort),
-        '--dapr-listen-addresses', '127.0.0.1',
-        '--dapr-internal-grpc-listen-address', '127.0.0.1',
-        '--metrics-listen-address', '127.0.0.1',
-        '--config', configFile,
-        '--log-level', app.logLevel,
-        ...app.resourcesPaths.flatMap((p) => ['--resources-path', p]),
-        ...(app.maxBodyMiB ? ['--max-body-size', `${app.maxBodyMiB}Mi`] : []),
-        ...(app.healthCheckPath
-          ? ['--enable-app-health-check', '--app-health-check-path', app.healthCheckPath]
-          : []),
-      ];
+      const sidecarArgs = daprdArgs({
+        appId: app.appId,
+        appPort: app.appPort,
+        httpPort: app.daprHttpPort,
+        grpcPort: app.daprGrpcPort,
+        internalGrpcPort: app.daprInternalGrpcPort,
+        metricsPort: app.metricsPort,
+        configFile,
+        resourcesPaths: app.resourcesPaths,
+        logLevel: app.logLevel,
+        maxBodyMiB: app.maxBodyMiB,
+        healthCheckPath: app.healthCheckPath,
+      });
       const sidecarEnv: NodeJS.ProcessEnv = {
         ...process.env,
-        STRATA_SECRETS_FILE: secretsFile,
-        STRATA_REDIS_HOST: `${infra.redisHost}:${infra.redisPort}`,
-        STRATA_REDIS_DB: String(options.redisDb),
+        ...componentEnv({ secretsFile, redisHost: `${infra.redisHost}:${infra.redisPort}`, redisDb: options.redisDb }),
         APP_API_TOKEN: appApiToken,
       };
       const logName = app.replica === 0 ? app.appId : `${app.appId}-${app.replica}`;
@@ -361,6 +326,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     databaseUrl,
     redisUrl: stackRedisUrl,
     secretsFile,
+    daprConfigFile: configFile,
     stop,
     stopApp: async (appId: string) => {
       const r = running.get(appId);

@@ -1,0 +1,32 @@
+/**
+ * What the integration test stack tells the tests (vitest `inject('stack')`). Test files bring the
+ * typing in with `import type {} from '@strata/testing'`.
+ */
+import type {} from 'vitest';
+
+export interface TestStackInfo {
+  gatewayUrl: string;
+  /**
+   * `appPort`: the app's main listener (its API; the gateway's public entry), `internalPort`: its
+   * probes, metrics and operator views.
+   */
+  apps: Record<string, { appPort: number; internalPort: number; daprHttpPort: number; daprGrpcPort: number; metricsPort: number }>;
+  databaseUrl: string;
+  redisUrl: string;
+  blobConnectionString: string;
+  runDir: string;
+  /** The stack's generated Dapr Configuration and secrets file, for extra sidecars (the test harness). */
+  daprConfigFile: string;
+  secretsFile: string;
+  /**
+   * The token each sidecar presents to its app (dapr-api-token): an app other than the gateway
+   * answers its API only to callers that present it, so a test calling an app's port directly does.
+   */
+  appApiToken: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: TestStackInfo;
+  }
+}
