@@ -1,44 +1,20 @@
 import type {} from '@strata/testing';
-import { Secrets } from '@strata/contracts';
 import { EventStore, kyselyFromPool } from '@strata/event-store';
-import { buildServer } from '@strata/service-kit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import app from '../src/app.js';
 import { CommandRunner } from '../src/commands.js';
-import { loadServiceConfig } from '../src/config.js';
 import type { Database } from '../src/db/schema.js';
 import { legacyScryptHash } from '../src/passwords.js';
 import { accountDecider, accountStream } from '../src/streams.js';
+import { startSessionsReplica } from './instance.js';
 import { Client } from './support.js';
 
 const stack = inject('stack');
-const secrets = JSON.parse(readFileSync(join(stack.runDir, 'secrets.json'), 'utf8')) as Record<string, string>;
 
-/** A sessions replica in this process, on the stack's sessions sidecar, database and Redis. */
-async function replica(env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const server = await buildServer({
-    config: loadServiceConfig({
-      APP_ID: 'sessions',
-      PORT: '0',
-      DAPR_HTTP_PORT: String(stack.apps.sessions!.daprHttpPort),
-      DATABASE_URL: stack.databaseUrl,
-      REDIS_URL: stack.redisUrl,
-      TOKEN_SIGNING_KEYS: secrets[Secrets.tokenSigningKeys],
-      HEARTBEAT_INTERVAL_MS: '600000',
-      LOG_LEVEL: 'silent',
-      ...env,
-    }),
-    app,
-  });
-  await server.ready();
-  return server;
-}
+const replica = (env: Record<string, string> = {}) => startSessionsReplica(stack, env);
 
 describe('password hashes', () => {
   // the stack's own event store, read and written as the service does

@@ -1,12 +1,7 @@
 import type {} from '@strata/testing';
-import { Secrets } from '@strata/contracts';
-import { buildServer } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import app from '../src/app.js';
-import { loadServiceConfig } from '../src/config.js';
+import { startSessionsReplica } from './instance.js';
 import { Client } from './support.js';
 
 const stack = inject('stack');
@@ -16,21 +11,7 @@ describe('revocation reaches every replica', () => {
   let replica: FastifyInstance;
 
   beforeAll(async () => {
-    const secrets = JSON.parse(readFileSync(join(stack.runDir, 'secrets.json'), 'utf8')) as Record<string, string>;
-    replica = await buildServer({
-      config: loadServiceConfig({
-        APP_ID: 'sessions',
-        PORT: '0',
-        DAPR_HTTP_PORT: String(stack.apps.sessions!.daprHttpPort),
-        DATABASE_URL: stack.databaseUrl,
-        REDIS_URL: stack.redisUrl,
-        TOKEN_SIGNING_KEYS: secrets[Secrets.tokenSigningKeys],
-        HEARTBEAT_INTERVAL_MS: '600000',
-        LOG_LEVEL: 'silent',
-      }),
-      app,
-    });
-    await replica.ready();
+    replica = await startSessionsReplica(stack);
   });
 
   afterAll(async () => {
