@@ -176,7 +176,7 @@ async function main() {
     const [helloRun, direct, limitsOff, limitsOn] = runs as [Run, Run, Run, Run];
 
     console.log(
-      `\ngateway benchmark: GET ${PATH} (${PATH === '/api/v1/me' ? 'sessions: the files list route does not exist yet' : owner}), ` +
+      `\ngateway benchmark: GET ${PATH} (${owner}), ` +
         `${CONNECTIONS} connections, ${DURATION} s each, Node ${process.version}; the gateway answered with x-cache: ${cache ?? 'none'}\n`,
     );
     print(runs);
