@@ -11,7 +11,6 @@ export const DAPR_VERSION = '1.18.3';
 /** allcomponents: the sqlite name resolver (and the Conversation API components) are only there. */
 export const DAPR_BUILD_TAGS = 'allcomponents';
 const MODULE_DIR = join(REPO_ROOT, 'tools', 'daprd');
-const MAIN_PACKAGE = 'github.com/dapr/dapr/cmd/daprd';
 const MIN_GO = [1, 26, 6] as const;
 /** Without the version flags the binary calls itself "edge" and its logs say ver=unknown. */
 const LDFLAGS =
@@ -27,8 +26,30 @@ function pinHash(): string {
   return hash.digest('hex').slice(0, 12);
 }
 
+/** A binary of the pinned Dapr release, built from its Go module by our module in tools/daprd. */
+interface DaprBinary {
+  name: 'daprd' | 'sentry';
+  mainPackage: string;
+  /** Where an installed Dapr keeps it (`dapr init` puts binaries in ~/.dapr/bin). */
+  installed: string;
+  /** The variable that points at a binary of one's own instead. */
+  pathEnv: string;
+}
+
+const DAPRD: DaprBinary = { name: 'daprd', mainPackage: 'github.com/dapr/dapr/cmd/daprd', installed: join(homedir(), '.dapr', 'bin', 'daprd'), pathEnv: 'DAPRD_PATH' };
+/**
+ * Dapr's certificate authority: the production-like profile runs it for mTLS between sidecars
+ * (accessControl reads the caller's identity from it). Same module and pin as daprd, so it shares
+ * the module download and most of the compiled packages (seconds once daprd is built).
+ */
+const SENTRY: DaprBinary = { name: 'sentry', mainPackage: 'github.com/dapr/dapr/cmd/sentry', installed: join(homedir(), '.dapr', 'bin', 'sentry'), pathEnv: 'DAPR_SENTRY_PATH' };
+
+function cachedPath(binary: DaprBinary): string {
+  return join(cacheDir(), binary.name, `${DAPR_VERSION}-${pinHash()}`, binary.name);
+}
+
 export function cachedDaprdPath(): string {
-  return join(cacheDir(), 'daprd', `${DAPR_VERSION}-${pinHash()}`, 'daprd');
+  return cachedPath(DAPRD);
 }
 
 function versionOf(binary: string): string | undefined {
@@ -37,35 +58,44 @@ function versionOf(binary: string): string | undefined {
 }
 
 /**
- * Finds the daprd to run: DAPRD_PATH when set, then an installed Dapr (`dapr init` puts it in
- * ~/.dapr/bin), then our cached build; builds it from the Go module proxy when none is there.
+ * Finds a Dapr binary to run: its variable (DAPRD_PATH, DAPR_SENTRY_PATH) when set, then an
+ * installed Dapr's, then our cached build; builds it from the Go module proxy when none is there.
  */
-export async function ensureDaprd(): Promise<string> {
-  const explicit = process.env.DAPRD_PATH;
+async function ensureDaprBinary(binary: DaprBinary): Promise<string> {
+  const explicit = process.env[binary.pathEnv];
   if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`DAPRD_PATH=${explicit} does not exist`);
+    if (!existsSync(explicit)) throw new Error(`${binary.pathEnv}=${explicit} does not exist`);
     return explicit;
   }
-  const installed = join(homedir(), '.dapr', 'bin', 'daprd');
-  if (existsSync(installed)) {
-    const version = versionOf(installed);
+  if (existsSync(binary.installed)) {
+    const version = versionOf(binary.installed);
     if (version) {
-      if (version !== DAPR_VERSION) warn(`using installed daprd ${version} from ${installed} (Strata pins ${DAPR_VERSION})`);
-      return installed;
+      if (version !== DAPR_VERSION) warn(`using installed ${binary.name} ${version} from ${binary.installed} (Strata pins ${DAPR_VERSION})`);
+      return binary.installed;
     }
   }
-  const cached = cachedDaprdPath();
+  const cached = cachedPath(binary);
   if (existsSync(cached) && versionOf(cached) === DAPR_VERSION) return cached;
-  await buildDaprd(cached);
+  await buildDaprBinary(binary, cached);
   return cached;
 }
 
-function checkGo(): void {
+/** The daprd to run (see ensureDaprBinary). */
+export function ensureDaprd(): Promise<string> {
+  return ensureDaprBinary(DAPRD);
+}
+
+/** The Sentry to run, built beside daprd when none is installed. */
+export function ensureSentry(): Promise<string> {
+  return ensureDaprBinary(SENTRY);
+}
+
+function checkGo(binary: DaprBinary): void {
   const out = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
   if (out.error || out.status !== 0) {
     throw new Error(
-      `Go is needed to build daprd ${DAPR_VERSION} (no daprd in ~/.dapr/bin and none cached). ` +
-        `Install Go ${MIN_GO.join('.')} or newer, or set DAPRD_PATH to a daprd binary.`,
+      `Go is needed to build ${binary.name} ${DAPR_VERSION} (none in ~/.dapr/bin and none cached). ` +
+        `Install Go ${MIN_GO.join('.')} or newer, or set ${binary.pathEnv} to a ${binary.name} binary.`,
     );
   }
   const match = /go(\d+)\.(\d+)(?:\.(\d+))?/.exec(out.stdout.trim());
@@ -79,8 +109,12 @@ function checkGo(): void {
 }
 
 /** Builds daprd into the cache, printing how many packages are compiled so far. */
-export async function buildDaprd(target: string): Promise<void> {
-  checkGo();
+export function buildDaprd(target: string): Promise<void> {
+  return buildDaprBinary(DAPRD, target);
+}
+
+async function buildDaprBinary(binary: DaprBinary, target: string): Promise<void> {
+  checkGo(binary);
   const dir = join(target, '..');
   mkdirSync(dir, { recursive: true });
   const lock = join(dir, '.building');
@@ -90,7 +124,7 @@ export async function buildDaprd(target: string): Promise<void> {
     // another build (a second terminal, CI) holds the lock: wait for its result
     const age = Date.now() - statSync(lock).mtimeMs;
     if (age < 60 * 60 * 1000) {
-      say(`another daprd build is running (${lock}); waiting for it`);
+      say(`another ${binary.name} build is running (${lock}); waiting for it`);
       while (existsSync(lock)) await new Promise((r) => setTimeout(r, 2_000));
       if (existsSync(target)) return;
     }
@@ -99,11 +133,11 @@ export async function buildDaprd(target: string): Promise<void> {
   }
   const started = Date.now();
   try {
-    say(bold(`building daprd ${DAPR_VERSION} (-tags ${DAPR_BUILD_TAGS}) from the Go module proxy`));
-    say(dim('first build: downloads ~1 GB of modules and compiles ~2,900 packages; 5-10 minutes on 2 cores'));
+    say(bold(`building ${binary.name} ${DAPR_VERSION} (-tags ${DAPR_BUILD_TAGS}) from the Go module proxy`));
+    say(dim('a first build downloads ~1 GB of modules and compiles ~2,900 packages (daprd): 5-10 minutes on 2 cores; what an earlier build compiled is reused'));
     say(dim('the binary is cached in ' + dir + ' and reused until the pin in tools/daprd changes'));
     say('resolving modules...');
-    const list = spawnSync('go', ['list', '-deps', '-tags', DAPR_BUILD_TAGS, MAIN_PACKAGE], {
+    const list = spawnSync('go', ['list', '-deps', '-tags', DAPR_BUILD_TAGS, binary.mainPackage], {
       cwd: MODULE_DIR,
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
@@ -117,7 +151,7 @@ export async function buildDaprd(target: string): Promise<void> {
       [
         'build', '-v', '-trimpath', '-tags', DAPR_BUILD_TAGS,
         '-ldflags', LDFLAGS,
-        '-o', tmp, MAIN_PACKAGE,
+        '-o', tmp, binary.mainPackage,
       ],
       { cwd: MODULE_DIR, stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -131,7 +165,7 @@ export async function buildDaprd(target: string): Promise<void> {
         if (now - lastReport > 5_000) {
           lastReport = now;
           const pct = Math.min(99, Math.round((compiled / total) * 100));
-          say(`daprd build: ${compiled}/${total} packages (${pct}%), ${Math.round((now - started) / 1000)} s`);
+          say(`${binary.name} build: ${compiled}/${total} packages (${pct}%), ${Math.round((now - started) / 1000)} s`);
         }
       } else {
         errors.push(line);
@@ -140,12 +174,12 @@ export async function buildDaprd(target: string): Promise<void> {
     const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
     if (code !== 0) {
       rmSync(tmp, { force: true });
-      throw new Error(`daprd build failed:\n${errors.slice(-40).join('\n')}`);
+      throw new Error(`${binary.name} build failed:\n${errors.slice(-40).join('\n')}`);
     }
     chmodSync(tmp, 0o755);
     renameSync(tmp, target);
     const size = (statSync(target).size / 1024 / 1024).toFixed(0);
-    say(bold(`daprd ${DAPR_VERSION} built in ${Math.round((Date.now() - started) / 1000)} s (${size} MiB): ${target}`));
+    say(bold(`${binary.name} ${DAPR_VERSION} built in ${Math.round((Date.now() - started) / 1000)} s (${size} MiB): ${target}`));
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
