@@ -23,6 +23,18 @@ export interface DebianTool {
 export const CHROMIUM: DebianTool = { purpose: 'the browser tests', binary: CHROMIUM_PATH, packages: ['chromium', 'fonts-liberation'] };
 /** A real reverse proxy in front of the gateway, configured as the Application Gateway forwards. */
 export const NGINX: DebianTool = { purpose: 'the trusted-proxy tests', binary: process.env.STRATA_NGINX_PATH ?? '/usr/sbin/nginx', packages: ['nginx'] };
+/** The production-like profile's transaction pooler in front of Postgres (as Azure's PgBouncer). */
+export const PGBOUNCER: DebianTool = {
+  purpose: 'the production-like profile (PgBouncer)',
+  binary: process.env.STRATA_PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer',
+  packages: ['pgbouncer'],
+};
+/** The production-like profile's Redis Cluster (three masters over TLS). */
+export const REDIS_SERVER: DebianTool = {
+  purpose: 'the production-like profile (Redis Cluster)',
+  binary: process.env.STRATA_REDIS_SERVER_PATH ?? '/usr/bin/redis-server',
+  packages: ['redis-server', 'redis-tools'],
+};
 
 /**
  * Installs what the tests need from Debian when it is missing and we are root (test tools cannot

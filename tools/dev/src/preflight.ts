@@ -33,10 +33,11 @@ export function redisUrl(infra: Infra, db: number): string {
 }
 
 /**
- * Checks that Postgres and Redis answer, and creates the stack's database if it is missing.
+ * Checks that Postgres and Redis (unless `redis: false`) answer, and creates the stack's database
+ * if it is missing.
  * Each failure names what is missing and the command that starts it.
  */
-export async function preflight(infra: Infra, database: string, options: { recreate?: boolean } = {}): Promise<string[]> {
+export async function preflight(infra: Infra, database: string, options: { recreate?: boolean; redis?: boolean } = {}): Promise<string[]> {
   const problems: string[] = [];
   const client = new pg.Client({ connectionString: postgresUrl(infra, 'postgres'), connectionTimeoutMillis: 3_000 });
   try {
@@ -53,6 +54,7 @@ export async function preflight(infra: Infra, database: string, options: { recre
     await client.end().catch(() => undefined);
   }
 
+  if (options.redis === false) return problems;
   const redis = new Redis({
     host: infra.redisHost,
     port: infra.redisPort,

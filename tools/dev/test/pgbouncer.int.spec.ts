@@ -1,0 +1,112 @@
+/**
+ * The production-like Postgres stand-in behaves as Azure's built-in PgBouncer where the services
+ * will notice: TLS is required, logins are checked, and transaction pooling hands one server
+ * session to whichever client is in a transaction, so session state (SET, named prepared
+ * statements, session advisory locks) is shared between clients instead of being theirs.
+ * The pool has one server connection here, so which session a client gets is certain.
+ */
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PgBouncer, startPgBouncer } from '../src/infra/pgbouncer.js';
+import { infraFromEnv, postgresUrl, preflight } from '../src/preflight.js';
+import { type InfraFixture, freePorts, infraFixture } from './infra-fixture.js';
+
+const infra = infraFromEnv();
+const database = `${process.env.STRATA_TEST_DATABASE ?? 'strata_test'}_pgbouncer`;
+const password = 'the-admin-password';
+let fx: InfraFixture;
+let bouncer: PgBouncer;
+const clients: pg.Client[] = [];
+
+beforeAll(async () => {
+  fx = infraFixture('pgbouncer');
+  expect(await preflight(infra, database, { recreate: true, redis: false })).toEqual([]);
+  const [port] = await freePorts(1);
+  bouncer = await startPgBouncer(fx.ctx, {
+    port: port!,
+    databases: [database],
+    backend: { host: infra.pgHost, port: infra.pgPort, user: infra.pgUser },
+    user: 'strata_admin',
+    password,
+    tls: { ...fx.tls.loopback, ca: fx.tls.ca.cert },
+    pool: { defaultPoolSize: 1, maxDbConnections: 1, maxClientConn: 20 },
+    dir: join(fx.dir, 'pgbouncer'),
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  await bouncer?.stop();
+  const admin = new pg.Client({ connectionString: postgresUrl(infra, 'postgres') });
+  await admin.connect();
+  await admin.query(`drop database if exists "${database}" with (force)`);
+  await admin.end();
+  fx?.cleanup();
+});
+
+/** A client of the URL the apps get (sslmode=require), trusting the stack's CA as the apps do (NODE_EXTRA_CA_CERTS). */
+async function connect(url = `${bouncer.urlOf(database)}&sslrootcert=${fx.tls.ca.cert}`): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => undefined);
+  clients.push(client);
+  await client.connect();
+  return client;
+}
+
+describe('PgBouncer with sslmode=require', () => {
+  it('runs queries over TLS with the login of the connection string', async () => {
+    const client = await connect();
+    expect((await client.query<{ db: string }>('select current_database() as db')).rows[0]?.db).toBe(database);
+  });
+
+  it('refuses a connection without TLS', async () => {
+    await expect(connect(bouncer.urlOf(database).replace('sslmode=require', 'sslmode=disable'))).rejects.toThrow(/SSL required/);
+  });
+
+  it('refuses a wrong password', async () => {
+    const wrong = bouncer.urlOf(database).replace(`:${password}@`, ':not-it@');
+    await expect(connect(`${wrong}&sslrootcert=${fx.tls.ca.cert}`)).rejects.toThrow(/SASL authentication failed|password authentication failed/);
+  });
+
+  it('knows only the databases it was given', async () => {
+    await expect(connect(`${bouncer.urlOf('postgres')}&sslrootcert=${fx.tls.ca.cert}`)).rejects.toThrow(/no such database/);
+  });
+});
+
+describe('transaction pooling', () => {
+  it('lets SET without LOCAL leak from one client to the next, where a session of its own keeps it', async () => {
+    const [a, b] = [await connect(), await connect()];
+    await a.query("set statement_timeout = '4321ms'");
+    expect((await b.query<{ statement_timeout: string }>('show statement_timeout')).rows[0]?.statement_timeout).toBe('4321ms');
+    const direct = new pg.Client({ connectionString: postgresUrl(infra, database) });
+    clients.push(direct);
+    await direct.connect();
+    expect((await direct.query<{ statement_timeout: string }>('show statement_timeout')).rows[0]?.statement_timeout).toBe('0');
+    await b.query('reset all');
+  });
+
+  it('keeps SET LOCAL inside its transaction (the pooler-safe way)', async () => {
+    const [a, b] = [await connect(), await connect()];
+    await a.query('begin');
+    await a.query("set local statement_timeout = '999ms'");
+    expect((await a.query<{ statement_timeout: string }>('show statement_timeout')).rows[0]?.statement_timeout).toBe('999ms');
+    await a.query('commit');
+    expect((await b.query<{ statement_timeout: string }>('show statement_timeout')).rows[0]?.statement_timeout).toBe('0');
+  });
+
+  it("shares named prepared statements between clients: one client's name is taken for the next (PgBouncer 1.18 does not track them)", async () => {
+    const [a, b] = [await connect(), await connect()];
+    expect((await a.query({ name: 'strata_q', text: 'select 1 as n' })).rows[0]?.n).toBe(1);
+    await expect(b.query({ name: 'strata_q', text: 'select 2 as n' })).rejects.toThrow(/prepared statement "strata_q" already exists/);
+    await a.query('deallocate all');
+  });
+
+  it('grants one session advisory lock to two clients at once: they share the server session', async () => {
+    const [a, b] = [await connect(), await connect()];
+    const take = async (c: pg.Client) => (await c.query<{ ok: boolean }>('select pg_try_advisory_lock(4242) as ok')).rows[0]?.ok;
+    expect(await take(a)).toBe(true);
+    expect(await take(b)).toBe(true);
+    await a.query('select pg_advisory_unlock_all()');
+  });
+});
