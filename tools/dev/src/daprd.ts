@@ -34,15 +34,17 @@ interface DaprBinary {
   installed: string;
   /** The variable that points at a binary of one's own instead. */
   pathEnv: string;
+  /** Whether `--version` answers (daprd's does; Sentry has no such flag, its cached path names the version). */
+  hasVersionFlag: boolean;
 }
 
-const DAPRD: DaprBinary = { name: 'daprd', mainPackage: 'github.com/dapr/dapr/cmd/daprd', installed: join(homedir(), '.dapr', 'bin', 'daprd'), pathEnv: 'DAPRD_PATH' };
+const DAPRD: DaprBinary = { name: 'daprd', mainPackage: 'github.com/dapr/dapr/cmd/daprd', installed: join(homedir(), '.dapr', 'bin', 'daprd'), pathEnv: 'DAPRD_PATH', hasVersionFlag: true };
 /**
  * Dapr's certificate authority: the production-like profile runs it for mTLS between sidecars
  * (accessControl reads the caller's identity from it). Same module and pin as daprd, so it shares
  * the module download and most of the compiled packages (seconds once daprd is built).
  */
-const SENTRY: DaprBinary = { name: 'sentry', mainPackage: 'github.com/dapr/dapr/cmd/sentry', installed: join(homedir(), '.dapr', 'bin', 'sentry'), pathEnv: 'DAPR_SENTRY_PATH' };
+const SENTRY: DaprBinary = { name: 'sentry', mainPackage: 'github.com/dapr/dapr/cmd/sentry', installed: join(homedir(), '.dapr', 'bin', 'sentry'), pathEnv: 'DAPR_SENTRY_PATH', hasVersionFlag: false };
 
 function cachedPath(binary: DaprBinary): string {
   return join(cacheDir(), binary.name, `${DAPR_VERSION}-${pinHash()}`, binary.name);
@@ -68,6 +70,7 @@ async function ensureDaprBinary(binary: DaprBinary): Promise<string> {
     return explicit;
   }
   if (existsSync(binary.installed)) {
+    if (!binary.hasVersionFlag) return binary.installed;
     const version = versionOf(binary.installed);
     if (version) {
       if (version !== DAPR_VERSION) warn(`using installed ${binary.name} ${version} from ${binary.installed} (Strata pins ${DAPR_VERSION})`);
@@ -75,7 +78,7 @@ async function ensureDaprBinary(binary: DaprBinary): Promise<string> {
     }
   }
   const cached = cachedPath(binary);
-  if (existsSync(cached) && versionOf(cached) === DAPR_VERSION) return cached;
+  if (existsSync(cached) && (!binary.hasVersionFlag || versionOf(cached) === DAPR_VERSION)) return cached;
   await buildDaprBinary(binary, cached);
   return cached;
 }
