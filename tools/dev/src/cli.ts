@@ -7,7 +7,7 @@ import { CHROMIUM, NGINX, ensureDebianTools } from './debian.js';
 import { ensureDaprd } from './daprd.js';
 import { bold, dim, fail, green, say } from './log.js';
 import { REPO_ROOT, runDir } from './paths.js';
-import { type Stack, startStack } from './stack.js';
+import { type ProfileName, PROFILES, type Stack, isProfile, startStack } from './stack.js';
 
 const USAGE = `usage: strata <command> [options]
 
@@ -16,7 +16,14 @@ const USAGE = `usage: strata <command> [options]
             --replicas files=2,sessions=2
                          run N instances of an app-id, each with its own daprd; replica r
                          has every port shifted by r x 100
-            STRATA_STACK names the runtime folder .strata/<name> (default dev)
+            --profile prod-like
+                         deploy/'s Dapr Configurations (access control over mTLS, secret
+                         scopes, app tokens, resiliency) and components, on a Redis Cluster
+                         (TLS), PgBouncer (transaction pooling, sslmode=require), Azurite
+                         (HTTPS, OAuth) and an Entra ID stand-in; apps that cannot run on it
+                         yet are named with the reason (deploy/README.md)
+            STRATA_STACK names the runtime folder .strata/<name> (default dev, or
+            prod-like with that profile); STRATA_PORT_OFFSET shifts every port
   test      type-check, lint, build, then run unit, integration and browser tests (npm test)
   daprd     build (or find) the pinned daprd and print its path (npm run daprd)
 `;
@@ -52,11 +59,22 @@ export function parseReplicas(args: string[]): Record<string, number> | undefine
   return Object.fromEntries(entries);
 }
 
+/** `--profile prod-like` → 'prod-like'; 'local' when not given. */
+export function parseProfile(args: string[]): ProfileName {
+  const at = args.indexOf('--profile');
+  if (at < 0) return 'local';
+  const name = args[at + 1] ?? '';
+  if (!isProfile(name)) throw new Error(`--profile expects one of ${PROFILES.join(', ')}, got "${name}"`);
+  return name;
+}
+
 async function start(args: string[]): Promise<number> {
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
   const replicas = parseReplicas(args);
-  const stackName = process.env.STRATA_STACK ?? 'dev';
+  const profile = parseProfile(args);
+  // each profile keeps its own runtime folder (secrets, certificates, data) unless told otherwise
+  const stackName = process.env.STRATA_STACK ?? (profile === 'local' ? 'dev' : profile);
   if (!/^[a-z0-9-]+$/.test(stackName)) throw new Error(`STRATA_STACK must be lower-case letters, digits and dashes, got "${stackName}"`);
   if (!only || only.includes('ui')) await buildUi();
   // set once the stack is up; a signal during start-up is handled by startStack's own clean-up
@@ -83,22 +101,29 @@ async function start(args: string[]): Promise<number> {
     azuriteBlobPort: AZURITE_BLOB_PORT + Number(process.env.STRATA_PORT_OFFSET ?? 0),
     ...(only ? { only } : {}),
     ...(replicas ? { replicas } : {}),
+    profile,
+    // the production-like profile starts what it can, and names the apps not ready for it yet
+    allowFailedApps: profile !== 'local',
   });
   running.stack = stack;
   if (stopping) {
     await stack.stop();
     return 0;
   }
-  const rows = [...stack.apps.values()].map(
-    (a) =>
-      `  ${(a.replica === 0 ? a.appId : `${a.appId}#${a.replica}`).padEnd(10)} app http://127.0.0.1:${a.port}  internal ${a.internalPort}  ` +
+  const rows = [...stack.apps.entries()].map(
+    ([key, a]) =>
+      `  ${key.padEnd(10)} ${stack.failed.has(key) ? 'NOT RUNNING' : `app http://127.0.0.1:${a.port}`}  internal ${a.internalPort}  ` +
       `dapr http ${a.daprHttpPort} grpc ${a.daprGrpcPort} internal-grpc ${a.daprInternalGrpcPort} metrics ${a.metricsPort}`,
   );
   say('');
   for (const row of rows) say(dim(row));
   say('');
-  const url = stack.gatewayUrl || [...stack.apps.values()].map((a) => `http://127.0.0.1:${a.port}`).join(', ');
-  say(green(bold(`Strata is up: open ${url}`)) + dim('   (Ctrl-C stops everything)'));
+  const url = stack.gatewayUrl || [...stack.apps.entries()].filter(([key]) => !stack.failed.has(key)).map(([, a]) => `http://127.0.0.1:${a.port}`).join(', ');
+  if (stack.failed.size > 0) {
+    say(bold(`${stack.failed.size} of ${stack.apps.size} apps are not running on the ${stack.profile} profile (the reasons are above); the rest is up${url ? `: ${url}` : ''}`) + dim('   (Ctrl-C stops everything)'));
+  } else {
+    say(green(bold(`Strata is up: open ${url}`)) + dim('   (Ctrl-C stops everything)'));
+  }
   await new Promise(() => undefined);
   return 0;
 }

@@ -3,6 +3,7 @@
  * typing in with `import type {} from '@strata/testing'`.
  */
 import type {} from 'vitest';
+import type { ProfileName } from './profiles/profile.js';
 
 export interface TestStackInfo {
   gatewayUrl: string;
@@ -23,6 +24,14 @@ export interface TestStackInfo {
    * answers its API only to callers that present it, so a test calling an app's port directly does.
    */
   appApiToken: string;
+  /** `local`, or `prod-like` (STRATA_TEST_PROFILE): deploy/'s Dapr configuration on the stand-ins. */
+  profile: ProfileName;
+  /** The token of each app's sidecar, by app-id (all equal to appApiToken in the local profile). */
+  appTokens: Record<string, string>;
+  /** What the sidecars demand from callers of their API (prod-like only). */
+  daprApiToken?: string;
+  /** The CA of the stack's TLS services (prod-like only). */
+  caFile?: string;
 }
 
 declare module 'vitest' {

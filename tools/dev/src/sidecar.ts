@@ -37,7 +37,17 @@ export function daprdArgs(spec: SidecarSpec): string[] {
   ];
 }
 
+/** The variables components read by envRef (dapr/components, dapr/prod-like/components). */
+export const ComponentEnv = {
+  secretsFile: 'STRATA_SECRETS_FILE',
+  redisHost: 'STRATA_REDIS_HOST',
+  redisDb: 'STRATA_REDIS_DB',
+  storageAccount: 'STRATA_STORAGE_ACCOUNT',
+  blobEndpoint: 'STRATA_BLOB_ENDPOINT',
+  filesClientId: 'STRATA_FILES_CLIENT_ID',
+} as const;
+
 /** What the local components read by envRef (dapr/components): the stack's secrets file and Redis. */
 export function componentEnv(stack: { secretsFile: string; redisHost: string; redisDb: number }): Record<string, string> {
-  return { STRATA_SECRETS_FILE: stack.secretsFile, STRATA_REDIS_HOST: stack.redisHost, STRATA_REDIS_DB: String(stack.redisDb) };
+  return { [ComponentEnv.secretsFile]: stack.secretsFile, [ComponentEnv.redisHost]: stack.redisHost, [ComponentEnv.redisDb]: String(stack.redisDb) };
 }

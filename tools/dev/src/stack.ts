@@ -1,22 +1,24 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
-import { AppIds, BLOB_CONTAINER, Secrets } from '@strata/contracts';
-import { newSigningKey } from '@strata/auth';
+import { AppIds, BLOB_CONTAINER } from '@strata/contracts';
 import { ensureDaprd } from './daprd.js';
-import { bold, dim, green, red, say } from './log.js';
+import { bold, dim, green, red, say, warn } from './log.js';
 import { REPO_ROOT } from './paths.js';
-import { type Infra, flushRedisDb, infraFromEnv, postgresUrl, preflight, redisUrl } from './preflight.js';
-import { portIsFree, waitForPort } from './ports.js';
+import { type Infra, infraFromEnv } from './preflight.js';
+import { portIsFree } from './ports.js';
 import { type Managed, startProcess, stopProcess } from './proc.js';
+import { LOCAL_DAPR_CONFIG } from './profiles/common.js';
+import { localProfile } from './profiles/local.js';
+import type { Profile, ProfileName, RunningProfile } from './profiles/profile.js';
+import { prodLikeProfile } from './profiles/prod-like.js';
 import { type RunApp, readRunFile, shiftPorts } from './runfile.js';
-import { componentEnv, daprdArgs } from './sidecar.js';
+import { daprdArgs } from './sidecar.js';
 
-/** Azurite's published development account; not a secret (the same in every Azurite). */
-export const AZURITE_ACCOUNT = 'devstoreaccount1';
-export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export { AZURITE_ACCOUNT, AZURITE_KEY } from './infra/azurite.js';
+export { PROFILES, type ProfileName, isProfile } from './profiles/profile.js';
+
+const PROFILE_OF: Record<ProfileName, Profile> = { local: localProfile, 'prod-like': prodLikeProfile };
 
 export interface StackOptions {
   /** Names the stack's runtime folder and the Postgres database suffix. */
@@ -40,6 +42,14 @@ export interface StackOptions {
   replicas?: Record<string, number>;
   readyTimeoutMs?: number;
   infra?: Infra;
+  /** `local` (default): the machine's Redis and Postgres; `prod-like`: deploy/'s Dapr configuration on stand-ins of the Azure services. */
+  profile?: ProfileName;
+  /**
+   * Keep the stack up when an app cannot start or get ready (the production-like profile, whose
+   * apps are not all ready for it yet): the infrastructure and sidecars stay, and `failed` says
+   * which app failed and why. Otherwise any failure stops the stack and throws.
+   */
+  allowFailedApps?: boolean;
 }
 
 export interface RunningApp extends RunApp {
@@ -74,41 +84,36 @@ export function expandReplicas(apps: readonly RunApp[], replicas: Record<string,
 
 export interface Stack {
   options: StackOptions;
-  /** What each sidecar presents to its app; tests that call an app's port directly present it too. */
+  profile: ProfileName;
+  /**
+   * What every sidecar presents to its app in the local profile (one token for all); tests that call
+   * an app's port directly present it too. Empty in the production-like profile: see `appTokens`.
+   */
   appApiToken: string;
+  /** What each app's sidecar presents to it, by app-id (one per app in the production-like profile, as on AKS). */
+  appTokens: Record<string, string>;
+  /** What apps present to their sidecars' API (dapr-api-token), when the sidecars demand one (production-like). */
+  daprApiToken?: string;
+  /** The CA of the stack's TLS services (production-like), for clients of them outside the apps. */
+  caFile?: string;
   apps: Map<string, RunningApp>;
+  /** Apps that did not start or get ready (only with allowFailedApps), with the reason. */
+  failed: Map<string, string>;
   azurite: Managed;
   gatewayUrl: string;
+  /** Empty in the production-like profile, where no app may use an account key. */
   blobConnectionString: string;
   databaseUrl: string;
   redisUrl: string;
   secretsFile: string;
-  /** The Dapr Configuration every sidecar of the stack runs with (its own name-resolution database). */
+  /**
+   * The Dapr Configuration of the stack's sidecars in the local profile (its own name-resolution
+   * database); in the production-like profile, the one for sidecars outside deploy/ (partners, tests).
+   */
   daprConfigFile: string;
   stop(): Promise<void>;
   /** Stops one app's process (not its sidecar); used by tests of failure and recovery. */
   stopApp(appId: string): Promise<void>;
-}
-
-/** Secrets the launcher generates; values already in the file are kept (an operator may edit it). */
-function writeSecrets(file: string, generated: Record<string, string>): void {
-  let existing: Record<string, string> = {};
-  if (existsSync(file)) existing = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  const merged = { ...generated, ...existing };
-  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`, { mode: 0o600 });
-}
-
-/** The shared Dapr configuration, with this stack's own name-resolution database. */
-function writeDaprConfig(source: string, target: string, nameResolutionDb: string): void {
-  const config = parse(readFileSync(source, 'utf8')) as {
-    spec: { nameResolution?: { configuration?: Record<string, unknown> } };
-  };
-  config.spec.nameResolution ??= {};
-  config.spec.nameResolution.configuration = {
-    ...config.spec.nameResolution.configuration,
-    connectionString: nameResolutionDb,
-  };
-  writeFileSync(target, stringify(config));
 }
 
 /** Stops processes a previous run of this stack left behind (a launcher killed with SIGKILL). */
@@ -138,12 +143,14 @@ async function httpStatus(url: string, timeoutMs = 1_500): Promise<{ status: num
 }
 
 /**
- * Brings up Azurite and every app of dapr.yaml beside its own daprd, on 127.0.0.1, and waits
- * until each app's /health/ready and each sidecar's /v1.0/healthz answer.
+ * Brings up the profile's infrastructure (Azurite, and the production-like stand-ins) and every
+ * app of dapr.yaml beside its own daprd, on 127.0.0.1, and waits until each app's /health/ready
+ * and each sidecar's /v1.0/healthz answer.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const started = Date.now();
   const infra = options.infra ?? infraFromEnv();
+  const profile = PROFILE_OF[options.profile ?? 'local'];
   const { runDir } = options;
   mkdirSync(runDir, { recursive: true });
   const logDir = join(runDir, 'logs');
@@ -151,20 +158,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const pidFile = join(runDir, 'pids.json');
   reapStale(pidFile);
 
-  say(`checking Postgres (${infra.pgHost}:${infra.pgPort}) and Redis (${infra.redisHost}:${infra.redisPort})`);
-  const problems = await preflight(infra, options.database, { recreate: options.fresh === true });
-  if (problems.length > 0) throw new Error(`cannot start: \n  - ${problems.join('\n  - ')}`);
-  if (options.fresh) await flushRedisDb(infra, options.redisDb);
-
   const daprd = await ensureDaprd();
-  const apps = expandReplicas(
-    readRunFile()
-      .filter((a) => !options.only || options.only.includes(a.appId))
-      .map((a) => shiftPorts(a, options.portOffset)),
-    options.replicas,
-  );
+  const runApps = readRunFile()
+    .filter((a) => !options.only || options.only.includes(a.appId))
+    .map((a) => shiftPorts(a, options.portOffset));
+  const apps = expandReplicas(runApps, options.replicas);
 
-  const wanted = [options.azuriteBlobPort, ...apps.flatMap((a) => [a.port, a.internalPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort])];
+  const wanted = [
+    ...profile.ports({ portOffset: options.portOffset, azuriteBlobPort: options.azuriteBlobPort }),
+    ...apps.flatMap((a) => [a.port, a.internalPort, a.daprHttpPort, a.daprGrpcPort, a.daprInternalGrpcPort, a.metricsPort]),
+  ];
   const busy: number[] = [];
   for (const port of wanted) if (!(await portIsFree(port))) busy.push(port);
   if (busy.length > 0) {
@@ -174,33 +177,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
   }
 
-  const blobEndpoint = `http://127.0.0.1:${options.azuriteBlobPort}/${AZURITE_ACCOUNT}`;
-  const blobConnectionString =
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`;
-  const databaseUrl = postgresUrl(infra, options.database);
-  const stackRedisUrl = redisUrl(infra, options.redisDb);
-  const secretsFile = join(runDir, 'secrets.json');
-  writeSecrets(secretsFile, {
-    [Secrets.postgresConnectionString]: databaseUrl,
-    [Secrets.redisUrl]: stackRedisUrl,
-    [Secrets.blobConnectionString]: blobConnectionString,
-    [Secrets.wiringCheck]: randomBytes(16).toString('hex'),
-    // kept across restarts like every generated secret: tokens stay valid over a restart
-    [Secrets.tokenSigningKeys]: JSON.stringify({ keys: [await newSigningKey()] }),
-  });
   const nameResolutionDb = join(runDir, 'nameresolution.db');
   for (const suffix of ['', '-wal', '-shm']) rmSync(nameResolutionDb + suffix, { force: true });
-  const configFile = join(runDir, 'dapr-config.yaml');
-  const sourceConfig = apps[0]?.configFile ?? join(REPO_ROOT, 'dapr/config/config.yaml');
-  writeDaprConfig(sourceConfig, configFile, nameResolutionDb);
 
-  // the sidecars authenticate themselves to their apps with this (apps refuse /dapr calls without it)
-  const appApiToken = randomBytes(24).toString('base64url');
   const gatewayPort = apps.find((a) => a.appId === AppIds.gateway)?.port;
   const publicOrigins = gatewayPort ? `http://127.0.0.1:${gatewayPort},http://localhost:${gatewayPort}` : '';
   const managed: Managed[] = [];
   const savePids = () =>
     writeFileSync(pidFile, JSON.stringify(managed.map((m) => m.child.pid).filter((p) => p !== undefined)));
+  const track = (proc: Managed) => {
+    managed.push(proc);
+    savePids();
+  };
   let stopping = false;
   // stops everything below if this process dies without calling stop()
   const reaper = spawn(process.execPath, [join(REPO_ROOT, 'tools/dev/bin/reaper.mjs'), String(process.pid), pidFile], {
@@ -209,47 +197,45 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   reaper.unref();
 
-  // Azurite
-  const azuriteDir = join(runDir, 'azurite');
-  if (options.fresh) rmSync(azuriteDir, { recursive: true, force: true });
-  mkdirSync(azuriteDir, { recursive: true });
-  const azurite = startProcess({
-    name: 'azurite',
-    command: process.execPath,
-    args: [
-      join(REPO_ROOT, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'),
-      '--blobHost', '127.0.0.1',
-      '--blobPort', String(options.azuriteBlobPort),
-      '--location', azuriteDir,
-      '--disableTelemetry',
-      '--skipApiVersionCheck',
-      '--loose',
-    ],
-    cwd: runDir,
-    env: process.env,
-    ...(options.logToFiles ? { logFile: join(logDir, 'azurite.log') } : {}),
-  });
-  managed.push(azurite);
-  savePids();
-
   const running = new Map<string, RunningApp>();
+  let infrastructure: { stop(): Promise<void> } | undefined;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    // apps first, so they drain while their sidecars still answer; then sidecars; then Azurite
+    // apps first, so they drain while their sidecars still answer; then sidecars; then the infrastructure
     await Promise.all([...running.values()].map((r) => stopProcess(r.app)));
     await Promise.all([...running.values()].map((r) => stopProcess(r.sidecar)));
-    await stopProcess(azurite);
+    await infrastructure?.stop();
     rmSync(pidFile, { force: true });
     reaper.kill('SIGKILL');
   };
 
+  let setup: RunningProfile;
   try {
-    await waitForPort(options.azuriteBlobPort, 20_000);
+    setup = await profile.start({
+      runDir,
+      portOffset: options.portOffset,
+      database: options.database,
+      redisDb: options.redisDb,
+      azuriteBlobPort: options.azuriteBlobPort,
+      fresh: options.fresh === true,
+      infra,
+      appIds: runApps.map((a) => a.appId),
+      nameResolutionDb,
+      localConfig: runApps[0]?.configFile ?? LOCAL_DAPR_CONFIG,
+      ctx: { logDir: options.logToFiles ? logDir : undefined, track },
+    });
+    infrastructure = setup;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 
+  let failed = new Map<string, string>();
+  try {
     const pretty = !options.logToFiles;
     for (const app of apps) {
-      const common = { cwd: runDir };
+      const sidecarSetup = setup.sidecar(app);
       const sidecarArgs = daprdArgs({
         appId: app.appId,
         appPort: app.appPort,
@@ -257,26 +243,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         grpcPort: app.daprGrpcPort,
         internalGrpcPort: app.daprInternalGrpcPort,
         metricsPort: app.metricsPort,
-        configFile,
-        resourcesPaths: app.resourcesPaths,
+        configFile: sidecarSetup.configFile,
+        resourcesPaths: sidecarSetup.resourcesPaths,
         logLevel: app.logLevel,
         maxBodyMiB: app.maxBodyMiB,
         healthCheckPath: app.healthCheckPath,
       });
-      const sidecarEnv: NodeJS.ProcessEnv = {
-        ...process.env,
-        ...componentEnv({ secretsFile, redisHost: `${infra.redisHost}:${infra.redisPort}`, redisDb: options.redisDb }),
-        APP_API_TOKEN: appApiToken,
-      };
       const logName = app.replica === 0 ? app.appId : `${app.appId}-${app.replica}`;
       const sidecar = startProcess({
         name: `${app.key}:dapr`,
         command: daprd,
-        args: sidecarArgs,
-        env: sidecarEnv,
-        ...common,
+        args: [...sidecarArgs, ...sidecarSetup.args],
+        env: { ...process.env, ...sidecarSetup.env },
+        cwd: runDir,
         ...(options.logToFiles ? { logFile: join(logDir, `${logName}-daprd.log`) } : {}),
       });
+      track(sidecar);
       const [command, ...args] = app.command;
       const proc = startProcess({
         name: app.key,
@@ -294,39 +276,46 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           PUBLIC_ORIGINS: publicOrigins,
           DAPR_HTTP_PORT: String(app.daprHttpPort),
           DAPR_GRPC_PORT: String(app.daprGrpcPort),
-          APP_API_TOKEN: appApiToken,
           LOG_FORMAT: pretty ? 'pretty' : 'json',
+          ...setup.appEnv(app),
         },
         ...(options.logToFiles ? { logFile: join(logDir, `${logName}.log`) } : {}),
         onExit: (code, signal) => {
           if (!stopping) say(red(`${app.key} exited (${signal ?? `code ${code}`})`));
         },
       });
-      managed.push(sidecar, proc);
+      track(proc);
       const { key, ...runApp } = app;
       running.set(key, { ...runApp, app: proc, sidecar });
-      savePids();
     }
 
-    await waitUntilReady(running, options.readyTimeoutMs ?? 120_000);
+    failed = await waitUntilReady(running, options.readyTimeoutMs ?? 120_000, options.allowFailedApps === true);
   } catch (error) {
     await stop();
     throw error;
   }
 
   const gateway = running.get(AppIds.gateway);
-  say(green(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`) + dim(` (blob container ${BLOB_CONTAINER})`));
+  const readyApps = running.size - failed.size;
+  say(green(`${readyApps} of ${running.size} apps ready in ${((Date.now() - started) / 1000).toFixed(1)} s`) + dim(` (${setup.name} profile, blob container ${BLOB_CONTAINER})`));
+  for (const line of setup.summary) say(dim(line));
+  for (const [key, reason] of failed) warn(`${key} is not running on the ${setup.name} profile: ${reason}`);
   return {
     options,
-    appApiToken,
+    profile: setup.name,
+    appApiToken: setup.name === 'local' ? (Object.values(setup.appTokens)[0] ?? '') : '',
+    appTokens: setup.appTokens,
+    ...(setup.daprApiToken ? { daprApiToken: setup.daprApiToken } : {}),
+    ...(setup.caFile ? { caFile: setup.caFile } : {}),
     apps: running,
-    azurite,
-    gatewayUrl: gateway ? `http://127.0.0.1:${gateway.port}` : '',
-    blobConnectionString,
-    databaseUrl,
-    redisUrl: stackRedisUrl,
-    secretsFile,
-    daprConfigFile: configFile,
+    failed,
+    azurite: setup.azurite.processes[0]!,
+    gatewayUrl: gateway && !failed.has(AppIds.gateway) ? `http://127.0.0.1:${gateway.port}` : '',
+    blobConnectionString: setup.blobConnectionString,
+    databaseUrl: setup.databaseUrl,
+    redisUrl: setup.redisUrl,
+    secretsFile: setup.secretsFile,
+    daprConfigFile: setup.daprConfigFile,
     stop,
     stopApp: async (appId: string) => {
       const r = running.get(appId);
@@ -335,17 +324,35 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 }
 
-async function waitUntilReady(apps: Map<string, RunningApp>, timeoutMs: number): Promise<void> {
+/** Why an app is not running: the last lines of what exited, or what its probes answered last. */
+function lastWords(proc: Managed): string {
+  const lines = proc.tail().filter((l) => l.trim() !== '');
+  const errors = lines.filter((l) => /error|fatal|fail|denied|refused/i.test(l));
+  return (errors.length > 0 ? errors : lines).slice(-3).join(' | ').slice(0, 600);
+}
+
+/**
+ * Waits until every app answers /health/ready and its sidecar /v1.0/healthz. Without `tolerate`
+ * the first exit or the deadline throws; with it, the apps that exited or were not ready by the
+ * deadline come back with their reason, as long as their sidecars run (a sidecar that exits is a
+ * failure of the profile itself and always throws).
+ */
+async function waitUntilReady(apps: Map<string, RunningApp>, timeoutMs: number, tolerate: boolean): Promise<Map<string, string>> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(apps.keys());
+  const failed = new Map<string, string>();
   const last = new Map<string, string>();
   let lastReport = Date.now();
   while (pending.size > 0) {
     for (const appId of [...pending]) {
       const app = apps.get(appId)!;
-      if (app.app.child.exitCode !== null || app.sidecar.child.exitCode !== null) {
-        const which = app.app.child.exitCode !== null ? app.app : app.sidecar;
-        throw new Error(`${which.name} exited during start-up. Its last lines:\n${which.tail().slice(-25).join('\n')}`);
+      const sidecarGone = app.sidecar.child.exitCode !== null;
+      if (sidecarGone || app.app.child.exitCode !== null) {
+        const which = sidecarGone ? app.sidecar : app.app;
+        if (!tolerate || sidecarGone) throw new Error(`${which.name} exited during start-up. Its last lines:\n${which.tail().slice(-25).join('\n')}`);
+        failed.set(appId, `exited during start-up: ${lastWords(app.app)}`);
+        pending.delete(appId);
+        continue;
       }
       const [ready, sidecar] = await Promise.all([
         httpStatus(`http://127.0.0.1:${app.internalPort}/health/ready`),
@@ -360,8 +367,12 @@ async function waitUntilReady(apps: Map<string, RunningApp>, timeoutMs: number):
     }
     if (pending.size === 0) break;
     if (Date.now() > deadline) {
-      const details = [...pending].map((id) => `  ${id}: ${last.get(id) ?? 'no answer'}`).join('\n');
-      throw new Error(`not ready after ${timeoutMs / 1000} s:\n${details}`);
+      if (!tolerate) {
+        const details = [...pending].map((id) => `  ${id}: ${last.get(id) ?? 'no answer'}`).join('\n');
+        throw new Error(`not ready after ${timeoutMs / 1000} s:\n${details}`);
+      }
+      for (const id of pending) failed.set(id, `not ready after ${timeoutMs / 1000} s: ${last.get(id) ?? 'no answer'}; ${lastWords(apps.get(id)!.app)}`);
+      break;
     }
     if (Date.now() - lastReport > 10_000) {
       lastReport = Date.now();
@@ -369,4 +380,5 @@ async function waitUntilReady(apps: Map<string, RunningApp>, timeoutMs: number):
     }
     await new Promise((r) => setTimeout(r, 300));
   }
+  return failed;
 }

@@ -4,7 +4,7 @@ import { AZURITE_BLOB_PORT } from '@strata/contracts';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT } from './paths.js';
 import type {} from './provided-context.js';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, isProfile, startStack } from './stack.js';
 
 /** Test stacks run beside a dev stack (`npm start`): every port is shifted by this much. */
 export const TEST_PORT_OFFSET = Number(process.env.STRATA_TEST_PORT_OFFSET ?? 10_000);
@@ -22,7 +22,11 @@ export async function setup(project: TestProject): Promise<void> {
   // own with limits on; the shared stack's gateway leaves limiting off.
   process.env.RATE_LIMIT_ENABLED ??= 'false';
   const runDir = mkdtempSync(join(REPO_ROOT, '.strata', 'test-'));
+  // STRATA_TEST_PROFILE=prod-like runs the tests on deploy/'s configuration and the stand-ins
+  const profile = process.env.STRATA_TEST_PROFILE ?? 'local';
+  if (!isProfile(profile)) throw new Error(`STRATA_TEST_PROFILE must be local or prod-like, got "${profile}"`);
   stack = await startStack({
+    profile,
     name: 'test',
     runDir,
     portOffset: TEST_PORT_OFFSET,
@@ -48,6 +52,10 @@ export async function setup(project: TestProject): Promise<void> {
     daprConfigFile: stack.daprConfigFile,
     secretsFile: stack.secretsFile,
     appApiToken: stack.appApiToken,
+    profile: stack.profile,
+    appTokens: stack.appTokens,
+    ...(stack.daprApiToken ? { daprApiToken: stack.daprApiToken } : {}),
+    ...(stack.caFile ? { caFile: stack.caFile } : {}),
   });
 }
 

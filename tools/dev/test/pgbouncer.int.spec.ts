@@ -5,11 +5,19 @@
  * statements, session advisory locks) is shared between clients instead of being theirs.
  * The pool has one server connection here, so which session a client gets is certain.
  */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Components, Secrets } from '@strata/contracts';
 import pg from 'pg';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDaprd } from '../src/daprd.js';
+import { spawnTracked, waitUntil } from '../src/infra/part.js';
 import { type PgBouncer, startPgBouncer } from '../src/infra/pgbouncer.js';
 import { infraFromEnv, postgresUrl, preflight } from '../src/preflight.js';
+import { stopProcess } from '../src/proc.js';
+import { PROD_LIKE_COMPONENTS } from '../src/profiles/prod-like.js';
+import { ComponentEnv, daprdArgs } from '../src/sidecar.js';
 import { type InfraFixture, freePorts, infraFixture } from './infra-fixture.js';
 
 const infra = infraFromEnv();
@@ -108,5 +116,96 @@ describe('transaction pooling', () => {
     expect(await take(a)).toBe(true);
     expect(await take(b)).toBe(true);
     await a.query('select pg_advisory_unlock_all()');
+  });
+});
+
+describe("Dapr's state store (dapr/prod-like/components/statestore.yaml, deploy/'s metadata) through PgBouncer", () => {
+  // a pooler of its own with two server connections: the state store's migrations need two at once
+  let pooler: PgBouncer;
+  const viaPooler = (db = database) => connect(`${pooler.urlOf(db)}&sslrootcert=${fx.tls.ca.cert}`);
+
+  beforeAll(async () => {
+    const [port] = await freePorts(1);
+    pooler = await startPgBouncer(fx.ctx, {
+      port: port!,
+      databases: [database],
+      backend: { host: infra.pgHost, port: infra.pgPort, user: infra.pgUser },
+      user: 'strata_admin',
+      password,
+      tls: { ...fx.tls.loopback, ca: fx.tls.ca.cert },
+      pool: { defaultPoolSize: 2, maxDbConnections: 2, maxClientConn: 20 },
+      dir: join(fx.dir, 'pgbouncer-state'),
+    });
+  });
+
+  afterAll(async () => {
+    await pooler?.stop();
+  });
+
+  /**
+   * A sessions sidecar with the statestore component as deploy/ has it, plus `extra` metadata. It
+   * reads the connection string (through PgBouncer, sslmode=require) from a secrets file, as from Key Vault.
+   */
+  async function stateSidecar(name: string, extra: { name: string; value: string }[] = []) {
+    const resources = join(fx.dir, name);
+    mkdirSync(resources, { recursive: true });
+    copyFileSync(join(PROD_LIKE_COMPONENTS, `${Components.secretstore}.yaml`), join(resources, `${Components.secretstore}.yaml`));
+    const component = parse(readFileSync(join(PROD_LIKE_COMPONENTS, `${Components.statestore}.yaml`), 'utf8')) as { spec: { metadata: unknown[] } };
+    component.spec.metadata.push(...extra);
+    writeFileSync(join(resources, `${Components.statestore}.yaml`), stringify(component));
+    const secrets = join(fx.dir, `${name}-secrets.json`);
+    writeFileSync(secrets, JSON.stringify({ [Secrets.postgresConnectionString]: pooler.urlOf(database) }));
+    const config = join(fx.dir, `${name}-config.yaml`);
+    writeFileSync(config, stringify({ apiVersion: 'dapr.io/v1alpha1', kind: 'Configuration', metadata: { name }, spec: {} }));
+    const [httpPort, grpcPort, internalGrpcPort, metricsPort] = await freePorts(4);
+    const proc = spawnTracked(fx.ctx, {
+      name: `${name}-dapr`,
+      command: await ensureDaprd(),
+      args: daprdArgs({ appId: 'sessions', httpPort: httpPort!, grpcPort: grpcPort!, internalGrpcPort: internalGrpcPort!, metricsPort: metricsPort!, configFile: config, resourcesPaths: [resources] }),
+      cwd: fx.dir,
+      env: { ...process.env, [ComponentEnv.secretsFile]: secrets },
+    });
+    const url = `http://127.0.0.1:${httpPort}/v1.0/state/${Components.statestore}`;
+    await waitUntil(`the ${name} sidecar`, async () => (await fetch(`http://127.0.0.1:${httpPort}/v1.0/healthz/outbound`)).status === 204, { timeoutMs: 60_000, watch: [proc] });
+    return { url, stop: () => stopProcess(proc) };
+  }
+
+  /**
+   * Two reads that reach Postgres on two of the sidecar's connections but one server session: one
+   * client keeps a server connection in a transaction, another holds the second until PgBouncer's
+   * admin console shows both reads waiting, then lets go. The reads then run one after the other
+   * on that one session.
+   */
+  async function twoReadsOnOneSession(url: string): Promise<{ status: number; body: string }[]> {
+    const [keeper, holder] = [await viaPooler(), await viaPooler()];
+    for (const c of [keeper, holder]) {
+      await c.query('begin');
+      await c.query('select 1');
+    }
+    const reads = ['a', 'b'].map((k) => fetch(`${url}/strata-${k}`).then(async (r) => ({ status: r.status, body: await r.text() })));
+    const admin = await viaPooler('pgbouncer');
+    await waitUntil(
+      'both reads waiting for a server connection',
+      async () => (await admin.query<{ database: string; cl_waiting: string }>('SHOW POOLS')).rows.some((r) => r.database === database && Number(r.cl_waiting) >= 2),
+      { timeoutMs: 20_000 },
+    );
+    await holder.query('commit');
+    const answers = await Promise.all(reads);
+    await keeper.query('commit');
+    return answers;
+  }
+
+  it("fails as deployed (pgx names its prepared statements; PgBouncer 1.18 shares them between the sidecar's connections)", async () => {
+    const sidecar = await stateSidecar('deployed');
+    const reads = await twoReadsOnOneSession(sidecar.url);
+    expect(reads.map((r) => r.status).sort()).toEqual([204, 500]);
+    expect(reads.find((r) => r.status === 500)!.body).toMatch(/ERR_STATE_GET.*prepared statement \\"stmtcache_[0-9a-f]+\\" already exists/);
+    await sidecar.stop();
+  });
+
+  it('works with queryExecMode: exec (unnamed statements, one round trip each), what deploy/ needs once PgBouncer is in front', async () => {
+    const sidecar = await stateSidecar('exec-mode', [{ name: 'queryExecMode', value: 'exec' }]);
+    expect((await twoReadsOnOneSession(sidecar.url)).map((r) => r.status)).toEqual([204, 204]);
+    await sidecar.stop();
   });
 });

@@ -80,6 +80,8 @@ export function pgbouncerIni(options: PgBouncerOptions, authFile: string): strin
     `max_client_conn = ${pool.maxClientConn}`,
     // Azure's built-in PgBouncer ignores this one startup parameter too (JDBC and others send it)
     'ignore_startup_parameters = extra_float_digits',
+    // the admin console (database "pgbouncer": SHOW POOLS, SHOW SERVERS), which Azure opens to the admin login too
+    `admin_users = ${options.user}`,
     'client_tls_sslmode = require',
     `client_tls_cert_file = ${options.tls.cert}`,
     `client_tls_key_file = ${options.tls.key}`,

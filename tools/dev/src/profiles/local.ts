@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { newSigningKey } from '@strata/auth';
+import { Secrets } from '@strata/contracts';
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../infra/azurite.js';
+import { flushRedisDb, postgresUrl, preflight, redisUrl } from '../preflight.js';
+import { say } from '../log.js';
+import { componentEnv } from '../sidecar.js';
+import { readConfiguration, stackNameResolution, writeSecrets } from './common.js';
+import type { Profile, RunningProfile } from './profile.js';
+
+/**
+ * The local profile: the machine's Postgres and Redis (the stack's own database and Redis DB),
+ * Azurite over HTTP with its development account, dapr/'s components and one shared Configuration,
+ * one app token for every app.
+ */
+export const localProfile: Profile = {
+  name: 'local',
+  ports: ({ azuriteBlobPort }) => [azuriteBlobPort],
+  async start(input): Promise<RunningProfile> {
+    const { infra, runDir } = input;
+    say(`checking Postgres (${infra.pgHost}:${infra.pgPort}) and Redis (${infra.redisHost}:${infra.redisPort})`);
+    const problems = await preflight(infra, input.database, { recreate: input.fresh });
+    if (problems.length > 0) throw new Error(`cannot start: \n  - ${problems.join('\n  - ')}`);
+    if (input.fresh) await flushRedisDb(infra, input.redisDb);
+
+    const blobEndpoint = `http://127.0.0.1:${input.azuriteBlobPort}/${AZURITE_ACCOUNT}`;
+    const blobConnectionString =
+      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`;
+    const databaseUrl = postgresUrl(infra, input.database);
+    const stackRedisUrl = redisUrl(infra, input.redisDb);
+    const secretsFile = join(runDir, 'secrets.json');
+    writeSecrets(secretsFile, {
+      [Secrets.postgresConnectionString]: databaseUrl,
+      [Secrets.redisUrl]: stackRedisUrl,
+      [Secrets.blobConnectionString]: blobConnectionString,
+      [Secrets.wiringCheck]: randomBytes(16).toString('hex'),
+      // kept across restarts like every generated secret: tokens stay valid over a restart
+      [Secrets.tokenSigningKeys]: JSON.stringify({ keys: [await newSigningKey()] }),
+    });
+    const configFile = join(runDir, 'dapr-config.yaml');
+    const config = readConfiguration(input.localConfig);
+    config.spec.nameResolution = stackNameResolution(input.localConfig, input.nameResolutionDb);
+    writeFileSync(configFile, stringify(config));
+
+    // the sidecars authenticate themselves to their apps with this (apps refuse /dapr calls without it)
+    const appApiToken = randomBytes(24).toString('base64url');
+    const azurite = await startAzurite(input.ctx, { port: input.azuriteBlobPort, dir: join(runDir, 'azurite'), fresh: input.fresh, cwd: runDir });
+    const sidecarEnv = {
+      ...componentEnv({ secretsFile, redisHost: `${infra.redisHost}:${infra.redisPort}`, redisDb: input.redisDb }),
+      APP_API_TOKEN: appApiToken,
+    };
+    return {
+      name: 'local',
+      parts: [azurite],
+      azurite,
+      secretsFile,
+      databaseUrl,
+      redisUrl: stackRedisUrl,
+      blobConnectionString,
+      daprConfigFile: configFile,
+      appTokens: Object.fromEntries(input.appIds.map((id) => [id, appApiToken])),
+      sidecar: (app) => ({ configFile, resourcesPaths: app.resourcesPaths, args: [], env: sidecarEnv }),
+      appEnv: () => ({ APP_API_TOKEN: appApiToken }),
+      summary: [`Azurite ${azurite.endpoint}/${AZURITE_ACCOUNT}; Postgres ${infra.pgHost}:${infra.pgPort}/${input.database}; Redis ${stackRedisUrl}`],
+      stop: () => azurite.stop(),
+    };
+  },
+};
