@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
-import { CHROMIUM, NGINX, ensureDebianTools } from './debian.js';
+import { CHROMIUM, NGINX, PGBOUNCER, REDIS_SERVER, ensureDebianTools } from './debian.js';
 import { ensureDaprd } from './daprd.js';
 import { bold, dim, fail, green, say } from './log.js';
 import { REPO_ROOT, runDir } from './paths.js';
@@ -132,7 +132,8 @@ async function test(): Promise<number> {
   const started = Date.now();
   say(bold('1/4 daprd'));
   say(`daprd: ${await ensureDaprd()}`);
-  const tools = [NGINX, ...(existsSync(join(REPO_ROOT, 'ui', 'test', 'browser')) ? [CHROMIUM] : [])];
+  // PgBouncer and Redis (cluster mode) for the production-like stand-ins' tests (tools/dev/test)
+  const tools = [NGINX, PGBOUNCER, REDIS_SERVER, ...(existsSync(join(REPO_ROOT, 'ui', 'test', 'browser')) ? [CHROMIUM] : [])];
   await ensureDebianTools(tools);
   say(tools.map((t) => `${t.binary.split('/').pop()}: ${t.binary}`).join(', '));
   say(bold('2/4 type-check, lint and build (turbo)'));

@@ -25,6 +25,7 @@ import { type InfraFixture, freePorts, infraFixture } from './infra-fixture.js';
 
 const FIXTURE = join(REPO_ROOT, 'tools', 'dev', 'test', 'fixtures', 'blob-client.ts');
 const filesClientId = randomUUID();
+const otherClientId = randomUUID();
 const issuer = `https://oidc.strata.localhost/${randomUUID()}/`;
 let fx: InfraFixture;
 let entra: EntraStandIn;
@@ -122,7 +123,7 @@ describe('Azurite with OAuth, as Blob Storage without shared keys', () => {
 });
 
 describe("Dapr's blob binding with dapr/prod-like/components/blobstore.yaml", () => {
-  it('writes and reads blobs with a token from workload identity (Go azidentity, the same stand-in), no key anywhere', async () => {
+  it("writes and reads blobs with a token from workload identity (Go azidentity, the same stand-in), no key anywhere, as the pod's AZURE_CLIENT_ID", async () => {
     const [httpPort, grpcPort, internalGrpcPort, metricsPort] = await freePorts(4);
     const resources = join(fx.dir, 'components');
     mkdirSync(resources, { recursive: true });
@@ -140,7 +141,9 @@ describe("Dapr's blob binding with dapr/prod-like/components/blobstore.yaml", ()
         ...filesIdentity,
         [ComponentEnv.storageAccount]: STORAGE_ACCOUNT,
         [ComponentEnv.blobEndpoint]: azurite.endpoint,
-        [ComponentEnv.filesClientId]: filesClientId,
+        // another identity in the component's azureClientId: Dapr's workload identity credential
+        // reads only the pod's AZURE_CLIENT_ID (components-contrib 1.18, common/authentication/azure)
+        [ComponentEnv.filesClientId]: otherClientId,
         SSL_CERT_FILE: fx.tls.ca.cert,
       },
     });
@@ -155,7 +158,9 @@ describe("Dapr's blob binding with dapr/prod-like/components/blobstore.yaml", ()
     expect(read.status).toBe(200);
     // what the app wrote with @azure/identity, the sidecar reads: one account, one container, one identity
     expect(await read.text()).toBe('written by a token client');
-    expect(entra.processes[0]!.tail().join('\n')).toContain(`issued a token for https://storage.azure.com to client ${filesClientId} (system:serviceaccount:strata:files)`);
+    const issued = entra.processes[0]!.tail().join('\n');
+    expect(issued).toContain(`issued a token for https://storage.azure.com to client ${filesClientId} (system:serviceaccount:strata:files)`);
+    expect(issued).not.toContain(otherClientId);
     await stopProcess(sidecar);
   });
 });
