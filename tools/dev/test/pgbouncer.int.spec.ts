@@ -27,20 +27,25 @@ let fx: InfraFixture;
 let bouncer: PgBouncer;
 const clients: pg.Client[] = [];
 
-beforeAll(async () => {
-  fx = infraFixture('pgbouncer');
-  expect(await preflight(infra, database, { recreate: true, redis: false })).toEqual([]);
+/** A PgBouncer of its own before the test database, with this many server connections. */
+async function pooler(name: string, serverConnections: number): Promise<PgBouncer> {
   const [port] = await freePorts(1);
-  bouncer = await startPgBouncer(fx.ctx, {
+  return startPgBouncer(fx.ctx, {
     port: port!,
     databases: [database],
     backend: { host: infra.pgHost, port: infra.pgPort, user: infra.pgUser },
     user: 'strata_admin',
     password,
     tls: { ...fx.tls.loopback, ca: fx.tls.ca.cert },
-    pool: { defaultPoolSize: 1, maxDbConnections: 1, maxClientConn: 20 },
-    dir: join(fx.dir, 'pgbouncer'),
+    pool: { defaultPoolSize: serverConnections, maxDbConnections: serverConnections, maxClientConn: 20 },
+    dir: join(fx.dir, name),
   });
+}
+
+beforeAll(async () => {
+  fx = infraFixture('pgbouncer');
+  expect(await preflight(infra, database, { recreate: true, redis: false })).toEqual([]);
+  bouncer = await pooler('pgbouncer', 1);
 });
 
 afterAll(async () => {
@@ -121,25 +126,15 @@ describe('transaction pooling', () => {
 
 describe("Dapr's state store (dapr/prod-like/components/statestore.yaml, deploy/'s metadata) through PgBouncer", () => {
   // a pooler of its own with two server connections: the state store's migrations need two at once
-  let pooler: PgBouncer;
-  const viaPooler = (db = database) => connect(`${pooler.urlOf(db)}&sslrootcert=${fx.tls.ca.cert}`);
+  let statePooler: PgBouncer;
+  const viaPooler = (db = database) => connect(`${statePooler.urlOf(db)}&sslrootcert=${fx.tls.ca.cert}`);
 
   beforeAll(async () => {
-    const [port] = await freePorts(1);
-    pooler = await startPgBouncer(fx.ctx, {
-      port: port!,
-      databases: [database],
-      backend: { host: infra.pgHost, port: infra.pgPort, user: infra.pgUser },
-      user: 'strata_admin',
-      password,
-      tls: { ...fx.tls.loopback, ca: fx.tls.ca.cert },
-      pool: { defaultPoolSize: 2, maxDbConnections: 2, maxClientConn: 20 },
-      dir: join(fx.dir, 'pgbouncer-state'),
-    });
+    statePooler = await pooler('pgbouncer-state', 2);
   });
 
   afterAll(async () => {
-    await pooler?.stop();
+    await statePooler?.stop();
   });
 
   /**
@@ -154,7 +149,7 @@ describe("Dapr's state store (dapr/prod-like/components/statestore.yaml, deploy/
     component.spec.metadata.push(...extra);
     writeFileSync(join(resources, `${Components.statestore}.yaml`), stringify(component));
     const secrets = join(fx.dir, `${name}-secrets.json`);
-    writeFileSync(secrets, JSON.stringify({ [Secrets.postgresConnectionString]: pooler.urlOf(database) }));
+    writeFileSync(secrets, JSON.stringify({ [Secrets.postgresConnectionString]: statePooler.urlOf(database) }));
     const config = join(fx.dir, `${name}-config.yaml`);
     writeFileSync(config, stringify({ apiVersion: 'dapr.io/v1alpha1', kind: 'Configuration', metadata: { name }, spec: {} }));
     const [httpPort, grpcPort, internalGrpcPort, metricsPort] = await freePorts(4);
