@@ -96,7 +96,8 @@ async function start(args: string[]): Promise<number> {
     name: stackName,
     runDir: runDir(stackName),
     portOffset: Number(process.env.STRATA_PORT_OFFSET ?? 0),
-    database: process.env.STRATA_DATABASE ?? 'strata',
+    // a production-like run does not write into the local stack's data, nor the reverse
+    database: process.env.STRATA_DATABASE ?? (profile === 'local' ? 'strata' : 'strata_prod_like'),
     redisDb: Number(process.env.STRATA_REDIS_DB ?? 0),
     azuriteBlobPort: AZURITE_BLOB_PORT + Number(process.env.STRATA_PORT_OFFSET ?? 0),
     ...(only ? { only } : {}),
