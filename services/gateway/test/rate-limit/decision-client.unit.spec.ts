@@ -76,7 +76,14 @@ function setup(limit: number, options: Partial<DecisionClientOptions> = {}) {
   });
   const one = () => client.decide('api', user);
   const burst = (n: number) => Promise.all(Array.from({ length: n }, one));
-  return { service, clock, availability, client, one, burst };
+  /** `n` requests at once, all but the first queued behind its call. */
+  const queued = (n: number) => {
+    service.hold();
+    const answers = burst(n);
+    service.release();
+    return answers;
+  };
+  return { service, clock, availability, client, one, burst, queued };
 }
 
 /** Lets the calls the client starts by itself (top-ups) finish: they only wait on promises. */
@@ -146,22 +153,16 @@ describe('the decision client: leases', () => {
 
 describe('the decision client: batching', () => {
   it('decides the requests that queued behind a call with one call when they all fit', async () => {
-    const { service, burst } = setup(100, { leaseSize: 1 });
-    service.hold();
-    const answers = burst(10);
-    service.release();
-    const outcomes = await answers;
+    const { service, queued } = setup(100, { leaseSize: 1 });
+    const outcomes = await queued(10);
     expect(outcomes.every((o) => o.allowed && o.source === 'service')).toBe(true);
     expect(outcomes.map(remainingOf)).toEqual([99, 98, 97, 96, 95, 94, 93, 92, 91, 90]);
     expect(service.costs()).toEqual([1, 9]);
   });
 
   it('admits exactly as many as still fit, first come first served, and refuses the rest with the Retry-After of one request', async () => {
-    const { service, burst } = setup(5, { leaseSize: 1 });
-    service.hold();
-    const answers = burst(8);
-    service.release();
-    const outcomes = await answers;
+    const { service, queued } = setup(5, { leaseSize: 1 });
+    const outcomes = await queued(8);
     expect(outcomes.map((o) => o.allowed)).toEqual([true, true, true, true, true, false, false, false]);
     expect(outcomes.slice(5).every((o) => o.retryAfterSeconds === 30 && o.headers['Retry-After'] === '30')).toBe(true);
     // 5 asked for 7 → refused with 4 left → those 4 → then 3 → refused with none left → one request's answer
