@@ -216,14 +216,16 @@ export interface CountedLimit {
 
 /**
  * The limits of a policy that apply to a request, each with the value it counts: an optional
- * limit whose dimension the request does not give is skipped, a required one is an error.
+ * limit whose dimension the request does not give is skipped, a required one is an error, unless
+ * `missing` is `skip` (the gateway's fallback: it cannot refuse the request for the policy's sake,
+ * so it counts what it can and leaves the request to its service).
  */
-export function countedLimits(policy: CompiledPolicy, subject: RateLimitSubject): CountedLimit[] {
+export function countedLimits(policy: CompiledPolicy, subject: RateLimitSubject, missing: 'throw' | 'skip' = 'throw'): CountedLimit[] {
   const counted: CountedLimit[] = [];
   for (const limit of policy.limits) {
     const value = dimensionValue(subject, limit.by);
     if (value !== undefined) counted.push({ limit, value });
-    else if (!limit.optional) throw new MissingDimensionError(policy, limit);
+    else if (!limit.optional && missing === 'throw') throw new MissingDimensionError(policy, limit);
   }
   return counted;
 }

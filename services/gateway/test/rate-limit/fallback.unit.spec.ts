@@ -24,6 +24,19 @@ describe('the local fallback limit', () => {
     expect(local.decide('api', subject).allowed).toBe(true);
   });
 
+  it('counts what it can when a policy requires a value the request does not give, and never throws', () => {
+    const local = new LocalLimiter(1, handClock().read);
+    local.policies = compilePolicySet({
+      policies: [
+        { name: 'default', description: 'd', limits: [{ by: 'subject', limit: 100, windowSeconds: 60 }] },
+        { name: 'strict-token', description: 't', limits: [{ by: 'address', limit: 2, windowSeconds: 60 }, { by: 'account', limit: 1, windowSeconds: 60 }] },
+      ],
+      rules: [{ routeClass: 'auth.token', policy: 'strict-token' }, { policy: 'default' }],
+    });
+    const token = () => local.decide('auth.token', { kind: 'anonymous', id: '10.0.0.9', address: '10.0.0.9' });
+    expect([token(), token(), token()].map((a) => a.allowed)).toEqual([true, true, false]);
+  });
+
   it('decides by the built-in policies before the service has told it its own: sign-in per address', () => {
     const local = new LocalLimiter(3, handClock().read);
     const login = (account: string) => local.decide('auth.login', { kind: 'anonymous', id: '10.0.0.3', address: '10.0.0.3', account });

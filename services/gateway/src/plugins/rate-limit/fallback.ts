@@ -29,7 +29,7 @@ export class LocalLimiter implements Fallback {
   decide(routeClass: string, subject: RateLimitSubject): Omit<Outcome, 'source'> {
     const now = this.clock();
     const policy = policyFor(this.policies, routeClass, subject);
-    const checks = countedLimits(policy, subject).map(({ limit, value }) => {
+    const checks = countedLimits(policy, subject, 'skip').map(({ limit, value }) => {
       const key = `${limit.name}:${value}`;
       const windowMs = limit.windowSeconds * 1000;
       const log = (this.logs.get(key) ?? []).filter((t) => t > now - windowMs);
