@@ -3,7 +3,7 @@ import { Secrets } from '@strata/contracts';
 import type { FastifyInstance } from 'fastify';
 import { platformPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
 import type { GatewayConfig } from './config.js';
-import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { rateLimitPlugin } from './plugins/rate-limit/plugin.js';
 import { serviceRegistryPlugin } from './plugins/service-registry.js';
 import { healthRoutes } from './routes/health.js';
 import { uiRoutes } from './routes/ui.js';

@@ -126,6 +126,25 @@ describe('rate limits at the gateway', () => {
     expect(missing.headers['ratelimit']).toBe('"default";r=97;t=60');
   });
 
+  it('limits the routes of the public route table the gateway answers itself, and nothing outside the table', async () => {
+    const address = uniqueAddress();
+    const openapi = await gateways[0]!.inject({ method: 'GET', url: '/api/v1/openapi.json', remoteAddress: address });
+    expect(openapi.statusCode).toBe(200);
+    expect(openapi.headers['ratelimit']).toBe('"default";r=99;t=60');
+    const events = await gateways[0]!.inject({ method: 'GET', url: '/api/v1/events', remoteAddress: address });
+    expect(events.statusCode).toBe(401);
+    expect(events.headers['ratelimit']).toBe('"default";r=98;t=60');
+    // the docs and the UI are not in the table: not counted, no fields
+    for (const url of ['/api/docs', '/']) {
+      const page = await gateways[0]!.inject({ method: 'GET', url, remoteAddress: address });
+      expect(page.statusCode, url).toBeLessThan(500);
+      expect(page.headers['ratelimit'], url).toBeUndefined();
+      expect(page.headers['ratelimit-policy'], url).toBeUndefined();
+    }
+    const after = await gateways[0]!.inject({ method: 'GET', url: '/api/v1/openapi.json', remoteAddress: address });
+    expect(after.headers['ratelimit']).toBe('"default";r=97;t=60');
+  });
+
   it('limits sign-in per address and per account named in the body, and still forwards the body', async () => {
     const address = uniqueAddress();
     const email = `nobody-${randomUUID()}@example.test`;

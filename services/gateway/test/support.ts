@@ -19,6 +19,9 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
     REDIS_URL: stack.redisUrl,
     HEARTBEAT_INTERVAL_MS: '600000',
     LOG_LEVEL: 'silent',
+    // on a loaded 2-core machine a decision can take longer than the 150 ms that production
+    // allows before the fallback decides; tests that want the fallback make the service unreachable
+    RATE_LIMIT_TIMEOUT_MS: '2000',
     ...env,
   });
   const instance = await startInstance({ config, app, listen: options.listen === true });

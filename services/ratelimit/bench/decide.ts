@@ -14,9 +14,8 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import app from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
-import { defaultPolicySet } from '../src/domain/default-policies.js';
+import { compilePolicySet, defaultPolicySet } from '@strata/service-kit/rate-policy';
 import { type LimitCheck, SlidingLogLimiter, limitKey } from '../src/domain/limiter.js';
-import { compilePolicySet } from '../src/domain/policies.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);

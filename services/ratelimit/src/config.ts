@@ -11,7 +11,7 @@ export const ConfigSchema = Type.Composite([
      * `dapr-caller-app-id` on every invocation; anything else is refused with 403.
      */
     RATELIMIT_ALLOWED_CALLERS: Type.String({ pattern: '^[a-z0-9-]+(,[a-z0-9-]+)*$', default: 'gateway' }),
-    /** A JSON policy set that replaces the built-in one (src/domain/default-policies.ts); checked at boot. */
+    /** A JSON policy set that replaces the built-in one (defaultPolicySet in @strata/service-kit/rate-policy); checked at boot. */
     RATELIMIT_POLICIES_FILE: Type.Optional(Type.String({ minLength: 1 })),
   }),
 ]);

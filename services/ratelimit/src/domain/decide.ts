@@ -1,21 +1,24 @@
-import type { RateLimitDecision } from '@strata/contracts';
-import { type RateLimitHeaders, rateLimitHeaders } from './headers.js';
-import { type LimitOutcome, limitKey } from './limiter.js';
+import type { RateLimitDecision, RateLimitSubject } from '@strata/contracts';
 import {
   type CompiledLimit,
   type CompiledPolicy,
+  type CountedLimit,
   type Dimension,
+  MissingDimensionError,
   type PolicySet,
-  type Subject,
-  dimensionValue,
-  selectPolicy,
-} from './policies.js';
+  type RateLimitHeaders,
+  bindingFirst,
+  countedLimits,
+  policyFor,
+  rateLimitHeaders,
+} from '@strata/service-kit/rate-policy';
+import { type LimitOutcome, limitKey } from './limiter.js';
 
 export interface DecideRequest {
   /** Names the policy outright; otherwise it is selected by route class, caller kind and plan. */
   policy?: string | undefined;
   routeClass: string;
-  subject: Subject;
+  subject: RateLimitSubject;
   /** Tokens to take: 1 for one request, more for a lease the gateway spends locally. */
   cost?: number | undefined;
   /** A lease: the tokens count as taken this many ms from now, the last moment they may be spent. */
@@ -71,19 +74,19 @@ export interface Plan {
 
 /** Which limits apply to a request and under which keys. Pure: no Redis, no clock. */
 export function planDecision(set: PolicySet, request: DecideRequest): Plan {
-  const policy = request.policy
-    ? set.policies.get(request.policy)
-    : selectPolicy(set, { routeClass: request.routeClass, callerKind: request.subject.kind, plan: request.subject.plan });
+  const policy = request.policy ? set.policies.get(request.policy) : policyFor(set, request.routeClass, request.subject);
   if (!policy) throw new DecisionError('unknown-policy', `there is no policy "${request.policy}"`);
   const cost = request.cost ?? 1;
 
+  let counted: CountedLimit[];
+  try {
+    counted = countedLimits(policy, request.subject);
+  } catch (error) {
+    if (error instanceof MissingDimensionError) throw new DecisionError('missing-dimension', error.message);
+    throw error;
+  }
   const checks: PlannedCheck[] = [];
-  for (const limit of policy.limits) {
-    const value = dimensionValue(request.subject, limit.by);
-    if (value === undefined) {
-      if (limit.optional) continue;
-      throw new DecisionError('missing-dimension', `policy "${policy.name}" counts by ${limit.by}, which the request does not give`);
-    }
+  for (const { limit, value } of counted) {
     if (cost > limit.limit) {
       throw new DecisionError(
         'cost-exceeds-burst',
@@ -112,9 +115,8 @@ export function summarize(plan: Plan, outcome: LimitOutcome): Decision {
       retryAfterMs: result.retryAfterMs,
     };
   });
-  const binding = bindingIndex(checks, outcome.allowed);
-  const first = checks[binding]!;
-  const ordered = [first, ...checks.filter((_, i) => i !== binding)];
+  const ordered = bindingFirst(checks, outcome.allowed);
+  const first = ordered[0]!;
   const retryAfterMs = outcome.allowed ? 0 : Math.max(...checks.map((c) => c.retryAfterMs));
   return {
     allowed: outcome.allowed,
@@ -127,14 +129,4 @@ export function summarize(plan: Plan, outcome: LimitOutcome): Decision {
     checks,
     headers: rateLimitHeaders(ordered, outcome.allowed ? undefined : retryAfterMs),
   };
-}
-
-function bindingIndex(checks: readonly CheckResult[], allowed: boolean): number {
-  let best = 0;
-  checks.forEach((c, i) => {
-    const b = checks[best]!;
-    const better = allowed ? c.remaining < b.remaining : c.retryAfterMs > b.retryAfterMs;
-    if (better) best = i;
-  });
-  return best;
 }

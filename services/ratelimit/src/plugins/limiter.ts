@@ -3,10 +3,9 @@ import { httpError } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Histogram } from 'prom-client';
+import { type PolicySet, PolicySetError, compilePolicySet, defaultPolicySet } from '@strata/service-kit/rate-policy';
 import { type DecideRequest, type Decision, DecisionError, planDecision, summarize } from '../domain/decide.js';
-import { defaultPolicySet } from '../domain/default-policies.js';
 import { SlidingLogLimiter } from '../domain/limiter.js';
-import { type PolicySet, PolicySetError, compilePolicySet } from '../domain/policies.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DimensionSchema, SubjectKindSchema } from '../domain/policies.js';
+import { DimensionSchema, PolicyNameSchema, SubjectKindSchema } from '@strata/service-kit/rate-policy';
 import { CommonProblems, ProblemSchema } from './problem.js';
 
 export const SubjectSchema = Type.Object(
@@ -20,7 +20,7 @@ export const SubjectSchema = Type.Object(
 export const DecideBodySchema = Type.Object(
   {
     /** A policy by name; otherwise chosen by route class, caller kind and plan. */
-    policy: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' })),
+    policy: Type.Optional(PolicyNameSchema),
     routeClass: Type.String({ minLength: 1, maxLength: 64 }),
     subject: SubjectSchema,
     /** Tokens to take at once (a lease); at most the limit of every limit that applies. */

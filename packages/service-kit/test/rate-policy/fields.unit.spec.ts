@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateLimitField, rateLimitHeaders, rateLimitPolicyField, sfString, toSeconds } from '../src/domain/headers.js';
+import { bindingFirst, rateLimitField, rateLimitHeaders, rateLimitPolicyField, sfString, toSeconds } from '../../src/rate-policy/index.js';
 
 describe('RateLimit header fields (draft-ietf-httpapi-ratelimit-headers, structured fields)', () => {
   it('writes a policy as a quoted name with q and w', () => {
@@ -45,5 +45,21 @@ describe('RateLimit header fields (draft-ietf-httpapi-ratelimit-headers, structu
 
   it('rounds milliseconds up to seconds', () => {
     expect([0, -5, 1, 999, 1_000, 1_001].map(toSeconds)).toEqual([0, 0, 1, 1, 1, 2]);
+  });
+
+  it('puts the binding limit first: the fewest units left when admitted, the longest wait when refused', () => {
+    const states = [
+      { name: 'partner-pro', limit: 1200, windowSeconds: 60, remaining: 900, resetMs: 59_001, retryAfterMs: 0 },
+      { name: 'partner-pro-burst', limit: 300, windowSeconds: 10, remaining: 0, resetMs: 1, retryAfterMs: 1_500 },
+      { name: 'partner-pro-hour', limit: 9000, windowSeconds: 3600, remaining: 0, resetMs: 3_000, retryAfterMs: 2_500 },
+    ];
+    expect(bindingFirst(states, true).map((s) => s.name)).toEqual(['partner-pro-burst', 'partner-pro', 'partner-pro-hour']);
+    expect(bindingFirst(states, false).map((s) => s.name)).toEqual(['partner-pro-hour', 'partner-pro', 'partner-pro-burst']);
+    expect(rateLimitHeaders(bindingFirst(states.slice(0, 2), false), 1_500)).toEqual({
+      'RateLimit-Policy': '"partner-pro-burst";q=300;w=10, "partner-pro";q=1200;w=60',
+      RateLimit: '"partner-pro-burst";r=0;t=1, "partner-pro";r=900;t=60',
+      'Retry-After': '2',
+    });
+    expect(bindingFirst([], true)).toEqual([]);
   });
 });

@@ -1,16 +1,10 @@
-import { RateLimitRouteClasses } from '@strata/contracts';
-import type { PolicySetDefinition } from './policies.js';
+import { RateLimitRouteClasses as RouteClasses } from '@strata/contracts';
+import type { PolicySetDefinition } from './schema.js';
 
 /**
- * Route classes the gateway sends (defined once, in @strata/contracts). A class no rule names
- * falls through to the caller-kind rules and then to `default`, so the gateway may introduce a
- * class before a policy exists for it.
- */
-export const RouteClasses = RateLimitRouteClasses;
-
-/**
- * The built-in policy set. The default is the seed's WAF rule (RateLimitRule: 100 requests per
- * PT1M per client). Sign-in, registration and token refresh are the routes attackers hammer
+ * The built-in policy set: what the ratelimit service enforces, and what the gateway's fallback
+ * decides by until the service has told it its own. The default is the seed's WAF rule
+ * (RateLimitRule: 100 requests per PT1M per client). Sign-in, registration and token refresh are the routes attackers hammer
  * (credential stuffing, account enumeration), so they count per address and per account at once.
  * A deployment can replace the whole set with RATELIMIT_POLICIES_FILE (same shape, as JSON).
  */
@@ -67,7 +61,9 @@ export const defaultPolicySet = {
       ],
     },
   ],
-  // first match wins: route classes before caller kinds, plans before the plan-less fallback
+  // first match wins: route classes before caller kinds, plans before the plan-less fallback. A
+  // class no rule names falls through to the caller-kind rules and then to `default`, so the
+  // gateway may introduce a class before a policy exists for it.
   rules: [
     { routeClass: RouteClasses.login, policy: 'auth-login' },
     { routeClass: RouteClasses.register, policy: 'auth-register' },

@@ -1,79 +1,27 @@
-import { type Static, Type } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import type { RateLimitSubject } from '@strata/contracts';
+import { rateLimitPolicyField } from './fields.js';
+import {
+  type Dimension,
+  type LimitDefinition,
+  type PolicyDefinition,
+  type PolicySetDefinition,
+  PolicySetSchema,
+  type PolicySetView,
+  PolicySetViewSchema,
+  type Rule,
+  type SubjectKind,
+} from './schema.js';
 
 /**
  * Policies are data: which limits apply to a request, chosen by (route class, caller kind, plan).
- * The set is checked once at boot, so a typo in a policy file stops the service instead of
- * silently letting traffic through.
+ * A set is checked once, when it is loaded, so a typo in a policy file stops the service instead
+ * of silently letting traffic through, and a view the gateway cannot read leaves its fallback on
+ * the policies it had.
  */
 
-/** Names end up in Redis keys and in structured-field strings: keep them to a safe alphabet. */
-const Name = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
-
-export const SubjectKindSchema = Type.Union([Type.Literal('user'), Type.Literal('partner'), Type.Literal('anonymous')]);
-export type SubjectKind = Static<typeof SubjectKindSchema>;
-
-/**
- * What a limit counts by: `subject` is the caller (user id, partner client id, or the address of
- * an anonymous caller); `address` is the client's IP address; `account` is the account a
- * sign-in, registration or token request names, whoever sends it.
- */
-export const DimensionSchema = Type.Union([Type.Literal('subject'), Type.Literal('address'), Type.Literal('account')]);
-export type Dimension = Static<typeof DimensionSchema>;
-
-export const LimitSchema = Type.Object(
-  {
-    /** Appears in the RateLimit headers and the Redis key; by default the policy's name, or `<policy>-<by>`. */
-    name: Type.Optional(Name),
-    by: DimensionSchema,
-    /**
-     * Requests (tokens) admitted in any window of `windowSeconds`, never more. Each admission is one
-     * entry in Redis for a window, so this is also the most entries a key holds. To bound bursts as
-     * well as the rate, add a second limit with a shorter window (see partner-pro).
-     */
-    limit: Type.Integer({ minimum: 1, maximum: 100_000 }),
-    windowSeconds: Type.Integer({ minimum: 1, maximum: 31 * 86_400 }),
-    /** Skip this limit when the request does not name the dimension (an account, usually). */
-    optional: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-
-export const PolicySchema = Type.Object(
-  {
-    name: Name,
-    description: Type.String({ minLength: 1 }),
-    /** Decided together: a request passes only when every limit admits it, and then counts in all. */
-    limits: Type.Array(LimitSchema, { minItems: 1, maxItems: 8 }),
-  },
-  { additionalProperties: false },
-);
-
-/** A selection rule: every field it names must match; the first matching rule wins. */
-export const RuleSchema = Type.Object(
-  {
-    routeClass: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    callerKind: Type.Optional(SubjectKindSchema),
-    plan: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    policy: Name,
-  },
-  { additionalProperties: false },
-);
-
-export const PolicySetSchema = Type.Object(
-  {
-    policies: Type.Array(PolicySchema, { minItems: 1 }),
-    rules: Type.Array(RuleSchema, { minItems: 1 }),
-  },
-  { additionalProperties: false },
-);
-
-export type LimitDefinition = Static<typeof LimitSchema>;
-export type PolicyDefinition = Static<typeof PolicySchema>;
-export type Rule = Static<typeof RuleSchema>;
-export type PolicySetDefinition = Static<typeof PolicySetSchema>;
-
-/** A limit ready for the script. */
+/** A limit ready to decide by. */
 export interface CompiledLimit {
   name: string;
   by: Dimension;
@@ -115,17 +63,19 @@ function covers(general: Rule, specific: Rule): boolean {
   );
 }
 
+function assertShape<T extends TSchema>(schema: T, input: unknown): asserts input is Static<T> {
+  const errors = [...Value.Errors(schema, input)];
+  if (errors.length > 0) throw new PolicySetError(errors.map((e) => `${e.path || '(root)'}: ${e.message}`));
+}
+
 /**
  * Validates a policy set (shape with TypeBox, then meaning) and compiles it. Every problem is
  * reported at once: unknown policies, duplicate names, rules that can never match, a set without
  * a catch-all rule.
  */
 export function compilePolicySet(input: unknown): PolicySet {
-  const shapeErrors = [...Value.Errors(PolicySetSchema, input)];
-  if (shapeErrors.length > 0) {
-    throw new PolicySetError(shapeErrors.map((e) => `${e.path || '(root)'}: ${e.message}`));
-  }
-  const definition = input as PolicySetDefinition;
+  assertShape(PolicySetSchema, input);
+  const definition: PolicySetDefinition = input;
   const problems: string[] = [];
   const policies = new Map<string, CompiledPolicy>();
   const limitNames = new Set<string>();
@@ -166,6 +116,43 @@ export function compilePolicySet(input: unknown): PolicySet {
   return { policies, rules: definition.rules };
 }
 
+/** What GET /v1/policies answers for a set. */
+export function policySetView(set: PolicySet): PolicySetView {
+  return {
+    policies: [...set.policies.values()].map((p) => ({
+      name: p.name,
+      description: p.description,
+      limits: p.limits.map((l) => ({
+        name: l.name,
+        by: l.by,
+        limit: l.limit,
+        windowSeconds: l.windowSeconds,
+        burst: l.burst,
+        optional: l.optional,
+      })),
+      header: rateLimitPolicyField(p.limits),
+    })),
+    rules: [...set.rules],
+  };
+}
+
+/**
+ * The set a view shows, checked as a policy file is: what the ratelimit service enforces, for
+ * the gateway's fallback. Throws PolicySetError for anything else.
+ */
+export function policySetFromView(input: unknown): PolicySet {
+  assertShape(PolicySetViewSchema, input);
+  const view: PolicySetView = input;
+  return compilePolicySet({
+    policies: view.policies.map((p) => ({
+      name: p.name,
+      description: p.description,
+      limits: p.limits.map((l) => ({ name: l.name, by: l.by, limit: l.limit, windowSeconds: l.windowSeconds, optional: l.optional })),
+    })),
+    rules: view.rules,
+  });
+}
+
 export interface Selector {
   routeClass: string;
   callerKind: SubjectKind;
@@ -184,19 +171,16 @@ export function selectPolicy(set: PolicySet, selector: Selector): CompiledPolicy
   throw new Error('the policy set has no catch-all rule');
 }
 
-export interface Subject {
-  kind: SubjectKind;
-  id: string;
-  plan?: string | undefined;
-  address?: string | undefined;
-  account?: string | undefined;
+/** The policy a request falls under: by route class, the caller's kind and its plan. */
+export function policyFor(set: PolicySet, routeClass: string, subject: RateLimitSubject): CompiledPolicy {
+  return selectPolicy(set, { routeClass, callerKind: subject.kind, plan: subject.plan });
 }
 
 /**
  * The value a limit counts by for this subject, or undefined when the request does not carry it.
  * Accounts are compared case-insensitively so `Alice@x` and `alice@x` share one counter.
  */
-export function dimensionValue(subject: Subject, by: Dimension): string | undefined {
+export function dimensionValue(subject: RateLimitSubject, by: Dimension): string | undefined {
   switch (by) {
     case 'subject':
       return `${subject.kind}:${subject.id}`;
@@ -211,4 +195,37 @@ export function dimensionValue(subject: Subject, by: Dimension): string | undefi
       throw new Error(`unknown dimension ${String(never)}`);
     }
   }
+}
+
+/** A required limit counts by a dimension the request does not give. */
+export class MissingDimensionError extends Error {
+  constructor(
+    readonly policy: CompiledPolicy,
+    readonly limit: CompiledLimit,
+  ) {
+    super(`policy "${policy.name}" counts by ${limit.by}, which the request does not give`);
+    this.name = 'MissingDimensionError';
+  }
+}
+
+export interface CountedLimit {
+  limit: CompiledLimit;
+  /** What this limit counts for the request: `<kind>:<id>`, an address, an account. */
+  value: string;
+}
+
+/**
+ * The limits of a policy that apply to a request, each with the value it counts: an optional
+ * limit whose dimension the request does not give is skipped, a required one is an error, unless
+ * `missing` is `skip` (the gateway's fallback: it cannot refuse the request for the policy's sake,
+ * so it counts what it can and leaves the request to its service).
+ */
+export function countedLimits(policy: CompiledPolicy, subject: RateLimitSubject, missing: 'throw' | 'skip' = 'throw'): CountedLimit[] {
+  const counted: CountedLimit[] = [];
+  for (const limit of policy.limits) {
+    const value = dimensionValue(subject, limit.by);
+    if (value !== undefined) counted.push({ limit, value });
+    else if (!limit.optional && missing === 'throw') throw new MissingDimensionError(policy, limit);
+  }
+  return counted;
 }

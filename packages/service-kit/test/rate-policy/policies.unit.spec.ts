@@ -1,7 +1,18 @@
+import { RateLimitRouteClasses as RouteClasses } from '@strata/contracts';
 import { describe, expect, it } from 'vitest';
-import { DecisionError, planDecision, summarize } from '../src/domain/decide.js';
-import { RouteClasses, defaultPolicySet } from '../src/domain/default-policies.js';
-import { PolicySetError, type SubjectKind, compilePolicySet, selectPolicy } from '../src/domain/policies.js';
+import {
+  MissingDimensionError,
+  PolicySetError,
+  type SubjectKind,
+  compilePolicySet,
+  countedLimits,
+  defaultPolicySet,
+  dimensionValue,
+  policyFor,
+  policySetFromView,
+  policySetView,
+  selectPolicy,
+} from '../../src/rate-policy/index.js';
 
 const set = compilePolicySet(defaultPolicySet);
 
@@ -50,10 +61,10 @@ describe('policy selection by (route class, caller kind, plan)', () => {
       ['partner-pro', 'subject', 1_200, 60],
       ['partner-pro-burst', 'subject', 300, 10],
     ]);
-    const plan = planDecision(set, { routeClass: 'api', subject: { kind: 'partner', id: 'acme', plan: 'pro' } });
-    expect(plan.checks.map((c) => c.key)).toEqual([
-      'strata:ratelimit:partner-pro:partner:acme',
-      'strata:ratelimit:partner-pro-burst:partner:acme',
+    const counted = countedLimits(policyFor(set, 'api', { kind: 'partner', id: 'acme', plan: 'pro' }), { kind: 'partner', id: 'acme', plan: 'pro' });
+    expect(counted.map((c) => [c.limit.name, c.value])).toEqual([
+      ['partner-pro', 'partner:acme'],
+      ['partner-pro-burst', 'partner:acme'],
     ]);
   });
 
@@ -103,91 +114,54 @@ describe('policy set validation at boot', () => {
   });
 });
 
-describe('planning a decision', () => {
-  it('keys the default policy by caller kind and id', () => {
-    const plan = planDecision(set, { routeClass: 'api', subject: { kind: 'user', id: 'u-1' } });
-    expect(plan.checks.map((c) => c.key)).toEqual(['strata:ratelimit:default:user:u-1']);
-    expect(plan.cost).toBe(1);
-    expect(plan.holdMs).toBe(0);
-    const anonymous = planDecision(set, { routeClass: 'api', subject: { kind: 'anonymous', id: '203.0.113.9' } });
-    expect(anonymous.checks.map((c) => c.key)).toEqual(['strata:ratelimit:default:anonymous:203.0.113.9']);
+describe('what each limit counts', () => {
+  it('counts the caller as kind and id, the address, and the account trimmed and in lower case', () => {
+    const subject = { kind: 'user' as const, id: 'u-1', address: '198.51.100.7', account: ' Alice@Example.COM ' };
+    expect(dimensionValue(subject, 'subject')).toBe('user:u-1');
+    expect(dimensionValue(subject, 'address')).toBe('198.51.100.7');
+    expect(dimensionValue(subject, 'account')).toBe('alice@example.com');
   });
 
-  it('counts sign-in by address and by the account in lower case', () => {
-    const plan = planDecision(set, {
-      routeClass: RouteClasses.login,
-      subject: { kind: 'anonymous', id: '203.0.113.9', account: ' Alice@Example.COM ' },
+  it('takes an anonymous caller id as its address, and no account from blanks', () => {
+    expect(dimensionValue({ kind: 'anonymous', id: '203.0.113.9' }, 'address')).toBe('203.0.113.9');
+    expect(dimensionValue({ kind: 'user', id: 'u-1' }, 'address')).toBeUndefined();
+    expect(dimensionValue({ kind: 'user', id: 'u-1', account: '   ' }, 'account')).toBeUndefined();
+  });
+
+  it('skips an optional limit the request gives no value for, and refuses a required one', () => {
+    const login = set.policies.get('auth-login')!;
+    expect(countedLimits(login, { kind: 'anonymous', id: '203.0.113.9' }).map((c) => c.limit.name)).toEqual(['auth-login-address']);
+    expect(() => countedLimits(set.policies.get('auth-token')!, { kind: 'user', id: 'u-1' })).toThrow(MissingDimensionError);
+  });
+});
+
+describe('the view GET /v1/policies answers', () => {
+  it('shows every policy with its field and the rules, and reads back into the same set', () => {
+    const view = policySetView(set);
+    expect(view.policies.find((p) => p.name === 'auth-login')).toMatchObject({
+      header: '"auth-login-address";q=10;w=60, "auth-login-account";q=5;w=60',
+      limits: [
+        { name: 'auth-login-address', by: 'address', limit: 10, windowSeconds: 60, burst: 10, optional: false },
+        { name: 'auth-login-account', by: 'account', limit: 5, windowSeconds: 60, burst: 5, optional: true },
+      ],
     });
-    expect(plan.checks.map((c) => c.key)).toEqual([
-      'strata:ratelimit:auth-login-address:203.0.113.9',
-      'strata:ratelimit:auth-login-account:alice@example.com',
-    ]);
+    expect(view.rules).toEqual(defaultPolicySet.rules);
+    expect(policySetFromView(JSON.parse(JSON.stringify(view)))).toEqual(set);
   });
 
-  it('skips an optional account that is not given, but not a required address', () => {
-    const plan = planDecision(set, { routeClass: RouteClasses.login, subject: { kind: 'anonymous', id: '203.0.113.9' } });
-    expect(plan.checks.map((c) => c.limit.name)).toEqual(['auth-login-address']);
-    const withAddress = planDecision(set, {
-      routeClass: RouteClasses.token,
-      subject: { kind: 'user', id: 'u-1', address: '198.51.100.7', account: 'u-1' },
-    });
-    expect(withAddress.checks.map((c) => c.key)).toEqual([
-      'strata:ratelimit:auth-token-address:198.51.100.7',
-      'strata:ratelimit:auth-token-account:u-1',
-    ]);
-    expect(() => planDecision(set, { routeClass: RouteClasses.token, subject: { kind: 'user', id: 'u-1' } })).toThrow(
-      expect.objectContaining({ code: 'missing-dimension' }),
-    );
-  });
-
-  it('takes a named policy, and refuses an unknown one or a cost above the burst', () => {
-    expect(planDecision(set, { policy: 'partner-pro', routeClass: 'api', subject: { kind: 'user', id: 'u' } }).policy.name).toBe(
-      'partner-pro',
-    );
-    const refuse = (request: Parameters<typeof planDecision>[1]) => {
+  it('refuses a view that is not one, or whose meaning is wrong, as a policy file is refused', () => {
+    const problems = (input: unknown) => {
       try {
-        planDecision(set, request);
+        policySetFromView(input);
       } catch (error) {
-        return error instanceof DecisionError ? error.code : 'other';
+        if (error instanceof PolicySetError) return error.problems;
+        throw error;
       }
-      return 'accepted';
+      return [];
     };
-    expect(refuse({ policy: 'nope', routeClass: 'api', subject: { kind: 'user', id: 'u' } })).toBe('unknown-policy');
-    expect(refuse({ routeClass: 'api', subject: { kind: 'user', id: 'u' }, cost: 101 })).toBe('cost-exceeds-burst');
-    expect(refuse({ routeClass: 'api', subject: { kind: 'user', id: 'u' }, cost: 100 })).toBe('accepted');
+    expect(problems({ policies: 'all of them' }).length).toBeGreaterThan(0);
+    const view = policySetView(set);
+    expect(problems({ ...view, rules: [{ policy: 'nope' }] })).toEqual(['rule 1 names unknown policy "nope"']);
   });
 });
 
-describe('summarizing a decision', () => {
-  const plan = planDecision(set, { routeClass: RouteClasses.login, subject: { kind: 'anonymous', id: 'a', account: 'b' } });
-
-  it('puts the limit with the fewest tokens left first when allowed', () => {
-    const d = summarize(plan, {
-      allowed: true,
-      nowMs: 0,
-      checks: [
-        { conforms: true, remaining: 7, resetMs: 18_000, retryAfterMs: 0 },
-        { conforms: true, remaining: 2, resetMs: 36_000, retryAfterMs: 0 },
-      ],
-    });
-    expect(d).toMatchObject({ allowed: true, policy: 'auth-login', limit: 5, remaining: 2, resetMs: 36_000, retryAfterMs: 0 });
-    expect(d.headers.RateLimit).toBe('"auth-login-account";r=2;t=36, "auth-login-address";r=7;t=18');
-  });
-
-  it('puts the limit that refused first when denied, and waits for the slowest', () => {
-    const d = summarize(plan, {
-      allowed: false,
-      nowMs: 0,
-      checks: [
-        { conforms: false, remaining: 0, resetMs: 60_000, retryAfterMs: 6_000 },
-        { conforms: true, remaining: 4, resetMs: 12_000, retryAfterMs: 0 },
-      ],
-    });
-    expect(d).toMatchObject({ allowed: false, limit: 10, remaining: 0, retryAfterMs: 6_000 });
-    expect(d.headers).toEqual({
-      'RateLimit-Policy': '"auth-login-address";q=10;w=60, "auth-login-account";q=5;w=60',
-      RateLimit: '"auth-login-address";r=0;t=60, "auth-login-account";r=4;t=12',
-      'Retry-After': '6',
-    });
-  });
-});
