@@ -1,5 +1,6 @@
 import type { TestStackInfo } from '@strata/testing';
-import { startInstance } from '@strata/testing/harness';
+import { buildServer } from '@strata/service-kit';
+import { listenInstance } from '@strata/testing/harness';
 import type { FastifyInstance } from 'fastify';
 import files from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
@@ -38,13 +39,13 @@ export async function startFilesInstance(stack: TestStackInfo, env: Record<strin
   });
   // the service's decorations (jobs, db...) live in its plugin's context, not on the root
   let service: FastifyInstance | undefined;
-  const instance = await startInstance({
+  const instance = await listenInstance(await buildServer({
     config,
     app: async (scope, opts) => {
       service = scope;
       await files(scope, { ...opts, ...(clock ? { clock } : {}) });
     },
     bodyLimit: 64 * 1024,
-  });
+  }));
   return { app: service!, server: instance.server, url: instance.url, close: instance.close };
 }

@@ -12,7 +12,7 @@ import { type Infra, flushRedisDb, infraFromEnv, postgresUrl, preflight, redisUr
 import { portIsFree, waitForPort } from './ports.js';
 import { type Managed, startProcess, stopProcess } from './proc.js';
 import { type RunApp, readRunFile, shiftPorts } from './runfile.js';
-import { componentEnv, daprdArgs } from './sidecar.js';
+import { componentEnv, daprdArgs } from '@strata/testing/harness';
 
 /** Azurite's published development account; not a secret (the same in every Azurite). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -85,6 +85,9 @@ export interface Stack {
   secretsFile: string;
   /** The Dapr Configuration every sidecar of the stack runs with (its own name-resolution database). */
   daprConfigFile: string;
+  /** The daprd the sidecars run, and the components and configuration folders they read. */
+  daprdPath: string;
+  resourcesPaths: string[];
   stop(): Promise<void>;
   /** Stops one app's process (not its sidecar); used by tests of failure and recovery. */
   stopApp(appId: string): Promise<void>;
@@ -327,6 +330,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     redisUrl: stackRedisUrl,
     secretsFile,
     daprConfigFile: configFile,
+    daprdPath: daprd,
+    resourcesPaths: apps[0]?.resourcesPaths ?? [],
     stop,
     stopApp: async (appId: string) => {
       const r = running.get(appId);
