@@ -111,7 +111,13 @@ async function lag(schema: string) {
     }
   };
   const pendingHand = new Map<string, number>();
-  const daprPublisher = new DaprPublisher({ dapr, pubsub: 'pubsub', source: 'strata/bench', topic: () => 'bench.event-store' });
+  const daprPublisher = new DaprPublisher({
+    dapr,
+    pubsub: 'pubsub',
+    source: 'strata/bench',
+    topic: () => 'bench.event-store',
+    toPublished: (event) => ({ type: event.type, schemaVersion: event.schemaVersion, data: event.data }),
+  });
   const publisher: Publisher = {
     async publish(events) {
       handed(events);
