@@ -66,7 +66,7 @@ async function throughput(schema: string) {
     const store = new EventStore({ db, schema });
     const notifying = new EventStore({ db, schema, notify: true });
     // each writer appends to its own streams in turn, expecting the version it last wrote, as
-    // handleCommand does; the raw insert writes the same columns into a table with a primary key
+    // a command handler does; the raw insert writes the same columns into a table with a primary key
     const versions = new Map<string, number>();
     const append = (s: EventStore) => async (w: number, i: number) => {
       const stream = `bench-${writers}-${w}-${i % 50}-${s === notifying ? "n" : "q"}`;
