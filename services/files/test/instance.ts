@@ -1,10 +1,9 @@
 import type { TestStackInfo } from '@strata/testing';
-import { buildServer } from '@strata/service-kit';
+import { type Clock, buildServer } from '@strata/service-kit';
 import { listenInstance } from '@strata/testing/harness';
 import type { FastifyInstance } from 'fastify';
 import files from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
-import type { Clock } from '../src/plugins/core.js';
 
 /** A clock the test moves by hand. */
 export class FakeClock implements Clock {
