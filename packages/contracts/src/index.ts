@@ -181,3 +181,9 @@ export interface RateLimitDecision {
   checks: { name: string; by: 'subject' | 'address' | 'account'; limit: number; windowSeconds: number; allowed: boolean; remaining: number; resetMs: number; retryAfterMs: number }[];
   headers: { 'RateLimit-Policy': string; RateLimit: string; 'Retry-After'?: string };
 }
+
+// Published events: names (also importable alone, as `@strata/contracts/event-types`), schemas, reading.
+export * from './events/names.js';
+export * from './events/files.js';
+export * from './events/sessions.js';
+export { type DeliveredCloudEvent, type EventSchemas, type PublishedOf, readPublished } from './events/published.js';

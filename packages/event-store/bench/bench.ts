@@ -66,7 +66,7 @@ async function throughput(schema: string) {
     const store = new EventStore({ db, schema });
     const notifying = new EventStore({ db, schema, notify: true });
     // each writer appends to its own streams in turn, expecting the version it last wrote, as
-    // handleCommand does; the raw insert writes the same columns into a table with a primary key
+    // a command handler does; the raw insert writes the same columns into a table with a primary key
     const versions = new Map<string, number>();
     const append = (s: EventStore) => async (w: number, i: number) => {
       const stream = `bench-${writers}-${w}-${i % 50}-${s === notifying ? "n" : "q"}`;
@@ -111,7 +111,13 @@ async function lag(schema: string) {
     }
   };
   const pendingHand = new Map<string, number>();
-  const daprPublisher = new DaprPublisher({ dapr, pubsub: 'pubsub', source: 'strata/bench', topic: () => 'bench.event-store' });
+  const daprPublisher = new DaprPublisher({
+    dapr,
+    pubsub: 'pubsub',
+    source: 'strata/bench',
+    topic: () => 'bench.event-store',
+    toPublished: (event) => ({ type: event.type, schemaVersion: event.schemaVersion, data: event.data }),
+  });
   const publisher: Publisher = {
     async publish(events) {
       handed(events);

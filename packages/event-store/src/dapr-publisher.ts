@@ -1,6 +1,6 @@
 import type { DaprClient } from '@strata/dapr';
 import type { Publisher } from './relay.js';
-import type { RecordedEvent } from './types.js';
+import type { DomainEvent, PublishedEvent, RecordedEvent } from './types.js';
 
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
 
@@ -22,19 +22,23 @@ export interface EventCloudEvent {
   causationid?: string;
 }
 
-/** The envelope of one event. Its id is the event id, so subscribers deduplicate on it. */
-export function toCloudEvent(event: RecordedEvent, source: string): EventCloudEvent {
+/**
+ * The envelope of one event, as published: type, schema version and data come from the service's
+ * mapping, never from the stored event itself. Its id is the event id, so subscribers deduplicate
+ * on it. Of the metadata only who and why travel (the transport context stays in the log).
+ */
+export function toCloudEvent(event: RecordedEvent, published: PublishedEvent, source: string): EventCloudEvent {
   const { actor, correlationId, causationId } = event.metadata;
   return {
     specversion: '1.0',
     id: event.id,
     source,
-    type: event.type,
+    type: published.type,
     subject: event.streamId,
     time: event.occurredAt.toISOString(),
     datacontenttype: 'application/json',
-    data: event.data,
-    schemaversion: event.schemaVersion,
+    data: published.data,
+    schemaversion: published.schemaVersion,
     streamversion: event.streamVersion,
     globalposition: event.globalPosition,
     ...(typeof actor === 'string' ? { actor } : {}),
@@ -43,12 +47,14 @@ export function toCloudEvent(event: RecordedEvent, source: string): EventCloudEv
   };
 }
 
-export interface DaprPublisherOptions {
+export interface DaprPublisherOptions<E extends DomainEvent = DomainEvent> {
   dapr: DaprClient;
   /** The pub/sub component's name (Components.pubsub). */
   pubsub: string;
   /** The topic of an event, usually from its category (the stream's prefix or the event type). */
-  topic: (event: RecordedEvent) => string;
+  topic: (event: RecordedEvent<E>) => string;
+  /** The published form of a domain event: an explicit mapping, so nothing leaks by omission. */
+  toPublished: (event: RecordedEvent<E>) => PublishedEvent;
   /** CloudEvents `source`, e.g. `strata/files`. */
   source: string;
   /** Streams published side by side (default 8); a stream's own events always go one after another. */
@@ -59,17 +65,17 @@ export interface DaprPublisherOptions {
  * Publishes through the sidecar's HTTP API as `application/cloudevents+json` (rawPayload off), so
  * Dapr keeps our envelope, and with it our id, adding only its tracing and topic attributes.
  */
-export class DaprPublisher implements Publisher {
+export class DaprPublisher<E extends DomainEvent = DomainEvent> implements Publisher<E> {
   private readonly concurrency: number;
 
-  constructor(private readonly options: DaprPublisherOptions) {
+  constructor(private readonly options: DaprPublisherOptions<E>) {
     this.concurrency = options.concurrency ?? 8;
   }
 
-  async publish(events: readonly RecordedEvent[]): Promise<void> {
+  async publish(events: readonly RecordedEvent<E>[]): Promise<void> {
     // Per-stream order is kept by publishing each stream's events in sequence; different streams
     // have no order between them, so they go in parallel.
-    const byStream = new Map<string, RecordedEvent[]>();
+    const byStream = new Map<string, RecordedEvent<E>[]>();
     for (const event of events) {
       const list = byStream.get(event.streamId);
       if (list) list.push(event);
@@ -81,7 +87,8 @@ export class DaprPublisher implements Publisher {
       while (next < queues.length) {
         const queue = queues[next++]!;
         for (const event of queue) {
-          await this.options.dapr.publish(this.options.pubsub, this.options.topic(event), toCloudEvent(event, this.options.source), {
+          const cloudEvent = toCloudEvent(event, this.options.toPublished(event), this.options.source);
+          await this.options.dapr.publish(this.options.pubsub, this.options.topic(event), cloudEvent, {
             contentType: CLOUDEVENTS_CONTENT_TYPE,
           });
         }

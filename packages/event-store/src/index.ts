@@ -1,5 +1,6 @@
 export type {
   AppendResult,
+  Clock,
   Decide,
   Decider,
   DomainEvent,
@@ -8,22 +9,23 @@ export type {
   ExpectedVersion,
   LogCursor,
   NewEvent,
+  PublishedEvent,
   RecordedEvent,
 } from './types.js';
-export { LOG_START, recordedEvents } from './types.js';
+export { LOG_START, systemClock } from './types.js';
 export { ConcurrencyError, DuplicateEventError } from './errors.js';
 export { MIGRATION_TABLE, migrateEventStore } from './migrate.js';
 export { type AppendOptions, EventStore, type EventStoreOptions, type Executor, type ReadStreamOptions, kyselyFromPool, notifyChannel } from './store.js';
-export { type HandleCommandOptions, type HandleCommandResult, handleCommand } from './command.js';
+export {
+  type CommandHandler,
+  type CommandHandlerOptions,
+  type CommandResult,
+  type HandleOptions,
+  type Projection,
+  commandHandler,
+  projection,
+} from './handler.js';
 export { compareCursors, cursorOf, findOrderViolation } from './log-order.js';
 export { type Publisher, Relay, type RelayOptions, type RelayState } from './relay.js';
 export { CLOUDEVENTS_CONTENT_TYPE, DaprPublisher, type DaprPublisherOptions, type EventCloudEvent, toCloudEvent } from './dapr-publisher.js';
-export {
-  type BatchHandler,
-  type Projection,
-  Subscription,
-  type SubscriptionOptions,
-  projectionSubscription,
-  rebuildProjection,
-} from './subscription.js';
 export { deciderSpec, given } from './testing.js';

@@ -1,19 +1,20 @@
 import pg from 'pg';
-import { LOG_START, type LogCursor, type RecordedEvent } from './types.js';
+import { type DomainEvent, LOG_START, type LogCursor, type RecordedEvent } from './types.js';
 import type { EventStore } from './store.js';
 import { IdleBackoff, Waker } from './waker.js';
 
 /** Hands a batch of events, in global-log order, to the outside world. */
-export interface Publisher {
+export interface Publisher<E extends DomainEvent = DomainEvent> {
   /** Resolve only once every event is accepted; reject to have the whole batch retried. */
-  publish(events: readonly RecordedEvent[]): Promise<void>;
+  publish(events: readonly RecordedEvent<E>[]): Promise<void>;
 }
 
 export type RelayState = 'starting' | 'standby' | 'leader' | 'stopped';
 
-export interface RelayOptions {
+export interface RelayOptions<E extends DomainEvent = DomainEvent> {
   store: EventStore;
-  publisher: Publisher;
+  /** Gets the log's events as the service's own domain events (the store's schema holds no others). */
+  publisher: Publisher<E>;
   /**
    * The relay's own connection (not from the pool): it holds the session advisory lock that makes
    * one replica the relay, LISTENs, and writes the checkpoint, so a relay that lost its lock cannot
@@ -35,7 +36,7 @@ export interface RelayOptions {
  * Publishes committed events in global-log order, at least once: the checkpoint is saved after a
  * batch is accepted, so a crash in between republishes that batch (duplicates, never losses).
  */
-export class Relay {
+export class Relay<E extends DomainEvent = DomainEvent> {
   private readonly name: string;
   private readonly batchSize: number;
   private readonly maxIdleMs: number;
@@ -49,7 +50,7 @@ export class Relay {
   private currentState: RelayState = 'starting';
   private checkpoint: LogCursor = LOG_START;
 
-  constructor(private readonly options: RelayOptions) {
+  constructor(private readonly options: RelayOptions<E>) {
     this.name = options.name ?? 'relay';
     this.batchSize = options.batchSize ?? 500;
     this.maxIdleMs = options.maxIdleMs ?? 50;
@@ -163,7 +164,7 @@ export class Relay {
 
     const idle = new IdleBackoff(1, this.maxIdleMs);
     while (!this.stopping && !this.connectionLost) {
-      const { events, cursor } = await store.readAll(this.checkpoint, this.batchSize);
+      const { events, cursor } = await store.readAll<E>(this.checkpoint, this.batchSize);
       if (events.length === 0) {
         await this.waker.sleep(idle.next());
         continue;

@@ -34,21 +34,23 @@ export interface EventStoreOptions {
   notify?: boolean;
 }
 
-export interface AppendOptions {
+export interface AppendOptions<DB = unknown> {
   expectedVersion: ExpectedVersion;
   /** Merged under each event's own metadata (actor, correlation id...). */
   metadata?: EventMetadata;
   /**
    * Append inside the caller's transaction (to write other rows atomically with the events).
-   * Without it the append is one statement, hence one transaction of its own.
+   * Without it the append is one statement, hence one transaction of its own. Any database type
+   * will do: the store names its own tables.
    */
-  transaction?: Transaction<unknown>;
+  transaction?: Transaction<DB>;
 }
 
-export interface ReadStreamOptions {
+export interface ReadStreamOptions<DB = unknown> {
   /** First version to read (default 1). */
   fromVersion?: number;
-  transaction?: Transaction<unknown>;
+  /** Read inside the caller's transaction (a command reads, decides and appends in one). */
+  transaction?: Transaction<DB>;
 }
 
 interface EventRow {
@@ -179,17 +181,17 @@ export class EventStore {
     }
   }
 
-  async append<E extends DomainEvent>(
+  async append<E extends DomainEvent, DB = unknown>(
     streamId: string,
     events: readonly NewEvent<E>[],
-    options: AppendOptions,
+    options: AppendOptions<DB>,
   ): Promise<AppendResult> {
     if (streamId === '') throw new Error('streamId must not be empty');
     const { expectedVersion } = options;
     if (typeof expectedVersion === 'number' && (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)) {
       throw new Error(`expectedVersion must be a non-negative integer, 'no_stream' or 'any'`);
     }
-    const executor: Executor = (options.transaction as Transaction<unknown> | undefined) ?? this.db;
+    const executor: Executor = options.transaction ?? this.db;
     if (events.length === 0) return this.appendNothing(streamId, expectedVersion, executor);
     // seven parameters an event, and Postgres takes at most 65,535 in one statement
     if (events.length > MAX_BATCH) throw new Error(`at most ${MAX_BATCH} events in one append`);
@@ -354,11 +356,11 @@ export class EventStore {
     return rows[0] ? Number(rows[0].version) : 0;
   }
 
-  async readStream<E extends DomainEvent = DomainEvent>(
+  async readStream<E extends DomainEvent = DomainEvent, DB = unknown>(
     streamId: string,
-    options: ReadStreamOptions = {},
+    options: ReadStreamOptions<DB> = {},
   ): Promise<RecordedEvent<E>[]> {
-    const executor: Executor = (options.transaction as Transaction<unknown> | undefined) ?? this.db;
+    const executor: Executor = options.transaction ?? this.db;
     const { rows } = await sql<EventRow>`${sql.raw(PREPARED)}
       select ${EVENT_COLUMNS} from ${this.table('events')}
       where stream_id = ${streamId} and stream_version >= ${options.fromVersion ?? 1}::bigint
@@ -367,13 +369,13 @@ export class EventStore {
   }
 
   /** Folds a stream through a pure `evolve`; `version` is what the next append should expect. */
-  async aggregateStream<State, E extends DomainEvent>(
+  async aggregateStream<State, E extends DomainEvent, DB = unknown>(
     streamId: string,
     evolve: Evolve<State, RecordedEvent<E>>,
     initialState: State,
-    options: ReadStreamOptions = {},
+    options: ReadStreamOptions<DB> = {},
   ): Promise<{ state: State; version: number }> {
-    const events = await this.readStream<E>(streamId, options);
+    const events = await this.readStream<E, DB>(streamId, options);
     let state = initialState;
     for (const event of events) state = evolve(state, event);
     return { state, version: events.at(-1)?.streamVersion ?? 0 };
@@ -398,6 +400,26 @@ export class EventStore {
     const events = rows.map((row) => toRecorded<E>(row));
     const last = events.at(-1);
     return { events, cursor: last ? { transactionId: last.transactionId, position: last.globalPosition } : after };
+  }
+  /**
+   * Every committed event of these types after `after`, in log order, read in the caller's
+   * transaction with no horizon: only for a reader that holds back every writer of these types
+   * while it reads (a projection's rebuild under its lock), so that no event can still commit
+   * before the cursor.
+   */
+  async readCommitted<E extends DomainEvent = DomainEvent, DB = unknown>(
+    types: readonly string[],
+    after: LogCursor,
+    limit: number,
+    transaction: Transaction<DB>,
+  ): Promise<RecordedEvent<E>[]> {
+    const { rows } = await sql<EventRow>`
+      select ${EVENT_COLUMNS} from ${this.table('events')}
+      where (tx_order, global_position) > (${after.transactionId}::xid8, ${after.position}::bigint)
+        and type = any(${types}::text[])
+      order by tx_order, global_position
+      limit ${limit}`.execute(transaction);
+    return rows.map((row) => toRecorded<E>(row));
   }
 }
 

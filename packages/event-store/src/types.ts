@@ -11,11 +11,17 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
   schemaVersion?: number;
 }
 
-/** Who and what caused an event; free-form keys are kept beside the known ones. */
+/**
+ * Who and what caused an event; free-form keys are kept beside the known ones. The transport
+ * context of the request that caused it (the client's address, its user agent) lives here and
+ * only here: it is not part of what happened in the domain, and it is never published.
+ */
 export interface EventMetadata {
   actor?: string;
   correlationId?: string;
   causationId?: string;
+  address?: string;
+  userAgent?: string;
   [key: string]: unknown;
 }
 
@@ -79,29 +85,20 @@ export interface Decider<Command, State, E extends DomainEvent> {
   initialState: State;
 }
 
+/** Time as a service sees it: injected, so that tests can drive it (one convention everywhere). */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = Object.freeze({ now: () => new Date() });
+
 /**
- * The events an append stored, as a reader of the log would get them: what a service needs to
- * project them in the append's own transaction. `occurredAt` is the append's time unless given.
+ * What leaves the service for a domain event: its published type, the version of its published
+ * schema and the data that schema allows. A service maps each domain event to one explicitly, so
+ * that a field the domain adds (a hash, an address) is not published unless the mapping says so.
  */
-export function recordedEvents<E extends DomainEvent>(
-  events: readonly NewEvent<E>[],
-  result: AppendResult,
-  metadata: EventMetadata = {},
-  now = new Date(),
-): RecordedEvent<E>[] {
-  return events.map((event, i) => {
-    const stored = result.events[i];
-    if (!stored) throw new Error(`append of ${result.streamId} returned ${result.events.length} events for ${events.length}`);
-    return {
-      ...event,
-      id: stored.id,
-      schemaVersion: event.schemaVersion ?? 1,
-      streamId: result.streamId,
-      streamVersion: stored.streamVersion,
-      globalPosition: stored.globalPosition,
-      transactionId: stored.transactionId,
-      occurredAt: event.occurredAt ?? now,
-      metadata: { ...metadata, ...event.metadata },
-    } as RecordedEvent<E>;
-  });
+export interface PublishedEvent {
+  type: string;
+  schemaVersion: number;
+  data: unknown;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type {} from '@strata/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ConcurrencyError, DuplicateEventError, EventStore, type Evolve, handleCommand, migrateEventStore } from '../src/index.js';
+import { ConcurrencyError, DuplicateEventError, EventStore, migrateEventStore } from '../src/index.js';
 import { type TestStore, openTestStore } from './support.js';
 
 const stack = inject('stack');
@@ -169,57 +169,6 @@ describe('appending inside the caller transaction', () => {
     ).rejects.toThrow('rollback');
     expect(await t.store.streamVersion(kept)).toBe(1);
     expect(await t.store.streamVersion(dropped)).toBe(0);
-  });
-});
-
-// A tiny decider: a counter that refuses to go above a limit.
-type CounterEvent = { type: 'CounterIncremented'; data: { by: number } };
-type Increment = { type: 'Increment'; by: number };
-class LimitReached extends Error {}
-const evolve: Evolve<number, CounterEvent> = (state, event) => state + event.data.by;
-const decide = (command: Increment, state: number): CounterEvent[] => {
-  if (state + command.by > 10) throw new LimitReached();
-  return [{ type: 'CounterIncremented', data: { by: command.by } }];
-};
-
-describe('handleCommand', () => {
-  it('reads, decides and appends with the version read', async () => {
-    const stream = `counter-${randomUUID()}`;
-    const first = await handleCommand(t.store, stream, { type: 'Increment', by: 4 }, decide, evolve, 0, {
-      metadata: { actor: 'user-1' },
-    });
-    expect(first).toMatchObject({ state: 4, version: 1 });
-    const second = await handleCommand(t.store, stream, { type: 'Increment', by: 5 }, decide, evolve, 0);
-    expect(second).toMatchObject({ state: 9, version: 2 });
-    await expect(handleCommand(t.store, stream, { type: 'Increment', by: 5 }, decide, evolve, 0)).rejects.toBeInstanceOf(LimitReached);
-    expect(await t.store.aggregateStream(stream, evolve, 0)).toEqual({ state: 9, version: 2 });
-    expect((await t.store.readStream(stream))[0]!.metadata).toEqual({ actor: 'user-1' });
-  });
-
-  it('never loses an update: concurrent commands conflict, or with retries all apply', async () => {
-    const stream = `counter-${randomUUID()}`;
-    const noRetry = await Promise.allSettled(
-      Array.from({ length: 10 }, () => handleCommand(t.store, stream, { type: 'Increment', by: 1 }, decide, evolve, 0)),
-    );
-    const applied = noRetry.filter((r) => r.status === 'fulfilled').length;
-    expect(noRetry.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConcurrencyError)).toBe(true);
-    expect((await t.store.aggregateStream(stream, evolve, 0)).state).toBe(applied);
-
-    const other = `counter-${randomUUID()}`;
-    await Promise.all(
-      Array.from({ length: 10 }, () => handleCommand(t.store, other, { type: 'Increment', by: 1 }, decide, evolve, 0, { retries: 20 })),
-    );
-    expect(await t.store.aggregateStream(other, evolve, 0)).toEqual({ state: 10, version: 10 });
-  });
-
-  it('checks the version the client sent (If-Match) before deciding', async () => {
-    const stream = `counter-${randomUUID()}`;
-    await handleCommand(t.store, stream, { type: 'Increment', by: 1 }, decide, evolve, 0);
-    await expect(
-      handleCommand(t.store, stream, { type: 'Increment', by: 1 }, decide, evolve, 0, { expectedVersion: 0 }),
-    ).rejects.toMatchObject({ name: 'ConcurrencyError', expected: 0, actual: 1 });
-    await handleCommand(t.store, stream, { type: 'Increment', by: 1 }, decide, evolve, 0, { expectedVersion: 1 });
-    expect(await t.store.streamVersion(stream)).toBe(2);
   });
 });
 

@@ -32,21 +32,22 @@ describe('log order', () => {
 });
 
 describe('CloudEvent envelope', () => {
-  it('carries the event id, type, stream and metadata as CloudEvents attributes', () => {
+  it('carries the event id, stream and metadata as CloudEvents attributes, and the published form as type, version and data', () => {
     const occurredAt = new Date('2026-03-04T05:06:07.000Z');
     const ce = toCloudEvent(
       {
         id: '5f0c6d1e-3f57-4d0f-9d62-1a7f2b0c9e11',
         type: 'FileUploaded',
-        schemaVersion: 1,
+        schemaVersion: 3,
         streamId: 'file-1',
         streamVersion: 3,
         globalPosition: 42,
         transactionId: '7',
         occurredAt,
-        data: { name: 'a.txt' },
-        metadata: { actor: 'user-1', correlationId: 'corr-1', other: 5 },
+        data: { name: 'a.txt', blobName: 'private/blob' },
+        metadata: { actor: 'user-1', correlationId: 'corr-1', address: '203.0.113.5', userAgent: 'curl/8', other: 5 },
       },
+      { type: 'FileUploaded', schemaVersion: 1, data: { name: 'a.txt' } },
       'strata/files',
     );
     expect(ce).toEqual({

@@ -143,6 +143,7 @@ describe('relay through a real Dapr sidecar', () => {
         source: 'strata/event-store-test',
         // other streams of this test file go elsewhere: the topic is chosen per event
         topic: (event) => (event.streamId === stream ? topic : `${topic}.other`),
+        toPublished: (event) => ({ type: event.type, schemaVersion: event.schemaVersion, data: event.data }),
       }),
     });
     const redis = new Redis(stack.redisUrl);

@@ -12,7 +12,18 @@ export { redisPlugin } from './resources/redis.js';
 export { resolveSecret, waitForSidecar } from './secrets.js';
 export { openapiPlugin } from './openapi.js';
 export { subscriptionsPlugin, type DeliveredEvent, type DeliveryOutcome, type Subscription } from './subscriptions.js';
-export { eventRelayPlugin, withoutFields, type EventRelayOptions } from './relay.js';
+export { eventRelayPlugin, type EventRelayOptions } from './relay.js';
+export {
+  MAX_ADDRESS_LENGTH,
+  MAX_USER_AGENT_LENGTH,
+  type RequestContext,
+  type RequestContextOptions,
+  requestContextOf,
+  requestContextPlugin,
+  transportOf,
+} from './request-context.js';
+// one clock convention for every service: `{ now(): Date }`, injected
+export { type Clock, systemClock } from '@strata/event-store';
 export { ProblemSchema, problems } from './problem-schema.js';
 export { migrateReadModels } from './read-models.js';
 export { RESERVED_PREFIX, exposureOf, listenerOf, serves, type Exposure, type ListenerName } from './listeners.js';

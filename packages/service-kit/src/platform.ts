@@ -1,3 +1,4 @@
+import type { Clock } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { BaseConfig } from './config.js';
@@ -6,18 +7,21 @@ import { httpError, registerProblemHandlers } from './errors.js';
 import { healthPlugin } from './health.js';
 import { heartbeatPlugin } from './heartbeat.js';
 import { metricsPlugin } from './metrics.js';
+import { requestContextPlugin } from './request-context.js';
 
 /**
- * What every service registers first: problem+json errors, health, metrics, its sidecar and its
- * heartbeat. A service's app.ts registers this, then its own resources, then its routes.
+ * What every service registers first: problem+json errors, health, metrics, its sidecar, its
+ * heartbeat, and the request context (with the service's clock: tests pass their own). A
+ * service's app.ts registers this, then its own resources, then its routes.
  */
 export const platformPlugin = fp(
-  async (app: FastifyInstance, opts: { config: BaseConfig; heartbeat?: boolean }) => {
+  async (app: FastifyInstance, opts: { config: BaseConfig; heartbeat?: boolean; clock?: Clock }) => {
     // probes, scrapes and sidecar deliveries would drown the log: only their warnings are kept
     app.addHook('onRoute', (route) => {
       if (/^\/(health|metrics|dapr)(\/|$)/.test(route.url)) route.logLevel = 'warn';
     });
     registerProblemHandlers(app);
+    await app.register(requestContextPlugin, { channel: opts.config.APP_CHANNEL, ...(opts.clock ? { clock: opts.clock } : {}) });
     // Dapr forwards a call without a body as a chunked request with no content type (or as
     // application/octet-stream), which Fastify would refuse with 415. Accept such bodies when they
     // are empty, so body-less POSTs (logout, refresh, restore) work through the sidecar; a

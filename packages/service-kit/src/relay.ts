@@ -1,10 +1,10 @@
 import { Components } from '@strata/contracts';
-import { DaprPublisher, type EventStore, type Publisher, type RecordedEvent, Relay } from '@strata/event-store';
+import { DaprPublisher, type DomainEvent, type EventStore, type Publisher, type PublishedEvent, type RecordedEvent, Relay } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge } from 'prom-client';
 
-export interface EventRelayOptions {
+export interface EventRelayOptions<E extends DomainEvent> {
   store: EventStore;
   /** The topic every event of this service goes to. */
   topic: string;
@@ -12,65 +12,64 @@ export interface EventRelayOptions {
   source: string;
   /** The relay's own Postgres connection (it holds the lock that makes one replica the relay). */
   connectionString: string;
-  /** Fields of event data that stay in the log and never travel on the bus (credential hashes). */
-  privateFields?: string[];
-}
-
-/** The event as subscribers see it: private fields removed from its data. */
-export function withoutFields(event: RecordedEvent, fields: readonly string[]): RecordedEvent {
-  if (fields.length === 0 || typeof event.data !== 'object' || event.data === null) return event;
-  return { ...event, data: Object.fromEntries(Object.entries(event.data).filter(([key]) => !fields.includes(key))) };
+  /**
+   * The published form of each of the service's domain events (its contract in
+   * `@strata/contracts`): what the mapping leaves out, such as a credential hash, never travels.
+   */
+  toPublished: (event: RecordedEvent<E>) => PublishedEvent;
 }
 
 /**
  * Publishes the service's committed events to Dapr pub/sub from the log, at least once, one
- * replica at a time; starts when the app is ready and stops with it.
+ * replica at a time; starts when the app is ready and stops with it. A plugin made per service,
+ * so that its mapping is typed by the service's own events.
  */
-export const eventRelayPlugin = fp(
-  async (app: FastifyInstance, opts: EventRelayOptions) => {
-    const dapr = new DaprPublisher({ dapr: app.dapr, pubsub: Components.pubsub, topic: () => opts.topic, source: opts.source });
-    const fields = opts.privateFields ?? [];
-    // which replica relays, and how much it published: visible per replica in /metrics
-    const published = new Counter({
-      name: 'event_relay_published_total',
-      help: 'Events this replica published to pub/sub (at least once: a retried batch counts again).',
-      labelNames: ['topic'] as const,
-      registers: [app.metrics],
-    });
-    const failures = new Counter({
-      name: 'event_relay_publish_failures_total',
-      help: 'Batches whose publishing failed and will be retried.',
-      labelNames: ['topic'] as const,
-      registers: [app.metrics],
-    });
-    const leader = new Gauge({
-      name: 'event_relay_leader',
-      help: '1 while this replica is the one relaying events (it holds the lock), else 0.',
-      labelNames: ['topic'] as const,
-      registers: [app.metrics],
-    });
-    leader.set({ topic: opts.topic }, 0);
-    const publisher: Publisher = {
-      publish: async (events) => {
-        await dapr.publish(events.map((e) => withoutFields(e, fields)));
-        published.inc({ topic: opts.topic }, events.length);
-      },
-    };
-    const relay = new Relay({
-      store: opts.store,
-      publisher,
-      connection: opts.connectionString,
-      onError: (err) => {
-        failures.inc({ topic: opts.topic });
-        app.log.warn({ err }, 'event relay: publish failed; retrying');
-      },
-      onStateChange: (state) => {
-        leader.set({ topic: opts.topic }, state === 'leader' ? 1 : 0);
-        app.log.info({ state }, 'event relay');
-      },
-    });
-    app.addHook('onReady', async () => relay.start());
-    app.addHook('onClose', async () => relay.stop());
-  },
-  { name: 'strata-event-relay', dependencies: ['strata-dapr', 'strata-metrics'] },
-);
+export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<E>) {
+  return fp(
+    async (app: FastifyInstance) => {
+      const dapr = new DaprPublisher<E>({ dapr: app.dapr, pubsub: Components.pubsub, topic: () => opts.topic, source: opts.source, toPublished: opts.toPublished });
+      // which replica relays, and how much it published: visible per replica in /metrics
+      const published = new Counter({
+        name: 'event_relay_published_total',
+        help: 'Events this replica published to pub/sub (at least once: a retried batch counts again).',
+        labelNames: ['topic'] as const,
+        registers: [app.metrics],
+      });
+      const failures = new Counter({
+        name: 'event_relay_publish_failures_total',
+        help: 'Batches whose publishing failed and will be retried.',
+        labelNames: ['topic'] as const,
+        registers: [app.metrics],
+      });
+      const leader = new Gauge({
+        name: 'event_relay_leader',
+        help: '1 while this replica is the one relaying events (it holds the lock), else 0.',
+        labelNames: ['topic'] as const,
+        registers: [app.metrics],
+      });
+      leader.set({ topic: opts.topic }, 0);
+      const publisher: Publisher<E> = {
+        publish: async (events) => {
+          await dapr.publish(events);
+          published.inc({ topic: opts.topic }, events.length);
+        },
+      };
+      const relay = new Relay<E>({
+        store: opts.store,
+        publisher,
+        connection: opts.connectionString,
+        onError: (err) => {
+          failures.inc({ topic: opts.topic });
+          app.log.warn({ err }, 'event relay: publish failed; retrying');
+        },
+        onStateChange: (state) => {
+          leader.set({ topic: opts.topic }, state === 'leader' ? 1 : 0);
+          app.log.info({ state }, 'event relay');
+        },
+      });
+      app.addHook('onReady', async () => relay.start());
+      app.addHook('onClose', async () => relay.stop());
+    },
+    { name: 'strata-event-relay', dependencies: ['strata-dapr', 'strata-metrics'] },
+  );
+}

@@ -9,6 +9,8 @@ export interface DeliveredEvent<T = unknown> {
   subject?: string;
   time?: string;
   topic?: string;
+  /** The version of the data's published schema (absent: v1). */
+  schemaversion?: number;
   data: T;
 }
 

@@ -1,15 +1,77 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { ensureDaprd } from '@strata/dev/daprd';
-import { REPO_ROOT } from '@strata/dev/paths';
-import { freePort } from '@strata/dev/ports';
-import type { TestStackInfo } from '@strata/dev/provided-context';
-import { componentEnv, daprdArgs } from '@strata/dev/sidecar';
-import { type BaseConfig, type ServerOptions, buildServer } from '@strata/service-kit';
-import type { FastifyInstance } from 'fastify';
+import { type AddressInfo, createServer } from 'node:net';
+import type { Server } from 'node:http';
+import type { TestStackInfo } from './provided-context.js';
 
-export { freePort };
+// The test harness: free ports, extra app instances and extra sidecars. The launcher (tools/dev)
+// starts the stack's own sidecars with the same command line, from here. It imports no workspace
+// package, so any package's tests may use it.
+
+/** A port nothing listens on now (the kernel's pick), for a process about to listen on it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** What one daprd needs to know: who it is, where its app is, its own ports and resources. */
+export interface SidecarSpec {
+  appId: string;
+  /** Where the sidecar talks to its app; none for a sidecar that only calls out (a partner). */
+  appPort?: number;
+  httpPort: number;
+  grpcPort: number;
+  internalGrpcPort: number;
+  metricsPort: number;
+  configFile: string;
+  resourcesPaths: string[];
+  logLevel?: string;
+  maxBodyMiB?: number | undefined;
+  healthCheckPath?: string | undefined;
+}
+
+/**
+ * daprd's command line for one sidecar on 127.0.0.1 (every listener of its own: the defaults
+ * would clash between sidecars), written once for the launcher and the tests' extra sidecars.
+ */
+export function daprdArgs(spec: SidecarSpec): string[] {
+  return [
+    '--app-id', spec.appId,
+    ...(spec.appPort !== undefined ? ['--app-port', String(spec.appPort), '--app-protocol', 'http'] : []),
+    '--dapr-http-port', String(spec.httpPort),
+    '--dapr-grpc-port', String(spec.grpcPort),
+    '--dapr-internal-grpc-port', String(spec.internalGrpcPort),
+    '--metrics-port', String(spec.metricsPort),
+    '--dapr-listen-addresses', '127.0.0.1',
+    '--dapr-internal-grpc-listen-address', '127.0.0.1',
+    '--metrics-listen-address', '127.0.0.1',
+    '--config', spec.configFile,
+    '--log-level', spec.logLevel ?? 'warn',
+    ...spec.resourcesPaths.flatMap((p) => ['--resources-path', p]),
+    ...(spec.maxBodyMiB ? ['--max-body-size', `${spec.maxBodyMiB}Mi`] : []),
+    ...(spec.healthCheckPath ? ['--enable-app-health-check', '--app-health-check-path', spec.healthCheckPath] : []),
+  ];
+}
+
+/** The variables components read by envRef (dapr/components, and dapr/prod-like/components). */
+export const ComponentEnv = {
+  secretsFile: 'STRATA_SECRETS_FILE',
+  redisHost: 'STRATA_REDIS_HOST',
+  redisDb: 'STRATA_REDIS_DB',
+  storageAccount: 'STRATA_STORAGE_ACCOUNT',
+  blobEndpoint: 'STRATA_BLOB_ENDPOINT',
+  filesClientId: 'STRATA_FILES_CLIENT_ID',
+} as const;
+
+/** What the local components read by envRef (dapr/components): the stack's secrets file and Redis. */
+export function componentEnv(stack: { secretsFile: string; redisHost: string; redisDb: number }): Record<string, string> {
+  return { [ComponentEnv.secretsFile]: stack.secretsFile, [ComponentEnv.redisHost]: stack.redisHost, [ComponentEnv.redisDb]: String(stack.redisDb) };
+}
 
 /** Polls `probe` until it says yes, or fails naming what it waited for (and why, if it knows). */
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number, gone?: () => string | undefined): Promise<void> {
@@ -23,8 +85,16 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs: num
   }
 }
 
-export interface Instance {
-  server: FastifyInstance;
+/** An app as service-kit's buildServer returns it: both of its listeners, and close. */
+interface BuiltApp {
+  listen(options: { port: number; host: string }): Promise<string>;
+  server: Server;
+  internalListener: { listen(port: number, host: string): Promise<AddressInfo> };
+  close(): Promise<unknown>;
+}
+
+export interface Instance<App extends BuiltApp> {
+  server: App;
   /** The main listener (the app's API; the gateway's public entry). */
   url: string;
   /** The internal listener: probes, metrics, operator views. */
@@ -33,20 +103,21 @@ export interface Instance {
 }
 
 /**
- * One more instance of an app in this process, built as server.ts builds it (another replica, as
- * far as Postgres, Redis and Dapr can tell), listening on free ports: both listeners, as
- * `runServer` would. Without `listen` it is only made ready, for `inject`.
+ * An app built in this process (`buildServer`), listening as `runServer` would: both listeners,
+ * on free ports. Another replica, as far as Postgres, Redis and Dapr can tell.
  */
-export async function startInstance<C extends BaseConfig>(options: ServerOptions<C> & { listen?: boolean }): Promise<Instance> {
-  const server = await buildServer(options);
-  if (options.listen === false) {
-    await server.ready();
-    return { server, url: '', internalUrl: '', close: () => server.close() };
-  }
-  await server.listen({ port: 0, host: '127.0.0.1' });
-  const internal: AddressInfo = await server.internalListener.listen(0, '127.0.0.1');
-  const main = server.server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${main.port}`, internalUrl: `http://127.0.0.1:${internal.port}`, close: () => server.close() };
+export async function listenInstance<App extends BuiltApp>(app: App): Promise<Instance<App>> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const internal = await app.internalListener.listen(0, '127.0.0.1');
+  const main = app.server.address() as AddressInfo;
+  return {
+    server: app,
+    url: `http://127.0.0.1:${main.port}`,
+    internalUrl: `http://127.0.0.1:${internal.port}`,
+    close: async () => {
+      await app.close();
+    },
+  };
 }
 
 export interface Sidecar {
@@ -60,9 +131,9 @@ export interface Sidecar {
 
 /**
  * A daprd of its own, started the way the launcher starts the stack's (the same command line,
- * the stack's Configuration and name-resolution database, its components unless others are
- * given), for an app-id the stack does not run: a partner that only calls out, or a test that
- * needs a component of its own.
+ * the stack's daprd, Configuration and name-resolution database, its components unless others
+ * are given), for an app-id the stack does not run: a partner that only calls out, or a test
+ * that needs a component of its own.
  */
 export async function startSidecar(
   stack: TestStackInfo,
@@ -71,7 +142,7 @@ export async function startSidecar(
   const [httpPort, grpcPort, internalGrpcPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const redis = new URL(stack.redisUrl);
   const child = spawn(
-    await ensureDaprd(),
+    stack.daprdPath,
     daprdArgs({
       appId: options.appId,
       ...(options.appPort !== undefined ? { appPort: options.appPort } : {}),
@@ -80,7 +151,7 @@ export async function startSidecar(
       internalGrpcPort,
       metricsPort,
       configFile: stack.daprConfigFile,
-      resourcesPaths: options.resourcesPaths ?? [join(REPO_ROOT, 'dapr/components'), join(REPO_ROOT, 'dapr/config')],
+      resourcesPaths: options.resourcesPaths ?? stack.resourcesPaths,
     }),
     {
       cwd: options.cwd ?? stack.runDir,

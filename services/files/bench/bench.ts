@@ -13,7 +13,7 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { AppIds, BLOB_CONTAINER, AZURITE_BLOB_PORT } from '@strata/contracts';
-import { EventStore, kyselyFromPool } from '@strata/event-store';
+import { EventStore, commandHandler, kyselyFromPool } from '@strata/event-store';
 import { createCipheriv, createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +21,9 @@ import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { type Stack, startStack } from '@strata/dev';
-import { CommandRunner } from '../src/commands.js';
 import type { Database } from '../src/db/schema.js';
+import { projections } from '../src/projections/index.js';
+import { fileDecider, fileStream } from '../src/streams.js';
 
 const MiB = 1024 * 1024;
 const { values } = parseArgs({ options: { mib: { type: 'string', default: process.env.BENCH_MIB ?? '1024' }, 'list-files': { type: 'string', default: '10000' } } });
@@ -237,11 +238,11 @@ async function main() {
     });
 
     // listing: LIST_FILES files for one user, written through the files service's own command
-    // runner (the events and read models are the real ones; the blobs are not needed to list)
+    // path (the events and read models are the real ones; the blobs are not needed to list)
     const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 8 });
     try {
       const db = kyselyFromPool(pool) as Kysely<Database>;
-      const runner = new CommandRunner(await EventStore.open({ db, schema: 'files' }), db);
+      const commands = commandHandler({ store: await EventStore.open({ db, schema: 'files' }), db, decider: fileDecider, streamOf: fileStream, projections });
       const seedStart = performance.now();
       let next = 0;
       await Promise.all(
@@ -250,7 +251,7 @@ async function main() {
             const i = next++;
             const fileId = randomUUID();
             const versionId = randomUUID();
-            await runner.run(
+            await commands.handle(
               fileId,
               { type: 'UploadFile', data: { fileId, ownerId: userId, name: `document ${String(i).padStart(5, '0')}.pdf`, via: 'multipart', content: { versionId, blobName: `${userId}/${fileId}/${versionId}`, size: 1000 + i, contentType: 'application/pdf', sha256: '0'.repeat(64) }, now: new Date(Date.now() - i * 1000) } },
               { metadata: { actor: `user:${userId}` } },

@@ -1,11 +1,12 @@
 import { tokenAuth } from '@strata/auth';
 import { AppIds, BLOB_CONTAINER, Secrets, Topics } from '@strata/contracts';
-import { eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
+import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
-import { type Clock, corePlugin } from './plugins/core.js';
+import { corePlugin } from './plugins/core.js';
 import { jobsPlugin } from './plugins/jobs.js';
+import { toPublished } from './published.js';
 import { accountRoutes } from './routes/account.js';
 import { contentRoutes } from './routes/content.js';
 import { fileRoutes } from './routes/files.js';
@@ -22,7 +23,7 @@ export interface FilesOptions {
 /** The files service as a plugin: platform first, then its resources, then its routes. */
 export default async function files(app: FastifyInstance, opts: FilesOptions) {
   const { config } = opts;
-  await app.register(platformPlugin, { config });
+  await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
   const [databaseUrl, redisUrl, blobConnectionString] = await Promise.all([
     resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL),
     resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL),
@@ -32,13 +33,10 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
   await app.register(redisPlugin, { url: redisUrl });
   await app.register(blobPlugin, { connectionString: blobConnectionString, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
   await app.register(openapiPlugin, { title: 'Strata files' });
-  await app.register(corePlugin, opts.clock ? { clock: opts.clock } : {});
-  await app.register(eventRelayPlugin, {
-    store: app.store,
-    topic: Topics.fileEvents,
-    source: `strata/${AppIds.files}`,
-    connectionString: databaseUrl,
-  });
+  await app.register(corePlugin);
+  await app.register(
+    eventRelayPlugin({ store: app.store, topic: Topics.fileEvents, source: `strata/${AppIds.files}`, connectionString: databaseUrl, toPublished }),
+  );
   await app.register(jobsPlugin, { config });
   await app.register(tokenAuth, { config });
   await app.register(fileRoutes, { config });

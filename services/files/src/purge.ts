@@ -1,4 +1,4 @@
-import { Components } from '@strata/contracts';
+import { Components, FileEventTypes } from '@strata/contracts';
 import type { EventMetadata } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 
@@ -13,15 +13,10 @@ export async function purgeFile(
   ownerId: string,
   reason: 'user' | 'retention',
   metadata: EventMetadata,
-  address?: string,
 ): Promise<void> {
-  const result = await app.commands.run(
-    fileId,
-    { type: 'PurgeFile', data: { ownerId, reason, now: app.clock.now(), ...(address ? { address } : {}) } },
-    { metadata },
-  );
-  const purged = result.events.find((e) => e.type === 'FilePurged');
-  if (purged?.type !== 'FilePurged') return;
+  const result = await app.commands.handle(fileId, { type: 'PurgeFile', data: { ownerId, reason, now: app.clock.now() } }, { metadata });
+  const purged = result.events.find((e) => e.type === FileEventTypes.FilePurged);
+  if (purged?.type !== FileEventTypes.FilePurged) return;
   for (const blobName of purged.data.blobNames) await deleteBlob(app, blobName);
 }
 

@@ -1,7 +1,8 @@
 import type {} from '@strata/testing';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Topics } from '@strata/contracts';
+import { Value } from '@sinclair/typebox/value';
+import { FileEventSchemas, FileEventTypes, Topics } from '@strata/contracts';
 import { Client, eventually } from './support.js';
 
 const stack = inject('stack');
@@ -9,9 +10,16 @@ const redis = new Redis(stack.redisUrl);
 afterAll(() => redis.disconnect());
 
 /** What Dapr's Redis Streams pub/sub holds for the topic: CloudEvents, each in a `data` field. */
-async function published(): Promise<{ id: string; type: string; data: { fileId?: string } }[]> {
+interface Delivered {
+  id: string;
+  type: string;
+  schemaversion: number;
+  data: { fileId?: string };
+}
+
+async function published(): Promise<Delivered[]> {
   const entries = await redis.xrange(Topics.fileEvents, '-', '+');
-  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!) as { id: string; type: string; data: { fileId?: string } });
+  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!) as Delivered);
 }
 
 describe('events leave through the relay', () => {
@@ -24,7 +32,13 @@ describe('events leave through the relay', () => {
       const mine = (await published()).filter((e) => e.data.fileId === id);
       return mine.length >= 3 ? mine : undefined;
     });
-    expect(events.map((e) => e.type)).toEqual(['FileUploaded', 'FileRenamed', 'FileTrashed']);
+    expect(events.map((e) => e.type)).toEqual([FileEventTypes.FileUploaded, FileEventTypes.FileRenamed, FileEventTypes.FileTrashed]);
+    // what travels is the published contract, exactly: no blob name, no address, nothing it does not name
+    for (const event of events) {
+      const schema = FileEventSchemas[event.type as keyof typeof FileEventSchemas][1];
+      expect(event.schemaversion).toBe(1);
+      expect(Value.Check(schema, event.data), event.type).toBe(true);
+    }
     const activity = (await user.call('GET', '/api/v1/activity')).json.items as { id: string }[];
     expect(events.map((e) => e.id).sort()).toEqual(activity.map((a) => a.id).sort());
     // the relaying replica says so in its metrics

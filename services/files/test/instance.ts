@@ -1,9 +1,9 @@
 import type { TestStackInfo } from '@strata/testing';
-import { startInstance } from '@strata/testing/harness';
+import { type Clock, buildServer } from '@strata/service-kit';
+import { listenInstance } from '@strata/testing/harness';
 import type { FastifyInstance } from 'fastify';
 import files from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
-import type { Clock } from '../src/plugins/core.js';
 
 /** A clock the test moves by hand. */
 export class FakeClock implements Clock {
@@ -38,13 +38,13 @@ export async function startFilesInstance(stack: TestStackInfo, env: Record<strin
   });
   // the service's decorations (jobs, db...) live in its plugin's context, not on the root
   let service: FastifyInstance | undefined;
-  const instance = await startInstance({
+  const instance = await listenInstance(await buildServer({
     config,
     app: async (scope, opts) => {
       service = scope;
       await files(scope, { ...opts, ...(clock ? { clock } : {}) });
     },
     bodyLimit: 64 * 1024,
-  });
+  }));
   return { app: service!, server: instance.server, url: instance.url, close: instance.close };
 }

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startStack } from '@strata/dev';
 import { REPO_ROOT } from '@strata/dev/paths';
-import { freePort } from '@strata/dev/ports';
+import { freePort } from '@strata/testing/harness';
 
 const PATH = process.argv[2] ?? '/api/v1/me';
 const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 15_000);

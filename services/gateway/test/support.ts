@@ -1,5 +1,6 @@
 import type {} from '@strata/testing';
-import { startInstance } from '@strata/testing/harness';
+import { buildServer } from '@strata/service-kit';
+import { listenInstance } from '@strata/testing/harness';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import app from '../src/app.js';
@@ -24,6 +25,10 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
     RATE_LIMIT_TIMEOUT_MS: '2000',
     ...env,
   });
-  const instance = await startInstance({ config, app, listen: options.listen === true });
-  return Object.assign(instance.server, { url: instance.url });
+  const server = await buildServer({ config, app });
+  if (!options.listen) {
+    await server.ready();
+    return Object.assign(server, { url: '' });
+  }
+  return Object.assign(server, { url: (await listenInstance(server)).url });
 }

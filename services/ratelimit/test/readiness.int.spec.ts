@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort, startInstance } from '@strata/testing/harness';
+import { buildServer } from '@strata/service-kit';
+import { freePort } from '@strata/testing/harness';
 import type { FastifyInstance } from 'fastify';
 import type {} from '@strata/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -47,7 +48,8 @@ describe('readiness follows Redis', () => {
       HEARTBEAT_INTERVAL_MS: '600000',
       LOG_LEVEL: 'silent',
     });
-    server = (await startInstance({ config, app, listen: false })).server;
+    server = await buildServer({ config, app });
+    await server.ready();
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startInstance as startAppInstance } from '@strata/testing/harness';
+import { buildServer } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type {} from '@strata/testing';
@@ -41,7 +41,9 @@ export async function startInstance(clock?: () => number, env: Record<string, st
     LOG_LEVEL: 'silent',
     ...env,
   });
-  return (await startAppInstance({ config, app: (instance, opts) => app(instance, { ...opts, clock }), listen: false })).server;
+  const server = await buildServer({ config, app: (instance, opts) => app(instance, { ...opts, clock }) });
+  await server.ready();
+  return server;
 }
 
 export const GATEWAY = { 'dapr-caller-app-id': 'gateway' };

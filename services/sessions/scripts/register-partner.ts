@@ -16,12 +16,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Kysely } from 'kysely';
-import { CommandRunner } from '../src/commands.js';
+import { sessionsCommands } from '../src/commands.js';
 import { migrateReadModels } from '../src/db/migrate.js';
 import type { Database } from '../src/db/schema.js';
 import { ClientExistsError } from '../src/domain/client/client.js';
 import { hashPassword } from '../src/passwords.js';
-import { clientDecider, clientStream } from '../src/streams.js';
 
 function databaseUrl(): string {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
@@ -63,14 +62,13 @@ async function main(): Promise<number> {
     const db = kyselyFromPool(pool) as Kysely<Database>;
     await migrateReadModels(db as Kysely<unknown>);
     const store = await EventStore.open({ db, schema: 'sessions' });
-    await new CommandRunner(store, db).run(
-      clientStream(clientId),
-      clientDecider,
+    await sessionsCommands({ store, db }).clients.handle(
+      clientId,
       {
         type: 'RegisterPartnerClient',
         data: { clientId, name: values.name, secretHash: await hashPassword(secret), scopes, plan: values.plan, now: new Date() },
       },
-      { actor: 'cli:register-partner' },
+      { metadata: { actor: 'cli:register-partner' } },
     );
   } catch (error) {
     if (error instanceof ClientExistsError) {

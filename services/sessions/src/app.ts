@@ -1,19 +1,20 @@
 import cookie from '@fastify/cookie';
 import { tokenAuth } from '@strata/auth';
 import { AppIds, Secrets, Topics } from '@strata/contracts';
-import { eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
+import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { corePlugin } from './plugins/core.js';
+import { toPublished } from './published.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { daprRoutes } from './routes/dapr.js';
 import { tokenRoutes } from './routes/token.js';
 
 /** The sessions service as a plugin: platform first, then its resources, then its routes. */
-export default async function sessions(app: FastifyInstance, opts: { config: Config }) {
+export default async function sessions(app: FastifyInstance, opts: { config: Config; clock?: Clock }) {
   const { config } = opts;
-  await app.register(platformPlugin, { config });
+  await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
   const [databaseUrl, redisUrl] = await Promise.all([
     resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL),
     resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL),
@@ -31,12 +32,9 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   );
   await app.register(openapiPlugin, { title: 'Strata sessions' });
   await app.register(corePlugin, { config });
-  await app.register(eventRelayPlugin, {
-    store: app.store,
-    topic: Topics.sessionEvents,
-    source: `strata/${AppIds.sessions}`,
-    connectionString: databaseUrl, privateFields: ['passwordHash', 'secretHash', 'refreshTokenHash'],
-  });
+  await app.register(
+    eventRelayPlugin({ store: app.store, topic: Topics.sessionEvents, source: `strata/${AppIds.sessions}`, connectionString: databaseUrl, toPublished }),
+  );
   // sessions verifies with its own keys: no call to itself, so a kid it has not seen (it has just
   // begun signing with a new key) costs nothing to look up at once
   await app.register(tokenAuth, { config, loadJwks: async () => app.jwks(), minReloadIntervalMs: 0 });

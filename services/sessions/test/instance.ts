@@ -1,6 +1,6 @@
 import { Secrets } from '@strata/contracts';
 import type { TestStackInfo } from '@strata/testing';
-import { startInstance } from '@strata/testing/harness';
+import { buildServer } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import app from '../src/app.js';
@@ -23,5 +23,7 @@ export async function startSessionsReplica(stack: TestStackInfo, env: Record<str
     LOG_LEVEL: 'silent',
     ...env,
   });
-  return (await startInstance({ config, app, listen: false })).server;
+  const server = await buildServer({ config, app });
+  await server.ready();
+  return server;
 }

@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import app from '../src/app.js';
-import { CommandRunner } from '../src/commands.js';
+import { sessionsCommands } from '../src/commands.js';
 import { loadServiceConfig } from '../src/config.js';
 import type { Database } from '../src/db/schema.js';
 import { hashPassword } from '../src/passwords.js';
-import { clientDecider, clientStream } from '../src/streams.js';
 import { eventually } from './support.js';
 
 // The stack's sidecars read the stack's secrets file, which other test files rely on; this test
@@ -84,14 +83,13 @@ describe('a key rotation in the secret store reaches the signer, the JWKS and ve
 
     const db = kyselyFromPool(pool) as Kysely<Database>;
     clientId = `rotation-${randomBytes(4).toString('hex')}`;
-    await new CommandRunner(await EventStore.open({ db, schema: 'sessions' }), db).run(
-      clientStream(clientId),
-      clientDecider,
+    await sessionsCommands({ store: await EventStore.open({ db, schema: 'sessions' }), db }).clients.handle(
+      clientId,
       {
         type: 'RegisterPartnerClient',
         data: { clientId, name: 'Rotation test', secretHash: await hashPassword(clientSecret, { memoryCost: 1024, timeCost: 1, parallelism: 1 }), scopes: ['files:read'], plan: 'partner', now: new Date() },
       },
-      { actor: 'test:key-rotation' },
+      { metadata: { actor: 'test:key-rotation' } },
     );
   }, 120_000);
 

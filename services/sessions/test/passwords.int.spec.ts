@@ -5,10 +5,10 @@ import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CommandRunner } from '../src/commands.js';
+import { type SessionsCommands, sessionsCommands } from '../src/commands.js';
 import type { Database } from '../src/db/schema.js';
 import { legacyScryptHash } from '../src/passwords.js';
-import { accountDecider, accountStream } from '../src/streams.js';
+import { accountStream } from '../src/streams.js';
 import { startSessionsReplica } from './instance.js';
 import { Client } from './support.js';
 
@@ -20,11 +20,11 @@ describe('password hashes', () => {
   // the stack's own event store, read and written as the service does
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
   let store: EventStore;
-  let commands: CommandRunner;
+  let commands: SessionsCommands;
   beforeAll(async () => {
     const db = kyselyFromPool(pool) as Kysely<Database>;
     store = await EventStore.open({ db, schema: 'sessions' });
-    commands = new CommandRunner(store, db);
+    commands = sessionsCommands({ store, db });
   });
   afterAll(async () => {
     await pool.end();
@@ -35,13 +35,12 @@ describe('password hashes', () => {
     const password = 'an older scrypt password';
     const userId = randomUUID();
     // an account as registered before Argon2id
-    await commands.run(
-      accountStream(email),
-      accountDecider,
+    await commands.accounts.handle(
+      email,
       { type: 'RegisterUser', data: { userId, email, displayName: 'Legacy', passwordHash: await legacyScryptHash(password), now: new Date() } },
-      { actor: `user:${userId}`, correlationId: randomUUID() },
+      { metadata: { actor: `user:${userId}`, correlationId: randomUUID() } },
     );
-    const account = () => commands.load(accountStream(email), accountDecider);
+    const account = () => commands.accounts.load(email);
     const client = new Client(stack.gatewayUrl);
 
     // a wrong password changes nothing
@@ -66,7 +65,7 @@ describe('password hashes', () => {
   it('a new account is hashed with Argon2id at the OWASP cost', async () => {
     const client = new Client(stack.gatewayUrl);
     const { email } = await client.register();
-    const { state } = await commands.load(accountStream(email), accountDecider);
+    const { state } = await commands.accounts.load(email);
     expect(state).toMatchObject({ passwordHash: expect.stringMatching(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/) });
   });
 });

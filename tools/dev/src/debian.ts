@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CHROMIUM_PATH } from './chromium.js';
+import { CHROMIUM_PATH } from '@strata/testing/chromium';
 import { say } from './log.js';
 
 function run(command: string, args: string[]): Promise<number> {

@@ -1,16 +1,4 @@
-import { createConnection, createServer } from 'node:net';
-
-/** A port nothing listens on now (the kernel's pick), for a process about to listen on it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
+import { createConnection } from 'node:net';
 
 export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

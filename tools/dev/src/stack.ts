@@ -13,7 +13,7 @@ import { localProfile } from './profiles/local.js';
 import type { Profile, ProfileName, RunningProfile } from './profiles/profile.js';
 import { prodLikeProfile } from './profiles/prod-like.js';
 import { type RunApp, readRunFile, shiftPorts } from './runfile.js';
-import { daprdArgs } from './sidecar.js';
+import { daprdArgs } from '@strata/testing/harness';
 
 export { AZURITE_ACCOUNT, AZURITE_KEY } from './infra/azurite.js';
 export { PROFILES, type ProfileName, isProfile } from './profiles/profile.js';
@@ -111,6 +111,9 @@ export interface Stack {
    * database); in the production-like profile, the one for sidecars outside deploy/ (partners, tests).
    */
   daprConfigFile: string;
+  /** The daprd the sidecars run, and the components and configuration folders they read. */
+  daprdPath: string;
+  resourcesPaths: string[];
   stop(): Promise<void>;
   /** Stops one app's process (not its sidecar); used by tests of failure and recovery. */
   stopApp(appId: string): Promise<void>;
@@ -223,6 +226,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       appIds: runApps.map((a) => a.appId),
       nameResolutionDb,
       localConfig: runApps[0]?.configFile ?? LOCAL_DAPR_CONFIG,
+      localResourcesPaths: runApps[0]?.resourcesPaths ?? [],
       ctx: { logDir: options.logToFiles ? logDir : undefined, track },
     });
     infrastructure = setup;
@@ -316,6 +320,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     redisUrl: setup.redisUrl,
     secretsFile: setup.secretsFile,
     daprConfigFile: setup.daprConfigFile,
+    daprdPath: daprd,
+    resourcesPaths: setup.resourcesPaths,
     stop,
     stopApp: async (appId: string) => {
       const r = running.get(appId);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT } from './paths.js';
-import type {} from './provided-context.js';
+import type {} from '@strata/testing';
 import { type Stack, isProfile, startStack } from './stack.js';
 
 /** Test stacks run beside a dev stack (`npm start`): every port is shifted by this much. */
@@ -49,7 +49,9 @@ export async function setup(project: TestProject): Promise<void> {
     redisUrl: stack.redisUrl,
     blobConnectionString: stack.blobConnectionString,
     runDir,
+    daprdPath: stack.daprdPath,
     daprConfigFile: stack.daprConfigFile,
+    resourcesPaths: stack.resourcesPaths,
     secretsFile: stack.secretsFile,
     appApiToken: stack.appApiToken,
     profile: stack.profile,

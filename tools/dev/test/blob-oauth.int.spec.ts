@@ -20,7 +20,7 @@ import { REPO_ROOT } from '../src/paths.js';
 import { readConfiguration, stackNameResolution } from '../src/profiles/common.js';
 import { DEPLOY_DAPR_DIR, PROD_LIKE_COMPONENTS, STORAGE_ACCOUNT, prodLikeConfiguration } from '../src/profiles/prod-like.js';
 import { stopProcess } from '../src/proc.js';
-import { ComponentEnv, daprdArgs } from '../src/sidecar.js';
+import { ComponentEnv, daprdArgs } from '@strata/testing/harness';
 import { type InfraFixture, freePorts, infraFixture } from './infra-fixture.js';
 
 const FIXTURE = join(REPO_ROOT, 'tools', 'dev', 'test', 'fixtures', 'blob-client.ts');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { PartContext } from '../src/infra/part.js';
 import { type StackTls, ensureStackTls } from '../src/infra/tls.js';
 import { REPO_ROOT } from '../src/paths.js';
-import { freePort } from '../src/ports.js';
+import { freePort } from '@strata/testing/harness';
 import type { Managed } from '../src/proc.js';
 
 export interface InfraFixture {

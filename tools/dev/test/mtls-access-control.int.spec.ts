@@ -18,7 +18,7 @@ import type { Managed } from '../src/proc.js';
 import { stopProcess } from '../src/proc.js';
 import { readConfiguration, stackNameResolution } from '../src/profiles/common.js';
 import { DEPLOY_DAPR_DIR, deployNamespace, outsiderConfiguration, prodLikeConfiguration } from '../src/profiles/prod-like.js';
-import { daprdArgs } from '../src/sidecar.js';
+import { daprdArgs } from '@strata/testing/harness';
 import { type InfraFixture, freePorts, infraFixture } from './infra-fixture.js';
 
 let fx: InfraFixture;

@@ -17,7 +17,7 @@ import { type PgBouncer, startPgBouncer } from '../src/infra/pgbouncer.js';
 import { infraFromEnv, postgresUrl, preflight } from '../src/preflight.js';
 import { stopProcess } from '../src/proc.js';
 import { PROD_LIKE_COMPONENTS } from '../src/profiles/prod-like.js';
-import { ComponentEnv, daprdArgs } from '../src/sidecar.js';
+import { ComponentEnv, daprdArgs } from '@strata/testing/harness';
 import { type InfraFixture, freePorts, infraFixture } from './infra-fixture.js';
 
 const infra = infraFromEnv();

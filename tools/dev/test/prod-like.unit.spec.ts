@@ -24,7 +24,7 @@ import {
   workloadIdentityOf,
 } from '../src/profiles/prod-like.js';
 import { readRunFile, shiftPorts } from '../src/runfile.js';
-import { ComponentEnv } from '../src/sidecar.js';
+import { ComponentEnv } from '@strata/testing/harness';
 import { TEST_PORT_OFFSET } from '../src/test-stack.js';
 
 type Item = { name: string; value?: string; envRef?: string; secretKeyRef?: { name: string; key: string } };

@@ -1,8 +1,9 @@
+import { type FileEventType, LiveStreamEnds, type SessionEventType } from '@strata/contracts/event-types';
 import { currentAccessToken as accessToken, refreshAccessToken } from './api';
 
 export interface LiveEvent {
   id: string;
-  type: string;
+  type: FileEventType | SessionEventType;
   subject?: string;
   time?: string;
   data: Record<string, unknown>;
@@ -44,11 +45,11 @@ class LiveEvents {
       const ended = await this.connect().catch(() => 'error' as const);
       this.connected = false;
       if (!this.running) return;
-      if (ended === 'session-ended') {
+      if (ended === LiveStreamEnds.sessionEnded) {
         this.running = false;
         return;
       }
-      if (ended === 'token-expired' || ended === 'unauthorized') {
+      if (ended === LiveStreamEnds.tokenExpired || ended === 'unauthorized') {
         if (!(await refreshAccessToken())) {
           this.running = false;
           return;
@@ -61,7 +62,7 @@ class LiveEvents {
     }
   }
 
-  private async connect(): Promise<'session-ended' | 'token-expired' | 'unauthorized' | 'closed'> {
+  private async connect(): Promise<typeof LiveStreamEnds.sessionEnded | typeof LiveStreamEnds.tokenExpired | 'unauthorized' | 'closed'> {
     this.controller = new AbortController();
     const token = accessToken();
     const res = await fetch('/api/v1/events', {
@@ -89,7 +90,7 @@ class LiveEvents {
           else if (line.startsWith('event: ')) type = line.slice(7);
           else if (line.startsWith('data: ')) data = line.slice(6);
         }
-        if (type === 'session-ended' || type === 'token-expired') return type;
+        if (type === LiveStreamEnds.sessionEnded || type === LiveStreamEnds.tokenExpired) return type;
         if (!data) continue;
         if (id) this.lastId = id;
         try {

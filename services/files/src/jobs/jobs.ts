@@ -78,7 +78,7 @@ export class Jobs {
         const versions = await this.app.db.selectFrom('files.versions').select('blob_name').where('file_id', '=', file.file_id).execute();
         for (const v of versions) await this.app.blobs.getBlockBlobClient(v.blob_name).setAccessTier(to);
         try {
-          await this.app.commands.run(file.file_id, { type: 'ChangeTier', data: { ownerId: file.owner_id, to, now: this.app.clock.now() } }, { metadata: SYSTEM });
+          await this.app.commands.handle(file.file_id, { type: 'ChangeTier', data: { ownerId: file.owner_id, to, now: this.app.clock.now() } }, { metadata: SYSTEM });
           changed++;
         } catch (error) {
           if (!(error instanceof FileNotFoundError)) throw error;
@@ -95,7 +95,7 @@ export class Jobs {
     const cutoff = new Date(this.app.clock.now().getTime() - this.config.LIFECYCLE_DELETE_AFTER_DAYS * DAY_MS);
     const due = await this.app.db.selectFrom('files.files').select(['file_id', 'owner_id']).where('status', '=', 'active').where('updated_at', '<=', cutoff).limit(1000).execute();
     for (const file of due) {
-      await this.app.commands.run(file.file_id, { type: 'TrashFile', data: { ownerId: file.owner_id, now: this.app.clock.now() } }, { metadata: SYSTEM });
+      await this.app.commands.handle(file.file_id, { type: 'TrashFile', data: { ownerId: file.owner_id, now: this.app.clock.now() } }, { metadata: SYSTEM });
     }
     return due.length;
   }

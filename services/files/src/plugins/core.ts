@@ -1,36 +1,34 @@
-import { EventStore, kyselyFromPool } from '@strata/event-store';
+import { type CommandHandler, EventStore, commandHandler, kyselyFromPool } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
-import { CommandRunner } from '../commands.js';
 import { migrateReadModels } from '../db/migrate.js';
 import type { Database } from '../db/schema.js';
+import type { FileCommand } from '../domain/file/decide.js';
+import type { FileEvent, FileState } from '../domain/file/file.js';
+import { projections } from '../projections/index.js';
+import { fileDecider, fileStream } from '../streams.js';
 
-/** Time as the service sees it; tests drive the scheduled jobs with their own clock. */
-export interface Clock {
-  now(): Date;
-}
-export const systemClock: Clock = { now: () => new Date() };
+export type FileCommands = CommandHandler<string, FileCommand, FileState, FileEvent, Database>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: EventStore;
     db: Kysely<Database>;
-    commands: CommandRunner;
-    clock: Clock;
+    /** The one command path: a file's stream, its decider and the read models, by file id. */
+    commands: FileCommands;
   }
 }
 
-/** The event store and read models in schema `files` (migrated at start under a lock), and the command runner. */
+/** The event store and read models in schema `files` (migrated at start under a lock), and the command handler. */
 export const corePlugin = fp(
-  async (app: FastifyInstance, opts: { clock?: Clock }) => {
+  async (app: FastifyInstance) => {
     const db = kyselyFromPool(app.pg) as Kysely<Database>;
     await migrateReadModels(db as Kysely<unknown>);
     const store = await EventStore.open({ db, schema: 'files' });
     app.decorate('db', db);
     app.decorate('store', store);
-    app.decorate('commands', new CommandRunner(store, db));
-    app.decorate('clock', opts.clock ?? systemClock);
+    app.decorate('commands', commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock }));
   },
-  { name: 'files-core', dependencies: ['strata-postgres'] },
+  { name: 'files-core', dependencies: ['strata-postgres', 'strata-request-context'] },
 );

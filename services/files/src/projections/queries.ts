@@ -115,6 +115,23 @@ export async function listFiles(db: Kysely<Database>, caller: Caller, query: { l
   return { items: page.map(toFileInfo), nextCursor: rows.length > query.limit && last ? encodeCursor(cursorValue(last), last.file_id) : null };
 }
 
+/** The file as the API shows it, read back after a command changed it. */
+export async function fileInfoOf(db: Kysely<Database>, fileId: string) {
+  return toFileInfo(await db.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow());
+}
+
+/** Whose a file outside the trash is; undefined when there is none. */
+export async function ownerOfActive(db: Kysely<Database>, fileId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('files.files').select('owner_id').where('file_id', '=', fileId).where('status', '=', 'active').executeTakeFirst();
+  return row?.owner_id;
+}
+
+/** A file's versions, oldest first, as the API shows them. */
+export async function versionsOf(db: Kysely<Database>, fileId: string) {
+  const versions = await db.selectFrom('files.versions').selectAll().where('file_id', '=', fileId).orderBy('version').execute();
+  return versions.map((v) => ({ version: v.version, size: Number(v.size), contentType: v.content_type, sha256: v.sha256, createdAt: v.created_at.toISOString() }));
+}
+
 /** A file the caller may read (its own, or granted to this partner), outside the trash. */
 export async function findReadable(db: Kysely<Database>, caller: Caller, fileId: string): Promise<FileRow | undefined> {
   const row = await db.selectFrom('files.files').selectAll().where('file_id', '=', fileId).where('status', '=', 'active').executeTakeFirst();

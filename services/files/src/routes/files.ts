@@ -3,13 +3,15 @@ import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CommandResult } from '@strata/event-store';
 import { type Caller, callerOf, metadataOf } from '../caller.js';
-import type { CommandResult } from '../commands.js';
 import type { Config } from '../config.js';
 import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
 import { invalidName, notFound, toHttpError } from '../errors.js';
-import { findReadable, listFiles, toFileInfo } from '../projections/queries.js';
+import type { FileCommand } from '../domain/file/decide.js';
+import type { FileEvent, FileState } from '../domain/file/file.js';
+import { fileInfoOf, findReadable, listFiles, ownerOfActive, toFileInfo, versionsOf } from '../projections/queries.js';
 import { checkQuota, quotaUse } from '../quota.js';
 import { FileIdParams, FileInfo, FileList, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
 import { multipartFile } from '../upload/body.js';
@@ -18,12 +20,6 @@ import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 class IdempotencyReplay extends Error {}
-
-/** The file as the API shows it, read back from the read model after a command. */
-async function fileInfoOf(app: FastifyInstance, fileId: string) {
-  const row = await app.db.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
-  return toFileInfo(row);
-}
 
 export async function fileRoutes(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
@@ -96,9 +92,9 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       const content = await ingestFor(request, caller, blobName, part.bytes);
       let info: FileInfo | undefined;
       try {
-        await app.commands.run(
+        await app.commands.handle(
           fileId,
-          { type: 'UploadFile', data: { fileId, ownerId: caller.ownerId, name, via: 'multipart', content: { versionId, blobName, ...content }, now: app.clock.now(), address: caller.address } },
+          { type: 'UploadFile', data: { fileId, ownerId: caller.ownerId, name, via: 'multipart', content: { versionId, blobName, ...content }, now: app.clock.now() } },
           {
             metadata: metadataOf(request, caller),
             after: async (trx) => {
@@ -108,7 +104,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
               if (key) {
                 const inserted = await trx
                   .insertInto('files.idempotency')
-                  .values({ owner_id: caller.ownerId, key, file_id: fileId, response: JSON.stringify(info), created_at: new Date() })
+                  .values({ owner_id: caller.ownerId, key, file_id: fileId, response: JSON.stringify(info), created_at: app.clock.now() })
                   .onConflict((c) => c.columns(['owner_id', 'key']).doNothing())
                   .executeTakeFirst();
                 // the same key won a race with this request: roll this one back and answer as the first did
@@ -184,15 +180,15 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       const caller = callerOf(request);
       const ifMatch = parseIfMatch(request.headers['if-match']);
       try {
-        await app.commands.run(
+        await app.commands.handle(
           request.params.id,
-          { type: 'RenameFile', data: { ownerId: caller.ownerId, name: request.body.name, now: app.clock.now(), address: caller.address } },
-          { metadata: metadataOf(request, caller), ...(ifMatch !== undefined ? { expectedRevision: ifMatch } : {}) },
+          { type: 'RenameFile', data: { ownerId: caller.ownerId, name: request.body.name, now: app.clock.now() } },
+          { metadata: metadataOf(request, caller), ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}) },
         );
       } catch (error) {
         throw toHttpError(error, ifMatch !== undefined);
       }
-      const info = await fileInfoOf(app, request.params.id);
+      const info = await fileInfoOf(app.db, request.params.id);
       reply.header('etag', `"${info.revision}"`);
       return info;
     },
@@ -206,7 +202,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      await runOrMap(app, request.params.id, { type: 'TrashFile', data: { ownerId: caller.ownerId, now: app.clock.now(), address: caller.address } }, request, caller);
+      await runOrMap(app, request.params.id, { type: 'TrashFile', data: { ownerId: caller.ownerId, now: app.clock.now() } }, request, caller);
       return reply.code(204).send();
     },
   );
@@ -220,10 +216,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     async (request) => {
       const row = await findReadable(app.db, callerOf(request), request.params.id);
       if (!row) throw notFound();
-      const versions = await app.db.selectFrom('files.versions').selectAll().where('file_id', '=', row.file_id).orderBy('version').execute();
-      return {
-        items: versions.map((v) => ({ version: v.version, size: Number(v.size), contentType: v.content_type, sha256: v.sha256, createdAt: v.created_at.toISOString() })),
-      };
+      return { items: await versionsOf(app.db, row.file_id) };
     },
   );
 
@@ -244,23 +237,22 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       const caller = callerOf(request);
       const fileId = request.params.id;
       // refuse before reading the body: a file that is not yours is a 404, whatever you send
-      const existing = await app.db.selectFrom('files.files').select('owner_id').where('file_id', '=', fileId).where('status', '=', 'active').executeTakeFirst();
-      if (!existing || existing.owner_id !== caller.ownerId) throw notFound();
+      if ((await ownerOfActive(app.db, fileId)) !== caller.ownerId) throw notFound();
       const part = await multipartFile(request);
       const versionId = randomUUID();
       const blobName = blobNameFor(caller.ownerId, fileId, versionId);
       const content = await ingestFor(request, caller, blobName, part.bytes);
       try {
-        await app.commands.run(
+        await app.commands.handle(
           fileId,
-          { type: 'AddVersion', data: { ownerId: caller.ownerId, content: { versionId, blobName, ...content }, now: app.clock.now(), address: caller.address } },
+          { type: 'AddVersion', data: { ownerId: caller.ownerId, content: { versionId, blobName, ...content }, now: app.clock.now() } },
           { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size) },
         );
       } catch (error) {
         await discard(blockBlob(app.blobs, blobName));
         throw toHttpError(error);
       }
-      const info = await fileInfoOf(app, fileId);
+      const info = await fileInfoOf(app.db, fileId);
       reply.header('etag', `"${info.revision}"`);
       return info;
     },
@@ -279,12 +271,12 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 export async function runOrMap(
   app: FastifyInstance,
   fileId: string,
-  command: Parameters<FastifyInstance['commands']['run']>[1],
+  command: FileCommand,
   request: FastifyRequest,
   caller: Caller,
-): Promise<CommandResult> {
+): Promise<CommandResult<FileState, FileEvent>> {
   try {
-    return await app.commands.run(fileId, command, { metadata: metadataOf(request, caller) });
+    return await app.commands.handle(fileId, command, { metadata: metadataOf(request, caller) });
   } catch (error) {
     throw toHttpError(error);
   }

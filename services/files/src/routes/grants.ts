@@ -3,6 +3,8 @@ import { httpError } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { callerOf } from '../caller.js';
 import { notFound } from '../errors.js';
+import { grantsOf } from '../projections/grants.js';
+import { ownerOfActive } from '../projections/queries.js';
 import { FileIdParams, GrantBody, GrantList, GrantParams, problems } from '../schemas/index.js';
 import { runOrMap } from './files.js';
 
@@ -20,10 +22,8 @@ export async function grantRoutes(app: FastifyInstance) {
     { preHandler: userOnly, schema: { summary: 'Partner clients that may read this file', tags: ['sharing'], security, params: FileIdParams, response: { 200: GrantList, ...problems(400, 401, 403, 404) } } },
     async (request) => {
       const caller = callerOf(request);
-      const file = await app.db.selectFrom('files.files').select('owner_id').where('file_id', '=', request.params.id).where('status', '=', 'active').executeTakeFirst();
-      if (!file || file.owner_id !== caller.ownerId) throw notFound();
-      const rows = await app.db.selectFrom('files.grants').selectAll().where('file_id', '=', request.params.id).orderBy('granted_at').execute();
-      return { items: rows.map((g) => ({ clientId: g.client_id, grantedAt: g.granted_at.toISOString() })) };
+      if ((await ownerOfActive(app.db, request.params.id)) !== caller.ownerId) throw notFound();
+      return { items: await grantsOf(app.db, request.params.id) };
     },
   );
 
@@ -35,7 +35,7 @@ export async function grantRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      await runOrMap(app, request.params.id, { type: 'ShareFile', data: { ownerId: caller.ownerId, clientId: request.body.clientId, now: app.clock.now(), address: caller.address } }, request, caller);
+      await runOrMap(app, request.params.id, { type: 'ShareFile', data: { ownerId: caller.ownerId, clientId: request.body.clientId, now: app.clock.now() } }, request, caller);
       return reply.code(204).send();
     },
   );
@@ -48,7 +48,7 @@ export async function grantRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      await runOrMap(app, request.params.id, { type: 'UnshareFile', data: { ownerId: caller.ownerId, clientId: request.params.clientId, now: app.clock.now(), address: caller.address } }, request, caller);
+      await runOrMap(app, request.params.id, { type: 'UnshareFile', data: { ownerId: caller.ownerId, clientId: request.params.clientId, now: app.clock.now() } }, request, caller);
       return reply.code(204).send();
     },
   );

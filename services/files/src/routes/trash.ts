@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { callerOf, metadataOf } from '../caller.js';
 import type { Config } from '../config.js';
 import { toHttpError } from '../errors.js';
-import { listTrash, toFileInfo } from '../projections/queries.js';
+import { fileInfoOf, listTrash } from '../projections/queries.js';
 import { purgeFile } from '../purge.js';
 import { FileIdParams, FileInfo, PageQuery, TrashList, problems } from '../schemas/index.js';
 import { runOrMap } from './files.js';
@@ -39,9 +39,8 @@ export async function trashRoutes(app: FastifyInstance, opts: { config: Config }
     },
     async (request) => {
       const caller = callerOf(request);
-      await runOrMap(app, request.params.id, { type: 'RestoreFile', data: { ownerId: caller.ownerId, now: app.clock.now(), address: caller.address } }, request, caller);
-      const row = await app.db.selectFrom('files.files').selectAll().where('file_id', '=', request.params.id).executeTakeFirstOrThrow();
-      return toFileInfo(row);
+      await runOrMap(app, request.params.id, { type: 'RestoreFile', data: { ownerId: caller.ownerId, now: app.clock.now() } }, request, caller);
+      return fileInfoOf(app.db, request.params.id);
     },
   );
 
@@ -54,7 +53,7 @@ export async function trashRoutes(app: FastifyInstance, opts: { config: Config }
     async (request, reply) => {
       const caller = callerOf(request);
       try {
-        await purgeFile(app, request.params.id, caller.ownerId, 'user', metadataOf(request, caller), caller.address);
+        await purgeFile(app, request.params.id, caller.ownerId, 'user', metadataOf(request, caller));
       } catch (error) {
         const mapped = toHttpError(error);
         // only a file in the trash can be purged from it: anything else is not in this collection

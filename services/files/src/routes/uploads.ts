@@ -82,12 +82,9 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
   async function complete(upload: UploadRow, caller: Caller, request: FastifyRequest, chain: { ids: string[]; committed: boolean }): Promise<void> {
     try {
       const content = await commitAndHash(upload, chain);
-      await app.commands.run(
+      await app.commands.handle(
         upload.file_id,
-        {
-          type: 'UploadFile',
-          data: { fileId: upload.file_id, ownerId: upload.owner_id, name: upload.name, via: 'tus', content, now: app.clock.now(), address: caller.address },
-        },
+        { type: 'UploadFile', data: { fileId: upload.file_id, ownerId: upload.owner_id, name: upload.name, via: 'tus', content, now: app.clock.now() } },
         {
           metadata: metadataOf(request, caller),
           after: async (trx) => {

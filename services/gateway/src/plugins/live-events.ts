@@ -1,4 +1,4 @@
-import { Components, Topics } from '@strata/contracts';
+import { Components, FileEventSchemas, LiveStreamEnds, type LiveStreamEnd, SessionEventSchemas, SessionEventTypes, Topics, readPublished } from '@strata/contracts';
 import { AppError, type DeliveredEvent } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -23,7 +23,7 @@ interface Listener {
   sessionId: string | undefined;
   lastId: string;
   reply: FastifyReply;
-  close: (event?: string) => void;
+  close: (event?: LiveStreamEnd) => void;
   pumping: boolean;
   again: boolean;
 }
@@ -38,12 +38,21 @@ export interface LiveEventsOptions {
   maxStreamsPerUser: number;
 }
 
-/** Which user an event belongs to: its data names the user (sessions) or the owner (files). */
-function ownerOf(event: DeliveredEvent): string | undefined {
-  const data = event.data as { userId?: unknown; ownerId?: unknown } | null;
-  const owner = data?.userId ?? data?.ownerId;
-  return typeof owner === 'string' ? owner : undefined;
-}
+/**
+ * A delivered event read by its topic's published contract: whose it is (a file's owner, an
+ * account's or a session's user) and the data the contract allows. Undefined for an event that is
+ * not one of the topic's, or belongs to no user (a partner client's registration).
+ */
+const readers = {
+  [Topics.fileEvents]: (event: DeliveredEvent) => {
+    const published = readPublished(FileEventSchemas, event);
+    return published && { owner: published.data.ownerId, data: published.data };
+  },
+  [Topics.sessionEvents]: (event: DeliveredEvent) => {
+    const published = readPublished(SessionEventSchemas, event);
+    return published && 'userId' in published.data ? { owner: published.data.userId, data: published.data } : undefined;
+  },
+};
 
 /**
  * GET /api/v1/events: the caller's own events as Server-Sent Events. Dapr delivers each event to
@@ -78,14 +87,15 @@ export const liveEventsPlugin = fp(
     const subscriber: Redis = app.redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
     subscriber.on('error', () => undefined);
 
-    const deliver = async (event: DeliveredEvent) => {
-      const owner = ownerOf(event);
-      if (!owner) return 'SUCCESS' as const;
+    const deliver = async (event: DeliveredEvent, read: (event: DeliveredEvent) => { owner: string; data: unknown } | undefined) => {
+      const published = read(event);
+      if (!published) return 'SUCCESS' as const;
+      const { owner, data } = published;
       // the owner's cached answers may be stale now (a partner's write, a job, another device)
       await app.responseCache.invalidate(owner);
       const first = await app.redis.set(seenKey(event.id), '1', 'EX', opts.keepSeconds, 'NX');
       if (first !== 'OK') return 'SUCCESS' as const;
-      const payload = JSON.stringify({ id: event.id, type: event.type, subject: event.subject, time: event.time, data: event.data });
+      const payload = JSON.stringify({ id: event.id, type: event.type, subject: event.subject, time: event.time, data });
       await app.redis
         .multi()
         .xadd(streamKey(owner), 'MAXLEN', '~', String(opts.keepPerUser), '*', 'type', event.type, 'event', payload)
@@ -94,8 +104,8 @@ export const liveEventsPlugin = fp(
         .exec();
       return 'SUCCESS' as const;
     };
-    for (const topic of [Topics.fileEvents, Topics.sessionEvents]) {
-      app.subscribe({ pubsubname: Components.pubsub, topic, path: `/dapr/events/live/${topic}`, handler: deliver });
+    for (const [topic, read] of Object.entries(readers)) {
+      app.subscribe({ pubsubname: Components.pubsub, topic, path: `/dapr/events/live/${topic}`, handler: (event) => deliver(event, read) });
     }
 
     /** Sends what the listener has not seen yet; one pump at a time per connection. */
@@ -114,9 +124,9 @@ export const liveEventsPlugin = fp(
             const data = fields[fields.indexOf('event') + 1] ?? '{}';
             listener.reply.raw.write(`id: ${id}\nevent: ${type}\ndata: ${data}\n\n`);
             listener.lastId = id;
-            const ended = type === 'SessionRevoked' && (JSON.parse(data) as { data?: { sessionId?: string } }).data?.sessionId === listener.sessionId;
+            const ended = type === SessionEventTypes.SessionRevoked && (JSON.parse(data) as { data?: { sessionId?: string } }).data?.sessionId === listener.sessionId;
             if (ended) {
-              listener.close('session-ended');
+              listener.close(LiveStreamEnds.sessionEnded);
               return;
             }
           }
@@ -131,7 +141,7 @@ export const liveEventsPlugin = fp(
     };
 
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel === CLOSE_CHANNEL) byStream.get(message)?.close('too-many-streams');
+      if (channel === CLOSE_CHANNEL) byStream.get(message)?.close(LiveStreamEnds.tooManyStreams);
       else for (const listener of listeners.get(message) ?? []) void pump(listener);
     });
     await subscriber.connect().catch(() => undefined);
@@ -139,7 +149,7 @@ export const liveEventsPlugin = fp(
     subscriber.on('ready', () => void subscriber.subscribe(CHANNEL, CLOSE_CHANNEL).catch(() => undefined));
 
     app.addHook('onClose', async () => {
-      for (const set of listeners.values()) for (const listener of set) listener.close('server-closing');
+      for (const set of listeners.values()) for (const listener of set) listener.close(LiveStreamEnds.serverClosing);
       subscriber.disconnect();
     });
 
@@ -180,14 +190,14 @@ export const liveEventsPlugin = fp(
         let closed = false;
         const streamId = randomUUID();
         const heartbeat = setInterval(() => {
-          if (auth.sid && app.revocations.isRevoked(auth.sid)) listener.close('session-ended');
+          if (auth.sid && app.revocations.isRevoked(auth.sid)) listener.close(LiveStreamEnds.sessionEnded);
           else {
             raw.write(': heartbeat\n\n');
             void app.redis.set(aliveKey(streamId), '1', 'EX', aliveSeconds).catch(() => undefined);
           }
         }, opts.heartbeatMs);
         // the access token's end is the stream's end: the client reconnects with a fresh one
-        const expiry = setTimeout(() => listener.close('token-expired'), Math.max(0, auth.exp * 1000 - Date.now()));
+        const expiry = setTimeout(() => listener.close(LiveStreamEnds.tokenExpired), Math.max(0, auth.exp * 1000 - Date.now()));
         const listener: Listener = {
           streamId,
           userId: auth.sub,
@@ -196,7 +206,7 @@ export const liveEventsPlugin = fp(
           reply,
           pumping: false,
           again: false,
-          close: (event?: string) => {
+          close: (event?: LiveStreamEnd) => {
             if (closed) return;
             closed = true;
             clearInterval(heartbeat);

@@ -1,25 +1,26 @@
 import { type PublicJwks, ScheduledValue, type SigningKeySet, TokenSigner, parseKeySet, publicJwks } from '@strata/auth';
 import { Components, Secrets } from '@strata/contracts';
-import { EventStore, kyselyFromPool } from '@strata/event-store';
+import { type EventMetadata, EventStore, kyselyFromPool } from '@strata/event-store';
 import { resolveSecret } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
-import { CommandRunner } from '../commands.js';
+import { type SessionsCommands, sessionsCommands } from '../commands.js';
 import type { Config } from '../config.js';
 import { migrateReadModels } from '../db/migrate.js';
 import type { Database } from '../db/schema.js';
 import { SessionNotFoundError } from '../domain/session/decide.js';
 import { HashingBusyError, PasswordHasher } from '../password-hasher.js';
 import type { RevocationReason } from '../domain/session/session.js';
-import { sessionDecider, sessionStream } from '../streams.js';
+import { sessionStream } from '../streams.js';
 import { LoginThrottle } from './login-throttle.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: EventStore;
     db: Kysely<Database>;
-    commands: CommandRunner;
+    /** The command paths: `accounts`, `sessions`, `clients`. */
+    commands: SessionsCommands;
     signer: TokenSigner;
     /** The public half of the signing keys as they are now (reloaded on a schedule). */
     jwks: () => PublicJwks;
@@ -28,13 +29,13 @@ declare module 'fastify' {
     /** Ends a session after its SessionRevoked is stored: tokens refused everywhere, live record gone. */
     endSession(sessionId: string): Promise<void>;
     /** Stores a revocation (if the session is still live) and ends it. */
-    revokeSession(sessionId: string, userId: string, reason: Extract<RevocationReason, 'logout' | 'revoked'>, by: string, correlationId: string): Promise<'revoked' | 'not-found'>;
+    revokeSession(sessionId: string, userId: string, reason: Extract<RevocationReason, 'logout' | 'revoked'>, by: string, metadata: EventMetadata): Promise<'revoked' | 'not-found'>;
   }
 }
 
 /**
  * The service's core: the event store and read models in schema `sessions` (migrated at start
- * under a lock), the command runner, signing keys from the secret store, the login throttle and
+ * under a lock), the command handlers, signing keys from the secret store, the login throttle and
  * the password hasher.
  */
 export const corePlugin = fp(
@@ -45,7 +46,7 @@ export const corePlugin = fp(
     const store = await EventStore.open({ db, schema: 'sessions' });
     app.decorate('db', db);
     app.decorate('store', store);
-    app.decorate('commands', new CommandRunner(store, db));
+    app.decorate('commands', sessionsCommands({ store, db, clock: app.clock }));
 
     // Read again on the verifiers' schedule, so that a rotation in the secret store (a key added:
     // it signs; a key removed: it is no longer published) needs no restart. A failed read keeps
@@ -92,18 +93,13 @@ export const corePlugin = fp(
 
     const endSession = async (sessionId: string) => {
       // an access token lives at most its TTL: that long the session must stay on the list
-      await app.revocations.revoke(sessionId, Date.now() + config.ACCESS_TOKEN_TTL_SECONDS * 1000 + 60_000);
+      await app.revocations.revoke(sessionId, app.clock.now().getTime() + config.ACCESS_TOKEN_TTL_SECONDS * 1000 + 60_000);
       await app.dapr.deleteState(Components.statestore, sessionStream(sessionId));
     };
     app.decorate('endSession', endSession);
-    app.decorate('revokeSession', async (sessionId: string, userId: string, reason: 'logout' | 'revoked', by: string, correlationId: string) => {
+    app.decorate('revokeSession', async (sessionId: string, userId: string, reason: 'logout' | 'revoked', by: string, metadata: EventMetadata) => {
       try {
-        await app.commands.run(
-          sessionStream(sessionId),
-          sessionDecider,
-          { type: 'RevokeSession', data: { reason, by, userId, now: new Date() } },
-          { actor: by, correlationId },
-        );
+        await app.commands.sessions.handle(sessionId, { type: 'RevokeSession', data: { reason, by, userId, now: app.clock.now() } }, { metadata });
       } catch (error) {
         if (error instanceof SessionNotFoundError) return 'not-found';
         throw error;
@@ -112,5 +108,5 @@ export const corePlugin = fp(
       return 'revoked';
     });
   },
-  { name: 'sessions-core', dependencies: ['strata-postgres', 'strata-redis', 'strata-dapr'] },
+  { name: 'sessions-core', dependencies: ['strata-postgres', 'strata-redis', 'strata-dapr', 'strata-request-context'] },
 );

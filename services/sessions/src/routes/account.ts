@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import type { Config } from '../config.js';
+import { liveSessionsOf } from '../projections/session-list.js';
 import { SessionIdParams, SessionList, User, problems } from '../schemas/index.js';
 
 function userOf(request: FastifyRequest): { userId: string; sessionId: string } {
@@ -43,16 +43,10 @@ export async function accountRoutes(app: FastifyInstance, opts: { config: Config
     },
     async (request, reply) => {
       const { userId, sessionId } = userOf(request);
-      const rows = await app.db
-        .selectFrom('sessions.session_list')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('ended_at', 'is', null)
-        .where(sql<boolean>`last_seen_at > now() - make_interval(secs => ${config.SESSION_IDLE_TIMEOUT_SECONDS})`)
-        .where(sql<boolean>`created_at > now() - make_interval(secs => ${config.SESSION_ABSOLUTE_LIFETIME_SECONDS})`)
-        .orderBy('last_seen_at', 'desc')
-        .limit(200)
-        .execute();
+      const rows = await liveSessionsOf(app.db, userId, app.clock.now(), {
+        idleSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
+        lifetimeSeconds: config.SESSION_ABSOLUTE_LIFETIME_SECONDS,
+      });
       reply.header('cache-control', 'private, no-cache');
       return {
         items: rows.map((s) => ({
@@ -81,7 +75,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { config: Config
     },
     async (request, reply) => {
       const { userId } = userOf(request);
-      const outcome = await app.revokeSession(request.params.id, userId, 'revoked', `user:${userId}`, request.id);
+      const outcome = await app.revokeSession(request.params.id, userId, 'revoked', `user:${userId}`, request.context.metadata(`user:${userId}`));
       if (outcome === 'not-found') throw httpError(404, 'No such session.');
       return reply.code(204).send();
     },

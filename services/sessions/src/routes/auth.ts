@@ -1,9 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AppIds, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, Components } from '@strata/contracts';
+import { Components, SessionEventTypes } from '@strata/contracts';
+import { ConcurrencyError } from '@strata/event-store';
 import { AppError, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError } from '../commands.js';
 import type { Config } from '../config.js';
 import type { AccountState } from '../domain/account/account.js';
 import { EmailTakenError } from '../domain/account/decide.js';
@@ -12,25 +12,12 @@ import { type SessionState, sessionExpiresAt } from '../domain/session/session.j
 import { HashingBusyError } from '../password-hasher.js';
 import { requireMediaType, requireOwnOrigin } from '../request-guards.js';
 import { AccessToken, EmptyBody, LoginBody, RegisterBody, User, problems } from '../schemas/index.js';
-import { accountDecider, accountStream, sessionDecider, sessionStream } from '../streams.js';
+import { sessionStream } from '../streams.js';
 import { describeDevice, newRefreshToken, newSessionId, parseRefreshToken } from '../tokens.js';
 import { USER_SCOPES } from '@strata/auth';
 
 export const REFRESH_COOKIE = 'strata_refresh';
 const COOKIE_PATH = '/api/v1/auth';
-
-const fromGateway = (request: FastifyRequest) => request.headers['dapr-caller-app-id'] === AppIds.gateway;
-
-/** The caller's address, as the gateway saw it; trusted only when Dapr says the gateway called. */
-export function clientAddress(request: FastifyRequest): string {
-  const forwarded = request.headers[CLIENT_ADDRESS_HEADER];
-  if (fromGateway(request) && typeof forwarded === 'string') return forwarded.slice(0, 64);
-  return request.ip;
-}
-
-function isHttps(request: FastifyRequest): boolean {
-  return fromGateway(request) ? request.headers[CLIENT_PROTO_HEADER] === 'https' : request.protocol === 'https';
-}
 
 export async function authRoutes(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
@@ -44,24 +31,27 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
       path: COOKIE_PATH,
       httpOnly: true,
       sameSite: 'strict',
-      secure: isHttps(request),
+      secure: request.context.clientProtocol === 'https',
       maxAge: maxAgeSeconds,
     });
   const clearRefreshCookie = (reply: FastifyReply) =>
     reply.clearCookie(REFRESH_COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict' });
 
-  /** Keeps the live record in the Dapr state store: it expires by itself when the session idles out. */
-  const saveLiveSession = async (state: SessionState) => {
+  /**
+   * Keeps the live record in the Dapr state store: it expires by itself when the session idles
+   * out. The device and address are the request's, as the devices list shows them.
+   */
+  const saveLiveSession = async (state: SessionState, request: FastifyRequest) => {
     if (state.status !== 'active') return;
-    const ttl = Math.max(1, Math.ceil((sessionExpiresAt(state).getTime() - Date.now()) / 1000));
+    const ttl = Math.max(1, Math.ceil((sessionExpiresAt(state).getTime() - app.clock.now().getTime()) / 1000));
     await app.dapr.saveState(Components.statestore, [
       {
         key: sessionStream(state.sessionId),
         value: {
           sessionId: state.sessionId,
           userId: state.userId,
-          device: state.device,
-          address: state.address,
+          device: describeDevice(request.context.userAgent),
+          address: request.context.clientAddress,
           createdAt: state.startedAt.toISOString(),
           lastSeenAt: state.lastSeenAt.toISOString(),
           expiresAt: sessionExpiresAt(state).toISOString(),
@@ -80,11 +70,10 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
     if (!app.passwords.needsRehash(state.passwordHash)) return;
     try {
       const passwordHash = await app.passwords.hash(password);
-      await app.commands.run(
-        accountStream(email),
-        accountDecider,
-        { type: 'RehashPassword', data: { userId: state.userId, previousHash: state.passwordHash, passwordHash, now: new Date() } },
-        { actor: `user:${state.userId}`, correlationId: request.id, address: clientAddress(request) },
+      await app.commands.accounts.handle(
+        email,
+        { type: 'RehashPassword', data: { userId: state.userId, previousHash: state.passwordHash, passwordHash, now: app.clock.now() } },
+        { metadata: request.context.metadata(`user:${state.userId}`) },
       );
     } catch (error) {
       if (!(error instanceof HashingBusyError || error instanceof ConcurrencyError)) throw error;
@@ -115,11 +104,10 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
       const userId = randomUUID();
       const passwordHash = await app.passwords.hash(password);
       try {
-        await app.commands.run(
-          accountStream(email),
-          accountDecider,
-          { type: 'RegisterUser', data: { userId, email: email.trim(), displayName, passwordHash, now: new Date() } },
-          { actor: `user:${userId}`, correlationId: request.id, address: clientAddress(request) },
+        await app.commands.accounts.handle(
+          email,
+          { type: 'RegisterUser', data: { userId, email: email.trim(), displayName, passwordHash, now: app.clock.now() } },
+          { metadata: request.context.metadata(`user:${userId}`) },
         );
       } catch (error) {
         if (error instanceof EmailTakenError || error instanceof ConcurrencyError) {
@@ -146,9 +134,9 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
     },
     async (request, reply) => {
       const { email, password } = request.body;
-      const address = clientAddress(request);
+      const address = request.context.clientAddress;
       await app.loginThrottle.check(email, address, reply);
-      const { state } = await app.commands.load(accountStream(email), accountDecider);
+      const { state } = await app.commands.accounts.load(email);
       // the same work whether or not the account exists (a decoy hash): no timing tells them apart
       const ok = await app.passwords.verify(password, state.status === 'registered' ? state.passwordHash : undefined);
       if (state.status !== 'registered' || !ok) {
@@ -159,25 +147,22 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
       await upgradeHash(email, state, password, request);
       const sessionId = newSessionId();
       const refresh = newRefreshToken(sessionId);
-      const started = await app.commands.run(
-        sessionStream(sessionId),
-        sessionDecider,
+      const started = await app.commands.sessions.handle(
+        sessionId,
         {
           type: 'StartSession',
           data: {
             sessionId,
             userId: state.userId,
-            device: describeDevice(request.headers['user-agent']),
-            address,
             refreshTokenHash: refresh.hash,
             idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
             absoluteLifetimeSeconds: config.SESSION_ABSOLUTE_LIFETIME_SECONDS,
-            now: new Date(),
+            now: app.clock.now(),
           },
         },
-        { actor: `user:${state.userId}`, correlationId: request.id, address },
+        { metadata: request.context.metadata(`user:${state.userId}`) },
       );
-      await saveLiveSession(started.state);
+      await saveLiveSession(started.state, request);
       setRefreshCookie(request, reply, refresh.token, config.SESSION_ABSOLUTE_LIFETIME_SECONDS);
       reply.header('cache-control', 'no-store');
       return accessToken(state.userId, sessionId);
@@ -206,23 +191,15 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
       if (!presented) throw denied('Sign in again: there is no valid refresh token.');
       const live = await app.dapr.getState(Components.statestore, sessionStream(presented.sessionId));
       const next = newRefreshToken(presented.sessionId);
-      const address = clientAddress(request);
       let result;
       try {
-        result = await app.commands.run(
-          sessionStream(presented.sessionId),
-          sessionDecider,
+        result = await app.commands.sessions.handle(
+          presented.sessionId,
           {
             type: 'RefreshSession',
-            data: {
-              presentedTokenHash: presented.hash,
-              newTokenHash: next.hash,
-              address,
-              now: new Date(),
-              liveRecordMissing: live === undefined,
-            },
+            data: { presentedTokenHash: presented.hash, newTokenHash: next.hash, now: app.clock.now(), liveRecordMissing: live === undefined },
           },
-          { actor: 'system', correlationId: request.id, address },
+          { metadata: request.context.metadata('system') },
         );
       } catch (error) {
         if (error instanceof SessionEndedError || error instanceof SessionNotFoundError) throw denied('Sign in again: this session has ended.');
@@ -231,8 +208,8 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
         }
         throw error;
       }
-      const revoked = result.events.find((e) => e.type === 'SessionRevoked');
-      if (revoked && revoked.type === 'SessionRevoked') {
+      const revoked = result.events.find((e) => e.type === SessionEventTypes.SessionRevoked);
+      if (revoked?.type === SessionEventTypes.SessionRevoked) {
         await app.endSession(revoked.data.sessionId);
         throw denied(
           revoked.data.reason === 'refresh-token-reuse'
@@ -241,7 +218,7 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
         );
       }
       if (result.state.status !== 'active') throw denied('Sign in again: this session has ended.');
-      await saveLiveSession(result.state);
+      await saveLiveSession(result.state, request);
       setRefreshCookie(request, reply, next.token, config.SESSION_ABSOLUTE_LIFETIME_SECONDS);
       reply.header('cache-control', 'no-store');
       return accessToken(result.state.userId, result.state.sessionId);
@@ -272,14 +249,14 @@ export async function authRoutes(app: FastifyInstance, opts: { config: Config })
       } else {
         const presented = parseRefreshToken(request.cookies[REFRESH_COOKIE]);
         if (presented) {
-          const { state } = await app.commands.load(sessionStream(presented.sessionId), sessionDecider);
+          const { state } = await app.commands.sessions.load(presented.sessionId);
           if (state.status === 'active' && state.currentTokenHash === presented.hash) {
             sessionId = state.sessionId;
             userId = state.userId;
           }
         }
       }
-      if (sessionId && userId) await app.revokeSession(sessionId, userId, 'logout', `user:${userId}`, request.id);
+      if (sessionId && userId) await app.revokeSession(sessionId, userId, 'logout', `user:${userId}`, request.context.metadata(`user:${userId}`));
       clearRefreshCookie(reply);
       return reply.code(204).send();
     },

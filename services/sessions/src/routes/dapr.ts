@@ -1,4 +1,4 @@
-import { Components, Topics } from '@strata/contracts';
+import { Components, SessionEventSchemas, SessionEventTypes, Topics, readPublished } from '@strata/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 
@@ -11,14 +11,16 @@ export async function daprRoutes(app: FastifyInstance, opts: { config: Config })
   app.subscribe({
     pubsubname: Components.pubsub,
     topic: Topics.sessionEvents,
-    types: ['SessionRevoked'],
+    types: [SessionEventTypes.SessionRevoked],
     path: '/dapr/events/session-revoked',
     handler: async (event) => {
-      const data = event.data as { sessionId?: string; revokedAt?: string } | undefined;
-      const revokedAt = Date.parse(data?.revokedAt ?? '');
-      if (!data?.sessionId || Number.isNaN(revokedAt)) return 'DROP';
+      const revoked = readPublished(SessionEventSchemas, event);
+      if (revoked?.type !== SessionEventTypes.SessionRevoked) return 'DROP';
+      const { sessionId } = revoked.data;
+      const revokedAt = Date.parse(revoked.data.revokedAt);
+      if (Number.isNaN(revokedAt)) return 'DROP';
       const until = revokedAt + opts.config.ACCESS_TOKEN_TTL_SECONDS * 1000 + 60_000;
-      if (until > Date.now() && !app.revocations.isRevoked(data.sessionId)) await app.endSession(data.sessionId);
+      if (until > app.clock.now().getTime() && !app.revocations.isRevoked(sessionId)) await app.endSession(sessionId);
       return 'SUCCESS';
     },
   });

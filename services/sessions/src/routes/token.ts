@@ -5,7 +5,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { requireMediaType } from '../request-guards.js';
 import { TokenRequest, TokenResponse, problems } from '../schemas/index.js';
-import { clientDecider, clientStream } from '../streams.js';
 
 /** RFC 6749 error codes, carried as the `error` member of a problem+json body. */
 function oauthError(reply: FastifyReply, status: 400 | 401, error: string, detail: string): AppError {
@@ -73,7 +72,7 @@ export async function tokenRoutes(app: FastifyInstance, opts: { config: Config }
       if (!clientId || !clientSecret || !/^[A-Za-z0-9_-]{3,100}$/.test(clientId)) {
         throw oauthError(reply, 401, 'invalid_client', 'Client authentication failed.');
       }
-      const { state } = await app.commands.load(clientStream(clientId), clientDecider);
+      const { state } = await app.commands.clients.load(clientId);
       const ok = await app.passwords.verify(clientSecret, state.status === 'active' ? state.secretHash : undefined);
       if (state.status !== 'active' || !ok) throw oauthError(reply, 401, 'invalid_client', 'Client authentication failed.');
 

@@ -12,8 +12,6 @@ const started: SessionEvent = {
   data: {
     sessionId: 's1',
     userId: 'u1',
-    device: 'Chrome on Linux',
-    address: '127.0.0.1',
     refreshTokenHash: 'h1',
     startedAt: t0.toISOString(),
     idleTimeoutSeconds: 1800,
@@ -22,7 +20,7 @@ const started: SessionEvent = {
 };
 const refreshed = (hash: string, seconds: number): SessionEvent => ({
   type: 'SessionRefreshed',
-  data: { sessionId: 's1', userId: 'u1', refreshTokenHash: hash, address: '127.0.0.1', refreshedAt: at(seconds).toISOString() },
+  data: { sessionId: 's1', userId: 'u1', refreshTokenHash: hash, refreshedAt: at(seconds).toISOString() },
 });
 const revoked = (reason: 'logout' | 'revoked' | 'refresh-token-reuse' | 'idle-timeout' | 'lifetime-exceeded', seconds: number, by = 'system'): SessionEvent => ({
   type: 'SessionRevoked',
@@ -30,14 +28,14 @@ const revoked = (reason: 'logout' | 'revoked' | 'refresh-token-reuse' | 'idle-ti
 });
 const refresh = (presented: string, next: string, seconds: number, liveRecordMissing = false) => ({
   type: 'RefreshSession' as const,
-  data: { presentedTokenHash: presented, newTokenHash: next, address: '127.0.0.1', now: at(seconds), liveRecordMissing },
+  data: { presentedTokenHash: presented, newTokenHash: next, now: at(seconds), liveRecordMissing },
 });
 
 describe('session decider', () => {
   it('starts a session once', () => {
     const start = {
       type: 'StartSession' as const,
-      data: { sessionId: 's1', userId: 'u1', device: 'Chrome on Linux', address: '127.0.0.1', refreshTokenHash: 'h1', idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200, now: t0 },
+      data: { sessionId: 's1', userId: 'u1', refreshTokenHash: 'h1', idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200, now: t0 },
     };
     given([]).when(start).then([started]);
     given([started]).when(start).thenThrows(SessionExistsError);

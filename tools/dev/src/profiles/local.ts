@@ -7,7 +7,7 @@ import { Secrets } from '@strata/contracts';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../infra/azurite.js';
 import { flushRedisDb, postgresUrl, preflight, redisUrl } from '../preflight.js';
 import { say } from '../log.js';
-import { componentEnv } from '../sidecar.js';
+import { componentEnv } from '@strata/testing/harness';
 import { readConfiguration, stackNameResolution, writeSecrets } from './common.js';
 import type { Profile, RunningProfile } from './profile.js';
 
@@ -61,6 +61,7 @@ export const localProfile: Profile = {
       redisUrl: stackRedisUrl,
       blobConnectionString,
       daprConfigFile: configFile,
+      resourcesPaths: input.localResourcesPaths,
       appTokens: Object.fromEntries(input.appIds.map((id) => [id, appApiToken])),
       sidecar: (app) => ({ configFile, resourcesPaths: app.resourcesPaths, args: [], env: sidecarEnv }),
       appEnv: () => ({ APP_API_TOKEN: appApiToken }),

@@ -33,7 +33,7 @@ import { REPO_ROOT } from '../paths.js';
 import { preflight } from '../preflight.js';
 import { say } from '../log.js';
 import type { RunApp } from '../runfile.js';
-import { ComponentEnv } from '../sidecar.js';
+import { ComponentEnv } from '@strata/testing/harness';
 import { type DaprConfiguration, readConfiguration, stackNameResolution, writeSecrets } from './common.js';
 import type { Profile, ProfileInput, RunningProfile } from './profile.js';
 
@@ -310,6 +310,7 @@ export const prodLikeProfile: Profile = {
       redisUrl: redis.url,
       blobConnectionString: '',
       daprConfigFile: outsiderConfig,
+      resourcesPaths,
       appTokens,
       daprApiToken,
       caFile: tls.ca.cert,

@@ -28,8 +28,9 @@ export interface ProfileInput {
   appIds: string[];
   /** The sqlite name-resolution database every sidecar of the stack shares. */
   nameResolutionDb: string;
-  /** dapr.yaml's Configuration (configFilePath): the local one. */
+  /** dapr.yaml's Configuration (configFilePath) and resources (resourcesPaths): the local ones. */
   localConfig: string;
+  localResourcesPaths: string[];
   ctx: PartContext;
 }
 
@@ -54,6 +55,8 @@ export interface RunningProfile {
   blobConnectionString: string;
   /** A Configuration for sidecars the stack does not run itself (partners, tests). */
   daprConfigFile: string;
+  /** The components and configuration folders the stack's sidecars read. */
+  resourcesPaths: string[];
   /** What each app's sidecar presents to it (dapr-api-token), by app-id. */
   appTokens: Record<string, string>;
   /** What apps present to their sidecars' API, when the sidecars demand it. */

@@ -1,18 +1,19 @@
+import { FileEventTypes as T } from '@strata/contracts';
 import { type FileEvent, type FileState, type Tier, type VersionInfo } from './file.js';
 import { validateFileName } from './names.js';
 
 type NewVersion = Omit<VersionInfo, 'version' | 'createdAt'>;
 
 /** Every command names the user it acts for: a file of someone else is not found. */
-export type UploadFile = { type: 'UploadFile'; data: { fileId: string; ownerId: string; name: string; via: 'multipart' | 'tus'; content: NewVersion; now: Date; address?: string } };
-export type AddVersion = { type: 'AddVersion'; data: { ownerId: string; content: NewVersion; now: Date; address?: string } };
-export type RenameFile = { type: 'RenameFile'; data: { ownerId: string; name: string; now: Date; address?: string } };
-export type TrashFile = { type: 'TrashFile'; data: { ownerId: string; now: Date; address?: string } };
-export type RestoreFile = { type: 'RestoreFile'; data: { ownerId: string; now: Date; address?: string } };
-export type PurgeFile = { type: 'PurgeFile'; data: { ownerId: string; reason: 'user' | 'retention'; now: Date; address?: string } };
+export type UploadFile = { type: 'UploadFile'; data: { fileId: string; ownerId: string; name: string; via: 'multipart' | 'tus'; content: NewVersion; now: Date } };
+export type AddVersion = { type: 'AddVersion'; data: { ownerId: string; content: NewVersion; now: Date } };
+export type RenameFile = { type: 'RenameFile'; data: { ownerId: string; name: string; now: Date } };
+export type TrashFile = { type: 'TrashFile'; data: { ownerId: string; now: Date } };
+export type RestoreFile = { type: 'RestoreFile'; data: { ownerId: string; now: Date } };
+export type PurgeFile = { type: 'PurgeFile'; data: { ownerId: string; reason: 'user' | 'retention'; now: Date } };
 export type ChangeTier = { type: 'ChangeTier'; data: { ownerId: string; to: Tier; now: Date } };
-export type ShareFile = { type: 'ShareFile'; data: { ownerId: string; clientId: string; now: Date; address?: string } };
-export type UnshareFile = { type: 'UnshareFile'; data: { ownerId: string; clientId: string; now: Date; address?: string } };
+export type ShareFile = { type: 'ShareFile'; data: { ownerId: string; clientId: string; now: Date } };
+export type UnshareFile = { type: 'UnshareFile'; data: { ownerId: string; clientId: string; now: Date } };
 
 export type FileCommand = UploadFile | AddVersion | RenameFile | TrashFile | RestoreFile | PurgeFile | ChangeTier | ShareFile | UnshareFile;
 
@@ -35,8 +36,6 @@ export class FileNotInTrashError extends Error {
   }
 }
 
-const addr = (address: string | undefined) => (address === undefined ? {} : { address });
-
 /** The file as its owner sees it: missing, purged or someone else's file all read as "not found". */
 function owned(state: FileState, ownerId: string) {
   if (state.status === 'none' || state.status === 'purged' || state.ownerId !== ownerId) throw new FileNotFoundError();
@@ -54,42 +53,42 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
   switch (command.type) {
     case 'UploadFile': {
       if (state.status !== 'none') throw new FileExistsError();
-      const { fileId, ownerId, via, content, now, address } = command.data;
+      const { fileId, ownerId, via, content, now } = command.data;
       const name = validateFileName(command.data.name);
-      return [{ type: 'FileUploaded', data: { fileId, ownerId, name, via, ...content, version: 1, createdAt: now.toISOString(), ...addr(address) } }];
+      return [{ type: T.FileUploaded, data: { fileId, ownerId, name, via, ...content, version: 1, createdAt: now.toISOString() } }];
     }
     case 'AddVersion': {
-      const { ownerId, content, now, address } = command.data;
+      const { ownerId, content, now } = command.data;
       const file = live(state, ownerId);
       const version = (file.versions.at(-1)?.version ?? 0) + 1;
-      return [{ type: 'FileVersionAdded', data: { fileId: file.fileId, ownerId, ...content, version, createdAt: now.toISOString(), ...addr(address) } }];
+      return [{ type: T.FileVersionAdded, data: { fileId: file.fileId, ownerId, ...content, version, createdAt: now.toISOString() } }];
     }
     case 'RenameFile': {
-      const { ownerId, now, address } = command.data;
+      const { ownerId, now } = command.data;
       const file = live(state, ownerId);
       const to = validateFileName(command.data.name);
       if (to === file.name) return [];
-      return [{ type: 'FileRenamed', data: { fileId: file.fileId, ownerId, from: file.name, to, renamedAt: now.toISOString(), ...addr(address) } }];
+      return [{ type: T.FileRenamed, data: { fileId: file.fileId, ownerId, from: file.name, to, renamedAt: now.toISOString() } }];
     }
     case 'TrashFile': {
-      const { ownerId, now, address } = command.data;
+      const { ownerId, now } = command.data;
       const file = live(state, ownerId);
-      return [{ type: 'FileTrashed', data: { fileId: file.fileId, ownerId, trashedAt: now.toISOString(), ...addr(address) } }];
+      return [{ type: T.FileTrashed, data: { fileId: file.fileId, ownerId, trashedAt: now.toISOString() } }];
     }
     case 'RestoreFile': {
-      const { ownerId, now, address } = command.data;
+      const { ownerId, now } = command.data;
       const file = owned(state, ownerId);
       if (file.status !== 'trashed') throw new FileNotInTrashError();
-      return [{ type: 'FileRestored', data: { fileId: file.fileId, ownerId, restoredAt: now.toISOString(), ...addr(address) } }];
+      return [{ type: T.FileRestored, data: { fileId: file.fileId, ownerId, restoredAt: now.toISOString() } }];
     }
     case 'PurgeFile': {
-      const { ownerId, reason, now, address } = command.data;
+      const { ownerId, reason, now } = command.data;
       const file = owned(state, ownerId);
       // only what is in the trash is purged: deleting is always two steps
       if (file.status !== 'trashed') throw new FileNotInTrashError();
       return [
         {
-          type: 'FilePurged',
+          type: T.FilePurged,
           data: {
             fileId: file.fileId,
             ownerId,
@@ -97,7 +96,6 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
             reason,
             blobNames: file.versions.map((v) => v.blobName),
             bytes: file.versions.reduce((sum, v) => sum + v.size, 0),
-            ...addr(address),
           },
         },
       ];
@@ -106,19 +104,19 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
       const { ownerId, to, now } = command.data;
       const file = owned(state, ownerId);
       if (file.tier === to) return [];
-      return [{ type: 'FileTierChanged', data: { fileId: file.fileId, ownerId, from: file.tier, to, changedAt: now.toISOString() } }];
+      return [{ type: T.FileTierChanged, data: { fileId: file.fileId, ownerId, from: file.tier, to, changedAt: now.toISOString() } }];
     }
     case 'ShareFile': {
-      const { ownerId, clientId, now, address } = command.data;
+      const { ownerId, clientId, now } = command.data;
       const file = live(state, ownerId);
       if (file.grants.includes(clientId)) return [];
-      return [{ type: 'FileShared', data: { fileId: file.fileId, ownerId, clientId, sharedAt: now.toISOString(), ...addr(address) } }];
+      return [{ type: T.FileShared, data: { fileId: file.fileId, ownerId, clientId, sharedAt: now.toISOString() } }];
     }
     case 'UnshareFile': {
-      const { ownerId, clientId, now, address } = command.data;
+      const { ownerId, clientId, now } = command.data;
       const file = owned(state, ownerId);
       if (!file.grants.includes(clientId)) return [];
-      return [{ type: 'FileUnshared', data: { fileId: file.fileId, ownerId, clientId, unsharedAt: now.toISOString(), ...addr(address) } }];
+      return [{ type: T.FileUnshared, data: { fileId: file.fileId, ownerId, clientId, unsharedAt: now.toISOString() } }];
     }
     default: {
       const never: never = command;

@@ -1,3 +1,4 @@
+import { FileEventTypes as T } from '@strata/contracts';
 import type { DomainEvent } from '@strata/event-store';
 
 /** Blob access tiers, hot to cold. */
@@ -14,21 +15,23 @@ export interface VersionInfo {
   createdAt: string;
 }
 
-export type FileUploaded = DomainEvent<
-  'FileUploaded',
-  { fileId: string; ownerId: string; name: string; via: 'multipart' | 'tus'; address?: string } & VersionInfo
->;
-export type FileVersionAdded = DomainEvent<'FileVersionAdded', { fileId: string; ownerId: string; address?: string } & VersionInfo>;
-export type FileRenamed = DomainEvent<'FileRenamed', { fileId: string; ownerId: string; from: string; to: string; renamedAt: string; address?: string }>;
-export type FileTrashed = DomainEvent<'FileTrashed', { fileId: string; ownerId: string; trashedAt: string; address?: string }>;
-export type FileRestored = DomainEvent<'FileRestored', { fileId: string; ownerId: string; restoredAt: string; address?: string }>;
+/*
+ * The file's events as the log holds them. Who asked and from where is the events' metadata, not
+ * their data; events stored before that rule still carry `address` in their data, which evolve
+ * and the projections never read.
+ */
+export type FileUploaded = DomainEvent<typeof T.FileUploaded, { fileId: string; ownerId: string; name: string; via: 'multipart' | 'tus' } & VersionInfo>;
+export type FileVersionAdded = DomainEvent<typeof T.FileVersionAdded, { fileId: string; ownerId: string } & VersionInfo>;
+export type FileRenamed = DomainEvent<typeof T.FileRenamed, { fileId: string; ownerId: string; from: string; to: string; renamedAt: string }>;
+export type FileTrashed = DomainEvent<typeof T.FileTrashed, { fileId: string; ownerId: string; trashedAt: string }>;
+export type FileRestored = DomainEvent<typeof T.FileRestored, { fileId: string; ownerId: string; restoredAt: string }>;
 export type FilePurged = DomainEvent<
-  'FilePurged',
-  { fileId: string; ownerId: string; purgedAt: string; reason: 'user' | 'retention'; blobNames: string[]; bytes: number; address?: string }
+  typeof T.FilePurged,
+  { fileId: string; ownerId: string; purgedAt: string; reason: 'user' | 'retention'; blobNames: string[]; bytes: number }
 >;
-export type FileTierChanged = DomainEvent<'FileTierChanged', { fileId: string; ownerId: string; from: Tier; to: Tier; changedAt: string }>;
-export type FileShared = DomainEvent<'FileShared', { fileId: string; ownerId: string; clientId: string; sharedAt: string; address?: string }>;
-export type FileUnshared = DomainEvent<'FileUnshared', { fileId: string; ownerId: string; clientId: string; unsharedAt: string; address?: string }>;
+export type FileTierChanged = DomainEvent<typeof T.FileTierChanged, { fileId: string; ownerId: string; from: Tier; to: Tier; changedAt: string }>;
+export type FileShared = DomainEvent<typeof T.FileShared, { fileId: string; ownerId: string; clientId: string; sharedAt: string }>;
+export type FileUnshared = DomainEvent<typeof T.FileUnshared, { fileId: string; ownerId: string; clientId: string; unsharedAt: string }>;
 
 export type FileEvent =
   | FileUploaded
@@ -59,10 +62,17 @@ export type FileState =
 
 export const initialFileState: FileState = { status: 'none' };
 
+/** A version as an event describes it, member by member: an older event's extra data stays behind. */
+export function versionOf(data: VersionInfo): VersionInfo {
+  const { version, versionId, blobName, size, contentType, sha256, createdAt } = data;
+  return { version, versionId, blobName, size, contentType, sha256, createdAt };
+}
+
 export function evolveFile(state: FileState, event: FileEvent): FileState {
   switch (event.type) {
-    case 'FileUploaded': {
-      const { fileId, ownerId, name, via: _via, address: _address, ...version } = event.data;
+    case T.FileUploaded: {
+      const { fileId, ownerId, name } = event.data;
+      const version = versionOf(event.data);
       return {
         status: 'active',
         fileId,
@@ -81,24 +91,24 @@ export function evolveFile(state: FileState, event: FileEvent): FileState {
   }
   if (state.status === 'none') return state;
   switch (event.type) {
-    case 'FileVersionAdded': {
-      const { fileId: _f, ownerId: _o, address: _a, ...version } = event.data;
+    case T.FileVersionAdded: {
+      const version = versionOf(event.data);
       // a new version is written hot: the file is in use again
       return { ...state, versions: [...state.versions, version], updatedAt: version.createdAt, tier: 'Hot' };
     }
-    case 'FileRenamed':
+    case T.FileRenamed:
       return { ...state, name: event.data.to, updatedAt: event.data.renamedAt };
-    case 'FileTrashed':
+    case T.FileTrashed:
       return { ...state, status: 'trashed', trashedAt: event.data.trashedAt };
-    case 'FileRestored':
+    case T.FileRestored:
       return { ...state, status: 'active', trashedAt: null };
-    case 'FilePurged':
+    case T.FilePurged:
       return { ...state, status: 'purged', grants: [] };
-    case 'FileTierChanged':
+    case T.FileTierChanged:
       return { ...state, tier: event.data.to };
-    case 'FileShared':
+    case T.FileShared:
       return state.grants.includes(event.data.clientId) ? state : { ...state, grants: [...state.grants, event.data.clientId] };
-    case 'FileUnshared':
+    case T.FileUnshared:
       return { ...state, grants: state.grants.filter((c) => c !== event.data.clientId) };
     default: {
       const never: never = event;

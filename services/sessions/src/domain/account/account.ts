@@ -1,3 +1,4 @@
+import { SessionEventTypes as T } from '@strata/contracts';
 import type { DomainEvent } from '@strata/event-store';
 
 /**
@@ -6,11 +7,11 @@ import type { DomainEvent } from '@strata/event-store';
  * registrations of the same address cannot both create the stream.
  */
 export type UserRegistered = DomainEvent<
-  'UserRegistered',
+  typeof T.UserRegistered,
   { userId: string; email: string; displayName: string; passwordHash: string; registeredAt: string }
 >;
 /** The password's hash, recomputed at a stronger cost (or algorithm) at a successful sign-in. */
-export type PasswordRehashed = DomainEvent<'PasswordRehashed', { userId: string; passwordHash: string; rehashedAt: string }>;
+export type PasswordRehashed = DomainEvent<typeof T.PasswordRehashed, { userId: string; passwordHash: string; rehashedAt: string }>;
 export type AccountEvent = UserRegistered | PasswordRehashed;
 
 export type AccountState =
@@ -21,7 +22,7 @@ export const initialAccountState: AccountState = { status: 'none' };
 
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {
-    case 'UserRegistered':
+    case T.UserRegistered:
       return {
         status: 'registered',
         userId: event.data.userId,
@@ -29,7 +30,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         displayName: event.data.displayName,
         passwordHash: event.data.passwordHash,
       };
-    case 'PasswordRehashed':
+    case T.PasswordRehashed:
       return state.status === 'registered' ? { ...state, passwordHash: event.data.passwordHash } : state;
     default: {
       const never: never = event;

@@ -1,3 +1,4 @@
+import { SessionEventTypes as T } from '@strata/contracts';
 import type { AccountEvent, AccountState } from './account.js';
 
 export type RegisterUser = {
@@ -23,13 +24,13 @@ export function decideAccount(command: AccountCommand, state: AccountState): Acc
     case 'RegisterUser': {
       if (state.status !== 'none') throw new EmailTakenError();
       const { userId, email, displayName, passwordHash, now } = command.data;
-      return [{ type: 'UserRegistered', data: { userId, email, displayName, passwordHash, registeredAt: now.toISOString() } }];
+      return [{ type: T.UserRegistered, data: { userId, email, displayName, passwordHash, registeredAt: now.toISOString() } }];
     }
     case 'RehashPassword': {
       const { userId, previousHash, passwordHash, now } = command.data;
       // another sign-in rehashed first: its hash stays
       if (state.status !== 'registered' || state.userId !== userId || state.passwordHash !== previousHash) return [];
-      return [{ type: 'PasswordRehashed', data: { userId, passwordHash, rehashedAt: now.toISOString() } }];
+      return [{ type: T.PasswordRehashed, data: { userId, passwordHash, rehashedAt: now.toISOString() } }];
     }
     default: {
       const never: never = command;

@@ -1,8 +1,9 @@
+import { SessionEventTypes as T } from '@strata/contracts';
 import type { DomainEvent } from '@strata/event-store';
 
 /** A partner system that calls Strata with OAuth 2.0 client credentials; one stream per client. */
 export type PartnerClientRegistered = DomainEvent<
-  'PartnerClientRegistered',
+  typeof T.PartnerClientRegistered,
   { clientId: string; name: string; secretHash: string; scopes: string[]; plan: string; ownerUserId?: string; registeredAt: string }
 >;
 export type ClientEvent = PartnerClientRegistered;
@@ -15,7 +16,7 @@ export const initialClientState: ClientState = { status: 'none' };
 
 export function evolveClient(state: ClientState, event: ClientEvent): ClientState {
   switch (event.type) {
-    case 'PartnerClientRegistered': {
+    case T.PartnerClientRegistered: {
       const { clientId, name, secretHash, scopes, plan } = event.data;
       return { status: 'active', clientId, name, secretHash, scopes, plan };
     }
@@ -41,5 +42,5 @@ export class ClientExistsError extends Error {
 export function decideClient(command: RegisterPartnerClient, state: ClientState): ClientEvent[] {
   if (state.status !== 'none') throw new ClientExistsError();
   const { clientId, name, secretHash, scopes, plan, now } = command.data;
-  return [{ type: 'PartnerClientRegistered', data: { clientId, name, secretHash, scopes, plan, registeredAt: now.toISOString() } }];
+  return [{ type: T.PartnerClientRegistered, data: { clientId, name, secretHash, scopes, plan, registeredAt: now.toISOString() } }];
 }

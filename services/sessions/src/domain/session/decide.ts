@@ -1,3 +1,4 @@
+import { SessionEventTypes as T } from '@strata/contracts';
 import { type RevocationReason, type SessionEvent, type SessionState, sessionExpiresAt } from './session.js';
 
 export type StartSession = {
@@ -5,8 +6,6 @@ export type StartSession = {
   data: {
     sessionId: string;
     userId: string;
-    device: string;
-    address: string;
     refreshTokenHash: string;
     idleTimeoutSeconds: number;
     absoluteLifetimeSeconds: number;
@@ -18,7 +17,6 @@ export type RefreshSession = {
   data: {
     presentedTokenHash: string;
     newTokenHash: string;
-    address: string;
     now: Date;
     /** The live record in the state store expired (its TTL is the idle timeout). */
     liveRecordMissing: boolean;
@@ -62,12 +60,10 @@ export function decideSession(command: SessionCommand, state: SessionState): Ses
       const d = command.data;
       return [
         {
-          type: 'SessionStarted',
+          type: T.SessionStarted,
           data: {
             sessionId: d.sessionId,
             userId: d.userId,
-            device: d.device,
-            address: d.address,
             refreshTokenHash: d.refreshTokenHash,
             startedAt: d.now.toISOString(),
             idleTimeoutSeconds: d.idleTimeoutSeconds,
@@ -79,10 +75,10 @@ export function decideSession(command: SessionCommand, state: SessionState): Ses
     case 'RefreshSession': {
       if (state.status === 'none') throw new SessionNotFoundError();
       if (state.status === 'revoked') throw new SessionEndedError(state.revokedReason ?? 'revoked');
-      const { presentedTokenHash, newTokenHash, address, now, liveRecordMissing } = command.data;
+      const { presentedTokenHash, newTokenHash, now, liveRecordMissing } = command.data;
       const revoke = (reason: RevocationReason): SessionEvent[] => [
         {
-          type: 'SessionRevoked',
+          type: T.SessionRevoked,
           data: { sessionId: state.sessionId, userId: state.userId, reason, revokedBy: 'system', revokedAt: now.toISOString() },
         },
       ];
@@ -93,8 +89,8 @@ export function decideSession(command: SessionCommand, state: SessionState): Ses
       if (liveRecordMissing || now.getTime() >= sessionExpiresAt(state).getTime()) return revoke('idle-timeout');
       return [
         {
-          type: 'SessionRefreshed',
-          data: { sessionId: state.sessionId, userId: state.userId, refreshTokenHash: newTokenHash, address, refreshedAt: now.toISOString() },
+          type: T.SessionRefreshed,
+          data: { sessionId: state.sessionId, userId: state.userId, refreshTokenHash: newTokenHash, refreshedAt: now.toISOString() },
         },
       ];
     }
@@ -105,7 +101,7 @@ export function decideSession(command: SessionCommand, state: SessionState): Ses
       const { reason, by, now } = command.data;
       return [
         {
-          type: 'SessionRevoked',
+          type: T.SessionRevoked,
           data: { sessionId: state.sessionId, userId: state.userId, reason, revokedBy: by, revokedAt: now.toISOString() },
         },
       ];

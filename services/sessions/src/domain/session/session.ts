@@ -1,30 +1,30 @@
+import { SessionEventTypes as T } from '@strata/contracts';
 import type { DomainEvent } from '@strata/event-store';
 
 /**
  * A sign-in session, one stream per session (`session-<sid>`). The refresh token rotates on every
  * use; the stream keeps the hashes of every token it has issued, so a token presented again after
  * it was rotated is recognised as stolen and ends the whole session (RFC 6819 5.2.2.3).
+ *
+ * The device and the address a session is used from are the transport context of the requests
+ * that start and refresh it: event metadata (`userAgent`, `address`), not event data. Events
+ * stored before that rule hold them in their data too; evolve does not read them.
  */
 export type SessionStarted = DomainEvent<
-  'SessionStarted',
+  typeof T.SessionStarted,
   {
     sessionId: string;
     userId: string;
-    device: string;
-    address: string;
     refreshTokenHash: string;
     startedAt: string;
     idleTimeoutSeconds: number;
     absoluteLifetimeSeconds: number;
   }
 >;
-export type SessionRefreshed = DomainEvent<
-  'SessionRefreshed',
-  { sessionId: string; userId: string; refreshTokenHash: string; address: string; refreshedAt: string }
->;
+export type SessionRefreshed = DomainEvent<typeof T.SessionRefreshed, { sessionId: string; userId: string; refreshTokenHash: string; refreshedAt: string }>;
 export type RevocationReason = 'logout' | 'revoked' | 'refresh-token-reuse' | 'idle-timeout' | 'lifetime-exceeded';
 export type SessionRevoked = DomainEvent<
-  'SessionRevoked',
+  typeof T.SessionRevoked,
   { sessionId: string; userId: string; reason: RevocationReason; revokedBy: string; revokedAt: string }
 >;
 export type SessionEvent = SessionStarted | SessionRefreshed | SessionRevoked;
@@ -35,8 +35,6 @@ export type SessionState =
       status: 'active' | 'revoked';
       sessionId: string;
       userId: string;
-      device: string;
-      address: string;
       startedAt: Date;
       lastSeenAt: Date;
       currentTokenHash: string;
@@ -50,14 +48,12 @@ export const initialSessionState: SessionState = { status: 'none' };
 
 export function evolveSession(state: SessionState, event: SessionEvent): SessionState {
   switch (event.type) {
-    case 'SessionStarted': {
+    case T.SessionStarted: {
       const d = event.data;
       return {
         status: 'active',
         sessionId: d.sessionId,
         userId: d.userId,
-        device: d.device,
-        address: d.address,
         startedAt: new Date(d.startedAt),
         lastSeenAt: new Date(d.startedAt),
         currentTokenHash: d.refreshTokenHash,
@@ -66,16 +62,15 @@ export function evolveSession(state: SessionState, event: SessionEvent): Session
         absoluteLifetimeSeconds: d.absoluteLifetimeSeconds,
       };
     }
-    case 'SessionRefreshed':
+    case T.SessionRefreshed:
       if (state.status === 'none') return state;
       return {
         ...state,
-        address: event.data.address,
         lastSeenAt: new Date(event.data.refreshedAt),
         previousTokenHashes: [...state.previousTokenHashes, state.currentTokenHash],
         currentTokenHash: event.data.refreshTokenHash,
       };
-    case 'SessionRevoked':
+    case T.SessionRevoked:
       if (state.status === 'none') return state;
       return { ...state, status: 'revoked', revokedReason: event.data.reason };
     default: {

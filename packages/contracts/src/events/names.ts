@@ -1,0 +1,48 @@
+/**
+ * The names of published events, defined once: the CloudEvent type on the topic, the domain
+ * event's own type in the log, and what subscribers, the UI and queries compare against. This
+ * module imports nothing, so the browser can take it without the schemas.
+ */
+
+/** Every event of topic `files.events`. */
+export const FileEventTypes = {
+  FileUploaded: 'FileUploaded',
+  FileVersionAdded: 'FileVersionAdded',
+  FileRenamed: 'FileRenamed',
+  FileTrashed: 'FileTrashed',
+  FileRestored: 'FileRestored',
+  FilePurged: 'FilePurged',
+  FileTierChanged: 'FileTierChanged',
+  FileShared: 'FileShared',
+  FileUnshared: 'FileUnshared',
+} as const;
+export type FileEventType = (typeof FileEventTypes)[keyof typeof FileEventTypes];
+
+/** Every event of topic `sessions.events`: accounts, sessions and partner clients. */
+export const SessionEventTypes = {
+  UserRegistered: 'UserRegistered',
+  PasswordRehashed: 'PasswordRehashed',
+  SessionStarted: 'SessionStarted',
+  SessionRefreshed: 'SessionRefreshed',
+  SessionRevoked: 'SessionRevoked',
+  PartnerClientRegistered: 'PartnerClientRegistered',
+} as const;
+export type SessionEventType = (typeof SessionEventTypes)[keyof typeof SessionEventTypes];
+
+const fileEventTypes: ReadonlySet<string> = new Set(Object.values(FileEventTypes));
+
+export function isFileEventType(type: string): type is FileEventType {
+  return fileEventTypes.has(type);
+}
+
+/**
+ * Why the gateway ends a live event stream (GET /api/v1/events): the SSE event it sends last.
+ * The client reconnects after `token-expired` (with a fresh token), never after `session-ended`.
+ */
+export const LiveStreamEnds = {
+  sessionEnded: 'session-ended',
+  tokenExpired: 'token-expired',
+  tooManyStreams: 'too-many-streams',
+  serverClosing: 'server-closing',
+} as const;
+export type LiveStreamEnd = (typeof LiveStreamEnds)[keyof typeof LiveStreamEnds];

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { FileEventTypes } from '@strata/contracts';
+import { EventStore, commandHandler, kyselyFromPool } from '@strata/event-store';
+import type {} from '@strata/testing';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { Database } from '../src/db/schema.js';
+import type { FileEvent } from '../src/domain/file/file.js';
+import { projections } from '../src/projections/index.js';
+import { fileDecider, fileStream } from '../src/streams.js';
+import { Client } from './support.js';
+import { TusClient } from './tus.js';
+
+const stack = inject('stack');
+const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 4, application_name: 'files-read-models-test' });
+const db = kyselyFromPool(pool) as Kysely<Database>;
+const store = new EventStore({ db, schema: 'files' });
+// the service's own command path, here in the test process: its rebuild locks out the stack's writers too
+const files = commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections });
+afterAll(async () => db.destroy());
+
+/** Every read model's rows of these owners, in a stable order; the activity trail in its own (newest last). */
+async function snapshot(owners: string[]) {
+  return {
+    files: await db.selectFrom('files.files').selectAll().where('owner_id', 'in', owners).orderBy('file_id').execute(),
+    versions: await db.selectFrom('files.versions').selectAll().where('owner_id', 'in', owners).orderBy('file_id').orderBy('version').execute(),
+    usage: await db.selectFrom('files.usage').selectAll().where('owner_id', 'in', owners).orderBy('owner_id').execute(),
+    usageByType: await db.selectFrom('files.usage_by_type').selectAll().where('owner_id', 'in', owners).orderBy('owner_id').orderBy('content_type').execute(),
+    grants: await db.selectFrom('files.grants').selectAll().where('owner_id', 'in', owners).orderBy('file_id').orderBy('client_id').execute(),
+    // seq is the table's own numbering, renewed by a rebuild; the order it gives is compared
+    activity: await db
+      .selectFrom('files.activity')
+      .select(['event_id', 'owner_id', 'file_id', 'type', 'actor', 'address', 'user_agent', 'details', 'at'])
+      .where('owner_id', 'in', owners)
+      .orderBy('seq')
+      .execute(),
+  };
+}
+
+/**
+ * A file's life as an older release stored it, with the caller's address in the events' data too,
+ * projected as it was then. It ends purged: its blob never existed, and no job must look for it.
+ */
+async function appendLegacy(ownerId: string): Promise<string> {
+  const fileId = randomUUID();
+  const at = new Date().toISOString();
+  const address = '198.51.100.7';
+  const uploaded = { fileId, ownerId, name: 'old.txt', via: 'multipart' as const, version: 1, versionId: randomUUID(), blobName: `${ownerId}/${fileId}/v1`, size: 3, contentType: 'text/plain', sha256: 'abc', createdAt: at, address };
+  const renamed = { fileId, ownerId, from: 'old.txt', to: 'older.txt', renamedAt: at, address };
+  const trashed = { fileId, ownerId, trashedAt: at, address };
+  const purged = { fileId, ownerId, purgedAt: at, reason: 'user' as const, blobNames: [uploaded.blobName], bytes: uploaded.size, address };
+  const events: FileEvent[] = [
+    { type: FileEventTypes.FileUploaded, data: uploaded },
+    { type: FileEventTypes.FileRenamed, data: renamed },
+    { type: FileEventTypes.FileTrashed, data: trashed },
+    { type: FileEventTypes.FilePurged, data: purged },
+  ];
+  await db.transaction().execute(async (trx) => {
+    await store.append(fileStream(fileId), events, { expectedVersion: 'no_stream', metadata: { actor: `user:${ownerId}`, correlationId: 'legacy', address }, transaction: trx });
+    for (const event of await store.readStream<FileEvent, Database>(fileStream(fileId), { transaction: trx })) {
+      for (const p of projections) if (p.handles.includes(event.type)) await p.evolve(trx, event);
+    }
+  });
+  return fileId;
+}
+
+describe('the read models of files', () => {
+  it('rebuilt from the log, each equals the live one after a mixed history', async () => {
+    const alice = await Client.user(stack);
+    const bob = await Client.user(stack);
+    const ok = (status: number, expected: number, what: string) => expect(status, what).toBe(expected);
+
+    const a = (await alice.upload('a.txt', Buffer.from('first'))).json.id as string;
+    ok((await alice.upload('a.txt', Buffer.from('second, longer'), { method: 'PUT', path: `/api/v1/files/${a}/content` })).status, 200, 'version');
+    ok((await alice.call('PATCH', `/api/v1/files/${a}`, { name: 'a-final.txt' })).status, 200, 'rename');
+    ok((await alice.call('POST', `/api/v1/files/${a}/grants`, { clientId: 'acme-partner' })).status, 204, 'grant');
+    ok((await alice.call('POST', `/api/v1/files/${a}/grants`, { clientId: 'other-partner' })).status, 204, 'grant');
+    ok((await alice.call('DELETE', `/api/v1/files/${a}/grants/other-partner`)).status, 204, 'ungrant');
+
+    const b = (await alice.upload('b.pdf', Buffer.from('%PDF-1.7\nb'))).json.id as string;
+    ok((await alice.call('DELETE', `/api/v1/files/${b}`)).status, 204, 'trash');
+    ok((await alice.call('POST', `/api/v1/files/${b}/restore`)).status, 200, 'restore');
+    ok((await alice.call('DELETE', `/api/v1/files/${b}`)).status, 204, 'trash again');
+    ok((await alice.call('DELETE', `/api/v1/trash/${b}`)).status, 204, 'purge');
+
+    // shared, then purged: the purge takes the grant with it
+    const c = (await alice.upload('c.txt', Buffer.from('shared then gone'))).json.id as string;
+    ok((await alice.call('POST', `/api/v1/files/${c}/grants`, { clientId: 'acme-partner' })).status, 204, 'grant');
+    ok((await alice.call('DELETE', `/api/v1/files/${c}`)).status, 204, 'trash');
+    ok((await alice.call('DELETE', `/api/v1/trash/${c}`)).status, 204, 'purge');
+
+    const tus = new TusClient(stack.gatewayUrl, alice.accessToken!);
+    const bytes = Buffer.from('resumable bytes, sent in one go');
+    const created = await tus.create(bytes.length, 'd.bin');
+    ok(created.status, 201, 'tus creation');
+    ok((await tus.patch(created.headers.get('location')!, 0, bytes)).status, 204, 'tus patch');
+
+    ok((await bob.upload('bob.txt', Buffer.from('bob'))).status, 201, 'bob upload');
+    const legacyOwner = randomUUID();
+    await appendLegacy(legacyOwner);
+
+    const owners = [alice.userId!, bob.userId!, legacyOwner];
+    const live = await snapshot(owners);
+    // the history is all there: what the test compares is not empty
+    expect(live.files.map((f) => f.name).sort()).toEqual(['a-final.txt', 'bob.txt', 'd.bin']);
+    expect(live.versions).toHaveLength(4);
+    expect(live.grants.map((g) => [g.file_id, g.client_id])).toEqual([[a, 'acme-partner']]);
+    expect(live.usage.find((u) => u.owner_id === alice.userId)).toMatchObject({ files: 2, versions: 3 });
+    expect(live.activity.filter((e) => e.owner_id === alice.userId)).toHaveLength(16);
+    // the address and user agent come from the metadata, never from an old event's data
+    expect(live.activity.find((e) => e.owner_id === alice.userId)).toMatchObject({ address: expect.any(String), user_agent: expect.stringContaining('Chrome') });
+    for (const entry of live.activity) expect(entry.details).not.toHaveProperty('address');
+    expect(live.activity.filter((e) => e.owner_id === legacyOwner).map((e) => e.address)).toEqual(Array(4).fill('198.51.100.7'));
+    expect(live.usage.find((u) => u.owner_id === legacyOwner)).toMatchObject({ bytes: '0', files: 0, versions: 0 });
+
+    for (const projection of projections) {
+      expect(await files.rebuild(projection), projection.name).toBeGreaterThanOrEqual(projection.name === 'grants' ? 7 : 21);
+      expect(await snapshot(owners), projection.name).toEqual(live);
+    }
+  });
+});

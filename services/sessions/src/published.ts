@@ -1,0 +1,46 @@
+import { type PublishedSessionEvent, SessionEventTypes as T } from '@strata/contracts';
+import type { RecordedEvent } from '@strata/event-store';
+import type { AccountEvent } from './domain/account/account.js';
+import type { ClientEvent } from './domain/client/client.js';
+import type { SessionEvent } from './domain/session/session.js';
+
+/** Every event the sessions service stores, in any of its streams. */
+export type SessionsEvent = AccountEvent | SessionEvent | ClientEvent;
+
+/**
+ * A domain event as `sessions.events` publishes it (`@strata/contracts`, v1), member by member:
+ * password, refresh-token and client-secret hashes stay in the log, and so does anything an
+ * event holds that this function does not name.
+ */
+export function toPublished(event: RecordedEvent<SessionsEvent>): PublishedSessionEvent {
+  switch (event.type) {
+    case T.UserRegistered: {
+      const { userId, email, displayName, registeredAt } = event.data;
+      return { type: T.UserRegistered, schemaVersion: 1, data: { userId, email, displayName, registeredAt } };
+    }
+    case T.PasswordRehashed: {
+      const { userId, rehashedAt } = event.data;
+      return { type: T.PasswordRehashed, schemaVersion: 1, data: { userId, rehashedAt } };
+    }
+    case T.SessionStarted: {
+      const { sessionId, userId, startedAt, idleTimeoutSeconds, absoluteLifetimeSeconds } = event.data;
+      return { type: T.SessionStarted, schemaVersion: 1, data: { sessionId, userId, startedAt, idleTimeoutSeconds, absoluteLifetimeSeconds } };
+    }
+    case T.SessionRefreshed: {
+      const { sessionId, userId, refreshedAt } = event.data;
+      return { type: T.SessionRefreshed, schemaVersion: 1, data: { sessionId, userId, refreshedAt } };
+    }
+    case T.SessionRevoked: {
+      const { sessionId, userId, reason, revokedBy, revokedAt } = event.data;
+      return { type: T.SessionRevoked, schemaVersion: 1, data: { sessionId, userId, reason, revokedBy, revokedAt } };
+    }
+    case T.PartnerClientRegistered: {
+      const { clientId, name, scopes, plan, registeredAt } = event.data;
+      return { type: T.PartnerClientRegistered, schemaVersion: 1, data: { clientId, name, scopes, plan, registeredAt } };
+    }
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
