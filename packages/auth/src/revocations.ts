@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { type RedisClient, duplicateRedis } from '@strata/service-kit';
 
 const KEY = 'strata:revoked-sessions';
 const CHANNEL = 'strata:revoked-sessions';
@@ -13,12 +13,12 @@ const CHANNEL = 'strata:revoked-sessions';
 export class RevocationList {
   private readonly revoked = new Map<string, number>();
   private pruneTimer: NodeJS.Timeout | undefined;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async start(): Promise<void> {
-    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
+    const subscriber = duplicateRedis(this.redis);
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, message: string) => {

@@ -182,6 +182,67 @@ export interface RateLimitDecision {
   headers: { 'RateLimit-Policy': string; RateLimit: string; 'Retry-After'?: string };
 }
 
+/** A secret-store name the apps may read (Secrets). */
+export type SecretName = (typeof Secrets)[keyof typeof Secrets];
+
+/** A call an app makes to another through Dapr service invocation: a method path and its verbs. */
+export interface InvokedOperation {
+  /** The method as Dapr's accessControl names it (`/.well-known/jwks.json`, `/api/v1/**`). */
+  name: string;
+  httpVerb: readonly string[];
+}
+
+/**
+ * What one app does with Dapr that its Configuration must allow, and nothing more: the secrets it
+ * reads from the secret store at run time, and the apps it invokes (`'*'`: every method, as the
+ * gateway forwards the public API; otherwise the operations it calls).
+ */
+export interface AppManifest {
+  secrets: readonly SecretName[];
+  invokes: Partial<Record<AppId, '*' | readonly InvokedOperation[]>>;
+}
+
+const JWKS: readonly InvokedOperation[] = [{ name: '/.well-known/jwks.json', httpVerb: ['GET'] }];
+
+/**
+ * Each app's manifest, read at run time: an app reads only the secrets named here (service-kit's
+ * secret reader refuses any other) and its sidecar's client invokes only the apps named here.
+ * deploy/dapr/config/<app>.yaml (secret scopes, and the callees' accessControl) must allow exactly
+ * this, which deploy/test/scopes.unit.spec.ts checks, and the production-like profile proves.
+ */
+export const AppManifests: Record<AppId, AppManifest> = {
+  [AppIds.gateway]: {
+    // the response cache, the live-event fan-out and revocations
+    secrets: [Secrets.redisUrl],
+    // the public API, the UI, rate-limit decisions, health and OpenAPI of each upstream
+    invokes: { [AppIds.files]: '*', [AppIds.sessions]: '*', [AppIds.ratelimit]: '*', [AppIds.ui]: '*' },
+  },
+  [AppIds.files]: {
+    // no blob credential: files reaches Blob Storage with a token (BLOB_ACCOUNT_URL), or locally
+    // with Azurite's well-known development key from its environment
+    secrets: [Secrets.postgresConnectionString, Secrets.redisUrl],
+    // the public keys that verify access tokens
+    invokes: { [AppIds.sessions]: JWKS },
+  },
+  [AppIds.sessions]: {
+    secrets: [Secrets.postgresConnectionString, Secrets.redisUrl, Secrets.tokenSigningKeys],
+    invokes: {},
+  },
+  [AppIds.ratelimit]: {
+    secrets: [Secrets.redisUrl],
+    invokes: {},
+  },
+  [AppIds.ui]: {
+    secrets: [],
+    invokes: {},
+  },
+};
+
+/** The manifest of an app-id, or undefined for an app Strata does not know (a test's, a partner's). */
+export function manifestOf(appId: string): AppManifest | undefined {
+  return Object.hasOwn(AppManifests, appId) ? AppManifests[appId as AppId] : undefined;
+}
+
 // Published events: names (also importable alone, as `@strata/contracts/event-types`), schemas, reading.
 export * from './events/names.js';
 export * from './events/files.js';

@@ -11,6 +11,11 @@ export interface DaprClientOptions {
   apiToken?: string | undefined;
   /** Per-call timeout for everything but invoke streams. */
   timeoutMs?: number;
+  /**
+   * The app-ids this app may invoke (its manifest); `invoke` refuses any other before a call
+   * leaves the process. Unset: any.
+   */
+  invokes?: readonly string[] | undefined;
 }
 
 export class DaprError extends Error {
@@ -44,11 +49,13 @@ export class DaprClient {
   readonly baseUrl: string;
   private readonly apiToken: string | undefined;
   private readonly timeoutMs: number;
+  private readonly invokes: readonly string[] | undefined;
 
   constructor(options: DaprClientOptions) {
     this.baseUrl = `http://${options.host ?? '127.0.0.1'}:${options.httpPort}`;
     this.apiToken = options.apiToken;
     this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.invokes = options.invokes;
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -94,6 +101,9 @@ export class DaprClient {
 
   /** Service invocation: the response is returned as is, its body unread, so it can be streamed. */
   async invoke(appId: string, method: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
+    if (this.invokes && !this.invokes.includes(appId)) {
+      throw new Error(`this app does not declare that it invokes "${appId}" (its manifest allows ${this.invokes.join(', ') || 'none'})`);
+    }
     const path = method.startsWith('/') ? method.slice(1) : method;
     return this.call(`/v1.0/invoke/${encodeURIComponent(appId)}/method/${path}`, init);
   }

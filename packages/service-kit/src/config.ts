@@ -60,6 +60,11 @@ export const BaseConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /**
+   * How the app's Redis client reaches the `redis-url` it is given: one server, or a Redis Cluster
+   * (Azure Cache for Redis with clustering, as deploy/ sets it). Apps without Redis ignore it.
+   */
+  REDIS_MODE: Type.Union([Type.Literal('standalone'), Type.Literal('cluster')], { default: 'standalone' }),
   /** How long shutdown waits for in-flight requests before it gives up. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   /** How often the service announces itself on pub/sub. */

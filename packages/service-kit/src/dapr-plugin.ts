@@ -1,3 +1,4 @@
+import { manifestOf } from '@strata/contracts';
 import { DaprClient } from '@strata/dapr';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -15,8 +16,10 @@ export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
  * CloudEvents bodies: without it Fastify answers 415, which Dapr takes as "retry" forever.
  */
 export const daprPlugin = fp(
-  async (app: FastifyInstance, opts: { httpPort: number; apiToken?: string | undefined }) => {
-    const client = new DaprClient({ httpPort: opts.httpPort, apiToken: opts.apiToken });
+  async (app: FastifyInstance, opts: { httpPort: number; apiToken?: string | undefined; appId?: string }) => {
+    // an app of Strata invokes only what its manifest declares (deploy/'s accessControl allows that)
+    const manifest = opts.appId === undefined ? undefined : manifestOf(opts.appId);
+    const client = new DaprClient({ httpPort: opts.httpPort, apiToken: opts.apiToken, invokes: manifest && Object.keys(manifest.invokes) });
     app.decorate('dapr', client);
     app.addContentTypeParser(
       ['application/cloudevents+json', 'application/cloudevents-batch+json'],

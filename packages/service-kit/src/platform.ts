@@ -8,10 +8,11 @@ import { healthPlugin } from './health.js';
 import { heartbeatPlugin } from './heartbeat.js';
 import { metricsPlugin } from './metrics.js';
 import { requestContextPlugin } from './request-context.js';
+import { secretsPlugin } from './secrets.js';
 
 /**
  * What every service registers first: problem+json errors, health, metrics, its sidecar, its
- * heartbeat, and the request context (with the service's clock: tests pass their own). A
+ * secret reader, its heartbeat, and the request context (with the service's clock: tests pass their own). A
  * service's app.ts registers this, then its own resources, then its routes.
  */
 export const platformPlugin = fp(
@@ -52,7 +53,8 @@ export const platformPlugin = fp(
     });
     await app.register(healthPlugin);
     await app.register(metricsPlugin, { appId: opts.config.APP_ID });
-    await app.register(daprPlugin, { httpPort: opts.config.DAPR_HTTP_PORT, apiToken: opts.config.DAPR_API_TOKEN });
+    await app.register(daprPlugin, { httpPort: opts.config.DAPR_HTTP_PORT, apiToken: opts.config.DAPR_API_TOKEN, appId: opts.config.APP_ID });
+    await app.register(secretsPlugin, { appId: opts.config.APP_ID });
     if (opts.heartbeat !== false) {
       await app.register(heartbeatPlugin, { appId: opts.config.APP_ID, intervalMs: opts.config.HEARTBEAT_INTERVAL_MS });
     }

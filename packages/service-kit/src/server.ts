@@ -6,6 +6,7 @@ import { httpError, sendProblem } from './errors.js';
 import { InternalListener, answerClientError, listenerGuard, mainServer } from './listeners.js';
 import { loggerOptions, requestId } from './logging.js';
 import { pathProblem, rewriteToCanonical } from './paths.js';
+import { StartupError } from './secrets.js';
 import { drainUnreadBody, refuseUndecodableQuery } from './requests.js';
 
 export interface ServerOptions<C extends BaseConfig> {
@@ -84,7 +85,15 @@ export async function runServer<C extends BaseConfig>(
     console.error(error.message);
     process.exit(78);
   }
-  const server = await buildServer({ ...options, config });
+  let server: FastifyInstance;
+  try {
+    server = await buildServer({ ...options, config });
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    // what the operator must fix, said once; the process ends instead of retrying on its own
+    console.error(`${config.APP_ID} cannot start: ${error.message}`);
+    process.exit(78);
+  }
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) server.log.error({ err }, 'stopping after an error');
     else server.log.info({ signal }, 'shutting down');

@@ -1,6 +1,6 @@
 import { tokenAuth } from '@strata/auth';
 import { AppIds, BLOB_CONTAINER, Secrets, Topics } from '@strata/contracts';
-import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
+import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
@@ -24,14 +24,13 @@ export interface FilesOptions {
 export default async function files(app: FastifyInstance, opts: FilesOptions) {
   const { config } = opts;
   await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
-  const [databaseUrl, redisUrl, blobConnectionString] = await Promise.all([
-    resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL),
-    resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL),
-    resolveSecret(app.dapr, app.log, Secrets.blobConnectionString, config.BLOB_CONNECTION_STRING),
+  const [databaseUrl, redisUrl] = await Promise.all([
+    app.secrets.read(Secrets.postgresConnectionString, config.DATABASE_URL),
+    app.secrets.read(Secrets.redisUrl, config.REDIS_URL),
   ]);
   await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE });
-  await app.register(redisPlugin, { url: redisUrl });
-  await app.register(blobPlugin, { connectionString: blobConnectionString, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
+  await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
+  await app.register(blobPlugin, { access: config.blob, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
   await app.register(openapiPlugin, { title: 'Strata files' });
   await app.register(corePlugin);
   await app.register(

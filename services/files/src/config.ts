@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { AuthConfigSchema } from '@strata/auth';
-import { BaseConfigSchema, loadConfig } from '@strata/service-kit';
+import { BaseConfigSchema, ConfigError, loadConfig } from '@strata/service-kit';
 
 const MiB = 1024 * 1024;
 
@@ -13,7 +13,12 @@ export const ConfigSchema = Type.Composite([
     DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
     /** Redis for the shared token revocation list; from the secret store when unset. */
     REDIS_URL: Type.Optional(Type.String()),
-    /** Azure Blob Storage (Azurite locally); from the secret store (`blob-connection-string`) when unset. */
+    /**
+     * Blob Storage reached with a token (workload identity on AKS: no account key exists), e.g.
+     * https://<account>.blob.core.windows.net; Azurite with OAuth in the production-like profile.
+     */
+    BLOB_ACCOUNT_URL: Type.Optional(Type.String({ pattern: '^https://' })),
+    /** Blob Storage reached with a connection string: Azurite's development account locally. */
     BLOB_CONNECTION_STRING: Type.Optional(Type.String()),
     BLOB_CONTAINER: Type.String({ default: 'strata-files' }),
     /**
@@ -44,5 +49,18 @@ export const ConfigSchema = Type.Composite([
 export type Config = ReturnType<typeof loadServiceConfig>;
 
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(ConfigSchema, env);
+  const config = loadConfig(ConfigSchema, env);
+  return { ...config, blob: blobAccess(config) };
+}
+
+/** How files reaches Blob Storage: a token for an account URL, or a connection string; exactly one. */
+export type BlobAccess = { kind: 'token'; accountUrl: string } | { kind: 'connection-string'; connectionString: string };
+
+function blobAccess(config: { BLOB_ACCOUNT_URL?: string | undefined; BLOB_CONNECTION_STRING?: string | undefined }): BlobAccess {
+  if (config.BLOB_ACCOUNT_URL && config.BLOB_CONNECTION_STRING) {
+    throw new ConfigError(['BLOB_ACCOUNT_URL and BLOB_CONNECTION_STRING are both set: name one way to Blob Storage (a token for the URL, or the connection string)']);
+  }
+  if (config.BLOB_ACCOUNT_URL) return { kind: 'token', accountUrl: config.BLOB_ACCOUNT_URL };
+  if (config.BLOB_CONNECTION_STRING) return { kind: 'connection-string', connectionString: config.BLOB_CONNECTION_STRING };
+  throw new ConfigError(['BLOB_ACCOUNT_URL is required (https://<account>.blob.core.windows.net, reached with a token), or BLOB_CONNECTION_STRING for Azurite locally']);
 }

@@ -1,7 +1,7 @@
 import { tokenAuth } from '@strata/auth';
 import { Secrets } from '@strata/contracts';
 import type { FastifyInstance } from 'fastify';
-import { platformPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
+import { platformPlugin, redisPlugin, subscriptionsPlugin } from '@strata/service-kit';
 import type { GatewayConfig } from './config.js';
 import { rateLimitPlugin } from './plugins/rate-limit/plugin.js';
 import { serviceRegistryPlugin } from './plugins/service-registry.js';
@@ -18,8 +18,8 @@ import { responseCachePlugin } from './plugins/response-cache.js';
 export default async function gateway(app: FastifyInstance, opts: { config: GatewayConfig }) {
   const { config } = opts;
   await app.register(platformPlugin, { config, heartbeat: true });
-  const redisUrl = await resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL);
-  await app.register(redisPlugin, { url: redisUrl });
+  const redisUrl = await app.secrets.read(Secrets.redisUrl, config.REDIS_URL);
+  await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
   await app.register(clientPlugin, { trustedProxies: config.TRUSTED_PROXIES });
   await app.register(edgePlugin, { corsOrigins: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean), hsts: config.HSTS });
   await app.register(subscriptionsPlugin);

@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import app from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
 import { compilePolicySet, defaultPolicySet } from '@strata/service-kit/rate-policy';
-import { type LimitCheck, SlidingLogLimiter, limitKey } from '../src/domain/limiter.js';
+import { type LimitCheck, SlidingLogLimiter, keyTagOf, limitKey } from '../src/domain/limiter.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -99,10 +99,10 @@ async function main() {
   const login = policies.policies.get('auth-login')!.limits;
   // a spread of subjects, so most decisions pass as in real traffic (denials cost the same)
   const single = (i: number): LimitCheck[] => [
-    { key: limitKey(def.name, `user:bench-${run}-${i % SUBJECTS}`), limit: def.limit, windowUs: def.windowUs },
+    { key: limitKey(def.name, `user:bench-${run}-${i % SUBJECTS}`, { by: 'value' }), limit: def.limit, windowUs: def.windowUs },
   ];
   const pair = (i: number): LimitCheck[] =>
-    login.map((l) => ({ key: limitKey(l.name, `bench-${run}-${l.by}-${i % SUBJECTS}`), limit: l.limit, windowUs: l.windowUs }));
+    login.map((l) => ({ key: limitKey(l.name, `bench-${run}-${l.by}-${i % SUBJECTS}`, keyTagOf(policies.policies.get('auth-login')!)), limit: l.limit, windowUs: l.windowUs }));
 
   const results: Result[] = [];
   results.push(await measure('script: 1 limit', N, 1, (i) => limiter.decide(single(i), 1)));

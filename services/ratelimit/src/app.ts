@@ -1,6 +1,6 @@
 import { Secrets } from '@strata/contracts';
 import type { FastifyInstance } from 'fastify';
-import { platformPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
+import { platformPlugin, redisPlugin } from '@strata/service-kit';
 import { type Config, allowedCallers } from './config.js';
 import { limiterPlugin } from './plugins/limiter.js';
 import { v1Routes } from './routes/v1.js';
@@ -15,8 +15,8 @@ export interface RateLimitAppOptions {
 export default async function ratelimit(app: FastifyInstance, opts: RateLimitAppOptions) {
   const { config } = opts;
   await app.register(platformPlugin, { config });
-  const redisUrl = await resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL);
-  await app.register(redisPlugin, { url: redisUrl });
+  const redisUrl = await app.secrets.read(Secrets.redisUrl, config.REDIS_URL);
+  await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
   await app.register(limiterPlugin, { policiesFile: config.RATELIMIT_POLICIES_FILE, clock: opts.clock });
   await app.register(v1Routes, { allowedCallers: allowedCallers(config) });
 }

@@ -180,14 +180,14 @@ describe('POST /v1/decide against real Redis, on a clock the test holds still', 
     const ttls = await keysWithTtl(redis, id);
     expect([...ttls.keys()].sort()).toEqual(
       [
-        `strata:ratelimit:auth-register-account:${id}@example.com`,
-        `strata:ratelimit:auth-register-address:${id}-addr`,
-        `strata:ratelimit:auth-token-account:${id}`,
-        `strata:ratelimit:auth-token-address:${id}-addr`,
-        `strata:ratelimit:default:user:${id}`,
-        `strata:ratelimit:default:anonymous:${id}-lease`,
-        `strata:ratelimit:partner-pro:partner:${id}`,
-        `strata:ratelimit:partner-pro-burst:partner:${id}`,
+        `strata:ratelimit:{auth-register}:auth-register-account:${id}@example.com`,
+        `strata:ratelimit:{auth-register}:auth-register-address:${id}-addr`,
+        `strata:ratelimit:{auth-token}:auth-token-account:${id}`,
+        `strata:ratelimit:{auth-token}:auth-token-address:${id}-addr`,
+        `strata:ratelimit:default:{user:${id}}`,
+        `strata:ratelimit:default:{anonymous:${id}-lease}`,
+        `strata:ratelimit:partner-pro:{partner:${id}}`,
+        `strata:ratelimit:partner-pro-burst:{partner:${id}}`,
       ].sort(),
     );
     // PTTL is -1 for a key without expiry and -2 for a missing key
@@ -197,16 +197,16 @@ describe('POST /v1/decide against real Redis, on a clock the test holds still', 
       expect(ttl, key).toBeLessThanOrEqual(ms);
       expect(ttl, key).toBeGreaterThan(ms - 5_000);
     };
-    within(`strata:ratelimit:default:user:${id}`, 60_000);
-    within(`strata:ratelimit:partner-pro:partner:${id}`, 60_000);
-    within(`strata:ratelimit:partner-pro-burst:partner:${id}`, 10_000);
-    within(`strata:ratelimit:auth-register-account:${id}@example.com`, 60_000);
+    within(`strata:ratelimit:default:{user:${id}}`, 60_000);
+    within(`strata:ratelimit:partner-pro:{partner:${id}}`, 60_000);
+    within(`strata:ratelimit:partner-pro-burst:{partner:${id}}`, 10_000);
+    within(`strata:ratelimit:{auth-register}:auth-register-account:${id}@example.com`, 60_000);
     // a lease's entries count until its hold ends plus a window
-    within(`strata:ratelimit:default:anonymous:${id}-lease`, 62_000);
+    within(`strata:ratelimit:default:{anonymous:${id}-lease}`, 62_000);
     // registration: the account (3 a minute) refused the 4th attempt, so the address paid for 3 only
-    expect(await redis.zcard(`strata:ratelimit:auth-register-address:${id}-addr`)).toBe(3);
-    expect(await redis.zcard(`strata:ratelimit:auth-register-account:${id}@example.com`)).toBe(3);
-    expect(await redis.zcard(`strata:ratelimit:partner-pro:partner:${id}`)).toBe(50);
+    expect(await redis.zcard(`strata:ratelimit:{auth-register}:auth-register-address:${id}-addr`)).toBe(3);
+    expect(await redis.zcard(`strata:ratelimit:{auth-register}:auth-register-account:${id}@example.com`)).toBe(3);
+    expect(await redis.zcard(`strata:ratelimit:partner-pro:{partner:${id}}`)).toBe(50);
   });
 
   it('never lets leases take more than the limit, and a refused lease takes nothing', async () => {

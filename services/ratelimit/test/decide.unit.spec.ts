@@ -9,18 +9,18 @@ describe('planning a decision', () => {
   it('keys each limit of a partner plan on the same client', () => {
     const plan = planDecision(set, { routeClass: 'api', subject: { kind: 'partner', id: 'acme', plan: 'pro' } });
     expect(plan.checks.map((c) => c.key)).toEqual([
-      'strata:ratelimit:partner-pro:partner:acme',
-      'strata:ratelimit:partner-pro-burst:partner:acme',
+      'strata:ratelimit:partner-pro:{partner:acme}',
+      'strata:ratelimit:partner-pro-burst:{partner:acme}',
     ]);
   });
 
   it('keys the default policy by caller kind and id', () => {
     const plan = planDecision(set, { routeClass: 'api', subject: { kind: 'user', id: 'u-1' } });
-    expect(plan.checks.map((c) => c.key)).toEqual(['strata:ratelimit:default:user:u-1']);
+    expect(plan.checks.map((c) => c.key)).toEqual(['strata:ratelimit:default:{user:u-1}']);
     expect(plan.cost).toBe(1);
     expect(plan.holdMs).toBe(0);
     const anonymous = planDecision(set, { routeClass: 'api', subject: { kind: 'anonymous', id: '203.0.113.9' } });
-    expect(anonymous.checks.map((c) => c.key)).toEqual(['strata:ratelimit:default:anonymous:203.0.113.9']);
+    expect(anonymous.checks.map((c) => c.key)).toEqual(['strata:ratelimit:default:{anonymous:203.0.113.9}']);
   });
 
   it('counts sign-in by address and by the account in lower case', () => {
@@ -29,8 +29,8 @@ describe('planning a decision', () => {
       subject: { kind: 'anonymous', id: '203.0.113.9', account: ' Alice@Example.COM ' },
     });
     expect(plan.checks.map((c) => c.key)).toEqual([
-      'strata:ratelimit:auth-login-address:203.0.113.9',
-      'strata:ratelimit:auth-login-account:alice@example.com',
+      'strata:ratelimit:{auth-login}:auth-login-address:203.0.113.9',
+      'strata:ratelimit:{auth-login}:auth-login-account:alice@example.com',
     ]);
   });
 
@@ -42,8 +42,8 @@ describe('planning a decision', () => {
       subject: { kind: 'user', id: 'u-1', address: '198.51.100.7', account: 'u-1' },
     });
     expect(withAddress.checks.map((c) => c.key)).toEqual([
-      'strata:ratelimit:auth-token-address:198.51.100.7',
-      'strata:ratelimit:auth-token-account:u-1',
+      'strata:ratelimit:{auth-token}:auth-token-address:198.51.100.7',
+      'strata:ratelimit:{auth-token}:auth-token-account:u-1',
     ]);
     expect(() => planDecision(set, { routeClass: RouteClasses.token, subject: { kind: 'user', id: 'u-1' } })).toThrow(
       expect.objectContaining({ code: 'missing-dimension' }),

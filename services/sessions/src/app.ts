@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import { tokenAuth } from '@strata/auth';
 import { AppIds, Secrets, Topics } from '@strata/contracts';
-import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
+import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, subscriptionsPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { corePlugin } from './plugins/core.js';
@@ -16,11 +16,11 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   const { config } = opts;
   await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
   const [databaseUrl, redisUrl] = await Promise.all([
-    resolveSecret(app.dapr, app.log, Secrets.postgresConnectionString, config.DATABASE_URL),
-    resolveSecret(app.dapr, app.log, Secrets.redisUrl, config.REDIS_URL),
+    app.secrets.read(Secrets.postgresConnectionString, config.DATABASE_URL),
+    app.secrets.read(Secrets.redisUrl, config.REDIS_URL),
   ]);
   await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE });
-  await app.register(redisPlugin, { url: redisUrl });
+  await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
   await app.register(subscriptionsPlugin);
   await app.register(cookie);
   // refresh and sign-out have nothing to send: JSON with no body at all reads as {}; anything

@@ -1,18 +1,21 @@
 import { Components, FileEventSchemas, LiveStreamEnds, type LiveStreamEnd, SessionEventSchemas, SessionEventTypes, Topics, readPublished } from '@strata/contracts';
-import { AppError, type DeliveredEvent } from '@strata/service-kit';
+import { AppError, type DeliveredEvent, duplicateRedis } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
-/** A user's recent events: a capped Redis stream per user, shared by every gateway replica. */
-const streamKey = (userId: string) => `strata:user-events:${userId}`;
+/**
+ * A user's recent events: a capped Redis stream per user, shared by every gateway replica. The
+ * user's keys carry the user id as a hash tag ({...}): on a Redis Cluster the MULTI and MGET below
+ * reach one slot, and users spread over the masters.
+ */
+const streamKey = (userId: string) => `strata:user-events:{${userId}}`;
 const seenKey = (eventId: string) => `strata:user-events:seen:${eventId}`;
 const CHANNEL = 'strata:user-events';
 /** The open streams of a user over every replica (member: stream id, score: when it opened). */
-const openKey = (userId: string) => `strata:user-streams:${userId}`;
+const openKey = (userId: string) => `strata:user-streams:{${userId}}`;
 /** Kept alive by the stream's heartbeat: a replica that died leaves no stream counted for long. */
-const aliveKey = (streamId: string) => `strata:user-stream:${streamId}`;
+const aliveKey = (userId: string, streamId: string) => `strata:user-stream:{${userId}}:${streamId}`;
 /** `<stream id>` of a stream to close, on whichever replica holds it. */
 const CLOSE_CHANNEL = 'strata:user-streams:close';
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
@@ -70,9 +73,9 @@ export const liveEventsPlugin = fp(
     /** Counts the new stream and names the oldest ones past the bound, which are closed wherever they are. */
     const admit = async (userId: string, streamId: string) => {
       const key = openKey(userId);
-      await app.redis.multi().zadd(key, Date.now(), streamId).set(aliveKey(streamId), '1', 'EX', aliveSeconds).expire(key, opts.keepSeconds).exec();
+      await app.redis.multi().zadd(key, Date.now(), streamId).set(aliveKey(userId, streamId), '1', 'EX', aliveSeconds).expire(key, opts.keepSeconds).exec();
       const open = await app.redis.zrange(key, 0, -1);
-      const alive = open.length > 0 ? await app.redis.mget(open.map(aliveKey)) : [];
+      const alive = open.length > 0 ? await app.redis.mget(open.map((id) => aliveKey(userId, id))) : [];
       const dead = open.filter((_, i) => alive[i] === null);
       const live = open.filter((_, i) => alive[i] !== null);
       const evicted = live.slice(0, Math.max(0, live.length - opts.maxStreamsPerUser));
@@ -83,8 +86,8 @@ export const liveEventsPlugin = fp(
       }
     };
     const forget = (userId: string, streamId: string) =>
-      void app.redis.multi().zrem(openKey(userId), streamId).del(aliveKey(streamId)).exec().catch(() => undefined);
-    const subscriber: Redis = app.redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
+      void app.redis.multi().zrem(openKey(userId), streamId).del(aliveKey(userId, streamId)).exec().catch(() => undefined);
+    const subscriber = duplicateRedis(app.redis);
     subscriber.on('error', () => undefined);
 
     const deliver = async (event: DeliveredEvent, read: (event: DeliveredEvent) => { owner: string; data: unknown } | undefined) => {
@@ -193,7 +196,7 @@ export const liveEventsPlugin = fp(
           if (auth.sid && app.revocations.isRevoked(auth.sid)) listener.close(LiveStreamEnds.sessionEnded);
           else {
             raw.write(': heartbeat\n\n');
-            void app.redis.set(aliveKey(streamId), '1', 'EX', aliveSeconds).catch(() => undefined);
+            void app.redis.set(aliveKey(auth.sub, streamId), '1', 'EX', aliveSeconds).catch(() => undefined);
           }
         }, opts.heartbeatMs);
         // the access token's end is the stream's end: the client reconnects with a fresh one

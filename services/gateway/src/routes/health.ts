@@ -1,4 +1,4 @@
-import { ALL_APP_IDS, AppIds } from '@strata/contracts';
+import { type AppId, AppIds, AppManifests } from '@strata/contracts';
 import { httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
@@ -18,7 +18,7 @@ export async function healthRoutes(app: FastifyInstance) {
   };
 
   app.get('/health/upstreams', { onRequest: operatorsOnly }, async (_request, reply) => {
-    const upstreams = ALL_APP_IDS.filter((id) => id !== AppIds.gateway);
+    const upstreams = Object.keys(AppManifests[AppIds.gateway].invokes) as AppId[];
     const results = await Promise.all(
       upstreams.map(async (appId) => {
         const started = performance.now();

@@ -12,7 +12,7 @@ import {
   policyFor,
   rateLimitHeaders,
 } from '@strata/service-kit/rate-policy';
-import { type LimitOutcome, limitKey } from './limiter.js';
+import { type LimitOutcome, keyTagOf, limitKey } from './limiter.js';
 
 export interface DecideRequest {
   /** Names the policy outright; otherwise it is selected by route class, caller kind and plan. */
@@ -86,6 +86,7 @@ export function planDecision(set: PolicySet, request: DecideRequest): Plan {
     throw error;
   }
   const checks: PlannedCheck[] = [];
+  const tag = keyTagOf(policy);
   for (const { limit, value } of counted) {
     if (cost > limit.limit) {
       throw new DecisionError(
@@ -93,7 +94,7 @@ export function planDecision(set: PolicySet, request: DecideRequest): Plan {
         `a cost of ${cost} can never pass limit "${limit.name}", which admits ${limit.limit} per window`,
       );
     }
-    checks.push({ limit, key: limitKey(limit.name, value) });
+    checks.push({ limit, key: limitKey(limit.name, value, tag) });
   }
   return { policy, cost, holdMs: request.holdMs ?? 0, checks };
 }

@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import { createHash, randomBytes } from 'node:crypto';
+import type { RedisClient } from '@strata/service-kit';
+import type { Result } from 'ioredis';
 import { SLIDING_LOG_SCRIPT } from '../lua/sliding-log.js';
 
 declare module 'ioredis' {
@@ -12,9 +13,30 @@ declare module 'ioredis' {
 /** Every key this service writes starts with this; the README lists them. */
 export const KEY_PREFIX = 'strata:ratelimit:';
 
-/** The Redis key of one limit for one counted value (a subject, an address, an account). */
-export function limitKey(limitName: string, value: string): string {
-  return `${KEY_PREFIX}${limitName}:${value}`;
+/**
+ * The Redis key of one limit for one counted value (a subject, an address, an account). A
+ * decision runs one script over the keys of its policy's limits, so on a Redis Cluster they must
+ * share a hash slot; and a counter must keep one key whichever decision touches it. Hence the
+ * hash tag ({...}) depends on the policy alone, never on the request:
+ * - `shared: 'value'`, a policy whose limits all count the same dimension (one subject over two
+ *   windows): the value is the tag, so clients spread over the masters;
+ * - `shared: 'policy'`, a policy whose limits count different values (an address and an account):
+ *   the policy's name is the tag, one slot for all its counters (sign-in, registration, refresh).
+ */
+export function limitKey(limitName: string, value: string, shared: KeyTag): string {
+  if (shared.by === 'policy') return `${KEY_PREFIX}{${shared.policy}}:${limitName}:${value}`;
+  // a brace in the value would end the tag early: such values are tagged by their digest
+  const tag = /[{}]/.test(value) ? `#${createHash('sha256').update(value).digest('base64url').slice(0, 22)}` : value;
+  return `${KEY_PREFIX}${limitName}:{${tag}}`;
+}
+
+/** What a policy's keys share as their hash tag (limitKey). */
+export type KeyTag = { by: 'value' } | { by: 'policy'; policy: string };
+
+/** The tag of a policy's keys: its value when every limit counts one dimension, else its name. */
+export function keyTagOf(policy: { name: string; limits: readonly { by: string }[] }): KeyTag {
+  const dimensions = new Set(policy.limits.map((l) => l.by));
+  return dimensions.size <= 1 ? { by: 'value' } : { by: 'policy', policy: policy.name };
 }
 
 export interface LimitCheck {
@@ -58,7 +80,7 @@ export class SlidingLogLimiter {
   private readonly clock: (() => number) | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: LimiterOptions = {},
   ) {
     this.clock = options.clock;

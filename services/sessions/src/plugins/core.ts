@@ -1,7 +1,6 @@
 import { type PublicJwks, ScheduledValue, type SigningKeySet, TokenSigner, parseKeySet, publicJwks } from '@strata/auth';
 import { Components, Secrets } from '@strata/contracts';
 import { type EventMetadata, EventStore, kyselyFromPool } from '@strata/event-store';
-import { resolveSecret } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
@@ -54,7 +53,7 @@ export const corePlugin = fp(
     let kids = '';
     const keys = new ScheduledValue<SigningKeySet>({
       load: async () => {
-        const set = parseKeySet(await resolveSecret(app.dapr, app.log, Secrets.tokenSigningKeys, config.TOKEN_SIGNING_KEYS));
+        const set = parseKeySet(await app.secrets.read(Secrets.tokenSigningKeys, config.TOKEN_SIGNING_KEYS));
         const now = set.keys.map((k) => k.kid).join(' ');
         if (now !== kids) app.log.info({ kids: set.keys.map((k) => k.kid) }, 'token signing keys loaded');
         kids = now;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { FastifyReply } from 'fastify';
-import { AppError } from '@strata/service-kit';
+import { AppError, type RedisClient } from '@strata/service-kit';
 import { normaliseEmail } from '../domain/account/account.js';
 
 /**
@@ -11,7 +10,7 @@ import { normaliseEmail } from '../domain/account/account.js';
  */
 export class LoginThrottle {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly limits: { perAccount: number; perAddress: number; windowSeconds: number },
   ) {}
 
@@ -22,11 +21,12 @@ export class LoginThrottle {
 
   async check(email: string, address: string, reply: FastifyReply): Promise<void> {
     const keys = this.keys(email, address);
-    const results = await this.redis.multi().get(keys.account).get(keys.address).pttl(keys.account).pttl(keys.address).exec();
-    const value = (i: number) => Number(results?.[i]?.[1] ?? 0);
+    // one transaction per counter: on a Redis Cluster the two keys live in different slots
+    const [account, address] = await Promise.all([keys.account, keys.address].map((key) => this.redis.multi().get(key).pttl(key).exec()));
+    const value = (results: typeof account, i: number) => Number(results?.[i]?.[1] ?? 0);
     const blocked =
-      value(0) >= this.limits.perAccount ? value(2)
-      : value(1) >= this.limits.perAddress ? value(3)
+      value(account, 0) >= this.limits.perAccount ? value(account, 1)
+      : value(address, 0) >= this.limits.perAddress ? value(address, 1)
       : 0;
     if (blocked > 0) {
       reply.header('retry-after', String(Math.ceil(blocked / 1000)));
@@ -37,13 +37,7 @@ export class LoginThrottle {
   async failed(email: string, address: string): Promise<void> {
     const keys = this.keys(email, address);
     const window = this.limits.windowSeconds;
-    await this.redis
-      .multi()
-      .incr(keys.account)
-      .expire(keys.account, window, 'NX')
-      .incr(keys.address)
-      .expire(keys.address, window, 'NX')
-      .exec();
+    await Promise.all([keys.account, keys.address].map((key) => this.redis.multi().incr(key).expire(key, window, 'NX').exec()));
   }
 
   async succeeded(email: string): Promise<void> {
