@@ -502,6 +502,21 @@ resource filesBlobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
+// Dapr's Key Vault secret store in the files pod signs in with the pod's AZURE_CLIENT_ID, which the
+// webhook sets from the files service account: the files identity (components-contrib 1.18 reads
+// no component azureClientId for workload identity; deploy/README.md, "Production-like profile").
+// So the files identity reads Key Vault too; the files Configuration's secret scope keeps it to
+// postgres-connection-string and redis-url.
+resource filesVaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, filesIdentity.id, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    principalId: filesIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+  }
+}
+
 // the Application Gateway reads its TLS certificate from Key Vault
 resource appGatewayVaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appGatewayIdentity.id, roles.keyVaultSecretsUser)
@@ -566,6 +581,7 @@ module vaultEndpoint 'modules/private-endpoint.bicep' = {
 // --- outputs: the keys of deploy/k8s/overlays/aks/azure.env, then what the runbook needs ---
 output REDIS_HOST string = redis.properties.hostName
 output STORAGE_ACCOUNT string = storage.name
+output STORAGE_BLOB_URL string = storage.properties.primaryEndpoints.blob
 output KEY_VAULT_NAME string = vault.name
 // the gateway's trusted proxy and the only source of client traffic in its NetworkPolicy
 output APP_GATEWAY_SUBNET string = appGatewaySubnetPrefix

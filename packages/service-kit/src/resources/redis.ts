@@ -93,7 +93,7 @@ export const redisPlugin = fp(
       down = false;
     });
     await redis.connect().catch((err: unknown) => app.log.warn({ err }, `${where} is not reachable at start; will retry`));
-    app.decorate('redis', redis);
+    app.decorate<RedisClient>('redis', redis);
     app.addReadinessCheck('redis', async () => {
       if (redis.status !== 'ready') return { ok: false, reason: `${where} is ${redis.status}` };
       await redis.ping();

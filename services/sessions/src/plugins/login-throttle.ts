@@ -22,11 +22,11 @@ export class LoginThrottle {
   async check(email: string, address: string, reply: FastifyReply): Promise<void> {
     const keys = this.keys(email, address);
     // one transaction per counter: on a Redis Cluster the two keys live in different slots
-    const [account, address] = await Promise.all([keys.account, keys.address].map((key) => this.redis.multi().get(key).pttl(key).exec()));
-    const value = (results: typeof account, i: number) => Number(results?.[i]?.[1] ?? 0);
+    const [byAccount, byAddress] = await Promise.all([keys.account, keys.address].map((key) => this.redis.multi().get(key).pttl(key).exec()));
+    const value = (results: typeof byAccount, i: number) => Number(results?.[i]?.[1] ?? 0);
     const blocked =
-      value(account, 0) >= this.limits.perAccount ? value(account, 1)
-      : value(address, 0) >= this.limits.perAddress ? value(address, 1)
+      value(byAccount, 0) >= this.limits.perAccount ? value(byAccount, 1)
+      : value(byAddress, 0) >= this.limits.perAddress ? value(byAddress, 1)
       : 0;
     if (blocked > 0) {
       reply.header('retry-after', String(Math.ceil(blocked / 1000)));

@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { newSigningKey } from '@strata/auth';
-import { BLOB_CONTAINER, Components, Secrets } from '@strata/contracts';
+import { AppIds, BLOB_CONTAINER, Components, Secrets } from '@strata/contracts';
 import { PGBOUNCER, REDIS_SERVER, ensureDebianTools } from '../debian.js';
 import { type Azurite, createContainer, startAzurite } from '../infra/azurite.js';
 import { type EntraStandIn, type FederatedIdentity, accessToken, loadSigningKey, serviceAccountSubject, startEntraStandIn, workloadIdentity } from '../infra/entra.js';
@@ -331,6 +331,11 @@ export const prodLikeProfile: Profile = {
       }),
       appEnv: (app: RunApp) => ({
         ...identityEnv.get(app.appId),
+        // the redis-url secret names one node of the cluster, as Azure's host name does
+        REDIS_MODE: 'cluster',
+        // files signs in to Blob Storage with its workload identity: a URL, no key (dapr.yaml's
+        // development connection string is taken away: it would name a key)
+        ...(app.appId === AppIds.files ? { BLOB_ACCOUNT_URL: `${azurite.endpoint}/${STORAGE_ACCOUNT}`, BLOB_CONNECTION_STRING: '' } : {}),
         NODE_EXTRA_CA_CERTS: tls.ca.cert,
         APP_API_TOKEN: appTokens[app.appId] ?? '',
         DAPR_API_TOKEN: daprApiToken,
