@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALL_APP_IDS, Components, Secrets } from '@strata/contracts';
+import { ALL_APP_IDS, AppManifests, Components, Secrets } from '@strata/contracts';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseProfile } from '../src/cli.js';
@@ -20,6 +20,7 @@ import {
   deployNamespace,
   outsiderConfiguration,
   prodLikeConfiguration,
+  prodLikeGeneratedSecrets,
   prodLikeSecrets,
   workloadIdentityOf,
 } from '../src/profiles/prod-like.js';
@@ -125,11 +126,18 @@ describe('the secrets', () => {
     expect(secrets).not.toHaveProperty(Secrets.blobConnectionString);
   });
 
-  it("cover every secret deploy/'s apps may read (secret scopes), but for the generated ones", () => {
-    const generated = [Secrets.wiringCheck, Secrets.tokenSigningKeys];
+  it("with the generated ones, are exactly what the apps read (their manifests) and the components read", async () => {
+    const generated = await prodLikeGeneratedSecrets();
+    const readByApps = ALL_APP_IDS.flatMap((app) => AppManifests[app].secrets);
+    const readByComponents = Object.values(local).flatMap((c) => c.spec.metadata.flatMap((m) => (m.secretKeyRef ? [m.secretKeyRef.name] : [])));
+    expect(Object.keys({ ...secrets, ...generated }).sort()).toEqual([...new Set([...readByApps, ...readByComponents])].sort());
+  });
+
+  it("hold every secret deploy/'s secret scopes let an app read", async () => {
+    const all = { ...secrets, ...(await prodLikeGeneratedSecrets()) };
     for (const app of ALL_APP_IDS) {
       const scopes = readConfiguration(join(DEPLOY_DAPR_DIR, 'config', `${app}.yaml`)).spec.secrets as { scopes: { allowedSecrets: string[] }[] };
-      for (const name of scopes.scopes.flatMap((s) => s.allowedSecrets)) expect([...Object.keys(secrets), ...generated]).toContain(name);
+      for (const name of scopes.scopes.flatMap((s) => s.allowedSecrets)) expect(Object.keys(all)).toContain(name);
     }
   });
 });

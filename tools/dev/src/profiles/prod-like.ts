@@ -149,6 +149,15 @@ export function prodLikeSecrets(values: { redisUrl: string; redisPassword: strin
   };
 }
 
+/**
+ * The secrets the launcher makes once and keeps over restarts (as an operator creates them once in
+ * Key Vault): the token signing keys. Nothing else: no app reads a secret that is not in the
+ * manifests (AppManifests), and the test holds this file to them.
+ */
+export async function prodLikeGeneratedSecrets(): Promise<Record<string, string>> {
+  return { [Secrets.tokenSigningKeys]: JSON.stringify({ keys: [await newSigningKey()] }) };
+}
+
 const secret = () => randomBytes(24).toString('hex');
 
 /** Starts the parts side by side; when one fails, stops the others and names every failure. */
@@ -251,14 +260,7 @@ export const prodLikeProfile: Profile = {
 
     const secretsFile = join(runDir, 'secrets.prod-like.json');
     const postgresUrl = pgbouncer.urlOf(input.database);
-    writeSecrets(
-      secretsFile,
-      {
-        [Secrets.wiringCheck]: randomBytes(16).toString('hex'),
-        [Secrets.tokenSigningKeys]: JSON.stringify({ keys: [await newSigningKey()] }),
-      },
-      prodLikeSecrets({ redisUrl: redis.url, redisPassword, postgresUrl }),
-    );
+    writeSecrets(secretsFile, await prodLikeGeneratedSecrets(), prodLikeSecrets({ redisUrl: redis.url, redisPassword, postgresUrl }));
 
     const configDir = join(runDir, 'dapr');
     mkdirSync(configDir, { recursive: true });
