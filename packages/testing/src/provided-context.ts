@@ -13,6 +13,12 @@ export interface TestStackInfo {
   apps: Record<string, { appPort: number; internalPort: number; daprHttpPort: number; daprGrpcPort: number; metricsPort: number }>;
   databaseUrl: string;
   redisUrl: string;
+  /**
+   * A three-master Redis Cluster over TLS with a password (the prod-like stack's own, or one
+   * beside the local stack): apps given this URL with REDIS_MODE=cluster run as on Azure Cache for
+   * Redis with clustering. The test workers trust its CA (NODE_EXTRA_CA_CERTS).
+   */
+  redisCluster: { url: string; caFile: string };
   blobConnectionString: string;
   runDir: string;
   /** What an extra sidecar needs to run as the stack's do (the test harness): */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
@@ -5,11 +6,33 @@ import type { TestProject } from 'vitest/node';
 import { REPO_ROOT } from './paths.js';
 import type {} from '@strata/testing';
 import { type Stack, isProfile, startStack } from './stack.js';
+import { type RedisCluster, startRedisCluster } from './infra/redis-cluster.js';
+import { ensureStackTls } from './infra/tls.js';
+import { prodLikePorts } from './profiles/prod-like.js';
 
 /** Test stacks run beside a dev stack (`npm start`): every port is shifted by this much. */
 export const TEST_PORT_OFFSET = Number(process.env.STRATA_TEST_PORT_OFFSET ?? 10_000);
 
 let stack: Stack | undefined;
+let cluster: RedisCluster | undefined;
+
+/**
+ * A three-master Redis Cluster over TLS with a password, on the ports the production-like profile
+ * gives its own, for the tests that run the apps' Redis code on a cluster in the local profile.
+ */
+async function startTestRedisCluster(runDir: string): Promise<{ url: string; caFile: string }> {
+  const tls = ensureStackTls(join(runDir, 'tls'));
+  cluster = await startRedisCluster(
+    { logDir: join(runDir, 'logs'), track: () => undefined },
+    {
+      nodes: prodLikePorts(TEST_PORT_OFFSET).redisNodes,
+      password: randomBytes(16).toString('hex'),
+      tls: { ...tls.loopback, ca: tls.ca.cert },
+      dir: join(runDir, 'redis-cluster'),
+    },
+  );
+  return { url: cluster.url, caFile: tls.ca.cert };
+}
 
 /**
  * Vitest global setup for integration tests: a fresh stack (its own database, Redis DB, Azurite
@@ -37,7 +60,18 @@ export async function setup(project: TestProject): Promise<void> {
     logToFiles: true,
     fresh: true,
   });
+  // the prod-like stack's Redis is a cluster already; the local one gets one beside it
+  let redisCluster: { url: string; caFile: string };
+  try {
+    redisCluster = stack.profile === 'prod-like' ? { url: stack.redisUrl, caFile: stack.caFile! } : await startTestRedisCluster(runDir);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  // the test workers start after this and trust the cluster's CA, as the apps of a stack do
+  process.env.NODE_EXTRA_CA_CERTS = redisCluster.caFile;
   project.provide('stack', {
+    redisCluster,
     gatewayUrl: stack.gatewayUrl,
     apps: Object.fromEntries(
       [...stack.apps.values()].map((a) => [
@@ -63,6 +97,7 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   const dir = stack?.options.runDir;
+  await cluster?.stop();
   await stack?.stop();
   // keep the logs of a failed run for reading; an ordinary run leaves nothing behind
   if (dir && process.exitCode !== 1 && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(dir, { recursive: true, force: true });
