@@ -131,13 +131,13 @@ export interface Sidecar {
 
 /**
  * A daprd of its own, started the way the launcher starts the stack's (the same command line,
- * the stack's daprd, Configuration and name-resolution database, its components unless others
- * are given), for an app-id the stack does not run: a partner that only calls out, or a test
+ * the stack's daprd, Configuration and name-resolution database, its Configuration and components
+ * unless others are given), for an app-id the stack does not run: a partner that only calls out, or a test
  * that needs a component of its own.
  */
 export async function startSidecar(
   stack: TestStackInfo,
-  options: { appId: string; appPort?: number; resourcesPaths?: string[]; env?: Record<string, string>; cwd?: string },
+  options: { appId: string; appPort?: number; resourcesPaths?: string[]; env?: Record<string, string>; cwd?: string; configFile?: string },
 ): Promise<Sidecar> {
   const [httpPort, grpcPort, internalGrpcPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const redis = new URL(stack.redisUrl);
@@ -150,7 +150,7 @@ export async function startSidecar(
       grpcPort,
       internalGrpcPort,
       metricsPort,
-      configFile: stack.daprConfigFile,
+      configFile: options.configFile ?? stack.daprConfigFile,
       resourcesPaths: options.resourcesPaths ?? stack.resourcesPaths,
     }),
     {
