@@ -91,6 +91,9 @@ function toRecorded<E extends DomainEvent>(row: EventRow): RecordedEvent<E> {
  * Statements of the store that start with this comment run as named prepared statements on the
  * connections of `kyselyFromPool`: Postgres parses and plans them once per connection instead of on
  * every call (planning was about a third of a single-event append). Other queries pass through.
+ * Through a pooler in transaction mode (PgBouncer before 1.21, or without max_prepared_statements)
+ * a named statement prepared in one transaction is on a server connection the next one may not
+ * get: there `namedStatements: false` runs them unnamed, as every other query.
  */
 export const PREPARED = '/*strata-es:prepared*/ ';
 
@@ -121,7 +124,8 @@ function preparingClient(client: pg.PoolClient): PostgresPoolClient {
 
 /** A kysely instance over an existing pg pool (services get theirs from service-kit as `app.pg`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Executor
-export function kyselyFromPool(pool: pg.Pool): Kysely<any> {
+export function kyselyFromPool(pool: pg.Pool, options: { namedStatements?: boolean } = {}): Kysely<any> {
+  if (options.namedStatements === false) return new Kysely({ dialect: new PostgresDialect({ pool }) });
   const preparing: PostgresPool = {
     connect: async () => preparingClient(await pool.connect()),
     end: () => pool.end(),

@@ -65,6 +65,13 @@ export const BaseConfigSchema = Type.Object({
    * (Azure Cache for Redis with clustering, as deploy/ sets it). Apps without Redis ignore it.
    */
   REDIS_MODE: Type.Union([Type.Literal('standalone'), Type.Literal('cluster')], { default: 'standalone' }),
+  /**
+   * Named prepared statements on the app's Postgres connections (the event store's hot
+   * statements). Off behind a pooler in transaction mode (PgBouncer 1.18; later releases without
+   * max_prepared_statements), where a statement prepared in one transaction is on a server
+   * connection the next may not get. Apps without Postgres ignore it.
+   */
+  DATABASE_NAMED_STATEMENTS: Type.Boolean({ default: true }),
   /** How long shutdown waits for in-flight requests before it gives up. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   /** How often the service announces itself on pub/sub. */

@@ -28,7 +28,7 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
     app.secrets.read(Secrets.postgresConnectionString, config.DATABASE_URL),
     app.secrets.read(Secrets.redisUrl, config.REDIS_URL),
   ]);
-  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE });
+  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE, namedStatements: config.DATABASE_NAMED_STATEMENTS });
   await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
   await app.register(blobPlugin, { access: config.blob, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
   await app.register(openapiPlugin, { title: 'Strata files' });

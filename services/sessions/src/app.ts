@@ -19,7 +19,7 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
     app.secrets.read(Secrets.postgresConnectionString, config.DATABASE_URL),
     app.secrets.read(Secrets.redisUrl, config.REDIS_URL),
   ]);
-  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE });
+  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE, namedStatements: config.DATABASE_NAMED_STATEMENTS });
   await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
   await app.register(subscriptionsPlugin);
   await app.register(cookie);

@@ -23,7 +23,7 @@ declare module 'fastify' {
 /** The event store and read models in schema `files` (migrated at start under a lock), and the command handler. */
 export const corePlugin = fp(
   async (app: FastifyInstance) => {
-    const db = kyselyFromPool(app.pg) as Kysely<Database>;
+    const db = kyselyFromPool(app.pg, { namedStatements: app.pgNamedStatements }) as Kysely<Database>;
     await migrateReadModels(db as Kysely<unknown>);
     const store = await EventStore.open({ db, schema: 'files' });
     app.decorate('db', db);

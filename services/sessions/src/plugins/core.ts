@@ -40,7 +40,7 @@ declare module 'fastify' {
 export const corePlugin = fp(
   async (app: FastifyInstance, opts: { config: Config }) => {
     const { config } = opts;
-    const db = kyselyFromPool(app.pg) as Kysely<Database>;
+    const db = kyselyFromPool(app.pg, { namedStatements: app.pgNamedStatements }) as Kysely<Database>;
     await migrateReadModels(db as Kysely<unknown>);
     const store = await EventStore.open({ db, schema: 'sessions' });
     app.decorate('db', db);

@@ -335,6 +335,8 @@ export const prodLikeProfile: Profile = {
         ...identityEnv.get(app.appId),
         // the redis-url secret names one node of the cluster, as Azure's host name does
         REDIS_MODE: 'cluster',
+        // Postgres through PgBouncer 1.18 in transaction mode: no named prepared statements
+        DATABASE_NAMED_STATEMENTS: 'false',
         // files signs in to Blob Storage with its workload identity: a URL, no key (dapr.yaml's
         // development connection string is taken away: it would name a key)
         ...(app.appId === AppIds.files ? { BLOB_ACCOUNT_URL: `${azurite.endpoint}/${STORAGE_ACCOUNT}`, BLOB_CONNECTION_STRING: '' } : {}),
