@@ -1,0 +1,191 @@
+/**
+ * The journey on the production-like profile, in every `npm test`: a second stack of its own
+ * (every app with deploy/'s Dapr Configurations: deny-by-default access control over mTLS from
+ * Sentry, secret scopes, app tokens, resiliency; the Redis Cluster over TLS; PgBouncer in
+ * transaction mode with sslmode=require; Azurite over HTTPS with OAuth, files on a token), beside
+ * the local stack the other integration tests share. Sign-up, sign-in, a multipart and a tus
+ * upload, downloads, live events, a rate limit decided by the ratelimit service on the cluster,
+ * and a revoked session refused at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AZURITE_BLOB_PORT } from '@strata/contracts';
+import { Client, eventually, sha256 } from '@strata/testing/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../src/paths.js';
+import { type Stack, startStack } from '../src/stack.js';
+import { TEST_PORT_OFFSET } from '../src/test-stack.js';
+
+/** Beside the local test stack: every port of this one is shifted this much further. */
+const PROD_LIKE_JOURNEY_PORT_STEP = 500;
+const offset = TEST_PORT_OFFSET + PROD_LIKE_JOURNEY_PORT_STEP;
+let stack: Stack;
+let runDir: string;
+let gateway: string;
+const rateLimitsBefore = process.env.RATE_LIMIT_ENABLED;
+
+beforeAll(async () => {
+  mkdirSync(join(REPO_ROOT, '.strata'), { recursive: true });
+  runDir = mkdtempSync(join(REPO_ROOT, '.strata', 'test-prod-like-'));
+  // the shared local stack runs without limits (every test client is 127.0.0.1); this one has them, as deployed
+  process.env.RATE_LIMIT_ENABLED = 'true';
+  const started = Date.now();
+  stack = await startStack({
+    profile: 'prod-like',
+    name: 'test-prod-like',
+    runDir,
+    portOffset: offset,
+    database: `${process.env.STRATA_TEST_DATABASE ?? 'strata_test'}_prod_like`,
+    redisDb: 0,
+    azuriteBlobPort: AZURITE_BLOB_PORT + offset,
+    logToFiles: true,
+    fresh: true,
+  });
+  process.stdout.write(`prod-like journey stack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  gateway = stack.gatewayUrl;
+}, 240_000);
+
+afterAll(async () => {
+  if (rateLimitsBefore === undefined) delete process.env.RATE_LIMIT_ENABLED;
+  else process.env.RATE_LIMIT_ENABLED = rateLimitsBefore;
+  await stack?.stop();
+  if (runDir && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(runDir, { recursive: true, force: true });
+}, 60_000);
+
+const TUS = { 'tus-resumable': '1.0.0' };
+
+/**
+ * One user for the whole journey: every client here comes from 127.0.0.1, and the limits are on
+ * as deployed (registration: 5 a minute per address, sign-in: 5 a minute per account).
+ */
+let user: { client: Client; email: string; password: string } | undefined;
+async function signedUp(): Promise<{ client: Client; email: string; password: string }> {
+  if (user) return user;
+  const client = new Client(gateway);
+  const { email, password } = await client.register();
+  const login = await client.login(email, password);
+  expect(login.status).toBe(200);
+  user = { client, email, password };
+  return user;
+}
+
+/** The gateway's count of rate-limit decisions by source (service, lease, fallback). */
+async function decisionsBy(source: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${stack.apps.get('gateway')!.internalPort}/metrics`)).text();
+  return [...text.matchAll(new RegExp(`^gateway_ratelimit_decisions_total\\{[^}]*source="${source}"[^}]*\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+describe('the journey on the production-like profile', () => {
+  it('runs every app: nothing failed to start', () => {
+    expect([...stack.failed.keys()]).toEqual([]);
+    expect(stack.profile).toBe('prod-like');
+    expect(stack.blobConnectionString).toBe('');
+  });
+
+  it('signs up and signs in (sessions: Postgres through PgBouncer, its throttle on the cluster, its keys from the secret store)', async () => {
+    const { client, email, password } = await signedUp();
+    const me = await client.call('GET', '/api/v1/me');
+    expect(me.status).toBe(200);
+    expect(me.json.email).toBe(email);
+    const wrong = await new Client(gateway).login(email, `${password}!`);
+    expect(wrong.status).toBe(401);
+  });
+
+  it('uploads multipart and downloads it (files: Blob with its workload identity, no key)', async () => {
+    const { client } = await signedUp();
+    const bytes = randomBytes(300_000);
+    const up = await client.upload('report.bin', bytes);
+    expect(up.status, up.text).toBe(201);
+    const down = await client.call('GET', `/api/v1/files/${up.json.id as string}/content`);
+    expect(down.status).toBe(200);
+    expect(sha256(down.bytes)).toBe(sha256(bytes));
+  });
+
+  it('uploads with tus in two PATCHes and downloads it', async () => {
+    const { client } = await signedUp();
+    const bytes = randomBytes(200_000);
+    const auth = { authorization: `Bearer ${client.accessToken!}`, ...TUS };
+    const created = await fetch(`${gateway}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { ...auth, 'upload-length': String(bytes.length), 'upload-metadata': `filename ${Buffer.from('notes.bin').toString('base64')}` },
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const location = created.headers.get('location')!;
+    const fileId = created.headers.get('x-file-id')!;
+    const patch = (from: number, to: number) =>
+      fetch(`${gateway}${location}`, {
+        method: 'PATCH',
+        headers: { ...auth, 'upload-offset': String(from), 'content-type': 'application/offset+octet-stream' },
+        body: bytes.subarray(from, to),
+      });
+    expect((await patch(0, 120_000)).status).toBe(204);
+    const head = await fetch(`${gateway}${location}`, { method: 'HEAD', headers: auth });
+    expect(head.headers.get('upload-offset')).toBe('120000');
+    expect((await patch(120_000, bytes.length)).status).toBe(204);
+    const down = await eventually('the completed upload readable', async () => {
+      const res = await client.call('GET', `/api/v1/files/${fileId}/content`);
+      return res.status === 200 ? res : undefined;
+    });
+    expect(sha256(down.bytes)).toBe(sha256(bytes));
+  });
+
+  it('streams the user’s live events (pub/sub on the cluster) and replays them after Last-Event-ID', async () => {
+    const { client, email, password } = await signedUp();
+    const open = async (lastEventId: string) => {
+      const controller = new AbortController();
+      const res = await fetch(`${gateway}/api/v1/events`, { headers: { authorization: `Bearer ${client.accessToken!}`, 'last-event-id': lastEventId }, signal: controller.signal });
+      expect(res.status).toBe(200);
+      let text = '';
+      const reading = (async () => {
+        try {
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+        } catch {
+          // aborted
+        }
+      })();
+      return {
+        ids: () => [...text.matchAll(/^id: (\S+)\nevent: SessionStarted$/gm)].map((m) => m[1]!),
+        close: async () => {
+          controller.abort();
+          await reading;
+        },
+      };
+    };
+    const live = await open('0-0');
+    expect((await new Client(gateway).login(email, password)).status).toBe(200);
+    // the first sign-in's and this one's (replayed from the start of the user's stream, then live)
+    const [first] = await eventually('SessionStarted on the stream', async () => (live.ids().length >= 2 ? live.ids() : undefined));
+    await live.close();
+    const resumed = await open(first!);
+    await eventually('the replay after Last-Event-ID', async () => (resumed.ids().length >= 1 ? true : undefined));
+    expect(resumed.ids()).not.toContain(first);
+    await resumed.close();
+  });
+
+  it('refuses a revoked session at once (revocations over the cluster), and keeps the others', async () => {
+    const { client, email, password } = await signedUp();
+    const other = new Client(gateway);
+    expect((await other.login(email, password)).status).toBe(200);
+    // the session of the other device's token (the user has signed in more than twice by now)
+    const { sid } = JSON.parse(Buffer.from(other.accessToken!.split('.')[1]!, 'base64url').toString()) as { sid: string };
+    const sessions = await client.call('GET', '/api/v1/sessions');
+    expect((sessions.json.items as { id: string }[]).map((s) => s.id)).toContain(sid);
+    expect((await client.call('DELETE', `/api/v1/sessions/${sid}`)).status).toBe(204);
+    await eventually('the revoked session refused', async () => ((await other.call('GET', '/api/v1/me')).status === 401 ? true : undefined), 2_000);
+    expect((await other.call('GET', '/api/v1/files')).status).toBe(401);
+    expect((await client.call('GET', '/api/v1/files')).status).toBe(200);
+  });
+
+  it('limits a user to 100 a minute, decided by the ratelimit service on the cluster (never the fallback)', async () => {
+    const { client } = await signedUp();
+    const fallbackBefore = await decisionsBy('fallback');
+    const statuses: number[] = [];
+    for (let i = 0; i < 110; i++) statuses.push((await client.call('GET', '/api/v1/me')).status);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(100);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    expect(await decisionsBy('fallback')).toBe(fallbackBefore);
+    expect(await decisionsBy('service')).toBeGreaterThan(0);
+  });
+});
