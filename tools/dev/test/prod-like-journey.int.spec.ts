@@ -12,17 +12,23 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
 import { Client, eventually, sha256 } from '@strata/testing/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/paths.js';
 import { type Stack, startStack } from '../src/stack.js';
 import { TEST_PORT_OFFSET } from '../src/test-stack.js';
 
-/** Beside the local test stack: every port of this one is shifted this much further. */
-const PROD_LIKE_JOURNEY_PORT_STEP = 500;
+/**
+ * Beside the local test stack: every port of this one is shifted this much further. 250 (or 750)
+ * meets no port of any stack whose offset is a multiple of 1,000 (other test runs on the machine,
+ * a dev stack), nor its prod-like ports: 500 would put this ui's port on the internal port of the
+ * ui of a stack 1,500 below (internal = app + 1,500).
+ */
+const PROD_LIKE_JOURNEY_PORT_STEP = 250;
 const offset = TEST_PORT_OFFSET + PROD_LIKE_JOURNEY_PORT_STEP;
 let stack: Stack;
 let runDir: string;
 let gateway: string;
+let failed = false;
 const rateLimitsBefore = process.env.RATE_LIMIT_ENABLED;
 
 beforeAll(async () => {
@@ -31,6 +37,7 @@ beforeAll(async () => {
   // the shared local stack runs without limits (every test client is 127.0.0.1); this one has them, as deployed
   process.env.RATE_LIMIT_ENABLED = 'true';
   const started = Date.now();
+  failed = true;
   stack = await startStack({
     profile: 'prod-like',
     name: 'test-prod-like',
@@ -44,14 +51,23 @@ beforeAll(async () => {
   });
   process.stdout.write(`prod-like journey stack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   gateway = stack.gatewayUrl;
+  failed = false;
 }, 240_000);
 
 afterAll(async () => {
   if (rateLimitsBefore === undefined) delete process.env.RATE_LIMIT_ENABLED;
   else process.env.RATE_LIMIT_ENABLED = rateLimitsBefore;
   await stack?.stop();
-  if (runDir && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(runDir, { recursive: true, force: true });
+  // the logs of a stack that did not start, or of a failed test, stay for reading
+  if (failed) process.stdout.write(`prod-like journey: logs kept in ${runDir}/logs\n`);
+  else if (runDir && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(runDir, { recursive: true, force: true });
 }, 60_000);
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => {
+    failed = true;
+  });
+});
 
 const TUS = { 'tus-resumable': '1.0.0' };
 
