@@ -20,7 +20,7 @@ export const DIRECT_PORT = 5432;
  * Database for PostgreSQL flexible server", maximum user connections = maximum connections - 15).
  */
 export const AZURE_RESERVED_CONNECTIONS = 15;
-/** Left for people: psql in an incident, a restore check, a migration run by hand. */
+/** Left for people: psql in an incident, a restore check, a read-model rebuild (`npm run rebuild`: a pool of 2). */
 export const OPERATOR_CONNECTIONS = 5;
 /** The app's pool through PgBouncer, and (when a service has one) its pool on the server's own port. */
 export const POOL_SIZE_ENV = 'DATABASE_POOL_SIZE';
