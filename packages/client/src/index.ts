@@ -32,6 +32,13 @@ export type FileSort = NonNullable<paths['/api/v1/files']['get']['parameters']['
 /** The typed client: `GET('/api/v1/files', { params: { query } })` and so on, paths and shapes from the document. */
 export type StrataClient = Client<paths>;
 
+/** What an answer's problem is read from: its status line and headers. */
+export interface AnswerHead {
+  status: number;
+  statusText: string;
+  headers: { get(name: string): string | null };
+}
+
 /**
  * An error the API answered (RFC 9457 problem details), or status 0 when it could not be reached.
  * `retryAfter` is the Retry-After header in seconds, when the answer had one (429, 503).
@@ -56,8 +63,11 @@ export class ApiProblem extends Error {
     this.retryAfter = retryAfter;
   }
 
-  /** The problem of an answer that was not 2xx; a body that is not a problem keeps the status and its text. */
-  static fromBody(response: Response, body: unknown): ApiProblem {
+  /**
+   * The problem of an answer that was not 2xx (a Response, or what an XMLHttpRequest read); a body
+   * that is not a problem keeps the status and its text.
+   */
+  static fromBody(response: AnswerHead, body: unknown): ApiProblem {
     const given = body && typeof body === 'object' ? (body as Partial<Problem>) : {};
     const retry = Number(response.headers.get('retry-after'));
     return new ApiProblem(

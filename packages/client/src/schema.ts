@@ -45,9 +45,9 @@ export interface paths {
         /** Your audit trail: who did what to your files, when, from where; newest first */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -636,12 +636,12 @@ export interface paths {
         /** List your files (a partner: the files granted to it), one page at a time */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                     /** @description Part of the name, case-insensitive */
                     q?: string;
-                    sort: "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "size" | "-size";
+                    sort?: "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "size" | "-size";
                 };
                 header?: never;
                 path?: never;
@@ -1848,9 +1848,9 @@ export interface paths {
         /** Your trash, most recently deleted first */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -2448,8 +2448,8 @@ export interface paths {
         /** Your stored bytes over time: one point per day on which they changed, within the last `days` */
         get: {
             parameters: {
-                query: {
-                    days: number;
+                query?: {
+                    days?: number;
                 };
                 header?: never;
                 path?: never;

@@ -14,6 +14,19 @@ export interface OpenApiDocument {
 }
 
 /**
+ * A query parameter with a default need not be sent (the server fills it in), so the document
+ * does not call it required, though the route's own schema lists it (so that handlers read it as
+ * always there).
+ */
+function withOptionalDefaults<S>(schema: S): S {
+  const query = (schema as { querystring?: { properties?: Record<string, { default?: unknown }>; required?: string[] } } | undefined)?.querystring;
+  if (!query?.required || !query.properties) return schema;
+  const properties = query.properties;
+  const required = query.required.filter((name) => properties[name]?.default === undefined);
+  return { ...schema, querystring: { ...query, required } };
+}
+
+/**
  * Schemas that carry an $id become components: each is replaced by a $ref where a route uses it,
  * at any depth (Fastify's swagger inlines those at the top of a response), and defined once.
  */
@@ -35,7 +48,7 @@ class NamedSchemas {
     return { $ref: `#/components/schemas/${$id}` } as T;
   }
 
-  into(doc: OpenApiDocument): OpenApiDocument {
+  into<D extends { components?: { schemas?: object } }>(doc: D): D {
     return { ...doc, components: { ...doc.components, schemas: { ...doc.components?.schemas, ...this.schemas } } };
   }
 }
@@ -66,8 +79,8 @@ export const openapiPlugin = fp(
       },
       hideUntagged: true,
       // a shape with an $id (FileInfo, Problem...) is one named component wherever routes use it
-      transform: ({ schema, url }) => ({ schema: named.take(schema), url }),
-      transformObject: ({ openapiObject }) => named.into(openapiObject as OpenApiDocument),
+      transform: ({ schema, url }) => ({ schema: named.take(withOptionalDefaults(schema)), url }),
+      transformObject: (document) => ('openapiObject' in document ? named.into(document.openapiObject) : document.swaggerObject),
     });
     app.addHook('onReady', async () => {
       if (undocumented.length > 0) {
