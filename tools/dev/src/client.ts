@@ -41,7 +41,7 @@ export function stableJson(value: unknown): string {
  * dapr.yaml), and the gateway's merge, the one it runs when serving /api/v1/openapi.json, joins them.
  */
 export async function buildDocument(): Promise<OpenApiDocument> {
-  const owners = [...new Set(PublicRoutes.map((r) => r.appId))];
+  const owners: string[] = [...new Set(PublicRoutes.map((r) => r.appId))];
   const apps = readRunFile().filter((app) => owners.includes(app.appId));
   const missing = owners.filter((id) => !apps.some((app) => app.appId === id));
   if (missing.length > 0) throw new Error(`dapr.yaml has no app ${missing.join(', ')}, which owns public routes`);
