@@ -11,7 +11,8 @@ const Timestamp = Type.String({ format: 'date-time' });
  */
 export const Id = Type.String({ format: 'uuid', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 
-export const FileInfo = Type.Object({
+export const FileInfo = Type.Object(
+  {
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
   size: Type.Integer({ minimum: 0 }),
@@ -22,10 +23,12 @@ export const FileInfo = Type.Object({
   tier: Type.String(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
+  },
+  { $id: 'FileInfo' },
+);
 export type FileInfo = Static<typeof FileInfo>;
 
-export const TrashedFile = Type.Composite([FileInfo, Type.Object({ trashedAt: Timestamp, purgeAt: Timestamp })]);
+export const TrashedFile = Type.Composite([FileInfo, Type.Object({ trashedAt: Timestamp, purgeAt: Timestamp })], { $id: 'TrashedFile' });
 
 export const FileIdParams = Type.Object({ id: Id });
 
@@ -44,8 +47,8 @@ export const ListQuery = Type.Object(
 );
 export type ListQuery = Static<typeof ListQuery>;
 
-export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-export const TrashList = Type.Object({ items: Type.Array(TrashedFile), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'FileList' });
+export const TrashList = Type.Object({ items: Type.Array(TrashedFile), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'TrashList' });
 
 export const PageQuery = Type.Object(
   { limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
@@ -58,8 +61,8 @@ export const VersionInfo = Type.Object({
   contentType: Type.String(),
   sha256: Type.String(),
   createdAt: Timestamp,
-});
-export const VersionList = Type.Object({ items: Type.Array(VersionInfo) });
+}, { $id: 'VersionInfo' });
+export const VersionList = Type.Object({ items: Type.Array(VersionInfo) }, { $id: 'VersionList' });
 
 export const ContentQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) }, { additionalProperties: false });
 
@@ -74,11 +77,10 @@ export const Usage = Type.Object({
   quotaBytes: Type.Integer(),
   reservedBytes: Type.Integer({ description: 'Held for resumable uploads in progress (their whole Upload-Length): counted against the quota until they complete, fail, expire or are given up' }),
   byContentType: Type.Array(Type.Object({ contentType: Type.String(), bytes: Type.Integer(), versions: Type.Integer() })),
-});
+}, { $id: 'Usage' });
 
-export const Activity = Type.Object({
-  items: Type.Array(
-    Type.Object({
+export const ActivityEntry = Type.Object(
+  {
       id: Type.String(),
       fileId: Type.String(),
       type: Type.String({ description: 'The event: FileUploaded, FileRenamed...' }),
@@ -87,14 +89,15 @@ export const Activity = Type.Object({
       userAgent: Type.Union([Type.String(), Type.Null()]),
       at: Timestamp,
       details: Type.Object({}, { additionalProperties: true }),
-    }),
-  ),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+  },
+  { $id: 'ActivityEntry' },
+);
+export const Activity = Type.Object({ items: Type.Array(ActivityEntry), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'ActivityList' });
 
 export const GrantBody = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) }, { additionalProperties: false });
 export const GrantParams = Type.Object({ id: Id, clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
-export const GrantList = Type.Object({ items: Type.Array(Type.Object({ clientId: Type.String(), grantedAt: Timestamp })) });
+export const Grant = Type.Object({ clientId: Type.String(), grantedAt: Timestamp }, { $id: 'Grant' });
+export const GrantList = Type.Object({ items: Type.Array(Grant) }, { $id: 'GrantList' });
 
 export const BinaryResponse = Type.String({ description: 'The bytes of the file', contentMediaType: 'application/octet-stream' });
 
@@ -109,4 +112,4 @@ export const UsageHistory = Type.Object({
       bytes: Type.Integer({ description: 'Bytes stored at the end of that day, all versions and the trash included' }),
     }),
   ),
-});
+}, { $id: 'UsageHistory' });
