@@ -8,15 +8,9 @@ export { heartbeatPlugin, type ServiceHeartbeat } from './heartbeat.js';
 export { buildServer, runServer, type ServerOptions } from './server.js';
 export { platformPlugin } from './platform.js';
 export { postgresPlugin } from './resources/postgres.js';
-<<<<<<< HEAD
 export { REDIS_MODES, type RedisClient, type RedisMode, createRedisClient, duplicateRedis, redisAddress, redisPlugin } from './resources/redis.js';
 export { SecretReader, StartupError, waitForSidecar } from './secrets.js';
-export { openapiPlugin } from './openapi.js';
-=======
-export { redisPlugin } from './resources/redis.js';
-export { resolveSecret, waitForSidecar } from './secrets.js';
 export { type OpenApiDocument, describeApi, mergeDocuments, openapiPlugin } from './openapi.js';
->>>>>>> main
 export { subscriptionsPlugin, type DeliveredEvent, type DeliveryOutcome, type Subscription } from './subscriptions.js';
 export { eventRelayPlugin, type EventRelayOptions } from './relay.js';
 export {

@@ -1,10 +1,6 @@
 import { describingAuth, tokenAuth } from '@strata/auth';
 import { AppIds, BLOB_CONTAINER, Secrets, Topics } from '@strata/contracts';
-<<<<<<< HEAD
-import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin } from '@strata/service-kit';
-=======
-import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
->>>>>>> main
+import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
@@ -34,17 +30,10 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
     app.secrets.read(Secrets.postgresConnectionString, config.DATABASE_URL),
     app.secrets.read(Secrets.redisUrl, config.REDIS_URL),
   ]);
-<<<<<<< HEAD
   await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE, namedStatements: config.DATABASE_NAMED_STATEMENTS });
   await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
   await app.register(blobPlugin, { access: config.blob, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
-  await app.register(openapiPlugin, { title: 'Strata files' });
-=======
-  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE });
-  await app.register(redisPlugin, { url: redisUrl });
-  await app.register(blobPlugin, { connectionString: blobConnectionString, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
   await app.register(openapiPlugin, { title: FILES_TITLE });
->>>>>>> main
   await app.register(corePlugin);
   await app.register(
     eventRelayPlugin({ store: app.store, topic: Topics.fileEvents, source: `strata/${AppIds.files}`, connectionString: databaseUrl, toPublished }),

@@ -1,10 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { AuthConfigSchema } from '@strata/auth';
-<<<<<<< HEAD
-import { BaseConfigSchema, ConfigError, loadConfig } from '@strata/service-kit';
-=======
-import { BaseConfigSchema, PoolSizeSchema, loadConfig } from '@strata/service-kit';
->>>>>>> main
+import { BaseConfigSchema, ConfigError, PoolSizeSchema, loadConfig } from '@strata/service-kit';
 
 const MiB = 1024 * 1024;
 

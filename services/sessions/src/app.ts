@@ -1,11 +1,7 @@
 import cookie from '@fastify/cookie';
 import { describingAuth, tokenAuth } from '@strata/auth';
 import { AppIds, Secrets, Topics } from '@strata/contracts';
-<<<<<<< HEAD
-import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, subscriptionsPlugin } from '@strata/service-kit';
-=======
-import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
->>>>>>> main
+import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, subscriptionsPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { corePlugin } from './plugins/core.js';
