@@ -40,7 +40,7 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
   await app.register(jobsPlugin, { config });
   await app.register(tokenAuth, { config });
   await app.register(fileRoutes, { config });
-  await app.register(contentRoutes);
+  await app.register(contentRoutes, { config });
   await app.register(trashRoutes, { config });
   await app.register(accountRoutes, { config });
   await app.register(grantRoutes);
