@@ -1,3 +1,4 @@
+import { FileEventTypes } from '@strata/contracts/event-types';
 import { ApiError, api, currentAccessToken, refreshAccessToken } from './api';
 
 export interface FileInfo {
@@ -11,6 +12,9 @@ export interface FileInfo {
   tier: string;
   createdAt: string;
   updatedAt: string;
+  /** Archived content on its way back to the hot tier (a download asked for it). */
+  rehydrating: boolean;
+  rehydrationRequestedAt: string | null;
 }
 export interface TrashedFile extends FileInfo {
   trashedAt: string;
@@ -22,6 +26,7 @@ export interface VersionInfo {
   contentType: string;
   sha256: string;
   createdAt: string;
+  tier: string;
 }
 export interface Page<T> {
   items: T[];
@@ -106,8 +111,47 @@ export function uploadFile(
   return { done, abort: () => xhr.abort() };
 }
 
-/** Downloads a file (or one of its versions) with the bearer token and hands it to the browser. */
-export async function downloadFile(file: { id: string; name: string }, version?: number): Promise<void> {
+/** The 202 of a download whose content is in the archive tier: it is being brought back. */
+export interface Rehydrating {
+  id: string;
+  version: number;
+  state: 'rehydrating';
+  requestedAt: string;
+  priority: 'Standard' | 'High';
+  retryAfterSeconds: number;
+}
+
+/** What the list says of a file's content: ready to download, archived (a download brings it back), or being restored. */
+export type ContentState = 'ready' | 'archived' | 'restoring';
+
+export function contentState(file: Pick<FileInfo, 'tier' | 'rehydrating'>): ContentState {
+  if (file.rehydrating) return 'restoring';
+  return file.tier === 'Archive' ? 'archived' : 'ready';
+}
+
+/**
+ * A live event applied to the list at once: FileRehydrationRequested marks the file as being
+ * restored, FileRehydrated as ready (the reload that follows every file event confirms it).
+ * Other events, and files not in the list, leave it as it is.
+ */
+export function withLiveRehydration(files: FileInfo[], event: { type: string; data: Record<string, unknown> }): FileInfo[] {
+  const fileId = event.data.fileId;
+  if (typeof fileId !== 'string') return files;
+  if (event.type === FileEventTypes.FileRehydrationRequested) {
+    const requestedAt = typeof event.data.requestedAt === 'string' ? event.data.requestedAt : null;
+    return files.map((f) => (f.id === fileId ? { ...f, rehydrating: true, rehydrationRequestedAt: requestedAt } : f));
+  }
+  if (event.type === FileEventTypes.FileRehydrated) {
+    return files.map((f) => (f.id === fileId ? { ...f, rehydrating: false, rehydrationRequestedAt: null, tier: f.tier === 'Archive' ? 'Hot' : f.tier } : f));
+  }
+  return files;
+}
+
+/**
+ * Downloads a file (or one of its versions) with the bearer token and hands it to the browser;
+ * content in the archive tier is not downloaded but asked back, and its 202 is returned.
+ */
+export async function downloadFile(file: { id: string; name: string }, version?: number): Promise<Rehydrating | undefined> {
   const fetchIt = () =>
     fetch(`/api/v1/files/${file.id}/content${version ? `?version=${version}` : ''}`, {
       headers: { authorization: `Bearer ${currentAccessToken() ?? ''}` },
@@ -115,6 +159,7 @@ export async function downloadFile(file: { id: string; name: string }, version?:
   let res = await fetchIt();
   if (res.status === 401 && (await refreshAccessToken())) res = await fetchIt();
   if (!res.ok) throw new ApiError(res.status, res.statusText, 'The file could not be downloaded.');
+  if (res.status === 202) return (await res.json()) as Rehydrating;
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;
@@ -124,6 +169,7 @@ export async function downloadFile(file: { id: string; name: string }, version?:
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return undefined;
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
