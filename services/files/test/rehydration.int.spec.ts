@@ -4,6 +4,7 @@ import { BLOB_CONTAINER } from '@strata/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JobReport } from '../src/jobs/jobs.js';
 import { FakeClock, type startFilesInstance as Start, startFilesInstance } from './instance.js';
+import { openEventStream } from '@strata/testing/client';
 import { Client, eventually } from './support.js';
 
 const stack = inject('stack');
@@ -66,6 +67,8 @@ describe('archived files come back: a download starts their rehydration, the job
     expect((await viaGateway.call('GET', `/api/v1/files/${id}`)).json).toMatchObject({ rehydrating: false });
     expect(await typesOf(id)).toEqual(['FileUploaded', 'FileTierChanged', 'FileTierChanged']);
 
+    // the owner's live stream at the gateway: both events reach it, as their published contracts
+    const live = await openEventStream(stack.gatewayUrl, viaGateway.accessToken!);
     const requestedAt = clock.now().toISOString();
     const first = await user.call('GET', `/api/v1/files/${id}/content`);
     expect(first.status).toBe(202);
@@ -108,6 +111,16 @@ describe('archived files come back: a download starts their rehydration, the job
     expect(trail[0]).toMatchObject({ type: 'FileRehydrated', actor: 'system', details: { requestedAt, rehydratedAt } });
     expect(trail.find((e) => e.type === 'FileRehydrationRequested')).toMatchObject({ actor: `user:${user.userId}`, details: { priority: 'Standard', requestedAt } });
     expect((await user.call('GET', `/api/v1/files/${id}`)).json).toMatchObject({ tier: 'Hot', rehydrating: false, rehydrationRequestedAt: null });
+
+    const seen = await eventually('both events on the live stream', async () => {
+      const mine = live.events.map((e) => JSON.parse(e.data) as { type: string; data: { fileId: string } }).filter((e) => e.data.fileId === id);
+      return mine.length >= 2 ? mine : undefined;
+    });
+    await live.close();
+    expect(seen).toMatchObject([
+      { type: 'FileRehydrationRequested', data: { fileId: id, ownerId: user.userId, priority: 'Standard', requestedAt } },
+      { type: 'FileRehydrated', data: { fileId: id, ownerId: user.userId, requestedAt, rehydratedAt } },
+    ]);
 
     const download = await user.call('GET', `/api/v1/files/${id}/content`);
     expect(download.status).toBe(200);
