@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { servedContentType } from '../blob/sniff.js';
 import { callerOf, metadataOf } from '../caller.js';
 import type { Config } from '../config.js';
-import { notFound } from '../errors.js';
+import { notFound, toHttpError } from '../errors.js';
 import { findReadable } from '../projections/queries.js';
 import { requestRehydration } from '../rehydration.js';
 import { BinaryResponse, ContentQuery, FileIdParams, Rehydrating, problems } from '../schemas/index.js';
@@ -64,7 +64,10 @@ export async function contentRoutes(app: FastifyInstance, opts: { config: Pick<C
         .executeTakeFirst();
       if (!version) throw httpError(404, 'No such version.');
       if (version.tier === 'Archive') {
-        const pending = await requestRehydration(app, row, priority, metadataOf(request, caller));
+        // trashed or purged since it was read: a 404 as for any file not there (toHttpError)
+        const pending = await requestRehydration(app, row, priority, metadataOf(request, caller)).catch((error: unknown) => {
+          throw toHttpError(error);
+        });
         if (pending) {
           return reply
             .code(202)
