@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AuthConfigSchema } from '@strata/auth';
 import { RehydratePriority } from '@strata/contracts';
-import { BaseConfigSchema, loadConfig } from '@strata/service-kit';
+import { BaseConfigSchema, PoolSizeSchema, loadConfig } from '@strata/service-kit';
 
 const MiB = 1024 * 1024;
 
@@ -11,7 +11,8 @@ export const ConfigSchema = Type.Composite([
   Type.Object({
     /** Postgres for this service's event streams and read models; from the secret store when unset. */
     DATABASE_URL: Type.Optional(Type.String()),
-    DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
+    /** Connections of this replica's pool (through PgBouncer on AKS: deploy/README.md, "Connection budget"). */
+    DATABASE_POOL_SIZE: PoolSizeSchema,
     /** Redis for the shared token revocation list; from the secret store when unset. */
     REDIS_URL: Type.Optional(Type.String()),
     /** Azure Blob Storage (Azurite locally); from the secret store (`blob-connection-string`) when unset. */
