@@ -27,7 +27,7 @@ function unauthorized(reply: FastifyReply, detail: string): AppError {
  * gateway checks too, but a partner or a compromised pod may call a service directly).
  */
 export const authPlugin = fp(
-  async (app: FastifyInstance, opts: { verifier: TokenVerifier; revocations: RevocationList }) => {
+  async (app: FastifyInstance, opts: { verifier: TokenVerifier; revocations: Pick<RevocationList, 'isRevoked'> }) => {
     app.decorateRequest('auth', null);
 
     const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {

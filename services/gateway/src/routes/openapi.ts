@@ -1,81 +1,52 @@
 import fastifyStatic from '@fastify/static';
 import { AppIds, PublicRoutes, type AppId } from '@strata/contracts';
-import { httpError } from '@strata/service-kit';
+import { type OpenApiDocument, httpError, mergeDocuments } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 
-interface OpenApiDocument {
-  openapi: string;
-  info: Record<string, unknown>;
-  paths?: Record<string, Record<string, unknown>>;
-  components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
-  [key: string]: unknown;
-}
-
 const CACHE_MS = 60_000;
 
 /**
- * Merges the services' own OpenAPI documents (each built from its route schemas, fetched through
- * Dapr) into the one public document. Two services defining the same component schema differently
- * is a bug, reported rather than hidden.
+ * The gateway's own part of the public document: its title, servers and security scheme, and the
+ * routes the gateway serves itself. Every service's part (built from its route schemas, fetched
+ * through Dapr) is merged into it.
  */
-export function mergeDocuments(parts: { appId: string; doc: OpenApiDocument }[]): OpenApiDocument {
-  const merged: OpenApiDocument = {
-    openapi: '3.1.0',
-    info: {
-      title: 'Strata API',
-      version: '1.0.0',
-      description:
-        'Upload, organise and recover documents. Errors are RFC 9457 problem details (application/problem+json). ' +
-        'Authenticate with a bearer access token from POST /api/v1/auth/login or, for partners, POST /api/v1/auth/token.',
-    },
-    servers: [{ url: '/' }],
-    paths: {},
-    components: { schemas: {}, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-  };
-  for (const { appId, doc } of parts) {
-    for (const [path, item] of Object.entries(doc.paths ?? {})) {
-      const existing = merged.paths![path];
-      if (existing) {
-        for (const method of Object.keys(item)) {
-          if (method in existing) throw new Error(`${appId} documents ${method.toUpperCase()} ${path} a second time`);
-        }
-      }
-      merged.paths![path] = { ...existing, ...item };
-    }
-    for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
-      const existing = merged.components!.schemas![name];
-      if (existing && JSON.stringify(existing) !== JSON.stringify(schema)) {
-        throw new Error(`component schema ${name} differs between services (${appId})`);
-      }
-      merged.components!.schemas![name] = schema;
-    }
-  }
-  // the gateway's own routes
-  merged.paths!['/api/v1/events'] = {
-    get: {
-      summary: "The caller's own events as Server-Sent Events",
-      description:
-        'A text/event-stream of the events of the signed-in user (file changes, sessions started and ended). ' +
-        'Each message has an id; reconnect with Last-Event-ID to receive what was missed. Comment lines keep an idle ' +
-        'stream open; the stream ends with event session-ended when the session is revoked, token-expired when the access token expires, and ' +
-        'too-many-streams when the user opened more streams than allowed at once (10 by default; the oldest closes).',
-      tags: ['events'],
-      security: [{ bearer: [] }],
-      parameters: [{ name: 'last-event-id', in: 'header', required: false, schema: { type: 'string' } }],
-      responses: {
-        200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-        400: { description: 'Last-Event-ID is not an id of this stream', content: { 'application/problem+json': { schema: { type: 'object' } } } },
-        401: { description: 'No valid access token', content: { 'application/problem+json': { schema: { type: 'object' } } } },
+export const gatewayDocument: OpenApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Strata API',
+    version: '1.0.0',
+    description:
+      'Upload, organise and recover documents. Errors are RFC 9457 problem details (application/problem+json). ' +
+      'Authenticate with a bearer access token from POST /api/v1/auth/login or, for partners, POST /api/v1/auth/token.',
+  },
+  servers: [{ url: '/' }],
+  paths: {
+    '/api/v1/events': {
+      get: {
+        summary: "The caller's own events as Server-Sent Events",
+        description:
+          'A text/event-stream of the events of the signed-in user (file changes, sessions started and ended). ' +
+          'Each message has an id; reconnect with Last-Event-ID to receive what was missed. Comment lines keep an idle ' +
+          'stream open; the stream ends with event session-ended when the session is revoked, token-expired when the access token expires, and ' +
+          'too-many-streams when the user opened more streams than allowed at once (10 by default; the oldest closes).',
+        tags: ['events'],
+        security: [{ bearer: [] }],
+        parameters: [{ name: 'last-event-id', in: 'header', required: false, schema: { type: 'string' } }],
+        responses: {
+          200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          400: { description: 'Last-Event-ID is not an id of this stream', content: { 'application/problem+json': { schema: { type: 'object' } } } },
+          401: { description: 'No valid access token', content: { 'application/problem+json': { schema: { type: 'object' } } } },
+        },
       },
     },
-  };
-  merged.paths!['/api/v1/openapi.json'] = {
-    get: { summary: 'This document', tags: ['meta'], responses: { 200: { description: 'The OpenAPI 3.1 document of the Strata API' } } },
-  };
-  return merged;
-}
+    '/api/v1/openapi.json': {
+      get: { summary: 'This document', tags: ['meta'], responses: { 200: { description: 'The OpenAPI 3.1 document of the Strata API' } } },
+    },
+  },
+  components: { schemas: {}, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+};
 
 export async function openapiRoutes(app: FastifyInstance) {
   const owners = [...new Set(PublicRoutes.map((r) => r.appId))].filter((id) => id !== AppIds.gateway) as AppId[];
@@ -89,7 +60,7 @@ export async function openapiRoutes(app: FastifyInstance) {
         return { appId, doc: (await res.json()) as OpenApiDocument };
       }),
     );
-    return mergeDocuments(parts);
+    return mergeDocuments(gatewayDocument, parts);
   };
 
   app.get('/api/v1/openapi.json', async (request, reply) => {
