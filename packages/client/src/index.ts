@@ -17,6 +17,7 @@ export type TrashedFile = Schemas['TrashedFile'];
 export type TrashList = Schemas['TrashList'];
 export type VersionInfo = Schemas['VersionInfo'];
 export type VersionList = Schemas['VersionList'];
+export type Rehydrating = Schemas['Rehydrating'];
 export type Usage = Schemas['Usage'];
 export type UsageHistory = Schemas['UsageHistory'];
 export type ActivityEntry = Schemas['ActivityEntry'];

@@ -1033,7 +1033,7 @@ export interface paths {
         };
         /**
          * Download a version of the content (the latest by default); Range and If-None-Match are honoured
-         * @description Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream, with nosniff.
+         * @description Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream, with nosniff. Content in the archive tier (files unchanged for 91 days) cannot be read at once: the first download asks for it back (FileRehydrationRequested), and every download answers 202 with Retry-After and the state until it is hot again (FileRehydrated).
          */
         get: {
             parameters: {
@@ -1055,6 +1055,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rehydrating"];
                     };
                 };
                 /** @description The bytes of the file */
@@ -2542,10 +2551,15 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+            /** @description Archived content is being brought back to the hot tier (a download answered 202); false again once it can be read */
+            rehydrating: boolean;
+            /** @description Since when it is being brought back */
+            rehydrationRequestedAt: string | null;
             /** @description Changes with every change of the file; GET sends it as the ETag, PATCH takes it in If-Match */
             revision: number;
             sha256: string;
             size: number;
+            /** @description The latest version's storage tier: Hot, Cool (after 31 days unchanged) or Archive (after 91: a download starts its rehydration) */
             tier: string;
             /** Format: date-time */
             updatedAt: string;
@@ -2573,6 +2587,20 @@ export interface components {
             type: string;
         } & {
             [key: string]: unknown;
+        };
+        /** @description The content is in the archive tier and is being brought back to hot (priority Standard: up to 15 hours; High: under one hour for most files); ask again after Retry-After seconds, or wait for the live event FileRehydrated */
+        Rehydrating: {
+            /** Format: uuid */
+            id: string;
+            priority: "Standard" | "High";
+            /** Format: date-time */
+            requestedAt: string;
+            /** @description As the Retry-After header */
+            retryAfterSeconds: number;
+            /** @constant */
+            state: "rehydrating";
+            /** @description The version asked for */
+            version: number;
         };
         Session: {
             address: string;
@@ -2604,10 +2632,15 @@ export interface components {
             name: string;
             /** Format: date-time */
             purgeAt: string;
+            /** @description Archived content is being brought back to the hot tier (a download answered 202); false again once it can be read */
+            rehydrating: boolean;
+            /** @description Since when it is being brought back */
+            rehydrationRequestedAt: string | null;
             /** @description Changes with every change of the file; GET sends it as the ETag, PATCH takes it in If-Match */
             revision: number;
             sha256: string;
             size: number;
+            /** @description The latest version's storage tier: Hot, Cool (after 31 days unchanged) or Archive (after 91: a download starts its rehydration) */
             tier: string;
             /** Format: date-time */
             trashedAt: string;
@@ -2656,6 +2689,8 @@ export interface components {
             createdAt: string;
             sha256: string;
             size: number;
+            /** @description This version's storage tier: Hot, Cool or Archive */
+            tier: string;
             version: number;
         };
         VersionList: {

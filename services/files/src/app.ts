@@ -47,7 +47,7 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
 export async function filesApi(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
   await app.register(fileRoutes, { config });
-  await app.register(contentRoutes);
+  await app.register(contentRoutes, { config });
   await app.register(trashRoutes, { config });
   await app.register(accountRoutes, { config });
   await app.register(grantRoutes);

@@ -1,7 +1,8 @@
-import type { FileInfo, FileSort } from '@strata/client';
+import type { FileInfo, FileSort, Rehydrating } from '@strata/client';
+import { FileEventTypes } from '@strata/contracts/event-types';
 import { ApiProblem, api, currentAccessToken, refreshAccessToken, unreachable, unwrap } from './api';
 
-export type { FileInfo, FileSort, TrashedFile, VersionInfo } from '@strata/client';
+export type { FileInfo, FileSort, Rehydrating, TrashedFile, VersionInfo } from '@strata/client';
 
 export const listFiles = ({ q, cursor, ...query }: { q?: string; sort?: FileSort; cursor?: string | null; limit?: number }) =>
   api.GET('/api/v1/files', { params: { query: { ...query, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) } } }).then(unwrap);
@@ -71,13 +72,44 @@ export function uploadFile(
   return { done, abort: () => xhr.abort() };
 }
 
-/** Downloads a file (or one of its versions) with the bearer token and hands it to the browser. */
-export async function downloadFile(file: { id: string; name: string }, version?: number): Promise<void> {
+/** What the list says of a file's content: ready to download, archived (a download brings it back), or being restored. */
+export type ContentState = 'ready' | 'archived' | 'restoring';
+
+export function contentState(file: Pick<FileInfo, 'tier' | 'rehydrating'>): ContentState {
+  if (file.rehydrating) return 'restoring';
+  return file.tier === 'Archive' ? 'archived' : 'ready';
+}
+
+/**
+ * A live event applied to the list at once: FileRehydrationRequested marks the file as being
+ * restored, FileRehydrated as ready (the reload that follows every file event confirms it).
+ * Other events, and files not in the list, leave it as it is.
+ */
+export function withLiveRehydration(files: FileInfo[], event: { type: string; data: Record<string, unknown> }): FileInfo[] {
+  const fileId = event.data.fileId;
+  if (typeof fileId !== 'string') return files;
+  if (event.type === FileEventTypes.FileRehydrationRequested) {
+    const requestedAt = typeof event.data.requestedAt === 'string' ? event.data.requestedAt : null;
+    return files.map((f) => (f.id === fileId ? { ...f, rehydrating: true, rehydrationRequestedAt: requestedAt } : f));
+  }
+  if (event.type === FileEventTypes.FileRehydrated) {
+    return files.map((f) => (f.id === fileId ? { ...f, rehydrating: false, rehydrationRequestedAt: null, tier: f.tier === 'Archive' ? 'Hot' : f.tier } : f));
+  }
+  return files;
+}
+
+/**
+ * Downloads a file (or one of its versions) with the bearer token and hands it to the browser;
+ * content in the archive tier is not downloaded but asked back: its 202 is returned.
+ */
+export async function downloadFile(file: { id: string; name: string }, version?: number): Promise<Rehydrating | undefined> {
   const { data, error, response } = await api.GET('/api/v1/files/{id}/content', {
     params: { path: { id: file.id }, query: version ? { version } : {} },
     parseAs: 'blob',
   });
   if (!data) throw ApiProblem.fromBody(response, error ?? { detail: 'The file could not be downloaded.' });
+  // read as a blob like the bytes it would have been: the 202's JSON is in it
+  if (response.status === 202) return JSON.parse(await data.text()) as Rehydrating;
   const url = URL.createObjectURL(data);
   const a = document.createElement('a');
   a.href = url;
@@ -87,6 +119,7 @@ export async function downloadFile(file: { id: string; name: string }, version?:
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return undefined;
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { RehydratePriority } from '@strata/contracts';
 export { problems } from '@strata/service-kit';
 
 
@@ -20,9 +21,11 @@ export const FileInfo = Type.Object(
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   version: Type.Integer({ minimum: 1, description: 'Number of the latest content version' }),
   revision: Type.Integer({ minimum: 1, description: 'Changes with every change of the file; GET sends it as the ETag, PATCH takes it in If-Match' }),
-  tier: Type.String(),
+  tier: Type.String({ description: "The latest version's storage tier: Hot, Cool (after 31 days unchanged) or Archive (after 91: a download starts its rehydration)" }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  rehydrating: Type.Boolean({ description: 'Archived content is being brought back to the hot tier (a download answered 202); false again once it can be read' }),
+  rehydrationRequestedAt: Type.Union([Timestamp, Type.Null()], { description: 'Since when it is being brought back' }),
   },
   { $id: 'FileInfo' },
 );
@@ -61,6 +64,7 @@ export const VersionInfo = Type.Object({
   contentType: Type.String(),
   sha256: Type.String(),
   createdAt: Timestamp,
+  tier: Type.String({ description: "This version's storage tier: Hot, Cool or Archive" }),
 }, { $id: 'VersionInfo' });
 export const VersionList = Type.Object({ items: Type.Array(VersionInfo) }, { $id: 'VersionList' });
 
@@ -98,6 +102,23 @@ export const GrantBody = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-
 export const GrantParams = Type.Object({ id: Id, clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
 export const Grant = Type.Object({ clientId: Type.String(), grantedAt: Timestamp }, { $id: 'Grant' });
 export const GrantList = Type.Object({ items: Type.Array(Grant) }, { $id: 'GrantList' });
+
+/** A download of archived content: 202 with Retry-After until the job has seen it hot again. */
+export const Rehydrating = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    version: Type.Integer({ minimum: 1, description: 'The version asked for' }),
+    state: Type.Literal('rehydrating'),
+    requestedAt: Timestamp,
+    priority: RehydratePriority,
+    retryAfterSeconds: Type.Integer({ minimum: 1, description: 'As the Retry-After header' }),
+  },
+  {
+    $id: 'Rehydrating',
+    description:
+      'The content is in the archive tier and is being brought back to hot (priority Standard: up to 15 hours; High: under one hour for most files); ask again after Retry-After seconds, or wait for the live event FileRehydrated',
+  },
+);
 
 export const BinaryResponse = Type.String({ description: 'The bytes of the file', contentMediaType: 'application/octet-stream' });
 
