@@ -4,5 +4,6 @@ import { AppIds } from '@strata/contracts';
 import { describeFiles } from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
 
-const doc = await describeFiles(loadServiceConfig({ APP_ID: AppIds.files, PORT: '0', DAPR_HTTP_PORT: '0' }));
+// the config needs a way to Blob Storage; describing the routes reaches none
+const doc = await describeFiles(loadServiceConfig({ APP_ID: AppIds.files, PORT: '0', DAPR_HTTP_PORT: '0', BLOB_ACCOUNT_URL: 'https://describing.invalid' }));
 process.stdout.write(`${JSON.stringify(doc)}\n`);
