@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT } from './paths.js';
-import type {} from '@strata/testing';
+import type { TestStackInfo } from '@strata/testing';
 import { type Stack, isProfile, startStack } from './stack.js';
 
 /** Test stacks run beside a dev stack (`npm start`): every port is shifted by this much. */
@@ -12,10 +12,11 @@ export const TEST_PORT_OFFSET = Number(process.env.STRATA_TEST_PORT_OFFSET ?? 10
 let stack: Stack | undefined;
 
 /**
- * Vitest global setup for integration tests: a fresh stack (its own database, Redis DB, Azurite
- * folder and ports) for the run, stopped at the end whatever happened.
+ * A fresh test stack (its own database, Redis DB, Azurite folder and ports: STRATA_TEST_*) and
+ * what the tests are told about it. The integration tests' global setup, and tools that run
+ * against a stack of their own as the tests do (the gateway's fuzz), start it here.
  */
-export async function setup(project: TestProject): Promise<void> {
+export async function startTestStack(): Promise<{ stack: Stack; info: TestStackInfo }> {
   mkdirSync(join(REPO_ROOT, '.strata'), { recursive: true });
   // Every test client comes from 127.0.0.1, so the stack's own gateway would hold all test files
   // to one address's sign-in and registration limits. The rate-limit tests run gateways of their
@@ -25,7 +26,7 @@ export async function setup(project: TestProject): Promise<void> {
   // STRATA_TEST_PROFILE=prod-like runs the tests on deploy/'s configuration and the stand-ins
   const profile = process.env.STRATA_TEST_PROFILE ?? 'local';
   if (!isProfile(profile)) throw new Error(`STRATA_TEST_PROFILE must be local or prod-like, got "${profile}"`);
-  stack = await startStack({
+  const started = await startStack({
     profile,
     name: 'test',
     runDir,
@@ -37,33 +38,48 @@ export async function setup(project: TestProject): Promise<void> {
     logToFiles: true,
     fresh: true,
   });
-  project.provide('stack', {
-    gatewayUrl: stack.gatewayUrl,
+  const info: TestStackInfo = {
+    gatewayUrl: started.gatewayUrl,
     apps: Object.fromEntries(
-      [...stack.apps.values()].map((a) => [
+      [...started.apps.values()].map((a) => [
         a.appId,
         { appPort: a.port, internalPort: a.internalPort, daprHttpPort: a.daprHttpPort, daprGrpcPort: a.daprGrpcPort, metricsPort: a.metricsPort },
       ]),
     ),
-    databaseUrl: stack.databaseUrl,
-    redisUrl: stack.redisUrl,
-    blobConnectionString: stack.blobConnectionString,
+    databaseUrl: started.databaseUrl,
+    redisUrl: started.redisUrl,
+    blobConnectionString: started.blobConnectionString,
     runDir,
-    daprdPath: stack.daprdPath,
-    daprConfigFile: stack.daprConfigFile,
-    resourcesPaths: stack.resourcesPaths,
-    secretsFile: stack.secretsFile,
-    appApiToken: stack.appApiToken,
-    profile: stack.profile,
-    appTokens: stack.appTokens,
-    ...(stack.daprApiToken ? { daprApiToken: stack.daprApiToken } : {}),
-    ...(stack.caFile ? { caFile: stack.caFile } : {}),
-  });
+    daprdPath: started.daprdPath,
+    daprConfigFile: started.daprConfigFile,
+    resourcesPaths: started.resourcesPaths,
+    secretsFile: started.secretsFile,
+    appApiToken: started.appApiToken,
+    profile: started.profile,
+    appTokens: started.appTokens,
+    ...(started.daprApiToken ? { daprApiToken: started.daprApiToken } : {}),
+    ...(started.caFile ? { caFile: started.caFile } : {}),
+  };
+  return { stack: started, info };
+}
+
+/**
+ * Stops a stack from startTestStack; its logs stay for reading after a failure (`keepLogs`) or
+ * with STRATA_KEEP_TEST_LOGS, otherwise nothing is left behind.
+ */
+export async function stopTestStack(started: Stack | undefined, keepLogs: boolean): Promise<void> {
+  const dir = started?.options.runDir;
+  await started?.stop();
+  if (dir && !keepLogs && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Vitest global setup for integration tests: a fresh stack for the run, stopped at the end whatever happened. */
+export async function setup(project: TestProject): Promise<void> {
+  const started = await startTestStack();
+  stack = started.stack;
+  project.provide('stack', started.info);
 }
 
 export async function teardown(): Promise<void> {
-  const dir = stack?.options.runDir;
-  await stack?.stop();
-  // keep the logs of a failed run for reading; an ordinary run leaves nothing behind
-  if (dir && process.exitCode !== 1 && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(dir, { recursive: true, force: true });
+  await stopTestStack(stack, process.exitCode === 1);
 }
