@@ -1,8 +1,29 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { PROBLEM_CONTENT_TYPE } from './errors.js';
 
 const PUBLIC_ROUTE = /^\/(api\/|\.well-known\/)/;
+
+type Responses = Record<string, { content?: Record<string, unknown> }>;
+
+/**
+ * Every error answer is problem+json (errors.ts: one error type, one mapping), but the swagger
+ * plugin writes each response schema as `application/json`: 4xx and 5xx answers are documented
+ * with the media type they are sent with.
+ */
+export function problemMediaTypes<D extends { paths?: Record<string, Record<string, unknown> | undefined> }>(doc: D): D {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item ?? {})) {
+      const responses = (operation as { responses?: Responses } | undefined)?.responses ?? {};
+      for (const [status, response] of Object.entries(responses)) {
+        const json = response.content?.['application/json'];
+        if (Number(status) >= 400 && json && Object.keys(response.content!).length === 1) response.content = { [PROBLEM_CONTENT_TYPE]: json };
+      }
+    }
+  }
+  return doc;
+}
 
 /**
  * This service's part of the public OpenAPI 3.1 document, built from its route schemas and served
@@ -28,6 +49,8 @@ export const openapiPlugin = fp(
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       },
       hideUntagged: true,
+      // openapi mode: the plugin hands over openapiObject
+      transformObject: (document) => problemMediaTypes((document as { openapiObject: Parameters<typeof problemMediaTypes>[0] }).openapiObject) as never,
     });
     app.addHook('onReady', async () => {
       if (undocumented.length > 0) {

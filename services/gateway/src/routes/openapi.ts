@@ -1,6 +1,6 @@
 import fastifyStatic from '@fastify/static';
 import { AppIds, PublicRoutes, type AppId } from '@strata/contracts';
-import { httpError } from '@strata/service-kit';
+import { ProblemSchema, httpError } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -14,6 +14,49 @@ interface OpenApiDocument {
 }
 
 const CACHE_MS = 60_000;
+
+const PROBLEM_SCHEMA = JSON.parse(JSON.stringify(ProblemSchema)) as Record<string, unknown>;
+const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/**
+ * Answers the platform gives on any operation, before or around its route: documented once
+ * here for every operation (unless the operation documents the status itself), so that a
+ * client, and the fuzz that checks every answer against the document, find them declared.
+ */
+const PLATFORM_RESPONSES: Record<string, { description: string; applies: (method: string, secured: boolean) => boolean }> = {
+  400: {
+    description: 'The path, query or headers cannot be read: malformed percent-encoding or UTF-8, an encoded "/", a control character, a parameter that is not what the operation takes',
+    applies: () => true,
+  },
+  401: { description: 'No valid access token', applies: (_m, secured) => secured },
+  403: { description: 'The access token lacks a scope this operation needs', applies: (_m, secured) => secured },
+  413: { description: 'The request body is larger than this operation takes', applies: (method) => method !== 'get' && method !== 'head' },
+  415: { description: 'The request body has a content type this operation does not take', applies: (method) => method !== 'get' && method !== 'head' },
+  429: { description: 'Too many requests; Retry-After says when to try again (RateLimit and RateLimit-Policy describe the limit)', applies: () => true },
+  431: { description: 'The request headers are larger than the server takes (16 KiB in all)', applies: () => true },
+};
+
+const HTTP_METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'];
+
+/** Adds the platform's answers (PLATFORM_RESPONSES) to every operation of the document. */
+export function withPlatformResponses(doc: OpenApiDocument): OpenApiDocument {
+  doc.components ??= {};
+  doc.components.schemas = { ...doc.components.schemas, Problem: PROBLEM_SCHEMA };
+  const responses = ((doc.components as { responses?: Record<string, unknown> }).responses ??= {});
+  for (const [status, { description }] of Object.entries(PLATFORM_RESPONSES)) responses[`Platform${status}`] = { description, content: PROBLEM_CONTENT };
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method] as { responses?: Record<string, unknown>; security?: Record<string, unknown>[] } | undefined;
+      if (!operation) continue;
+      const secured = (operation.security ?? []).some((requirement) => Object.keys(requirement).length > 0);
+      operation.responses ??= {};
+      for (const [status, { applies }] of Object.entries(PLATFORM_RESPONSES)) {
+        if (applies(method, secured) && !(status in operation.responses)) operation.responses[status] = { $ref: `#/components/responses/Platform${status}` };
+      }
+    }
+  }
+  return doc;
+}
 
 /**
  * Merges the services' own OpenAPI documents (each built from its route schemas, fetched through
@@ -66,15 +109,22 @@ export function mergeDocuments(parts: { appId: string; doc: OpenApiDocument }[])
       parameters: [{ name: 'last-event-id', in: 'header', required: false, schema: { type: 'string' } }],
       responses: {
         200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-        400: { description: 'Last-Event-ID is not an id of this stream', content: { 'application/problem+json': { schema: { type: 'object' } } } },
-        401: { description: 'No valid access token', content: { 'application/problem+json': { schema: { type: 'object' } } } },
+        400: { description: 'Last-Event-ID is not an id of this stream', content: PROBLEM_CONTENT },
+        401: { description: 'No valid access token', content: PROBLEM_CONTENT },
       },
     },
   };
   merged.paths!['/api/v1/openapi.json'] = {
-    get: { summary: 'This document', tags: ['meta'], responses: { 200: { description: 'The OpenAPI 3.1 document of the Strata API' } } },
+    get: {
+      summary: 'This document',
+      tags: ['meta'],
+      responses: {
+        200: { description: 'The OpenAPI 3.1 document of the Strata API', content: { 'application/json': { schema: { type: 'object', required: ['openapi', 'info', 'paths'] } } } },
+        503: { description: 'The document is being assembled from the services; try again shortly', content: PROBLEM_CONTENT },
+      },
+    },
   };
-  return merged;
+  return withPlatformResponses(merged);
 }
 
 export async function openapiRoutes(app: FastifyInstance) {
