@@ -22,6 +22,12 @@ export function send(base: URL, req: RawRequest): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers, ...(req.body ? { 'content-length': String(req.body.length) } : {}) };
     const outgoing = request({ host: base.hostname, port: base.port, method: req.method, path: req.path, headers, agent: false, timeout: TIMEOUT_MS }, (res) => {
+      // a live stream does not end: its status and headers are the answer
+      if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        res.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) });
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
