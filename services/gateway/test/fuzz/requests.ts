@@ -24,6 +24,10 @@ export type Credential =
   | { kind: 'forged'; user: 'A' | 'B'; how: 'truncated' | 'tampered' | 'alg-none' | 'other-scheme' }
   | { kind: 'garbage'; header: string };
 
+/** `arbitrary` one time in `n`, otherwise nothing. */
+const sometimes = <T>(arbitrary: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | undefined> =>
+  fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+
 const ref = (r: FixtureRef) => `{{${r}}}`;
 const refOf = (field: string) => fc.constantFrom(...FIXTURE_REFS.filter((r) => r.endsWith(`.${field}`))).map(ref);
 
@@ -68,7 +72,7 @@ const queryString = (op: Operation): fc.Arbitrary<string> =>
     .tuple(
       fc.tuple(...op.query.map((p) => fc.option(queryValue(p), { freq: 2 }).map((v) => (v === null ? [] : [`${p.name}=${v}`])))),
       // a repeated or unknown parameter, or a query that is not name=value at all
-      fc.option(fc.oneof(fc.constantFrom('limit=1&limit=2', 'cursor=a&cursor=b', 'zzz=1', '=', '&&', 'a', '%', '%zz=1', 'q'), fc.constantFrom(...op.query.map((p) => `${p.name}[]=1`), 'x[y]=1')), { freq: 4 }),
+      sometimes(fc.oneof(fc.constantFrom('limit=1&limit=2', 'cursor=a&cursor=b', 'zzz=1', '=', '&&', 'a', '%', '%zz=1', 'q'), fc.constantFrom(...op.query.map((p) => `${p.name}[]=1`), 'x[y]=1')), 4),
     )
     .map(([parts, extra]) => {
       const all = [...parts.flat(), ...(extra ? [extra] : [])];
@@ -178,10 +182,12 @@ function bodyFor(op: Operation): fc.Arbitrary<CaseSpec['body'] | undefined> {
   return fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: declared.length > 0 ? 6 : 1, arbitrary: fc.oneof(...variants) });
 }
 
-/** Extra headers: a huge one (past Node's 16 KiB or the sidecar's limits), an Origin, a refresh cookie (the caller's, or not one). */
+/** A header of up to 70,000 bytes: past the sidecar's limits, Node's 16 KiB, or neither. */
+const padding = sometimes(fc.constantFrom(1_000, 4_500, 8_500, 15_000, 17_000, 70_000).map((n) => 'p'.repeat(n)), 10);
+
+/** Extra headers: an Origin, a refresh cookie (the caller's, or not one), odd Accept and Content-Encoding. */
 const extraHeaders = fc.record(
   {
-    'x-fuzz-padding': fc.constantFrom(1_000, 4_500, 8_500, 15_000, 17_000, 70_000).map((n) => 'p'.repeat(n)),
     origin: fc.constantFrom('{{origin}}', 'https://evil.example', 'null', ''),
     cookie: fc.oneof(fc.constantFrom('strata_refresh={{A.cookie}}', 'strata_refresh={{B.cookie}}', 'strata_refresh=', 'strata_refresh=%zz', 'strata_refresh=a.b'), hostileText.map((t) => `strata_refresh=${headerSafe(t)}`)),
     accept: fc.constantFrom('application/json', 'text/html', 'application/xml', '*/*', ''),
@@ -197,16 +203,17 @@ export function requestsFor(op: Operation): fc.Arbitrary<CaseSpec> {
   return fc
     .record({
       path,
-      query: op.query.length > 0 ? queryString(op) : fc.option(fc.constantFrom('?', '?%', '?a=%zz', '?x=1'), { freq: 5 }).map((q) => q ?? ''),
+      query: op.query.length > 0 ? queryString(op) : sometimes(fc.constantFrom('?', '?%', '?a=%zz', '?x=1'), 5).map((q) => q ?? ''),
       credential,
       declared: declaredHeaders,
       extra: fc.option(extraHeaders, { freq: 2 }),
+      pad: padding,
       body: bodyFor(op),
     })
-    .map(({ path: p, query, credential: c, declared, extra, body }) => ({
+    .map(({ path: p, query, credential: c, declared, extra, pad, body }) => ({
       target: p + query,
       credential: c,
-      headers: { ...(extra ?? {}), ...declared },
+      headers: { ...(extra ?? {}), ...(pad ? { 'x-fuzz-padding': pad } : {}), ...declared },
       ...(body ? { body } : {}),
     }));
 }
