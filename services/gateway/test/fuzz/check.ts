@@ -62,9 +62,10 @@ export function problemsWith(op: Operation, spec: CaseSpec, answer: RawAnswer, c
 function bodyProblems(declared: Record<string, JsonSchema>, type: string, answer: RawAnswer): string[] {
   const types = Object.keys(declared);
   if (types.length === 0) return answer.body.length > 0 ? [`sent a ${answer.body.length}-byte body where none is declared`] : [];
-  const schema = declared[type];
+  // a declared media range (`*/*`, `text/*`) takes every type in it
+  const schema = declared[type] ?? declared[`${type.split('/')[0]}/*`] ?? declared['*/*'];
   if (!schema) return [`sent content type "${type}", not one declared (${types.join(', ')})`];
-  if (type === 'text/event-stream' || !/json/.test(type)) return [];
+  if (type === 'text/event-stream' || !/json/.test(type) || !declared[type]) return [];
   if (schema.type === 'null' && answer.body.length === 0) return [];
   let value: unknown;
   try {
