@@ -179,7 +179,7 @@ function bodyFor(op: Operation): fc.Arbitrary<CaseSpec['body'] | undefined> {
   }
   // a body where none is declared, or none where one is: only where a body can go
   if (op.method === 'GET' || op.method === 'HEAD') return fc.constant(undefined);
-  return fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: declared.length > 0 ? 6 : 1, arbitrary: fc.oneof(...variants) });
+  return fc.oneof({ weight: declared.length > 0 ? 1 : 3, arbitrary: fc.constant(undefined) }, { weight: declared.length > 0 ? 6 : 1, arbitrary: fc.oneof(...variants) });
 }
 
 /** A header of up to 70,000 bytes: past the sidecar's limits, Node's 16 KiB, or neither. */
@@ -196,8 +196,48 @@ const extraHeaders = fc.record(
   { requiredKeys: [] },
 );
 
-/** Every request the fuzz sends to `op`. */
+/**
+ * A well-formed request: a user's own token and ids, parameters and body valid by the schema,
+ * the operation's headers with values that mean something. Hostile requests mostly stop at the
+ * first check; these reach the routes' deeper paths (a sign-in that succeeds, an upload that
+ * completes), where hostile content in valid places can still break something.
+ */
+function wellFormed(op: Operation): fc.Arbitrary<CaseSpec> {
+  return fc.constantFrom('A' as const, 'B' as const).chain((user) => {
+    const own = (field: string) => fc.constant(ref(`${user}.${field}` as FixtureRef));
+    const pathArb = fc.tuple(
+      ...op.pathParams.map((p) =>
+        fc.oneof(/session/i.test(p.name) ? own('sessionId') : /upload/i.test(p.name) ? own('uploadId') : fc.oneof(own('fileId'), own('trashedId')), validValue(p.schema).map((v) => encode(String(v)))),
+      ),
+    );
+    const query = fc.tuple(...op.query.map((p) => fc.option(validValue(p.schema).map((v) => `${p.name}=${encode(String(v))}`), { freq: 2 })));
+    const headers = fc.record(Object.fromEntries(op.headers.map((h) => [h.name.toLowerCase(), knownHeaderValues(h.name).length > 0 ? fc.constantFrom(...knownHeaderValues(h.name).slice(0, 3)) : validValue(h.schema).map((v) => headerSafe(String(v)))])), {
+      requiredKeys: op.headers.filter((h) => h.required || knownHeaderValues(h.name).length > 0).map((h) => h.name.toLowerCase()),
+    });
+    const [type, schema] = Object.entries(op.body)[0] ?? [];
+    const body: fc.Arbitrary<CaseSpec['body'] | undefined> =
+      type === undefined ? fc.constant(undefined)
+      : type.startsWith('application/json') ? fc.oneof(validValue(schema!), fc.tuple(validValue(schema!), fc.record({ email: own('email'), password: own('password') }, { requiredKeys: [] })).map(([v, k]) => (v && typeof v === 'object' ? { ...v, ...k } : v))).map((v) => ({ contentType: type, text: JSON.stringify(v) ?? '' }))
+      : type === 'multipart/form-data' ? fc.tuple(fc.string({ minLength: 1, maxLength: 30 }), fc.string({ maxLength: 200 })).map(([name, content]) => ({ contentType: `multipart/form-data; boundary=${boundary}`, text: multipart(headerSafe(name).replaceAll('"', ''), content, true) }))
+      : fc.uint8Array({ maxLength: 100 }).map((b) => ({ contentType: type, bytes: [...b] }));
+    return fc.record({ path: pathArb, query, headers, body }).map(({ path, query: q, headers: h, body: b }) => {
+      const parts = q.filter((x): x is string => x !== null);
+      return {
+        target: op.pathParams.reduce((acc, p, i) => acc.replace(`{${p.name}}`, path[i]!), op.path) + (parts.length > 0 ? `?${parts.join('&')}` : ''),
+        credential: { kind: 'user' as const, user, scheme: 'Bearer' as const },
+        headers: { ...h, ...(op.secured ? {} : { origin: '{{origin}}' }) },
+        ...(b ? { body: b } : {}),
+      };
+    });
+  });
+}
+
+/** Every request the fuzz sends to `op`: one in three well-formed, the rest with hostile parts. */
 export function requestsFor(op: Operation): fc.Arbitrary<CaseSpec> {
+  return fc.oneof({ weight: 2, arbitrary: hostile(op) }, { weight: 1, arbitrary: wellFormed(op) });
+}
+
+function hostile(op: Operation): fc.Arbitrary<CaseSpec> {
   const path = fc.tuple(...op.pathParams.map((p) => pathValue(p))).map((values) => op.pathParams.reduce((acc, p, i) => acc.replace(`{${p.name}}`, values[i]!), op.path));
   const declaredHeaders = fc.record(Object.fromEntries(op.headers.map((h) => [h.name.toLowerCase(), headerValue(h)])), { requiredKeys: [] });
   return fc
