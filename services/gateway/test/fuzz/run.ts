@@ -130,6 +130,8 @@ async function fuzzThrough(gatewayUrl: string, stack: TestStackInfo, options: Fu
       const request = { ...materialise(spec, fixtures, stack.gatewayUrl), method: op.method };
       const answer = await send(base, { ...request, headers: { ...request.headers, 'x-forwarded-for': caseAddress(sent++) } });
       requests++;
+      // FUZZ_TRACE=1: every request and the start of its answer, for reading what the fuzz does
+      if (process.env.FUZZ_TRACE) process.stdout.write(`${op.method} ${request.path.slice(0, 200)} -> ${answer.status} ${answer.body.toString('utf8').slice(0, 300)}\n`);
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       const found = problemsWith(op, spec, answer, { crossUser: namesOtherUser(spec) });
       // a write that succeeded may have used a fixture up (revoked the session, trashed the file, …)
