@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { FileEventTypes } from '@strata/contracts';
 import { EventStore, commandHandler, kyselyFromPool } from '@strata/event-store';
 import type {} from '@strata/testing';
@@ -19,6 +21,21 @@ const store = new EventStore({ db, schema: 'files' });
 // the service's own command path, here in the test process: its rebuild locks out the stack's writers too
 const files = commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections });
 afterAll(async () => db.destroy());
+
+/** `npm run rebuild -w @strata/files -- ...` as an operator runs it, on the stack's database. */
+function rebuildCommand(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', fileURLToPath(new URL('../src/db/rebuild.ts', import.meta.url)), ...args],
+      { env: { ...process.env, DATABASE_URL: stack.databaseUrl, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') reject(err);
+        else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
 
 /** Every read model's rows of these owners, in a stable order; the activity trail in its own (newest last). */
 async function snapshot(owners: string[]) {
@@ -118,5 +135,20 @@ describe('the read models of files', () => {
       expect(await files.rebuild(projection), projection.name).toBeGreaterThanOrEqual(projection.name === 'grants' ? 7 : 21);
       expect(await snapshot(owners), projection.name).toEqual(live);
     }
+
+    // the operator's command does the same, in its own process
+    const all = await rebuildCommand([]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^files: rebuilt from \d+ events in \d+ ms\ngrants: rebuilt from \d+ events in \d+ ms\nactivity: rebuilt from \d+ events in \d+ ms\n$/);
+    expect(await snapshot(owners)).toEqual(live);
+  });
+
+  it('the rebuild command refuses a read model it does not have, and changes nothing', async () => {
+    const wrong = await rebuildCommand(['files', 'folders']);
+    expect(wrong).toMatchObject({ code: 2, stdout: '' });
+    expect(wrong.stderr).toContain('unknown read model "folders"; this service has: files, grants, activity');
+    const unset = await rebuildCommand([], { DATABASE_URL: '' });
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('DATABASE_URL is not set');
   });
 });

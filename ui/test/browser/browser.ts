@@ -5,8 +5,13 @@ import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
-/** Where the tests put the screenshots the README shows. */
-export const SCREENSHOTS = join(import.meta.dirname, '..', '..', '..', 'docs', 'screenshots');
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+/**
+ * Where the tests put their screenshots: beside the run's other local state, so that a test run
+ * leaves the checkout clean; `STRATA_UPDATE_SCREENSHOTS=1 npm test` writes the ones the README
+ * shows (docs/screenshots) instead.
+ */
+export const SCREENSHOTS = process.env.STRATA_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(ROOT, '.strata', 'screenshots');
 
 /** One Debian Chromium for the test file, closed at its end. */
 export function useBrowser(): { browser: () => Browser } {
