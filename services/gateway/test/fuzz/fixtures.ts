@@ -41,9 +41,9 @@ export class Fixtures {
     return value;
   }
 
-  /** Makes sure every fixture exists and works, making again whatever a case used up. */
-  async ensure(): Promise<void> {
-    for (const name of ['A', 'B'] as const) {
+  /** Makes sure every fixture (of one user, or both) exists and works, making again whatever a case used up. */
+  async ensure(only?: UserName): Promise<void> {
+    for (const name of only ? [only] : (['A', 'B'] as const)) {
       let user: FuzzUser;
       try {
         user = await this.ensureUser(this.users.get(name));

@@ -134,8 +134,9 @@ async function fuzzThrough(gatewayUrl: string, stack: TestStackInfo, options: Fu
       if (process.env.FUZZ_TRACE) process.stdout.write(`${op.method} ${request.path.slice(0, 200)} -> ${answer.status} ${answer.body.toString('utf8').slice(0, 300)}\n`);
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       const found = problemsWith(op, spec, answer, { crossUser: namesOtherUser(spec) });
-      // a write that succeeded may have used a fixture up (revoked the session, trashed the file, …)
-      if (isWrite(op.method) && answer.status < 300) await fixtures.ensure();
+      // a write that succeeded may have used up a fixture of the caller's (revoked the session,
+      // trashed the file, …); one without a user's token can only have spent a refresh cookie
+      if (isWrite(op.method) && answer.status < 300) await fixtures.ensure(spec.credential.kind === 'user' ? spec.credential.user : undefined);
       if (found.length > 0) throw new AnswerProblem(found, request);
     });
     const details = await fc.check(property, { numRuns: options.runs, seed, ...(options.path ? { path: options.path } : {}) });
