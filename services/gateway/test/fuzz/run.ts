@@ -135,8 +135,11 @@ async function fuzzThrough(gatewayUrl: string, stack: TestStackInfo, options: Fu
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       const found = problemsWith(op, spec, answer, { crossUser: namesOtherUser(spec) });
       // a write that succeeded may have used up a fixture of the caller's (revoked the session,
-      // trashed the file, …); one without a user's token can only have spent a refresh cookie
-      if (isWrite(op.method) && answer.status < 300) await fixtures.ensure(spec.credential.kind === 'user' ? spec.credential.user : undefined);
+      // trashed the file, …), or, with a user's refresh cookie, that user's session
+      if (isWrite(op.method) && answer.status < 300) {
+        const onlyCaller = spec.credential.kind === 'user' && !JSON.stringify(spec.headers).includes('.cookie}}');
+        await fixtures.ensure(onlyCaller && spec.credential.kind === 'user' ? spec.credential.user : undefined);
+      }
       if (found.length > 0) throw new AnswerProblem(found, request);
     });
     const details = await fc.check(property, { numRuns: options.runs, seed, ...(options.path ? { path: options.path } : {}) });
