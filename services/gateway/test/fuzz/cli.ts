@@ -42,6 +42,8 @@ async function main(args: string[]): Promise<number> {
   const path = option(args, '--path');
   process.stdout.write(`starting a test stack (port offset ${process.env.STRATA_TEST_PORT_OFFSET ?? 10_000}, database ${process.env.STRATA_TEST_DATABASE ?? 'strata_test'})\n`);
   const { stack, info } = await startTestStack();
+  // Ctrl-C stops the stack too (its logs stay in .strata for reading)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopTestStack(stack, true).finally(() => process.exit(130)));
   let failed = true;
   try {
     const summary = await fuzz(info, {
