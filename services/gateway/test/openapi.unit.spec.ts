@@ -22,9 +22,9 @@ describe('the merged document declares the platform’s answers', () => {
   ]);
   const responses = (path: string, method: string) => Object.keys((doc.paths![path]![method] as { responses: Record<string, unknown> }).responses).sort();
 
-  it('on every operation: unreadable requests, rate limits and oversized headers; on secured ones, tokens and scopes; on those with bodies, size and type', () => {
-    expect(responses('/api/v1/files/{id}', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '431']);
-    expect(responses('/api/v1/files/{id}', 'delete')).toEqual(['204', '400', '401', '403', '413', '415', '429', '431']);
+  it('on every operation: unreadable requests, rate limits and oversized headers; on secured ones, tokens and scopes; on those with bodies, size and type; with path parameters, their length', () => {
+    expect(responses('/api/v1/files/{id}', 'get')).toEqual(['200', '400', '401', '403', '404', '414', '429', '431']);
+    expect(responses('/api/v1/files/{id}', 'delete')).toEqual(['204', '400', '401', '403', '413', '414', '415', '429', '431']);
     expect(responses('/.well-known/jwks.json', 'get')).toEqual(['200', '400', '429', '431']);
     // the gateway's own operations too
     expect(responses('/api/v1/events', 'get')).toContain('431');

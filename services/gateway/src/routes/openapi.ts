@@ -23,7 +23,7 @@ const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/compo
  * here for every operation (unless the operation documents the status itself), so that a
  * client, and the fuzz that checks every answer against the document, find them declared.
  */
-const PLATFORM_RESPONSES: Record<string, { description: string; applies: (method: string, secured: boolean) => boolean }> = {
+const PLATFORM_RESPONSES: Record<string, { description: string; applies: (method: string, secured: boolean, path: string) => boolean }> = {
   400: {
     description: 'The path, query or headers cannot be read: malformed percent-encoding or UTF-8, an encoded "/", a control character, a parameter that is not what the operation takes',
     applies: () => true,
@@ -31,6 +31,7 @@ const PLATFORM_RESPONSES: Record<string, { description: string; applies: (method
   401: { description: 'No valid access token', applies: (_m, secured) => secured },
   403: { description: 'The access token lacks a scope this operation needs', applies: (_m, secured) => secured },
   413: { description: 'The request body is larger than this operation takes', applies: (method) => method !== 'get' && method !== 'head' },
+  414: { description: 'A path parameter is longer than any this API gives out', applies: (_m, _s, path) => path.includes('{') },
   415: { description: 'The request body has a content type this operation does not take', applies: (method) => method !== 'get' && method !== 'head' },
   429: { description: 'Too many requests; Retry-After says when to try again (RateLimit and RateLimit-Policy describe the limit)', applies: () => true },
   431: { description: 'The request headers are larger than the server takes (16 KiB in all)', applies: () => true },
@@ -44,14 +45,14 @@ export function withPlatformResponses(doc: OpenApiDocument): OpenApiDocument {
   doc.components.schemas = { ...doc.components.schemas, Problem: PROBLEM_SCHEMA };
   const responses = ((doc.components as { responses?: Record<string, unknown> }).responses ??= {});
   for (const [status, { description }] of Object.entries(PLATFORM_RESPONSES)) responses[`Platform${status}`] = { description, content: PROBLEM_CONTENT };
-  for (const item of Object.values(doc.paths ?? {})) {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const operation = item[method] as { responses?: Record<string, unknown>; security?: Record<string, unknown>[] } | undefined;
       if (!operation) continue;
       const secured = (operation.security ?? []).some((requirement) => Object.keys(requirement).length > 0);
       operation.responses ??= {};
       for (const [status, { applies }] of Object.entries(PLATFORM_RESPONSES)) {
-        if (applies(method, secured) && !(status in operation.responses)) operation.responses[status] = { $ref: `#/components/responses/Platform${status}` };
+        if (applies(method, secured, path) && !(status in operation.responses)) operation.responses[status] = { $ref: `#/components/responses/Platform${status}` };
       }
     }
   }
