@@ -46,11 +46,19 @@ function encode(text: string): string {
   }
 }
 
+/** The fixtures an operation's `{id}` names, by the collection it is in; other parameters (a client id) name none. */
+function fixtureFields(op: Operation, param: Parameter): string[] {
+  if (param.name !== 'id') return [];
+  if (op.path.includes('/uploads/')) return ['uploadId'];
+  if (op.path.includes('/sessions/')) return ['sessionId'];
+  return ['fileId', 'trashedId'];
+}
+
 /** A path parameter: a real id (the caller's or another user's), one valid by the schema, or a hostile one. */
-function pathValue(param: Parameter): fc.Arbitrary<string> {
-  const refs = /session/i.test(param.name) ? refOf('sessionId') : /upload/i.test(param.name) ? refOf('uploadId') : fc.oneof(refOf('fileId'), refOf('trashedId'));
+function pathValue(op: Operation, param: Parameter): fc.Arbitrary<string> {
+  const fields = fixtureFields(op, param);
   return fc.oneof(
-    { weight: 4, arbitrary: refs },
+    ...(fields.length > 0 ? [{ weight: 4, arbitrary: fc.oneof(...fields.map(refOf)) }] : []),
     { weight: 3, arbitrary: validValue(param.schema).map((v) => encode(String(v))) },
     { weight: 2, arbitrary: fc.constantFrom(...HOSTILE_RAW) },
     { weight: 2, arbitrary: hostileText.map(encode) },
@@ -207,7 +215,7 @@ function wellFormed(op: Operation): fc.Arbitrary<CaseSpec> {
     const own = (field: string) => fc.constant(ref(`${user}.${field}` as FixtureRef));
     const pathArb = fc.tuple(
       ...op.pathParams.map((p) =>
-        fc.oneof(/session/i.test(p.name) ? own('sessionId') : /upload/i.test(p.name) ? own('uploadId') : fc.oneof(own('fileId'), own('trashedId')), validValue(p.schema).map((v) => encode(String(v)))),
+        fixtureFields(op, p).length > 0 ? fc.oneof(fc.oneof(...fixtureFields(op, p).map(own)), validValue(p.schema).map((v) => encode(String(v)))) : validValue(p.schema).map((v) => encode(String(v))),
       ),
     );
     const query = fc.tuple(...op.query.map((p) => fc.option(validValue(p.schema).map((v) => `${p.name}=${encode(String(v))}`), { freq: 2 })));
@@ -238,7 +246,7 @@ export function requestsFor(op: Operation): fc.Arbitrary<CaseSpec> {
 }
 
 function hostile(op: Operation): fc.Arbitrary<CaseSpec> {
-  const path = fc.tuple(...op.pathParams.map((p) => pathValue(p))).map((values) => op.pathParams.reduce((acc, p, i) => acc.replace(`{${p.name}}`, values[i]!), op.path));
+  const path = fc.tuple(...op.pathParams.map((p) => pathValue(op, p))).map((values) => op.pathParams.reduce((acc, p, i) => acc.replace(`{${p.name}}`, values[i]!), op.path));
   const declaredHeaders = fc.record(Object.fromEntries(op.headers.map((h) => [h.name.toLowerCase(), headerValue(h)])), { requiredKeys: [] });
   return fc
     .record({
