@@ -338,18 +338,31 @@ resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2
   properties: { charset: 'UTF8', collation: 'en_US.utf8' }
 }
 
-resource postgresMaxConnections 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
-  parent: postgres
-  name: 'max_connections'
-  properties: { value: '200', source: 'user-override' }
-}
-
-resource postgresTls 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
-  parent: postgres
-  name: 'ssl_min_protocol_version'
-  properties: { value: 'TLSv1.2', source: 'user-override' }
-  dependsOn: [postgresMaxConnections]
-}
+// Server parameters. The connection budget (deploy/src/budget.ts, deploy/README.md "Connection
+// budget") reads max_connections and the PgBouncer values from here. PgBouncer is the Flexible
+// Server's own (port 6432, transaction pooling): the apps and the sessions sidecars reach the
+// server through it; the connections that hold session state (the event store's relay: a session
+// advisory lock and LISTEN) use the server's port 5432. max_prepared_statements stays 0, as in the
+// production-like profile's PgBouncer 1.18: the code must not rely on named prepared statements
+// surviving a transaction, and both poolers then behave alike.
+var postgresParameters = [
+  { name: 'max_connections', value: '200' }
+  { name: 'ssl_min_protocol_version', value: 'TLSv1.2' }
+  { name: 'pgbouncer.enabled', value: 'true' }
+  { name: 'pgbouncer.pool_mode', value: 'TRANSACTION' }
+  { name: 'pgbouncer.default_pool_size', value: '50' }
+  { name: 'pgbouncer.max_client_conn', value: '1000' }
+  { name: 'pgbouncer.max_prepared_statements', value: '0' }
+]
+// the server takes one parameter change at a time
+@batchSize(1)
+resource postgresConfiguration 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = [
+  for p in postgresParameters: {
+    parent: postgres
+    name: p.name
+    properties: { value: p.value, source: 'user-override' }
+  }
+]
 
 // --- Azure Cache for Redis Premium P1, 2 shards, 1 replica each, TLS only ---
 // No RDB persistence: Redis holds rate-limit counters, the response cache and pub/sub streams;

@@ -3,9 +3,12 @@
  *   render    prints the aks overlay (what `kubectl apply -k deploy/k8s/overlays/aks` applies)
  *   validate  renders it and checks every manifest against the Kubernetes and Dapr schemas
  *   kustomize builds the pinned kustomize into the user cache and prints its path
+ *   budget    prints the Postgres connection budget of the overlay (deploy/README.md, "Connection budget")
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { budgetTable, computeBudget } from './budget.js';
+import { appDemands, poolerLimits, postgresParameters, readBicep, readRunbook, runbookConnectionStrings, serverLimits } from './budget-inputs.js';
 import { ensureKustomize, kustomizeBuild } from './kustomize.js';
 import { ManifestValidator } from './schema-validator.js';
 import { DEPLOY_DIR } from './versions.js';
@@ -26,7 +29,15 @@ switch (process.argv[2]) {
   case 'kustomize':
     console.log(ensureKustomize());
     break;
+  case 'budget': {
+    const parameters = postgresParameters(readBicep());
+    const budget = computeBudget(appDemands(kustomizeBuild(overlay)), poolerLimits(parameters, runbookConnectionStrings(readRunbook())), serverLimits(parameters));
+    console.log(budgetTable(budget));
+    for (const p of budget.problems) console.error(`does not fit: ${p}`);
+    process.exitCode = budget.problems.length > 0 ? 1 : 0;
+    break;
+  }
   default:
-    console.error('usage: cli.ts render|validate|kustomize [overlay]');
+    console.error('usage: cli.ts render|validate|kustomize|budget [overlay]');
     process.exitCode = 2;
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../src/kustomize.js';
+import { postgresParameters } from '../src/budget-inputs.js';
 import { DEPLOY_DIR } from '../src/versions.js';
 import { RENDER_TIMEOUT, named, renderAks } from './render.js';
 
@@ -24,7 +25,6 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
     ['AKS has workload identity and its OIDC issuer', /oidcIssuerProfile: \{ enabled: true \}[\s\S]*workloadIdentity: \{ enabled: true \}/],
     ['PostgreSQL 15, General Purpose D4s_v3', /sku: \{ name: 'Standard_D4s_v3', tier: 'GeneralPurpose' \}[\s\S]*?version: '15'/],
     ['PostgreSQL 128 GB auto-grow, 7-day geo-redundant backups, zone-redundant HA', /storageSizeGB: 128, autoGrow: 'Enabled'[\s\S]*backupRetentionDays: 7, geoRedundantBackup: 'Enabled'[\s\S]*mode: 'ZoneRedundant'/],
-    ['PostgreSQL allows 200 connections, TLS 1.2 at least', /name: 'max_connections'\s+properties: \{ value: '200'[\s\S]*ssl_min_protocol_version[\s\S]*TLSv1\.2/],
     ['Redis Premium P1, 2 shards, a replica each, TLS only', /name: 'Premium', family: 'P', capacity: 1 \}\s+shardCount: 2\s+replicasPerPrimary: 1\s+enableNonSslPort: false\s+minimumTlsVersion: '1\.2'/],
     ['Storage GRS, no shared keys, versioning, 7-day soft delete, change feed', /Standard_GRS[\s\S]*allowSharedKeyAccess: false[\s\S]*isVersioningEnabled: true\s+changeFeed: \{ enabled: true \}\s+deleteRetentionPolicy: \{ enabled: true, days: 7 \}/],
     ['ACR Premium', /Microsoft\.ContainerRegistry\/registries[\s\S]*?sku: \{ name: 'Premium' \}/],
@@ -33,6 +33,12 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
     ['Log Analytics and Application Insights', /Microsoft\.OperationalInsights\/workspaces[\s\S]*Microsoft\.Insights\/components/],
   ])('%s', (_what, pattern) => {
     expect(bicep).toMatch(pattern);
+  });
+
+  it('PostgreSQL allows 200 connections, TLS 1.2 at least, and its parameters are set one at a time', () => {
+    const parameters = postgresParameters(bicep);
+    expect([parameters.get('max_connections'), parameters.get('ssl_min_protocol_version')]).toEqual(['200', 'TLSv1.2']);
+    expect(bicep).toMatch(/@batchSize\(1\)\nresource postgresConfiguration '[^']+' = \[\n\s+for p in postgresParameters:/);
   });
 
   it('the OWASP rule set is 3.2', () => {
@@ -68,5 +74,57 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
     expect(gateway).toContain(`"cidr":"${variable('appGatewaySubnetPrefix')!}"`);
     const azure = JSON.stringify(named(aks, 'NetworkPolicy', 'allow-azure-services'));
     expect(azure).toContain(`"cidr":"${variable('privateEndpointSubnetPrefix')!}"`);
+  });
+});
+
+describe('the data tier: the Bicep gives what deploy/README.md, "Data tier: recovery and rotation", promises', () => {
+  const readme = readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8');
+  const section = /^## Data tier: recovery and rotation\n([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(readme)?.[1] ?? '';
+  const number = (pattern: RegExp) => {
+    const found = pattern.exec(bicep)?.[1];
+    expect(found, String(pattern)).toBeDefined();
+    return Number(found);
+  };
+
+  it('has the section, with the seed\'s RPO/RTO table', () => {
+    expect(section.length).toBeGreaterThan(0);
+    // the seed's "Recovery Time Objective (RTO) / Recovery Point Objective (RPO)" figures
+    for (const [component, rpo, rto] of [
+      ['AKS cluster', '0 (stateless)', '15 min'],
+      ['PostgreSQL', '5 min', '2 h'],
+      ['Redis', '15 min', '30 min'],
+      ['Blob Storage', '0 (GRS)', '1 h'],
+      ['Overall', '5 min', '2 h'],
+    ]) {
+      expect(section).toContain(`| ${component} | ${rpo} | ${rto} |`);
+    }
+  });
+
+  it('PostgreSQL: 7-day geo-redundant backups, point-in-time restore over the same 7 days, zone-redundant HA', () => {
+    const days = number(/backupRetentionDays: (\d+), geoRedundantBackup: 'Enabled'/);
+    expect(days).toBe(7);
+    expect(section).toContain(`kept **${days} days**`);
+    expect(section).toContain(`(\`backupRetentionDays: ${days}\`)`);
+    expect(section).toContain("**geo-redundant** (`geoRedundantBackup: 'Enabled'`");
+    expect(section).toContain(`point-in-time restore to any second of the last ${days} days`);
+    expect(bicep).toMatch(/highAvailability: \{ mode: 'ZoneRedundant', standbyAvailabilityZone: '2' \}/);
+    expect(section).toMatch(/az postgres flexible-server restore -g "\$RG" --name "\$\{PREFIX\}-pg-restored" \\\n\s+--source-server "\$\{PREFIX\}-pg" --restore-time "\$RESTORE_TIME"/);
+    expect(section).toContain('az postgres flexible-server geo-restore');
+  });
+
+  it('Blob Storage: GRS, versioning, soft delete of blobs and containers as long as the point-in-time restore reaches back', () => {
+    expect(bicep).toContain("sku: { name: 'Standard_GRS' }");
+    expect(bicep).toContain('isVersioningEnabled: true');
+    const blobs = number(/deleteRetentionPolicy: \{ enabled: true, days: (\d+) \}/);
+    const containers = number(/containerDeleteRetentionPolicy: \{ enabled: true, days: (\d+) \}/);
+    expect([blobs, containers]).toEqual([7, 7]);
+    expect(blobs).toBe(number(/backupRetentionDays: (\d+)/));
+    expect(section).toContain(`**${blobs}-day** soft delete of blobs and of containers`);
+  });
+
+  it('Key Vault: soft delete and purge protection, as the section says', () => {
+    const days = number(/softDeleteRetentionInDays: (\d+)/);
+    expect(bicep).toContain('enablePurgeProtection: true');
+    expect(section).toContain(`soft delete for ${days} days and purge protection`);
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Agent, Pool, request } from 'undici';
+import { type StrataClient, createStrataClient } from '@strata/client';
+import { Agent, type Dispatcher, Pool, request } from 'undici';
 import type { RequestKind } from './scenario.js';
 
 /** Only this machine's loopback: a load run must never leave it. */
@@ -32,10 +33,15 @@ export interface Answer {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** What a typed call answered, for the stats: its status and headers (the body is the call's data). */
+const answerOf = (response: Response): Answer => ({ status: response.status, body: '', headers: Object.fromEntries(response.headers) });
+
 /** The pool every measured request goes through; its size bounds requests in flight. */
 export class Target {
   readonly pool: Pool;
   readonly origin: string;
+  /** The typed client (@strata/client), sending through the same pool. */
+  readonly api: StrataClient;
 
   constructor(target: string, connections: number) {
     this.origin = checkTarget(target).origin;
@@ -46,6 +52,25 @@ export class Target {
       bodyTimeout: REQUEST_TIMEOUT_MS,
       keepAliveTimeout: 30_000,
     });
+    this.api = createStrataClient({ baseUrl: this.origin, fetch: (req) => this.fetch(req), headers: { 'user-agent': USER_AGENT } });
+  }
+
+  /** fetch over the pool: openapi-fetch builds the Request, the pool sends it (no second set of connections). */
+  private async fetch(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const body = req.body ? Buffer.from(await req.arrayBuffer()) : undefined;
+    const res = await this.pool.request({
+      method: req.method as Dispatcher.HttpMethod,
+      path: url.pathname + url.search,
+      headers: Object.fromEntries(req.headers),
+      ...(body ? { body } : {}),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+    // a 204 or 304 has no body, and a Response refuses one
+    return new Response([204, 205, 304].includes(res.statusCode) ? null : bytes, { status: res.statusCode, headers });
   }
 
   async call(method: 'GET' | 'POST' | 'PATCH', path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Answer> {
@@ -92,17 +117,29 @@ async function patiently(call: () => Promise<Answer>, maxWaitS = 65): Promise<An
 }
 
 export async function registerAndSignIn(target: Target, email: string): Promise<LoadUser> {
-  const reg = await patiently(() => target.call('POST', '/api/v1/auth/register', { 'content-type': 'application/json' }, JSON.stringify({ email, password: PASSWORD, displayName: 'Load Test' })));
-  if (reg.status !== 201) throw new Error(`register ${email}: ${reg.status} ${reg.body.slice(0, 200)}`);
+  let problem: unknown;
+  const reg = await patiently(async () => {
+    const { error, response } = await target.api.POST('/api/v1/auth/register', { body: { email, password: PASSWORD, displayName: 'Load Test' } });
+    problem = error;
+    return answerOf(response);
+  });
+  if (reg.status !== 201) throw new Error(`register ${email}: ${reg.status} ${JSON.stringify(problem).slice(0, 200)}`);
   const user: LoadUser = { email, password: PASSWORD, token: '', tokenAt: 0, cookie: undefined, refreshing: false, fileIds: [] };
   await signIn(target, user);
   return user;
 }
 
 export async function signIn(target: Target, user: LoadUser): Promise<void> {
-  const res = await patiently(() => target.call('POST', '/api/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: user.email, password: user.password })));
-  if (res.status !== 200) throw new Error(`sign-in ${user.email}: ${res.status} ${res.body.slice(0, 200)}`);
-  user.token = String(json(res.body).accessToken);
+  let token: string | undefined;
+  let problem: unknown;
+  const res = await patiently(async () => {
+    const { data, error, response } = await target.api.POST('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+    token = data?.accessToken;
+    problem = error;
+    return answerOf(response);
+  });
+  if (res.status !== 200 || !token) throw new Error(`sign-in ${user.email}: ${res.status} ${JSON.stringify(problem).slice(0, 200)}`);
+  user.token = token;
   user.tokenAt = Date.now();
   user.cookie = refreshCookie(res.headers) ?? user.cookie;
 }
@@ -130,10 +167,9 @@ export interface Probe {
 /** Does the files service answer? Only then do the files kinds run; otherwise the summary says why. */
 export async function probeFiles(target: Target, user: LoadUser): Promise<Probe> {
   try {
-    const res = await target.call('GET', '/api/v1/files?limit=1', { authorization: `Bearer ${user.token}` });
-    const body = json(res.body);
-    if (res.status === 200 && Array.isArray(body.items)) return { available: true, reason: 'GET /api/v1/files answered 200' };
-    return { available: false, reason: `GET /api/v1/files answered ${res.status}${body.title ? ` (${String(body.title)})` : ''}` };
+    const { data, error, response } = await target.api.GET('/api/v1/files', { params: { query: { limit: 1 } }, headers: { authorization: `Bearer ${user.token}` } });
+    if (data) return { available: true, reason: 'GET /api/v1/files answered 200' };
+    return { available: false, reason: `GET /api/v1/files answered ${response.status}${error?.title ? ` (${error.title})` : ''}` };
   } catch (error) {
     return { available: false, reason: `GET /api/v1/files failed: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -221,45 +257,47 @@ export interface Sent {
 /** Sends one request of a kind as `user`; may change the user's token, cookie and files. */
 export async function send(target: Target, kind: RequestKind, user: LoadUser): Promise<Sent> {
   const auth = { authorization: `Bearer ${user.token}` };
+  const { api } = target;
   switch (kind) {
     case 'signin': {
-      const answer = await target.call('POST', '/api/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: user.email, password: user.password }));
-      return { answer, checks: { 'signin: 200 with an access token': answer.status === 200 && typeof json(answer.body).accessToken === 'string' } };
+      const { data, response } = await api.POST('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+      return { answer: answerOf(response), checks: { 'signin: 200 with an access token': typeof data?.accessToken === 'string' } };
     }
     case 'me': {
-      const answer = await target.call('GET', '/api/v1/me', auth);
-      return { answer, checks: { 'me: is the signed-in user': answer.status === 200 && json(answer.body).email === user.email } };
+      const { data, response } = await api.GET('/api/v1/me', { headers: auth });
+      return { answer: answerOf(response), checks: { 'me: is the signed-in user': data?.email === user.email } };
     }
     case 'refresh': {
       user.refreshing = true;
       try {
         // JSON only: the sessions service refuses other bodies on the cookie routes (CSRF)
-        const answer = await target.call('POST', '/api/v1/auth/refresh', { 'content-type': 'application/json', ...(user.cookie ? { cookie: user.cookie } : {}) }, '{}');
-        if (answer.status === 200) {
-          user.token = String(json(answer.body).accessToken);
+        const { data, response } = await api.POST('/api/v1/auth/refresh', { body: {}, headers: user.cookie ? { cookie: user.cookie } : {} });
+        const answer = answerOf(response);
+        if (data) {
+          user.token = data.accessToken;
           user.tokenAt = Date.now();
           user.cookie = refreshCookie(answer.headers) ?? user.cookie;
         }
-        return { answer, checks: { 'refresh: rotates the cookie': answer.status === 200 && refreshCookie(answer.headers) !== undefined } };
+        return { answer, checks: { 'refresh: rotates the cookie': data !== undefined && refreshCookie(answer.headers) !== undefined } };
       } finally {
         user.refreshing = false;
       }
     }
     case 'sessions': {
-      const answer = await target.call('GET', '/api/v1/sessions', auth);
-      const items = json(answer.body).items;
-      return { answer, checks: { 'sessions: lists at least one': answer.status === 200 && Array.isArray(items) && items.length > 0 } };
+      const { data, response } = await api.GET('/api/v1/sessions', { headers: auth });
+      return { answer: answerOf(response), checks: { 'sessions: lists at least one': (data?.items.length ?? 0) > 0 } };
     }
     case 'jwks': {
-      const answer = await target.call('GET', '/.well-known/jwks.json');
-      const keys = json(answer.body).keys;
-      return { answer, checks: { 'jwks: has keys': answer.status === 200 && Array.isArray(keys) && keys.length > 0 } };
+      const { data, response } = await api.GET('/.well-known/jwks.json', { parseAs: 'json' });
+      const keys = (data as { keys?: unknown } | undefined)?.keys;
+      return { answer: answerOf(response), checks: { 'jwks: has keys': response.status === 200 && Array.isArray(keys) && keys.length > 0 } };
     }
     case 'list': {
-      const answer = await target.call('GET', '/api/v1/files?limit=20', auth);
-      return { answer, checks: { 'list: has items': answer.status === 200 && Array.isArray(json(answer.body).items) } };
+      const { data, response } = await api.GET('/api/v1/files', { params: { query: { limit: 20 } }, headers: auth });
+      return { answer: answerOf(response), checks: { 'list: has items': Array.isArray(data?.items) } };
     }
     case 'upload-small': {
+      // a raw multipart body: the document does not describe the parts of POST /api/v1/files
       const { body, contentType } = smallMultipart();
       const answer = await target.call('POST', '/api/v1/files', { ...auth, 'content-type': contentType, 'idempotency-key': randomUUID() }, body);
       const id = json(answer.body).id;
@@ -268,8 +306,8 @@ export async function send(target: Target, kind: RequestKind, user: LoadUser): P
     }
     case 'download': {
       const id = user.fileIds[Math.floor(Math.random() * user.fileIds.length)];
-      const answer = await target.call('GET', `/api/v1/files/${id ?? 'none'}/content`, auth);
-      return { answer, checks: { 'download: 2 KiB back': answer.status === 200 && Buffer.byteLength(answer.body, 'latin1') > 0 } };
+      const { data, response } = await api.GET('/api/v1/files/{id}/content', { params: { path: { id: id ?? 'none' } }, headers: auth, parseAs: 'arrayBuffer' });
+      return { answer: answerOf(response), checks: { 'download: 2 KiB back': response.status === 200 && (data?.byteLength ?? 0) > 0 } };
     }
     default: {
       const never: never = kind;

@@ -159,10 +159,12 @@ export async function replicasCommand(args: string[]): Promise<number> {
     const user = users[round % users.length]!;
     const id = user.fileIds[0]!;
     const auth = { authorization: `Bearer ${user.token}` };
-    const info = await client.call('GET', `/api/v1/files/${id}`, auth);
-    const etag = String(info.headers.etag ?? '');
+    const { response: info } = await client.api.GET('/api/v1/files/{id}', { params: { path: { id } }, headers: auth });
+    const etag = info.headers.get('etag') ?? '';
     const answers = await Promise.all(
-      Array.from({ length: 8 }, (_, k) => client.call('PATCH', `/api/v1/files/${id}`, { ...auth, 'content-type': 'application/json', 'if-match': etag }, JSON.stringify({ name: `renamed-${round}-${k}.bin` }))),
+      Array.from({ length: 8 }, async (_, k) =>
+        (await client.api.PATCH('/api/v1/files/{id}', { params: { path: { id }, header: { 'if-match': etag } }, headers: auth, body: { name: `renamed-${round}-${k}.bin` } })).response,
+      ),
     );
     const ok = answers.filter((a) => a.status === 200).length;
     const stale = answers.filter((a) => a.status === 412).length;
@@ -208,14 +210,15 @@ export async function replicasCommand(args: string[]): Promise<number> {
   let usageOk = true;
   const usageLines: string[] = [];
   for (const u of users) {
-    const usage = JSON.parse((await client.call('GET', '/api/v1/usage', { authorization: `Bearer ${u.token}` })).body) as { files?: number; bytes?: number };
-    const list = JSON.parse((await client.call('GET', '/api/v1/files?limit=100', { authorization: `Bearer ${u.token}` })).body) as { items?: { id: string }[] };
-    const listed = new Set((list.items ?? []).map((x) => x.id));
+    const headers = { authorization: `Bearer ${u.token}` };
+    const usage = (await client.api.GET('/api/v1/usage', { headers })).data;
+    const list = (await client.api.GET('/api/v1/files', { params: { query: { limit: 100 } }, headers })).data;
+    const listed = new Set((list?.items ?? []).map((x) => x.id));
     const truth = new Set(u.fileIds);
     const same = listed.size === truth.size && [...truth].every((id) => listed.has(id));
-    const ok = usage.files === truth.size && usage.bytes === truth.size * 2048 && same;
+    const ok = usage?.files === truth.size && usage.bytes === truth.size * 2048 && same;
     if (!ok) usageOk = false;
-    if (!ok || usageLines.length < 2) usageLines.push(`${u.email.split('@')[0]!.slice(-3)}: created ${truth.size}, listed ${listed.size}, usage ${usage.files} files ${usage.bytes} B`);
+    if (!ok || usageLines.length < 2) usageLines.push(`${u.email.split('@')[0]!.slice(-3)}: created ${truth.size}, listed ${listed.size}, usage ${usage?.files} files ${usage?.bytes} B`);
   }
   checks.push({ name: 'projections: each user\'s list and usage equal what was created (files, 2048 B each)', passed: usageOk, detail: usageLines.join('; ') });
   await client.close();

@@ -23,4 +23,4 @@ export { RevocationList } from './revocations.js';
 export { ScheduledValue } from './scheduled.js';
 export { authPlugin, bearerToken, isBearer } from './plugin.js';
 export { USER_SCOPES, PARTNER_SCOPES, type Scope } from './scopes.js';
-export { AuthConfigSchema, tokenAuth, type AuthConfig } from './setup.js';
+export { AuthConfigSchema, describingAuth, tokenAuth, type AuthConfig } from './setup.js';

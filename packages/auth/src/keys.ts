@@ -7,6 +7,11 @@ export interface StoredSigningKey {
   kid: string;
   /** Private JWK (P-256). */
   privateJwk: JWK;
+  /**
+   * When the key starts signing (ISO 8601). It is published, and so verifies, from the moment it is
+   * in the set: a rotation dates a new key a few refresh intervals ahead, so that every verifier
+   * knows it before the first token it signs (deploy/README.md, "Data tier: recovery and rotation").
+   */
   createdAt: string;
 }
 
@@ -27,8 +32,8 @@ export async function newSigningKey(now = new Date()): Promise<StoredSigningKey>
 }
 
 /**
- * Parses the key set from the secret store. The newest key signs; every key in the set verifies,
- * so a rotation adds a key and removes the old one only after its last token expired.
+ * Parses the key set from the secret store. The newest key already due signs; every key in the set
+ * verifies, so a rotation adds a key and removes the old one only after its last token expired.
  */
 export function parseKeySet(raw: string): SigningKeySet {
   const parsed = JSON.parse(raw) as SigningKeySet;
@@ -41,8 +46,9 @@ export function parseKeySet(raw: string): SigningKeySet {
   return { keys: [...parsed.keys].sort((a, b) => a.createdAt.localeCompare(b.createdAt)) };
 }
 
-export function currentKey(set: SigningKeySet): StoredSigningKey {
-  const key = set.keys.at(-1);
+/** The key that signs at `now`: the newest whose createdAt has come (the oldest if none has yet). */
+export function currentKey(set: SigningKeySet, now = new Date()): StoredSigningKey {
+  const key = set.keys.filter((k) => Date.parse(k.createdAt) <= now.getTime()).at(-1) ?? set.keys[0];
   if (!key) throw new Error('no signing key');
   return key;
 }

@@ -39,7 +39,7 @@ export const isBearer = (header: string | undefined): boolean => /^bearer(?: |$)
  * gateway checks too, but a partner or a compromised pod may call a service directly).
  */
 export const authPlugin = fp(
-  async (app: FastifyInstance, opts: { verifier: TokenVerifier; revocations: RevocationList }) => {
+  async (app: FastifyInstance, opts: { verifier: TokenVerifier; revocations: Pick<RevocationList, 'isRevoked'> }) => {
     app.decorateRequest('auth', null);
 
     const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -57,3 +57,22 @@ export const tokenAuth = fp(
   },
   { name: 'strata-token-auth', dependencies: ['strata-redis', 'strata-dapr'] },
 );
+
+/**
+ * The decorators routes are built with (`authenticate`, `requireScopes`) for an instance that only
+ * describes its API (service-kit's describeApi): no key is ever loaded, so any request it were
+ * given would be refused, never let through.
+ */
+export const describingAuth = fp(
+  async (app: FastifyInstance) => {
+    const verifier = new TokenVerifier({
+      issuer: 'none',
+      audience: 'none',
+      loadJwks: async () => {
+        throw new Error('this instance only describes its API');
+      },
+    });
+    await app.register(authPlugin, { verifier, revocations: { isRevoked: () => true } });
+  },
+  { name: 'strata-token-auth' },
+);

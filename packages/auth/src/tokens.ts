@@ -36,12 +36,12 @@ export class TokenSigner {
     private readonly settings: TokenSettings,
   ) {}
 
-  /** Signs a short-lived access token with the newest key. */
+  /** Signs a short-lived access token with the newest key due at `now`. */
   async sign(
     subject: { sub: string; kind: SubjectKind; sid?: string; scope: string[]; plan?: string },
     now = new Date(),
   ): Promise<{ token: string; claims: AccessClaims }> {
-    const key = currentKey(typeof this.keys === 'function' ? this.keys() : this.keys);
+    const key = currentKey(typeof this.keys === 'function' ? this.keys() : this.keys, now);
     const iat = Math.floor(now.getTime() / 1000);
     const claims: AccessClaims = {
       sub: subject.sub,

@@ -33,6 +33,8 @@ async function setup(keys?: SigningKeySet) {
 
 const user = { sub: 'user-1', kind: 'user' as const, sid: 'session-1', scope: ['files:read', 'files:write'] };
 
+const kidOf = (token: string) => (JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[0]!))) as { kid: string }).kid;
+
 async function refused(promise: Promise<unknown>) {
   await expect(promise).rejects.toBeInstanceOf(TokenError);
 }
@@ -113,16 +115,17 @@ describe('access tokens', () => {
   });
 
   it('rotates keys: a new key signs, the old one verifies until it is removed', async () => {
-    const oldKey = await newSigningKey(now);
+    const oldKey = await newSigningKey(new Date(now.getTime() - 1_000));
     const { verifier, setJwks } = await setup({ keys: [oldKey] });
     const v = verifier();
     const before = await new TokenSigner({ keys: [oldKey] }, settings).sign(user, now);
     await v.verify(before.token);
 
-    const newKey = await newSigningKey(new Date(now.getTime() + 1_000));
+    const newKey = await newSigningKey(now);
     const rotated = { keys: [oldKey, newKey] };
     setJwks(rotated);
     const after = await new TokenSigner(rotated, settings).sign(user, now);
+    expect(kidOf(after.token)).toBe(newKey.kid);
     expect(after.token).not.toBe(before.token);
     // the verifier has not seen the new kid yet: it reloads the key set once and accepts
     await expect(v.verify(after.token)).resolves.toMatchObject({ sub: 'user-1' });
@@ -130,6 +133,18 @@ describe('access tokens', () => {
 
     setJwks({ keys: [newKey] });
     await refused(verifier().verify(before.token));
+  });
+
+  it('a key dated ahead is published at once but signs only from its date (verifiers learn it first)', async () => {
+    const oldKey = await newSigningKey(now);
+    const ahead = await newSigningKey(new Date(now.getTime() + 10 * 60_000));
+    const set = { keys: [oldKey, ahead] };
+    const signer = new TokenSigner(set, settings);
+    expect(publicJwks(set).keys.map((k) => k.kid)).toEqual([oldKey.kid, ahead.kid]);
+    expect(kidOf((await signer.sign(user, new Date(now.getTime() + 9 * 60_000))).token)).toBe(oldKey.kid);
+    expect(kidOf((await signer.sign(user, new Date(now.getTime() + 10 * 60_000))).token)).toBe(ahead.kid);
+    // a set whose every key is dated ahead (a clock behind the operator's) still signs, with the oldest
+    expect(kidOf((await new TokenSigner({ keys: [ahead] }, settings).sign(user, now)).token)).toBe(ahead.kid);
   });
 
   it('requires a session on user tokens', async () => {
@@ -171,8 +186,8 @@ describe('key set refresh', () => {
   }
 
   it('stops verifying a key removed from the set after the next scheduled refresh', async () => {
-    const oldKey = await newSigningKey(now);
-    const newKey = await newSigningKey(new Date(now.getTime() + 1_000));
+    const oldKey = await newSigningKey(new Date(now.getTime() - 1_000));
+    const newKey = await newSigningKey(now);
     const { verifier, serve, loads } = await scheduled({ keys: [oldKey, newKey] });
     const byOld = await new TokenSigner({ keys: [oldKey] }, settings).sign(user, now);
     const byNew = await new TokenSigner({ keys: [oldKey, newKey] }, settings).sign(user, now);

@@ -68,3 +68,10 @@ export const BaseConfigSchema = Type.Object({
 export type BaseConfig = Static<typeof BaseConfigSchema>;
 
 export const PortSchema = Port;
+
+/**
+ * Connections one pg pool may open (DATABASE_POOL_SIZE and the like). deploy/ sets it for every
+ * app that opens Postgres, and its connection budget (deploy/src/budget.ts) multiplies it by the
+ * HPA's maximum: the ceiling keeps a typo from taking the whole pooler.
+ */
+export const PoolSizeSchema = Type.Integer({ minimum: 1, maximum: 100, default: 10 });

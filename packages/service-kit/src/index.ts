@@ -1,4 +1,4 @@
-export { BaseConfigSchema, ConfigError, PortSchema, loadConfig, type BaseConfig } from './config.js';
+export { BaseConfigSchema, ConfigError, PoolSizeSchema, PortSchema, loadConfig, type BaseConfig } from './config.js';
 export { AppError, PROBLEM_CONTENT_TYPE, httpError, registerProblemHandlers, sendProblem, type Problem } from './errors.js';
 export { loggerOptions, requestId } from './logging.js';
 export { metricsPlugin } from './metrics.js';
@@ -10,7 +10,7 @@ export { platformPlugin } from './platform.js';
 export { postgresPlugin } from './resources/postgres.js';
 export { redisPlugin } from './resources/redis.js';
 export { resolveSecret, waitForSidecar } from './secrets.js';
-export { openapiPlugin } from './openapi.js';
+export { type OpenApiDocument, describeApi, mergeDocuments, openapiPlugin } from './openapi.js';
 export { subscriptionsPlugin, type DeliveredEvent, type DeliveryOutcome, type Subscription } from './subscriptions.js';
 export { eventRelayPlugin, type EventRelayOptions } from './relay.js';
 export {

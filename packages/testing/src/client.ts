@@ -1,28 +1,66 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { type StrataClient, createStrataClient } from '@strata/client';
 import type { TestStackInfo } from './provided-context.js';
+
+/** What a call answered, read once: status, headers, the body as JSON (when it is), text and bytes. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown>;
+  text: string;
+  bytes: Buffer;
+  /** The refresh cookie it set (or cleared), as sent. */
+  setCookie: string | undefined;
+}
 
 /**
  * A small HTTP client for one user (or partner) through the gateway, as a browser on one device
- * would be: it keeps the refresh cookie and the access token. Bodies: JSON, FormData or bytes.
+ * would be: it keeps the refresh cookie and the access token. `api` is the typed client
+ * (@strata/client) with that cookie and token; `call` sends anything at all (an odd path, a
+ * hostile body) and reads the answer whatever it is. Bodies: JSON, FormData or bytes.
  */
 export class Client {
   cookie: string | undefined;
   accessToken: string | undefined;
   userId: string | undefined;
+  /** The typed client, sending this client's cookie, token and headers. */
+  readonly api: StrataClient;
 
   constructor(
     readonly base: string,
     readonly userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36',
     /** Sent on every call: the app token, for a client that calls an app's port as its sidecar would. */
     readonly fixedHeaders: Record<string, string> = {},
-  ) {}
+  ) {
+    this.api = createStrataClient({ baseUrl: base, getToken: () => this.accessToken, headers: { 'user-agent': userAgent, ...fixedHeaders } });
+    this.api.use({
+      onRequest: ({ request }) => {
+        if (this.cookie) request.headers.set('cookie', this.cookie);
+        return request;
+      },
+      onResponse: ({ response }) => {
+        this.keepCookie(response);
+        return response;
+      },
+    });
+  }
+
+  /** Keeps the refresh cookie an answer sets, and forgets it when the answer clears it. */
+  private keepCookie(res: Response): string | undefined {
+    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('strata_refresh='));
+    if (setCookie) {
+      const value = setCookie.split(';')[0]!;
+      this.cookie = value === 'strata_refresh=' ? undefined : value;
+    }
+    return setCookie;
+  }
 
   /** A client that calls an app's own port directly, presenting the app token as the sidecar does. */
   static direct(stack: TestStackInfo, appId: string): Client {
     return new Client(`http://127.0.0.1:${stack.apps[appId]!.appPort}`, undefined, { 'dapr-api-token': stack.appApiToken });
   }
 
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
     const isForm = body instanceof FormData;
     const isRaw = body instanceof Uint8Array;
     const res = await fetch(`${this.base}${path}`, {
@@ -37,11 +75,7 @@ export class Client {
       },
       ...(body !== undefined ? { body: isForm || isRaw ? (body as NonNullable<RequestInit['body']>) : typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
-    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('strata_refresh='));
-    if (setCookie) {
-      const value = setCookie.split(';')[0]!;
-      this.cookie = value === 'strata_refresh=' ? undefined : value;
-    }
+    const setCookie = this.keepCookie(res);
     const bytes = Buffer.from(await res.arrayBuffer());
     const text = bytes.toString('utf8');
     let json: unknown;
@@ -54,16 +88,19 @@ export class Client {
   }
 
   async register(email = `user-${randomUUID()}@example.test`, password = 'correct horse battery staple') {
-    const res = await this.call('POST', '/api/v1/auth/register', { email, password, displayName: 'Test User' });
-    if (res.status !== 201) throw new Error(`register: ${res.status} ${res.text}`);
-    this.userId = res.json.id as string;
-    return { email, password, id: this.userId };
+    const { data, error, response } = await this.api.POST('/api/v1/auth/register', { body: { email, password, displayName: 'Test User' } });
+    if (!data) throw new Error(`register: ${response.status} ${JSON.stringify(error)}`);
+    this.userId = data.id;
+    return { email, password, id: data.id };
   }
 
-  async login(email: string, password: string) {
-    const res = await this.call('POST', '/api/v1/auth/login', { email, password });
-    if (res.status === 200) this.accessToken = res.json.accessToken as string;
-    return res;
+  /** Signs in (keeping the token and the refresh cookie); the answer whatever it is, a refusal too. */
+  async login(email: string, password: string): Promise<Answer> {
+    const { data, error, response } = await this.api.POST('/api/v1/auth/login', { body: { email, password } });
+    if (data) this.accessToken = data.accessToken;
+    const text = JSON.stringify(data ?? error ?? null);
+    const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('strata_refresh='));
+    return { status: response.status, headers: response.headers, json: (data ?? error ?? {}) as Record<string, unknown>, text, bytes: Buffer.from(text), setCookie };
   }
 
   /**
@@ -99,4 +136,58 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Reads a gateway's live event stream (GET /api/v1/events) with fetch: EventSource cannot send a bearer token. */
+export async function openEventStream(base: string, token: string, lastEventId?: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${base}/api/v1/events`, {
+    headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+    signal: controller.signal,
+  });
+  const events: SseEvent[] = [];
+  let ended = false;
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event: SseEvent = { event: 'message', data: '' };
+          let hasData = false;
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) event.id = line.slice(4);
+            else if (line.startsWith('event: ')) event.event = line.slice(7);
+            else if (line.startsWith('data: ')) {
+              event.data = line.slice(6);
+              hasData = true;
+            }
+          }
+          if (hasData) events.push(event);
+        }
+      }
+    } catch {
+      // aborted
+    }
+    ended = true;
+  })();
+  return {
+    res,
+    events,
+    ended: () => ended,
+    close: async () => {
+      controller.abort();
+      await reading;
+    },
+  };
 }

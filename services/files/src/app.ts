@@ -1,6 +1,6 @@
-import { tokenAuth } from '@strata/auth';
+import { describingAuth, tokenAuth } from '@strata/auth';
 import { AppIds, BLOB_CONTAINER, Secrets, Topics } from '@strata/contracts';
-import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
+import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
@@ -13,6 +13,8 @@ import { fileRoutes } from './routes/files.js';
 import { grantRoutes } from './routes/grants.js';
 import { trashRoutes } from './routes/trash.js';
 import { uploadRoutes } from './routes/uploads.js';
+
+const FILES_TITLE = 'Strata files';
 
 export interface FilesOptions {
   config: Config;
@@ -32,17 +34,27 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
   await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE });
   await app.register(redisPlugin, { url: redisUrl });
   await app.register(blobPlugin, { connectionString: blobConnectionString, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
-  await app.register(openapiPlugin, { title: 'Strata files' });
+  await app.register(openapiPlugin, { title: FILES_TITLE });
   await app.register(corePlugin);
   await app.register(
     eventRelayPlugin({ store: app.store, topic: Topics.fileEvents, source: `strata/${AppIds.files}`, connectionString: databaseUrl, toPublished }),
   );
   await app.register(jobsPlugin, { config });
   await app.register(tokenAuth, { config });
+  await app.register(filesApi, { config });
+}
+
+/** The public API: every route with its schema, which is what the OpenAPI document describes. */
+export async function filesApi(app: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts;
   await app.register(fileRoutes, { config });
-  await app.register(contentRoutes);
+  await app.register(contentRoutes, { config });
   await app.register(trashRoutes, { config });
   await app.register(accountRoutes, { config });
   await app.register(grantRoutes);
   await app.register(uploadRoutes, { config });
 }
+
+/** This service's part of the OpenAPI document, built from the route schemas alone (npm run generate-client). */
+export const describeFiles = (config: Config) =>
+  describeApi({ title: FILES_TITLE, prepare: async (api) => void (await api.register(describingAuth)), routes: async (api) => void (await api.register(filesApi, { config })) });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AuthConfigSchema } from '@strata/auth';
-import { BaseConfigSchema, loadConfig } from '@strata/service-kit';
+import { RehydratePriority } from '@strata/contracts';
+import { BaseConfigSchema, PoolSizeSchema, loadConfig } from '@strata/service-kit';
 
 const MiB = 1024 * 1024;
 
@@ -10,7 +11,8 @@ export const ConfigSchema = Type.Composite([
   Type.Object({
     /** Postgres for this service's event streams and read models; from the secret store when unset. */
     DATABASE_URL: Type.Optional(Type.String()),
-    DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
+    /** Connections of this replica's pool (through PgBouncer on AKS: deploy/README.md, "Connection budget"). */
+    DATABASE_POOL_SIZE: PoolSizeSchema,
     /** Redis for the shared token revocation list; from the secret store when unset. */
     REDIS_URL: Type.Optional(Type.String()),
     /** Azure Blob Storage (Azurite locally); from the secret store (`blob-connection-string`) when unset. */
@@ -33,6 +35,10 @@ export const ConfigSchema = Type.Composite([
     /** Life-cycle tiers by days since the file last changed: hot until COOL, cool until ARCHIVE. */
     TIER_COOL_AFTER_DAYS: Type.Integer({ minimum: 1, default: 31 }),
     TIER_ARCHIVE_AFTER_DAYS: Type.Integer({ minimum: 1, default: 91 }),
+    /** How fast Blob Storage brings an archived file back when it is downloaded: Standard (up to 15 h) or High (under 1 h, dearer). */
+    REHYDRATE_PRIORITY: Type.Union(RehydratePriority.anyOf, { default: 'Standard' }),
+    /** The Retry-After of the 202 a download of an archived file gets, in seconds. */
+    REHYDRATE_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
     /** Files unchanged this long go to the trash (0 = never; the issue suggests 365). */
     LIFECYCLE_DELETE_AFTER_DAYS: Type.Integer({ minimum: 0, default: 0 }),
     /** A blob with no committed event older than this is an orphan (a crash between blob write and append). */

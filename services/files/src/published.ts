@@ -37,6 +37,14 @@ export function toPublished(event: RecordedEvent<FileEvent>): PublishedFileEvent
       const { fileId, ownerId, from, to, changedAt } = event.data;
       return { type: T.FileTierChanged, schemaVersion: 1, data: { fileId, ownerId, from, to, changedAt } };
     }
+    case T.FileRehydrationRequested: {
+      const { fileId, ownerId, priority, requestedAt } = event.data;
+      return { type: T.FileRehydrationRequested, schemaVersion: 1, data: { fileId, ownerId, priority, requestedAt } };
+    }
+    case T.FileRehydrated: {
+      const { fileId, ownerId, requestedAt, rehydratedAt } = event.data;
+      return { type: T.FileRehydrated, schemaVersion: 1, data: { fileId, ownerId, requestedAt, rehydratedAt } };
+    }
     case T.FileShared: {
       const { fileId, ownerId, clientId, sharedAt } = event.data;
       return { type: T.FileShared, schemaVersion: 1, data: { fileId, ownerId, clientId, sharedAt } };

@@ -113,6 +113,17 @@ describe('the read models of files', () => {
     ok(created.status, 201, 'tus creation');
     ok((await tus.patch(created.headers.get('location')!, 0, bytes)).status, 204, 'tus patch');
 
+    // archived, asked back and rehydrated, archived again, then a new (hot) version beside the
+    // archived ones: the commands the tier and rehydration jobs and a download send, on the service's command path
+    const system = { metadata: { actor: 'system' } };
+    const command = (c: Parameters<typeof files.handle>[1]) => files.handle(a, c, system);
+    await command({ type: 'ChangeTier', data: { ownerId: alice.userId!, to: 'Cool', now: new Date() } });
+    await command({ type: 'ChangeTier', data: { ownerId: alice.userId!, to: 'Archive', now: new Date() } });
+    await files.handle(a, { type: 'RequestRehydration', data: { ownerId: alice.userId!, priority: 'High', now: new Date() } }, { metadata: { actor: `user:${alice.userId}` } });
+    await command({ type: 'CompleteRehydration', data: { ownerId: alice.userId!, now: new Date() } });
+    await command({ type: 'ChangeTier', data: { ownerId: alice.userId!, to: 'Archive', now: new Date() } });
+    ok((await alice.upload('a.txt', Buffer.from('third, after the archive'), { method: 'PUT', path: `/api/v1/files/${a}/content` })).status, 200, 'version after archive');
+
     ok((await bob.upload('bob.txt', Buffer.from('bob'))).status, 201, 'bob upload');
     const legacyOwner = randomUUID();
     await appendLegacy(legacyOwner);
@@ -121,10 +132,13 @@ describe('the read models of files', () => {
     const live = await snapshot(owners);
     // the history is all there: what the test compares is not empty
     expect(live.files.map((f) => f.name).sort()).toEqual(['a-final.txt', 'bob.txt', 'd.bin']);
-    expect(live.versions).toHaveLength(4);
+    expect(live.versions).toHaveLength(5);
+    expect(live.versions.filter((v) => v.file_id === a).map((v) => v.tier)).toEqual(['Archive', 'Archive', 'Hot']);
+    expect(live.files.find((f) => f.file_id === a)).toMatchObject({ tier: 'Hot', rehydrating_since: null, rehydrated_at: expect.any(Date) });
     expect(live.grants.map((g) => [g.file_id, g.client_id])).toEqual([[a, 'acme-partner']]);
-    expect(live.usage.find((u) => u.owner_id === alice.userId)).toMatchObject({ files: 2, versions: 3 });
-    expect(live.activity.filter((e) => e.owner_id === alice.userId)).toHaveLength(16);
+    expect(live.usage.find((u) => u.owner_id === alice.userId)).toMatchObject({ files: 2, versions: 4 });
+    expect(live.activity.filter((e) => e.owner_id === alice.userId)).toHaveLength(22);
+    expect(live.activity.filter((e) => e.file_id === a).map((e) => e.type)).toEqual(expect.arrayContaining(['FileRehydrationRequested', 'FileRehydrated']));
     // the address and user agent come from the metadata, never from an old event's data
     expect(live.activity.find((e) => e.owner_id === alice.userId)).toMatchObject({ address: expect.any(String), user_agent: expect.stringContaining('Chrome') });
     for (const entry of live.activity) expect(entry.details).not.toHaveProperty('address');

@@ -1,63 +1,13 @@
 import type {} from '@strata/testing';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
+import { openEventStream } from '@strata/testing/client';
 import { startGateway } from './support.js';
 
 const { gatewayUrl } = inject('stack');
 
-interface SseEvent {
-  id?: string;
-  event: string;
-  data: string;
-}
-
-/** Reads a Server-Sent Events stream with fetch (EventSource cannot send a bearer token). */
-async function openStream(token: string, lastEventId?: string, base = gatewayUrl) {
-  const controller = new AbortController();
-  const res = await fetch(`${base}/api/v1/events`, {
-    headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-    signal: controller.signal,
-  });
-  const events: SseEvent[] = [];
-  let ended = false;
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const event: SseEvent = { event: 'message', data: '' };
-          let hasData = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) event.id = line.slice(4);
-            else if (line.startsWith('event: ')) event.event = line.slice(7);
-            else if (line.startsWith('data: ')) {
-              event.data = line.slice(6);
-              hasData = true;
-            }
-          }
-          if (hasData) events.push(event);
-        }
-      }
-    } catch {
-      // aborted
-    }
-    ended = true;
-  })();
-  return {
-    res,
-    events,
-    ended: () => ended,
-    close: async () => {
-      controller.abort();
-      await reading;
-    },
-  };
-}
+/** The live stream of GET /api/v1/events at this gateway (the stack's by default). */
+const openStream = (token: string, lastEventId?: string, base = gatewayUrl) => openEventStream(base, token, lastEventId);
 
 async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

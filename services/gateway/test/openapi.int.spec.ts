@@ -1,5 +1,8 @@
 import type {} from '@strata/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { REPO_ROOT } from '@strata/dev/paths';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 
 const stack = inject('stack');
@@ -32,6 +35,15 @@ describe('the OpenAPI document', () => {
     }
     // errors are documented as problem details
     expect(JSON.stringify(doc.paths['/api/v1/auth/login'])).toContain('"401"');
+  });
+
+  it('is the document @strata/client is generated from, which npm run generate-client builds without a stack', async () => {
+    const served = (await (await fetch(`${stack.gatewayUrl}/api/v1/openapi.json`)).json()) as Doc;
+    const committed = JSON.parse(readFileSync(join(REPO_ROOT, 'packages', 'client', 'openapi.json'), 'utf8')) as Doc;
+    // the same members, whatever their order (the committed file sorts its keys)
+    expect(served).toEqual(committed);
+    // the shapes clients use are named components, referenced where routes use them
+    expect(JSON.stringify(served.paths['/api/v1/files'])).toContain('#/components/schemas/FileList');
   });
 
   it('has a docs page served from our own assets', async () => {

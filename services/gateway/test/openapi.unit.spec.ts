@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mergeDocuments } from '../src/routes/openapi.js';
+import { mergeDocuments } from '@strata/service-kit';
+import { gatewayDocument } from '../src/routes/openapi.js';
 
 const problem = { content: { 'application/problem+json': { schema: { type: 'object' } } } };
 
 describe('the merged document declares the platform’s answers', () => {
-  const doc = mergeDocuments([
+  const doc = mergeDocuments(structuredClone(gatewayDocument), [
     {
       appId: 'files',
       doc: {

@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
-import { tokenAuth } from '@strata/auth';
+import { describingAuth, tokenAuth } from '@strata/auth';
 import { AppIds, Secrets, Topics } from '@strata/contracts';
-import { type Clock, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
+import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, resolveSecret, subscriptionsPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { corePlugin } from './plugins/core.js';
@@ -10,6 +10,8 @@ import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { daprRoutes } from './routes/dapr.js';
 import { tokenRoutes } from './routes/token.js';
+
+const SESSIONS_TITLE = 'Strata sessions';
 
 /** The sessions service as a plugin: platform first, then its resources, then its routes. */
 export default async function sessions(app: FastifyInstance, opts: { config: Config; clock?: Clock }) {
@@ -30,7 +32,7 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) =>
     body === '' ? done(null, {}) : json(request, body, done),
   );
-  await app.register(openapiPlugin, { title: 'Strata sessions' });
+  await app.register(openapiPlugin, { title: SESSIONS_TITLE });
   await app.register(corePlugin, { config });
   await app.register(
     eventRelayPlugin({ store: app.store, topic: Topics.sessionEvents, source: `strata/${AppIds.sessions}`, connectionString: databaseUrl, toPublished }),
@@ -38,8 +40,18 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   // sessions verifies with its own keys: no call to itself, so a kid it has not seen (it has just
   // begun signing with a new key) costs nothing to look up at once
   await app.register(tokenAuth, { config, loadJwks: async () => app.jwks(), minReloadIntervalMs: 0 });
+  await app.register(sessionsApi, { config });
+  await app.register(daprRoutes, { config });
+}
+
+/** The public API: every route with its schema, which is what the OpenAPI document describes. */
+export async function sessionsApi(app: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts;
   await app.register(authRoutes, { config });
   await app.register(tokenRoutes, { config });
   await app.register(accountRoutes, { config });
-  await app.register(daprRoutes, { config });
 }
+
+/** This service's part of the OpenAPI document, built from the route schemas alone (npm run generate-client). */
+export const describeSessions = (config: Config) =>
+  describeApi({ title: SESSIONS_TITLE, prepare: async (api) => void (await api.register(describingAuth)), routes: async (api) => void (await api.register(sessionsApi, { config })) });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
 import { CHROMIUM, NGINX, PGBOUNCER, REDIS_SERVER, ensureDebianTools } from './debian.js';
+import { STALE, generate, staleFiles, writeGenerated } from './client.js';
 import { ensureDaprd } from './daprd.js';
 import { bold, dim, fail, green, say } from './log.js';
 import { REPO_ROOT, runDir } from './paths.js';
@@ -24,8 +25,13 @@ const USAGE = `usage: strata <command> [options]
                          yet are named with the reason (deploy/README.md)
             STRATA_STACK names the runtime folder .strata/<name> (default dev, or
             prod-like with that profile); STRATA_PORT_OFFSET shifts every port
-  test      type-check, lint, build, then run unit, integration and browser tests (npm test)
+  test      check the client is current, type-check, lint, build, then run unit, integration
+            and browser tests (npm test)
   daprd     build (or find) the pinned daprd and print its path (npm run daprd)
+  generate-client
+            write packages/client/openapi.json and src/schema.ts from the route schemas,
+            with no stack running (npm run generate-client)
+            --check      write nothing; fail when either file differs (npm test runs this)
 `;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -129,16 +135,38 @@ async function start(args: string[]): Promise<number> {
   return 0;
 }
 
+/** `generate-client`: writes the client's document and types; with --check, only says whether they are current. */
+async function generateClient(args: string[]): Promise<number> {
+  const started = Date.now();
+  const generated = await generate();
+  const stale = staleFiles(generated);
+  const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  if (args.includes('--check')) {
+    if (stale.length === 0) {
+      say(`the client is current (${took})`);
+      return 0;
+    }
+    fail(`${STALE} (${stale.join(' and ')} ${stale.length > 1 ? 'differ' : 'differs'} from the route schemas)`);
+    return 1;
+  }
+  writeGenerated(generated);
+  say(stale.length === 0 ? `the client was current already (${took})` : `wrote ${stale.join(' and ')} (${took})`);
+  return 0;
+}
+
 async function test(): Promise<number> {
   const started = Date.now();
-  say(bold('1/4 daprd'));
+  say(bold('1/5 the client is generated from the current route schemas'));
+  let code = await generateClient(['--check']);
+  if (code !== 0) return code;
+  say(bold('2/5 daprd'));
   say(`daprd: ${await ensureDaprd()}`);
   // PgBouncer and Redis (cluster mode) for the production-like stand-ins' tests (tools/dev/test)
   const tools = [NGINX, PGBOUNCER, REDIS_SERVER, ...(existsSync(join(REPO_ROOT, 'ui', 'test', 'browser')) ? [CHROMIUM] : [])];
   await ensureDebianTools(tools);
   say(tools.map((t) => `${t.binary.split('/').pop()}: ${t.binary}`).join(', '));
-  say(bold('2/4 type-check, lint and build (turbo)'));
-  let code = await run(bin('turbo'), ['run', 'check-types', 'lint', 'build', '--output-logs=errors-only'], turboEnv);
+  say(bold('3/5 type-check, lint and build (turbo)'));
+  code = await run(bin('turbo'), ['run', 'check-types', 'lint', 'build', '--output-logs=errors-only'], turboEnv);
   if (code !== 0) {
     fail('type-check, lint or build failed');
     return code;
@@ -155,10 +183,10 @@ async function test(): Promise<number> {
     }
     return result;
   };
-  say(bold('3/4 unit tests'));
+  say(bold('4/5 unit tests'));
   code = await vitest('unit');
   if (code === 0) {
-    say(bold('4/4 integration tests (real Postgres, Redis, Azurite and daprd sidecars)'));
+    say(bold('5/5 integration tests (real Postgres, Redis, Azurite and daprd sidecars)'));
     code = await vitest('integration');
   }
   say(`${code === 0 ? green('all tests passed') : 'tests failed'} in ${Math.round((Date.now() - started) / 1000)} s`);
@@ -175,6 +203,8 @@ export async function main(argv: string[]): Promise<number> {
         return await start(rest);
       case 'test':
         return await test();
+      case 'generate-client':
+        return await generateClient(rest);
       case 'daprd':
         process.stdout.write(`${await ensureDaprd()}\n`);
         return 0;

@@ -138,15 +138,16 @@ describe("Dapr's state store (dapr/prod-like/components/statestore.yaml, deploy/
   });
 
   /**
-   * A sessions sidecar with the statestore component as deploy/ has it, plus `extra` metadata. It
-   * reads the connection string (through PgBouncer, sslmode=require) from a secrets file, as from Key Vault.
+   * A sessions sidecar with the statestore component as deploy/ has it, with the metadata items of
+   * `overrides` in place of its own. It reads the connection string (through PgBouncer,
+   * sslmode=require) from a secrets file, as from Key Vault.
    */
-  async function stateSidecar(name: string, extra: { name: string; value: string }[] = []) {
+  async function stateSidecar(name: string, overrides: { name: string; value: string }[] = []) {
     const resources = join(fx.dir, name);
     mkdirSync(resources, { recursive: true });
     copyFileSync(join(PROD_LIKE_COMPONENTS, `${Components.secretstore}.yaml`), join(resources, `${Components.secretstore}.yaml`));
-    const component = parse(readFileSync(join(PROD_LIKE_COMPONENTS, `${Components.statestore}.yaml`), 'utf8')) as { spec: { metadata: unknown[] } };
-    component.spec.metadata.push(...extra);
+    const component = parse(readFileSync(join(PROD_LIKE_COMPONENTS, `${Components.statestore}.yaml`), 'utf8')) as { spec: { metadata: { name: string }[] } };
+    component.spec.metadata = [...component.spec.metadata.filter((m) => !overrides.some((o) => o.name === m.name)), ...overrides];
     writeFileSync(join(resources, `${Components.statestore}.yaml`), stringify(component));
     const secrets = join(fx.dir, `${name}-secrets.json`);
     writeFileSync(secrets, JSON.stringify({ [Secrets.postgresConnectionString]: statePooler.urlOf(database) }));
@@ -190,16 +191,16 @@ describe("Dapr's state store (dapr/prod-like/components/statestore.yaml, deploy/
     return answers;
   }
 
-  it("fails as deployed (pgx names its prepared statements; PgBouncer 1.18 shares them between the sidecar's connections)", async () => {
-    const sidecar = await stateSidecar('deployed');
+  it("fails in pgx's default mode (it names its prepared statements; PgBouncer 1.18 shares them between the sidecar's connections)", async () => {
+    const sidecar = await stateSidecar('cache-statement', [{ name: 'queryExecMode', value: 'cache_statement' }]);
     const reads = await twoReadsOnOneSession(sidecar.url);
     expect(reads.map((r) => r.status).sort()).toEqual([204, 500]);
     expect(reads.find((r) => r.status === 500)!.body).toMatch(/ERR_STATE_GET.*prepared statement \\"stmtcache_[0-9a-f]+\\" already exists/);
     await sidecar.stop();
   });
 
-  it('works with queryExecMode: exec (unnamed statements, one round trip each), what deploy/ needs once PgBouncer is in front', async () => {
-    const sidecar = await stateSidecar('exec-mode', [{ name: 'queryExecMode', value: 'exec' }]);
+  it('works as deployed: queryExecMode exec (unnamed statements, one round trip each)', async () => {
+    const sidecar = await stateSidecar('deployed');
     expect((await twoReadsOnOneSession(sidecar.url)).map((r) => r.status)).toEqual([204, 204]);
     await sidecar.stop();
   });

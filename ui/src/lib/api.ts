@@ -1,25 +1,6 @@
-/** Errors from the API as the user should read them (problem+json title and detail). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string | undefined,
-    readonly retryAfter?: number,
-  ) {
-    super(detail ?? title);
-    this.name = 'ApiError';
-  }
+import { ApiProblem, createStrataClient, unwrap } from '@strata/client';
 
-  /** One sentence for the person in front of the screen. */
-  get friendly(): string {
-    if (this.status === 0) return 'Strata cannot be reached. Check your connection and try again.';
-    if (this.status === 429) {
-      return `Too many attempts. Try again${this.retryAfter ? ` in ${this.retryAfter} seconds` : ' shortly'}.`;
-    }
-    if (this.status >= 500) return 'Something went wrong on our side. Please try again in a moment.';
-    return this.detail ?? this.title;
-  }
-}
+export { ApiProblem, unwrap };
 
 let accessToken: string | undefined;
 let refreshing: Promise<boolean> | undefined;
@@ -33,37 +14,33 @@ export function currentAccessToken(): string | undefined {
   return accessToken;
 }
 
-async function toError(res: Response): Promise<ApiError> {
-  let title = res.statusText || 'Error';
-  let detail: string | undefined;
-  try {
-    const body = (await res.json()) as { title?: string; detail?: string };
-    title = body.title ?? title;
-    detail = body.detail;
-  } catch {
-    // not JSON: keep the status text
-  }
-  const retry = Number(res.headers.get('retry-after'));
-  return new ApiError(res.status, title, detail, Number.isFinite(retry) && retry > 0 ? retry : undefined);
+/** Not an answer at all: the network failed, or the browser gave up (status 0). */
+export const unreachable = (title = 'Network error', detail?: string) =>
+  new ApiProblem({ type: 'about:blank', title, status: 0, ...(detail ? { detail } : {}) });
+
+/** One sentence for the person in front of the screen; `fallback` when the error is not the API's. */
+export function friendly(error: unknown, fallback: string): string {
+  if (!(error instanceof ApiProblem)) return fallback;
+  if (error.status === 0) return error.detail ?? 'Strata cannot be reached. Check your connection and try again.';
+  if (error.status === 429) return `Too many attempts. Try again${error.retryAfter ? ` in ${error.retryAfter} seconds` : ' shortly'}.`;
+  if (error.status >= 500) return 'Something went wrong on our side. Please try again in a moment.';
+  return error.detail ?? error.title;
 }
+
+/** The cookie routes (sign-in, refresh, sign-out): a 401 there is the answer, not an expired token. */
+const AUTH_PATHS = '/api/v1/auth/';
+
+/** Calls without the retry below: the refresh itself. */
+const plain = createStrataClient({ baseUrl: '' });
 
 /** Swaps the refresh cookie for a new access token; false when the session has ended. */
 export async function refreshAccessToken(): Promise<boolean> {
   refreshing ??= (async () => {
     try {
       // JSON only: the sessions service refuses other bodies on the cookie routes (CSRF)
-      const res = await fetch('/api/v1/auth/refresh', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      });
-      if (!res.ok) {
-        accessToken = undefined;
-        return false;
-      }
-      accessToken = ((await res.json()) as { accessToken: string }).accessToken;
-      return true;
+      const { data } = await plain.POST('/api/v1/auth/refresh', { body: {}, credentials: 'same-origin' });
+      accessToken = data?.accessToken;
+      return data !== undefined;
     } catch {
       return false;
     } finally {
@@ -73,31 +50,24 @@ export async function refreshAccessToken(): Promise<boolean> {
   return refreshing;
 }
 
-/**
- * A call to /api/v1 with the access token; an expired token is refreshed once and the call
- * repeated. Errors come back as ApiError with the problem's title and detail.
- */
-export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
-  const { json, ...rest } = init;
-  const send = () =>
-    fetch(`/api/v1${path}`, {
-      ...rest,
-      credentials: 'same-origin',
-      headers: {
-        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
-        ...(rest.headers as Record<string, string> | undefined),
-      },
-      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-    });
+/** Sends a request; an expired access token is refreshed once and the request sent again with the new one. */
+async function send(request: Request): Promise<Response> {
+  const again = request.clone();
   let res: Response;
   try {
-    res = await send();
-    if (res.status === 401 && accessToken && !path.startsWith('/auth/') && (await refreshAccessToken())) res = await send();
+    res = await fetch(request);
+    if (res.status === 401 && accessToken && !new URL(request.url).pathname.startsWith(AUTH_PATHS) && (await refreshAccessToken())) {
+      again.headers.set('authorization', `Bearer ${accessToken}`);
+      res = await fetch(again);
+    }
   } catch {
-    throw new ApiError(0, 'Network error', undefined);
+    throw unreachable();
   }
-  if (!res.ok) throw await toError(res);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  return res;
 }
+
+/**
+ * The typed client of /api/v1 (@strata/client) with this tab's access token; its errors come back
+ * as ApiProblem through `unwrap`: `unwrap(await api.GET('/api/v1/me'))`.
+ */
+export const api = createStrataClient({ baseUrl: '', fetch: send, getToken: () => accessToken });

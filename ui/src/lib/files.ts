@@ -1,51 +1,20 @@
-import { ApiError, api, currentAccessToken, refreshAccessToken } from './api';
+import type { FileInfo, FileSort, Rehydrating } from '@strata/client';
+import { FileEventTypes } from '@strata/contracts/event-types';
+import { ApiProblem, api, currentAccessToken, refreshAccessToken, unreachable, unwrap } from './api';
 
-export interface FileInfo {
-  id: string;
-  name: string;
-  size: number;
-  contentType: string;
-  sha256: string;
-  version: number;
-  revision: number;
-  tier: string;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface TrashedFile extends FileInfo {
-  trashedAt: string;
-  purgeAt: string;
-}
-export interface VersionInfo {
-  version: number;
-  size: number;
-  contentType: string;
-  sha256: string;
-  createdAt: string;
-}
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { FileInfo, FileSort, Rehydrating, TrashedFile, VersionInfo } from '@strata/client';
 
-export type SortKey = 'name' | '-name' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt' | 'size' | '-size';
+export const listFiles = ({ q, cursor, ...query }: { q?: string; sort?: FileSort; cursor?: string | null; limit?: number }) =>
+  api.GET('/api/v1/files', { params: { query: { ...query, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) } } }).then(unwrap);
 
-export function listFiles(options: { q?: string; sort?: SortKey; cursor?: string | null; limit?: number }) {
-  const query = new URLSearchParams();
-  if (options.q) query.set('q', options.q);
-  if (options.sort) query.set('sort', options.sort);
-  if (options.cursor) query.set('cursor', options.cursor);
-  query.set('limit', String(options.limit ?? 50));
-  return api<Page<FileInfo>>(`/files?${query}`);
-}
-
+export const getFile = (id: string) => api.GET('/api/v1/files/{id}', { params: { path: { id } } }).then(unwrap);
 export const renameFile = (file: FileInfo, name: string) =>
-  api<FileInfo>(`/files/${file.id}`, { method: 'PATCH', json: { name }, headers: { 'if-match': `"${file.revision}"` } });
-export const trashFile = (id: string) => api<void>(`/files/${id}`, { method: 'DELETE' });
-export const restoreFile = (id: string) => api<FileInfo>(`/files/${id}/restore`, { method: 'POST' });
-export const purgeFile = (id: string) => api<void>(`/trash/${id}`, { method: 'DELETE' });
-export const listTrash = (cursor?: string | null) => api<Page<TrashedFile>>(`/trash${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
-export const listVersions = (id: string) => api<{ items: VersionInfo[] }>(`/files/${id}/versions`);
+  api.PATCH('/api/v1/files/{id}', { params: { path: { id: file.id }, header: { 'if-match': `"${file.revision}"` } }, body: { name } }).then(unwrap);
+export const trashFile = (id: string) => api.DELETE('/api/v1/files/{id}', { params: { path: { id } } }).then(unwrap);
+export const restoreFile = (id: string) => api.POST('/api/v1/files/{id}/restore', { params: { path: { id } } }).then(unwrap);
+export const purgeFile = (id: string) => api.DELETE('/api/v1/trash/{id}', { params: { path: { id } } }).then(unwrap);
+export const listTrash = (cursor?: string | null) => api.GET('/api/v1/trash', { params: { query: cursor ? { cursor } : {} } }).then(unwrap);
+export const listVersions = (id: string) => api.GET('/api/v1/files/{id}/versions', { params: { path: { id } } }).then(unwrap);
 
 export interface UploadProgress {
   loaded: number;
@@ -58,20 +27,20 @@ export interface UploadProgress {
 
 /**
  * Sends one file as multipart (field `file`) with progress events; XMLHttpRequest because fetch
- * reports no upload progress. `target` is POST /files (a new file) or PUT /files/{id}/content
+ * reports no upload progress. `target` is POST /api/v1/files (a new file) or PUT /api/v1/files/{id}/content
  * (a new version).
  */
 export function uploadFile(
   file: File,
   onProgress: (p: UploadProgress) => void,
-  target: { method: 'POST' | 'PUT'; path: string } = { method: 'POST', path: '/files' },
+  target: { method: 'POST'; path: '/api/v1/files' } | { method: 'PUT'; path: `/api/v1/files/${string}/content` } = { method: 'POST', path: '/api/v1/files' },
 ): { done: Promise<FileInfo>; abort: () => void } {
   const xhr = new XMLHttpRequest();
   const started = performance.now();
   let speed = 0;
   const send = (token: string | undefined) =>
     new Promise<FileInfo>((resolve, reject) => {
-      xhr.open(target.method, `/api/v1${target.path}`);
+      xhr.open(target.method, target.path);
       if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
       xhr.upload.onprogress = (e) => {
         const seconds = (performance.now() - started) / 1000;
@@ -81,41 +50,67 @@ export function uploadFile(
       };
       xhr.onload = () => {
         if (xhr.status >= 200 && xhr.status < 300) return resolve(JSON.parse(xhr.responseText) as FileInfo);
-        let title = xhr.statusText;
-        let detail: string | undefined;
+        let body: unknown;
         try {
-          const body = JSON.parse(xhr.responseText) as { title?: string; detail?: string };
-          title = body.title ?? title;
-          detail = body.detail;
+          body = JSON.parse(xhr.responseText);
         } catch {
-          // not JSON
+          body = undefined;
         }
-        reject(new ApiError(xhr.status, title, detail, Number(xhr.getResponseHeader('retry-after')) || undefined));
+        reject(ApiProblem.fromBody({ status: xhr.status, statusText: xhr.statusText, headers: { get: (name) => xhr.getResponseHeader(name) } }, body));
       };
-      xhr.onerror = () => reject(new ApiError(0, 'Network error', undefined));
-      xhr.onabort = () => reject(new ApiError(0, 'Cancelled', 'The upload was cancelled.'));
+      xhr.onerror = () => reject(unreachable());
+      xhr.onabort = () => reject(unreachable('Cancelled', 'The upload was cancelled.'));
       const form = new FormData();
       form.append('file', file, file.name);
       xhr.send(form);
     });
   const done = send(currentAccessToken()).catch(async (error: unknown) => {
     // an access token that expired mid-way: refresh once and send again
-    if (error instanceof ApiError && error.status === 401 && (await refreshAccessToken())) return send(currentAccessToken());
+    if (error instanceof ApiProblem && error.status === 401 && (await refreshAccessToken())) return send(currentAccessToken());
     throw error;
   });
   return { done, abort: () => xhr.abort() };
 }
 
-/** Downloads a file (or one of its versions) with the bearer token and hands it to the browser. */
-export async function downloadFile(file: { id: string; name: string }, version?: number): Promise<void> {
-  const fetchIt = () =>
-    fetch(`/api/v1/files/${file.id}/content${version ? `?version=${version}` : ''}`, {
-      headers: { authorization: `Bearer ${currentAccessToken() ?? ''}` },
-    });
-  let res = await fetchIt();
-  if (res.status === 401 && (await refreshAccessToken())) res = await fetchIt();
-  if (!res.ok) throw new ApiError(res.status, res.statusText, 'The file could not be downloaded.');
-  const url = URL.createObjectURL(await res.blob());
+/** What the list says of a file's content: ready to download, archived (a download brings it back), or being restored. */
+export type ContentState = 'ready' | 'archived' | 'restoring';
+
+export function contentState(file: Pick<FileInfo, 'tier' | 'rehydrating'>): ContentState {
+  if (file.rehydrating) return 'restoring';
+  return file.tier === 'Archive' ? 'archived' : 'ready';
+}
+
+/**
+ * A live event applied to the list at once: FileRehydrationRequested marks the file as being
+ * restored, FileRehydrated as ready (the reload that follows every file event confirms it).
+ * Other events, and files not in the list, leave it as it is.
+ */
+export function withLiveRehydration(files: FileInfo[], event: { type: string; data: Record<string, unknown> }): FileInfo[] {
+  const fileId = event.data.fileId;
+  if (typeof fileId !== 'string') return files;
+  if (event.type === FileEventTypes.FileRehydrationRequested) {
+    const requestedAt = typeof event.data.requestedAt === 'string' ? event.data.requestedAt : null;
+    return files.map((f) => (f.id === fileId ? { ...f, rehydrating: true, rehydrationRequestedAt: requestedAt } : f));
+  }
+  if (event.type === FileEventTypes.FileRehydrated) {
+    return files.map((f) => (f.id === fileId ? { ...f, rehydrating: false, rehydrationRequestedAt: null, tier: f.tier === 'Archive' ? 'Hot' : f.tier } : f));
+  }
+  return files;
+}
+
+/**
+ * Downloads a file (or one of its versions) with the bearer token and hands it to the browser;
+ * content in the archive tier is not downloaded but asked back: its 202 is returned.
+ */
+export async function downloadFile(file: { id: string; name: string }, version?: number): Promise<Rehydrating | undefined> {
+  const { data, error, response } = await api.GET('/api/v1/files/{id}/content', {
+    params: { path: { id: file.id }, query: version ? { version } : {} },
+    parseAs: 'blob',
+  });
+  if (!data) throw ApiProblem.fromBody(response, error ?? { detail: 'The file could not be downloaded.' });
+  // read as a blob like the bytes it would have been: the 202's JSON is in it
+  if (response.status === 202) return JSON.parse(await data.text()) as Rehydrating;
+  const url = URL.createObjectURL(data);
   const a = document.createElement('a');
   a.href = url;
   a.download = file.name;
@@ -124,6 +119,7 @@ export async function downloadFile(file: { id: string; name: string }, version?:
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return undefined;
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];

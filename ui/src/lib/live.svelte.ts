@@ -1,5 +1,5 @@
 import { type FileEventType, LiveStreamEnds, type SessionEventType } from '@strata/contracts/event-types';
-import { currentAccessToken as accessToken, refreshAccessToken } from './api';
+import { api, refreshAccessToken } from './api';
 
 export interface LiveEvent {
   id: string;
@@ -12,7 +12,7 @@ export interface LiveEvent {
 type Listener = (event: LiveEvent) => void;
 
 /**
- * One stream of the user's events (GET /api/v1/events) shared by every page. fetch rather than
+ * One stream of the user's events (GET /api/v1/events) shared by every page. A fetch rather than
  * EventSource, which cannot send the bearer token; on a drop it reconnects with Last-Event-ID, so
  * nothing is missed, and with a fresh token when the old one expired.
  */
@@ -64,15 +64,15 @@ class LiveEvents {
 
   private async connect(): Promise<typeof LiveStreamEnds.sessionEnded | typeof LiveStreamEnds.tokenExpired | 'unauthorized' | 'closed'> {
     this.controller = new AbortController();
-    const token = accessToken();
-    const res = await fetch('/api/v1/events', {
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(this.lastId ? { 'last-event-id': this.lastId } : {}) },
+    const { data: stream, response } = await api.GET('/api/v1/events', {
+      params: { header: this.lastId ? { 'last-event-id': this.lastId } : {} },
+      parseAs: 'stream',
       signal: this.controller.signal,
     });
-    if (res.status === 401) return 'unauthorized';
-    if (!res.ok || !res.body) return 'closed';
+    if (response.status === 401) return 'unauthorized';
+    if (!response.ok || !stream) return 'closed';
     this.connected = true;
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
       const { value, done } = await reader.read();

@@ -1,5 +1,5 @@
 import * as tus from 'tus-js-client';
-import { ApiError, currentAccessToken, refreshAccessToken } from './api';
+import { ApiProblem, currentAccessToken, refreshAccessToken, unreachable } from './api';
 import type { UploadProgress } from './files';
 
 /** Files at least this large go up resumably (tus), in chunks that survive a dropped connection. */
@@ -68,16 +68,17 @@ export function uploadResumable(file: File, onProgress: (p: UploadProgress) => v
         speed = speed === 0 ? current : speed * 0.7 + current * 0.3;
         onProgress({ loaded, total, speed, eta: speed > 0 ? (total - loaded) / speed : Infinity });
       },
-      onSuccess: () => (fileId ? resolve({ id: fileId }) : reject(new ApiError(502, 'Upload finished without a file id', undefined))),
+      onSuccess: () => (fileId ? resolve({ id: fileId }) : reject(new ApiProblem({ type: 'about:blank', title: 'Upload finished without a file id', status: 502 }))),
       onError: (error) => {
-        const status = (error as tus.DetailedError).originalResponse?.getStatus() ?? 0;
-        let detail: string | undefined;
+        const answer = (error as tus.DetailedError).originalResponse;
+        if (!answer) return reject(unreachable('Upload failed'));
+        let body: unknown;
         try {
-          detail = (JSON.parse((error as tus.DetailedError).originalResponse?.getBody() ?? '') as { detail?: string }).detail;
+          body = JSON.parse(answer.getBody() ?? '');
         } catch {
-          detail = undefined;
+          body = undefined;
         }
-        reject(new ApiError(status, 'Upload failed', detail));
+        reject(ApiProblem.fromBody({ status: answer.getStatus(), statusText: 'Upload failed', headers: { get: (name) => answer.getHeader(name) ?? null } }, body));
       },
     });
     void upload.findPreviousUploads().then((previous) => {

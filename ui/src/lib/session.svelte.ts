@@ -1,10 +1,9 @@
-import { ApiError, api, refreshAccessToken, setAccessToken } from './api';
+import type { User } from '@strata/client';
+import { ApiProblem, api, refreshAccessToken, setAccessToken, unwrap } from './api';
 
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-}
+export type { User } from '@strata/client';
+
+const me = () => api.GET('/api/v1/me').then(unwrap);
 
 /**
  * Whether this browser was signed in when it last knew: a hint only (the session itself is the
@@ -32,7 +31,7 @@ class Session {
         return null;
       }
       try {
-        this.user = await api<User>('/me');
+        this.user = await me();
       } catch {
         this.user = null;
       }
@@ -42,24 +41,24 @@ class Session {
   }
 
   async signIn(email: string, password: string): Promise<void> {
-    const token = await api<{ accessToken: string }>('/auth/login', { method: 'POST', json: { email, password } });
+    const token = unwrap(await api.POST('/api/v1/auth/login', { body: { email, password } }));
     setAccessToken(token.accessToken);
     hint.set(true);
-    this.user = await api<User>('/me');
+    this.user = await me();
     this.restoring = Promise.resolve(this.user);
   }
 
   async signUp(email: string, password: string, displayName: string): Promise<void> {
-    await api('/auth/register', { method: 'POST', json: { email, password, ...(displayName ? { displayName } : {}) } });
+    unwrap(await api.POST('/api/v1/auth/register', { body: { email, password, ...(displayName ? { displayName } : {}) } }));
     await this.signIn(email, password);
   }
 
   async signOut(): Promise<void> {
     try {
-      await api('/auth/logout', { method: 'POST', json: {} });
+      unwrap(await api.POST('/api/v1/auth/logout', { body: {} }));
     } catch (error) {
       // signed out already (expired session): the local state is cleared all the same
-      if (!(error instanceof ApiError)) throw error;
+      if (!(error instanceof ApiProblem)) throw error;
     }
     setAccessToken(undefined);
     hint.set(false);

@@ -1,4 +1,4 @@
-import { type TObject, Type } from '@sinclair/typebox';
+import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { FileEventTypes } from './names.js';
 import type { PublishedOf } from './published.js';
 
@@ -10,6 +10,9 @@ import type { PublishedOf } from './published.js';
 
 const strict = { additionalProperties: false } as const;
 const Tier = Type.Union([Type.Literal('Hot'), Type.Literal('Cool'), Type.Literal('Archive')]);
+/** How fast Blob Storage brings an archived blob back (its `x-ms-rehydrate-priority`). */
+export const RehydratePriority = Type.Union([Type.Literal('Standard'), Type.Literal('High')]);
+export type RehydratePriority = Static<typeof RehydratePriority>;
 /** Whose file it is: a user's id, or `client:<id>` for what a partner uploaded. */
 const file = { fileId: Type.String(), ownerId: Type.String() };
 const content = {
@@ -30,6 +33,13 @@ export const FilePurgedV1 = Type.Object(
   strict,
 );
 export const FileTierChangedV1 = Type.Object({ ...file, from: Tier, to: Tier, changedAt: Type.String() }, strict);
+/** A download found the file in the archive tier: its blobs are being brought back to hot (Standard: up to 15 hours, High: under one). */
+export const FileRehydrationRequestedV1 = Type.Object(
+  { ...file, priority: RehydratePriority, requestedAt: Type.String() },
+  strict,
+);
+/** Every archived blob of the file reads back hot: it can be downloaded again. */
+export const FileRehydratedV1 = Type.Object({ ...file, requestedAt: Type.String(), rehydratedAt: Type.String() }, strict);
 export const FileSharedV1 = Type.Object({ ...file, clientId: Type.String(), sharedAt: Type.String() }, strict);
 export const FileUnsharedV1 = Type.Object({ ...file, clientId: Type.String(), unsharedAt: Type.String() }, strict);
 
@@ -42,6 +52,8 @@ export const FileEventSchemas = {
   [FileEventTypes.FileRestored]: { 1: FileRestoredV1 },
   [FileEventTypes.FilePurged]: { 1: FilePurgedV1 },
   [FileEventTypes.FileTierChanged]: { 1: FileTierChangedV1 },
+  [FileEventTypes.FileRehydrationRequested]: { 1: FileRehydrationRequestedV1 },
+  [FileEventTypes.FileRehydrated]: { 1: FileRehydratedV1 },
   [FileEventTypes.FileShared]: { 1: FileSharedV1 },
   [FileEventTypes.FileUnshared]: { 1: FileUnsharedV1 },
 } as const satisfies Record<(typeof FileEventTypes)[keyof typeof FileEventTypes], Record<number, TObject>>;

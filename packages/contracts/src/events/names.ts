@@ -13,6 +13,8 @@ export const FileEventTypes = {
   FileRestored: 'FileRestored',
   FilePurged: 'FilePurged',
   FileTierChanged: 'FileTierChanged',
+  FileRehydrationRequested: 'FileRehydrationRequested',
+  FileRehydrated: 'FileRehydrated',
   FileShared: 'FileShared',
   FileUnshared: 'FileUnshared',
 } as const;

@@ -2,10 +2,12 @@ import type { Kysely, Migration } from 'kysely';
 import { migrateReadModels as migrate } from '@strata/service-kit';
 import * as readModels from './migrations/20261125T210000_read_models.js';
 import * as uploadFailures from './migrations/20261201T100000_upload_failures.js';
+import * as rehydration from './migrations/20261201T130000_rehydration.js';
 
 const migrations: Record<string, Migration> = {
   '20261125T210000_read_models': readModels,
   '20261201T100000_upload_failures': uploadFailures,
+  '20261201T130000_rehydration': rehydration,
 };
 
 /** The files service's read models, in schema `files`. */

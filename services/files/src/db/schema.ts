@@ -18,6 +18,10 @@ export interface FilesTable {
   created_at: Date;
   updated_at: Date;
   trashed_at: Date | null;
+  /** When the pending rehydration was asked for; null when none is pending. */
+  rehydrating_since: Date | null;
+  /** When the last rehydration finished: the tier job counts the file's age from then. */
+  rehydrated_at: Date | null;
 }
 
 export interface VersionsTable {
@@ -30,6 +34,8 @@ export interface VersionsTable {
   content_type: string;
   sha256: string;
   created_at: Date;
+  /** The tier of this version's blob: Hot, Cool or Archive. */
+  tier: Generated<string>;
 }
 
 export interface UsageTable {

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import type { Tier } from '../domain/file/file.js';
 import { FileNotFoundError } from '../domain/file/decide.js';
 import { deleteBlob, purgeFile } from '../purge.js';
+import { checkRehydration } from '../rehydration.js';
 import { discard } from '../upload/ingest.js';
 import { blobsOfOpenUploads, expiredUploads, forgetUpload } from '../upload/uploads.js';
 
@@ -20,6 +22,7 @@ export function tierFor(ageDays: number, config: Pick<Config, 'TIER_COOL_AFTER_D
 export interface JobReport {
   purged: number;
   tiered: number;
+  rehydrated: number;
   expired: number;
   orphans: number;
   abandonedUploads: number;
@@ -66,17 +69,24 @@ export class Jobs {
     for (;;) {
       const due = await this.app.db
         .selectFrom('files.files')
-        .select(['file_id', 'owner_id', 'updated_at', 'tier'])
+        .select(['file_id', 'owner_id', 'tier'])
+        // a file is as old as its last change or its last rehydration (someone read it then)
+        .select(sql<Date>`greatest(updated_at, rehydrated_at)`.as('since'))
         .where('file_id', '>', after)
-        .where((eb) => eb.or([eb.and([eb('updated_at', '<=', cool), eb('tier', '=', 'Hot')]), eb.and([eb('updated_at', '<=', archive), eb('tier', '!=', 'Archive')])]))
+        .where((eb) => {
+          const since = sql<Date>`greatest(updated_at, rehydrated_at)`;
+          return eb.or([eb.and([eb(since, '<=', cool), eb('tier', '=', 'Hot')]), eb.and([eb(since, '<=', archive), eb('tier', '!=', 'Archive')])]);
+        })
         .orderBy('file_id')
         .limit(BATCH)
         .execute();
       for (const file of due) {
-        const to = tierFor((now - file.updated_at.getTime()) / DAY_MS, this.config);
+        const to = tierFor((now - file.since.getTime()) / DAY_MS, this.config);
         if (to === file.tier) continue;
-        const versions = await this.app.db.selectFrom('files.versions').select('blob_name').where('file_id', '=', file.file_id).execute();
-        for (const v of versions) await this.app.blobs.getBlockBlobClient(v.blob_name).setAccessTier(to);
+        // an archived blob is never warmed here: that is a rehydration, which a download asks for
+        let versions = this.app.db.selectFrom('files.versions').select('blob_name').where('file_id', '=', file.file_id);
+        if (to !== 'Archive') versions = versions.where('tier', '!=', 'Archive');
+        for (const v of await versions.execute()) await this.app.blobs.getBlockBlobClient(v.blob_name).setAccessTier(to);
         try {
           await this.app.commands.handle(file.file_id, { type: 'ChangeTier', data: { ownerId: file.owner_id, to, now: this.app.clock.now() } }, { metadata: SYSTEM });
           changed++;
@@ -85,6 +95,25 @@ export class Jobs {
         }
       }
       if (due.length < BATCH) return changed;
+      after = due.at(-1)!.file_id;
+    }
+  }
+
+  /** Pending rehydrations: each file's archived blobs read back; FileRehydrated once they all are hot. */
+  async watchRehydrations(): Promise<number> {
+    let rehydrated = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const due = await this.app.db
+        .selectFrom('files.files')
+        .select(['file_id', 'owner_id'])
+        .where('rehydrating_since', 'is not', null)
+        .where('file_id', '>', after)
+        .orderBy('file_id')
+        .limit(BATCH)
+        .execute();
+      for (const file of due) if (await checkRehydration(this.app, file.file_id, file.owner_id, SYSTEM)) rehydrated++;
+      if (due.length < BATCH) return rehydrated;
       after = due.at(-1)!.file_id;
     }
   }
@@ -158,6 +187,7 @@ export class Jobs {
         const report: JobReport = {
           purged: await this.purgeTrash(),
           expired: await this.expireFiles(),
+          rehydrated: await this.watchRehydrations(),
           tiered: await this.applyTiers(),
           abandonedUploads: await this.expireUploads(),
           orphans: await this.sweepOrphans(),

@@ -109,9 +109,33 @@ export const fileList = projection<FileEvent, Database>()({
         await trx.deleteFrom('files.files').where('file_id', '=', d.fileId).execute();
         return;
       }
-      case T.FileTierChanged:
-        await trx.updateTable('files.files').set({ tier: event.data.to, revision: event.streamVersion }).where('file_id', '=', event.data.fileId).execute();
+      case T.FileTierChanged: {
+        const d = event.data;
+        await trx.updateTable('files.files').set({ tier: d.to, revision: event.streamVersion }).where('file_id', '=', d.fileId).execute();
+        // as the tier job does to the blobs: every version goes colder, an archived one stays archived
+        let versions = trx.updateTable('files.versions').set({ tier: d.to }).where('file_id', '=', d.fileId);
+        if (d.to !== 'Archive') versions = versions.where('tier', '!=', 'Archive');
+        await versions.execute();
         return;
+      }
+      case T.FileRehydrationRequested:
+        await trx
+          .updateTable('files.files')
+          .set({ rehydrating_since: new Date(event.data.requestedAt), revision: event.streamVersion })
+          .where('file_id', '=', event.data.fileId)
+          .execute();
+        return;
+      case T.FileRehydrated: {
+        const d = event.data;
+        await trx
+          .updateTable('files.files')
+          .set({ tier: sql`case when tier = 'Archive' then 'Hot' else tier end`, rehydrating_since: null, rehydrated_at: new Date(d.rehydratedAt), revision: event.streamVersion })
+          .where('file_id', '=', d.fileId)
+          .execute();
+        // what was archived is hot again; a version that was only cool stays so
+        await trx.updateTable('files.versions').set({ tier: 'Hot' }).where('file_id', '=', d.fileId).where('tier', '=', 'Archive').execute();
+        return;
+      }
       case T.FileShared:
       case T.FileUnshared:
         await trx.updateTable('files.files').set({ revision: event.streamVersion }).where('file_id', '=', event.data.fileId).execute();

@@ -18,7 +18,13 @@ export function toFileInfo(row: FileRow) {
     tier: row.tier,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    ...rehydrationOf(row),
   };
+}
+
+/** Whether the file's archived content is being brought back, since when. */
+export function rehydrationOf(row: Pick<FileRow, 'rehydrating_since'>) {
+  return { rehydrating: row.rehydrating_since !== null, rehydrationRequestedAt: row.rehydrating_since?.toISOString() ?? null };
 }
 
 export class BadCursorError extends Error {
@@ -129,7 +135,7 @@ export async function ownerOfActive(db: Kysely<Database>, fileId: string): Promi
 /** A file's versions, oldest first, as the API shows them. */
 export async function versionsOf(db: Kysely<Database>, fileId: string) {
   const versions = await db.selectFrom('files.versions').selectAll().where('file_id', '=', fileId).orderBy('version').execute();
-  return versions.map((v) => ({ version: v.version, size: Number(v.size), contentType: v.content_type, sha256: v.sha256, createdAt: v.created_at.toISOString() }));
+  return versions.map((v) => ({ version: v.version, size: Number(v.size), contentType: v.content_type, sha256: v.sha256, createdAt: v.created_at.toISOString(), tier: v.tier }));
 }
 
 /** A file the caller may read (its own, or granted to this partner), outside the trash. */

@@ -3,10 +3,12 @@ import { RestError } from '@azure/storage-blob';
 import { AppError, httpError } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { servedContentType } from '../blob/sniff.js';
-import { callerOf } from '../caller.js';
-import { notFound } from '../errors.js';
+import { callerOf, metadataOf } from '../caller.js';
+import type { Config } from '../config.js';
+import { notFound, toHttpError } from '../errors.js';
 import { findReadable } from '../projections/queries.js';
-import { BinaryResponse, ContentQuery, FileIdParams, problems } from '../schemas/index.js';
+import { requestRehydration } from '../rehydration.js';
+import { BinaryResponse, ContentQuery, FileIdParams, Rehydrating, problems } from '../schemas/index.js';
 
 /** bytes=a-b, bytes=a-, bytes=-n; several ranges are answered with the whole body (RFC 9110 allows it). */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
@@ -30,7 +32,8 @@ export function contentDisposition(name: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
-export async function contentRoutes(app: FastifyInstance) {
+export async function contentRoutes(app: FastifyInstance, opts: { config: Pick<Config, 'REHYDRATE_PRIORITY' | 'REHYDRATE_RETRY_AFTER_SECONDS'> }) {
+  const { REHYDRATE_PRIORITY: priority, REHYDRATE_RETRY_AFTER_SECONDS: retryAfter } = opts.config;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(
     '/api/v1/files/:id/content',
@@ -38,16 +41,20 @@ export async function contentRoutes(app: FastifyInstance) {
       preHandler: app.requireScopes('files:read'),
       schema: {
         summary: 'Download a version of the content (the latest by default); Range and If-None-Match are honoured',
-        description: 'Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream, with nosniff.',
+        description:
+          'Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream, with nosniff. ' +
+          'Content in the archive tier (files unchanged for 91 days) cannot be read at once: the first download asks for it back (FileRehydrationRequested), ' +
+          'and every download answers 202 with Retry-After and the state until it is hot again (FileRehydrated).',
         tags: ['files'],
         security: [{ bearer: [] }],
         params: FileIdParams,
         querystring: ContentQuery,
-        response: { 200: BinaryResponse, 206: BinaryResponse, 304: { type: 'null' }, ...problems(400, 401, 403, 404, 409, 416) },
+        response: { 200: BinaryResponse, 202: Rehydrating, 206: BinaryResponse, 304: { type: 'null' }, ...problems(400, 401, 403, 404, 409, 416) },
       },
     },
     async (request, reply) => {
-      const row = await findReadable(app.db, callerOf(request), request.params.id);
+      const caller = callerOf(request);
+      const row = await findReadable(app.db, caller, request.params.id);
       if (!row) throw notFound();
       const version = await app.db
         .selectFrom('files.versions')
@@ -56,6 +63,20 @@ export async function contentRoutes(app: FastifyInstance) {
         .where('version', '=', request.query.version ?? row.version)
         .executeTakeFirst();
       if (!version) throw httpError(404, 'No such version.');
+      if (version.tier === 'Archive') {
+        // trashed or purged since it was read: a 404 as for any file not there (toHttpError)
+        const pending = await requestRehydration(app, row, priority, metadataOf(request, caller)).catch((error: unknown) => {
+          throw toHttpError(error);
+        });
+        if (pending) {
+          return reply
+            .code(202)
+            .header('retry-after', String(retryAfter))
+            .header('cache-control', 'no-store')
+            .send({ id: row.file_id, version: version.version, state: 'rehydrating' as const, requestedAt: pending.requestedAt, priority: pending.priority, retryAfterSeconds: retryAfter });
+        }
+        // brought back meanwhile: read it
+      }
       const size = Number(version.size);
       const etag = `"${version.sha256}"`;
       reply
@@ -83,7 +104,8 @@ export async function contentRoutes(app: FastifyInstance) {
         return reply.send(download.readableStreamBody);
       } catch (error) {
         if (error instanceof RestError && error.code === 'BlobArchived') {
-          throw new AppError(409, 'file-archived', 'File archived', 'The file is in the archive tier; it must be rehydrated before it can be read.');
+          // the blob is archived though the file's events say it is not (a tier changed outside this service)
+          throw new AppError(409, 'file-archived', 'File archived', 'The content is in the archive tier, which this service did not record; it cannot be read now.');
         }
         throw error;
       }

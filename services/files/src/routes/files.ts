@@ -11,7 +11,7 @@ import { InvalidNameError, validateFileName } from '../domain/file/names.js';
 import { invalidName, notFound, toHttpError } from '../errors.js';
 import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
-import { fileInfoOf, findReadable, listFiles, ownerOfActive, toFileInfo, versionsOf } from '../projections/queries.js';
+import { fileInfoOf, findReadable, listFiles, ownerOfActive, rehydrationOf, toFileInfo, versionsOf } from '../projections/queries.js';
 import { checkQuota, quotaUse } from '../quota.js';
 import { FileIdParams, FileInfo, FileList, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
 import { multipartFile } from '../upload/body.js';
@@ -71,11 +71,12 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw httpError(400, 'Idempotency-Key must be 1-200 visible ASCII characters.');
       const replay = async () => {
         const stored = await app.db.selectFrom('files.idempotency').select(['response', 'file_id']).where('owner_id', '=', caller.ownerId).where('key', '=', key!).executeTakeFirst();
-        return stored;
+        // an answer stored before the file list showed rehydration lacks it: a new upload is never rehydrating
+        return stored && { file_id: stored.file_id, response: { ...rehydrationOf({ rehydrating_since: null }), ...(stored.response as FileInfo) } };
       };
       if (key) {
         const stored = await replay();
-        if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response as FileInfo);
+        if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response);
       }
       // the name is checked before any byte is stored
       const part = await multipartFile(request);
@@ -117,7 +118,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         await discard(blockBlob(app.blobs, blobName));
         if (error instanceof IdempotencyReplay) {
           const stored = await replay();
-          if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response as FileInfo);
+          if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response);
         }
         throw toHttpError(error);
       }

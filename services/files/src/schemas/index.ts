@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { RehydratePriority } from '@strata/contracts';
 export { problems } from '@strata/service-kit';
 
 
@@ -11,7 +12,8 @@ const Timestamp = Type.String({ format: 'date-time' });
  */
 export const Id = Type.String({ format: 'uuid', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 
-export const FileInfo = Type.Object({
+export const FileInfo = Type.Object(
+  {
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
   size: Type.Integer({ minimum: 0 }),
@@ -19,13 +21,17 @@ export const FileInfo = Type.Object({
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   version: Type.Integer({ minimum: 1, description: 'Number of the latest content version' }),
   revision: Type.Integer({ minimum: 1, description: 'Changes with every change of the file; GET sends it as the ETag, PATCH takes it in If-Match' }),
-  tier: Type.String(),
+  tier: Type.String({ description: "The latest version's storage tier: Hot, Cool (after 31 days unchanged) or Archive (after 91: a download starts its rehydration)" }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
+  rehydrating: Type.Boolean({ description: 'Archived content is being brought back to the hot tier (a download answered 202); false again once it can be read' }),
+  rehydrationRequestedAt: Type.Union([Timestamp, Type.Null()], { description: 'Since when it is being brought back' }),
+  },
+  { $id: 'FileInfo' },
+);
 export type FileInfo = Static<typeof FileInfo>;
 
-export const TrashedFile = Type.Composite([FileInfo, Type.Object({ trashedAt: Timestamp, purgeAt: Timestamp })]);
+export const TrashedFile = Type.Composite([FileInfo, Type.Object({ trashedAt: Timestamp, purgeAt: Timestamp })], { $id: 'TrashedFile' });
 
 export const FileIdParams = Type.Object({ id: Id });
 
@@ -44,8 +50,8 @@ export const ListQuery = Type.Object(
 );
 export type ListQuery = Static<typeof ListQuery>;
 
-export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-export const TrashList = Type.Object({ items: Type.Array(TrashedFile), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'FileList' });
+export const TrashList = Type.Object({ items: Type.Array(TrashedFile), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'TrashList' });
 
 export const PageQuery = Type.Object(
   { limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
@@ -58,8 +64,9 @@ export const VersionInfo = Type.Object({
   contentType: Type.String(),
   sha256: Type.String(),
   createdAt: Timestamp,
-});
-export const VersionList = Type.Object({ items: Type.Array(VersionInfo) });
+  tier: Type.String({ description: "This version's storage tier: Hot, Cool or Archive" }),
+}, { $id: 'VersionInfo' });
+export const VersionList = Type.Object({ items: Type.Array(VersionInfo) }, { $id: 'VersionList' });
 
 export const ContentQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) }, { additionalProperties: false });
 
@@ -74,11 +81,10 @@ export const Usage = Type.Object({
   quotaBytes: Type.Integer(),
   reservedBytes: Type.Integer({ description: 'Held for resumable uploads in progress (their whole Upload-Length): counted against the quota until they complete, fail, expire or are given up' }),
   byContentType: Type.Array(Type.Object({ contentType: Type.String(), bytes: Type.Integer(), versions: Type.Integer() })),
-});
+}, { $id: 'Usage' });
 
-export const Activity = Type.Object({
-  items: Type.Array(
-    Type.Object({
+export const ActivityEntry = Type.Object(
+  {
       id: Type.String(),
       fileId: Type.String(),
       type: Type.String({ description: 'The event: FileUploaded, FileRenamed...' }),
@@ -87,14 +93,32 @@ export const Activity = Type.Object({
       userAgent: Type.Union([Type.String(), Type.Null()]),
       at: Timestamp,
       details: Type.Object({}, { additionalProperties: true }),
-    }),
-  ),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+  },
+  { $id: 'ActivityEntry' },
+);
+export const Activity = Type.Object({ items: Type.Array(ActivityEntry), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'ActivityList' });
 
 export const GrantBody = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) }, { additionalProperties: false });
 export const GrantParams = Type.Object({ id: Id, clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
-export const GrantList = Type.Object({ items: Type.Array(Type.Object({ clientId: Type.String(), grantedAt: Timestamp })) });
+export const Grant = Type.Object({ clientId: Type.String(), grantedAt: Timestamp }, { $id: 'Grant' });
+export const GrantList = Type.Object({ items: Type.Array(Grant) }, { $id: 'GrantList' });
+
+/** A download of archived content: 202 with Retry-After until the job has seen it hot again. */
+export const Rehydrating = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    version: Type.Integer({ minimum: 1, description: 'The version asked for' }),
+    state: Type.Literal('rehydrating'),
+    requestedAt: Timestamp,
+    priority: RehydratePriority,
+    retryAfterSeconds: Type.Integer({ minimum: 1, description: 'As the Retry-After header' }),
+  },
+  {
+    $id: 'Rehydrating',
+    description:
+      'The content is in the archive tier and is being brought back to hot (priority Standard: up to 15 hours; High: under one hour for most files); ask again after Retry-After seconds, or wait for the live event FileRehydrated',
+  },
+);
 
 /**
  * The bytes of a file, sent with the type sniffed from them (application/octet-stream for active
@@ -113,4 +137,4 @@ export const UsageHistory = Type.Object({
       bytes: Type.Integer({ description: 'Bytes stored at the end of that day, all versions and the trash included' }),
     }),
   ),
-});
+}, { $id: 'UsageHistory' });

@@ -92,6 +92,62 @@ describe('file decider', () => {
     expect(state.status === 'active' && state.tier).toBe('Hot');
   });
 
+  describe('rehydration of archived content', () => {
+    const archive: FileEvent = { type: 'FileTierChanged', data: { fileId: 'f1', ownerId: owner, from: 'Hot', to: 'Archive', changedAt: at(5).toISOString() } };
+    const request = (minutes: number, priority: 'Standard' | 'High' = 'Standard') => ({ type: 'RequestRehydration' as const, data: { ownerId: owner, priority, now: at(minutes) } });
+    const complete = (minutes: number) => ({ type: 'CompleteRehydration' as const, data: { ownerId: owner, now: at(minutes) } });
+    const requested: FileEvent = { type: 'FileRehydrationRequested', data: { fileId: 'f1', ownerId: owner, priority: 'Standard', requestedAt: at(6).toISOString() } };
+    const rehydrated: FileEvent = { type: 'FileRehydrated', data: { fileId: 'f1', ownerId: owner, requestedAt: at(6).toISOString(), rehydratedAt: at(9).toISOString() } };
+
+    it('is requested for an archived file, once: a second download while pending asks for nothing', () => {
+      given([uploaded, archive]).when(request(6)).then([requested]);
+      given([uploaded, archive, requested]).when(request(7)).then([]);
+      given([uploaded, archive, requested]).when(request(7, 'High')).then([]);
+      given([uploaded, archive])
+        .when(request(6, 'High'))
+        .then([{ type: 'FileRehydrationRequested', data: { fileId: 'f1', ownerId: owner, priority: 'High', requestedAt: at(6).toISOString() } }]);
+    });
+
+    it('asks for nothing when nothing is archived (hot, cool, or already rehydrated)', () => {
+      const cool: FileEvent = { type: 'FileTierChanged', data: { fileId: 'f1', ownerId: owner, from: 'Hot', to: 'Cool', changedAt: at(5).toISOString() } };
+      given([uploaded]).when(request(6)).then([]);
+      given([uploaded, cool]).when(request(6)).then([]);
+      given([uploaded, archive, requested, rehydrated]).when(request(10)).then([]);
+    });
+
+    it('completes once, naming when it was asked; the file is hot again and can be archived again later', () => {
+      given([uploaded, archive, requested]).when(complete(9)).then([rehydrated]);
+      given([uploaded, archive, requested, rehydrated]).when(complete(10)).then([]);
+      given([uploaded, archive]).when(complete(9)).then([]);
+      const state = given([uploaded, archive, requested]).when(complete(9)).thenState();
+      expect(state.status === 'active' && { tier: state.tier, archived: state.archived, rehydration: state.rehydration }).toEqual({ tier: 'Hot', archived: [], rehydration: null });
+      given([uploaded, archive, requested, rehydrated])
+        .when({ type: 'ChangeTier', data: { ownerId: owner, to: 'Archive', now: at(20) } })
+        .then([{ type: 'FileTierChanged', data: { fileId: 'f1', ownerId: owner, from: 'Hot', to: 'Archive', changedAt: at(20).toISOString() } }]);
+    });
+
+    it('keeps older versions archived when a new version is added, and rehydrates them on request', () => {
+      const v2Later: FileEvent = { type: 'FileVersionAdded', data: { fileId: 'f1', ownerId: owner, ...content(2), version: 2, createdAt: at(6).toISOString() } };
+      const state = given([uploaded, archive]).when({ type: 'AddVersion', data: { ownerId: owner, content: content(2), now: at(6) } }).thenState();
+      expect(state.status === 'active' && { tier: state.tier, archived: state.archived }).toEqual({ tier: 'Hot', archived: [1] });
+      const later = { ...requested, data: { ...requested.data, requestedAt: at(7).toISOString() } } as FileEvent;
+      given([uploaded, archive, v2Later]).when(request(7)).then([later]);
+      // a cool tier change leaves the archived version archived (the tier job never warms a blob)
+      const cool: FileEvent = { type: 'FileTierChanged', data: { fileId: 'f1', ownerId: owner, from: 'Hot', to: 'Cool', changedAt: at(8).toISOString() } };
+      const cooled = given([uploaded, archive, v2Later, cool]).when(request(9)).thenState();
+      expect(cooled.status === 'active' && { tier: cooled.tier, archived: cooled.archived }).toEqual({ tier: 'Cool', archived: [1] });
+    });
+
+    it("is not requested through the trash, nor for someone else's file", () => {
+      const trashedLater: FileEvent = { type: 'FileTrashed', data: { fileId: 'f1', ownerId: owner, trashedAt: at(6).toISOString() } };
+      given([uploaded, archive, trashedLater]).when(request(7)).thenThrows(FileNotFoundError);
+      given([uploaded, archive]).when({ type: 'RequestRehydration', data: { ownerId: 'u2', priority: 'Standard', now: at(6) } }).thenThrows(FileNotFoundError);
+      given([uploaded, archive, requested]).when({ type: 'CompleteRehydration', data: { ownerId: 'u2', now: at(9) } }).thenThrows(FileNotFoundError);
+      // a file trashed while its blobs come back is still completed: the restore finds it hot
+      given([uploaded, archive, requested, trashedLater]).when(complete(9)).then([rehydrated]);
+    });
+  });
+
   it('shares with a partner client once and unshares', () => {
     const shared: FileEvent = { type: 'FileShared', data: { fileId: 'f1', ownerId: owner, clientId: 'acme', sharedAt: at(1).toISOString() } };
     given([uploaded]).when({ type: 'ShareFile', data: { ownerId: owner, clientId: 'acme', now: at(1) } }).then([shared]);

@@ -24,7 +24,7 @@ export const User = Type.Object({
   id: Type.String({ format: 'uuid' }),
   email: Type.String(),
   displayName: Type.String(),
-});
+}, { $id: 'User' });
 
 /** Refresh and sign-out read the cookie (or the token); their JSON body is `{}` or nothing. */
 export const EmptyBody = Type.Object({}, { additionalProperties: false });
@@ -39,7 +39,7 @@ export const AccessToken = Type.Object({
   accessToken: Type.String(),
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'seconds' }),
-});
+}, { $id: 'AccessToken' });
 
 export const SessionInfo = Type.Object({
   id: Type.String(),
@@ -48,8 +48,8 @@ export const SessionInfo = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   lastSeenAt: Type.String({ format: 'date-time' }),
   current: Type.Boolean(),
-});
-export const SessionList = Type.Object({ items: Type.Array(SessionInfo) });
+}, { $id: 'Session' });
+export const SessionList = Type.Object({ items: Type.Array(SessionInfo) }, { $id: 'SessionList' });
 
 export const SessionIdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
 
@@ -69,7 +69,7 @@ export const TokenResponse = Type.Object({
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer(),
   scope: Type.String(),
-});
+}, { $id: 'TokenResponse' });
 
-export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
+export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }, { $id: 'Jwks' });
 

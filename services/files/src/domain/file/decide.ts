@@ -1,4 +1,4 @@
-import { FileEventTypes as T } from '@strata/contracts';
+import { FileEventTypes as T, type RehydratePriority } from '@strata/contracts';
 import { type FileEvent, type FileState, type Tier, type VersionInfo } from './file.js';
 import { validateFileName } from './names.js';
 
@@ -12,10 +12,25 @@ export type TrashFile = { type: 'TrashFile'; data: { ownerId: string; now: Date 
 export type RestoreFile = { type: 'RestoreFile'; data: { ownerId: string; now: Date } };
 export type PurgeFile = { type: 'PurgeFile'; data: { ownerId: string; reason: 'user' | 'retention'; now: Date } };
 export type ChangeTier = { type: 'ChangeTier'; data: { ownerId: string; to: Tier; now: Date } };
+/** A download found an archived version: bring the file's archived blobs back to hot (once). */
+export type RequestRehydration = { type: 'RequestRehydration'; data: { ownerId: string; priority: RehydratePriority; now: Date } };
+/** The rehydration job read every archived blob back hot. */
+export type CompleteRehydration = { type: 'CompleteRehydration'; data: { ownerId: string; now: Date } };
 export type ShareFile = { type: 'ShareFile'; data: { ownerId: string; clientId: string; now: Date } };
 export type UnshareFile = { type: 'UnshareFile'; data: { ownerId: string; clientId: string; now: Date } };
 
-export type FileCommand = UploadFile | AddVersion | RenameFile | TrashFile | RestoreFile | PurgeFile | ChangeTier | ShareFile | UnshareFile;
+export type FileCommand =
+  | UploadFile
+  | AddVersion
+  | RenameFile
+  | TrashFile
+  | RestoreFile
+  | PurgeFile
+  | ChangeTier
+  | RequestRehydration
+  | CompleteRehydration
+  | ShareFile
+  | UnshareFile;
 
 export class FileNotFoundError extends Error {
   constructor() {
@@ -105,6 +120,20 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
       const file = owned(state, ownerId);
       if (file.tier === to) return [];
       return [{ type: T.FileTierChanged, data: { fileId: file.fileId, ownerId, from: file.tier, to, changedAt: now.toISOString() } }];
+    }
+    case 'RequestRehydration': {
+      const { ownerId, priority, now } = command.data;
+      // only what can be downloaded: a trashed file is restored first
+      const file = live(state, ownerId);
+      // requested once: a second download while it is pending asks Blob Storage for nothing more
+      if (file.archived.length === 0 || file.rehydration) return [];
+      return [{ type: T.FileRehydrationRequested, data: { fileId: file.fileId, ownerId, priority, requestedAt: now.toISOString() } }];
+    }
+    case 'CompleteRehydration': {
+      const { ownerId, now } = command.data;
+      const file = owned(state, ownerId);
+      if (!file.rehydration) return [];
+      return [{ type: T.FileRehydrated, data: { fileId: file.fileId, ownerId, requestedAt: file.rehydration.requestedAt, rehydratedAt: now.toISOString() } }];
     }
     case 'ShareFile': {
       const { ownerId, clientId, now } = command.data;

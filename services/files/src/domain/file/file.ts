@@ -1,4 +1,4 @@
-import { FileEventTypes as T } from '@strata/contracts';
+import { FileEventTypes as T, type RehydratePriority } from '@strata/contracts';
 import type { DomainEvent } from '@strata/event-store';
 
 /** Blob access tiers, hot to cold. */
@@ -30,6 +30,11 @@ export type FilePurged = DomainEvent<
   { fileId: string; ownerId: string; purgedAt: string; reason: 'user' | 'retention'; blobNames: string[]; bytes: number }
 >;
 export type FileTierChanged = DomainEvent<typeof T.FileTierChanged, { fileId: string; ownerId: string; from: Tier; to: Tier; changedAt: string }>;
+export type FileRehydrationRequested = DomainEvent<
+  typeof T.FileRehydrationRequested,
+  { fileId: string; ownerId: string; priority: RehydratePriority; requestedAt: string }
+>;
+export type FileRehydrated = DomainEvent<typeof T.FileRehydrated, { fileId: string; ownerId: string; requestedAt: string; rehydratedAt: string }>;
 export type FileShared = DomainEvent<typeof T.FileShared, { fileId: string; ownerId: string; clientId: string; sharedAt: string }>;
 export type FileUnshared = DomainEvent<typeof T.FileUnshared, { fileId: string; ownerId: string; clientId: string; unsharedAt: string }>;
 
@@ -41,6 +46,8 @@ export type FileEvent =
   | FileRestored
   | FilePurged
   | FileTierChanged
+  | FileRehydrationRequested
+  | FileRehydrated
   | FileShared
   | FileUnshared;
 
@@ -55,7 +62,12 @@ export type FileState =
       createdAt: string;
       updatedAt: string;
       trashedAt: string | null;
+      /** The tier of the latest version's blob (a new version is written hot). */
       tier: Tier;
+      /** Versions whose blobs are in the archive tier: they cannot be read until rehydrated. */
+      archived: number[];
+      /** A rehydration asked for and not yet seen done: when, at which priority. */
+      rehydration: { requestedAt: string; priority: RehydratePriority } | null;
       /** Partner client ids that may read this file. */
       grants: string[];
     };
@@ -83,6 +95,8 @@ export function evolveFile(state: FileState, event: FileEvent): FileState {
         updatedAt: version.createdAt,
         trashedAt: null,
         tier: 'Hot',
+        archived: [],
+        rehydration: null,
         grants: [],
       };
     }
@@ -105,7 +119,13 @@ export function evolveFile(state: FileState, event: FileEvent): FileState {
     case T.FilePurged:
       return { ...state, status: 'purged', grants: [] };
     case T.FileTierChanged:
-      return { ...state, tier: event.data.to };
+      // the tier job archives every version's blob, and never warms an archived one (that is a rehydration)
+      return { ...state, tier: event.data.to, archived: event.data.to === 'Archive' ? state.versions.map((v) => v.version) : state.archived };
+    case T.FileRehydrationRequested:
+      return { ...state, rehydration: { requestedAt: event.data.requestedAt, priority: event.data.priority } };
+    case T.FileRehydrated:
+      // the latest version is archived exactly when the file is: only then is the file hot again
+      return { ...state, tier: state.tier === 'Archive' ? 'Hot' : state.tier, archived: [], rehydration: null };
     case T.FileShared:
       return state.grants.includes(event.data.clientId) ? state : { ...state, grants: [...state.grants, event.data.clientId] };
     case T.FileUnshared:
