@@ -77,6 +77,12 @@ describe('apps and ports', () => {
       expect(a['dapr.io/max-body-size']).toBe(`${a['dapr.io/http-max-request-size']}Mi`);
     }
   });
+
+  it("the gateway's sidecar reads headers as large as dapr.yaml lets it, above the gateway's own 16 KiB", () => {
+    const local = runApp('gateway').readBufferKiB ?? 4;
+    expect(local).toBeGreaterThan(16);
+    expect(Number(template('gateway').metadata.annotations['dapr.io/http-read-buffer-size'])).toBe(local);
+  });
 });
 
 describe('Dapr components', () => {

@@ -21,6 +21,6 @@ export {
 } from './tokens.js';
 export { RevocationList } from './revocations.js';
 export { ScheduledValue } from './scheduled.js';
-export { authPlugin } from './plugin.js';
+export { authPlugin, bearerToken, isBearer } from './plugin.js';
 export { USER_SCOPES, PARTNER_SCOPES, type Scope } from './scopes.js';
 export { AuthConfigSchema, describingAuth, tokenAuth, type AuthConfig } from './setup.js';

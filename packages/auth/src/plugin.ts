@@ -23,6 +23,18 @@ function unauthorized(reply: FastifyReply, detail: string): AppError {
 }
 
 /**
+ * The token of an `Authorization: Bearer <token>` header, or undefined. The scheme is matched
+ * without regard to case (RFC 9110 11.1: `bearer` is the same scheme); the token is a JWT's
+ * characters only.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^bearer +([A-Za-z0-9_\-.]+)$/i.exec(header ?? '')?.[1];
+}
+
+/** Whether the header names the Bearer scheme at all (a token follows or not). */
+export const isBearer = (header: string | undefined): boolean => /^bearer(?: |$)/i.test(header ?? '');
+
+/**
  * Token checks every service that serves /api/v1 runs itself, whatever the network path (the
  * gateway checks too, but a partner or a compromised pod may call a service directly).
  */
@@ -32,12 +44,11 @@ export const authPlugin = fp(
 
     const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
       if (request.auth) return;
-      const header = request.headers.authorization;
-      const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header) : null;
-      if (!match?.[1]) throw unauthorized(reply, 'A bearer access token is required.');
+      const token = bearerToken(request.headers.authorization);
+      if (!token) throw unauthorized(reply, 'A bearer access token is required.');
       let claims: AccessClaims;
       try {
-        claims = await opts.verifier.verify(match[1]);
+        claims = await opts.verifier.verify(token);
       } catch (error) {
         if (error instanceof TokenError && error.code === 'unavailable') {
           // the keys could not be loaded (sessions unreachable at start): the token may be fine

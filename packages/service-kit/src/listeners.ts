@@ -108,9 +108,10 @@ export class InternalListener {
 /**
  * What a request that never reached Fastify gets (a header block over Node's 16 KiB, a malformed
  * request line, a timeout): the same problem+json as every other refusal, then the connection
- * closes, as Node does.
+ * closes, as Node does. An answer to HEAD has no body (RFC 9110 9.3.2): a client would read the
+ * body as the start of a next answer.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+export function answerClientError(error: Error & { code?: string; rawPacket?: unknown }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
   const [status, detail] =
     error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'The request headers are larger than this server accepts (16 KiB).']
@@ -119,9 +120,11 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   const title = STATUS_CODES[status] ?? 'Bad request';
   const code = status === 431 ? 'request-header-fields-too-large' : status === 408 ? 'request-timeout' : 'bad-request';
   const body = JSON.stringify({ type: `https://strata.dev/problems/${code}`, title, status, detail });
+  // the parser hands over what it was reading: the request's start, unless its headers came in several reads
+  const head = Buffer.isBuffer(error.rawPacket) && error.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
   );
 }
 

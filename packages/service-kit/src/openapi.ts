@@ -1,8 +1,30 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { PROBLEM_CONTENT_TYPE } from './errors.js';
+import { ProblemSchema } from './problem-schema.js';
 
 const PUBLIC_ROUTE = /^\/(api\/|\.well-known\/)/;
+
+type Responses = Record<string, { content?: Record<string, unknown> }>;
+
+/**
+ * Every error answer is problem+json (errors.ts: one error type, one mapping), but the swagger
+ * plugin writes each response schema as `application/json`: 4xx and 5xx answers are documented
+ * with the media type they are sent with.
+ */
+export function problemMediaTypes<D extends { paths?: Record<string, Record<string, unknown> | undefined> }>(doc: D): D {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item ?? {})) {
+      const responses = (operation as { responses?: Responses } | undefined)?.responses ?? {};
+      for (const [status, response] of Object.entries(responses)) {
+        const json = response.content?.['application/json'];
+        if (Number(status) >= 400 && json && Object.keys(response.content!).length === 1) response.content = { [PROBLEM_CONTENT_TYPE]: json };
+      }
+    }
+  }
+  return doc;
+}
 
 /** An OpenAPI 3.1 document, as far as building and merging one needs to know it. */
 export interface OpenApiDocument {
@@ -80,7 +102,8 @@ export const openapiPlugin = fp(
       hideUntagged: true,
       // a shape with an $id (FileInfo, Problem...) is one named component wherever routes use it
       transform: ({ schema, url }) => ({ schema: named.take(withOptionalDefaults(schema)), url }),
-      transformObject: (document) => ('openapiObject' in document ? named.into(document.openapiObject) : document.swaggerObject),
+      // errors are documented with the media type they are sent with
+      transformObject: (document) => ('openapiObject' in document ? problemMediaTypes(named.into(document.openapiObject) as Parameters<typeof problemMediaTypes>[0]) : document.swaggerObject) as never,
     });
     app.addHook('onReady', async () => {
       if (undocumented.length > 0) {
@@ -111,6 +134,50 @@ export async function describeApi(opts: { title: string; prepare?: (app: Fastify
   }
 }
 
+const PROBLEM_SCHEMA = JSON.parse(JSON.stringify(ProblemSchema)) as Record<string, unknown>;
+const PROBLEM_CONTENT = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/**
+ * Answers the platform gives on any operation, before or around its route: documented once
+ * here for every operation (unless the operation documents the status itself), so that a
+ * client, and the fuzz that checks every answer against the document, find them declared.
+ */
+const PLATFORM_RESPONSES: Record<string, { description: string; applies: (method: string, secured: boolean, path: string) => boolean }> = {
+  400: {
+    description: 'The path, query or headers cannot be read: malformed percent-encoding or UTF-8, an encoded "/", a control character, a parameter that is not what the operation takes',
+    applies: () => true,
+  },
+  401: { description: 'No valid access token', applies: (_m, secured) => secured },
+  403: { description: 'The access token lacks a scope this operation needs', applies: (_m, secured) => secured },
+  413: { description: 'The request body is larger than this operation takes', applies: (method) => method !== 'get' && method !== 'head' },
+  414: { description: 'A path parameter is longer than any this API gives out', applies: (_m, _s, path) => path.includes('{') },
+  415: { description: 'The request body has a content type this operation does not take', applies: (method) => method !== 'get' && method !== 'head' },
+  429: { description: 'Too many requests; Retry-After says when to try again (RateLimit and RateLimit-Policy describe the limit)', applies: () => true },
+  431: { description: 'The request headers are larger than the server takes (16 KiB in all)', applies: () => true },
+};
+
+const HTTP_METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'];
+
+/** Adds the platform's answers (PLATFORM_RESPONSES) to every operation of the document. */
+export function withPlatformResponses(doc: OpenApiDocument): OpenApiDocument {
+  doc.components ??= {};
+  doc.components.schemas = { Problem: PROBLEM_SCHEMA, ...doc.components.schemas };
+  const responses = ((doc.components as { responses?: Record<string, unknown> }).responses ??= {});
+  for (const [status, { description }] of Object.entries(PLATFORM_RESPONSES)) responses[`Platform${status}`] = { description, content: PROBLEM_CONTENT };
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const operation = (item as Record<string, unknown>)[method] as { responses?: Record<string, unknown>; security?: Record<string, unknown>[] } | undefined;
+      if (!operation) continue;
+      const secured = (operation.security ?? []).some((requirement) => Object.keys(requirement).length > 0);
+      operation.responses ??= {};
+      for (const [status, { applies }] of Object.entries(PLATFORM_RESPONSES)) {
+        if (applies(method, secured, path) && !(status in operation.responses)) operation.responses[status] = { $ref: `#/components/responses/Platform${status}` };
+      }
+    }
+  }
+  return doc;
+}
+
 /**
  * The public document: the gateway's own (its title, servers, security schemes and its own routes)
  * with every service's paths and component schemas merged in. A path and method documented twice,
@@ -137,5 +204,5 @@ export function mergeDocuments(own: OpenApiDocument, parts: readonly { appId: st
       schemas[name] = schema;
     }
   }
-  return { ...own, paths, components: { ...own.components, schemas } };
+  return withPlatformResponses({ ...own, paths, components: { ...own.components, schemas } });
 }

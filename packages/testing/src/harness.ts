@@ -32,6 +32,7 @@ export interface SidecarSpec {
   resourcesPaths: string[];
   logLevel?: string;
   maxBodyMiB?: number | undefined;
+  readBufferKiB?: number | undefined;
   healthCheckPath?: string | undefined;
 }
 
@@ -54,6 +55,7 @@ export function daprdArgs(spec: SidecarSpec): string[] {
     '--log-level', spec.logLevel ?? 'warn',
     ...spec.resourcesPaths.flatMap((p) => ['--resources-path', p]),
     ...(spec.maxBodyMiB ? ['--max-body-size', `${spec.maxBodyMiB}Mi`] : []),
+    ...(spec.readBufferKiB ? ['--read-buffer-size', `${spec.readBufferKiB}Ki`] : []),
     ...(spec.healthCheckPath ? ['--enable-app-health-check', '--app-health-check-path', spec.healthCheckPath] : []),
   ];
 }

@@ -1,7 +1,9 @@
 import type {} from '@strata/testing';
+import { Client } from '@strata/testing/client';
 import { describe, expect, inject, it } from 'vitest';
 
-const { gatewayUrl } = inject('stack');
+const stack = inject('stack');
+const { gatewayUrl } = stack;
 
 describe('edge hygiene', () => {
   it('puts an X-Request-Id on every answer, keeping a sane one the client sent', async () => {
@@ -48,5 +50,14 @@ describe('edge hygiene', () => {
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
     expect(wrongMethod.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('passes on headers it takes itself: its sidecar reads more than Dapr’s 4 KiB (the fuzz found a plain-text 431)', async () => {
+    const user = await Client.user(stack);
+    for (const size of [4_500, 8_500, 12_000]) {
+      const res = await user.call('GET', '/api/v1/me', undefined, { 'x-padding': 'p'.repeat(size) });
+      expect(res.status, String(size)).toBe(200);
+      expect(res.json).toMatchObject({ id: user.userId });
+    }
   });
 });

@@ -20,6 +20,8 @@ export interface RunApp {
   command: string[];
   env: Record<string, string>;
   maxBodyMiB: number | undefined;
+  /** daprd's HTTP read buffer, which is also its limit on a request's headers (Dapr's default: 4 KiB). */
+  readBufferKiB: number | undefined;
   healthCheckPath: string | undefined;
   logLevel: string;
   resourcesPaths: string[];
@@ -37,6 +39,7 @@ interface RawApp {
   command?: string[];
   env?: Record<string, string | number | boolean>;
   daprHTTPMaxRequestSize?: number;
+  daprHTTPReadBufferSize?: number;
   appHealthCheckPath?: string;
   logLevel?: string;
   resourcesPath?: string;
@@ -97,6 +100,7 @@ export function readRunFile(file = join(REPO_ROOT, 'dapr.yaml')): RunApp[] {
       command: need(app.command, 'command'),
       env,
       maxBodyMiB: app.daprHTTPMaxRequestSize ?? common.daprHTTPMaxRequestSize,
+      readBufferKiB: app.daprHTTPReadBufferSize ?? common.daprHTTPReadBufferSize,
       healthCheckPath: app.appHealthCheckPath ?? common.appHealthCheckPath,
       logLevel: app.logLevel ?? common.logLevel ?? 'info',
       resourcesPaths: resources.map(abs),

@@ -251,6 +251,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         resourcesPaths: sidecarSetup.resourcesPaths,
         logLevel: app.logLevel,
         maxBodyMiB: app.maxBodyMiB,
+        readBufferKiB: app.readBufferKiB,
         healthCheckPath: app.healthCheckPath,
       });
       const logName = app.replica === 0 ? app.appId : `${app.appId}-${app.replica}`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT } from './paths.js';
-import type {} from '@strata/testing';
+import type { TestStackInfo } from '@strata/testing';
 import { type Stack, isProfile, startStack } from './stack.js';
 import { type RedisCluster, startRedisCluster } from './infra/redis-cluster.js';
 import { ensureStackTls } from './infra/tls.js';
@@ -13,16 +13,21 @@ import { prodLikePorts } from './profiles/prod-like.js';
 /** Test stacks run beside a dev stack (`npm start`): every port is shifted by this much. */
 export const TEST_PORT_OFFSET = Number(process.env.STRATA_TEST_PORT_OFFSET ?? 10_000);
 
-let stack: Stack | undefined;
-let cluster: RedisCluster | undefined;
+/** A test stack and, beside a local one, the Redis Cluster its cluster tests use. */
+export interface TestStack {
+  stack: Stack;
+  cluster?: RedisCluster;
+}
+
+let current: TestStack | undefined;
 
 /**
  * A three-master Redis Cluster over TLS with a password, on the ports the production-like profile
  * gives its own, for the tests that run the apps' Redis code on a cluster in the local profile.
  */
-async function startTestRedisCluster(runDir: string): Promise<{ url: string; caFile: string }> {
+async function startTestRedisCluster(runDir: string): Promise<{ cluster: RedisCluster; caFile: string }> {
   const tls = ensureStackTls(join(runDir, 'tls'));
-  cluster = await startRedisCluster(
+  const cluster = await startRedisCluster(
     { logDir: join(runDir, 'logs'), track: () => undefined },
     {
       nodes: prodLikePorts(TEST_PORT_OFFSET).redisNodes,
@@ -31,14 +36,15 @@ async function startTestRedisCluster(runDir: string): Promise<{ url: string; caF
       dir: join(runDir, 'redis-cluster'),
     },
   );
-  return { url: cluster.url, caFile: tls.ca.cert };
+  return { cluster, caFile: tls.ca.cert };
 }
 
 /**
- * Vitest global setup for integration tests: a fresh stack (its own database, Redis DB, Azurite
- * folder and ports) for the run, stopped at the end whatever happened.
+ * A fresh test stack (its own database, Redis DB, Azurite folder and ports: STRATA_TEST_*) and
+ * what the tests are told about it. The integration tests' global setup, and tools that run
+ * against a stack of their own as the tests do (the gateway's fuzz), start it here.
  */
-export async function setup(project: TestProject): Promise<void> {
+export async function startTestStack(): Promise<{ stack: TestStack; info: TestStackInfo }> {
   mkdirSync(join(REPO_ROOT, '.strata'), { recursive: true });
   // Every test client comes from 127.0.0.1, so the stack's own gateway would hold all test files
   // to one address's sign-in and registration limits. The rate-limit tests run gateways of their
@@ -48,7 +54,7 @@ export async function setup(project: TestProject): Promise<void> {
   // STRATA_TEST_PROFILE=prod-like runs the tests on deploy/'s configuration and the stand-ins
   const profile = process.env.STRATA_TEST_PROFILE ?? 'local';
   if (!isProfile(profile)) throw new Error(`STRATA_TEST_PROFILE must be local or prod-like, got "${profile}"`);
-  stack = await startStack({
+  const started = await startStack({
     profile,
     name: 'test',
     runDir,
@@ -61,44 +67,61 @@ export async function setup(project: TestProject): Promise<void> {
     fresh: true,
   });
   // the prod-like stack's Redis is a cluster already; the local one gets one beside it
-  let redisCluster: { url: string; caFile: string };
+  let local: { cluster: RedisCluster; caFile: string } | undefined;
   try {
-    redisCluster = stack.profile === 'prod-like' ? { url: stack.redisUrl, caFile: stack.caFile! } : await startTestRedisCluster(runDir);
+    if (started.profile !== 'prod-like') local = await startTestRedisCluster(runDir);
   } catch (error) {
-    await stack.stop();
+    await started.stop();
     throw error;
   }
+  const cluster = local?.cluster;
+  const redisCluster = local ? { url: local.cluster.url, caFile: local.caFile } : { url: started.redisUrl, caFile: started.caFile! };
   // the test workers start after this and trust the cluster's CA, as the apps of a stack do
   process.env.NODE_EXTRA_CA_CERTS = redisCluster.caFile;
-  project.provide('stack', {
+  const info: TestStackInfo = {
     redisCluster,
-    gatewayUrl: stack.gatewayUrl,
+    gatewayUrl: started.gatewayUrl,
     apps: Object.fromEntries(
-      [...stack.apps.values()].map((a) => [
+      [...started.apps.values()].map((a) => [
         a.appId,
         { appPort: a.port, internalPort: a.internalPort, daprHttpPort: a.daprHttpPort, daprGrpcPort: a.daprGrpcPort, metricsPort: a.metricsPort },
       ]),
     ),
-    databaseUrl: stack.databaseUrl,
-    redisUrl: stack.redisUrl,
-    blobConnectionString: stack.blobConnectionString,
+    databaseUrl: started.databaseUrl,
+    redisUrl: started.redisUrl,
+    blobConnectionString: started.blobConnectionString,
     runDir,
-    daprdPath: stack.daprdPath,
-    daprConfigFile: stack.daprConfigFile,
-    resourcesPaths: stack.resourcesPaths,
-    secretsFile: stack.secretsFile,
-    appApiToken: stack.appApiToken,
-    profile: stack.profile,
-    appTokens: stack.appTokens,
-    ...(stack.daprApiToken ? { daprApiToken: stack.daprApiToken } : {}),
-    ...(stack.caFile ? { caFile: stack.caFile } : {}),
-  });
+    daprdPath: started.daprdPath,
+    daprConfigFile: started.daprConfigFile,
+    resourcesPaths: started.resourcesPaths,
+    secretsFile: started.secretsFile,
+    appApiToken: started.appApiToken,
+    profile: started.profile,
+    appTokens: started.appTokens,
+    ...(started.daprApiToken ? { daprApiToken: started.daprApiToken } : {}),
+    ...(started.caFile ? { caFile: started.caFile } : {}),
+  };
+  return { stack: { stack: started, ...(cluster ? { cluster } : {}) }, info };
+}
+
+/**
+ * Stops a stack from startTestStack; its logs stay for reading after a failure (`keepLogs`) or
+ * with STRATA_KEEP_TEST_LOGS, otherwise nothing is left behind.
+ */
+export async function stopTestStack(started: TestStack | undefined, keepLogs: boolean): Promise<void> {
+  const dir = started?.stack.options.runDir;
+  await started?.cluster?.stop();
+  await started?.stack.stop();
+  if (dir && !keepLogs && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Vitest global setup for integration tests: a fresh stack for the run, stopped at the end whatever happened. */
+export async function setup(project: TestProject): Promise<void> {
+  const started = await startTestStack();
+  current = started.stack;
+  project.provide('stack', started.info);
 }
 
 export async function teardown(): Promise<void> {
-  const dir = stack?.options.runDir;
-  await cluster?.stop();
-  await stack?.stop();
-  // keep the logs of a failed run for reading; an ordinary run leaves nothing behind
-  if (dir && process.exitCode !== 1 && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(dir, { recursive: true, force: true });
+  await stopTestStack(current, process.exitCode === 1);
 }

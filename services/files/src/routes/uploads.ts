@@ -156,7 +156,8 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
 
   r.options(
     '/api/v1/uploads',
-    { schema: { summary: 'tus capabilities', tags: ['uploads'], response: { 204: { type: 'null' }, ...problems(400) } } },
+    // the public route table asks a token for every method of /api/v1/uploads: the document says so
+    { schema: { summary: 'tus capabilities', tags: ['uploads'], security, response: { 204: { type: 'null' }, ...problems(400, 401) } } },
     async (_request, reply) =>
       reply
         .code(204)
@@ -174,7 +175,8 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
         summary: 'Start a resumable upload (tus 1.0 creation): Upload-Length, Upload-Metadata "filename <base64>"',
         tags: ['uploads'],
         security,
-        headers: Type.Object({ 'upload-length': Type.Optional(Type.String()), 'upload-metadata': Type.Optional(Type.String({ maxLength: 4096 })) }),
+        // Tus-Resumable is required (requireTus), like on every tus request: the document says so
+        headers: Type.Object({ 'upload-length': Type.Optional(Type.String()), 'upload-metadata': Type.Optional(Type.String({ maxLength: 4096 })), 'tus-resumable': Type.Optional(Type.String()) }),
         response: { 201: { type: 'null' }, ...problems(400, 401, 403, 412, 413, 422) },
       },
     },

@@ -120,7 +120,11 @@ export const Rehydrating = Type.Object(
   },
 );
 
-export const BinaryResponse = Type.String({ description: 'The bytes of the file', contentMediaType: 'application/octet-stream' });
+/**
+ * The bytes of a file, sent with the type sniffed from them (application/octet-stream for active
+ * types): any media type, not JSON.
+ */
+export const BinaryResponse = { description: 'The bytes of the file', content: { '*/*': { schema: Type.String({ contentMediaType: 'application/octet-stream' }) } } };
 
 export const UsageHistoryQuery = Type.Object(
   { days: Type.Integer({ minimum: 1, maximum: 366, default: 30 }) },

@@ -55,6 +55,15 @@ export async function apiRoutes(app: FastifyInstance) {
           );
           return;
         }
+        // every app answers its refusals as problem+json: any other 4xx is the sidecar's own (its
+        // header or body limits), in its own words, which the client gets as a problem too
+        if (upstream.statusCode >= 400 && !type.includes('problem+json')) {
+          upstream.stream.resume();
+          request.log.warn({ status: upstream.statusCode, appId: route.appId }, 'the sidecar refused the call');
+          res.removeHeader('content-length');
+          void res.code(upstream.statusCode).type(PROBLEM_CONTENT_TYPE).send(httpError(upstream.statusCode, 'The request cannot be passed on as it is.').toProblem());
+          return;
+        }
         if (entry && upstream.statusCode === 200 && type.startsWith('application/json')) {
           void (async () => {
             const { body, complete, chunks } = await readSmall(upstream.stream);

@@ -7,6 +7,9 @@ import { dirname } from 'node:path';
 
 const CACHE_MS = 60_000;
 
+const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+
 /**
  * The gateway's own part of the public document: its title, servers and security scheme, and the
  * routes the gateway serves itself. Every service's part (built from its route schemas, fetched
@@ -36,13 +39,20 @@ export const gatewayDocument: OpenApiDocument = {
         parameters: [{ name: 'last-event-id', in: 'header', required: false, schema: { type: 'string' } }],
         responses: {
           200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-          400: { description: 'Last-Event-ID is not an id of this stream', content: { 'application/problem+json': { schema: { type: 'object' } } } },
-          401: { description: 'No valid access token', content: { 'application/problem+json': { schema: { type: 'object' } } } },
+          400: { description: 'Last-Event-ID is not an id of this stream', content: PROBLEM_CONTENT },
+          401: { description: 'No valid access token', content: PROBLEM_CONTENT },
         },
       },
     },
     '/api/v1/openapi.json': {
-      get: { summary: 'This document', tags: ['meta'], responses: { 200: { description: 'The OpenAPI 3.1 document of the Strata API' } } },
+      get: {
+        summary: 'This document',
+        tags: ['meta'],
+        responses: {
+          200: { description: 'The OpenAPI 3.1 document of the Strata API', content: { 'application/json': { schema: { type: 'object', required: ['openapi', 'info', 'paths'] } } } },
+          503: { description: 'The document is being assembled from the services; try again shortly', content: PROBLEM_CONTENT },
+        },
+      },
     },
   },
   components: { schemas: {}, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },

@@ -4,7 +4,7 @@ import { AppError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { requireMediaType } from '../request-guards.js';
-import { TokenRequest, TokenResponse, problems } from '../schemas/index.js';
+import { Jwks, TokenRequest, TokenResponse, problems } from '../schemas/index.js';
 
 /** RFC 6749 error codes, carried as the `error` member of a problem+json body. */
 function oauthError(reply: FastifyReply, status: 400 | 401, error: string, detail: string): AppError {
@@ -88,7 +88,7 @@ export async function tokenRoutes(app: FastifyInstance, opts: { config: Config }
 
   r.get(
     '/.well-known/jwks.json',
-    { schema: { summary: 'Public keys that verify Strata access tokens', tags: ['auth'] } },
+    { schema: { summary: 'Public keys that verify Strata access tokens', tags: ['auth'], response: { 200: Jwks } } },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
       return app.jwks();

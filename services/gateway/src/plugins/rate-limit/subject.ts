@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { type RateLimitRouteClass, RateLimitRouteClasses, type RateLimitSubject } from '@strata/contracts';
+import { isBearer } from '@strata/auth';
 import { httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -105,7 +106,7 @@ export async function subjectOf(
   path: string,
   routeClass: RateLimitRouteClass,
 ): Promise<RateLimitSubject> {
-  if (!request.auth && /^Bearer /.test(request.headers.authorization ?? '')) {
+  if (!request.auth && isBearer(request.headers.authorization)) {
     try {
       await app.authenticate(request, reply);
     } catch {
