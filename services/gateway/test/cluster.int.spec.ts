@@ -8,7 +8,7 @@ import type {} from '@strata/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RevocationList } from '@strata/auth';
 import { type RedisClient, createRedisClient } from '@strata/service-kit';
-import { eventually } from '@strata/testing/client';
+import { type SseEvent, eventually, openEventStream } from '@strata/testing/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway } from './support.js';
@@ -129,26 +129,13 @@ describe('live events on a Redis Cluster', () => {
       }),
     });
 
-  /** The SSE ids and event types a stream sends within `ms`. */
+  /** The events a stream sends within `ms`. */
   async function read(token: string, lastEventId: string | undefined, ms: number) {
-    const controller = new AbortController();
-    const res = await fetch(`${gateway.url}/api/v1/events`, {
-      headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-      signal: controller.signal,
-    });
-    expect(res.status).toBe(200);
-    let text = '';
-    const reading = (async () => {
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
-      } catch {
-        // aborted
-      }
-    })();
+    const stream = await openEventStream(gateway.url, token, lastEventId);
+    expect(stream.res.status).toBe(200);
     await new Promise((r) => setTimeout(r, ms));
-    controller.abort();
-    await reading;
-    return [...text.matchAll(/^id: (\S+)\nevent: (\S+)\ndata: (.*)$/gm)].map(([, id, event, data]) => ({ id: id!, event: event!, data: data! }));
+    await stream.close();
+    return stream.events.filter((e) => e.id !== undefined) as (SseEvent & { id: string })[];
   }
 
   it('appends each event once to the owner’s stream and replays what a client missed after Last-Event-ID', async () => {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
-import { Client, eventually, sha256 } from '@strata/testing/client';
+import { Client, eventually, openEventStream, sha256 } from '@strata/testing/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/paths.js';
 import { type Stack, startStack } from '../src/stack.js';
@@ -149,23 +149,11 @@ describe('the journey on the production-like profile', () => {
   it('streams the user’s live events (pub/sub on the cluster) and replays them after Last-Event-ID', async () => {
     const { client, email, password } = await signedUp();
     const open = async (lastEventId: string) => {
-      const controller = new AbortController();
-      const res = await fetch(`${gateway}/api/v1/events`, { headers: { authorization: `Bearer ${client.accessToken!}`, 'last-event-id': lastEventId }, signal: controller.signal });
-      expect(res.status).toBe(200);
-      let text = '';
-      const reading = (async () => {
-        try {
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
-        } catch {
-          // aborted
-        }
-      })();
+      const stream = await openEventStream(gateway, client.accessToken!, lastEventId);
+      expect(stream.res.status).toBe(200);
       return {
-        ids: () => [...text.matchAll(/^id: (\S+)\nevent: SessionStarted$/gm)].map((m) => m[1]!),
-        close: async () => {
-          controller.abort();
-          await reading;
-        },
+        ids: () => stream.events.filter((e) => e.event === 'SessionStarted').map((e) => e.id!),
+        close: stream.close,
       };
     };
     const live = await open('0-0');
