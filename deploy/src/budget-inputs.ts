@@ -91,7 +91,7 @@ function sourceText(dir: string): string {
 /** What an app's code does with Postgres: whether it opens a pool, and how many event relays it runs. */
 export function codeUse(app: string): { opensPool: boolean; relays: number } {
   const text = sourceText(sourceDir(app));
-  return { opensPool: /\bpostgresPlugin\b/.test(text), relays: text.match(/\beventRelayPlugin\(/g)?.length ?? 0 };
+  return { opensPool: /\b(postgresPlugin|registerStores)\b/.test(text), relays: text.match(/\beventRelayPlugin\(/g)?.length ?? 0 };
 }
 
 const intOf = (what: string, value: string | undefined): number => {

@@ -8,6 +8,7 @@ export { heartbeatPlugin, type ServiceHeartbeat } from './heartbeat.js';
 export { buildServer, runServer, type ServerOptions } from './server.js';
 export { platformPlugin } from './platform.js';
 export { postgresPlugin } from './resources/postgres.js';
+export { type StoresConfig, registerStores } from './resources/stores.js';
 export { REDIS_MODES, type RedisClient, type RedisMode, createRedisClient, duplicateRedis, redisAddress, redisPlugin } from './resources/redis.js';
 export { SecretReader, StartupError, waitForSidecar } from './secrets.js';
 export { type OpenApiDocument, describeApi, mergeDocuments, openapiPlugin } from './openapi.js';

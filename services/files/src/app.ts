@@ -1,6 +1,6 @@
 import { describingAuth, tokenAuth } from '@strata/auth';
-import { AppIds, BLOB_CONTAINER, Secrets, Topics } from '@strata/contracts';
-import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin } from '@strata/service-kit';
+import { AppIds, BLOB_CONTAINER, Topics } from '@strata/contracts';
+import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, registerStores } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
@@ -26,12 +26,7 @@ export interface FilesOptions {
 export default async function files(app: FastifyInstance, opts: FilesOptions) {
   const { config } = opts;
   await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
-  const [databaseUrl, redisUrl] = await Promise.all([
-    app.secrets.read(Secrets.postgresConnectionString, config.DATABASE_URL),
-    app.secrets.read(Secrets.redisUrl, config.REDIS_URL),
-  ]);
-  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE, namedStatements: config.DATABASE_NAMED_STATEMENTS });
-  await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
+  const { databaseUrl } = await registerStores(app, config);
   await app.register(blobPlugin, { access: config.blob, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
   await app.register(openapiPlugin, { title: FILES_TITLE });
   await app.register(corePlugin);

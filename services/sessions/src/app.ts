@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import { describingAuth, tokenAuth } from '@strata/auth';
-import { AppIds, Secrets, Topics } from '@strata/contracts';
-import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, postgresPlugin, redisPlugin, subscriptionsPlugin } from '@strata/service-kit';
+import { AppIds, Topics } from '@strata/contracts';
+import { type Clock, describeApi, eventRelayPlugin, openapiPlugin, platformPlugin, registerStores, subscriptionsPlugin } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { corePlugin } from './plugins/core.js';
@@ -17,12 +17,7 @@ const SESSIONS_TITLE = 'Strata sessions';
 export default async function sessions(app: FastifyInstance, opts: { config: Config; clock?: Clock }) {
   const { config } = opts;
   await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
-  const [databaseUrl, redisUrl] = await Promise.all([
-    app.secrets.read(Secrets.postgresConnectionString, config.DATABASE_URL),
-    app.secrets.read(Secrets.redisUrl, config.REDIS_URL),
-  ]);
-  await app.register(postgresPlugin, { connectionString: databaseUrl, applicationName: config.APP_ID, max: config.DATABASE_POOL_SIZE, namedStatements: config.DATABASE_NAMED_STATEMENTS });
-  await app.register(redisPlugin, { url: redisUrl, mode: config.REDIS_MODE });
+  const { databaseUrl } = await registerStores(app, config);
   await app.register(subscriptionsPlugin);
   await app.register(cookie);
   // refresh and sign-out have nothing to send: JSON with no body at all reads as {}; anything
