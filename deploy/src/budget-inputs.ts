@@ -109,7 +109,10 @@ export function appDemands(manifests: readonly Manifest[], use: (app: string) =>
     if (!deployment || !hpa) throw new Error(`${app}: the overlay needs its Deployment and its HorizontalPodAutoscaler`);
     const env = new Map((deployment.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
     const code = use(app);
-    if (code.opensPool && !env.has(POOL_SIZE_ENV)) throw new Error(`${app} opens a Postgres pool: its Deployment must set ${POOL_SIZE_ENV} (the default is no budget)`);
+    for (const name of [POOL_SIZE_ENV, DIRECT_POOL_SIZE_ENV]) {
+      // registerStores opens both pools: the pooled one and the direct one
+      if (code.opensPool && !env.has(name)) throw new Error(`${app} opens a Postgres pool: its Deployment must set ${name} (the default is no budget)`);
+    }
     const sidecar = components
       .filter((c) => c.scopes === undefined || c.scopes.length === 0 || c.scopes.includes(app))
       .map((c) => intOf(`${c.metadata?.name}'s maxConns (pgx's default grows with the node's CPUs)`, c.spec.metadata.find((m) => m.name === 'maxConns')?.value))

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type AppDemand, budgetTable, computeBudget, surgeOf } from '../src/budget.js';
 import {
   DIRECT_PORT,
+  DIRECT_POOL_SIZE_ENV,
   POOLED_PORT,
   POOL_SIZE_ENV,
   appDemands,
@@ -63,6 +64,11 @@ describe('the connection budget of deploy/', () => {
       for (const c of d.spec.template.spec.containers) c.env = c.env.filter((e) => e.name !== POOL_SIZE_ENV);
     }
     expect(() => appDemands(withoutPoolSize)).toThrow(/files opens a Postgres pool: its Deployment must set DATABASE_POOL_SIZE/);
+    const withoutDirectPoolSize = copy();
+    for (const d of ofKind<Manifest & { spec: { template: { spec: { containers: { env: { name: string }[] }[] } } } }>(withoutDirectPoolSize, 'Deployment')) {
+      for (const c of d.spec.template.spec.containers) c.env = c.env.filter((e) => e.name !== DIRECT_POOL_SIZE_ENV);
+    }
+    expect(() => appDemands(withoutDirectPoolSize)).toThrow(/files opens a Postgres pool: its Deployment must set DATABASE_DIRECT_POOL_SIZE/);
     const withoutMaxConns = copy();
     for (const c of ofKind<Manifest & { spec: { type: string; metadata: { name: string }[] } }>(withoutMaxConns, 'Component')) {
       c.spec.metadata = c.spec.metadata.filter((m) => m.name !== 'maxConns');
@@ -84,7 +90,7 @@ describe('the connection budget of deploy/', () => {
     const strings = runbookConnectionStrings(runbook);
     const ports = (secret: string) => [...new Set(strings.filter((s) => s.secret === secret).map((s) => s.port))];
     expect(ports(Secrets.postgresConnectionString)).toEqual([POOLED_PORT]);
-    expect(ports('postgres-direct-connection-string')).toEqual([DIRECT_PORT]);
+    expect(ports(Secrets.postgresDirectConnectionString)).toEqual([DIRECT_PORT]);
     for (const [, url] of runbook.matchAll(/"(postgres:\/\/[^"]+)"/g)) expect(url).toMatch(/\?sslmode=require$/);
   });
 

@@ -37,7 +37,13 @@ export type Topic = (typeof Topics)[keyof typeof Topics];
 export const Secrets = {
   /** A random value that proves the secret store wiring in tests. */
   wiringCheck: 'strata-wiring-check',
+  /** Postgres through the pooler (PgBouncer in transaction mode on AKS): each app's pool. */
   postgresConnectionString: 'postgres-connection-string',
+  /**
+   * Postgres past the pooler, the server itself: for what keeps state in a server session (the
+   * event relay's advisory lock and LISTEN, the migrations' and scheduled jobs' session locks).
+   */
+  postgresDirectConnectionString: 'postgres-direct-connection-string',
   redisUrl: 'redis-url',
   blobConnectionString: 'blob-connection-string',
   /** Token signing keys, JSON: { keys: [{ kid, privateJwk, createdAt }] }; the newest signs. */
@@ -220,12 +226,12 @@ export const AppManifests: Record<AppId, AppManifest> = {
   [AppIds.files]: {
     // no blob credential: files reaches Blob Storage with a token (BLOB_ACCOUNT_URL), or locally
     // with Azurite's well-known development key from its environment
-    secrets: [Secrets.postgresConnectionString, Secrets.redisUrl],
+    secrets: [Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString, Secrets.redisUrl],
     // the public keys that verify access tokens
     invokes: { [AppIds.sessions]: JWKS },
   },
   [AppIds.sessions]: {
-    secrets: [Secrets.postgresConnectionString, Secrets.redisUrl, Secrets.tokenSigningKeys],
+    secrets: [Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString, Secrets.redisUrl, Secrets.tokenSigningKeys],
     invokes: {},
   },
   [AppIds.ratelimit]: {

@@ -159,9 +159,13 @@ export class EventStore {
     this.channel = notifyChannel(options.schema);
   }
 
-  /** Runs the store's migrations (under an advisory lock), then returns the store. */
-  static async open(options: EventStoreOptions): Promise<EventStore> {
-    await migrateEventStore(options.db, options.schema);
+  /**
+   * Runs the store's migrations (under a session advisory lock), then returns the store.
+   * `migrateOn`: where the migrations run when `db` goes through a pooler in transaction mode,
+   * whose clients share server sessions and so each other's session locks: a direct connection.
+   */
+  static async open(options: EventStoreOptions, migrateOn?: { db: Kysely<unknown> }): Promise<EventStore> {
+    await migrateEventStore(migrateOn?.db ?? options.db, options.schema);
     return new EventStore(options);
   }
 

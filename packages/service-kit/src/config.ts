@@ -87,3 +87,27 @@ export const PortSchema = Port;
  * HPA's maximum: the ceiling keeps a typo from taking the whole pooler.
  */
 export const PoolSizeSchema = Type.Integer({ minimum: 1, maximum: 100, default: 10 });
+
+/**
+ * What an app that keeps state configures for its stores (service-kit's registerStores). Each
+ * URL falls back to the secret store; with DATABASE_URL set and no DATABASE_DIRECT_URL, the direct
+ * connections use DATABASE_URL too (no pooler in between: tests, a local run).
+ */
+export const StoresConfigSchema = Type.Object({
+  /** Postgres for the app's pool, through the pooler on AKS (`postgres-connection-string`). */
+  DATABASE_URL: Type.Optional(Type.String()),
+  /**
+   * Postgres itself, past the pooler (`postgres-direct-connection-string`): the connections that
+   * keep state in their server session, the event relay's and DATABASE_DIRECT_POOL_SIZE's.
+   */
+  DATABASE_DIRECT_URL: Type.Optional(Type.String()),
+  /** Connections of this replica's pool (through PgBouncer on AKS: deploy/README.md, "Connection budget"). */
+  DATABASE_POOL_SIZE: PoolSizeSchema,
+  /**
+   * Connections of this replica's direct pool: session advisory locks (migrations at start, a
+   * scheduled round, one at a time) and nothing else, so one suffices; the relay's is beside it.
+   */
+  DATABASE_DIRECT_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 10, default: 1 }),
+  /** Redis (revocations, caches, throttles); from the secret store (`redis-url`) when unset. */
+  REDIS_URL: Type.Optional(Type.String()),
+});

@@ -1,4 +1,4 @@
-export { BaseConfigSchema, ConfigError, PoolSizeSchema, PortSchema, loadConfig, type BaseConfig } from './config.js';
+export { BaseConfigSchema, ConfigError, PoolSizeSchema, PortSchema, StoresConfigSchema, loadConfig, type BaseConfig } from './config.js';
 export { AppError, PROBLEM_CONTENT_TYPE, httpError, registerProblemHandlers, sendProblem, type Problem } from './errors.js';
 export { loggerOptions, requestId } from './logging.js';
 export { metricsPlugin } from './metrics.js';

@@ -26,12 +26,12 @@ export interface FilesOptions {
 export default async function files(app: FastifyInstance, opts: FilesOptions) {
   const { config } = opts;
   await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
-  const { databaseUrl } = await registerStores(app, config);
+  const { directDatabaseUrl } = await registerStores(app, config);
   await app.register(blobPlugin, { access: config.blob, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
   await app.register(openapiPlugin, { title: FILES_TITLE });
   await app.register(corePlugin);
   await app.register(
-    eventRelayPlugin({ store: app.store, topic: Topics.fileEvents, source: `strata/${AppIds.files}`, connectionString: databaseUrl, toPublished }),
+    eventRelayPlugin({ store: app.store, topic: Topics.fileEvents, source: `strata/${AppIds.files}`, connectionString: directDatabaseUrl, toPublished }),
   );
   await app.register(jobsPlugin, { config });
   await app.register(tokenAuth, { config });

@@ -1,20 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { AuthConfigSchema } from '@strata/auth';
 import { RehydratePriority } from '@strata/contracts';
-import { BaseConfigSchema, ConfigError, PoolSizeSchema, loadConfig } from '@strata/service-kit';
+import { BaseConfigSchema, ConfigError, StoresConfigSchema, loadConfig } from '@strata/service-kit';
 
 const MiB = 1024 * 1024;
 
 export const ConfigSchema = Type.Composite([
   BaseConfigSchema,
   AuthConfigSchema,
+  StoresConfigSchema,
   Type.Object({
-    /** Postgres for this service's event streams and read models; from the secret store when unset. */
-    DATABASE_URL: Type.Optional(Type.String()),
-    /** Connections of this replica's pool (through PgBouncer on AKS: deploy/README.md, "Connection budget"). */
-    DATABASE_POOL_SIZE: PoolSizeSchema,
-    /** Redis for the shared token revocation list; from the secret store when unset. */
-    REDIS_URL: Type.Optional(Type.String()),
     /**
      * Blob Storage reached with a token (workload identity on AKS: no account key exists), e.g.
      * https://<account>.blob.core.windows.net; Azurite with OAuth in the production-like profile.

@@ -17,7 +17,7 @@ const SESSIONS_TITLE = 'Strata sessions';
 export default async function sessions(app: FastifyInstance, opts: { config: Config; clock?: Clock }) {
   const { config } = opts;
   await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
-  const { databaseUrl } = await registerStores(app, config);
+  const { directDatabaseUrl } = await registerStores(app, config);
   await app.register(subscriptionsPlugin);
   await app.register(cookie);
   // refresh and sign-out have nothing to send: JSON with no body at all reads as {}; anything
@@ -30,7 +30,7 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   await app.register(openapiPlugin, { title: SESSIONS_TITLE });
   await app.register(corePlugin, { config });
   await app.register(
-    eventRelayPlugin({ store: app.store, topic: Topics.sessionEvents, source: `strata/${AppIds.sessions}`, connectionString: databaseUrl, toPublished }),
+    eventRelayPlugin({ store: app.store, topic: Topics.sessionEvents, source: `strata/${AppIds.sessions}`, connectionString: directDatabaseUrl, toPublished }),
   );
   // sessions verifies with its own keys: no call to itself, so a kid it has not seen (it has just
   // begun signing with a new key) costs nothing to look up at once

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { AuthConfigSchema } from '@strata/auth';
-import { BaseConfigSchema, ConfigError, PoolSizeSchema, loadConfig } from '@strata/service-kit';
+import { BaseConfigSchema, ConfigError, StoresConfigSchema, loadConfig } from '@strata/service-kit';
 
 /** The gateway's address as a local browser knows it, under both loopback names. */
 const LOCAL_ORIGINS = 'http://127.0.0.1:8080,http://localhost:8080';
@@ -8,13 +8,8 @@ const LOCAL_ORIGINS = 'http://127.0.0.1:8080,http://localhost:8080';
 export const ConfigSchema = Type.Composite([
   BaseConfigSchema,
   AuthConfigSchema,
+  StoresConfigSchema,
   Type.Object({
-    /** Postgres for the event streams and read models; from the secret store when unset. */
-    DATABASE_URL: Type.Optional(Type.String()),
-    /** Connections of this replica's pool (through PgBouncer on AKS: deploy/README.md, "Connection budget"). */
-    DATABASE_POOL_SIZE: PoolSizeSchema,
-    /** Redis for revocations and the failed-login throttle; from the secret store when unset. */
-    REDIS_URL: Type.Optional(Type.String()),
     /** Signing keys as JSON ({ keys: [...] }); from the secret store (`token-signing-keys`) when unset. */
     TOKEN_SIGNING_KEYS: Type.Optional(Type.String()),
     ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 3600, default: 900 }),

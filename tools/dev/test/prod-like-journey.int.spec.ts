@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AZURITE_BLOB_PORT } from '@strata/contracts';
+import { AZURITE_BLOB_PORT, Topics } from '@strata/contracts';
 import { Client, eventually, openEventStream, sha256 } from '@strata/testing/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/paths.js';
@@ -48,6 +48,8 @@ beforeAll(async () => {
     azuriteBlobPort: AZURITE_BLOB_PORT + offset,
     logToFiles: true,
     fresh: true,
+    // two of each app that relays its events: one relay each, its lock past PgBouncer
+    replicas: REPLICAS,
   });
   process.stdout.write(`prod-like journey stack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   gateway = stack.gatewayUrl;
@@ -70,6 +72,15 @@ beforeEach(({ onTestFailed }) => {
 });
 
 const TUS = { 'tus-resumable': '1.0.0' };
+const REPLICAS = { files: 2, sessions: 2 };
+
+/** A replica's `event_relay_leader` for a topic: 1 while it holds the relay's lock. */
+async function relayLeader(appKey: string, topic: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${stack.apps.get(appKey)!.internalPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('event_relay_leader{') && l.includes(`topic="${topic}"`));
+  if (!line) throw new Error(`${appKey} has no event_relay_leader for ${topic}`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 /**
  * One user for the whole journey: every client here comes from 127.0.0.1, and the limits are on
@@ -97,6 +108,23 @@ describe('the journey on the production-like profile', () => {
     expect([...stack.failed.keys()]).toEqual([]);
     expect(stack.profile).toBe('prod-like');
     expect(stack.blobConnectionString).toBe('');
+  });
+
+  it('relays each service\'s events from exactly one of its two replicas: the lock is taken past PgBouncer, where each session is its own', async () => {
+    for (const [app, topic] of [['files', Topics.fileEvents], ['sessions', Topics.sessionEvents]] as const) {
+      const keys = Array.from({ length: REPLICAS[app] }, (_, r) => (r === 0 ? app : `${app}#${r}`));
+      // a replica that started second is standby from its first try; both report within seconds
+      let leaders: number[] = [];
+      const oneLeader = async () => {
+        leaders = (await Promise.all(keys.map((k) => relayLeader(k, topic)))).sort();
+        return leaders.join() === '0,1' ? leaders : undefined;
+      };
+      // a scrape that fails (no such metric) fails the test with its own message
+      await eventually(`one ${app} relay`, oneLeader, 20_000).catch((err: unknown) => {
+        if (!(err instanceof Error && err.message.startsWith('timed out'))) throw err;
+      });
+      expect(leaders, `event_relay_leader of ${keys.join(', ')}`).toEqual([0, 1]);
+    }
   });
 
   it('signs up and signs in (sessions: Postgres through PgBouncer, its throttle on the cluster, its keys from the secret store)', async () => {

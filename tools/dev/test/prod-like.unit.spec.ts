@@ -119,10 +119,10 @@ describe('dapr/prod-like/components against deploy/dapr/components', () => {
 });
 
 describe('the secrets', () => {
-  const secrets = prodLikeSecrets({ redisUrl: 'rediss://:pw@127.0.0.1:6380/0', redisPassword: 'pw', postgresUrl: 'postgres://u:p@127.0.0.1:6432/db?sslmode=require' });
+  const secrets = prodLikeSecrets({ redisUrl: 'rediss://:pw@127.0.0.1:6380/0', redisPassword: 'pw', postgresUrl: 'postgres://u:p@127.0.0.1:6432/db?sslmode=require', postgresDirectUrl: 'postgres://u@127.0.0.1:5432/db' });
 
   it("carry the Azure names every component and app reads, and no blob connection string", () => {
-    expect(Object.keys(secrets).sort()).toEqual([Secrets.redisUrl, 'redis-password', Secrets.postgresConnectionString].sort());
+    expect(Object.keys(secrets).sort()).toEqual([Secrets.redisUrl, 'redis-password', Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString].sort());
     expect(secrets).not.toHaveProperty(Secrets.blobConnectionString);
   });
 

@@ -179,7 +179,8 @@ export class Jobs {
 
   /** Every job once, under a Postgres advisory lock: one replica at a time; the others skip this round. */
   async runAll(): Promise<JobReport | 'locked'> {
-    const client = await this.app.pg.connect();
+    // a session lock: on a connection of the direct pool, past the pooler, where the session is ours
+    const client = await this.app.pgDirect.connect();
     try {
       const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(hashtext('strata.files.jobs')) as locked`);
       if (!rows[0]?.locked) return 'locked';

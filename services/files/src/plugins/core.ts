@@ -24,8 +24,10 @@ declare module 'fastify' {
 export const corePlugin = fp(
   async (app: FastifyInstance) => {
     const db = kyselyFromPool(app.pg, { namedStatements: app.pgNamedStatements }) as Kysely<Database>;
-    await migrateReadModels(db as Kysely<unknown>);
-    const store = await EventStore.open({ db, schema: 'files' });
+    // migrations hold session locks: past the pooler, where a session is this replica's own
+    const direct = kyselyFromPool(app.pgDirect, { namedStatements: false });
+    await migrateReadModels(direct as Kysely<unknown>);
+    const store = await EventStore.open({ db, schema: 'files' }, { db: direct });
     app.decorate('db', db);
     app.decorate('store', store);
     app.decorate('commands', commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock }));

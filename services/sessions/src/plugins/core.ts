@@ -41,8 +41,10 @@ export const corePlugin = fp(
   async (app: FastifyInstance, opts: { config: Config }) => {
     const { config } = opts;
     const db = kyselyFromPool(app.pg, { namedStatements: app.pgNamedStatements }) as Kysely<Database>;
-    await migrateReadModels(db as Kysely<unknown>);
-    const store = await EventStore.open({ db, schema: 'sessions' });
+    // migrations hold session locks: past the pooler, where a session is this replica's own
+    const direct = kyselyFromPool(app.pgDirect, { namedStatements: false });
+    await migrateReadModels(direct as Kysely<unknown>);
+    const store = await EventStore.open({ db, schema: 'sessions' }, { db: direct });
     app.decorate('db', db);
     app.decorate('store', store);
     app.decorate('commands', sessionsCommands({ store, db, clock: app.clock }));

@@ -34,6 +34,8 @@ export const localProfile: Profile = {
     const secretsFile = join(runDir, 'secrets.json');
     writeSecrets(secretsFile, {
       [Secrets.postgresConnectionString]: databaseUrl,
+      // no pooler locally: the direct address is the same server
+      [Secrets.postgresDirectConnectionString]: databaseUrl,
       [Secrets.redisUrl]: stackRedisUrl,
       [Secrets.blobConnectionString]: blobConnectionString,
       [Secrets.wiringCheck]: randomBytes(16).toString('hex'),

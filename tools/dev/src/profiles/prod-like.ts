@@ -30,7 +30,7 @@ import { type RedisCluster, startRedisCluster } from '../infra/redis-cluster.js'
 import { type Sentry, mtlsSidecar, startSentry } from '../infra/sentry.js';
 import { type StackTls, ensureStackTls } from '../infra/tls.js';
 import { REPO_ROOT } from '../paths.js';
-import { preflight } from '../preflight.js';
+import { postgresUrl as postgresUrlOf, preflight } from '../preflight.js';
 import { say } from '../log.js';
 import type { RunApp } from '../runfile.js';
 import { ComponentEnv } from '@strata/testing/harness';
@@ -141,11 +141,12 @@ export function outsiderConfiguration(template: DaprConfiguration): DaprConfigur
 }
 
 /** The secrets deploy/'s apps and components read from Key Vault, with this stack's values. */
-export function prodLikeSecrets(values: { redisUrl: string; redisPassword: string; postgresUrl: string }): Record<string, string> {
+export function prodLikeSecrets(values: { redisUrl: string; redisPassword: string; postgresUrl: string; postgresDirectUrl: string }): Record<string, string> {
   return {
     [Secrets.redisUrl]: values.redisUrl,
     [secretNameOf(readComponent(PROD_LIKE_COMPONENTS, Components.pubsub), 'redisPassword')]: values.redisPassword,
     [Secrets.postgresConnectionString]: values.postgresUrl,
+    [Secrets.postgresDirectConnectionString]: values.postgresDirectUrl,
   };
 }
 
@@ -260,7 +261,10 @@ export const prodLikeProfile: Profile = {
 
     const secretsFile = join(runDir, 'secrets.prod-like.json');
     const postgresUrl = pgbouncer.urlOf(input.database);
-    writeSecrets(secretsFile, await prodLikeGeneratedSecrets(), prodLikeSecrets({ redisUrl: redis.url, redisPassword, postgresUrl }));
+    // past PgBouncer, the server itself (port 5432 on Azure); the machine's Postgres has no TLS
+    // and is not ours to reconfigure, so this one connection is plain (deploy/README.md)
+    const postgresDirectUrl = postgresUrlOf(infra, input.database);
+    writeSecrets(secretsFile, await prodLikeGeneratedSecrets(), prodLikeSecrets({ redisUrl: redis.url, redisPassword, postgresUrl, postgresDirectUrl }));
 
     const configDir = join(runDir, 'dapr');
     mkdirSync(configDir, { recursive: true });
