@@ -9,6 +9,7 @@ export const AppIds = {
   sessions: 'sessions',
   ratelimit: 'ratelimit',
   ui: 'ui',
+  insights: 'insights',
 } as const;
 export type AppId = (typeof AppIds)[keyof typeof AppIds];
 export const ALL_APP_IDS: readonly AppId[] = Object.values(AppIds);
@@ -30,6 +31,8 @@ export const Topics = {
   sessionEvents: 'sessions.events',
   /** Every event of the files service. */
   fileEvents: 'files.events',
+  /** Every event of the insights service: documents indexed, failed, tags suggested. */
+  insightsEvents: 'insights.events',
 } as const;
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
@@ -60,6 +63,7 @@ export const DefaultPorts = {
   sessions: { app: 8082, internal: 9582, daprHttp: 3502, daprGrpc: 50003, daprInternalGrpc: 50013, metrics: 9093 },
   ratelimit: { app: 8083, internal: 9583, daprHttp: 3503, daprGrpc: 50004, daprInternalGrpc: 50014, metrics: 9094 },
   ui: { app: 8090, internal: 9590, daprHttp: 3504, daprGrpc: 50005, daprInternalGrpc: 50015, metrics: 9095 },
+  insights: { app: 8084, internal: 9584, daprHttp: 3505, daprGrpc: 50006, daprInternalGrpc: 50016, metrics: 9096 },
 } as const satisfies Record<AppId, AppPorts>;
 
 export interface AppPorts {
@@ -121,6 +125,11 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/files', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/files/*/content', appId: 'files', auth: 'token' },
   { path: '/api/v1/files/*/versions/*/content', appId: 'files', auth: 'token' },
+  // what insights read in a file; live (indexing → indexed), so never cached
+  { path: '/api/v1/files/*/insights', appId: 'insights', auth: 'token' },
+  { path: '/api/v1/files/*/preview', appId: 'insights', auth: 'token' },
+  { path: '/api/v1/search', appId: 'insights', auth: 'token' },
+  { path: '/api/v1/ask', appId: 'insights', auth: 'token' },
   { path: '/api/v1/uploads', appId: 'files', auth: 'token' },
   { path: '/api/v1/trash', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/usage', appId: 'files', auth: 'token', cache: 'user' },
@@ -211,6 +220,14 @@ export interface AppManifest {
 const JWKS: readonly InvokedOperation[] = [{ name: '/.well-known/jwks.json', httpVerb: ['GET'] }];
 
 /**
+ * The bytes of one file version, for the insights service only (files refuses every other
+ * caller): `/internal/v1/files/{id}/versions/{version}/content`. No public route leads here.
+ */
+export const INSIGHTS_CONTENT_PATH = (fileId: string, version: number) =>
+  `/internal/v1/files/${encodeURIComponent(fileId)}/versions/${version}/content`;
+export const INSIGHTS_CONTENT_OPERATION = '/internal/v1/files/*/versions/*/content';
+
+/**
  * Each app's manifest, read at run time: an app reads only the secrets named here (service-kit's
  * secret reader refuses any other) and its sidecar's client invokes only the apps named here.
  * deploy/dapr/config/<app>.yaml (secret scopes, and the callees' accessControl) must allow exactly
@@ -221,7 +238,7 @@ export const AppManifests: Record<AppId, AppManifest> = {
     // the response cache, the live-event fan-out and revocations
     secrets: [Secrets.redisUrl],
     // the public API, the UI, rate-limit decisions, health and OpenAPI of each upstream
-    invokes: { [AppIds.files]: '*', [AppIds.sessions]: '*', [AppIds.ratelimit]: '*', [AppIds.ui]: '*' },
+    invokes: { [AppIds.files]: '*', [AppIds.sessions]: '*', [AppIds.ratelimit]: '*', [AppIds.ui]: '*', [AppIds.insights]: '*' },
   },
   [AppIds.files]: {
     // no blob credential: files reaches Blob Storage with a token (BLOB_ACCOUNT_URL), or locally
@@ -242,6 +259,12 @@ export const AppManifests: Record<AppId, AppManifest> = {
     secrets: [],
     invokes: {},
   },
+  [AppIds.insights]: {
+    // its index, and the revocation list every token check reads
+    secrets: [Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString, Secrets.redisUrl],
+    // a file version's bytes, which files keeps (insights holds no Blob credential); the keys that verify tokens
+    invokes: { [AppIds.files]: [{ name: INSIGHTS_CONTENT_OPERATION, httpVerb: ['GET'] }], [AppIds.sessions]: JWKS },
+  },
 };
 
 /** The manifest of an app-id, or undefined for an app Strata does not know (a test's, a partner's). */
@@ -253,4 +276,5 @@ export function manifestOf(appId: string): AppManifest | undefined {
 export * from './events/names.js';
 export * from './events/files.js';
 export * from './events/sessions.js';
+export * from './events/insights.js';
 export { type DeliveredCloudEvent, type EventSchemas, type PublishedOf, readPublished } from './events/published.js';

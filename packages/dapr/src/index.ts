@@ -108,6 +108,29 @@ export class DaprClient {
     return this.call(`/v1.0/invoke/${encodeURIComponent(appId)}/method/${path}`, init);
   }
 
+  /**
+   * One turn with a language model through a conversation component (Dapr's Conversation API,
+   * alpha2): a system prompt and the user's message in, the model's text out. `scrubPii` has the
+   * component mask personal data in what comes back.
+   */
+  async converse(component: string, prompt: { system: string; user: string }, options: { scrubPii?: boolean; temperature?: number; timeoutMs?: number } = {}): Promise<string> {
+    const res = await this.call(`/v1.0-alpha2/conversation/${encodeURIComponent(component)}/converse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        inputs: [{ messages: [{ ofSystem: { content: [{ text: prompt.system }] } }, { ofUser: { content: [{ text: prompt.user }] } }], scrubPii: options.scrubPii ?? false }],
+        scrubPii: options.scrubPii ?? false,
+        temperature: options.temperature ?? 0,
+      }),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    await this.expectOk(res, `conversation ${component}`);
+    const body = (await res.json()) as { outputs?: { choices?: { message?: { content?: string } }[] }[] };
+    const text = body.outputs?.flatMap((o) => o.choices ?? []).map((c) => c.message?.content ?? '').join('\n').trim();
+    if (!text) throw new DaprError(`conversation ${component} answered no text`, res.status, undefined, JSON.stringify(body));
+    return text;
+  }
+
   async publish(
     pubsub: string,
     topic: string,

@@ -53,8 +53,11 @@ export interface DaprPublisherOptions<E extends DomainEvent = DomainEvent> {
   pubsub: string;
   /** The topic of an event, usually from its category (the stream's prefix or the event type). */
   topic: (event: RecordedEvent<E>) => string;
-  /** The published form of a domain event: an explicit mapping, so nothing leaks by omission. */
-  toPublished: (event: RecordedEvent<E>) => PublishedEvent;
+  /**
+   * The published form of a domain event: an explicit mapping, so nothing leaks by omission.
+   * `null`: the event is the service's own bookkeeping and stays in the log, unpublished.
+   */
+  toPublished: (event: RecordedEvent<E>) => PublishedEvent | null;
   /** CloudEvents `source`, e.g. `strata/files`. */
   source: string;
   /** Streams published side by side (default 8); a stream's own events always go one after another. */
@@ -87,7 +90,9 @@ export class DaprPublisher<E extends DomainEvent = DomainEvent> implements Publi
       while (next < queues.length) {
         const queue = queues[next++]!;
         for (const event of queue) {
-          const cloudEvent = toCloudEvent(event, this.options.toPublished(event), this.options.source);
+          const published = this.options.toPublished(event);
+          if (published === null) continue;
+          const cloudEvent = toCloudEvent(event, published, this.options.source);
           await this.options.dapr.publish(this.options.pubsub, this.options.topic(event), cloudEvent, {
             contentType: CLOUDEVENTS_CONTENT_TYPE,
           });

@@ -15,8 +15,9 @@ export interface EventRelayOptions<E extends DomainEvent> {
   /**
    * The published form of each of the service's domain events (its contract in
    * `@strata/contracts`): what the mapping leaves out, such as a credential hash, never travels.
+   * `null` keeps an event of the service's own bookkeeping in the log, unpublished.
    */
-  toPublished: (event: RecordedEvent<E>) => PublishedEvent;
+  toPublished: (event: RecordedEvent<E>) => PublishedEvent | null;
 }
 
 /**

@@ -11,6 +11,7 @@ import { accountRoutes } from './routes/account.js';
 import { contentRoutes } from './routes/content.js';
 import { fileRoutes } from './routes/files.js';
 import { grantRoutes } from './routes/grants.js';
+import { internalRoutes } from './routes/internal.js';
 import { trashRoutes } from './routes/trash.js';
 import { uploadRoutes } from './routes/uploads.js';
 
@@ -36,6 +37,7 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
   await app.register(jobsPlugin, { config });
   await app.register(tokenAuth, { config });
   await app.register(filesApi, { config });
+  await app.register(internalRoutes);
 }
 
 /** The public API: every route with its schema, which is what the OpenAPI document describes. */

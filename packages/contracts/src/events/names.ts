@@ -31,6 +31,14 @@ export const SessionEventTypes = {
 } as const;
 export type SessionEventType = (typeof SessionEventTypes)[keyof typeof SessionEventTypes];
 
+/** Every event of topic `insights.events`: what the insights service read in a file version. */
+export const InsightsEventTypes = {
+  DocumentIndexed: 'DocumentIndexed',
+  DocumentIndexFailed: 'DocumentIndexFailed',
+  DocumentTagsSuggested: 'DocumentTagsSuggested',
+} as const;
+export type InsightsEventType = (typeof InsightsEventTypes)[keyof typeof InsightsEventTypes];
+
 const fileEventTypes: ReadonlySet<string> = new Set(Object.values(FileEventTypes));
 
 export function isFileEventType(type: string): type is FileEventType {

@@ -1,0 +1,277 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { type Extraction, ExtractionFailure, createExtractionSandbox, textSearchConfig } from '../extract/index.js';
+import { chunk, understand } from '../understand/index.js';
+import { makePreview } from '../vision/index.js';
+import { FetchFailure, fetchVersion } from './fetch.js';
+
+export interface IndexerOptions {
+  concurrency: number;
+  pollMs: number;
+  maxBytes: number;
+  maxPages: number;
+  timeoutMs: number;
+  workerHeapMb: number;
+  ocrMaxPages: number;
+  maxAttempts: number;
+  extractorVersion: number;
+}
+
+/** A lease longer than any document may take: a replica that died mid-document leaves it to another after this. */
+const leaseMs = (o: IndexerOptions) => o.timeoutMs * 2 + 30_000;
+/** 30 s, 1 min, 2 min, … at most an hour between tries of a transient failure. */
+export const retryDelayMs = (attempts: number) => Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+/** Chars of a passage kept in its tsvector's source (Postgres caps a tsvector at 1 MiB). */
+const MAX_PASSAGE_CHARS = 4_000;
+/** The sentinels ts_headline marks matches with: never in stored text, so escaping cannot be fooled. */
+export const MARK_START = '\u0002';
+export const MARK_END = '\u0003';
+
+const OCR_MODULE = new URL('../vision/ocr-module.js', import.meta.url).href;
+
+/**
+ * Reads what `insights.work` lists, a version at a time per slot: its bytes from files, the text
+ * in a sandboxed worker thread (extraction, OCR), what it says (understanding), its passages for
+ * search, a preview; then records the reading (DocumentIndexed, with the passages in the same
+ * transaction) or the failure (DocumentIndexFailed, retried with backoff when transient).
+ * Work is leased, so replicas share it and a crash only delays a document.
+ */
+export class Indexer {
+  private readonly sandbox;
+  private stopping = false;
+  private readonly slots: Promise<void>[] = [];
+  private wakeUp: (() => void) | undefined;
+  private readonly indexed: Counter<'outcome'>;
+  private readonly seconds: Histogram<'format'>;
+  private readonly backlog: Gauge;
+  private readonly stale: Gauge;
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly opts: IndexerOptions,
+  ) {
+    this.sandbox = createExtractionSandbox({
+      limits: { maxBytes: opts.maxBytes, maxPages: opts.maxPages, timeoutMs: opts.timeoutMs, ocrMaxPages: opts.ocrMaxPages },
+      maxOldGenerationSizeMb: opts.workerHeapMb,
+      ...(opts.ocrMaxPages > 0 ? { ocrModule: OCR_MODULE } : {}),
+    });
+    const registers = [app.metrics];
+    this.indexed = new Counter({ name: 'insights_documents_total', help: 'Versions read, by outcome (indexed, failed, retry).', labelNames: ['outcome'], registers });
+    this.seconds = new Histogram({ name: 'insights_index_seconds', help: 'Time to read one version, fetch to commit.', labelNames: ['format'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers });
+    this.backlog = new Gauge({ name: 'insights_index_backlog', help: 'Versions waiting to be read (due now or later).', registers });
+    this.stale = new Gauge({ name: 'insights_index_stale', help: 'Indexed versions read by an older extractor, left to read again.', registers });
+  }
+
+  start(): void {
+    for (let i = 0; i < this.opts.concurrency; i++) this.slots.push(this.loop());
+  }
+
+  /** New work: a slot that sleeps looks at once. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await Promise.all(this.slots);
+    await this.sandbox.close();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let worked = false;
+      try {
+        worked = await this.runOnce();
+      } catch (err) {
+        this.app.log.warn({ err }, 'indexer: a round failed; trying again');
+      }
+      if (!worked && !this.stopping) await this.sleep(this.opts.pollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const previous = this.wakeUp;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        previous?.();
+        done();
+      };
+    });
+  }
+
+  /** Versions indexed by an older extractor go back on the list, a batch at a time, behind new work. */
+  async requeueStale(batch = 500): Promise<number> {
+    const now = this.app.clock.now();
+    const { numInsertedOrUpdatedRows } = await this.app.db
+      .insertInto('insights.work')
+      .columns(['file_id', 'version', 'due_at'])
+      .expression(
+        this.app.db
+          .selectFrom('insights.versions')
+          .select(['file_id', 'version', sql<Date>`${now}::timestamptz + interval '1 second'`.as('due_at')])
+          .where('status', '=', 'indexed')
+          .where('extractor_version', '<', this.opts.extractorVersion)
+          .where(({ not, exists, selectFrom }) =>
+            not(exists(selectFrom('insights.work as w').select('w.file_id').whereRef('w.file_id', '=', 'insights.versions.file_id').whereRef('w.version', '=', 'insights.versions.version'))),
+          )
+          .limit(batch),
+      )
+      .onConflict((c) => c.columns(['file_id', 'version']).doNothing())
+      .executeTakeFirst();
+    return Number(numInsertedOrUpdatedRows ?? 0);
+  }
+
+  /** Counts for metrics and the operator view. */
+  async status() {
+    const rows = await this.app.db
+      .selectFrom('insights.versions')
+      .select(['status', sql<number>`count(*)::int`.as('n'), sql<number>`count(*) filter (where extractor_version < ${this.opts.extractorVersion})::int`.as('stale')])
+      .groupBy('status')
+      .execute();
+    const work = await this.app.db.selectFrom('insights.work').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    const by = Object.fromEntries(rows.map((r) => [r.status, r.n])) as Record<string, number>;
+    const stale = rows.find((r) => r.status === 'indexed')?.stale ?? 0;
+    this.backlog.set(work.n);
+    this.stale.set(stale);
+    return { extractorVersion: this.opts.extractorVersion, indexed: by.indexed ?? 0, pending: by.pending ?? 0, failed: by.failed ?? 0, staleIndexed: stale, backlog: work.n };
+  }
+
+  /** Leases one due version and reads it; false when nothing was due. */
+  async runOnce(): Promise<boolean> {
+    const now = this.app.clock.now();
+    const leased = await sql<{ file_id: string; version: number }>`
+      update insights.work set lease_until = ${new Date(now.getTime() + leaseMs(this.opts))}
+      where (file_id, version) = (
+        select file_id, version from insights.work
+        where due_at <= ${now} and (lease_until is null or lease_until < ${now})
+        order by due_at limit 1 for update skip locked)
+      returning file_id, version`.execute(this.app.db);
+    const job = leased.rows[0];
+    if (!job) {
+      // nothing new: old readings, if the extractor changed, are next
+      if ((await this.requeueStale()) > 0) return true;
+      return false;
+    }
+    await this.read(job.file_id, job.version);
+    return true;
+  }
+
+  private async read(fileId: string, version: number): Promise<void> {
+    const started = process.hrtime.bigint();
+    const row = await this.app.db
+      .selectFrom('insights.versions')
+      .innerJoin('insights.documents', 'insights.documents.file_id', 'insights.versions.file_id')
+      .select(['insights.versions.content_type', 'insights.documents.name', 'insights.documents.owner_id'])
+      .where('insights.versions.file_id', '=', fileId)
+      .where('insights.versions.version', '=', version)
+      .executeTakeFirst();
+    if (!row) {
+      // purged meanwhile: its work row went with it, or goes now
+      await this.app.db.deleteFrom('insights.work').where('file_id', '=', fileId).where('version', '=', version).execute();
+      return;
+    }
+    let extraction: Extraction;
+    let bytes: Uint8Array;
+    try {
+      bytes = await fetchVersion(this.app, fileId, version, this.opts.maxBytes, this.opts.timeoutMs);
+      extraction = await this.sandbox.run({ bytes, contentType: row.content_type, name: row.name });
+    } catch (err) {
+      await this.fail(fileId, version, err);
+      return;
+    }
+    const reading = understand({ text: extraction.text, name: row.name, language: extraction.language, contentType: row.content_type });
+    const config = textSearchConfig(extraction.language);
+    const passages = chunk(extraction.passages).map((c) => ({ ...c, text: clean(c.text).slice(0, MAX_PASSAGE_CHARS) })).filter((c) => c.text.trim() !== '');
+    const preview = await makePreview({ bytes, contentType: row.content_type }).catch((err: unknown) => {
+      this.app.log.info({ err, fileId, version }, 'indexer: no preview');
+      return null;
+    });
+    const v = this.opts.extractorVersion;
+    await this.app.commands.handle(
+      fileId,
+      {
+        type: 'RecordIndexed',
+        data: {
+          version,
+          extractorVersion: v,
+          format: extraction.format,
+          language: extraction.language,
+          pages: extraction.pages,
+          ocrPages: extraction.ocrPages,
+          chars: extraction.text.length,
+          truncated: extraction.truncated,
+          summary: reading.summary,
+          keywords: reading.keywords,
+          entities: reading.entities,
+          tags: reading.tags,
+          now: this.app.clock.now(),
+        },
+      },
+      {
+        retries: 5,
+        metadata: { actor: 'app:insights-indexer' },
+        // the passages and the preview commit with the event that says they are there
+        after: async (trx, result) => {
+          if (result.events.length === 0) return;
+          await trx.deleteFrom('insights.passages').where('file_id', '=', fileId).where('version', '=', version).execute();
+          for (let i = 0; i < passages.length; i += 200) {
+            await trx
+              .insertInto('insights.passages')
+              .values(
+                passages.slice(i, i + 200).map((p, j) => ({
+                  file_id: fileId,
+                  version,
+                  idx: i + j,
+                  page: p.page,
+                  text: p.text,
+                  config,
+                  tsv: sql<string>`to_tsvector(${config}::regconfig, ${p.text})`,
+                  extractor_version: v,
+                })),
+              )
+              .execute();
+          }
+          await trx.deleteFrom('insights.previews').where('file_id', '=', fileId).where('version', '=', version).execute();
+          if (preview) {
+            await trx
+              .insertInto('insights.previews')
+              .values({ file_id: fileId, version, content_type: preview.contentType, width: preview.width, height: preview.height, bytes: preview.bytes, extractor_version: v })
+              .execute();
+          }
+        },
+      },
+    );
+    this.indexed.inc({ outcome: 'indexed' });
+    this.seconds.observe({ format: extraction.format }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private async fail(fileId: string, version: number, err: unknown): Promise<void> {
+    const known = err instanceof ExtractionFailure || err instanceof FetchFailure;
+    const reason = known ? err.reason : 'crashed';
+    const transient = known ? err.transient : true;
+    const attempts = (await this.app.db.selectFrom('insights.versions').select('attempts').where('file_id', '=', fileId).where('version', '=', version).executeTakeFirst())?.attempts ?? 0;
+    const retry = transient && attempts + 1 < this.opts.maxAttempts;
+    const now = this.app.clock.now();
+    if (!known) this.app.log.warn({ err, fileId, version }, 'indexer: an unexpected failure');
+    else this.app.log.info({ fileId, version, reason, transient }, 'indexer: a version could not be read');
+    await this.app.commands.handle(
+      fileId,
+      { type: 'RecordIndexFailed', data: { version, extractorVersion: this.opts.extractorVersion, reason, transient, retryAt: retry ? new Date(now.getTime() + retryDelayMs(attempts + 1)) : null, now } },
+      { retries: 5, metadata: { actor: 'app:insights-indexer' } },
+    );
+    this.indexed.inc({ outcome: retry ? 'retry' : 'failed' });
+  }
+}
+
+/** Text as passages store it: no control characters (the match sentinels among them), no lone surrogates. */
+export function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex -- stripping them is the point
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ').toWellFormed();
+}

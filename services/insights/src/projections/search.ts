@@ -1,0 +1,163 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { MARK_END, MARK_START } from '../indexer/indexer.js';
+
+/** The text search configurations a query is parsed with: one per language the index holds (textSearchConfig's range). */
+export const QUERY_CONFIGS = ['simple', 'english', 'german', 'french', 'spanish', 'italian', 'dutch', 'portuguese', 'russian', 'swedish'] as const;
+
+export interface SearchFilters {
+  /** A content-type family: pdf, document, spreadsheet, presentation, text, image, other. */
+  type?: string | undefined;
+  tag?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+export interface SearchHit {
+  fileId: string;
+  name: string;
+  version: number;
+  score: number;
+  snippet: string;
+  page: number | null;
+}
+
+/** The family a content type belongs to, as facets and the type filter name it (SQL and JS agree). */
+export const TYPE_FAMILY_SQL = sql<string>`case
+  when v.content_type = 'application/pdf' then 'pdf'
+  when v.content_type like 'image/%' then 'image'
+  when v.content_type in ('application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.oasis.opendocument.text', 'application/msword') then 'document'
+  when v.content_type in ('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/csv') then 'spreadsheet'
+  when v.content_type = 'application/vnd.openxmlformats-officedocument.presentationml.presentation' then 'presentation'
+  when v.content_type like 'text/%' then 'text'
+  else 'other' end`;
+
+/** Escapes a snippet for HTML, then turns the match sentinels into <mark>: plain text but for the marks. */
+export function markSnippet(raw: string): string {
+  const escaped = raw.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return escaped.replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');
+}
+
+/** The query in every configuration, OR-ed: each document's tsvector is in its own language. */
+const tsqueryOf = (q: string, mode: 'all' | 'any') => {
+  const parts = QUERY_CONFIGS.map((c) =>
+    mode === 'all' ? sql`websearch_to_tsquery(${c}::regconfig, ${q})` : sql`replace(plainto_tsquery(${c}::regconfig, ${q})::text, '&', '|')::tsquery`,
+  );
+  return sql`(${sql.join(parts, sql` || `)})`;
+};
+
+/**
+ * The owner's active documents whose current version's text or name matches, best first, one hit
+ * per file (its best passage, with the matches marked), and the facets of all matches.
+ */
+export async function search(db: Kysely<Database>, ownerId: string, q: string, filters: SearchFilters, page: { offset: number; limit: number }) {
+  const query = tsqueryOf(q, 'all');
+  const headline = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
+  const where = sql`d.owner_id = ${ownerId} and d.status = 'active'
+    ${filters.type ? sql`and ${TYPE_FAMILY_SQL} = ${filters.type}` : sql``}
+    ${filters.tag ? sql`and exists (select 1 from insights.tags t where t.file_id = d.file_id and t.name = ${filters.tag} and t.accepted is not false)` : sql``}
+    ${filters.from ? sql`and v.created_at >= ${filters.from}` : sql``}
+    ${filters.to ? sql`and v.created_at < ${filters.to}` : sql``}`;
+  // a match is a passage of the current version, or the name (words, a prefix, or a near spelling)
+  const matches = sql`
+    with q as (select ${query} as tsq),
+    text_hits as (
+      select distinct on (p.file_id) p.file_id, p.version, p.idx, p.page, p.config, p.text,
+             ts_rank_cd(p.tsv, q.tsq) as rank
+      from insights.passages p cross join q
+      join insights.documents d on d.file_id = p.file_id and d.current_version = p.version
+      join insights.versions v on v.file_id = p.file_id and v.version = p.version and v.status = 'indexed'
+      where p.tsv @@ q.tsq and ${where}
+      order by p.file_id, rank desc, p.idx),
+    name_hits as (
+      select d.file_id, d.current_version as version,
+             greatest(similarity(lower(d.name), lower(${q})), case when lower(d.name) like lower(${likePrefix(q)}) escape '\\' then 0.9 else 0 end) as rank
+      from insights.documents d
+      join insights.versions v on v.file_id = d.file_id and v.version = d.current_version
+      where (lower(d.name) % lower(${q}) or lower(d.name) like lower(${likePrefix(q)}) escape '\\' or lower(d.name) like lower(${likeInfix(q)}) escape '\\') and ${where}),
+    hits as (
+      select coalesce(t.file_id, n.file_id) as file_id, coalesce(t.version, n.version) as version,
+             coalesce(t.rank, 0) + coalesce(n.rank, 0) * 0.5 as score, t.idx, t.page, t.config, t.text
+      from text_hits t full join name_hits n on n.file_id = t.file_id)`;
+  const rows = await sql<{ file_id: string; version: number; score: number; page: number | null; name: string; snippet: string | null }>`
+    ${matches}
+    select h.file_id, h.version, h.score::float8 as score, h.page, d.name,
+           case when h.text is null then null else ts_headline(h.config::regconfig, h.text, (select tsq from q), ${headline}) end as snippet
+    from hits h join insights.documents d on d.file_id = h.file_id
+    order by h.score desc, d.name, h.file_id
+    offset ${page.offset} limit ${page.limit + 1}`.execute(db);
+  const facets = await sql<{ kind: string; value: string; n: number }>`
+    ${matches},
+    matched as (select h.file_id, h.version from hits h limit 10000)
+    select 'type' as kind, ${TYPE_FAMILY_SQL} as value, count(*)::int as n
+      from matched m join insights.versions v on v.file_id = m.file_id and v.version = m.version group by 2
+    union all
+    select 'year', extract(year from v.created_at)::int::text, count(*)::int
+      from matched m join insights.versions v on v.file_id = m.file_id and v.version = m.version group by 2
+    union all
+    select 'tag', t.name, count(*)::int
+      from matched m join insights.tags t on t.file_id = m.file_id and t.accepted is not false group by 2`.execute(db);
+  const items: SearchHit[] = rows.rows.slice(0, page.limit).map((r) => ({
+    fileId: r.file_id,
+    name: r.name,
+    version: r.version,
+    score: Math.round(r.score * 10_000) / 10_000,
+    snippet: r.snippet ? markSnippet(r.snippet) : markSnippet(r.name),
+    page: r.page,
+  }));
+  const facetOf = (kind: string) =>
+    facets.rows
+      .filter((f) => f.kind === kind)
+      .sort((a, b) => b.n - a.n || a.value.localeCompare(b.value))
+      .map((f) => ({ value: f.value, count: f.n }));
+  return { items, more: rows.rows.length > page.limit, facets: { type: facetOf('type'), tag: facetOf('tag'), year: facetOf('year') } };
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const likePrefix = (q: string) => `${escapeLike(q.trim())}%`;
+const likeInfix = (q: string) => `%${escapeLike(q.trim())}%`;
+
+export interface RetrievedPassage {
+  fileId: string;
+  name: string;
+  version: number;
+  idx: number;
+  page: number | null;
+  text: string;
+  rank: number;
+}
+
+/**
+ * Passages of the owner's active documents that share words with a question (any of them, not
+ * all: a question is not a query), best first. `fileIds` narrows to those files; `version` reads a
+ * given version instead of the current one (comparisons).
+ */
+export async function retrieve(db: Kysely<Database>, ownerId: string, question: string, opts: { fileIds?: string[] | undefined; limit: number }): Promise<RetrievedPassage[]> {
+  const query = tsqueryOf(question, 'any');
+  const rows = await sql<{ file_id: string; name: string; version: number; idx: number; page: number | null; text: string; rank: number }>`
+    select p.file_id, d.name, p.version, p.idx, p.page, p.text, ts_rank_cd(p.tsv, q.tsq)::float8 as rank
+    from insights.passages p cross join (select ${query} as tsq) q
+    join insights.documents d on d.file_id = p.file_id and d.current_version = p.version
+    join insights.versions v on v.file_id = p.file_id and v.version = p.version and v.status = 'indexed'
+    where d.owner_id = ${ownerId} and d.status = 'active' and p.tsv @@ q.tsq
+      ${opts.fileIds && opts.fileIds.length > 0 ? sql`and p.file_id = any(${opts.fileIds}::uuid[])` : sql``}
+    order by rank desc, p.file_id, p.idx
+    limit ${opts.limit}`.execute(db);
+  return rows.rows.map((r) => ({ fileId: r.file_id, name: r.name, version: r.version, idx: r.idx, page: r.page, text: r.text, rank: r.rank }));
+}
+
+/** The whole text of one version of an owner's active document, passages in order; undefined if not indexed. */
+export async function versionText(db: Kysely<Database>, ownerId: string, fileId: string, version: number): Promise<string | undefined> {
+  const v = await db
+    .selectFrom('insights.versions as v')
+    .innerJoin('insights.documents as d', 'd.file_id', 'v.file_id')
+    .select('v.status')
+    .where('v.file_id', '=', fileId)
+    .where('v.version', '=', version)
+    .where('d.owner_id', '=', ownerId)
+    .where('d.status', '=', 'active')
+    .executeTakeFirst();
+  if (v?.status !== 'indexed') return undefined;
+  const rows = await db.selectFrom('insights.passages').select('text').where('file_id', '=', fileId).where('version', '=', version).orderBy('idx').execute();
+  return rows.map((r) => r.text).join('\n\n');
+}
