@@ -1,0 +1,57 @@
+import { findEntities, type Entity } from './entities.js';
+import { englishKeywords, frequentWords } from './keywords.js';
+import { analyseEnglish, tokenisePlain } from './nlp.js';
+import { stopWordsFor } from './stopwords.js';
+import { summarise } from './summary.js';
+import { suggestTags, type SuggestedTag } from './tags.js';
+import { ANALYSED_CHARS, capText, sanitise } from './text.js';
+
+/** What a document is about, as stored beside its index entry. */
+export interface Understanding {
+  keywords: string[];
+  entities: Entity[];
+  summary: string;
+  tags: SuggestedTag[];
+  /** true when only the first ANALYSED_CHARS characters were analysed */
+  truncated: boolean;
+}
+
+/**
+ * Raise it whenever the output for the same input would change (rules, lexicons, model, limits):
+ * the service re-indexes every document whose stored version is older.
+ */
+export const UNDERSTANDING_VERSION = 1;
+
+/**
+ * Keywords, entities, an extractive summary and suggested tags of a document's extracted text.
+ * text: the extracted text; language: ISO 639-3 or null (only 'eng' gets the NLP model; others
+ * get a statistical fallback: keywords by frequency without stop words, patterns and capitalised
+ * runs for entities, the same term-frequency summary). Only the first 200,000 characters are
+ * analysed, which bounds time and memory whatever the document (see `truncated`). Pure and
+ * deterministic; the text comes back unescaped (the caller escapes on output).
+ */
+export function understand(input: { text: string; name: string; language: string | null; contentType?: string }): Understanding {
+  // cap before cleaning so that a huge text costs no more than a large one
+  const capped = capText(input.text, ANALYSED_CHARS);
+  const text = sanitise(capped.text);
+  const stopWords = stopWordsFor(input.language);
+  let keywords;
+  let entities;
+  if (input.language === 'eng') {
+    const analysis = analyseEnglish(text);
+    keywords = englishKeywords(analysis.tokens);
+    entities = findEntities(text, analysis.tokens, analysis.entities);
+  } else {
+    const tokens = tokenisePlain(text, stopWords);
+    keywords = frequentWords(tokens);
+    entities = findEntities(text, tokens, null);
+  }
+  const tags = suggestTags({ text, name: sanitise(input.name), contentType: input.contentType, entities, keywords });
+  return {
+    keywords: keywords.map((k) => k.term),
+    entities,
+    summary: summarise(text, stopWords),
+    tags,
+    truncated: capped.truncated,
+  };
+}
