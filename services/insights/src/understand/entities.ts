@@ -129,12 +129,13 @@ function addWinkEntity(entity: WinkEntity, tokens: Token[], tally: Tally): void 
 }
 
 const CURRENCY_CODES = 'USD|EUR|GBP|CHF|JPY|CNY|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|INR|BRL|MXN|ZAR|SGD|HKD';
-const NUMBER = String.raw`\d{1,3}(?:[,.  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?`;
+// bounded repetitions: a long run of digit groups must not be rescanned from every group
+const NUMBER = String.raw`\d{1,3}(?:[,.  ]\d{3}){1,6}(?:[.,]\d{1,2})?|\d{1,15}(?:[.,]\d{1,2})?`;
 const AMOUNT = new RegExp(
   String.raw`(?:[$€£¥₹]|\b(?:${CURRENCY_CODES}))\s?(?:${NUMBER})(?!\d)|(?<![\d.,])(?:${NUMBER})\s?(?:[€£$]|(?:${CURRENCY_CODES})\b|(?:euros?|dollars?|pounds)\b)`,
   'giu',
 );
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
+const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,8}\.\p{L}{2,24}/gu;
 const URL = /\b(?:https?:\/\/|www\.)[^\s<>"'`]+/giu;
 const NUMERIC_DATE = /(?<![\d.\-/])(?:(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]?\d[./][01]?\d[./](?:19|20)\d\d)(?![\d.\-/]*\d)/g;
 

@@ -36,7 +36,9 @@ export interface WinkEntity {
 export function analyseEnglish(text: string): { tokens: Token[]; entities: WinkEntity[] } {
   const nlp = english();
   const its = nlp.its;
-  const doc = nlp.readDoc(text);
+  // wink's tokeniser is quadratic in the length of one token (a 200,000-letter "word" takes 20 s):
+  // no real word or link is 1,000 characters long, so longer runs are broken for it
+  const doc = nlp.readDoc(text.replace(/\S{1000}/g, '$& '));
   const all = doc.tokens();
   const values = all.out(its.value) as string[];
   const normals = all.out(its.normal) as string[];

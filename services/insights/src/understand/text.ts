@@ -64,7 +64,8 @@ const ABBREVIATIONS = new Set([
   'approx', 'dept', 'est', 'ref', 'vol', 'pp', 'cf', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug',
   'sep', 'sept', 'oct', 'nov', 'dec', 'rev', 'gen', 'col', 'capt', 'lt', 'sgt', 'hon', 'ca', 'al',
 ]);
-const TERMINAL = /[.!?…]+["'”’)\]]*(?=\s|$)|[。！？]+/g;
+// The lookbehind starts a match only at the first mark of a run, so "....x" is not rescanned.
+const TERMINAL = /(?<![.!?…])[.!?…]+["'”’)\]]*(?=\s|$)|[。！？]+/g;
 const BULLET = /^\s*(?:[-*•▪◦‣–]|\d{1,3}[.)]|[a-z][.)])\s/;
 
 /**

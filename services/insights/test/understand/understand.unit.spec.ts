@@ -184,6 +184,12 @@ describe('understand: hostile and odd inputs', () => {
     expect(result.keywords[0]).toBe('widget');
   });
 
+  it('given one 200,000-letter word, when understood in English, then it returns (wink alone would take seconds)', () => {
+    const result = understand({ text: 'x'.repeat(ANALYSED_CHARS), name: 'a.txt', language: 'eng' });
+    expect(result.summary.length).toBeLessThanOrEqual(MAX_SUMMARY);
+    expect(result.entities).toEqual([]);
+  });
+
   it('given text with no sentence punctuation, when understood, then the summary is bounded', () => {
     const vocabulary = ['river', 'stone', 'bridge', 'lantern', 'meadow', 'harbour', 'pillar'];
     const text = Array.from({ length: 3000 }, (_, i) => (i % 40 === 0 ? '\n' : vocabulary[i % vocabulary.length])).join(' ');
