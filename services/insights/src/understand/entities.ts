@@ -85,9 +85,9 @@ const total = (forms: Map<string, number>): number => [...forms.values()].reduce
 const looseKey = (text: string): string => text.toLowerCase().replace(/[.\s]+/g, ' ').trim();
 
 /** Entities of a text from its tokens (with wink's entities when the text is English). */
-export function findEntities(text: string, tokens: Token[], winkEntities: WinkEntity[] | null): Entity[] {
+export function findEntities(text: string, tokens: Token[], winkEntities: WinkEntity[] | null, names = findNames(tokens)): Entity[] {
   const tally = new Tally();
-  for (const name of findNames(tokens)) tally.add(name.kind, name.text);
+  for (const name of names) tally.add(name.kind, name.text);
   const patterns = new Tally();
   findPatterns(text, patterns, winkEntities === null);
   if (winkEntities) {
@@ -132,7 +132,7 @@ const CURRENCY_CODES = 'USD|EUR|GBP|CHF|JPY|CNY|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|
 // bounded repetitions: a long run of digit groups must not be rescanned from every group
 const NUMBER = String.raw`\d{1,3}(?:[,.  ]\d{3}){1,6}(?:[.,]\d{1,2})?|\d{1,15}(?:[.,]\d{1,2})?`;
 const AMOUNT = new RegExp(
-  String.raw`(?:[$€£¥₹]|\b(?:${CURRENCY_CODES}))\s?(?:${NUMBER})(?!\d)|(?<![\d.,])(?:${NUMBER})\s?(?:[€£$]|(?:${CURRENCY_CODES})\b|(?:euros?|dollars?|pounds)\b)`,
+  String.raw`(?:[$€£¥₹]|\b(?:${CURRENCY_CODES}))\s?(?:${NUMBER})(?!\d)(?:\s?(?:million|billion|thousand|bn|m|k)\b)?|(?<![\d.,])(?:${NUMBER})\s?(?:[€£$]|(?:${CURRENCY_CODES})\b|(?:euros?|dollars?|pounds)\b)`,
   'giu',
 );
 const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,8}\.\p{L}{2,24}/gu;
@@ -151,9 +151,11 @@ function findPatterns(text: string, tally: Tally, withoutModel: boolean): void {
 const amountKey = (text: string): string => text.toLowerCase().replace(/\s+/g, '');
 const trimUrl = (url: string): string => url.replace(/[.,;:!?)\]}'"]+$/, '');
 
-interface Name {
+/** A name found in the tokens, with the first and last token it spans. */
+export interface Name {
   text: string;
   kind: 'person' | 'organisation' | 'place';
+  span: [number, number];
 }
 
 const NAME_POS = new Set(['PROPN', 'NOUN', 'ADJ', 'X']);
@@ -209,25 +211,25 @@ function classify(tokens: Token[], from: number, to: number): Name | null {
     while (rest < to && PERSON_TITLES.has(bare(tokens[rest]))) rest += 1; // "Herr Dr. Weber"
     if (PERSON_TITLES.has(bare(tokens[rest]))) return null;
     // "Mr Brown" keeps its title, for a lone surname is not much of a name
-    return { kind: 'person', text: to > rest ? text(rest, to) : text(first, to) };
+    return to > rest ? { kind: 'person', text: text(rest, to), span: [rest, to] } : { kind: 'person', text: text(first, to), span: [first, to] };
   }
   const lastWord = bare(tokens[to]);
   if (count >= 2 && (ORGANISATION_SUFFIXES.has(lastWord) || ORGANISATION_SUFFIXES.has(tokens[to]!.normal))) {
-    return { kind: 'organisation', text: text(first, to) };
+    return { kind: 'organisation', text: text(first, to), span: [first, to] };
   }
   if (count >= 3 && ORGANISATION_HEADS.has(bare(tokens[first])) && ['of', 'for'].includes(tokens[first + 1]?.normal ?? '')) {
-    return { kind: 'organisation', text: text(first, to) };
+    return { kind: 'organisation', text: text(first, to), span: [first, to] };
   }
   const whole = text(first, to).toLowerCase();
   if (PLACES.has(whole) && !(count === 1 && tokens[first]!.value === tokens[first]!.value.toUpperCase() && whole.length > 3)) {
-    return { kind: 'place', text: text(first, to) };
+    return { kind: 'place', text: text(first, to), span: [first, to] };
   }
   for (let g = first; g < to; g += 1) {
     const given = tokens[g]!;
     if (!GIVEN_NAMES.has(given.normal) || given.value === given.value.toUpperCase()) continue;
     let end = g;
     while (end < to && end - g < 2 && surnameLike(tokens[end + 1]!)) end += 1;
-    if (end > g) return { kind: 'person', text: text(g, end) };
+    if (end > g) return { kind: 'person', text: text(g, end), span: [g, end] };
   }
   return null;
 }

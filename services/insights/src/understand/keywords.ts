@@ -27,14 +27,15 @@ const usable = (token: Token): boolean =>
 const byScore = (a: Keyword, b: Keyword): number => b.score - a.score || (a.term < b.term ? -1 : a.term > b.term ? 1 : 0);
 
 /** Keywords of English tokens tagged by wink: lemmatised nouns and 2–3 word noun phrases. */
-export function englishKeywords(tokens: Token[], max = MAX_KEYWORDS): Keyword[] {
+export function englishKeywords(tokens: Token[], opts: { skip?: Set<number>; max?: number } = {}): Keyword[] {
+  const { skip = new Set<number>(), max = MAX_KEYWORDS } = opts;
   // wink lemmatises nouns only; a capitalised "Widgets" tagged as a proper noun should still count
   // as "widget" when the text uses that noun elsewhere
   const nounLemmas = new Map<string, string>();
-  for (const token of tokens) if (token.pos === 'NOUN') nounLemmas.set(token.normal, token.lemma);
+  for (const token of tokens) if (token.pos === 'NOUN') nounLemmas.set(token.normal, lemmaOf(token));
   const lemmas = new Set(nounLemmas.values());
   const termOf = (token: Token): string => {
-    if (token.pos === 'NOUN') return token.lemma;
+    if (token.pos === 'NOUN') return lemmaOf(token);
     const singular = token.normal.replace(/ies$/, 'y').replace(/(?<!s)s$/, '');
     return nounLemmas.get(token.normal) ?? (lemmas.has(singular) ? singular : token.normal);
   };
@@ -44,11 +45,14 @@ export function englishKeywords(tokens: Token[], max = MAX_KEYWORDS): Keyword[] 
   const closeRun = (): void => {
     // a phrase ends in a noun: trailing adjectives are dropped
     while (run.length > 0 && run.at(-1)!.pos === 'ADJ') run.pop();
-    if (run.length >= 2 && run.length <= 3) bump(run.map(termOf).join(' '));
+    // the phrases that end in the run's head noun: "distribution centre" and "new distribution centre"
+    const terms = run.map(termOf);
+    for (let n = 2; n <= Math.min(3, terms.length); n += 1) bump(terms.slice(-n).join(' '));
     run = [];
   };
-  for (const token of tokens) {
-    if (usable(token) && (token.pos === 'NOUN' || token.pos === 'PROPN' || token.pos === 'ADJ')) {
+  for (const [index, token] of tokens.entries()) {
+    // people's names are entities, not topics
+    if (usable(token) && !skip.has(index) && (token.pos === 'NOUN' || token.pos === 'PROPN' || token.pos === 'ADJ')) {
       if (token.sentenceStart) closeRun();
       run.push(token);
       if (token.pos !== 'ADJ') bump(termOf(token));
@@ -63,11 +67,18 @@ export function englishKeywords(tokens: Token[], max = MAX_KEYWORDS): Keyword[] 
   return pick(candidates, max);
 }
 
+/** wink's lemma, unless it respells the word ("centre" → "center") rather than inflects it. */
+function lemmaOf(token: Token): string {
+  const lemma = token.lemma;
+  return lemma.length > 1 && token.normal.startsWith(lemma.slice(0, -1)) ? lemma : token.normal;
+}
+
 /** Keywords by frequency for text without a tagger: single words, stop words out. */
-export function frequentWords(tokens: Token[], max = MAX_KEYWORDS): Keyword[] {
+export function frequentWords(tokens: Token[], opts: { skip?: Set<number>; max?: number } = {}): Keyword[] {
+  const { skip = new Set<number>(), max = MAX_KEYWORDS } = opts;
   const counts = new Map<string, number>();
-  for (const token of tokens) {
-    if (!usable(token) || [...token.normal].length < 3) continue;
+  for (const [index, token] of tokens.entries()) {
+    if (!usable(token) || skip.has(index) || [...token.normal].length < 3) continue;
     counts.set(token.normal, (counts.get(token.normal) ?? 0) + 1);
   }
   return pick([...counts.entries()].map(([term, count]) => ({ term, count, score: count })), max);

@@ -41,7 +41,6 @@ export function analyseEnglish(text: string): { tokens: Token[]; entities: WinkE
   const doc = nlp.readDoc(text.replace(/\S{1000}/g, '$& '));
   const all = doc.tokens();
   const values = all.out(its.value) as string[];
-  const normals = all.out(its.normal) as string[];
   const pos = all.out(its.pos) as string[];
   // wink's typings describe its.lemma with an extra argument that .out() supplies itself
   const lemmas = all.out(its.lemma as unknown as typeof its.normal) as string[];
@@ -51,7 +50,9 @@ export function analyseEnglish(text: string): { tokens: Token[]; entities: WinkE
   const starts = new Set((doc.sentences().out(its.span) as unknown as [number, number][]).map(([first]) => first));
   const tokens = values.map((value, i) => ({
     value,
-    normal: normals[i] ?? value.toLowerCase(),
+    // wink's own normal form respells British English ("centre" → "center"); keywords keep the
+    // document's spelling
+    normal: value.toLowerCase(),
     pos: pos[i] ?? null,
     lemma: (lemmas[i] ?? value).toLowerCase(),
     type: types[i] ?? 'word',

@@ -1,4 +1,4 @@
-import { findEntities, type Entity } from './entities.js';
+import { findEntities, findNames, type Entity } from './entities.js';
 import { englishKeywords, frequentWords } from './keywords.js';
 import { analyseEnglish, tokenisePlain } from './nlp.js';
 import { stopWordsFor } from './stopwords.js';
@@ -35,17 +35,12 @@ export function understand(input: { text: string; name: string; language: string
   const capped = capText(input.text, ANALYSED_CHARS);
   const text = sanitise(capped.text);
   const stopWords = stopWordsFor(input.language);
-  let keywords;
-  let entities;
-  if (input.language === 'eng') {
-    const analysis = analyseEnglish(text);
-    keywords = englishKeywords(analysis.tokens);
-    entities = findEntities(text, analysis.tokens, analysis.entities);
-  } else {
-    const tokens = tokenisePlain(text, stopWords);
-    keywords = frequentWords(tokens);
-    entities = findEntities(text, tokens, null);
-  }
+  const english = input.language === 'eng';
+  const analysis = english ? analyseEnglish(text) : { tokens: tokenisePlain(text, stopWords), entities: null };
+  const names = findNames(analysis.tokens);
+  const people = new Set(names.filter((n) => n.kind === 'person').flatMap((n) => range(n.span)));
+  const keywords = english ? englishKeywords(analysis.tokens, { skip: people }) : frequentWords(analysis.tokens, { skip: people });
+  const entities = findEntities(text, analysis.tokens, analysis.entities, names);
   const tags = suggestTags({ text, name: sanitise(input.name), contentType: input.contentType, entities, keywords });
   return {
     keywords: keywords.map((k) => k.term),
@@ -55,3 +50,5 @@ export function understand(input: { text: string; name: string; language: string
     truncated: capped.truncated,
   };
 }
+
+const range = ([first, last]: [number, number]): number[] => Array.from({ length: last - first + 1 }, (_, i) => first + i);

@@ -39,6 +39,9 @@ describe('understand: entities', () => {
     const { entities } = understand({ text: INVOICE, name: 'invoice.pdf', language: 'eng' });
     expect(kinds(entities, 'date')).toEqual(expect.arrayContaining(['12 March 2024', 'April 30, 2025']));
     expect(kinds(entities, 'amount')).toEqual(['$1,250.00']);
+    // the model and the patterns both read an amount with its scale; it is one entity
+    const scaled = understand({ text: 'Revenue grew to $48.2 million last year.', name: 'a.txt', language: 'eng' }).entities;
+    expect(kinds(scaled, 'amount')).toEqual(['$48.2 million']);
     expect(kinds(entities, 'email')).toEqual(['billing@acme.example']);
     expect(kinds(entities, 'url')).toEqual(['https://acme.example/pay']);
   });
@@ -83,6 +86,15 @@ describe('understand: keywords', () => {
     // equal counts fall back to alphabetical order
     const tied = understand({ text: 'Trees and birds. Grandmother. Birds, trees and a grandmother.', name: 'a.txt', language: 'eng' }).keywords;
     expect(tied).toEqual(['bird', 'grandmother', 'tree']);
+  });
+
+  it('given people named often and British spelling, when understood, then names are not topics and spelling is kept', () => {
+    const text = 'Sarah Connor opened the distribution centre. Sarah Connor runs the distribution centre. The new distribution centre ships colour samples.';
+    const { keywords, entities } = understand({ text, name: 'a.txt', language: 'eng' });
+    expect(keywords).toContain('distribution centre');
+    expect(keywords).not.toContain('connor');
+    expect(keywords).not.toContain('sarah');
+    expect(entities).toContainEqual({ text: 'Sarah Connor', kind: 'person', count: 2 });
   });
 
   it('given French text, when understood by frequency, then its stop words are left out', () => {
