@@ -46,6 +46,10 @@ const QUESTION_WORDS = new Set(['what', 'which', 'who', 'whom', 'whose', 'when',
 const K1 = 1.2;
 const B = 0.75;
 
+// Chunks are ~1,000 characters; a caller's larger "chunk" is read (and quoted) up to this length.
+const MAX_PASSAGE = 10_000;
+const passageOf = (candidate: Candidate): string => cleanInPlace(capText(candidate.chunk.text, MAX_PASSAGE).text);
+
 /** Stemmed terms of a text, stop words out. */
 function termsOf(text: string, stopWords: Set<string>): string[] {
   return words(text)
@@ -62,7 +66,7 @@ export function answerExtractively(question: string, candidates: Candidate[], op
 
   const sentences: { candidate: number; text: string; terms: string[] }[] = [];
   candidates.slice(0, MAX_CANDIDATES).forEach((candidate, index) => {
-    for (const sentence of splitSentences(cleanInPlace(candidate.chunk.text))) {
+    for (const sentence of splitSentences(passageOf(candidate))) {
       if (sentences.length >= MAX_SENTENCES) return;
       sentences.push({ candidate: index, text: sentence.text.replace(/\s+/g, ' '), terms: termsOf(sentence.text, stopWords) });
     }
@@ -114,7 +118,7 @@ export function answerExtractively(question: string, candidates: Candidate[], op
         fileId: candidate.fileId,
         version: candidate.version,
         page: candidate.chunk.page,
-        passage: cleanInPlace(candidate.chunk.text),
+        passage: passageOf(candidate),
         name: candidate.name,
         quote,
       });

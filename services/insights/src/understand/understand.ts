@@ -41,7 +41,10 @@ export function understand(input: { text: string; name: string; language: string
   const people = new Set(names.filter((n) => n.kind === 'person').flatMap((n) => range(n.span)));
   const keywords = english ? englishKeywords(analysis.tokens, { skip: people }) : frequentWords(analysis.tokens, { skip: people });
   const entities = findEntities(text, analysis.tokens, analysis.entities, names);
-  const tags = suggestTags({ text, name: sanitise(input.name), contentType: input.contentType, entities, keywords });
+  // names and types are short in practice; a hostile one must not cost more than the text
+  const name = sanitise(capText(input.name, 1000).text);
+  const contentType = capText(input.contentType ?? '', 200).text;
+  const tags = suggestTags({ text, name, contentType, entities, keywords });
   return {
     keywords: keywords.map((k) => k.term),
     entities,
