@@ -1,8 +1,8 @@
 /**
  * "What changed between v2 and v5": the sentences of the newer text that the older lacks and the
  * other way round, from a longest common subsequence over normalised sentences (case and spacing
- * ignored). Bounded: the first 5,000 sentences of each version, and when the part that differs is
- * still too large for the table (over 4 million cells) a set difference stands in, said so.
+ * ignored), found by Myers' diff. Bounded: the first 5,000 sentences of each version, and when more
+ * than 2,000 sentences differ a set difference stands in, which the summary says.
  */
 import { capText, cutAtWord, sanitise, splitSentences } from './text.js';
 
@@ -17,7 +17,8 @@ export interface VersionComparison {
 
 export const MAX_COMPARED_SENTENCES = 5000;
 const MAX_COMPARED_CHARS = 2_000_000;
-const MAX_CELLS = 4_000_000;
+// Beyond this many differing sentences the ordered diff would cost too much; a set difference stands in.
+const MAX_EDITS = 2000;
 const MAX_ITEM = 300;
 
 const normal = (sentence: string): string => sentence.toLowerCase().replace(/\s+/g, ' ').trim();
@@ -46,8 +47,9 @@ export function compareVersions(older: string, newer: string, opts: { maxItems?:
   let removedAt: number[];
   let addedAt: number[];
   let approximate = false;
-  if ((oldMiddle.length + 1) * (newMiddle.length + 1) <= MAX_CELLS) {
-    [removedAt, addedAt] = lcsDiff(oldMiddle, newMiddle);
+  const exact = myersDiff(oldMiddle, newMiddle, MAX_EDITS);
+  if (exact) {
+    [removedAt, addedAt] = exact;
   } else {
     approximate = true;
     const inOld = new Set(oldMiddle);
@@ -75,30 +77,56 @@ export function compareVersions(older: string, newer: string, opts: { maxItems?:
   };
 }
 
-/** Indices of `a` not in the LCS (removed) and of `b` not in it (added), each in order. */
-function lcsDiff(a: string[], b: string[]): [number[], number[]] {
+/**
+ * Indices of `a` not in a longest common subsequence (removed) and of `b` not in it (added), each
+ * in order, by Myers' O((n + m) · d) algorithm; null when more than `maxEdits` sentences differ.
+ * The state of every round is kept for the walk back, about d² numbers in all.
+ */
+function myersDiff(a: string[], b: string[], maxEdits: number): [number[], number[]] | null {
   const n = a.length;
   const m = b.length;
-  const width = m + 1;
-  // lengths of the LCS of a[i..] and b[j..]; 5,000 sentences fit in 16 bits
-  const table = new Uint16Array((n + 1) * width);
-  for (let i = n - 1; i >= 0; i -= 1) {
-    for (let j = m - 1; j >= 0; j -= 1) {
-      table[i * width + j] = a[i] === b[j] ? table[(i + 1) * width + j + 1]! + 1 : Math.max(table[(i + 1) * width + j]!, table[i * width + j + 1]!);
+  const limit = Math.min(n + m, maxEdits);
+  const offset = limit + 1;
+  const v = new Int32Array(2 * limit + 3);
+  const trace: Int32Array[] = [];
+  let found = -1;
+  for (let d = 0; d <= limit && found < 0; d += 1) {
+    // the furthest x on diagonals -d..d before this round, for the walk back
+    trace.push(v.slice(offset - d, offset + d + 1));
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x += 1;
+        y += 1;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) {
+        found = d;
+        break;
+      }
     }
   }
+  if (found < 0) return null;
   const removed: number[] = [];
   const added: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (a[i] === b[j]) {
-      i += 1;
-      j += 1;
-    } else if (table[(i + 1) * width + j]! >= table[i * width + j + 1]!) removed.push(i++);
-    else added.push(j++);
+  let x = n;
+  let y = m;
+  for (let d = found; d > 0; d -= 1) {
+    const before = trace[d]!;
+    const at = (k: number): number => before[k + d]!;
+    const k = x - y;
+    const previousK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const previousX = at(previousK);
+    const previousY = previousX - previousK;
+    while (x > previousX && y > previousY) {
+      x -= 1;
+      y -= 1;
+    }
+    if (x === previousX) added.push(previousY);
+    else removed.push(previousX);
+    x = previousX;
+    y = previousY;
   }
-  while (i < n) removed.push(i++);
-  while (j < m) added.push(j++);
-  return [removed, added];
+  return [removed.reverse(), added.reverse()];
 }

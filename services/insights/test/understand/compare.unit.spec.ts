@@ -51,6 +51,50 @@ describe('compareVersions', () => {
     expect(result.summary).toContain('differ too much');
   });
 
+  it('given random versions, when compared, then what is kept is common to both and as long as possible', () => {
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const version = (): string[] => Array.from({ length: Math.floor(next() * 30) }, () => `Fruit ${['apple', 'pear', 'plum', 'lime', 'kiwi'][Math.floor(next() * 5)]}.`);
+    const lcsLength = (a: string[], b: string[]): number => {
+      const row = new Array<number>(b.length + 1).fill(0);
+      for (const x of a) {
+        let diagonal = 0;
+        for (let j = 1; j <= b.length; j += 1) {
+          const above = row[j]!;
+          row[j] = x === b[j - 1] ? diagonal + 1 : Math.max(above, row[j - 1]!);
+          diagonal = above;
+        }
+      }
+      return row[b.length]!;
+    };
+    for (let round = 0; round < 300; round += 1) {
+      const a = version();
+      const b = version();
+      const result = compareVersions(a.join(' '), b.join(' '), { maxItems: 100 });
+      const common = lcsLength(a, b);
+      expect(result.removedCount).toBe(a.length - common);
+      expect(result.addedCount).toBe(b.length - common);
+      // the removed sentences are a subsequence of the older version, the added ones of the newer
+      const isSubsequence = (part: string[], whole: string[]): boolean => {
+        let i = 0;
+        for (const item of whole) if (item === part[i]) i += 1;
+        return i === part.length;
+      };
+      expect(isSubsequence(result.removed, a)).toBe(true);
+      expect(isSubsequence(result.added, b)).toBe(true);
+    }
+  });
+
+  it('given a long text with scattered edits, when compared, then the ordered diff finds exactly them', () => {
+    const older = Array.from({ length: 4500 }, (_, i) => `Clause ${i} applies.`);
+    const newer = older.map((s, i) => (i % 150 === 0 ? `Clause ${i} no longer applies.` : s));
+    const result = compareVersions(older.join(' '), newer.join(' '), { maxItems: 100 });
+    expect(result.addedCount).toBe(30);
+    expect(result.removedCount).toBe(30);
+    expect(result.added[1]).toBe('Clause 150 no longer applies.');
+    expect(result.summary).toBe('30 sentences added, 30 removed.');
+  });
+
   it('given hostile Unicode, when compared, then the output is clean', () => {
     const result = compareVersions('Safe text.', `Safe text. \u202EEvil\u202C\u200B added\uD800.`);
     expect(result.added).toEqual(['Evil added\uFFFD.']);
