@@ -69,10 +69,10 @@ function cutLong(sentence: Sentence, max: number): Sentence[] {
       if (space > from + max / 2) to = space;
       else if (/[\uDC00-\uDFFF]/.test(text[to] ?? '')) to -= 1; // never split a surrogate pair
     }
-    const piece = text.slice(from, to).trim();
-    if (piece) pieces.push({ text: piece, start: sentence.start + from + (text.slice(from, to).length - text.slice(from, to).trimStart().length) });
+    const raw = text.slice(from, to);
+    const piece = raw.trim();
+    if (piece) pieces.push({ text: piece, start: sentence.start + from + raw.length - raw.trimStart().length });
     from = to;
-    while (text[from] === ' ') from += 1;
   }
   return pieces;
 }

@@ -141,11 +141,12 @@ const NUMERIC_DATE = /(?<![\d.\-/])(?:(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]?\d[./][
 
 function findPatterns(text: string, tally: Tally, withoutModel: boolean): void {
   for (const match of text.matchAll(AMOUNT)) tally.add('amount', match[0], amountKey(match[0]));
-  // wink already reads addresses, links and dates in English; elsewhere patterns stand in for it
+  // wink misses European dates ("12.03.2024"); where it reads one too, the tallies merge
+  for (const match of text.matchAll(NUMERIC_DATE)) tally.add('date', match[0]);
+  // wink already reads addresses and links in English; elsewhere patterns stand in for it
   if (!withoutModel) return;
   for (const match of text.matchAll(EMAIL)) tally.add('email', match[0]);
   for (const match of text.matchAll(URL)) tally.add('url', trimUrl(match[0]));
-  for (const match of text.matchAll(NUMERIC_DATE)) tally.add('date', match[0]);
 }
 
 const amountKey = (text: string): string => text.toLowerCase().replace(/\s+/g, '');

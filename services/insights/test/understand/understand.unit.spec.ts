@@ -42,6 +42,11 @@ describe('understand: entities', () => {
     // the model and the patterns both read an amount with its scale; it is one entity
     const scaled = understand({ text: 'Revenue grew to $48.2 million last year.', name: 'a.txt', language: 'eng' }).entities;
     expect(kinds(scaled, 'amount')).toEqual(['$48.2 million']);
+    const dated = understand({ text: 'Signed on 12.03.2024 and again on 2024-04-01, twice on 2024-04-01.', name: 'a.txt', language: 'eng' }).entities;
+    expect(dated.filter((e) => e.kind === 'date')).toEqual([
+      { text: '2024-04-01', kind: 'date', count: 2 },
+      { text: '12.03.2024', kind: 'date', count: 1 },
+    ]);
     expect(kinds(entities, 'email')).toEqual(['billing@acme.example']);
     expect(kinds(entities, 'url')).toEqual(['https://acme.example/pay']);
   });
