@@ -91,6 +91,8 @@ export function answerExtractively(question: string, candidates: Candidate[], op
       for (const term of sentence.terms) if (asked.has(term)) counts.set(term, (counts.get(term) ?? 0) + 1);
       let score = 0;
       for (const [term, tf] of counts) score += (idf(term) * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * sentence.terms.length) / averageLength));
+      // BM25 favours short text, and the shortest are headings ("Monthly Rent"), which answer nothing
+      if (words(sentence.text).length < 4) score *= 0.5;
       return { ...sentence, order, score, matched: counts.size };
     })
     .filter((s) => s.matched > 0)
