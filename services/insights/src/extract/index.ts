@@ -1,0 +1,17 @@
+/** Extraction: one file version's bytes → its text, safely (issue 14, item 1). */
+export { extract, readBounded, type ExtractOptions } from './extract.js';
+export { detectFormat } from './detect.js';
+export { detectLanguage, textSearchConfig } from './language.js';
+export {
+  DEFAULT_LIMITS,
+  ExtractionFailure,
+  isFailureReason,
+  resolveLimits,
+  type DocumentFormat,
+  type ExtractInput,
+  type ExtractLimits,
+  type Extraction,
+  type FailureReason,
+  type OcrEngine,
+  type Passage,
+} from './types.js';
