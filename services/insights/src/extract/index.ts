@@ -2,6 +2,7 @@
 export { extract, readBounded, type ExtractOptions } from './extract.js';
 export { detectFormat } from './detect.js';
 export { detectLanguage, textSearchConfig } from './language.js';
+export { createExtractionSandbox, type ExtractionSandbox, type SandboxOptions } from './sandbox.js';
 export {
   DEFAULT_LIMITS,
   ExtractionFailure,
