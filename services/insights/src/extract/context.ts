@@ -43,6 +43,7 @@ export interface ReadContext {
   checkTime(): void;
 }
 
+/** A reading context for one document, its clock started now (or at `startedAt`). */
 export function createContext(limits: ExtractLimits, ocr: OcrEngine | undefined, startedAt = Date.now()): ReadContext {
   const deadline = startedAt + limits.timeoutMs;
   return {

@@ -69,9 +69,7 @@ function magic(head: Uint8Array): Magic {
   // pdf.js, like Acrobat, accepts a header after some leading junk within the first KiB
   if (ascii(head, 0, 1024).includes('%PDF-')) return 'pdf';
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) return 'zip';
-  if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image';
-  if (startsWith(head, [0xff, 0xd8, 0xff])) return 'image';
-  if (startsWith(head, [0x49, 0x49, 0x2a, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2a])) return 'image';
+  if (imageType(head)) return 'image';
   if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'cfb';
   const start = ascii(head, 0, 512).replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().slice(0, 15).toLowerCase();
   if (start.startsWith('<!doctype html') || start.startsWith('<html')) return 'html';
@@ -126,6 +124,14 @@ export function detectFormat(contentType: string, name: string, head: Uint8Array
       // bytes without a signature are only text; a binary type without its magic is not what it claims
       return hint && TEXT_FORMATS.has(hint) ? hint : null;
   }
+}
+
+/** The image type the magic bytes name (what OCR is told, whatever the upload claimed), or null. */
+export function imageType(head: Uint8Array): 'image/png' | 'image/jpeg' | 'image/tiff' | null {
+  if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
+  if (startsWith(head, [0xff, 0xd8, 0xff])) return 'image/jpeg';
+  if (startsWith(head, [0x49, 0x49, 0x2a, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2a])) return 'image/tiff';
+  return null;
 }
 
 /**

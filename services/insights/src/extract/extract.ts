@@ -1,5 +1,5 @@
 import { createContext, addPassage, type ReadContext, type ReadResult } from './context.js';
-import { detectFormat, isEncryptedOffice } from './detect.js';
+import { detectFormat, imageType, isEncryptedOffice } from './detect.js';
 import { detectLanguage } from './language.js';
 import { readOffice } from './office.js';
 import { readPdf } from './pdf.js';
@@ -24,7 +24,7 @@ async function readImage(input: ExtractInput, ctx: ReadContext): Promise<ReadRes
   if (!ctx.ocr || ctx.limits.ocrMaxPages < 1) return { passages, pages: 1, ocrPages: 0, ocr: false };
   let text: string;
   try {
-    text = await ctx.ocr.image(input.bytes, input.contentType);
+    text = await ctx.ocr.image(input.bytes, imageType(input.bytes) ?? input.contentType);
   } catch (err) {
     if (err instanceof ExtractionFailure) throw err;
     throw new ExtractionFailure('corrupt', `the image could not be read: ${(err as Error).message}`, { cause: err });

@@ -8,13 +8,13 @@ const SAMPLE_CHARS = 2000;
  * cost does not grow with the document; null when there is too little text to tell.
  */
 export function detectLanguage(text: string): string | null {
-  const letters = text.replace(/[\s\d\p{P}\p{S}]+/gu, '');
-  if (letters.length < MIN_CHARS) return null;
   let sample = text;
   if (text.length > SAMPLE_CHARS * 3) {
     const middle = Math.floor(text.length / 2 - SAMPLE_CHARS / 2);
     sample = [text.slice(0, SAMPLE_CHARS), text.slice(middle, middle + SAMPLE_CHARS), text.slice(-SAMPLE_CHARS)].join('\n');
   }
+  const letters = sample.replace(/[\s\d\p{P}\p{S}]+/gu, '');
+  if (letters.length < MIN_CHARS) return null;
   const language = franc(sample, { minLength: MIN_CHARS });
   return language === 'und' ? null : language;
 }

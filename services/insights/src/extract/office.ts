@@ -14,6 +14,13 @@ function localName(name: string): string {
   return name.slice(name.indexOf(':') + 1);
 }
 
+/** An attribute by its local name, whatever prefix the package bound its namespace to. */
+function attribute(attributes: Record<string, string>, local: string): string | undefined {
+  if (local in attributes) return attributes[local];
+  const name = Object.keys(attributes).find((n) => localName(n) === local);
+  return name === undefined ? undefined : attributes[name];
+}
+
 /**
  * Streams one XML part through saxes (no DOM is built). Prefixes are dropped rather than resolved,
  * so that a package with a sloppy namespace declaration still reads. saxes expands no DTD
@@ -198,7 +205,8 @@ async function readDocx(zip: ZipPackage, ctx: ReadContext): Promise<ReadResult> 
     ?? (zip.has('word/document.xml') ? 'word/document.xml' : undefined);
   if (!main) throw new ExtractionFailure('corrupt', 'the package has no main document part');
   const out = collector(ctx);
-  const notes = partsOfType(types, zip, (t) => /wordprocessingml\.(footnotes|endnotes)\+xml$/.test(t));
+  // headers, footers and notes after the body: what they say is searchable, where is not kept
+  const notes = partsOfType(types, zip, (t) => /wordprocessingml\.(header|footer|footnotes|endnotes)\+xml$/.test(t));
   for (const part of [main, ...notes]) {
     if (out.full) break;
     await readXml(zip, part, runTextHandlers(out), () => out.full);
@@ -339,7 +347,7 @@ async function readOdt(zip: ZipPackage, ctx: ReadContext): Promise<ReadResult> {
       open(local, attributes) {
         if (skip > 0 || local === 'tracked-changes') skip++;
         else if (local === 'p' || local === 'h') inParagraph++;
-        else if (inParagraph > 0 && local === 's') out.push(' '.repeat(Math.min(Number(attributes['text:c'] ?? 1) || 1, 100)));
+        else if (inParagraph > 0 && local === 's') out.push(' '.repeat(Math.min(Number(attribute(attributes, 'c') ?? 1) || 1, 100)));
         else if (inParagraph > 0 && local === 'tab') out.push('\t');
         else if (inParagraph > 0 && local === 'line-break') out.push('\n');
       },

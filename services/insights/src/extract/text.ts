@@ -1,5 +1,6 @@
 import { Parser } from 'htmlparser2';
 import { addPassage, type ReadContext, type ReadResult } from './context.js';
+import { ExtractionFailure } from './types.js';
 
 /**
  * Bytes to a string: a UTF-8 or UTF-16 byte-order mark decides; without one, UTF-16 is recognised
@@ -30,6 +31,22 @@ function guessUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
   return null;
 }
 
+/**
+ * Bytes sent as text with zero bytes all over them, in no UTF-16 layout, are some binary file
+ * misnamed; indexing them would only store noise. A stray NUL in real text is tolerated (and dropped).
+ */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const hasBom = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  if (hasBom || guessUtf16(bytes)) return false;
+  const sample = bytes.subarray(0, 8192);
+  let zeros = 0;
+  for (const byte of sample) if (byte === 0) zeros++;
+  return zeros >= 4 && zeros >= sample.length / 100;
+}
+
+// The inline rules backtrack on lines of markers; a line this long is no prose and is kept as is
+const MAX_INLINE_LINE = 10_000;
+
 /** Markdown to its readable text: markers, link targets, images and HTML go; words and code stay. */
 export function markdownToText(source: string): string {
   const out: string[] = [];
@@ -48,7 +65,7 @@ export function markdownToText(source: string): string {
     if (/^\s{0,3}\[[^\]]+\]:\s*\S/.test(line) || /^\s{0,3}([-*_])(\s*\1){2,}\s*$/.test(line)) continue;
     // a table's separator row
     if (/^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(line)) continue;
-    out.push(markdownInline(markdownBlock(line)));
+    out.push(line.length > MAX_INLINE_LINE ? line : markdownInline(markdownBlock(line)));
   }
   return out.join('\n');
 }
@@ -177,6 +194,7 @@ function guessDelimiter(source: string): string {
 
 /** Reads the flat text formats: one passage, no pages. */
 export function readTextFormat(format: 'text' | 'markdown' | 'html' | 'csv', bytes: Uint8Array, ctx: ReadContext): ReadResult {
+  if (looksBinary(bytes)) throw new ExtractionFailure('unsupported', 'the file is sent as text but holds binary data');
   const source = decodeText(bytes);
   const text =
     format === 'markdown' ? markdownToText(source)

@@ -30,6 +30,11 @@ function bomb(message: string): ExtractionFailure {
   return new ExtractionFailure('zip-bomb', message);
 }
 
+// A package whose parts add up past the cap at honest ratios is big rather than hostile
+function tooLarge(max: number): ExtractionFailure {
+  return new ExtractionFailure('too-large', `the package inflates past ${max} bytes`);
+}
+
 function key(name: string): string {
   return name.replace(/^\/+/, '').toLowerCase();
 }
@@ -82,9 +87,7 @@ export async function openZip(bytes: Uint8Array, ctx: ReadContext): Promise<ZipP
     if (declared > RATIO_FLOOR_BYTES && declared / packed > limits.maxCompressionRatio) {
       throw bomb(`${name} claims a compression ratio of ${Math.round(declared / packed)}:1`);
     }
-    if (inflatedTotal + declared > limits.maxUncompressedBytes) {
-      throw bomb(`${name} would inflate the package past ${limits.maxUncompressedBytes} bytes`);
-    }
+    if (inflatedTotal + declared > limits.maxUncompressedBytes) throw tooLarge(limits.maxUncompressedBytes);
     const stream = await new Promise<Readable>((resolve, reject) => {
       zip.openReadStream(entry, (err, s) => (err ? reject(corrupt(`cannot read ${name}: ${err.message}`, err)) : resolve(s)));
     });
@@ -98,9 +101,7 @@ export async function openZip(bytes: Uint8Array, ctx: ReadContext): Promise<ZipP
         if (inflated > RATIO_FLOOR_BYTES && inflated / packed > limits.maxCompressionRatio) {
           throw bomb(`${name} inflates at more than ${limits.maxCompressionRatio}:1`);
         }
-        if (inflatedTotal > limits.maxUncompressedBytes) {
-          throw bomb(`the package inflates past ${limits.maxUncompressedBytes} bytes`);
-        }
+        if (inflatedTotal > limits.maxUncompressedBytes) throw tooLarge(limits.maxUncompressedBytes);
         ctx.checkTime();
         if (sink(chunk) === 'stop') break;
       }

@@ -85,7 +85,7 @@ function rels(targets: [string, string, string][]): string {
 }
 
 /** A DOCX whose body holds these paragraphs (a tab inside a paragraph is written as w:tab). */
-export function docx(paragraphs: readonly string[], extra: { deleted?: string; footnote?: string } = {}): Uint8Array {
+export function docx(paragraphs: readonly string[], extra: { deleted?: string; footnote?: string; header?: string } = {}): Uint8Array {
   const body = paragraphs
     .map((p) => `<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>${p.split('\t').map((run) => `<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">${escapeXml(run)}</w:t></w:r>`).join('<w:r><w:tab/></w:r>')}</w:p>`)
     .join('');
@@ -94,12 +94,16 @@ export function docx(paragraphs: readonly string[], extra: { deleted?: string; f
     { name: '[Content_Types].xml', data: contentTypes([
       ['/word/document.xml', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml'],
       ...(extra.footnote ? [['/word/footnotes.xml', 'application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml'] as [string, string]] : []),
+      ...(extra.header ? [['/word/header1.xml', 'application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml'] as [string, string]] : []),
     ]) },
     { name: '_rels/.rels', data: rels([['rId1', 'officeDocument', 'word/document.xml']]) },
     { name: 'word/document.xml', data: `${XML}<w:document xmlns:w="${W}"><w:body>${body}${deleted}<w:sectPr/></w:body></w:document>` },
   ];
   if (extra.footnote) {
     entries.push({ name: 'word/footnotes.xml', data: `${XML}<w:footnotes xmlns:w="${W}"><w:footnote w:id="1"><w:p><w:r><w:t>${escapeXml(extra.footnote)}</w:t></w:r></w:p></w:footnote></w:footnotes>` });
+  }
+  if (extra.header) {
+    entries.push({ name: 'word/header1.xml', data: `${XML}<w:hdr xmlns:w="${W}"><w:p><w:r><w:t>${escapeXml(extra.header)}</w:t></w:r></w:p></w:hdr>` });
   }
   return zip(entries);
 }

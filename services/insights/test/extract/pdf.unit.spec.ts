@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { ExtractionFailure, extract, type OcrEngine } from '../../src/extract/index.js';
-import { encryptedPdf, pdf, pdfClaimingPages, pdfWithCyclicPageTree } from './corpus.js';
+import { encryptedPdf, fakePng, pdf, pdfClaimingPages, pdfWithCyclicPageTree } from './corpus.js';
 
 const PDF = 'application/pdf';
 
@@ -22,6 +22,31 @@ function fakeOcr(): OcrEngine & { seen: number[] } {
     },
   };
 }
+
+describe('images', () => {
+  it('go to OCR with the type their bytes say, whatever the upload claimed', async () => {
+    const seen: string[] = [];
+    const ocr: OcrEngine = {
+      async image(bytes, contentType) {
+        seen.push(contentType);
+        return `text of ${bytes.byteLength} bytes: the gannet colony`;
+      },
+      pdfPage: () => Promise.reject(new Error('not a pdf test')),
+    };
+    const png = fakePng('x');
+    const result = await extract({ bytes: png, contentType: 'application/octet-stream', name: 'photo' }, { ocr });
+    expect(seen).toEqual(['image/png']);
+    expect(result).toMatchObject({ format: 'image', pages: 1, ocr: true, ocrPages: 1, passages: [{ page: 1, text: 'text of 9 bytes: the gannet colony' }] });
+  });
+
+  it('an image OCR cannot read ends corrupt; without OCR an image is empty text', async () => {
+    const ocr: OcrEngine = { image: () => Promise.reject(new Error('bad huffman table')), pdfPage: () => Promise.reject(new Error('x')) };
+    const err = await extract({ bytes: fakePng('x'), contentType: 'image/png', name: 'a.png' }, { ocr }).catch((e: unknown) => e);
+    expect((err as ExtractionFailure).reason).toBe('corrupt');
+    const plain = await extract({ bytes: fakePng('x'), contentType: 'image/png', name: 'a.png' });
+    expect(plain).toMatchObject({ format: 'image', text: '', passages: [], ocr: false, ocrPages: 0, language: null });
+  });
+});
 
 describe('PDF extraction', () => {
   it('reads every page, in order, with lines rebuilt and the language told', async () => {

@@ -135,6 +135,18 @@ describe('what is not read', () => {
     expect((legacy as ExtractionFailure).reason).toBe('unsupported');
   });
 
+  it('binary bytes sent as text end unsupported', async () => {
+    const bytes = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0]);
+    const err = await extract({ bytes, contentType: 'text/plain', name: 'program.txt' }).catch((e: unknown) => e);
+    expect((err as ExtractionFailure).reason).toBe('unsupported');
+  });
+
+  it('a hostile Markdown line of markers comes out whole', async () => {
+    const line = '*a_'.repeat(200_000);
+    const result = await extract({ bytes: utf8(`# Title\n${line}\n`), contentType: 'text/markdown', name: 'a.md' });
+    expect(result.text).toBe(`Title\n${line}`);
+  });
+
   it('a file over maxBytes ends too-large', async () => {
     const err = await extract({ bytes: new Uint8Array(2048), contentType: 'text/plain', name: 'a.txt' }, { limits: { maxBytes: 1024 } }).catch((e: unknown) => e);
     expect((err as ExtractionFailure).reason).toBe('too-large');
