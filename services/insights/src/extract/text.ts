@@ -195,7 +195,15 @@ function guessDelimiter(source: string): string {
 /** Reads the flat text formats: one passage, no pages. */
 export function readTextFormat(format: 'text' | 'markdown' | 'html' | 'csv', bytes: Uint8Array, ctx: ReadContext): ReadResult {
   if (looksBinary(bytes)) throw new ExtractionFailure('unsupported', 'the file is sent as text but holds binary data');
-  const source = decodeText(bytes);
+  // No more bytes are decoded than could fill the text budget (4 bytes a character at most in
+  // UTF-8, and markup in HTML and Markdown that is dropped), so a huge file costs no huge strings
+  const cap = (format === 'html' || format === 'markdown' ? 16 : 4) * ctx.limits.maxChars;
+  let head = bytes;
+  if (bytes.byteLength > cap) {
+    head = bytes.subarray(0, cap & ~1);
+    ctx.budget.truncated = true;
+  }
+  const source = decodeText(head);
   const text =
     format === 'markdown' ? markdownToText(source)
     : format === 'html' ? htmlToText(source)
