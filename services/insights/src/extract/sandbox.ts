@@ -31,6 +31,9 @@ export interface ExtractionSandbox {
   close(): Promise<void>;
 }
 
+// setTimeout fires at once past this (a 32-bit signed count of milliseconds)
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Job {
   id: number;
   input: ExtractInput;
@@ -182,7 +185,7 @@ export function createExtractionSandbox(opts: SandboxOptions = {}): ExtractionSa
           // terminate() stops even a loop that never yields; the job does not wait for the exit
           stopWorker();
           settle(job, new ExtractionFailure('timeout', `extraction took longer than ${job.limits.timeoutMs} ms`));
-        }, job.limits.timeoutMs);
+        }, Math.min(job.limits.timeoutMs, MAX_TIMER_MS));
         const message: ToWorker = { type: 'job', id: job.id, input: job.input, limits: job.limits };
         state.worker.postMessage(message);
       },
@@ -212,6 +215,8 @@ export function createExtractionSandbox(opts: SandboxOptions = {}): ExtractionSa
   }
 
   let closed: Promise<void> | null = null;
+  // the first job should not wait for a worker to load pdf.js
+  running = spawn();
 
   return {
     run(input, runOpts = {}) {

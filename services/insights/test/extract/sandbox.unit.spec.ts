@@ -76,6 +76,21 @@ describe('extraction sandbox', () => {
   });
 });
 
+describe('extraction sandbox with an OCR module that does not load', () => {
+  it('fails OCR work crashed (transient: the engine, not the document) and does the rest', async () => {
+    const sandbox = createExtractionSandbox({ ocrModule: fileURLToPath(new URL('./fixtures/missing-ocr.ts', import.meta.url)) });
+    try {
+      const f = await failure(sandbox.run(png('x')));
+      expect(f).toMatchObject({ reason: 'crashed', transient: true });
+      expect(f.message).toMatch(/OCR engine did not start/);
+      const text = await sandbox.run({ bytes: Buffer.from('text needs no OCR'), contentType: 'text/plain', name: 'a.txt' });
+      expect(text.text).toBe('text needs no OCR');
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
 describe('extraction sandbox without OCR', () => {
   it('extracts an image to empty text, and refuses work once closed', async () => {
     const sandbox = createExtractionSandbox();
