@@ -1,6 +1,7 @@
 import { createContext, addPassage, type ReadContext, type ReadResult } from './context.js';
 import { detectFormat, imageType, isEncryptedOffice } from './detect.js';
 import { detectLanguage } from './language.js';
+import { ocrFault } from './ocr.js';
 import { readOffice } from './office.js';
 import { readPdf } from './pdf.js';
 import { readTextFormat } from './text.js';
@@ -26,8 +27,7 @@ async function readImage(input: ExtractInput, ctx: ReadContext): Promise<ReadRes
   try {
     text = await ctx.ocr.image(input.bytes, imageType(input.bytes) ?? input.contentType);
   } catch (err) {
-    if (err instanceof ExtractionFailure) throw err;
-    throw new ExtractionFailure('corrupt', `the image could not be read: ${(err as Error).message}`, { cause: err });
+    throw ocrFault(err).failure;
   }
   addPassage(passages, ctx, 1, text);
   return { passages, pages: 1, ocrPages: 1, ocr: passages.length > 0 };

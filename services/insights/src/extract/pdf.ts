@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem, TextMarkedContent } from 'pdfjs-dist/types/src/display/api.js';
 import { addPassage, cleanText, type ReadContext, type ReadResult } from './context.js';
+import { ocrFault } from './ocr.js';
 import { ExtractionFailure } from './types.js';
 
 // A page with fewer visible characters than this is treated as a scan (a page number or a stray
@@ -61,8 +62,10 @@ async function ocrPage(page: PDFPageProxy, ctx: ReadContext): Promise<string | n
   try {
     return await ctx.ocr!.pdfPage(page);
   } catch (err) {
-    // the engine may name its own limit; any other failure costs this page's OCR, not the document
-    if (err instanceof ExtractionFailure) throw err;
+    // a broken engine fails the document (to be retried, not indexed without its scans); a page
+    // it cannot read costs that page's OCR only
+    const { fault, failure } = ocrFault(err);
+    if (fault === 'engine') throw failure;
     return null;
   }
 }

@@ -48,6 +48,40 @@ describe('images', () => {
   });
 });
 
+/** An error shaped like the vision module's VisionError. */
+function visionError(code: string): Error {
+  return Object.assign(new Error(`vision says ${code}`), { name: 'VisionError', code });
+}
+
+describe('OCR errors', () => {
+  it('map to the document failure: refused input by its code, a broken engine crashed and transient', async () => {
+    const cases: [string, string, boolean][] = [
+      ['too-large', 'too-large', false],
+      ['unreadable', 'corrupt', false],
+      ['unsupported', 'unsupported', false],
+      ['timeout', 'timeout', false],
+      ['ocr-failed', 'crashed', true],
+      ['closed', 'crashed', true],
+    ];
+    for (const [code, reason, transient] of cases) {
+      const ocr: OcrEngine = { image: () => Promise.reject(visionError(code)), pdfPage: () => Promise.reject(visionError(code)) };
+      const err = await extract({ bytes: fakePng('x'), contentType: 'image/png', name: 'a.png' }, { ocr }).catch((e: unknown) => e);
+      expect(err, code).toBeInstanceOf(ExtractionFailure);
+      expect(err, code).toMatchObject({ reason, transient });
+    }
+  });
+
+  it('on a PDF page: a page OCR cannot read is skipped, a broken engine fails the document to be retried', async () => {
+    const bytes = await pdf([[], ['A page with a text layer of its own']]);
+    const unreadable: OcrEngine = { image: () => Promise.reject(new Error('x')), pdfPage: () => Promise.reject(visionError('unreadable')) };
+    const result = await extract({ bytes, contentType: PDF, name: 'scan.pdf' }, { ocr: unreadable });
+    expect(result.passages.map((p) => p.page)).toEqual([2]);
+    const broken: OcrEngine = { image: () => Promise.reject(new Error('x')), pdfPage: () => Promise.reject(visionError('ocr-failed')) };
+    const err = await extract({ bytes, contentType: PDF, name: 'scan.pdf' }, { ocr: broken }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'crashed', transient: true });
+  });
+});
+
 describe('PDF extraction', () => {
   it('reads every page, in order, with lines rebuilt and the language told', async () => {
     const bytes = await pdf([
