@@ -41,6 +41,8 @@ export interface ReadContext {
   ocr: OcrEngine | undefined;
   /** Throws 'timeout' once the document's wall-clock budget is spent; readers call it between pages. */
   checkTime(): void;
+  /** Milliseconds since the document's clock started. */
+  elapsedMs(): number;
 }
 
 /** A reading context for one document, its clock started now (or at `startedAt`). */
@@ -50,6 +52,7 @@ export function createContext(limits: ExtractLimits, ocr: OcrEngine | undefined,
     limits,
     budget: new TextBudget(limits.maxChars),
     ocr,
+    elapsedMs: () => Date.now() - startedAt,
     checkTime() {
       if (Date.now() > deadline) {
         throw new ExtractionFailure('timeout', `extraction took longer than ${limits.timeoutMs} ms`);

@@ -10,6 +10,10 @@ import { ExtractionFailure } from './types.js';
 // header is all a scanner's text layer tends to hold).
 const SCANNED_PAGE_CHARS = 16;
 
+// OCR stops, keeping what it has, once the next page would likely end past this share of the
+// document's time: a long scan is indexed in part rather than failed whole by the sandbox's timeout
+const OCR_TIME_SHARE = 0.9;
+
 // Larger images are skipped by pdf.js; 40 megapixels is above an A4 page scanned at 600 dpi.
 const MAX_IMAGE_PIXELS = 40_000_000;
 
@@ -106,6 +110,13 @@ export async function readPdf(bytes: Uint8Array, ctx: ReadContext): Promise<Read
     const passages: ReadResult['passages'] = [];
     let ocrPages = 0;
     let ocr = false;
+    let ocrAttempts = 0;
+    let ocrSpentMs = 0;
+    let ocrStopped = false;
+    const ocrAffordable = () => {
+      const perPage = ocrAttempts > 0 ? ocrSpentMs / ocrAttempts : 0;
+      return ctx.elapsedMs() + perPage * 1.5 < ctx.limits.timeoutMs * OCR_TIME_SHARE;
+    };
     for (let number = 1; number <= pages; number++) {
       ctx.checkTime();
       if (ctx.budget.full) {
@@ -120,14 +131,23 @@ export async function readPdf(bytes: Uint8Array, ctx: ReadContext): Promise<Read
       } catch (err) {
         throw new ExtractionFailure('corrupt', `page ${number} of the PDF is broken: ${(err as Error).message}`, { cause: err });
       }
-      if (visibleChars(text) < SCANNED_PAGE_CHARS && ctx.ocr && ocrPages < ctx.limits.ocrMaxPages) {
-        const recognised = await ocrPage(page, ctx);
-        ctx.checkTime();
-        if (recognised !== null) {
-          ocrPages++;
-          if (visibleChars(cleanText(recognised)) > visibleChars(text)) {
-            text = recognised;
-            ocr = true;
+      if (ctx.ocr && visibleChars(text) < SCANNED_PAGE_CHARS) {
+        if (ocrStopped || ocrAttempts >= ctx.limits.ocrMaxPages || !ocrAffordable()) {
+          // a scanned page left unread: the text is not all the document holds
+          ocrStopped = true;
+          ctx.budget.truncated = true;
+        } else {
+          const started = Date.now();
+          ocrAttempts++;
+          const recognised = await ocrPage(page, ctx);
+          ocrSpentMs += Date.now() - started;
+          ctx.checkTime();
+          if (recognised !== null) {
+            ocrPages++;
+            if (visibleChars(cleanText(recognised)) > visibleChars(text)) {
+              text = recognised;
+              ocr = true;
+            }
           }
         }
       }

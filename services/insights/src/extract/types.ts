@@ -115,6 +115,7 @@ export interface Extraction {
   /** Some text came from OCR. */
   ocr: boolean;
   ocrPages: number;
+  /** Some text was left out: past maxChars, or scanned pages past ocrMaxPages or the time OCR may take. */
   truncated: boolean;
 }
 

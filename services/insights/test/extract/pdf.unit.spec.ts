@@ -129,7 +129,25 @@ describe('PDF extraction', () => {
     const ocr = fakeOcr();
     const result = await extract({ bytes, contentType: PDF, name: 'scan.pdf' }, { ocr, limits: { ocrMaxPages: 2 } });
     expect(ocr.seen).toEqual([1, 2]);
-    expect(result.ocrPages).toBe(2);
+    expect(result).toMatchObject({ ocrPages: 2, truncated: true });
+  });
+
+  it('stops OCR, keeping what it read, before a slow scan would run out of time', async () => {
+    const bytes = await pdf(Array.from({ length: 20 }, () => []));
+    const seen: number[] = [];
+    const slow: OcrEngine = {
+      image: () => Promise.reject(new Error('x')),
+      async pdfPage(page) {
+        seen.push(page.pageNumber);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return `slowly recognised page ${page.pageNumber}`;
+      },
+    };
+    const result = await extract({ bytes, contentType: PDF, name: 'scan.pdf' }, { ocr: slow, limits: { timeoutMs: 2000 } });
+    expect(result.truncated).toBe(true);
+    expect(result.ocrPages).toBeGreaterThan(0);
+    expect(result.ocrPages).toBeLessThan(20);
+    expect(result.passages.map((p) => p.page)).toEqual(seen);
   });
 
   it('a failing OCR page costs that page only', async () => {
