@@ -18,6 +18,8 @@ import {
 export interface ExtractOptions {
   limits?: Partial<ExtractLimits>;
   ocr?: OcrEngine;
+  /** The caller gives the bytes away: pdf.js may take (detach) them instead of a copy. */
+  consumeBytes?: boolean;
 }
 
 async function readImage(input: ExtractInput, ctx: ReadContext): Promise<ReadResult> {
@@ -33,10 +35,10 @@ async function readImage(input: ExtractInput, ctx: ReadContext): Promise<ReadRes
   return { passages, pages: 1, ocrPages: 1, ocr: passages.length > 0 };
 }
 
-function read(format: DocumentFormat, input: ExtractInput, ctx: ReadContext): Promise<ReadResult> {
+function read(format: DocumentFormat, input: ExtractInput, ctx: ReadContext, consume: boolean): Promise<ReadResult> {
   switch (format) {
     case 'pdf':
-      return readPdf(input.bytes, ctx);
+      return readPdf(input.bytes, ctx, consume);
     case 'docx':
     case 'pptx':
     case 'xlsx':
@@ -72,7 +74,7 @@ export async function extract(input: ExtractInput, opts: ExtractOptions = {}): P
   }
   let result: ReadResult;
   try {
-    result = await read(format, input, ctx);
+    result = await read(format, input, ctx, opts.consumeBytes ?? false);
   } catch (err) {
     if (err instanceof ExtractionFailure) throw err;
     // a parser that throws something of its own has met input it cannot read

@@ -74,11 +74,11 @@ async function ocrPage(page: PDFPageProxy, ctx: ReadContext): Promise<string | n
   }
 }
 
-async function open(bytes: Uint8Array): Promise<PDFDocumentProxy> {
+async function open(bytes: Uint8Array, consume: boolean): Promise<PDFDocumentProxy> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const task = pdfjs.getDocument({
-    // pdf.js transfers the buffer it is given, so it gets a copy and the caller keeps theirs
-    data: new Uint8Array(bytes),
+    // pdf.js transfers (detaches) the buffer it is given: a copy, unless the caller gave the bytes away
+    data: consume && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes instanceof Buffer) ? bytes : new Uint8Array(bytes),
     ...pdfjsAssets(),
     cMapPacked: true,
     isEvalSupported: false,
@@ -100,8 +100,8 @@ async function open(bytes: Uint8Array): Promise<PDFDocumentProxy> {
 }
 
 /** Reads a PDF's text page by page; pages without a text layer go to OCR when it is offered. */
-export async function readPdf(bytes: Uint8Array, ctx: ReadContext): Promise<ReadResult> {
-  const doc = await open(bytes);
+export async function readPdf(bytes: Uint8Array, ctx: ReadContext, consume = false): Promise<ReadResult> {
+  const doc = await open(bytes, consume);
   try {
     const pages = doc.numPages;
     if (pages > ctx.limits.maxPages) {

@@ -50,7 +50,8 @@ port.on('message', (message: ToWorker) => {
     return;
   }
   const { id, input, limits } = message;
-  extract(input, { limits, ocr }).then(
+  // the bytes were cloned for this job alone, so pdf.js may have them without another copy
+  extract(input, { limits, ocr, consumeBytes: true }).then(
     (extraction) => send({ type: 'done', id, extraction }),
     (err: unknown) => {
       const failure =

@@ -210,6 +210,14 @@ describe('PDF extraction', () => {
     expect((await failure(extract({ bytes: junk, contentType: PDF, name: 'junk.pdf' }))).reason).toBe('corrupt');
   });
 
+  it('takes the bytes without a copy when the caller gives them away', async () => {
+    const bytes = Uint8Array.from(await pdf([['given away']]));
+    const result = await extract({ bytes, contentType: PDF, name: 'a.pdf' }, { consumeBytes: true });
+    expect(result.text).toBe('given away');
+    // pdf.js took the buffer itself: it is detached here
+    expect(bytes.byteLength).toBe(0);
+  });
+
   it("leaves the caller's bytes usable", async () => {
     const bytes = await pdf([['the buffer must survive']]);
     const copy = Uint8Array.from(bytes);
