@@ -46,7 +46,7 @@ export function pageText(items: readonly (TextItem | TextMarkedContent)[]): stri
       const lastY = Number(last.transform[5]);
       const size = Math.max(Math.abs(item.height), Math.abs(last.height), 1);
       if (Math.abs(y - lastY) > size * 0.5) out += '\n';
-      else if (x - (lastX + last.width) > size * 0.15 && !/\s$/.test(out) && !/^\s/.test(item.str)) out += ' ';
+      else if (x - (lastX + last.width) > size * 0.15 && !/\s/.test(out.at(-1) ?? ' ') && !/^\s/.test(item.str)) out += ' ';
     }
     out += item.str;
     if (item.hasEOL) {
