@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExtractionSandbox, ExtractionFailure } from '../../src/extract/index.js';
 import { fakePng, pdf, pdfClaimingPages, zip } from './corpus.js';
@@ -73,6 +75,27 @@ describe('extraction sandbox', () => {
     expect(big.reason).toBe('too-large');
     const unsupported = await failure(sandbox.run({ bytes: new Uint8Array([1, 2, 3]), contentType: 'application/x-thing', name: 'a.bin' }));
     expect(unsupported).toMatchObject({ reason: 'unsupported', transient: false });
+  });
+});
+
+describe('extraction sandbox from TypeScript sources under tsx', () => {
+  it('starts its worker and extracts, as `node --conditions=development --import tsx` runs the service', async () => {
+    const script = fileURLToPath(new URL('./fixtures/run-under-tsx.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=development', '--import', 'tsx', script], { timeout: 60_000 });
+    expect(JSON.parse(stdout)).toEqual({ pdf: 'read under tsx, the osprey nest', image: 'recognised: a heron at dawn' });
+  }, 60_000);
+});
+
+describe('extraction sandbox closing', () => {
+  it('lets the running job finish, refuses the queued ones', async () => {
+    const sandbox = createExtractionSandbox({ ocrModule });
+    const running = sandbox.run(png('finishing'));
+    const queued = failure(sandbox.run(png('never run')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = sandbox.close();
+    expect((await running).text).toBe('recognised: finishing');
+    expect((await queued).reason).toBe('crashed');
+    await closed;
   });
 });
 
