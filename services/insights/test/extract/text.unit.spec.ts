@@ -87,9 +87,9 @@ describe('HTML', () => {
       <script>var secret = "</p> not text";</script></head>
       <body><!-- hidden comment --><h1>The&nbsp;granite   mill</h1><p>Caf&eacute; &lt;open&gt; &#8364;5 &#x263A; <b>bold</b>word</p>
       <ul><li>one</li><li>two</li></ul><table><tr><td>cell a</td><td>cell b</td></tr></table>
-      <pre>  keep   spacing</pre><noscript>enable js</noscript><div attr="a > b">after</div></body></html>`;
+      <pre>  keep   spacing</pre><script type="module">const bodySecret = "<div>not text</div>";</script><style>.x { color: blue }</style><noscript>enable js</noscript><div attr="a > b">after</div></body></html>`;
     const text = htmlToText(html);
-    expect(text).not.toMatch(/secret|color|hidden comment|enable js|&amp;|<b>/);
+    expect(text).not.toMatch(/secret|Secret|color|not text|hidden comment|enable js|&amp;|<b>/);
     const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
     expect(lines).toEqual(['Cobalt & Rye', 'The granite mill', 'Café <open> €5 ☺ boldword', 'one', 'two', 'cell a\tcell b', 'keep   spacing', 'after']);
   });
