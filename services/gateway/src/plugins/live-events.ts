@@ -1,4 +1,4 @@
-import { Components, FileEventSchemas, LiveStreamEnds, type LiveStreamEnd, SessionEventSchemas, SessionEventTypes, Topics, readPublished } from '@strata/contracts';
+import { Components, FileEventSchemas, InsightsEventSchemas, LiveStreamEnds, type LiveStreamEnd, SessionEventSchemas, SessionEventTypes, Topics, readPublished } from '@strata/contracts';
 import { AppError, type DeliveredEvent, duplicateRedis } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -54,6 +54,10 @@ const readers = {
   [Topics.sessionEvents]: (event: DeliveredEvent) => {
     const published = readPublished(SessionEventSchemas, event);
     return published && 'userId' in published.data ? { owner: published.data.userId, data: published.data } : undefined;
+  },
+  [Topics.insightsEvents]: (event: DeliveredEvent) => {
+    const published = readPublished(InsightsEventSchemas, event);
+    return published && { owner: published.data.ownerId, data: published.data };
   },
 };
 

@@ -56,7 +56,12 @@ export function decideDocument(command: DocumentCommand, state: DocumentState): 
       const d = command.data;
       if (state.status === 'purged') return [];
       if (state.status !== 'none' && (state.ownerId !== d.ownerId || d.version in state.versions)) return [];
-      return [{ type: T.DocumentVersionNoted, data: { ...d } }];
+      const events: DocumentEvent[] = [{ type: T.DocumentVersionNoted, data: { ...d } }];
+      // a later version delivered before the upload left the name unknown: the upload names it
+      if (state.status !== 'none' && state.name === '' && d.name !== '') {
+        events.push({ type: T.DocumentRenamed, data: { fileId: d.fileId, ownerId: d.ownerId, name: d.name, renamedAt: d.createdAt } });
+      }
+      return events;
     }
     case 'NoteRename': {
       const { fileId, ownerId, name, at } = command.data;

@@ -1,0 +1,211 @@
+/**
+ * Insights on the shared test stack, through the public gateway as a user would: files uploaded
+ * by multipart are read by the insights service (from files.events, the bytes through files'
+ * internal route over Dapr), then found by what they say, asked about, and kept to their owner.
+ * The corpus is made here, with known words: PDFs with text, a scanned (image-only) PDF, DOCX,
+ * text, a PNG of rendered text; and hostile ones (a PDF whose page tree loops, a zip bomb).
+ */
+import type {} from '@strata/testing';
+import { type Answer, Client, eventually, openEventStream } from '@strata/testing/client';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { docx, pdfWithCyclicPageTree, zip } from './extract/corpus.js';
+import { imageOnlyPdf, renderTextPng, textPdf } from './support/corpus.js';
+
+const stack = inject('stack');
+/** OCR and PDF reading on a loaded two-core machine: generous, as a person would wait. */
+const INDEXED_WITHIN = 90_000;
+
+let a: Client;
+let b: Client;
+const ids: Record<string, string> = {};
+
+async function insightsOf(client: Client, id: string): Promise<Answer> {
+  return client.call('GET', `/api/v1/files/${id}/insights`);
+}
+
+/** Waits until the file's current version is read (indexed or failed), and returns its insights. */
+async function settled(client: Client, id: string): Promise<Record<string, unknown>> {
+  return eventually(
+    `insights of ${id}`,
+    async () => {
+      const res = await insightsOf(client, id);
+      return res.status === 200 && res.json.status !== 'pending' ? (res.json as Record<string, unknown>) : undefined;
+    },
+    INDEXED_WITHIN,
+  );
+}
+
+async function upload(client: Client, key: string, name: string, bytes: Buffer | Uint8Array) {
+  const res = await client.upload(name, bytes);
+  expect(res.status, res.text).toBe(201);
+  ids[key] = res.json.id as string;
+}
+
+const search = (client: Client, q: string, extra = '') => client.call('GET', `/api/v1/search?q=${encodeURIComponent(q)}${extra}`);
+
+beforeAll(async () => {
+  a = await Client.user(stack);
+  b = await Client.user(stack);
+  await upload(a, 'pdf', 'quarterly-report.pdf', await textPdf([
+    ['Quarterly report of Northwind Traders Ltd', 'Revenue grew in the harbour district of Lisbon.'],
+    ['The aquamarine turbine project is on schedule.', 'Invoice total EUR 12,400.00 due on 15 March 2027.'],
+    ['Closing remarks by Dr Maria Jensen.'],
+  ]));
+  await upload(a, 'docx', 'minutes.docx', docx(['Meeting minutes of the steering committee.', 'The committee approved the saffron lighthouse renovation.']));
+  await upload(a, 'txt', 'notes.txt', Buffer.from('Shopping list: cardamom pods, violet marmalade, and a brass telescope.\n'));
+  await upload(a, 'png', 'whiteboard.png', renderTextPng(['THE PELICAN ORCHARD', 'opens in the spring']));
+  await upload(a, 'scan', 'scan.pdf', await imageOnlyPdf([renderTextPng(['Scanned letter about the', 'copper windmill warranty'])]));
+  await upload(a, 'loop', 'loop.pdf', pdfWithCyclicPageTree());
+  // 64 MiB of zeros that deflate to almost nothing, inside a "document"
+  await upload(a, 'bomb', 'bomb.docx', zip([{ name: '[Content_Types].xml', data: Buffer.from('<Types/>') }, { name: 'word/document.xml', data: Buffer.alloc(64 * 1024 * 1024) }]));
+}, 120_000);
+
+describe('reading documents', () => {
+  it('reads text PDFs, DOCX, text, a PNG and a scanned PDF (OCR), and says what they are about', async () => {
+    const pdf = await settled(a, ids.pdf!);
+    expect(pdf).toMatchObject({ status: 'indexed', format: 'pdf', pages: 3, language: 'eng', extractorVersion: 1 });
+    expect(pdf.summary).toEqual(expect.any(String));
+    expect((pdf.entities as { text: string; kind: string }[]).map((e) => `${e.kind}:${e.text}`)).toEqual(
+      expect.arrayContaining(['organisation:Northwind Traders Ltd', 'place:Lisbon']),
+    );
+    expect((pdf.tags as { name: string }[]).map((t) => t.name)).toContain('invoice');
+    for (const key of ['docx', 'txt', 'png', 'scan']) expect(await settled(a, ids[key]!), key).toMatchObject({ status: 'indexed' });
+    expect(await settled(a, ids.scan!)).toMatchObject({ format: 'pdf', ocrPages: 1 });
+  });
+
+  it('ends a looping PDF and a zip bomb as failures with a reason, and the service keeps reading', async () => {
+    expect(await settled(a, ids.loop!)).toMatchObject({ status: 'failed', transient: false, reason: expect.stringMatching(/corrupt|too-many-pages|timeout/) });
+    expect(await settled(a, ids.bomb!)).toMatchObject({ status: 'failed', transient: false, reason: expect.stringMatching(/zip-bomb|too-large/) });
+    await upload(a, 'after', 'after.txt', Buffer.from('The indexer still reads after hostile files: zephyr quinoa.'));
+    expect(await settled(a, ids.after!)).toMatchObject({ status: 'indexed' });
+  });
+});
+
+describe('search', () => {
+  it('finds every planted phrase, in text, office files and OCR, with marked snippets', async () => {
+    for (const key of ['pdf', 'docx', 'txt', 'png', 'scan']) await settled(a, ids[key]!);
+    const planted: [string, string][] = [
+      ['aquamarine turbine', 'pdf'],
+      ['saffron lighthouse', 'docx'],
+      ['violet marmalade', 'txt'],
+      ['pelican orchard', 'png'],
+      ['copper windmill', 'scan'],
+    ];
+    for (const [phrase, key] of planted) {
+      const res = await search(a, phrase);
+      expect(res.status, phrase).toBe(200);
+      const hit = (res.json.items as { fileId: string; snippet: string }[]).find((i) => i.fileId === ids[key]);
+      expect(hit, phrase).toBeDefined();
+      expect(hit!.snippet.toLowerCase(), phrase).toContain('<mark>');
+    }
+  });
+
+  it('matches names by prefix, stems words, filters by type, and counts facets', async () => {
+    const byName = await search(a, 'quarter');
+    expect((byName.json.items as { fileId: string }[]).map((i) => i.fileId)).toContain(ids.pdf);
+    const stemmed = await search(a, 'turbines');
+    expect((stemmed.json.items as { fileId: string }[]).map((i) => i.fileId)).toContain(ids.pdf);
+    const onlyText = await search(a, 'marmalade', '&type=pdf');
+    expect(onlyText.json.items).toEqual([]);
+    const facets = (await search(a, 'the')).json.facets as { type: { value: string }[] };
+    expect(facets.type.map((f) => f.value)).toEqual(expect.arrayContaining(['pdf', 'text']));
+  });
+
+  it("never shows user B anything of A's: no hit, no insight, no preview, no citation", async () => {
+    await settled(a, ids.pdf!);
+    expect((await search(b, 'aquamarine turbine')).json.items).toEqual([]);
+    for (const key of ['pdf', 'png', 'loop']) {
+      for (const path of [`/api/v1/files/${ids[key]}/insights`, `/api/v1/files/${ids[key]}/preview`]) {
+        const res = await b.call('GET', path);
+        expect(res.status, path).toBe(404);
+        expect(res.headers.get('content-type'), path).toContain('application/problem+json');
+      }
+      expect((await b.call('POST', `/api/v1/files/${ids[key]}/insights/retry`, {})).status).toBe(404);
+    }
+    const asked = await b.call('POST', '/api/v1/ask', { question: 'What is the status of the aquamarine turbine project?' });
+    expect(asked.status).toBe(200);
+    expect(asked.json.citations).toEqual([]);
+    const namedFiles = await b.call('POST', '/api/v1/ask', { question: 'turbine?', fileIds: [ids.pdf] });
+    expect(namedFiles.json.citations).toEqual([]);
+  });
+
+  it('drops trashed files from the results and brings them back on restore', async () => {
+    await settled(a, ids.txt!);
+    expect((await a.call('DELETE', `/api/v1/files/${ids.txt}`)).status).toBe(204);
+    await eventually('trashed file gone from search', async () => ((await search(a, 'violet marmalade')).json.items.length === 0 ? true : undefined), 15_000);
+    expect((await a.call('POST', `/api/v1/files/${ids.txt}/restore`)).status).toBe(200);
+    await eventually('restored file back in search', async () => ((await search(a, 'violet marmalade')).json.items.length > 0 ? true : undefined), 15_000);
+  });
+
+  it('refuses bad queries with a 400 problem and no token with a 401', async () => {
+    for (const q of ['', '?q=', `?q=${'x'.repeat(501)}`, '?q=a&type=spaceship', '?q=a&cursor=not-a-cursor', '?q=a&from=2027-13-45', '?q=a&from=2027-02-01&to=2027-01-01']) {
+      const res = await a.call('GET', `/api/v1/search${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.headers.get('content-type'), q).toContain('application/problem+json');
+    }
+    expect((await fetch(`${stack.gatewayUrl}/api/v1/search?q=turbine`)).status).toBe(401);
+  });
+});
+
+describe('ask', () => {
+  it('answers from the best passages, labelled extractive, citing the file, version and passage', async () => {
+    await settled(a, ids.pdf!);
+    const res = await a.call('POST', '/api/v1/ask', { question: 'Which project is on schedule?' });
+    expect(res.status).toBe(200);
+    expect(res.json.mode).toBe('extractive');
+    expect(res.json.answer).toMatch(/extractive/i);
+    expect(res.json.citations).toEqual(expect.arrayContaining([expect.objectContaining({ fileId: ids.pdf, version: 1, passage: expect.stringContaining('aquamarine turbine') })]));
+  });
+
+  it('compares two versions of a file', async () => {
+    await upload(a, 'versioned', 'plan.txt', Buffer.from('The plan has three phases. Phase one builds the bridge.'));
+    await settled(a, ids.versioned!);
+    const v2 = await a.upload('plan.txt', Buffer.from('The plan has three phases. Phase one builds the tunnel.'), { method: 'PUT', path: `/api/v1/files/${ids.versioned}/content` });
+    expect(v2.status, v2.text).toBe(200);
+    await eventually('version 2 indexed', async () => ((await insightsOf(a, ids.versioned!)).json.version === 2 ? true : undefined), 30_000);
+    await settled(a, ids.versioned!);
+    const res = await a.call('POST', '/api/v1/ask', { question: 'What changed?', compare: { fileId: ids.versioned, from: 1, to: 2 } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.changes.added.join(' ')).toContain('tunnel');
+    expect(res.json.changes.removed.join(' ')).toContain('bridge');
+  });
+});
+
+describe('live updates and retries', () => {
+  it('streams DocumentIndexed to the owner; a retry of a failed file reads it again', async () => {
+    const token = a.accessToken!;
+    const stream = await openEventStream(stack.gatewayUrl, token);
+    await upload(a, 'live', 'live.txt', Buffer.from('A file to watch being indexed: tangerine harpsichord.'));
+    const seen = await eventually('DocumentIndexed on the stream', async () => stream.events.find((e) => e.event === 'DocumentIndexed' && e.data.includes(ids.live!)), INDEXED_WITHIN);
+    expect(JSON.parse(seen.data)).toMatchObject({ type: 'DocumentIndexed', data: { fileId: ids.live, version: 1 } });
+    expect(seen.data).not.toContain('tangerine');
+    await stream.close();
+
+    await settled(a, ids.loop!);
+    const retry = await a.call('POST', `/api/v1/files/${ids.loop}/insights/retry`, {});
+    expect(retry.status, retry.text).toBe(202);
+    expect((await insightsOf(a, ids.loop!)).json.status).toBe('pending');
+    expect((await a.call('POST', `/api/v1/files/${ids.loop}/insights/retry`, {})).status).toBe(409);
+    expect(await settled(a, ids.loop!)).toMatchObject({ status: 'failed' });
+  });
+
+  it('lets the owner accept or reject a suggested tag', async () => {
+    const pdf = await settled(a, ids.pdf!);
+    const name = (pdf.tags as { name: string }[])[0]!.name;
+    const res = await a.call('PUT', `/api/v1/files/${ids.pdf}/insights/tags/${encodeURIComponent(name)}`, { accepted: false });
+    expect(res.status, res.text).toBe(200);
+    expect((res.json.tags as { name: string; accepted: boolean | null }[]).find((t) => t.name === name)?.accepted).toBe(false);
+    expect((await a.call('PUT', `/api/v1/files/${ids.pdf}/insights/tags/no-such-tag`, { accepted: true })).status).toBe(404);
+    expect((await a.call('PUT', `/api/v1/files/${ids.pdf}/insights/tags/${name}`, { accepted: 'yes' })).status).toBe(400);
+  });
+
+  it('serves a preview of an image and of a PDF', async () => {
+    for (const key of ['png', 'pdf']) {
+      const info = await settled(a, ids[key]!);
+      expect(info.preview, key).toEqual(`/api/v1/files/${ids[key]}/preview`);
+      const res = await a.call('GET', info.preview as string);
+      expect(res.status, key).toBe(200);
+      expect(res.headers.get('content-type'), key).toMatch(/^image\/(webp|png)/);
+    }
+  });
+});
