@@ -132,9 +132,9 @@ describe('search', () => {
   it('drops trashed files from the results and brings them back on restore', async () => {
     await settled(a, ids.txt!);
     expect((await a.call('DELETE', `/api/v1/files/${ids.txt}`)).status).toBe(204);
-    await eventually('trashed file gone from search', async () => ((await search(a, 'violet marmalade')).json.items.length === 0 ? true : undefined), 15_000);
+    await eventually('trashed file gone from search', async () => (((await search(a, 'violet marmalade')).json.items as unknown[]).length === 0 ? true : undefined), 15_000);
     expect((await a.call('POST', `/api/v1/files/${ids.txt}/restore`)).status).toBe(200);
-    await eventually('restored file back in search', async () => ((await search(a, 'violet marmalade')).json.items.length > 0 ? true : undefined), 15_000);
+    await eventually('restored file back in search', async () => (((await search(a, 'violet marmalade')).json.items as unknown[]).length > 0 ? true : undefined), 15_000);
   });
 
   it('refuses bad queries with a 400 problem and no token with a 401', async () => {
@@ -166,8 +166,9 @@ describe('ask', () => {
     await settled(a, ids.versioned!);
     const res = await a.call('POST', '/api/v1/ask', { question: 'What changed?', compare: { fileId: ids.versioned, from: 1, to: 2 } });
     expect(res.status, res.text).toBe(200);
-    expect(res.json.changes.added.join(' ')).toContain('tunnel');
-    expect(res.json.changes.removed.join(' ')).toContain('bridge');
+    const changes = res.json.changes as { added: string[]; removed: string[] };
+    expect(changes.added.join(' ')).toContain('tunnel');
+    expect(changes.removed.join(' ')).toContain('bridge');
   });
 });
 

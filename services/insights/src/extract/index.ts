@@ -17,6 +17,7 @@ export {
   resolveLimits,
   type DocumentFormat,
   type ExtractInput,
+  type ExtractedPreview,
   type ExtractLimits,
   type Extraction,
   type FailureReason,

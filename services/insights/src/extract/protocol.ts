@@ -4,6 +4,8 @@ import type { ExtractInput, ExtractLimits, Extraction, FailureReason } from './t
 export interface WorkerSetup {
   /** A file URL or specifier the worker imports for `createOcrEngine`; none: no OCR. */
   ocrModule: string | null;
+  /** A file URL or specifier the worker imports for `makePreview`; none: no previews. */
+  previewModule: string | null;
 }
 
 export type ToWorker =

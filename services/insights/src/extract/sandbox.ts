@@ -18,6 +18,11 @@ export interface SandboxOptions {
   limits?: Partial<ExtractLimits>;
   /** Path or URL of a module exporting `createOcrEngine(): Promise<OcrEngine & { close(): Promise<void> }>`. */
   ocrModule?: string;
+  /**
+   * Path or URL of a module exporting `makePreview({ bytes, contentType }): Promise<ExtractedPreview | null>`:
+   * each extraction that succeeds also carries a preview, made in the worker.
+   */
+  previewModule?: string;
   /** The worker's V8 old-generation heap cap (default 256 MiB); past it the job ends 'memory'. */
   maxOldGenerationSizeMb?: number;
   /** How long a new worker may take to load before the job fails 'crashed' (default 30 s). */
@@ -92,7 +97,7 @@ function ocrSpecifier(ocrModule: string | undefined): string | null {
 export function createExtractionSandbox(opts: SandboxOptions = {}): ExtractionSandbox {
   const baseLimits = resolveLimits(opts.limits);
   const entry = workerEntry();
-  const setup: WorkerSetup = { ocrModule: ocrSpecifier(opts.ocrModule) };
+  const setup: WorkerSetup = { ocrModule: ocrSpecifier(opts.ocrModule), previewModule: ocrSpecifier(opts.previewModule) };
   const startupTimeoutMs = opts.startupTimeoutMs ?? 30_000;
   const queue: Job[] = [];
   let running: Running | null = null;

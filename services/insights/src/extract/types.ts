@@ -117,6 +117,18 @@ export interface Extraction {
   ocrPages: number;
   /** Some text was left out: past maxChars, or scanned pages past ocrMaxPages or the time OCR may take. */
   truncated: boolean;
+  /**
+   * A picture of it (first page, a thumbnail), when the sandbox was given a preview module and one
+   * could be made: drawn in the worker too, so a hostile file's first page costs only the worker.
+   */
+  preview?: ExtractedPreview | null;
+}
+
+export interface ExtractedPreview {
+  bytes: Uint8Array;
+  contentType: string;
+  width: number;
+  height: number;
 }
 
 /** What OCR the caller offers (the vision module implements it). */

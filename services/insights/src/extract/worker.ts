@@ -2,7 +2,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { extract } from './extract.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './protocol.js';
-import { ExtractionFailure, type OcrEngine } from './types.js';
+import { type ExtractInput, type ExtractedPreview, ExtractionFailure, type OcrEngine } from './types.js';
 
 type ClosableOcrEngine = OcrEngine & { close(): Promise<void> };
 
@@ -36,6 +36,19 @@ function lazyOcr(specifier: string | null): OcrEngine | undefined {
 
 const ocr = lazyOcr(setup.ocrModule);
 
+let previews: Promise<{ makePreview?: (input: ExtractInput) => Promise<ExtractedPreview | null> }> | undefined;
+
+/** A preview of the input, or null: a picture that cannot be made never fails the extraction. */
+async function previewOf(specifier: string, input: ExtractInput): Promise<ExtractedPreview | null> {
+  try {
+    previews ??= import(specifier) as Promise<{ makePreview?: (input: ExtractInput) => Promise<ExtractedPreview | null> }>;
+    const module = await previews;
+    return (await module.makePreview?.(input)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function send(message: FromWorker): void {
   port.postMessage(message);
 }
@@ -50,8 +63,12 @@ port.on('message', (message: ToWorker) => {
     return;
   }
   const { id, input, limits } = message;
-  // the bytes were cloned for this job alone, so pdf.js may have them without another copy
-  extract(input, { limits, ocr, consumeBytes: true }).then(
+  // the bytes were cloned for this job alone, so pdf.js may have them without another copy,
+  // unless the preview needs them after
+  const preview = setup.previewModule;
+  extract(input, { limits, ocr, consumeBytes: !preview })
+    .then(async (extraction) => (preview ? { ...extraction, preview: await previewOf(preview, input) } : extraction))
+    .then(
     (extraction) => send({ type: 'done', id, extraction }),
     (err: unknown) => {
       const failure =

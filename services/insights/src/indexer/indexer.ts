@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { type Extraction, ExtractionFailure, createExtractionSandbox, textSearchConfig } from '../extract/index.js';
 import { chunk, understand } from '../understand/index.js';
-import { makePreview } from '../vision/index.js';
 import { FetchFailure, fetchVersion } from './fetch.js';
 
 export interface IndexerOptions {
@@ -28,7 +27,8 @@ const MAX_PASSAGE_CHARS = 4_000;
 export const MARK_START = '\u0002';
 export const MARK_END = '\u0003';
 
-const OCR_MODULE = new URL('../vision/ocr-module.js', import.meta.url).href;
+/** The module the extraction worker takes OCR and previews from (vision's createOcrEngine, makePreview), as sources or compiled. */
+const VISION_MODULE = new URL(`../vision/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
 
 /**
  * Reads what `insights.work` lists, a version at a time per slot: its bytes from files, the text
@@ -54,7 +54,8 @@ export class Indexer {
     this.sandbox = createExtractionSandbox({
       limits: { maxBytes: opts.maxBytes, maxPages: opts.maxPages, timeoutMs: opts.timeoutMs, ocrMaxPages: opts.ocrMaxPages },
       maxOldGenerationSizeMb: opts.workerHeapMb,
-      ...(opts.ocrMaxPages > 0 ? { ocrModule: OCR_MODULE } : {}),
+      previewModule: VISION_MODULE,
+      ...(opts.ocrMaxPages > 0 ? { ocrModule: VISION_MODULE } : {}),
     });
     const registers = [app.metrics];
     this.indexed = new Counter({ name: 'insights_documents_total', help: 'Versions read, by outcome (indexed, failed, retry).', labelNames: ['outcome'], registers });
@@ -178,9 +179,8 @@ export class Indexer {
       return;
     }
     let extraction: Extraction;
-    let bytes: Uint8Array;
     try {
-      bytes = await fetchVersion(this.app, fileId, version, this.opts.maxBytes, this.opts.timeoutMs);
+      const bytes = await fetchVersion(this.app, fileId, version, this.opts.maxBytes, this.opts.timeoutMs);
       extraction = await this.sandbox.run({ bytes, contentType: row.content_type, name: row.name });
     } catch (err) {
       await this.fail(fileId, version, err);
@@ -189,10 +189,7 @@ export class Indexer {
     const reading = understand({ text: extraction.text, name: row.name, language: extraction.language, contentType: row.content_type });
     const config = textSearchConfig(extraction.language);
     const passages = chunk(extraction.passages).map((c) => ({ ...c, text: clean(c.text).slice(0, MAX_PASSAGE_CHARS) })).filter((c) => c.text.trim() !== '');
-    const preview = await makePreview({ bytes, contentType: row.content_type }).catch((err: unknown) => {
-      this.app.log.info({ err, fileId, version }, 'indexer: no preview');
-      return null;
-    });
+    const preview = extraction.preview ?? null;
     const v = this.opts.extractorVersion;
     await this.app.commands.handle(
       fileId,
@@ -242,7 +239,7 @@ export class Indexer {
           if (preview) {
             await trx
               .insertInto('insights.previews')
-              .values({ file_id: fileId, version, content_type: preview.contentType, width: preview.width, height: preview.height, bytes: preview.bytes, extractor_version: v })
+              .values({ file_id: fileId, version, content_type: preview.contentType, width: preview.width, height: preview.height, bytes: Buffer.from(preview.bytes), extractor_version: v })
               .execute();
           }
         },
