@@ -23,6 +23,16 @@ param operatorIpRanges array = []
 param tlsCertificateSecretId string = ''
 @description('Namespace of the Strata service accounts (deploy/k8s/base/namespace.yaml).')
 param namespace string = 'strata'
+@description('Region of the Azure OpenAI account: the resource group\'s unless the model is not offered there.')
+param openAiLocation string = location
+@description('The model insights asks (its deployment is named after it: the llm component\'s model).')
+param openAiModelName string = 'gpt-4o-mini'
+param openAiModelVersion string = '2024-07-18'
+@description('Thousands of tokens a minute the model deployment may use.')
+param openAiCapacity int = 30
+@description('Which of the account\'s two keys the azure-openai-key secret holds; rotation flips it (deploy/README.md).')
+@allowed(['key1', 'key2'])
+param openAiKeyName string = 'key1'
 
 // --- addresses (seed: VNet 10.0.0.0/16; AKS nodes, private endpoints, Application Gateway) ---
 var vnetPrefix = '10.0.0.0/16'
@@ -35,7 +45,7 @@ var appGatewaySubnetPrefix = '10.0.3.0/24'
 // pods take addresses from their own subnet (Azure CNI, dynamic allocation): AGIC reaches pod IPs directly
 var aksPodSubnetPrefix = '10.0.16.0/20'
 
-var apps = ['gateway', 'files', 'sessions', 'ratelimit', 'ui']
+var apps = ['gateway', 'files', 'sessions', 'ratelimit', 'ui', 'insights']
 var roles = {
   acrPull: '7f951dca-4fd5-4b9b-a4d4-a94c1e5f1a0a'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -347,6 +357,8 @@ resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2
 // surviving a transaction, and both poolers then behave alike.
 var postgresParameters = [
   { name: 'max_connections', value: '200' }
+  // the extensions the apps' migrations may create: insights' trigram matching of names
+  { name: 'azure.extensions', value: 'PG_TRGM' }
   { name: 'ssl_min_protocol_version', value: 'TLSv1.2' }
   { name: 'pgbouncer.enabled', value: 'true' }
   { name: 'pgbouncer.pool_mode', value: 'TRANSACTION' }
@@ -462,6 +474,47 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
+// --- Azure OpenAI: the model behind insights' answers (Dapr's conversation component llm) ---
+// The Azure OpenAI REST API version the llm component calls (its apiVersion, from azure.env).
+var openAiApiVersion = '2024-10-21'
+// The secret the llm component reads (deploy/dapr/components/llm.yaml: key.secretKeyRef).
+var openAiKeySecretName = 'azure-openai-key'
+resource openAi 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
+  name: '${prefix}-openai'
+  location: openAiLocation
+  kind: 'OpenAI'
+  sku: { name: 'S0' }
+  properties: {
+    // the private endpoint and the endpoint's host name need the account's own subdomain
+    customSubDomainName: '${prefix}-openai'
+    publicNetworkAccess: 'Disabled'
+    networkAcls: { defaultAction: 'Deny' }
+    // Dapr's conversation.openai signs in with a key only (no Entra ID token)
+    disableLocalAuth: false
+  }
+}
+// Prompts carry passages of users' documents: DataZoneStandard keeps their processing inside the
+// account's data zone (the EU for westeurope), where GlobalStandard may send it to any region.
+resource openAiDeployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {
+  parent: openAi
+  name: openAiModelName
+  sku: { name: 'DataZoneStandard', capacity: openAiCapacity }
+  properties: {
+    model: { format: 'OpenAI', name: openAiModelName, version: openAiModelVersion }
+    // a new model version changes the answers: it is chosen here, not by Azure
+    versionUpgradeOption: 'NoAutoUpgrade'
+  }
+}
+// The key goes straight from the account into Key Vault: no person or pipeline log sees it.
+resource openAiKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: openAiKeySecretName
+  properties: {
+    value: openAi.listKeys()[openAiKeyName]
+    contentType: 'Azure OpenAI ${openAiKeyName} of ${openAi.name}, read by the llm Dapr component'
+  }
+}
+
 // --- workload identities ---
 // secrets: every app's sidecar reads Key Vault through the secretstore component as this identity
 resource secretsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -541,7 +594,7 @@ resource appGatewayVaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-
   }
 }
 
-// --- private endpoints (seed: PostgreSQL, Redis, Blob, Key Vault on private addresses) ---
+// --- private endpoints (seed: PostgreSQL, Redis, Blob, Key Vault on private addresses; and Azure OpenAI) ---
 module postgresEndpoint 'modules/private-endpoint.bicep' = {
   name: 'pe-postgres'
   params: {
@@ -578,6 +631,18 @@ module blobEndpoint 'modules/private-endpoint.bicep' = {
     dnsZoneName: 'privatelink.blob.${environment().suffixes.storage}'
   }
 }
+module openAiEndpoint 'modules/private-endpoint.bicep' = {
+  name: 'pe-openai'
+  params: {
+    name: '${prefix}-openai-pe'
+    location: location
+    subnetId: peSubnetId
+    vnetId: vnet.id
+    serviceId: openAi.id
+    groupId: 'account'
+    dnsZoneName: 'privatelink.openai.azure.com'
+  }
+}
 module vaultEndpoint 'modules/private-endpoint.bicep' = {
   name: 'pe-vault'
   params: {
@@ -600,11 +665,16 @@ output KEY_VAULT_NAME string = vault.name
 output APP_GATEWAY_SUBNET string = appGatewaySubnetPrefix
 output FILES_CLIENT_ID string = filesIdentity.properties.clientId
 output SECRETS_CLIENT_ID string = secretsIdentity.properties.clientId
+// the llm component's endpoint, API version and model (Azure addresses the deployment by name)
+output AZURE_OPENAI_ENDPOINT string = openAi.properties.endpoint
+output AZURE_OPENAI_API_VERSION string = openAiApiVersion
+output AZURE_OPENAI_DEPLOYMENT string = openAiDeployment.name
 output acrLoginServer string = acr.properties.loginServer
 output aksName string = aks.name
 output postgresHost string = postgres.properties.fullyQualifiedDomainName
 output postgresServerName string = postgres.name
 output redisName string = redis.name
+output openAiName string = openAi.name
 output appGatewayName string = appGateway.name
 output appGatewayPublicIp string = appGatewayIp.properties.ipAddress
 output appInsightsConnectionString string = appInsights.properties.ConnectionString

@@ -8,3 +8,6 @@ param aksAdminGroupObjectId = readEnvironmentVariable('STRATA_AKS_ADMIN_GROUP')
 param postgresAdminPassword = readEnvironmentVariable('STRATA_PG_PASSWORD')
 param operatorIpRanges = [readEnvironmentVariable('STRATA_OPERATOR_IP', '203.0.113.10/32')]
 param tlsCertificateSecretId = readEnvironmentVariable('STRATA_TLS_SECRET_ID', '')
+// The Azure OpenAI key the azure-openai-key secret holds: key1 or key2, flipped by a rotation
+// (deploy/README.md, "Rotate secrets"), so that a later deployment writes the key in use.
+param openAiKeyName = 'key1'

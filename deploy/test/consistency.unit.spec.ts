@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 // the launcher's own reading of dapr.yaml: the same ports it starts the local apps on
 import { readRunFile } from '@strata/dev/runfile';
+import { AZURE_OPENAI_KEY_SECRET, CONVERSATION_COMPONENT } from '../src/azure-only.js';
 import { imageDefaults } from '../src/dockerfile-lint.js';
 import { parseManifests, type Manifest } from '../src/kustomize.js';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/versions.js';
@@ -37,8 +38,14 @@ const runApp = (app: string) => {
 };
 /** Partner app-ids that accessControl may name (they run in the partners namespace). */
 const PARTNER_APP_IDS = ['partner-example'];
-/** Secrets only the Azure components read (the local Redis has no password). */
-const AZURE_ONLY_SECRETS = ['redis-password'];
+/** Secrets only the Azure components read (the local Redis has no password, and there is no local model). */
+const AZURE_ONLY_SECRETS = ['redis-password', AZURE_OPENAI_KEY_SECRET];
+/**
+ * Components only AKS has: the language model (Azure OpenAI) behind insights' answers, which has no
+ * local stand-in; without it insights answers extractively. contracts may name it or not.
+ */
+const AZURE_ONLY_COMPONENTS = [CONVERSATION_COMPONENT];
+const sharedComponents = () => Object.values(Components).filter((name) => !AZURE_ONLY_COMPONENTS.includes(name));
 
 let aks: Manifest[];
 beforeAll(() => {
@@ -70,12 +77,19 @@ describe('apps and ports', () => {
   });
 
   it('a raised request-body limit is at least what dapr.yaml gives, and both annotations agree', () => {
-    for (const app of ['gateway', 'files']) {
+    for (const app of ['gateway', 'files', 'insights']) {
       const a = template(app).metadata.annotations;
       const local = runApp(app).maxBodyMiB ?? 4;
       expect(Number(a['dapr.io/http-max-request-size'])).toBeGreaterThanOrEqual(local);
       expect(a['dapr.io/max-body-size']).toBe(`${a['dapr.io/http-max-request-size']}Mi`);
     }
+  });
+
+  it("insights' sidecar lets through the largest document the indexer reads (its bytes come back from files through it)", () => {
+    const env = Object.fromEntries(template('insights').spec.containers[0]!.env.map((e) => [e.name, e.value]));
+    const maxBytes = Number(env.INDEX_MAX_BYTES);
+    expect(maxBytes).toBeGreaterThan(0);
+    expect(Number(template('insights').metadata.annotations['dapr.io/http-max-request-size']) * 1024 * 1024).toBeGreaterThanOrEqual(maxBytes);
   });
 
   it("the gateway's sidecar reads headers as large as dapr.yaml lets it, above the gateway's own 16 KiB", () => {
@@ -88,13 +102,12 @@ describe('apps and ports', () => {
 describe('Dapr components', () => {
   const deployed = () => ofKind<Component>(aks, 'Component');
 
-  it('the same component names as contracts and dapr/components', () => {
-    const names = Object.values(Components).sort();
-    expect(localComponents.map((c) => c.metadata?.name).sort()).toEqual(names);
-    expect(deployed().map((c) => c.metadata?.name).sort()).toEqual(names);
+  it('the same component names as contracts and dapr/components, and the Azure-only ones', () => {
+    expect(localComponents.map((c) => c.metadata?.name).sort()).toEqual(sharedComponents().sort());
+    expect(deployed().map((c) => c.metadata?.name).sort()).toEqual([...sharedComponents(), ...AZURE_ONLY_COMPONENTS].sort());
   });
 
-  it.each(Object.values(Components))('%s has the same scopes as locally', (name) => {
+  it.each(sharedComponents())('%s has the same scopes as locally', (name) => {
     const local = localComponents.find((c) => c.metadata?.name === name)!;
     expect(named<Component>(aks, 'Component', name).scopes).toEqual(local.scopes);
   });
@@ -124,6 +137,27 @@ describe('Dapr components', () => {
     // no keys: nothing but the Postgres connection string and the Redis password comes from a secret
     for (const c of [blob, vault]) {
       expect(Object.keys(meta(c))).not.toEqual(expect.arrayContaining([expect.stringMatching(/accountKey|connectionString|clientSecret/)]));
+    }
+  });
+
+  it("the language model: Azure OpenAI through conversation.openai, its key from Key Vault, for insights only, which names it", () => {
+    const llm = named<Component>(aks, 'Component', CONVERSATION_COMPONENT);
+    const meta = Object.fromEntries(llm.spec.metadata.map((m) => [m.name, m.value ?? m.secretKeyRef]));
+    expect([llm.spec.type, llm.spec.version]).toEqual(['conversation.openai', 'v1']);
+    expect(meta).toEqual({
+      key: { name: AZURE_OPENAI_KEY_SECRET, key: AZURE_OPENAI_KEY_SECRET },
+      apiType: 'azure',
+      endpoint: expect.stringMatching(/^https:\/\/[a-z0-9-]+\.openai\.azure\.com\/$/),
+      apiVersion: expect.stringMatching(/^\d{4}-\d{2}-\d{2}(-preview)?$/),
+      model: expect.stringMatching(/^[a-z0-9.-]+$/),
+    });
+    expect(llm.auth).toEqual({ secretStore: Components.secretstore });
+    expect(llm.scopes).toEqual(['insights']);
+    const env = Object.fromEntries(template('insights').spec.containers[0]!.env.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ CONVERSATION_COMPONENT, ASK_SCRUB_PII: 'true' });
+    // no other app is told of a model it could not reach
+    for (const app of ALL_APP_IDS.filter((a) => a !== 'insights')) {
+      expect(template(app).spec.containers[0]!.env.map((e) => e.name), app).not.toContain('CONVERSATION_COMPONENT');
     }
   });
 

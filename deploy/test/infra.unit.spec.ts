@@ -2,12 +2,14 @@
  * No Bicep compiler runs offline here, so these checks read deploy/infra/main.bicep as text: the
  * seed's SKUs and settings, and the values the manifests depend on, must be there.
  */
-import { readFileSync } from 'node:fs';
+import { ALL_APP_IDS } from '@strata/contracts';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../src/kustomize.js';
+import { AZURE_OPENAI_KEY_SECRET, CONVERSATION_COMPONENT } from '../src/azure-only.js';
 import { postgresParameters } from '../src/budget-inputs.js';
-import { DEPLOY_DIR } from '../src/versions.js';
+import { DEPLOY_DIR, REPO_ROOT } from '../src/versions.js';
 import { RENDER_TIMEOUT, named, renderAks } from './render.js';
 
 const bicep = readFileSync(join(DEPLOY_DIR, 'infra/main.bicep'), 'utf8');
@@ -46,11 +48,41 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
   });
 
   it('every app service account is federated with the secrets identity, files also with the files identity', () => {
-    expect(bicep).toMatch(/var apps = \['gateway', 'files', 'sessions', 'ratelimit', 'ui'\]/);
+    const apps = /^var apps = \[([^\]]*)\]$/m.exec(bicep)?.[1]?.split(',').map((a) => a.trim().replace(/^'|'$/g, ''));
+    expect(apps?.sort()).toEqual([...ALL_APP_IDS].sort());
     expect(bicep).toContain("subject: 'system:serviceaccount:${namespace}:${app}'");
     expect(bicep).toContain("subject: 'system:serviceaccount:${namespace}:files'");
     expect(bicep).toMatch(/param namespace string = '([^']+)'/);
     expect(/param namespace string = '([^']+)'/.exec(bicep)?.[1]).toBe(named(aks, 'Namespace', 'strata').metadata?.name);
+  });
+
+  it("PostgreSQL allows exactly the extensions the services' migrations create (insights: pg_trgm)", () => {
+    const created = new Set<string>();
+    for (const service of readdirSync(join(REPO_ROOT, 'services'))) {
+      const dir = join(REPO_ROOT, 'services', service, 'src/db/migrations');
+      if (!existsSync(dir)) continue;
+      for (const file of readdirSync(dir)) {
+        for (const [, name] of readFileSync(join(dir, file), 'utf8').matchAll(/create extension (?:if not exists )?"?([a-z0-9_]+)/gi)) created.add(name!.toUpperCase());
+      }
+    }
+    expect(created).toContain('PG_TRGM');
+    expect(postgresParameters(bicep).get('azure.extensions')?.split(',').sort()).toEqual([...created].sort());
+  });
+
+  it('Azure OpenAI: a private account with a model deployment, its key written into Key Vault as the secret the llm component reads', () => {
+    expect(bicep).toMatch(/resource openAi 'Microsoft\.CognitiveServices\/accounts@[^']+' = \{[\s\S]*?kind: 'OpenAI'[\s\S]*?customSubDomainName: [\s\S]*?publicNetworkAccess: 'Disabled'\s+networkAcls: \{ defaultAction: 'Deny' \}/);
+    expect(bicep).toMatch(/resource openAiDeployment 'Microsoft\.CognitiveServices\/accounts\/deployments@[^']+' = \{\s+parent: openAi\s+name: openAiModelName/);
+    // reached from the cluster through the data subnet (allow-azure-services admits 443 there)
+    expect(bicep).toMatch(/serviceId: openAi\.id\s+groupId: 'account'\s+dnsZoneName: 'privatelink\.openai\.azure\.com'/);
+    // the key goes from the account into the vault, under the name the component reads
+    const llm = named<Manifest & { spec: { metadata: { name: string; secretKeyRef?: { name: string } }[] } }>(aks, 'Component', CONVERSATION_COMPONENT);
+    expect(llm.spec.metadata.find((m) => m.name === 'key')?.secretKeyRef?.name).toBe(AZURE_OPENAI_KEY_SECRET);
+    expect(variable('openAiKeySecretName')).toBe(AZURE_OPENAI_KEY_SECRET);
+    expect(bicep).toMatch(/resource openAiKeySecret 'Microsoft\.KeyVault\/vaults\/secrets@[^']+' = \{\s+parent: vault\s+name: openAiKeySecretName\s+properties: \{\s+value: openAi\.listKeys\(\)\[openAiKeyName\]/);
+    // the overlay's model is the deployment's name, its API version the Bicep's
+    expect(bicep).toMatch(/^output AZURE_OPENAI_DEPLOYMENT string = openAiDeployment\.name$/m);
+    expect(azureEnv).toContain(`AZURE_OPENAI_API_VERSION=${variable('openAiApiVersion')!}\n`);
+    expect(azureEnv).toContain(`AZURE_OPENAI_DEPLOYMENT=${/^param openAiModelName string = '([^']+)'/m.exec(bicep)?.[1]}\n`);
   });
 
   it('outputs every key of azure.env', () => {

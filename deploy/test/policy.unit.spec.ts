@@ -2,7 +2,7 @@
  * The operating rules the seed architecture sets (resources, HPA, PDB, probes, pod security,
  * network policy, workload identity, TLS at the edge), checked on the rendered aks overlay.
  */
-import { ALL_APP_IDS, DefaultPorts, type AppId } from '@strata/contracts';
+import { ALL_APP_IDS, AppManifests, DefaultPorts, type AppId } from '@strata/contracts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,8 @@ interface NetworkPolicy extends Manifest {
 
 const BACKEND: readonly AppId[] = ['gateway', 'files', 'sessions', 'ratelimit'];
 const FRONTEND: readonly AppId[] = ['ui'];
+/** Reads documents: CPU-bound (extraction, OCR), sized and scaled on its own. */
+const INDEXER: readonly AppId[] = ['insights'];
 /** The Application Gateway's subnet as the Bicep creates it (infra.unit.spec.ts ties azure.env to it). */
 const APP_GATEWAY_SUBNET = /^var appGatewaySubnetPrefix = '([^']+)'/m.exec(readFileSync(join(DEPLOY_DIR, 'infra/main.bicep'), 'utf8'))![1]!;
 const LISTENERS: ListenerSpec = {
@@ -92,6 +94,15 @@ describe('resources (seed: backend 500m/512Mi to 2000m/2Gi, frontend 100m/128Mi 
       limits: { cpu: '500m', memory: '512Mi' },
     });
   });
+  it.each(INDEXER)('%s requests a whole core (OCR) and stays within 1 GiB', (app) => {
+    expect(container(app).resources).toEqual({
+      requests: { cpu: '1000m', memory: '512Mi' },
+      limits: { cpu: '2000m', memory: '1Gi' },
+    });
+  });
+  it('every app is sized by one of the rules above', () => {
+    expect([...BACKEND, ...FRONTEND, ...INDEXER].sort()).toEqual([...ALL_APP_IDS].sort());
+  });
   it.each(ALL_APP_IDS)('%s: the Dapr sidecar has requests and limits', (app) => {
     const a = deployment(app).spec.template.metadata.annotations;
     for (const key of ['cpu-request', 'memory-request', 'cpu-limit', 'memory-limit']) {
@@ -123,17 +134,28 @@ describe('autoscaling (seed)', () => {
     const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
     expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10, metrics: [target('cpu', 70)] });
   });
+  it.each(INDEXER)('%s: 2 to 6 replicas at 70 per cent CPU (its memory follows the document, not the load)', (app) => {
+    const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: app },
+      minReplicas: 2,
+      maxReplicas: 6,
+      metrics: [target('cpu', 70)],
+      behavior,
+    });
+  });
   it.each(ALL_APP_IDS)('%s: the Deployment leaves the replica count to the HPA', (app) => {
     expect(deployment(app).spec.replicas).toBeUndefined();
   });
-  it('a PDB never blocks every eviction: backends keep 2 of at least 3, the UI loses at most 1', () => {
+  it('a PDB never blocks every eviction: backends keep 2 of at least 3, the UI and insights lose at most 1', () => {
     for (const app of BACKEND) {
       const pdb = named<Manifest & { spec: Obj }>(aks, 'PodDisruptionBudget', app);
       expect(pdb.spec).toMatchObject({ minAvailable: 2, selector: { matchLabels: { 'app.kubernetes.io/name': app } } });
       expect(named<Hpa>(aks, 'HorizontalPodAutoscaler', app).spec.minReplicas).toBeGreaterThan(2);
     }
-    for (const app of FRONTEND) {
+    for (const app of [...FRONTEND, ...INDEXER]) {
       expect(named<Manifest & { spec: Obj }>(aks, 'PodDisruptionBudget', app).spec).toMatchObject({ maxUnavailable: 1 });
+      expect(named<Manifest & { spec: Obj }>(aks, 'PodDisruptionBudget', app).spec).not.toHaveProperty('minAvailable');
     }
   });
 });
@@ -238,6 +260,44 @@ describe('the listener rules reject what must not be deployed', () => {
   });
 });
 
+describe("insights' indexer fits its pod", () => {
+  const MiB = 1024 * 1024;
+  /** Outside any V8 heap, per process: code, the sidecar client's buffers, libvips' cache (sharp). */
+  const PROCESS_NATIVE_MIB = 128;
+  /** Outside V8, per document being read: a page rendered for OCR (A4 at 300 dpi is 35 MiB), tesseract's WebAssembly memory. */
+  const DOCUMENT_NATIVE_MIB = 192;
+  type Env = Record<string, string | undefined>;
+  const envOf = (app: string): Env => Object.fromEntries(container(app).env.map((e) => [e.name, e.value]));
+  const mib = (quantity: unknown) => {
+    const m = /^(\d+)(Mi|Gi)$/.exec(String(quantity));
+    if (!m) throw new Error(`not a MiB or GiB quantity: ${String(quantity)}`);
+    return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+  };
+  /** What the app may hold at once: its heap, then per document slot the worker's heap, the bytes and what rendering and OCR hold. */
+  const memoryMiB = (env: Env) => {
+    const heap = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '')?.[1]);
+    const slots = Number(env.INDEX_CONCURRENCY);
+    const perDocument = Number(env.INDEX_WORKER_HEAP_MB) + Number(env.INDEX_MAX_BYTES) / MiB + DOCUMENT_NATIVE_MIB;
+    for (const n of [heap, slots, perDocument]) expect(Number.isFinite(n) && n > 0, JSON.stringify(env)).toBe(true);
+    return heap + PROCESS_NATIVE_MIB + slots * perDocument;
+  };
+
+  it('its heaps, the documents it reads at once and what they hold outside V8 stay under the memory limit', () => {
+    const limit = mib(container('insights').resources.limits.memory);
+    expect(memoryMiB(envOf('insights'))).toBeLessThanOrEqual(limit);
+    // the check can fail: a second document at a time would not fit
+    expect(memoryMiB({ ...envOf('insights'), INDEX_CONCURRENCY: '2' })).toBeGreaterThan(limit);
+  });
+
+  it('leaves a core of its CPU limit to requests and the sidecar, and gives OCR its time', () => {
+    const env = envOf('insights');
+    const cores = Number(/^(\d+)m$/.exec(String(container('insights').resources.limits.cpu))?.[1]) / 1000;
+    expect(Number(env.INDEX_CONCURRENCY)).toBeLessThanOrEqual(cores - 1);
+    // a few seconds a scanned page on one core: the OCR page cap fits the time one document may take
+    expect(Number(env.INDEX_OCR_MAX_PAGES) * 4_000).toBeLessThanOrEqual(Number(env.INDEX_TIMEOUT_MS));
+  });
+});
+
 describe('lifecycle', () => {
   it.each(ALL_APP_IDS)('%s: preStop sleep + app drain fit in the termination grace period', (app) => {
     const c = container(app);
@@ -317,6 +377,45 @@ describe('network policy', () => {
     for (const rule of policy.spec.ingress ?? []) {
       expect(JSON.stringify(rule)).not.toMatch(/"podSelector":\{\}/);
     }
+  });
+});
+
+describe('service invocation between the apps: the network lets exactly what the manifests invoke', () => {
+  const SIDECAR_PORT = 50002;
+  type Peer = { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: Obj; ipBlock?: Obj };
+  type Rule = { from?: Peer[]; to?: Peer[]; ports?: { port?: number }[] };
+  type Policy = Manifest & { spec: { podSelector: { matchLabels?: Record<string, string> }; policyTypes: string[]; ingress?: Rule[]; egress?: Rule[] } };
+  const labelsOf = (app: string) => deployment(app).spec.template.metadata.labels;
+  const selects = (selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
+    Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const namesPort = (rule: Rule) => !rule.ports?.length || rule.ports.some((p) => p.port === undefined || p.port === SIDECAR_PORT);
+  /** Whether the policies let a pod of `from` open the sidecar port of a pod of `to` (same namespace), both directions checked. */
+  const reaches = (policies: Policy[], from: string, to: string) => {
+    const side = (kind: 'Ingress' | 'Egress', self: string, other: string) => {
+      const isolating = policies.filter((p) => selects(p.spec.podSelector, labelsOf(self)) && p.spec.policyTypes.includes(kind));
+      if (isolating.length === 0) return true;
+      const rules = isolating.flatMap((p) => (kind === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []);
+      return rules.some((r) => namesPort(r) && (kind === 'Ingress' ? r.from : r.to)?.some((peer) => !peer.namespaceSelector && !peer.ipBlock && selects(peer.podSelector, labelsOf(other))));
+    };
+    return side('Egress', from, to) && side('Ingress', to, from);
+  };
+  const declared = () => ALL_APP_IDS.flatMap((caller) => Object.keys(AppManifests[caller].invokes).map((callee) => `${caller} -> ${callee}`)).sort();
+  const open = (policies: Policy[]) => ALL_APP_IDS.flatMap((from) => ALL_APP_IDS.filter((to) => to !== from && reaches(policies, from, to)).map((to) => `${from} -> ${to}`)).sort();
+
+  it('every call a manifest names has a path (caller egress and callee ingress), and no other pod-to-pod path exists', () => {
+    expect(declared()).toEqual(expect.arrayContaining(['insights -> files', 'insights -> sessions', 'files -> sessions']));
+    expect(open(ofKind<Policy>(aks, 'NetworkPolicy'))).toEqual(declared());
+  });
+
+  it('the check sees a missing egress rule, and a callee that admits a caller no manifest names', () => {
+    const without = structuredClone(ofKind<Policy>(aks, 'NetworkPolicy'));
+    named<Policy>(without, 'NetworkPolicy', 'insights').spec.egress = [];
+    expect(open(without)).not.toContain('insights -> files');
+    const wider = structuredClone(ofKind<Policy>(aks, 'NetworkPolicy'));
+    named<Policy>(wider, 'NetworkPolicy', 'ratelimit').spec.ingress![0]!.from!.push({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'insights' } } });
+    named<Policy>(wider, 'NetworkPolicy', 'insights').spec.egress![0]!.to!.push({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ratelimit' } } });
+    expect(open(wider)).toContain('insights -> ratelimit');
+    expect(open(wider)).not.toEqual(declared());
   });
 });
 

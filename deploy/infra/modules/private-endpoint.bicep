@@ -5,7 +5,7 @@ param location string
 param subnetId string
 param vnetId string
 param serviceId string
-@description('The sub-resource of the service: postgresqlServer, redisCache, blob, vault.')
+@description('The sub-resource of the service: postgresqlServer, redisCache, blob, vault, account (Azure OpenAI).')
 param groupId string
 @description('privatelink.<...> zone of the service.')
 param dnsZoneName string

@@ -24,6 +24,23 @@ const START_POSTGRES =
 const START_REDIS =
   'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
 
+/**
+ * Extensions the services' migrations create (insights: pg_trgm, for fuzzy name matching). They
+ * ship with the server's contrib modules; on Azure the server's azure.extensions parameter must
+ * allow them (deploy/infra/main.bicep). A unit test keeps this list equal to the migrations'.
+ */
+export const REQUIRED_EXTENSIONS = ['pg_trgm'] as const;
+
+/** What the migrations need that the server cannot create, as one problem, or undefined. */
+export function missingExtensions(available: readonly string[]): string | undefined {
+  const missing = REQUIRED_EXTENSIONS.filter((name) => !available.includes(name));
+  if (missing.length === 0) return undefined;
+  return (
+    `Postgres cannot create the extension${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which insights' migration needs.\n` +
+    `    Install the server's contrib modules (Debian ships them with postgresql-<version>; elsewhere postgresql-contrib), then start again.`
+  );
+}
+
 export function postgresUrl(infra: Infra, database: string): string {
   return `postgres://${encodeURIComponent(infra.pgUser)}@${infra.pgHost}:${infra.pgPort}/${database}`;
 }
@@ -33,8 +50,8 @@ export function redisUrl(infra: Infra, db: number): string {
 }
 
 /**
- * Checks that Postgres and Redis (unless `redis: false`) answer, and creates the stack's database
- * if it is missing.
+ * Checks that Postgres and Redis (unless `redis: false`) answer and that Postgres can create the
+ * extensions the migrations need, and creates the stack's database if it is missing.
  * Each failure names what is missing and the command that starts it.
  */
 export async function preflight(infra: Infra, database: string, options: { recreate?: boolean; redis?: boolean } = {}): Promise<string[]> {
@@ -45,6 +62,9 @@ export async function preflight(infra: Infra, database: string, options: { recre
     if (options.recreate) await client.query(`drop database if exists "${database}" with (force)`);
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (exists.rowCount === 0) await client.query(`create database "${database}"`);
+    const available = await client.query<{ name: string }>('select name from pg_available_extensions where name = any($1)', [[...REQUIRED_EXTENSIONS]]);
+    const missing = missingExtensions(available.rows.map((r) => r.name));
+    if (missing) problems.push(missing);
   } catch (error) {
     problems.push(
       `Postgres is not answering at ${infra.pgHost}:${infra.pgPort} as "${infra.pgUser}" ` +

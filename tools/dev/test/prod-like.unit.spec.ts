@@ -38,6 +38,15 @@ const readDir = (dir: string) =>
       .map((c) => [c.metadata.name, c]),
   );
 const deployed = readDir(join(DEPLOY_DAPR_DIR, 'components'));
+/**
+ * deploy/'s components the profile leaves out, and why (deploy/README.md, "What it cannot mirror"):
+ * by type, whatever deploy/ names them.
+ */
+const NOT_MIRRORED: Record<string, string> = {
+  // no local Azure OpenAI: insights, told of no model (CONVERSATION_COMPONENT unset), answers extractively
+  'conversation.openai': 'Azure OpenAI',
+};
+const mirrored = Object.fromEntries(Object.entries(deployed).filter(([, c]) => !(c.spec.type in NOT_MIRRORED)));
 const local = readDir(PROD_LIKE_COMPONENTS);
 const byName = (c: Component) => Object.fromEntries(c.spec.metadata.map((m) => [m.name, m]));
 const nameResolution = { component: 'sqlite', configuration: { connectionString: '/tmp/nr.db' } };
@@ -82,9 +91,11 @@ describe("deploy/'s Configurations as the profile runs them", () => {
 });
 
 describe('dapr/prod-like/components against deploy/dapr/components', () => {
-  it('has the same components, types, versions, scopes and secret store', () => {
-    expect(Object.keys(local).sort()).toEqual(Object.keys(deployed).sort());
-    for (const [name, d] of Object.entries(deployed)) {
+  it('has the same components, types, versions, scopes and secret store, but for the Azure services it cannot mirror', () => {
+    expect(Object.keys(local).sort()).toEqual(Object.keys(mirrored).sort());
+    // what is left out is what the list says, and deploy/ has it
+    expect(Object.values(deployed).filter((c) => !(c.metadata.name in mirrored)).map((c) => c.spec.type).sort()).toEqual(Object.keys(NOT_MIRRORED).sort());
+    for (const [name, d] of Object.entries(mirrored)) {
       const l = local[name]!;
       if (name === Components.secretstore) continue;
       expect({ type: l.spec.type, version: l.spec.version, scopes: l.scopes, auth: l.auth }, name).toEqual({ type: d.spec.type, version: d.spec.version, scopes: d.scopes, auth: d.auth });
@@ -110,6 +121,21 @@ describe('dapr/prod-like/components against deploy/dapr/components', () => {
     expect(byName(local.pubsub!)).toMatchObject({ redisType: { value: 'cluster' }, enableTLS: { value: 'true' }, redisPassword: { secretKeyRef: { name: 'redis-password' } } });
     const blob = byName(local.blobstore!);
     for (const keyed of ['accountKey', 'connectionString', 'storageAccessKey']) expect(blob[keyed]).toBeUndefined();
+  });
+
+  it("deploy/README.md says what the profile leaves out of deploy/'s components, and why", () => {
+    const section = /^### What it cannot mirror, and why\n([\s\S]*?)(?=^#{2,3} )/m.exec(readFileSync(join(REPO_ROOT, 'deploy', 'README.md'), 'utf8'))?.[1] ?? '';
+    for (const [type, service] of Object.entries(NOT_MIRRORED)) {
+      const name = Object.values(deployed).find((c) => c.spec.type === type)!.metadata.name;
+      expect(section).toContain(`**${service}**`);
+      expect(section).toContain(`\`${name}\``);
+    }
+  });
+
+  it('tells insights of no model: dapr.yaml, which the profile runs, names no conversation component', () => {
+    const insights = readRunFile().find((a) => a.appId === 'insights');
+    expect(insights).toBeDefined();
+    expect(insights!.env).not.toHaveProperty('CONVERSATION_COMPONENT');
   });
 
   it('reads by envRef only what the launcher sets', () => {
