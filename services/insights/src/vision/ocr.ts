@@ -59,6 +59,12 @@ function mediaType(contentType: string): string {
   return contentType.split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
+interface Live {
+  worker: Worker;
+  /** Settles when the worker's thread has exited, whoever ended it. */
+  exited: Promise<void>;
+}
+
 interface Job<T> {
   run(signal: AbortSignal): Promise<T>;
   label: string;
@@ -69,7 +75,9 @@ class TesseractEngine implements OcrEngine {
   readonly #timeoutMs: number;
   readonly #maxImagePages: number;
   readonly #data: LanguageData;
-  #worker: Promise<Worker> | null = null;
+  #live: Promise<Live> | null = null;
+  /** The worker of `#live` once it has started, for the thread's exit listener to compare. */
+  #liveWorker: Worker | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** Fails the job in flight when the worker thread dies under it. */
@@ -121,9 +129,13 @@ class TesseractEngine implements OcrEngine {
     });
   }
 
-  /** Ends the tesseract worker; jobs still queued fail with a "closed" error. */
+  /**
+   * Ends the tesseract worker and waits for its thread to exit; the job in flight and those
+   * still queued fail with a "closed" error. Calling it again does nothing.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#onDeath?.(new VisionError('closed', 'the OCR engine was closed while reading'));
     await this.#stopWorker();
   }
 
@@ -135,20 +147,24 @@ class TesseractEngine implements OcrEngine {
   }
 
   async #runNow<T>(job: Job<T>): Promise<T> {
-    if (this.#closed) throw new VisionError('closed', 'the OCR engine is closed');
+    // Starting a worker again after a failure is not charged to the next job's budget.
+    await this.#ensureWorker();
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const overBudget = new Promise<never>((_, reject) => {
+    const interrupted = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();
         reject(new VisionError('timeout', `OCR of ${job.label} took over ${this.#timeoutMs} ms and was abandoned`));
       }, this.#timeoutMs);
-      this.#onDeath = reject;
+      this.#onDeath = (err) => {
+        controller.abort();
+        reject(err);
+      };
     });
     try {
-      return await Promise.race([job.run(controller.signal), overBudget]);
+      return await Promise.race([job.run(controller.signal), interrupted]);
     } catch (err) {
-      // A worker that timed out or died may be mid-recognition: only a new one is safe to use.
+      // A worker that timed out or failed may be mid-recognition: only a new one is safe to use.
       if (err instanceof VisionError && (err.code === 'timeout' || err.code === 'ocr-failed')) {
         await this.#stopWorker();
       }
@@ -160,7 +176,7 @@ class TesseractEngine implements OcrEngine {
   }
 
   async #recognize(png: Buffer, signal: AbortSignal): Promise<string> {
-    const worker = await this.#ensureWorker();
+    const { worker } = await this.#ensureWorker();
     if (signal.aborted) throw new VisionError('timeout', 'OCR was abandoned');
     try {
       const { data } = await worker.recognize(png, {}, { text: true });
@@ -170,13 +186,13 @@ class TesseractEngine implements OcrEngine {
     }
   }
 
-  #ensureWorker(): Promise<Worker> {
+  #ensureWorker(): Promise<Live> {
     if (this.#closed) return Promise.reject(new VisionError('closed', 'the OCR engine is closed'));
-    this.#worker ??= this.#spawn();
-    return this.#worker;
+    this.#live ??= this.#spawn();
+    return this.#live;
   }
 
-  async #spawn(): Promise<Worker> {
+  async #spawn(): Promise<Live> {
     let worker: Worker;
     try {
       worker = await createWorker(this.#data.code, OEM.LSTM_ONLY, {
@@ -189,7 +205,7 @@ class TesseractEngine implements OcrEngine {
         errorHandler: () => undefined,
       });
     } catch (err) {
-      this.#worker = null;
+      this.#live = null;
       throw new VisionError('ocr-failed', `tesseract could not start: ${reason(err)}`, { cause: err });
     }
     // tesseract.js keeps its worker_threads Worker on an untyped field and listens to
@@ -197,24 +213,32 @@ class TesseractEngine implements OcrEngine {
     // exit would leave the job in flight waiting for ever.
     const thread = (worker as unknown as { worker?: Thread }).worker;
     thread?.on('error', (err) => this.#threadDied(worker, `tesseract worker failed: ${reason(err)}`));
-    thread?.on('exit', (code) => this.#threadDied(worker, `tesseract worker exited (code ${code})`));
-    return worker;
+    const exited = new Promise<void>((resolve) => {
+      if (thread === undefined) return resolve();
+      thread.once('exit', (code) => {
+        this.#threadDied(worker, `tesseract worker exited (code ${code})`);
+        resolve();
+      });
+    });
+    this.#liveWorker = worker;
+    return { worker, exited };
   }
 
   #threadDied(worker: Worker, message: string): void {
-    void this.#worker?.then((current) => {
-      if (current !== worker) return;
-      this.#worker = null;
-      this.#onDeath?.(new VisionError('ocr-failed', message));
-    });
+    if (this.#liveWorker !== worker) return;
+    this.#live = null;
+    this.#liveWorker = null;
+    this.#onDeath?.(new VisionError('ocr-failed', message));
   }
 
   async #stopWorker(): Promise<void> {
-    const pending = this.#worker;
-    this.#worker = null;
-    if (pending === null) return;
-    const worker = await pending.catch(() => null);
-    await worker?.terminate();
+    const pending = this.#live;
+    this.#live = null;
+    this.#liveWorker = null;
+    const live = await pending?.catch(() => null);
+    if (!live) return;
+    await live.worker.terminate();
+    await live.exited;
   }
 }
 
