@@ -5,7 +5,7 @@ import type { Worker as Thread } from 'node:worker_threads';
 import sharp from 'sharp';
 import { createWorker, OEM, type Worker } from 'tesseract.js';
 import { inspectImage, normaliseForOcr, reason } from './image.js';
-import { drawPdfPage, OCR_DPI } from './render.js';
+import { drawPdfPage, OCR_DPI, POINTS_PER_INCH, releasePixels } from './render.js';
 import { DEFAULT_MAX_PIXELS, VisionError, type OcrEngine, type PDFPageProxy } from './types.js';
 
 export interface OcrEngineOptions {
@@ -17,11 +17,26 @@ export interface OcrEngineOptions {
    * Default 60 s.
    */
   timeoutMs?: number;
+  /**
+   * Resolution scanned PDF pages are drawn at. Default 300, where tesseract reads body text
+   * best; 200 draws less than half the pixels, for a machine short of memory.
+   */
+  pdfDpi?: number;
   /** Pages of a multi-page TIFF (a fax, a scanner batch) read at most. Default 20. */
   maxImagePages?: number;
+  /**
+   * WebAssembly memory only grows: after a picture this large the worker keeps hundreds of
+   * megabytes it no longer needs, so it is replaced once the job is done. Default 12
+   * megapixels, above an A4 page at 300 dpi (8.7), so scanned documents keep their worker.
+   */
+  recycleAbovePixels?: number;
+  /** Told each time a tesseract worker ends and why, for metrics and logs. */
+  onWorkerEnd?: (reason: WorkerEndReason) => void;
 }
 
-const DEFAULTS = { timeoutMs: 60_000, maxImagePages: 20 };
+export type WorkerEndReason = 'recycled' | 'timeout' | 'failed' | 'closed';
+
+const DEFAULTS = { pdfDpi: OCR_DPI, timeoutMs: 60_000, maxImagePages: 20, recycleAbovePixels: 12_000_000 };
 
 interface LanguageData {
   code: string;
@@ -74,6 +89,11 @@ class TesseractEngine implements OcrEngine {
   readonly #maxPixels: number;
   readonly #timeoutMs: number;
   readonly #maxImagePages: number;
+  readonly #recycleAbovePixels: number;
+  readonly #pdfDpi: number;
+  readonly #onWorkerEnd: (reason: WorkerEndReason) => void;
+  /** The current job gave the worker a picture over `#recycleAbovePixels`. */
+  #oversized = false;
   readonly #data: LanguageData;
   #live: Promise<Live> | null = null;
   /** The worker of `#live` once it has started, for the thread's exit listener to compare. */
@@ -88,6 +108,9 @@ class TesseractEngine implements OcrEngine {
     this.#maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
     this.#timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
     this.#maxImagePages = opts.maxImagePages ?? DEFAULTS.maxImagePages;
+    this.#recycleAbovePixels = opts.recycleAbovePixels ?? DEFAULTS.recycleAbovePixels;
+    this.#pdfDpi = opts.pdfDpi ?? DEFAULTS.pdfDpi;
+    this.#onWorkerEnd = opts.onWorkerEnd ?? (() => undefined);
   }
 
   /** Starts the worker now, so the first document does not pay for it and a broken install shows at boot. */
@@ -105,8 +128,8 @@ class TesseractEngine implements OcrEngine {
         const pages = image.format === 'tiff' ? Math.min(image.pages, this.#maxImagePages) : 1;
         const texts: string[] = [];
         for (let page = 0; page < pages; page++) {
-          const { png } = await normaliseForOcr(bytes, { maxPixels: this.#maxPixels, page });
-          texts.push(await this.#recognize(png, signal));
+          const { png, width, height } = await normaliseForOcr(bytes, { maxPixels: this.#maxPixels, page });
+          texts.push(await this.#recognize(png, width * height, signal));
         }
         return texts.filter((text) => text !== '').join('\n\n');
       },
@@ -117,14 +140,23 @@ class TesseractEngine implements OcrEngine {
     return this.#enqueue({
       label: `PDF page ${page.pageNumber}`,
       run: async (signal) => {
-        const canvas = await drawPdfPage(page, { maxPixels: this.#maxPixels, signal });
-        // Straight from the canvas's pixels to a grey PNG: no colour PNG encoded and decoded between.
-        const png = await sharp(canvas.data(), { raw: { width: canvas.width, height: canvas.height, channels: 4 } })
+        const scale = this.#pdfDpi / POINTS_PER_INCH;
+        const canvas = await drawPdfPage(page, { scale, maxPixels: this.#maxPixels, signal });
+        const { width, height } = canvas;
+        // Straight from the canvas's pixels to a grey PNG: no colour PNG encoded and decoded
+        // between. data() lends the canvas's own memory, which a resize or the garbage
+        // collector frees under a reader: sharp gets a copy and the surface goes at once.
+        const pixels = releasePixels(canvas);
+        // OCR is done drawing: the page's decoded images need not wait for the garbage collector.
+        page.cleanup();
+        // Drawn smaller when the page is over the pixel budget: tesseract is told what it got.
+        const inches = page.getViewport({ scale: 1 }).width / POINTS_PER_INCH;
+        const png = await sharp(pixels, { raw: { width, height, channels: 4 } })
           .greyscale()
-          .withDensity(OCR_DPI)
+          .withDensity(Math.round(width / inches))
           .png({ compressionLevel: 1 })
           .toBuffer();
-        return this.#recognize(png, signal);
+        return this.#recognize(png, width * height, signal);
       },
     });
   }
@@ -136,7 +168,7 @@ class TesseractEngine implements OcrEngine {
   async close(): Promise<void> {
     this.#closed = true;
     this.#onDeath?.(new VisionError('closed', 'the OCR engine was closed while reading'));
-    await this.#stopWorker();
+    await this.#stopWorker('closed');
   }
 
   #enqueue<T>(job: Job<T>): Promise<T> {
@@ -161,12 +193,17 @@ class TesseractEngine implements OcrEngine {
         reject(err);
       };
     });
+    this.#oversized = false;
     try {
-      return await Promise.race([job.run(controller.signal), interrupted]);
+      const text = await Promise.race([job.run(controller.signal), interrupted]);
+      if (this.#oversized) await this.#stopWorker('recycled');
+      return text;
     } catch (err) {
       // A worker that timed out or failed may be mid-recognition: only a new one is safe to use.
       if (err instanceof VisionError && (err.code === 'timeout' || err.code === 'ocr-failed')) {
-        await this.#stopWorker();
+        await this.#stopWorker(err.code === 'timeout' ? 'timeout' : 'failed');
+      } else if (this.#oversized) {
+        await this.#stopWorker('recycled');
       }
       throw err;
     } finally {
@@ -175,9 +212,10 @@ class TesseractEngine implements OcrEngine {
     }
   }
 
-  async #recognize(png: Buffer, signal: AbortSignal): Promise<string> {
+  async #recognize(png: Buffer, pixels: number, signal: AbortSignal): Promise<string> {
     const { worker } = await this.#ensureWorker();
     if (signal.aborted) throw new VisionError('timeout', 'OCR was abandoned');
+    if (pixels > this.#recycleAbovePixels) this.#oversized = true;
     try {
       const { data } = await worker.recognize(png, {}, { text: true });
       return tidy(data.text);
@@ -228,10 +266,11 @@ class TesseractEngine implements OcrEngine {
     if (this.#liveWorker !== worker) return;
     this.#live = null;
     this.#liveWorker = null;
+    this.#onWorkerEnd('failed');
     this.#onDeath?.(new VisionError('ocr-failed', message));
   }
 
-  async #stopWorker(): Promise<void> {
+  async #stopWorker(why: WorkerEndReason): Promise<void> {
     const pending = this.#live;
     this.#live = null;
     this.#liveWorker = null;
@@ -239,6 +278,7 @@ class TesseractEngine implements OcrEngine {
     if (!live) return;
     await live.worker.terminate();
     await live.exited;
+    this.#onWorkerEnd(why);
   }
 }
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import sharp, { type Sharp } from 'sharp';
 import { asImageError, decode, inspectImage, reason, sniffRaster } from './image.js';
-import { drawPdfPage } from './render.js';
+import { drawPdfPage, releasePixels } from './render.js';
 import { DEFAULT_MAX_PIXELS, VisionError } from './types.js';
 
 export interface PreviewInput {
@@ -139,7 +139,8 @@ async function pdfPreview(bytes: Uint8Array, settings: Settings): Promise<Previe
         maxPixels: settings.maxPixels,
         signal: controller.signal,
       });
-      const pixels = sharp(canvas.data(), { raw: { width: canvas.width, height: canvas.height, channels: 4 } });
+      const { width, height } = canvas;
+      const pixels = sharp(releasePixels(canvas), { raw: { width, height, channels: 4 } });
       return thumbnail(pixels, settings, 'PDF page');
     };
     return await Promise.race([draw(), abandoned]);

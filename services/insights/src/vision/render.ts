@@ -4,7 +4,7 @@ import { reason } from './image.js';
 
 /** PDF user space is 1/72 inch; 300 dpi is where tesseract reads body text best. */
 export const OCR_DPI = 300;
-const POINTS_PER_INCH = 72;
+export const POINTS_PER_INCH = 72;
 
 type RenderParameters = Parameters<PDFPageProxy['render']>[0];
 
@@ -73,6 +73,17 @@ export async function drawPdfPage(page: PDFPageProxy, opts: RenderOptions = {}):
     opts.signal?.removeEventListener('abort', abort);
   }
   return canvas;
+}
+
+/**
+ * The canvas's RGBA pixels as a buffer of their own, and the canvas's surface freed: data()
+ * only lends the surface, which would go when the canvas is resized or collected.
+ */
+export function releasePixels(canvas: Canvas): Buffer {
+  const pixels = Buffer.from(canvas.data());
+  canvas.width = 1;
+  canvas.height = 1;
+  return pixels;
 }
 
 /**

@@ -1,6 +1,7 @@
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { describe, expect, it } from 'vitest';
 import { createOcrEngine, VisionError } from '../../src/vision/index.js';
-import { renderTextPng } from '../support/corpus.js';
+import { imageOnlyPdf, renderTextPng } from '../support/corpus.js';
 
 // A full page of small text: tesseract needs many seconds for it on this machine kind,
 // while one short line takes a fraction of a second.
@@ -39,13 +40,15 @@ describe('the OCR engine lifecycle', () => {
 
   it('abandons a job over its time budget, ends that worker, and reads the next job with a new one', async () => {
     const before = messagePorts();
-    const engine = await createOcrEngine({ timeoutMs: 2_000 });
+    const ended: string[] = [];
+    const engine = await createOcrEngine({ timeoutMs: 2_000, onWorkerEnd: (why) => ended.push(why) });
     try {
       const err = await failure(engine.image(densePage(), 'image/png'));
       expect(err).toBeInstanceOf(VisionError);
       expect(err).toMatchObject({ code: 'timeout', message: expect.stringMatching(/took over 2000 ms/) });
       // The busy worker was ended, not left to finish in the background.
       expect(messagePorts()).toBe(before);
+      expect(ended).toEqual(['timeout']);
       expect(await engine.image(oneLine(), 'image/png')).toMatch(/Lighthouse keepers/);
     } finally {
       await engine.close();
@@ -62,5 +65,38 @@ describe('the OCR engine lifecycle', () => {
     await engine.close();
     expect(await busy).toMatchObject({ code: 'closed' });
     expect(await queued).toMatchObject({ code: 'closed' });
+  });
+});
+
+describe('the OCR engine worker', () => {
+  it('replaces its worker after a picture over recycleAbovePixels, and reads on with the new one', async () => {
+    const ended: string[] = [];
+    const engine = await createOcrEngine({ recycleAbovePixels: 300_000, onWorkerEnd: (why) => ended.push(why) });
+    try {
+      // One line is small: the worker stays.
+      expect(await engine.image(oneLine(), 'image/png')).toMatch(/Lighthouse/);
+      expect(ended).toEqual([]);
+      // Six lines, enlarged twice for OCR: twice over 300,000 pixels (one line is about 200,000).
+      const big = renderTextPng(Array.from({ length: 6 }, () => 'Lighthouse keepers count gulls'));
+      expect(await engine.image(big, 'image/png')).toMatch(/Lighthouse/);
+      expect(ended).toEqual(['recycled']);
+      expect(await engine.image(oneLine(), 'image/png')).toMatch(/Lighthouse keepers/);
+    } finally {
+      await engine.close();
+    }
+    expect(ended).toEqual(['recycled', 'closed']);
+  });
+
+  it('reads a scanned page drawn at a lower resolution when asked', async () => {
+    const lines = ['Lighthouse keepers count gulls', 'at dawn on the northern pier'];
+    const doc = await getDocument({ data: await imageOnlyPdf([renderTextPng(lines, { fontSize: 36 })]), verbosity: 0 })
+      .promise;
+    const engine = await createOcrEngine({ pdfDpi: 150 });
+    try {
+      expect(await engine.pdfPage(await doc.getPage(1))).toMatch(/Lighthouse keepers count gulls\s+at dawn on the northern pier/);
+    } finally {
+      await engine.close();
+      await doc.destroy();
+    }
   });
 });
