@@ -6,7 +6,14 @@
 import { existsSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import {
+  concatTransformationMatrix,
+  drawObject,
+  PDFDocument,
+  popGraphicsState,
+  pushGraphicsState,
+  StandardFonts,
+} from 'pdf-lib';
 import sharp from 'sharp';
 
 const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
@@ -103,6 +110,30 @@ export async function withExifOrientation(png: Buffer, orientation: 3 | 6 | 8): 
   return sharp(png).rotate(stored).jpeg({ quality: 90 }).withMetadata({ orientation }).toBuffer();
 }
 
+/**
+ * The picture as an office scanner or a phone would deliver it: turned a little, slightly
+ * soft, on off-white paper with some grain, saved as a mediocre JPEG.
+ */
+export async function scanLike(png: Buffer, opts: { degrees?: number; quality?: number } = {}): Promise<Buffer> {
+  const { width, height } = await sharp(png).metadata();
+  // Deterministic grain: the same picture gives the same scan, so a CER figure is repeatable.
+  const grain = Buffer.alloc(width * height);
+  let seed = 12345;
+  for (let i = 0; i < grain.length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    grain[i] = 128 + ((seed >> 16) % 25) - 12;
+  }
+  const noise = await sharp(grain, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  return sharp(png)
+    .greyscale()
+    .composite([{ input: noise, blend: 'overlay' }])
+    .linear(0.85, 30)
+    .blur(0.6)
+    .rotate(opts.degrees ?? 1.2, { background: '#f4f1ea' })
+    .jpeg({ quality: opts.quality ?? 60 })
+    .toBuffer();
+}
+
 const A4 = { width: 595.28, height: 841.89 };
 
 /**
@@ -137,6 +168,41 @@ export async function textPdf(pages: string[][], opts: { fontSize?: number } = {
       page.drawText(line, { x: 56, y: A4.height - 72 - i * fontSize * 1.5, size: fontSize, font });
     });
   }
+  return doc.save();
+}
+
+/** A PDF with one page of `width` × `height` points (pdf-lib allows up to 14400, 200 inches). */
+export async function blankPdf(width: number, height: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.addPage([width, height]);
+  return doc.save();
+}
+
+/**
+ * A one-page PDF whose page paints a black image XObject of `width` × `height` grey pixels,
+ * deflated to a thousandth of its size: the PDF form of a decompression bomb. Up to 64
+ * megapixels the stream holds every pixel (a renderer without an image size limit decodes
+ * them all and paints the page black); above, only the first row (a header that lies).
+ */
+export async function pdfWithImageBomb(width = 100_000, height = 100_000): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([A4.width, A4.height]);
+  const pixels = width * height <= 64_000_000 ? width * height : width;
+  const stream = doc.context.flateStream(new Uint8Array(pixels), {
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: width,
+    Height: height,
+    ColorSpace: 'DeviceGray',
+    BitsPerComponent: 8,
+  });
+  const name = page.node.newXObject('Bomb', doc.context.register(stream));
+  page.pushOperators(
+    pushGraphicsState(),
+    concatTransformationMatrix(A4.width - 100, 0, 0, A4.height - 100, 50, 50),
+    drawObject(name),
+    popGraphicsState(),
+  );
   return doc.save();
 }
 

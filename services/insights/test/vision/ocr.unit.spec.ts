@@ -8,6 +8,7 @@ import {
   imageOnlyPdf,
   pngBomb,
   renderTextPng,
+  scanLike,
   toJpeg,
   toTiff,
   withExifOrientation,
@@ -85,6 +86,14 @@ describe('OCR of pictures of text', () => {
     const text = await engine.image(tiff, 'image/tiff');
     const rate = cer(SENTENCES.join('\n'), text);
     measured.push({ sample: 'tiff serif 26px', cer: rate });
+    expect(rate).toBeLessThan(0.05);
+  });
+
+  it('reads a scan-like picture: turned a little, soft, grainy, a low-quality JPEG', async () => {
+    const scan = await scanLike(renderTextPng(SENTENCES, { font: 'serif', fontSize: 26 }));
+    const text = await engine.image(scan, 'image/jpeg');
+    const rate = cer(SENTENCES.join('\n'), text);
+    measured.push({ sample: 'scan-like jpeg q60 serif 26px', cer: rate });
     expect(rate).toBeLessThan(0.05);
   });
 

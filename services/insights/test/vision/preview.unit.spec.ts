@@ -2,8 +2,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { makePreview, VisionError } from '../../src/vision/index.js';
 import {
+  blankPdf,
   corruptPng,
   imageOnlyPdf,
+  pdfWithImageBomb,
   pngBomb,
   renderTextPng,
   textPdf,
@@ -160,6 +162,28 @@ describe('previews of hostile and broken input', () => {
     const pdf = await textPdf([LINES]);
     const truncated = pdf.subarray(0, Math.floor(pdf.length / 3));
     await expectVisionError(makePreview({ bytes: truncated, contentType: 'application/pdf' }), 'unreadable', /PDF/);
+  });
+
+  it('draws a PDF page that paints a decompression-bomb image, leaving the image out', async () => {
+    // 36 megapixels of black in 36 kB, over the 25 megapixel budget.
+    const pdf = await pdfWithImageBomb(6_000, 6_000);
+    expect(pdf.length).toBeLessThan(100_000);
+    const preview = await makePreview({ bytes: pdf, contentType: 'application/pdf' });
+    const { stats } = await decoded(preview);
+    expect(preview!.width).toBe(480);
+    // Over the pixel budget, the image was skipped: the page stays white.
+    expect(stats.channels[0]!.min).toBeGreaterThan(240);
+  });
+
+  it('draws a PDF page whose image header claims ten gigapixels', async () => {
+    const preview = await makePreview({ bytes: await pdfWithImageBomb(), contentType: 'application/pdf' });
+    expect(preview).toMatchObject({ width: 480 });
+  });
+
+  it('draws the largest page PDF allows within the pixel budget', async () => {
+    // 200 × 200 inches.
+    const preview = await makePreview({ bytes: await blankPdf(14_400, 14_400), contentType: 'application/pdf' });
+    expect(preview).toMatchObject({ width: 480, height: 480 });
   });
 
   it('rejects a width that is no size', async () => {
