@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import sharp, { type Sharp } from 'sharp';
 import { asImageError, decode, inspectImage, reason, sniffRaster } from './image.js';
+import { isOfficeZip, officeThumbnail } from './office.js';
 import { drawPdfPage, releasePixels } from './render.js';
 import { DEFAULT_MAX_PIXELS, VisionError } from './types.js';
 
@@ -48,7 +49,9 @@ function isPdf(bytes: Uint8Array): boolean {
 /**
  * A thumbnail of a picture (PNG, JPEG, TIFF, GIF, WebP: first page or frame, upright) or of
  * a PDF's first page, `width` pixels wide (default 480), as WebP unless PNG is asked for.
- * Null for formats with nothing to show (text, office documents). Pixel counts, the page
+ * Office documents (OpenDocument, OOXML) show the thumbnail their suite stored in them, if
+ * any, at its own size (about 256 pixels). Null for formats with nothing to show (text, an
+ * office file saved without a thumbnail). Pixel counts, the page
  * (only the first) and the time a PDF may take are bounded; a broken or oversized file ends
  * in a `VisionError`.
  */
@@ -66,6 +69,11 @@ export async function makePreview(input: PreviewInput, opts: PreviewOptions = {}
   const type = input.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (sniffRaster(input.bytes) !== null || RASTER_TYPES.has(type)) return rasterPreview(input.bytes, settings);
   if (isPdf(input.bytes) || PDF_TYPES.has(type)) return pdfPreview(input.bytes, settings);
+  if (isOfficeZip(input.bytes, type)) {
+    // The suite's own picture of the first page, when it saved one: small, but true.
+    const stored = await officeThumbnail(input.bytes);
+    return stored === null ? null : rasterPreview(stored, settings);
+  }
   return null;
 }
 

@@ -14,6 +14,10 @@ import {
   toTiff,
   toWebp,
   withExifOrientation,
+  zip,
+  DOCX_TYPE,
+  ODT_TYPE,
+  odt,
 } from '../support/corpus.js';
 
 const LINES = ['Preview of a planted phrase: amber lighthouse', 'Second line of the page, for some ink'];
@@ -122,11 +126,58 @@ describe('previews of PDFs', () => {
   });
 });
 
+describe('previews of office documents', () => {
+  // About the size LibreOffice stores: 256 pixels on the longer side.
+  const thumb = renderTextPng(LINES, { fontSize: 14, width: 256 });
+
+  it('shows the thumbnail an OpenDocument file carries, at its own size', async () => {
+    const { width, height } = await sharp(thumb).metadata();
+    const preview = await makePreview({ bytes: odt('amber lighthouse', thumb), contentType: ODT_TYPE });
+    await decoded(preview);
+    expect(preview).toMatchObject({ contentType: 'image/webp', width, height });
+  });
+
+  it('shows the docProps thumbnail of an OOXML file', async () => {
+    const docx = zip([
+      { name: '[Content_Types].xml', data: '<Types/>' },
+      { name: 'word/document.xml', data: '<w:document/>' },
+      { name: 'docProps/thumbnail.jpeg', data: await toJpeg(thumb) },
+    ]);
+    const preview = await makePreview({ bytes: docx, contentType: DOCX_TYPE });
+    expect(preview).toMatchObject({ contentType: 'image/webp', width: 256 });
+  });
+
+  it('gives null for an office file saved without a thumbnail', async () => {
+    expect(await makePreview({ bytes: odt('no picture here'), contentType: ODT_TYPE })).toBeNull();
+  });
+
+  it('skips a "thumbnail" that would inflate to 64 MiB (a zip bomb)', async () => {
+    const bomb = zip([
+      { name: 'mimetype', data: ODT_TYPE, stored: true },
+      { name: 'Thumbnails/thumbnail.png', data: Buffer.alloc(64 * 1024 * 1024) },
+    ]);
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(await makePreview({ bytes: bomb, contentType: ODT_TYPE })).toBeNull();
+  });
+
+  it('rejects a thumbnail that is larger than its entry declares', async () => {
+    const liar = zip([{ name: 'Thumbnails/thumbnail.png', data: Buffer.alloc(8 * 1024 * 1024), declaredSize: 1_000 }]);
+    await expectVisionError(makePreview({ bytes: liar, contentType: ODT_TYPE }), 'unreadable', /corrupt office document/);
+  });
+
+  it('rejects a corrupt zip', async () => {
+    const broken = odt('text', thumb).subarray(0, 200);
+    await expectVisionError(makePreview({ bytes: broken, contentType: ODT_TYPE }), 'unreadable', /corrupt office document/);
+  });
+});
+
 describe('formats with nothing to show', () => {
   it.each([
     ['text/plain', Buffer.from('just words, no picture')],
     ['text/markdown', Buffer.from('# Title\n\nbody')],
-    ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', Buffer.from('PK\u0003\u0004 zip body')],
+    ['text/csv', Buffer.from('a,b\n1,2\n')],
+    // A zip that does not say it is an office document is not opened.
+    ['application/zip', odt('text', renderTextPng(['x']))],
     ['application/octet-stream', new Uint8Array(0)],
   ])('gives null for %s', async (contentType, bytes) => {
     expect(await makePreview({ bytes, contentType })).toBeNull();
