@@ -3,6 +3,6 @@
  * and previews. The extraction worker imports `createOcrEngine` from here.
  */
 export { createOcrEngine, type OcrEngineOptions, type WorkerEndReason } from './ocr.js';
-export { renderPdfPage, type RenderOptions } from './render.js';
+export { pdfDocumentOptions, renderPdfPage, type RenderOptions } from './render.js';
 export { makePreview, type Preview, type PreviewInput, type PreviewOptions } from './preview.js';
 export { VisionError, type OcrEngine, type VisionErrorCode } from './types.js';

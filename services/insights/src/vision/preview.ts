@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import sharp, { type Sharp } from 'sharp';
 import { asImageError, decode, inspectImage, reason, sniffRaster } from './image.js';
 import { isOfficeZip, officeThumbnail } from './office.js';
-import { drawPdfPage, releasePixels } from './render.js';
+import { drawPdfPage, pdfDocumentOptions, releasePixels } from './render.js';
 import { DEFAULT_MAX_PIXELS, VisionError } from './types.js';
 
 export interface PreviewInput {
@@ -105,26 +103,9 @@ async function rasterPreview(bytes: Uint8Array, settings: Settings): Promise<Pre
   return thumbnail(decode(bytes, settings.maxPixels), settings, image.format);
 }
 
-// pdf.js finds its fonts, character maps and decoders by path; in the package they sit
-// beside the build.
-function pdfjsAsset(folder: string): string {
-  const root = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-  return `${join(root, folder)}/`;
-}
-
 async function pdfPreview(bytes: Uint8Array, settings: Settings): Promise<Preview> {
-  const task = getDocument({
-    // pdf.js takes the buffer over; the caller keeps theirs.
-    data: new Uint8Array(bytes),
-    standardFontDataUrl: pdfjsAsset('standard_fonts'),
-    cMapUrl: pdfjsAsset('cmaps'),
-    wasmUrl: pdfjsAsset('wasm'),
-    iccUrl: pdfjsAsset('iccs'),
-    // An embedded image over the budget is skipped rather than decoded.
-    maxImageSize: settings.maxPixels,
-    isEvalSupported: false,
-    verbosity: 0,
-  });
+  // pdf.js takes the buffer over; the caller keeps theirs.
+  const task = getDocument({ data: new Uint8Array(bytes), ...pdfDocumentOptions(settings.maxPixels) });
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
   const abandoned = new Promise<never>((_, reject) => {

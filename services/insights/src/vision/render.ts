@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { DEFAULT_MAX_PIXELS, VisionError, type PDFPageProxy } from './types.js';
 import { reason } from './image.js';
@@ -11,6 +13,31 @@ type RenderParameters = Parameters<PDFPageProxy['render']>[0];
 // Skia refuses canvases much wider than this; a page 1 pt high and a mile wide must fail as
 // "too large", not as a native error.
 const MAX_SIDE = 16_384;
+
+// pdf.js finds its fonts, character maps, colour profiles and image decoders by path; in
+// the package they sit beside the build.
+function pdfjsAsset(folder: string): string {
+  const root = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+  return `${join(root, folder)}/`;
+}
+
+/**
+ * The options to open a PDF with before drawing its pages (pass them to pdf.js's
+ * `getDocument` beside `data`): the standard fonts, so text in the 14 standard fonts is
+ * drawn; `maxImageSize`, so an embedded image over the pixel budget is left out instead of
+ * decoded; no `eval`; quiet.
+ */
+export function pdfDocumentOptions(maxPixels = DEFAULT_MAX_PIXELS) {
+  return {
+    standardFontDataUrl: pdfjsAsset('standard_fonts'),
+    cMapUrl: pdfjsAsset('cmaps'),
+    wasmUrl: pdfjsAsset('wasm'),
+    iccUrl: pdfjsAsset('iccs'),
+    maxImageSize: maxPixels,
+    isEvalSupported: false,
+    verbosity: 0,
+  };
+}
 
 export interface RenderOptions {
   /** Pixels per PDF point. Default 300 dpi (≈ 4.17); ignored when `targetWidth` is given. */

@@ -1,11 +1,13 @@
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOcrEngine, VisionError } from '../../src/vision/index.js';
+import { createOcrEngine, pdfDocumentOptions, VisionError } from '../../src/vision/index.js';
 import {
+  blankPdf,
   cer,
   corruptPng,
   imageOnlyPdf,
+  pdfWithImageBomb,
   pngBomb,
   renderTextPng,
   scanLike,
@@ -167,6 +169,26 @@ describe('OCR of scanned PDF pages', () => {
       .png()
       .toBuffer();
     const doc = await getDocument({ data: await imageOnlyPdf([blank]), verbosity: 0 }).promise;
+    try {
+      expect(await engine.pdfPage(await doc.getPage(1))).toBe('');
+    } finally {
+      await doc.destroy();
+    }
+  });
+});
+
+describe('OCR of hostile PDF pages', () => {
+  it('reads a page that paints an image over the pixel budget (opened with pdfDocumentOptions, which leave it out)', async () => {
+    const doc = await getDocument({ data: await pdfWithImageBomb(6_000, 6_000), ...pdfDocumentOptions() }).promise;
+    try {
+      expect(await engine.pdfPage(await doc.getPage(1))).toBe('');
+    } finally {
+      await doc.destroy();
+    }
+  });
+
+  it('draws the largest page PDF allows within the pixel budget', async () => {
+    const doc = await getDocument({ data: await blankPdf(14_400, 14_400), ...pdfDocumentOptions() }).promise;
     try {
       expect(await engine.pdfPage(await doc.getPage(1))).toBe('');
     } finally {
