@@ -1,7 +1,10 @@
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createOcrEngine, VisionError } from '../../src/vision/index.js';
 import { imageOnlyPdf, renderTextPng } from '../support/corpus.js';
+
+// OCR and drawing share two cores with other work here: generous limits, never timed assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 // A full page of small text: tesseract needs many seconds for it on this machine kind,
 // while one short line takes a fraction of a second.

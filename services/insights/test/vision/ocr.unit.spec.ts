@@ -1,6 +1,6 @@
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOcrEngine, pdfDocumentOptions, VisionError } from '../../src/vision/index.js';
 import {
   blankPdf,
@@ -16,6 +16,9 @@ import {
   withExifOrientation,
   type CorpusFont,
 } from '../support/corpus.js';
+
+// OCR and drawing share two cores with other work here: generous limits, never timed assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 // Sentences with the things OCR gets wrong: digits, punctuation, capitals, names, amounts.
 const SENTENCES = [

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { makePreview, VisionError } from '../../src/vision/index.js';
 import {
   blankPdf,
@@ -19,6 +19,9 @@ import {
   ODT_TYPE,
   odt,
 } from '../support/corpus.js';
+
+// OCR and drawing share two cores with other work here: generous limits, never timed assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 const LINES = ['Preview of a planted phrase: amber lighthouse', 'Second line of the page, for some ink'];
 

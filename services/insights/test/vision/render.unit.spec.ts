@@ -1,9 +1,12 @@
 import { getDocument, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { renderPdfPage, VisionError } from '../../src/vision/index.js';
 import { renderScale } from '../../src/vision/render.js';
 import { textPdf } from '../support/corpus.js';
+
+// OCR and drawing share two cores with other work here: generous limits, never timed assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 let doc: PDFDocumentProxy;
 
