@@ -1,0 +1,144 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { DEFAULT_MAX_PIXELS, VisionError } from './types.js';
+
+/** Formats sharp decodes that people upload as pictures of documents or as photos. */
+export type RasterFormat = 'png' | 'jpeg' | 'tiff' | 'gif' | 'webp';
+
+const RASTER_FORMATS: ReadonlySet<string> = new Set<RasterFormat>(['png', 'jpeg', 'tiff', 'gif', 'webp']);
+
+/**
+ * The format the bytes are in, from their magic numbers; null when they are not a picture.
+ * Declared content types come from the uploader and are often wrong, the bytes are not.
+ */
+export function sniffRaster(bytes: Uint8Array): RasterFormat | null {
+  const at = (i: number): number => bytes[i] ?? -1;
+  const ascii = (from: number, text: string): boolean =>
+    [...text].every((ch, i) => at(from + i) === ch.charCodeAt(0));
+  if (at(0) === 0x89 && ascii(1, 'PNG')) return 'png';
+  if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'jpeg';
+  if (ascii(0, 'II') && at(2) === 42 && at(3) === 0) return 'tiff';
+  if (ascii(0, 'MM') && at(2) === 0 && at(3) === 42) return 'tiff';
+  if (ascii(0, 'GIF8')) return 'gif';
+  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'webp';
+  return null;
+}
+
+function megapixels(pixels: number): string {
+  return `${(pixels / 1_000_000).toFixed(1)} megapixels`;
+}
+
+export interface OpenedImage {
+  format: RasterFormat;
+  /** Upright size, after the EXIF orientation is applied. */
+  width: number;
+  height: number;
+  /** Pages (multi-page TIFF) or frames (animated GIF, WebP); 1 for most pictures. */
+  pages: number;
+  /** Pixels per inch, when the file says. */
+  density: number | undefined;
+}
+
+/**
+ * Reads only the header and checks it against the budget before anything is decoded, so a
+ * 100000 × 100000 picture costs a few microseconds, not ten gigabytes. sharp's own
+ * `limitInputPixels` stays on as the second guard for the decode itself.
+ */
+export async function inspectImage(
+  bytes: Uint8Array,
+  maxPixels = DEFAULT_MAX_PIXELS,
+  page = 0,
+): Promise<OpenedImage> {
+  const sniffed = sniffRaster(bytes);
+  if (sniffed === null) {
+    throw new VisionError('unreadable', 'not a PNG, JPEG, TIFF, GIF or WebP image (unknown signature)');
+  }
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false, page }).metadata();
+  } catch (err) {
+    throw new VisionError('unreadable', `corrupt ${sniffed.toUpperCase()} image: ${reason(err)}`, { cause: err });
+  }
+  if (!RASTER_FORMATS.has(meta.format)) {
+    throw new VisionError('unsupported', `unsupported image format ${meta.format}`);
+  }
+  // An animated GIF or WebP reports all frames stacked; one frame is what gets decoded.
+  const stacked = meta.pageHeight !== undefined && meta.pageHeight !== meta.height;
+  const { width, height } = stacked ? { width: meta.width, height: meta.pageHeight ?? 0 } : meta.autoOrient;
+  if (!(width > 0 && height > 0)) {
+    throw new VisionError('unreadable', `${sniffed.toUpperCase()} image has no size`);
+  }
+  if (width * height > maxPixels) {
+    throw new VisionError(
+      'too-large',
+      `image is ${width} × ${height} pixels (${megapixels(width * height)}), over the limit of ${megapixels(maxPixels)}`,
+    );
+  }
+  return { format: meta.format as RasterFormat, width, height, pages: meta.pages ?? 1, density: meta.density };
+}
+
+/** One page or frame of the picture, with the pixel guard on and EXIF orientation applied. */
+export function decode(bytes: Uint8Array, maxPixels: number, page = 0): Sharp {
+  // failOn 'error' rejects truncated data instead of handing OCR a half-grey picture.
+  return sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', page, pages: 1 }).autoOrient();
+}
+
+// Below this many pixels on the longer side, the text in a picture is usually smaller than
+// the 20-30 px x-height tesseract reads best (a screenshot, a cropped phone photo).
+const UPSCALE_BELOW = 1600;
+
+export interface NormaliseOptions {
+  maxPixels?: number;
+  /** Page of a multi-page TIFF, from 0. */
+  page?: number;
+}
+
+// Tesseract sizes its noise filters by the resolution and warns on every picture below
+// 70 dpi, which most screenshots and web images claim (72 dpi, before enlarging, read as
+// less). What matters is the size of the text in pixels, so a missing or implausible figure
+// is replaced by the resolution tesseract is tuned for.
+function ocrDensity(density: number | undefined, factor: number): number {
+  const scaled = (density ?? 0) * factor;
+  return scaled >= 150 && scaled <= 1200 ? Math.round(scaled) : 300;
+}
+
+/**
+ * Prepares a picture for tesseract: upright (EXIF), flattened on white (dark text on a
+ * transparent background would otherwise turn black on black), greyscale, small pictures
+ * enlarged twice, all within `maxPixels`; out comes a PNG.
+ */
+export async function normaliseForOcr(
+  bytes: Uint8Array,
+  opts: NormaliseOptions = {},
+): Promise<{ png: Buffer; width: number; height: number }> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const image = await inspectImage(bytes, maxPixels, opts.page ?? 0);
+  const longer = Math.max(image.width, image.height);
+  let factor = longer < UPSCALE_BELOW ? 2 : 1;
+  factor = Math.min(factor, Math.sqrt(maxPixels / (image.width * image.height)));
+  try {
+    let pipeline = decode(bytes, maxPixels, opts.page ?? 0)
+      .flatten({ background: '#ffffff' })
+      .greyscale();
+    if (factor > 1) pipeline = pipeline.resize({ width: Math.floor(image.width * factor), kernel: 'lanczos3' });
+    pipeline = pipeline.withDensity(ocrDensity(image.density, factor));
+    // Tesseract decodes it at once: spend no time compressing.
+    const { data, info } = await pipeline.png({ compressionLevel: 1 }).toBuffer({ resolveWithObject: true });
+    return { png: data, width: info.width, height: info.height };
+  } catch (err) {
+    throw asImageError(err, image.format);
+  }
+}
+
+/** Maps a sharp failure during decoding to the error the caller sees. */
+export function asImageError(err: unknown, format: string): VisionError {
+  if (err instanceof VisionError) return err;
+  const message = reason(err);
+  if (/pixel limit/i.test(message)) {
+    return new VisionError('too-large', `image is over the pixel limit: ${message}`, { cause: err });
+  }
+  return new VisionError('unreadable', `corrupt ${format.toUpperCase()} image: ${message}`, { cause: err });
+}
+
+export function reason(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]?.trim() ?? 'unknown error';
+}
