@@ -77,7 +77,7 @@ export async function makePreview(input: PreviewInput, opts: PreviewOptions = {}
 
 type Settings = Required<PreviewOptions>;
 
-async function thumbnail(image: Sharp, settings: Settings, format: string): Promise<Preview> {
+async function thumbnail(image: Sharp, settings: Settings, what: string): Promise<Preview> {
   try {
     const resized = image.resize({
       width: settings.width,
@@ -94,13 +94,13 @@ async function thumbnail(image: Sharp, settings: Settings, format: string): Prom
       height: info.height,
     };
   } catch (err) {
-    throw asImageError(err, format);
+    throw asImageError(err, what);
   }
 }
 
 async function rasterPreview(bytes: Uint8Array, settings: Settings): Promise<Preview> {
   const image = await inspectImage(bytes, settings.maxPixels);
-  return thumbnail(decode(bytes, settings.maxPixels), settings, image.format);
+  return thumbnail(decode(bytes, settings.maxPixels), settings, `${image.format.toUpperCase()} image`);
 }
 
 async function pdfPreview(bytes: Uint8Array, settings: Settings): Promise<Preview> {
@@ -130,7 +130,7 @@ async function pdfPreview(bytes: Uint8Array, settings: Settings): Promise<Previe
       });
       const { width, height } = canvas;
       const pixels = sharp(releasePixels(canvas), { raw: { width, height, channels: 4 } });
-      return thumbnail(pixels, settings, 'PDF page');
+      return thumbnail(pixels, settings, 'drawn PDF page 1');
     };
     return await Promise.race([draw(), abandoned]);
   } finally {
