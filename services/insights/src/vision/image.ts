@@ -1,4 +1,5 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { measureSkew, MIN_DESKEW_DEGREES } from './deskew.js';
 import { DEFAULT_MAX_PIXELS, VisionError } from './types.js';
 
 /** Formats sharp decodes that people upload as pictures of documents or as photos. */
@@ -90,6 +91,8 @@ export interface NormaliseOptions {
   maxPixels?: number;
   /** Page of a multi-page TIFF, from 0. */
   page?: number;
+  /** Turn skewed text straight (see estimateSkew). Default true. */
+  deskew?: boolean;
 }
 
 // Tesseract sizes its noise filters by the resolution and warns on every picture below
@@ -101,42 +104,71 @@ function ocrDensity(density: number | undefined, factor: number): number {
   return scaled >= 150 && scaled <= 1200 ? Math.round(scaled) : 300;
 }
 
+/** The size of a `width` × `height` picture once turned by `degrees` on a larger canvas. */
+function turnedSize(width: number, height: number, degrees: number): { width: number; height: number } {
+  const radians = (Math.abs(degrees) * Math.PI) / 180;
+  const [sin, cos] = [Math.sin(radians), Math.cos(radians)];
+  return { width: width * cos + height * sin, height: width * sin + height * cos };
+}
+
+/**
+ * Greyscale pixels made ready for tesseract: skewed text turned straight on a white canvas
+ * large enough for the corners, small pictures enlarged twice (`enlarge`), all within
+ * `maxPixels`; out comes a PNG recording `density` (or the one tesseract is tuned for).
+ */
+export async function finishForOcr(
+  grey: Sharp,
+  size: { width: number; height: number },
+  opts: { maxPixels: number; deskew: boolean; enlarge: boolean; density?: number | undefined },
+): Promise<{ png: Buffer; width: number; height: number; skew: number }> {
+  const measured = opts.deskew ? await measureSkew(grey) : 0;
+  const skew = Math.abs(measured) >= MIN_DESKEW_DEGREES ? measured : 0;
+  const turned = turnedSize(size.width, size.height, skew);
+  // Turning enlarges the canvas; near the budget the picture shrinks a little to make room.
+  const factor = Math.min(opts.enlarge ? 2 : 1, Math.sqrt(opts.maxPixels / (turned.width * turned.height)));
+  let pipeline = grey;
+  if (factor !== 1) pipeline = pipeline.resize({ width: Math.floor(size.width * factor), kernel: 'lanczos3' });
+  if (skew !== 0) pipeline = pipeline.rotate(-skew, { background: '#ffffff' });
+  pipeline = pipeline.withDensity(ocrDensity(opts.density, factor));
+  // Tesseract decodes it at once: spend no time compressing.
+  const { data, info } = await pipeline.png({ compressionLevel: 1 }).toBuffer({ resolveWithObject: true });
+  return { png: data, width: info.width, height: info.height, skew };
+}
+
 /**
  * Prepares a picture for tesseract: upright (EXIF), flattened on white (dark text on a
- * transparent background would otherwise turn black on black), greyscale, small pictures
- * enlarged twice, all within `maxPixels`; out comes a PNG.
+ * transparent background would otherwise turn black on black), greyscale, straightened,
+ * small pictures enlarged twice, all within `maxPixels`; out comes a PNG.
  */
 export async function normaliseForOcr(
   bytes: Uint8Array,
   opts: NormaliseOptions = {},
-): Promise<{ png: Buffer; width: number; height: number }> {
+): Promise<{ png: Buffer; width: number; height: number; skew: number }> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const image = await inspectImage(bytes, maxPixels, opts.page ?? 0);
-  const longer = Math.max(image.width, image.height);
-  let factor = longer < UPSCALE_BELOW ? 2 : 1;
-  factor = Math.min(factor, Math.sqrt(maxPixels / (image.width * image.height)));
   try {
-    let pipeline = decode(bytes, maxPixels, opts.page ?? 0)
+    const grey = decode(bytes, maxPixels, opts.page ?? 0)
       .flatten({ background: '#ffffff' })
       .greyscale();
-    if (factor > 1) pipeline = pipeline.resize({ width: Math.floor(image.width * factor), kernel: 'lanczos3' });
-    pipeline = pipeline.withDensity(ocrDensity(image.density, factor));
-    // Tesseract decodes it at once: spend no time compressing.
-    const { data, info } = await pipeline.png({ compressionLevel: 1 }).toBuffer({ resolveWithObject: true });
-    return { png: data, width: info.width, height: info.height };
+    return await finishForOcr(grey, image, {
+      maxPixels,
+      deskew: opts.deskew ?? true,
+      enlarge: Math.max(image.width, image.height) < UPSCALE_BELOW,
+      density: image.density,
+    });
   } catch (err) {
-    throw asImageError(err, image.format);
+    throw asImageError(err, `${image.format.toUpperCase()} image`);
   }
 }
 
-/** Maps a sharp failure during decoding to the error the caller sees. */
-export function asImageError(err: unknown, format: string): VisionError {
+/** Maps a sharp failure while decoding `what` ("PNG image", "drawn PDF page 3") to the error the caller sees. */
+export function asImageError(err: unknown, what: string): VisionError {
   if (err instanceof VisionError) return err;
   const message = reason(err);
   if (/pixel limit/i.test(message)) {
     return new VisionError('too-large', `image is over the pixel limit: ${message}`, { cause: err });
   }
-  return new VisionError('unreadable', `corrupt ${format.toUpperCase()} image: ${message}`, { cause: err });
+  return new VisionError('unreadable', `corrupt ${what}: ${message}`, { cause: err });
 }
 
 export function reason(err: unknown): string {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Worker as Thread } from 'node:worker_threads';
 import sharp from 'sharp';
 import { createWorker, OEM, type Worker } from 'tesseract.js';
-import { inspectImage, normaliseForOcr, reason } from './image.js';
+import { asImageError, finishForOcr, inspectImage, normaliseForOcr, reason } from './image.js';
 import { drawPdfPage, OCR_DPI, POINTS_PER_INCH, releasePixels } from './render.js';
 import { DEFAULT_MAX_PIXELS, VisionError, type OcrEngine, type PDFPageProxy } from './types.js';
 
@@ -22,6 +22,12 @@ export interface OcrEngineOptions {
    * best; 200 draws less than half the pixels, for a machine short of memory.
    */
   pdfDpi?: number;
+  /**
+   * Straightens skewed text (up to 15°) before reading: tesseract copes with a degree or
+   * two, and misreads more and more beyond. The slant is measured on a 600 px copy, so it
+   * costs little. Default true.
+   */
+  deskew?: boolean;
   /** Pages of a multi-page TIFF (a fax, a scanner batch) read at most. Default 20. */
   maxImagePages?: number;
   /**
@@ -36,7 +42,7 @@ export interface OcrEngineOptions {
 
 export type WorkerEndReason = 'recycled' | 'timeout' | 'failed' | 'closed';
 
-const DEFAULTS = { pdfDpi: OCR_DPI, timeoutMs: 60_000, maxImagePages: 20, recycleAbovePixels: 12_000_000 };
+const DEFAULTS = { deskew: true, pdfDpi: OCR_DPI, timeoutMs: 60_000, maxImagePages: 20, recycleAbovePixels: 12_000_000 };
 
 interface LanguageData {
   code: string;
@@ -91,6 +97,7 @@ class TesseractEngine implements OcrEngine {
   readonly #maxImagePages: number;
   readonly #recycleAbovePixels: number;
   readonly #pdfDpi: number;
+  readonly #deskew: boolean;
   readonly #onWorkerEnd: (reason: WorkerEndReason) => void;
   /** The current job gave the worker a picture over `#recycleAbovePixels`. */
   #oversized = false;
@@ -110,6 +117,7 @@ class TesseractEngine implements OcrEngine {
     this.#maxImagePages = opts.maxImagePages ?? DEFAULTS.maxImagePages;
     this.#recycleAbovePixels = opts.recycleAbovePixels ?? DEFAULTS.recycleAbovePixels;
     this.#pdfDpi = opts.pdfDpi ?? DEFAULTS.pdfDpi;
+    this.#deskew = opts.deskew ?? DEFAULTS.deskew;
     this.#onWorkerEnd = opts.onWorkerEnd ?? (() => undefined);
   }
 
@@ -128,7 +136,11 @@ class TesseractEngine implements OcrEngine {
         const pages = image.format === 'tiff' ? Math.min(image.pages, this.#maxImagePages) : 1;
         const texts: string[] = [];
         for (let page = 0; page < pages; page++) {
-          const { png, width, height } = await normaliseForOcr(bytes, { maxPixels: this.#maxPixels, page });
+          const { png, width, height } = await normaliseForOcr(bytes, {
+            maxPixels: this.#maxPixels,
+            page,
+            deskew: this.#deskew,
+          });
           texts.push(await this.#recognize(png, width * height, signal));
         }
         return texts.filter((text) => text !== '').join('\n\n');
@@ -151,12 +163,16 @@ class TesseractEngine implements OcrEngine {
         page.cleanup();
         // Drawn smaller when the page is over the pixel budget: tesseract is told what it got.
         const inches = page.getViewport({ scale: 1 }).width / POINTS_PER_INCH;
-        const png = await sharp(pixels, { raw: { width, height, channels: 4 } })
-          .greyscale()
-          .withDensity(Math.round(width / inches))
-          .png({ compressionLevel: 1 })
-          .toBuffer();
-        return this.#recognize(png, width * height, signal);
+        const grey = sharp(pixels, { raw: { width, height, channels: 4 } }).greyscale();
+        const ready = await finishForOcr(grey, { width, height }, {
+          maxPixels: this.#maxPixels,
+          deskew: this.#deskew,
+          enlarge: false,
+          density: width / inches,
+        }).catch((err: unknown) => {
+          throw asImageError(err, `drawn PDF page ${page.pageNumber}`);
+        });
+        return this.#recognize(ready.png, ready.width * ready.height, signal);
       },
     });
   }

@@ -39,9 +39,10 @@ const MAX_ASPECT = 4;
 const RASTER_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/tiff', 'image/gif', 'image/webp']);
 const PDF_TYPES = new Set(['application/pdf', 'application/x-pdf']);
 
+// Readers accept the header a little way in, after some junk; only a declared PDF gets that
+// benefit, or a text file that mentions "%PDF-" would be taken for one.
 function isPdf(bytes: Uint8Array): boolean {
-  // The header may follow some junk, within the first kilobyte (ISO 32000-1, 7.5.2).
-  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1024)).includes('%PDF-');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 5)).toString('latin1') === '%PDF-';
 }
 
 /**
@@ -49,9 +50,8 @@ function isPdf(bytes: Uint8Array): boolean {
  * a PDF's first page, `width` pixels wide (default 480), as WebP unless PNG is asked for.
  * Office documents (OpenDocument, OOXML) show the thumbnail their suite stored in them, if
  * any, at its own size (about 256 pixels). Null for formats with nothing to show (text, an
- * office file saved without a thumbnail). Pixel counts, the page
- * (only the first) and the time a PDF may take are bounded; a broken or oversized file ends
- * in a `VisionError`.
+ * office file saved without a thumbnail). Pixel counts, the page (only the first) and the
+ * time a PDF may take are bounded; a broken or oversized file ends in a `VisionError`.
  */
 export async function makePreview(input: PreviewInput, opts: PreviewOptions = {}): Promise<Preview | null> {
   const width = opts.width ?? DEFAULT_WIDTH;
@@ -65,6 +65,8 @@ export async function makePreview(input: PreviewInput, opts: PreviewOptions = {}
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   } as const;
   const type = input.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  // Text that happens to begin like a signature ("GIF89a is a format…") is still text.
+  if (type.startsWith('text/')) return null;
   if (sniffRaster(input.bytes) !== null || RASTER_TYPES.has(type)) return rasterPreview(input.bytes, settings);
   if (isPdf(input.bytes) || PDF_TYPES.has(type)) return pdfPreview(input.bytes, settings);
   if (isOfficeZip(input.bytes, type)) {
@@ -77,7 +79,7 @@ export async function makePreview(input: PreviewInput, opts: PreviewOptions = {}
 
 type Settings = Required<PreviewOptions>;
 
-async function thumbnail(image: Sharp, settings: Settings, format: string): Promise<Preview> {
+async function thumbnail(image: Sharp, settings: Settings, what: string): Promise<Preview> {
   try {
     const resized = image.resize({
       width: settings.width,
@@ -94,13 +96,13 @@ async function thumbnail(image: Sharp, settings: Settings, format: string): Prom
       height: info.height,
     };
   } catch (err) {
-    throw asImageError(err, format);
+    throw asImageError(err, what);
   }
 }
 
 async function rasterPreview(bytes: Uint8Array, settings: Settings): Promise<Preview> {
   const image = await inspectImage(bytes, settings.maxPixels);
-  return thumbnail(decode(bytes, settings.maxPixels), settings, image.format);
+  return thumbnail(decode(bytes, settings.maxPixels), settings, `${image.format.toUpperCase()} image`);
 }
 
 async function pdfPreview(bytes: Uint8Array, settings: Settings): Promise<Preview> {
@@ -130,7 +132,7 @@ async function pdfPreview(bytes: Uint8Array, settings: Settings): Promise<Previe
       });
       const { width, height } = canvas;
       const pixels = sharp(releasePixels(canvas), { raw: { width, height, channels: 4 } });
-      return thumbnail(pixels, settings, 'PDF page');
+      return thumbnail(pixels, settings, 'drawn PDF page 1');
     };
     return await Promise.race([draw(), abandoned]);
   } finally {

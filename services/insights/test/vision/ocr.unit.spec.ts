@@ -102,6 +102,16 @@ describe('OCR of pictures of text', () => {
     expect(rate).toBeLessThan(0.05);
   });
 
+  for (const degrees of [10, -7]) {
+    it(`straightens a scan turned by ${degrees}° before reading it`, async () => {
+      const scan = await scanLike(renderTextPng(SENTENCES, { font: 'serif', fontSize: 26 }), { degrees });
+      const text = await engine.image(scan, 'image/jpeg');
+      const rate = cer(SENTENCES.join('\n'), text);
+      measured.push({ sample: `scan-like turned ${degrees}° serif 26px`, cer: rate });
+      expect(rate).toBeLessThan(0.05);
+    });
+  }
+
   it('turns a phone photo upright by its EXIF orientation before reading it', async () => {
     const lines = SENTENCES.slice(0, 2);
     const photo = await withExifOrientation(renderTextPng(lines), 6);

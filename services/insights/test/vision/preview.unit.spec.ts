@@ -179,6 +179,9 @@ describe('formats with nothing to show', () => {
     ['text/plain', Buffer.from('just words, no picture')],
     ['text/markdown', Buffer.from('# Title\n\nbody')],
     ['text/csv', Buffer.from('a,b\n1,2\n')],
+    // Text that begins like a signature or mentions one.
+    ['text/plain', Buffer.from('GIF89a is the animated flavour of GIF')],
+    ['text/markdown', Buffer.from('# Notes\n\nA PDF file starts with %PDF-1.7 and ends with %%EOF')],
     // A zip that does not say it is an office document is not opened.
     ['application/zip', odt('text', renderTextPng(['x']))],
     ['application/octet-stream', new Uint8Array(0)],
