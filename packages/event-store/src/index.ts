@@ -25,7 +25,7 @@ export {
   commandHandler,
   projection,
 } from './handler.js';
-export { type RebuildOutput, type RebuildTarget, runRebuild } from './rebuild-command.js';
+export { type RebuildCommandOptions, type RebuildOutput, type RebuildTarget, rebuildCommand, runRebuild } from './rebuild-command.js';
 export { compareCursors, cursorOf, findOrderViolation } from './log-order.js';
 export { type Publisher, Relay, type RelayOptions, type RelayState } from './relay.js';
 export { CLOUDEVENTS_CONTENT_TYPE, DaprPublisher, type DaprPublisherOptions, type EventCloudEvent, toCloudEvent } from './dapr-publisher.js';

@@ -1,3 +1,7 @@
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { EventStore, kyselyFromPool } from './store.js';
+
 /** One read model an operator may rebuild: its name and how to replay the log into it. */
 export interface RebuildTarget {
   name: string;
@@ -40,4 +44,39 @@ export async function runRebuild(targets: readonly RebuildTarget[], args: readon
     }
   }
   return 0;
+}
+
+export interface RebuildCommandOptions {
+  /** The service, as messages and the connection's application_name say it. */
+  service: string;
+  /** The service's schema: its event store and read models. */
+  schema: string;
+  /** The service's read-model migrations, run first (a rebuild of a table that does not exist yet would fail). */
+  migrate(db: Kysely<unknown>): Promise<void>;
+  /** What may be rebuilt, given the store and the database. */
+  targets(store: EventStore, db: Kysely<unknown>): readonly RebuildTarget[];
+}
+
+/**
+ * A service's whole `rebuild` operator command: `npm run rebuild -w @strata/<service> -- [name...]`
+ * with DATABASE_URL set to the service's database (the server itself, not a transaction pooler:
+ * a rebuild holds its projection's lock for its whole transaction). Replicas keep serving the old
+ * rows until each rebuild commits. Sets the process's exit code (runRebuild's).
+ */
+export async function rebuildCommand(opts: RebuildCommandOptions, args: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    process.stderr.write(`DATABASE_URL is not set: give the ${opts.service} database (postgres://...)\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: `${opts.service}-rebuild` });
+  try {
+    const db = kyselyFromPool(pool) as Kysely<unknown>;
+    await opts.migrate(db);
+    const store = await EventStore.open({ db, schema: opts.schema });
+    process.exitCode = await runRebuild(opts.targets(store, db), args);
+  } finally {
+    await pool.end();
+  }
 }

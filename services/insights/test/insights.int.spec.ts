@@ -5,9 +5,15 @@
  * The corpus is made here, with known words: PDFs with text, a scanned (image-only) PDF, DOCX,
  * text, a PNG of rendered text; and hostile ones (a PDF whose page tree loops, a zip bomb).
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type {} from '@strata/testing';
 import { type Answer, Client, eventually, openEventStream } from '@strata/testing/client';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { kyselyFromPool } from '@strata/event-store';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Database } from '../src/db/schema.js';
 import { docx, pdfWithCyclicPageTree, zip } from './extract/corpus.js';
 import { imageOnlyPdf, renderTextPng, textPdf } from './support/corpus.js';
 
@@ -210,5 +216,41 @@ describe('live updates and retries', () => {
       expect(res.status, key).toBe(200);
       expect(res.headers.get('content-type'), key).toMatch(/^image\/(webp|png)/);
     }
+  });
+});
+
+describe('the index from the log', () => {
+  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2, application_name: 'insights-test' });
+  const db = kyselyFromPool(pool) as Kysely<Database>;
+  afterAll(async () => db.destroy());
+
+  /** A's rows of every read model, in a stable order (what a rebuild must give back). */
+  async function snapshot(owner: string[]) {
+    return {
+      documents: await db.selectFrom('insights.documents').selectAll().where('file_id', 'in', owner).orderBy('file_id').execute(),
+      versions: await db.selectFrom('insights.versions').selectAll().where('file_id', 'in', owner).orderBy('file_id').orderBy('version').execute(),
+      tags: await db.selectFrom('insights.tags').selectAll().where('file_id', 'in', owner).orderBy('file_id').orderBy('name').execute(),
+      // a lease is the indexer's, not the log's: a rebuild frees it
+      work: await db.selectFrom('insights.work').select(['file_id', 'version', 'due_at']).where('file_id', 'in', owner).orderBy('file_id').orderBy('version').execute(),
+    };
+  }
+
+  it('rebuilt by the operator command, equals the live read models; search answers the same', async () => {
+    for (const key of Object.keys(ids)) await settled(a, ids[key]!);
+    const owned = Object.values(ids);
+    const before = await snapshot(owned);
+    const hitsBefore = (await search(a, 'aquamarine turbine')).json.items;
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--conditions=development', '--import', 'tsx', fileURLToPath(new URL('../src/db/rebuild.ts', import.meta.url))],
+        { env: { ...process.env, DATABASE_URL: stack.databaseUrl }, timeout: 60_000 },
+        (err, stdout, stderr) => (err && typeof err.code !== 'number' ? reject(err) : resolve({ code: err ? (err.code as number) : 0, stdout, stderr })),
+      );
+    });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^documents: rebuilt from \d+ events in \d+ ms$/m);
+    expect(await snapshot(owned)).toEqual(before);
+    expect((await search(a, 'aquamarine turbine')).json.items).toEqual(hitsBefore);
   });
 });

@@ -269,8 +269,8 @@ export class Indexer {
 
 /** Text as passages store it: no control characters (the match sentinels among them), no lone surrogates. */
 export function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex -- stripping them is the point
   return text
+    // eslint-disable-next-line no-control-regex -- stripping them is the point
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
