@@ -71,7 +71,7 @@ describe('only the sidecar may call an app’s /dapr routes', () => {
   const channelOf = (appId: string, ports: { appPort: number; internalPort: number }) => (appId === AppIds.gateway ? ports.internalPort : ports.appPort);
   // apps that subscribe to topics serve /dapr/subscribe; the others have no /dapr route at all
   // (the ui's pages are a catch-all, which on its app channel needs the token too)
-  const subscribes = new Set([AppIds.gateway, AppIds.sessions, AppIds.ui]);
+  const subscribes = new Set([AppIds.gateway, AppIds.sessions, AppIds.ui, AppIds.insights]);
   it.each(Object.entries(stack.apps))('%s refuses /dapr calls without the sidecar’s token', async (appId, ports) => {
     const url = `http://127.0.0.1:${channelOf(appId, ports)}/dapr/subscribe`;
     const res = await fetch(url);
@@ -96,7 +96,7 @@ describe('pub/sub', () => {
     const instances = await eventually('heartbeats of every service', async () => {
       const res = await fetch(`${operator}/health/instances`);
       const body = (await res.json()) as { instances: Record<string, unknown[]> };
-      const seen = [AppIds.gateway, AppIds.files, AppIds.sessions, AppIds.ratelimit].every(
+      const seen = [AppIds.gateway, AppIds.files, AppIds.sessions, AppIds.ratelimit, AppIds.insights].every(
         (id) => (body.instances[id]?.length ?? 0) > 0,
       );
       return seen ? body.instances : undefined;

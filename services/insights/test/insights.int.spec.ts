@@ -14,6 +14,8 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../src/db/schema.js';
+import { EXTRACTOR_VERSION } from '../src/version.js';
+import { startInsightsInstance } from './instance.js';
 import { docx, pdfWithCyclicPageTree, zip } from './extract/corpus.js';
 import { imageOnlyPdf, renderTextPng, textPdf } from './support/corpus.js';
 
@@ -146,12 +148,15 @@ describe('search', () => {
   });
 
   it('refuses bad queries with a 400 problem and no token with a 401', async () => {
-    for (const q of ['', '?q=', `?q=${'x'.repeat(501)}`, '?q=a&type=spaceship', '?q=a&cursor=not-a-cursor', '?q=a&from=2027-13-45', '?q=a&from=2027-02-01&to=2027-01-01']) {
+    for (const q of ['', '?q=', `?q=${'x'.repeat(501)}`, '?q=a&type=spaceship', '?q=a&cursor=not-a-cursor', '?q=a&from=2027-13-45', '?q=a&from=2027-02-01&to=2027-01-01', '?q=%00', '?q=a&tag=%01']) {
       const res = await a.call('GET', `/api/v1/search${q}`);
       expect(res.status, q).toBe(400);
       expect(res.headers.get('content-type'), q).toContain('application/problem+json');
     }
     expect((await fetch(`${stack.gatewayUrl}/api/v1/search?q=turbine`)).status).toBe(401);
+    // found by the fuzz: a NUL reached Postgres, which refuses it (a 500)
+    expect((await a.call('POST', '/api/v1/ask', { question: 'a\u0000b' })).status).toBe(400);
+    expect((await a.call('PUT', `/api/v1/files/${ids.pdf}/insights/tags/a%00b`, { accepted: true })).status).toBe(400);
   });
 });
 
@@ -163,6 +168,28 @@ describe('ask', () => {
     expect(res.json.mode).toBe('extractive');
     expect(res.json.answer).toMatch(/extractive/i);
     expect(res.json.citations).toEqual(expect.arrayContaining([expect.objectContaining({ fileId: ids.pdf, version: 1, passage: expect.stringContaining('aquamarine turbine') })]));
+  });
+
+  it('answers through the Conversation API when a model is configured, citing the passages it was given', async () => {
+    await settled(a, ids.pdf!);
+    // dapr/components/llm-echo.yaml: Dapr's echo component, which answers with the prompt
+    const withModel = await startInsightsInstance(stack, { CONVERSATION_COMPONENT: 'llm-echo' });
+    try {
+      // its own port, as its sidecar would call it (the app token), with A's and then B's token
+      const direct = (token: string | undefined) => new Client(withModel.url, undefined, { 'dapr-api-token': stack.appApiToken, authorization: `Bearer ${token!}` });
+      const res = await direct(a.accessToken).call('POST', '/api/v1/ask', { question: 'Which project is on schedule?' });
+      expect(res.status, res.text).toBe(200);
+      expect(res.json.mode).toBe('model');
+      // the echo shows what the model was given: the question and the numbered passages, A's own
+      expect(res.json.answer).toContain('Question: Which project is on schedule?');
+      expect(res.json.answer).toContain('aquamarine turbine');
+      expect(res.json.citations).toEqual(expect.arrayContaining([expect.objectContaining({ fileId: ids.pdf, version: 1 })]));
+      const other = await direct(b.accessToken).call('POST', '/api/v1/ask', { question: 'Which project is on schedule?' });
+      expect(other.json.citations).toEqual([]);
+      expect(JSON.stringify(other.json)).not.toContain('aquamarine');
+    } finally {
+      await withModel.close();
+    }
   });
 
   it('compares two versions of a file', async () => {
@@ -252,5 +279,37 @@ describe('the index from the log', () => {
     expect(out.stdout).toMatch(/^documents: rebuilt from \d+ events in \d+ ms$/m);
     expect(await snapshot(owned)).toEqual(before);
     expect((await search(a, 'aquamarine turbine')).json.items).toEqual(hitsBefore);
+  });
+
+  it('reads every document again when the extractor version is raised, in the background, while search keeps answering', async () => {
+    for (const key of Object.keys(ids)) await settled(a, ids[key]!);
+    const next = EXTRACTOR_VERSION + 1;
+    // a newer release beside the running one (a rolling update): the older leaves re-reading to it
+    const newer = await startInsightsInstance(stack, { INDEX_EXTRACTOR_VERSION: String(next) });
+    try {
+      const before = await newer.app.indexer.status();
+      expect(before.extractorVersion).toBe(next);
+      expect(before.staleIndexed).toBeGreaterThanOrEqual(Object.keys(ids).length - 2);
+      const mine = () => db.selectFrom('insights.versions').select(['file_id', 'version', 'extractor_version', 'status']).where('file_id', 'in', Object.values(ids)).execute();
+      // every file of the stack's database is read again (other tests' too), A's among them
+      const deadline = Date.now() + 150_000;
+      let searchedMidway = false;
+      const pending = async () => (await mine()).some((v) => v.extractor_version !== next);
+      while (Date.now() < deadline && (await pending()) && (await newer.app.indexer.runOnce())) {
+        if (!searchedMidway) {
+          // some documents re-read, the others not yet: search answers throughout
+          expect((await search(a, 'aquamarine turbine')).json.items).toHaveLength(1);
+          searchedMidway = true;
+        }
+      }
+      const versions = await mine();
+      expect(versions.filter((v) => v.extractor_version !== next), JSON.stringify(versions)).toEqual([]);
+      // progress, as the operator view shows it: what is left is other users' (the most recent went first)
+      expect((await newer.app.indexer.status()).staleIndexed).toBeLessThanOrEqual(before.staleIndexed - Object.keys(ids).length + 2);
+      expect((await search(a, 'aquamarine turbine')).json.items).toHaveLength(1);
+      expect(await settled(a, ids.pdf!)).toMatchObject({ status: 'indexed', extractorVersion: next });
+    } finally {
+      await newer.close();
+    }
   });
 });

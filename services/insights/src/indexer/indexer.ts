@@ -107,8 +107,8 @@ export class Indexer {
     });
   }
 
-  /** Versions indexed by an older extractor go back on the list, a batch at a time, behind new work. */
-  async requeueStale(batch = 500): Promise<number> {
+  /** Versions read by an older extractor go back on the list, a batch at a time when the indexer is idle, the most recent first. */
+  async requeueStale(batch = 20): Promise<number> {
     const now = this.app.clock.now();
     const { numInsertedOrUpdatedRows } = await this.app.db
       .insertInto('insights.work')
@@ -116,12 +116,17 @@ export class Indexer {
       .expression(
         this.app.db
           .selectFrom('insights.versions')
-          .select(['file_id', 'version', sql<Date>`${now}::timestamptz + interval '1 second'`.as('due_at')])
-          .where('status', '=', 'indexed')
+          // due at once, the most recently read first (those people are using now), a millisecond
+          // apart so the lease order follows; a small batch, taken only when nothing else is due,
+          // so a new upload waits behind a few re-readings at most
+          .select(['file_id', 'version', sql<Date>`${now}::timestamptz - interval '1 minute' + (row_number() over (order by coalesce(indexed_at, created_at) desc, file_id, version)) * interval '1 millisecond'`.as('due_at')])
+          // failures too: a newer extractor may read what an older one could not
+          .where('status', 'in', ['indexed', 'failed'])
           .where('extractor_version', '<', this.opts.extractorVersion)
           .where(({ not, exists, selectFrom }) =>
             not(exists(selectFrom('insights.work as w').select('w.file_id').whereRef('w.file_id', '=', 'insights.versions.file_id').whereRef('w.version', '=', 'insights.versions.version'))),
           )
+          .orderBy(sql`coalesce(indexed_at, created_at) desc`)
           .limit(batch),
       )
       .onConflict((c) => c.columns(['file_id', 'version']).doNothing())
@@ -150,9 +155,13 @@ export class Indexer {
     const leased = await sql<{ file_id: string; version: number }>`
       update insights.work set lease_until = ${new Date(now.getTime() + leaseMs(this.opts))}
       where (file_id, version) = (
-        select file_id, version from insights.work
-        where due_at <= ${now} and (lease_until is null or lease_until < ${now})
-        order by due_at limit 1 for update skip locked)
+        select w.file_id, w.version from insights.work w
+        join insights.versions v on v.file_id = w.file_id and v.version = w.version
+        where w.due_at <= ${now} and (w.lease_until is null or w.lease_until < ${now})
+          -- during a rolling update an older indexer leaves the re-reading to the newer ones
+          and (v.status = 'pending' or v.extractor_version is null or v.extractor_version < ${this.opts.extractorVersion}
+               or (v.status = 'failed' and v.transient))
+        order by w.due_at limit 1 for update of w skip locked)
       returning file_id, version`.execute(this.app.db);
     const job = leased.rows[0];
     if (!job) {

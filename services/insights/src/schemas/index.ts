@@ -4,10 +4,13 @@ export { problems } from '@strata/service-kit';
 
 const Id = Type.String({ format: 'uuid', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const Timestamp = Type.String({ format: 'date-time' });
+/** Text Postgres can hold and a person types: no NUL or other C0 controls (a 400 before any query). */
+const PLAIN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$';
+const Plain = (opts: { minLength: number; maxLength: number }) => Type.String({ ...opts, pattern: PLAIN });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const FileIdParams = Type.Object({ id: Id });
-export const TagParams = Type.Object({ id: Id, name: Type.String({ minLength: 1, maxLength: 64 }) });
+export const TagParams = Type.Object({ id: Id, name: Plain({ minLength: 1, maxLength: 64 }) });
 export const InsightsQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) }, { additionalProperties: false });
 
 export const EntityKind = Type.Union(['person', 'place', 'organisation', 'date', 'amount', 'email', 'url'].map((k) => Type.Literal(k)));
@@ -47,9 +50,9 @@ export const RetryBody = Type.Object({ version: Type.Optional(Type.Integer({ min
 export const TypeFamily = Type.Union(['pdf', 'document', 'spreadsheet', 'presentation', 'text', 'image', 'other'].map((k) => Type.Literal(k)));
 export const SearchQuery = Type.Object(
   {
-    q: Type.String({ minLength: 1, maxLength: 500 }),
+    q: Plain({ minLength: 1, maxLength: 500 }),
     type: Type.Optional(TypeFamily),
-    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    tag: Type.Optional(Plain({ minLength: 1, maxLength: 64 })),
     from: Type.Optional(Type.String({ format: 'date' })),
     to: Type.Optional(Type.String({ format: 'date' })),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
@@ -80,7 +83,7 @@ export const SearchResult = Type.Object(
 
 export const AskBody = Type.Object(
   {
-    question: Type.String({ minLength: 1, maxLength: 2_000 }),
+    question: Plain({ minLength: 1, maxLength: 2_000 }),
     fileIds: Type.Optional(Type.Array(Id, { maxItems: 50, uniqueItems: true })),
     /** "What changed between v2 and v5": one file, two of its versions. */
     compare: Type.Optional(Type.Object({ fileId: Id, from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
