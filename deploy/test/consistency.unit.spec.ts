@@ -44,7 +44,8 @@ const AZURE_ONLY_SECRETS = ['redis-password', AZURE_OPENAI_KEY_SECRET];
  * Components only AKS has: the language model (Azure OpenAI) behind insights' answers, which has no
  * local stand-in; without it insights answers extractively. contracts may name it or not.
  */
-const AZURE_ONLY_COMPONENTS = [CONVERSATION_COMPONENT];
+// every component deploy/ has, locally too (the language model as Dapr's echo)
+const AZURE_ONLY_COMPONENTS: string[] = [];
 const sharedComponents = () => Object.values(Components).filter((name) => !AZURE_ONLY_COMPONENTS.includes(name));
 
 let aks: Manifest[];

@@ -20,6 +20,8 @@ export const Components = {
   statestore: 'statestore',
   blobstore: 'blobstore',
   secretstore: 'secretstore',
+  /** The language model behind POST /api/v1/ask (insights): Azure OpenAI on AKS, an echo locally. */
+  conversation: 'llm',
 } as const;
 export type ComponentName = (typeof Components)[keyof typeof Components];
 

@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Components } from '@strata/contracts';
 import type {} from '@strata/testing';
 import { type Answer, Client, eventually, openEventStream } from '@strata/testing/client';
 import { kyselyFromPool } from '@strata/event-store';
@@ -147,6 +148,18 @@ describe('search', () => {
     await eventually('restored file back in search', async () => (((await search(a, 'violet marmalade')).json.items as unknown[]).length > 0 ? true : undefined), 15_000);
   });
 
+  it('forgets a purged file: no hit, no insights, no preview, no passages left', async () => {
+    await upload(a, 'purged', 'purge-me.txt', Buffer.from('A file to purge for good: obsidian gazebo.'));
+    await settled(a, ids.purged!);
+    expect((await search(a, 'obsidian gazebo')).json.items).toHaveLength(1);
+    expect((await a.call('DELETE', `/api/v1/files/${ids.purged}`)).status).toBe(204);
+    expect((await a.call('DELETE', `/api/v1/trash/${ids.purged}`)).status).toBe(204);
+    await eventually('purged file forgotten', async () => ((await insightsOf(a, ids.purged!)).status === 404 ? true : undefined), 15_000);
+    expect((await search(a, 'obsidian gazebo')).json.items).toEqual([]);
+    expect((await a.call('GET', `/api/v1/files/${ids.purged}/preview`)).status).toBe(404);
+    delete ids.purged;
+  });
+
   it('refuses bad queries with a 400 problem and no token with a 401', async () => {
     for (const q of ['', '?q=', `?q=${'x'.repeat(501)}`, '?q=a&type=spaceship', '?q=a&cursor=not-a-cursor', '?q=a&from=2027-13-45', '?q=a&from=2027-02-01&to=2027-01-01', '?q=%00', '?q=a&tag=%01']) {
       const res = await a.call('GET', `/api/v1/search${q}`);
@@ -172,8 +185,8 @@ describe('ask', () => {
 
   it('answers through the Conversation API when a model is configured, citing the passages it was given', async () => {
     await settled(a, ids.pdf!);
-    // dapr/components/llm-echo.yaml: Dapr's echo component, which answers with the prompt
-    const withModel = await startInsightsInstance(stack, { CONVERSATION_COMPONENT: 'llm-echo' });
+    // dapr/components/llm.yaml: locally Dapr's echo component, which answers with the prompt
+    const withModel = await startInsightsInstance(stack, { CONVERSATION_COMPONENT: Components.conversation });
     try {
       // its own port, as its sidecar would call it (the app token), with A's and then B's token
       const direct = (token: string | undefined) => new Client(withModel.url, undefined, { 'dapr-api-token': stack.appApiToken, authorization: `Bearer ${token!}` });

@@ -195,6 +195,21 @@ describe('the journey on the production-like profile', () => {
     await resumed.close();
   });
 
+  it('reads an uploaded document and finds it by what it says (insights: files.events, the bytes from files through deploy/\'s access control)', async () => {
+    const { client } = await signedUp();
+    const up = await client.upload('memo.txt', Buffer.from('A memo about the vermilion observatory, read on the production-like profile.'));
+    expect(up.status, up.text).toBe(201);
+    const hit = await eventually(
+      'the memo found by search',
+      async () => {
+        const res = await client.call('GET', '/api/v1/search?q=vermilion%20observatory');
+        return res.status === 200 && (res.json.items as { fileId: string }[]).some((i) => i.fileId === up.json.id) ? res : undefined;
+      },
+      60_000,
+    );
+    expect((hit.json.items as { snippet: string }[])[0]!.snippet).toContain('<mark>');
+  });
+
   it('refuses a revoked session at once (revocations over the cluster), and keeps the others', async () => {
     const { client, email, password } = await signedUp();
     const other = new Client(gateway);

@@ -75,6 +75,8 @@ describe('dapr/components', () => {
       statestore: 'state.postgresql',
       blobstore: 'bindings.azure.blobstorage',
       secretstore: 'secretstores.local.file',
+      // a stand-in: answers with its prompt (deploy/ has Azure OpenAI under the same name)
+      llm: 'conversation.echo',
     });
   });
 });
