@@ -227,7 +227,12 @@ const JWKS: readonly InvokedOperation[] = [{ name: '/.well-known/jwks.json', htt
  */
 export const INSIGHTS_CONTENT_PATH = (fileId: string, version: number) =>
   `/internal/v1/files/${encodeURIComponent(fileId)}/versions/${version}/content`;
-export const INSIGHTS_CONTENT_OPERATION = '/internal/v1/files/*/versions/*/content';
+/**
+ * The operation as accessControl names it. Dapr's ACL matches `*` only as a path's last segment
+ * (a `*` in the middle matches nothing: its trie skips it), so the rule covers every path below
+ * `/internal/v1/files/`: each route there refuses any caller but the one it is for.
+ */
+export const INSIGHTS_CONTENT_OPERATION = '/internal/v1/files/**';
 
 /**
  * Each app's manifest, read at run time: an app reads only the secrets named here (service-kit's

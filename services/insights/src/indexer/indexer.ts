@@ -266,7 +266,7 @@ export class Indexer {
     const retry = transient && attempts + 1 < this.opts.maxAttempts;
     const now = this.app.clock.now();
     if (!known) this.app.log.warn({ err, fileId, version }, 'indexer: an unexpected failure');
-    else this.app.log.info({ fileId, version, reason, transient }, 'indexer: a version could not be read');
+    else this.app.log.info({ fileId, version, reason, transient, detail: (err as Error).message }, 'indexer: a version could not be read');
     await this.app.commands.handle(
       fileId,
       { type: 'RecordIndexFailed', data: { version, extractorVersion: this.opts.extractorVersion, reason, transient, retryAt: retry ? new Date(now.getTime() + retryDelayMs(attempts + 1)) : null, now } },
