@@ -1,9 +1,9 @@
-import { type FileEventType, LiveStreamEnds, type SessionEventType } from '@strata/contracts/event-types';
+import { type FileEventType, type InsightsEventType, LiveStreamEnds, type SessionEventType } from '@strata/contracts/event-types';
 import { api, refreshAccessToken } from './api';
 
 export interface LiveEvent {
   id: string;
-  type: FileEventType | SessionEventType;
+  type: FileEventType | SessionEventType | InsightsEventType;
   subject?: string;
   time?: string;
   data: Record<string, unknown>;

@@ -1,0 +1,128 @@
+import type {} from '@strata/testing';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { SCREENSHOTS, accessibilityProblems, useBrowser, watchConsole } from './browser.js';
+
+const { gatewayUrl } = inject('stack');
+
+async function signUp(page: Page, email: string, password: string) {
+  await page.goto(`${gatewayUrl}/signup`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/files');
+}
+
+/** A memo with a phrase no other document has, long enough for a summary, keywords and tags. */
+const PLANTED = [
+  'Harbour survey memo.',
+  'The lighthouse keepers of Halvorsen Point met on Tuesday to review the winter survey of the harbour.',
+  'They agreed that the cobalt pelican protocol will guide every night inspection of the breakwater from January.',
+  'Under the cobalt pelican protocol two keepers walk the breakwater together and log each lamp in the survey book.',
+  'The harbour master asked for the survey book to be sent to the harbour office every Friday.',
+  'Repairs to the north lamp are planned for March, when the harbour is calm.',
+].join('\n');
+
+/** A document that says <script>: the search shows those characters and runs nothing. */
+const HOSTILE = 'Marmalade budget notes.\nThe marmalade budget for the fair is <script>window.__strataPwned = 1</script> forty pounds.\nMarmalade jars are counted on Saturday.\n';
+
+describe('search, the file panel and ask in a real browser', () => {
+  const { browser } = useBrowser();
+
+  it('finds a planted phrase in a file’s contents, opens its panel (indexed, live), accepts a tag, and asks a question whose citation opens the file', { timeout: 240_000 }, async () => {
+    const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    await signUp(page, `insights-${randomUUID()}@example.test`, 'a search through strata');
+
+    await page.getByTestId('file-input').setInputFiles([
+      { name: 'harbour-memo.txt', mimeType: 'text/plain', buffer: Buffer.from(PLANTED) },
+      { name: 'marmalade.txt', mimeType: 'text/plain', buffer: Buffer.from(HOSTILE) },
+    ]);
+    await expect.poll(() => page.locator('[data-testid="upload-row"][data-state="done"]').count(), { timeout: 30_000 }).toBe(2);
+
+    // the panel, opened while Strata reads the file, says "Indexed" when the live event comes
+    await page.getByRole('link', { name: 'Details of harbour-memo.txt' }).click();
+    await page.waitForURL('**/files/*');
+    const memoUrl = page.url();
+    await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('harbour-memo.txt');
+    const status = page.getByTestId('insights-status');
+    expect(['pending', 'indexed']).toContain(await status.getAttribute('data-status'));
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 90_000 }).toBe('indexed');
+    expect(await status.textContent()).toContain('Indexed');
+
+    // search the contents from the files page: the hit with the phrase marked
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    await page.waitForURL('**/files');
+    const box = page.getByRole('searchbox', { name: 'Search files' });
+    await box.fill('cobalt pelican');
+    await expect.poll(() => page.getByTestId('hit-name').allTextContents(), { timeout: 30_000 }).toEqual(['harbour-memo.txt']);
+    const snippet = page.getByTestId('hit-snippet').first();
+    expect((await snippet.locator('mark').allTextContents()).map((m) => m.toLowerCase())).toEqual(expect.arrayContaining(['cobalt', 'pelican']));
+    expect(await snippet.textContent()).toContain('protocol');
+    // the facets are filter chips: the text type keeps the hit, and is shown pressed
+    const textChip = page.getByRole('group', { name: 'Filter by type' }).getByRole('button', { name: /^text/ });
+    await textChip.click();
+    await expect.poll(() => textChip.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.getByTestId('hit-name').allTextContents()).toEqual(['harbour-memo.txt']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'search.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+
+    // a document with a <script> in it: its snippet shows the characters, no element is made, nothing runs
+    await box.fill('marmalade');
+    await expect.poll(() => page.getByTestId('hit-name').allTextContents(), { timeout: 90_000 }).toEqual(['marmalade.txt']);
+    const hostile = page.getByTestId('hit-snippet').first();
+    await expect.poll(() => hostile.textContent()).toContain('<script>window.__strataPwned = 1</script>');
+    expect(await hostile.locator('script').count()).toBe(0);
+    expect(await hostile.locator('mark').count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => (globalThis as { __strataPwned?: number }).__strataPwned)).toBeUndefined();
+
+    // nothing matches: an empty state, not an empty page
+    await box.fill('xylophonic quasar');
+    await expect.poll(() => page.getByTestId('search-status').textContent()).toContain('Nothing matches');
+
+    // the hit opens the file's panel: summary, keywords, tags to accept
+    await box.fill('cobalt pelican');
+    await expect.poll(() => page.getByTestId('hit-name').allTextContents(), { timeout: 30_000 }).toEqual(['harbour-memo.txt']);
+    await page.getByTestId('hit-name').first().click();
+    await page.waitForURL(memoUrl);
+    await expect.poll(() => page.getByTestId('insights-status').getAttribute('data-status')).toBe('indexed');
+    expect((await page.getByTestId('summary').textContent())?.length).toBeGreaterThan(20);
+    expect((await page.getByTestId('keywords').locator('li').allTextContents()).join(' ')).toMatch(/harbour|survey|pelican|cobalt|breakwater/);
+    const suggested = page.locator('[data-testid="tag"][data-state="suggested"]').first();
+    const tagName = (await suggested.locator('.chip').textContent())?.trim() ?? '';
+    expect(tagName).not.toBe('');
+    await page.getByRole('button', { name: `Accept tag ${tagName}`, exact: true }).click();
+    await expect.poll(() => page.locator(`[data-testid="tag"][data-state="accepted"] .chip`).allTextContents()).toContain(tagName);
+    // an accepted tag can still be rejected, and says which it is
+    expect(await page.getByRole('button', { name: `Reject tag ${tagName}`, exact: true }).count()).toBe(1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'file-panel.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // ask: the extractive answer says so, and its citation opens the file
+    await page.getByRole('link', { name: 'Ask', exact: true }).click();
+    await page.waitForURL('**/ask');
+    await page.getByLabel('Question').fill('What does the cobalt pelican protocol say about the breakwater?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await expect.poll(() => page.getByTestId('answer-mode').textContent(), { timeout: 30_000 }).toMatch(/Extractive: the best passages from your documents, no AI model|Answered by the model/);
+    const citation = page.getByTestId('citation').filter({ hasText: 'harbour-memo.txt' }).first();
+    expect(await citation.textContent()).toContain('version 1');
+    expect((await citation.locator('blockquote').textContent())?.toLowerCase()).toContain('pelican');
+    await page.screenshot({ path: join(SCREENSHOTS, 'ask.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await citation.getByRole('link', { name: 'harbour-memo.txt' }).click();
+    await page.waitForURL(memoUrl);
+    await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('harbour-memo.txt');
+
+    expect(errors).toEqual([]);
+
+    // a file that is not there: a clear message on the panel's own URL (the browser logs the 404 itself)
+    await page.goto(`${gatewayUrl}/files/${randomUUID()}`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('does not exist');
+    expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+    await context.close();
+  });
+});
