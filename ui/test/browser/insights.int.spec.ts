@@ -25,8 +25,12 @@ const PLANTED = [
   'Repairs to the north lamp are planned for March, when the harbour is calm.',
 ].join('\n');
 
-/** A document that says <script>: the search shows those characters and runs nothing. */
-const HOSTILE = 'Marmalade budget notes.\nThe marmalade budget for the fair is <script>window.__strataPwned = 1</script> forty pounds.\nMarmalade jars are counted on Saturday.\n';
+/**
+ * A document with markup in it: the page shows those characters and runs nothing. Postgres's
+ * ts_headline drops well-formed tags from a snippet (so the <script> reaches the panel's summary,
+ * not the snippet); the unclosed <img> it keeps.
+ */
+const HOSTILE = 'Marmalade budget notes.\nThe marmalade budget for the fair is <script>window.__strataPwned = 1</script> forty pounds.\nMarmalade jars <img src=x onerror=window.__strataPwned=2// are counted on Saturday.\n';
 
 describe('search, the file panel and ask in a real browser', () => {
   const { browser } = useBrowser();
@@ -49,6 +53,7 @@ describe('search, the file panel and ask in a real browser', () => {
     const memoUrl = page.url();
     await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('harbour-memo.txt');
     const status = page.getByTestId('insights-status');
+    await expect.poll(() => status.getAttribute('data-status')).not.toBe('loading');
     expect(['pending', 'indexed']).toContain(await status.getAttribute('data-status'));
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 90_000 }).toBe('indexed');
     expect(await status.textContent()).toContain('Indexed');
@@ -75,10 +80,19 @@ describe('search, the file panel and ask in a real browser', () => {
     await box.fill('marmalade');
     await expect.poll(() => page.getByTestId('hit-name').allTextContents(), { timeout: 90_000 }).toEqual(['marmalade.txt']);
     const hostile = page.getByTestId('hit-snippet').first();
-    await expect.poll(() => hostile.textContent()).toContain('<script>window.__strataPwned = 1</script>');
-    expect(await hostile.locator('script').count()).toBe(0);
+    await expect.poll(() => hostile.textContent()).toContain('<img src=x onerror=window.__strataPwned=2//');
+    expect(await hostile.textContent()).toContain('window.__strataPwned = 1');
+    expect(await hostile.locator('script, img').count()).toBe(0);
     expect(await hostile.locator('mark').count()).toBeGreaterThan(0);
+    // and its panel shows the <script> of the summary as text
+    await page.getByTestId('hit-name').first().click();
+    await page.waitForURL('**/files/*');
+    await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: 30_000 }).toContain('<script>window.__strataPwned = 1</script>');
+    expect(await page.getByTestId('summary').locator('*').count()).toBe(0);
+    expect(await page.locator('main script').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __strataPwned?: number }).__strataPwned)).toBeUndefined();
+    await page.goBack();
+    await page.waitForURL('**/files');
 
     // nothing matches: an empty state, not an empty page
     await box.fill('xylophonic quasar');
