@@ -1,5 +1,5 @@
 import type {} from '@strata/testing';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
@@ -35,7 +35,7 @@ const HOSTILE = 'Marmalade budget notes.\nThe marmalade budget for the fair is <
 describe('search, the file panel and ask in a real browser', () => {
   const { browser } = useBrowser();
 
-  it('finds a planted phrase in a file’s contents, opens its panel (indexed, live), accepts a tag, and asks a question whose citation opens the file', { timeout: 240_000 }, async () => {
+  it('finds a planted phrase in a file’s contents, opens its panel (indexed, live), accepts a tag, asks a question whose citation opens the file, retries a file that cannot be read, and compares two versions', { timeout: 240_000 }, async () => {
     const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const errors = watchConsole(page);
@@ -44,8 +44,10 @@ describe('search, the file panel and ask in a real browser', () => {
     await page.getByTestId('file-input').setInputFiles([
       { name: 'harbour-memo.txt', mimeType: 'text/plain', buffer: Buffer.from(PLANTED) },
       { name: 'marmalade.txt', mimeType: 'text/plain', buffer: Buffer.from(HOSTILE) },
+      // a PDF that is not one: it cannot be read, and the panel says so
+      { name: 'broken.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(4096)]) },
     ]);
-    await expect.poll(() => page.locator('[data-testid="upload-row"][data-state="done"]').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.locator('[data-testid="upload-row"][data-state="done"]').count(), { timeout: 30_000 }).toBe(3);
 
     // the panel, opened while Strata reads the file, says "Indexed" when the live event comes
     await page.getByRole('link', { name: 'Details of harbour-memo.txt' }).click();
@@ -130,6 +132,42 @@ describe('search, the file panel and ask in a real browser', () => {
     await citation.getByRole('link', { name: 'harbour-memo.txt' }).click();
     await page.waitForURL(memoUrl);
     await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('harbour-memo.txt');
+
+    // a file that cannot be read: the reason and a Retry, which reads it again
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    await page.getByRole('link', { name: 'Details of broken.pdf' }).click();
+    await page.waitForURL('**/files/*');
+    const brokenStatus = page.getByTestId('insights-status');
+    await expect.poll(() => brokenStatus.getAttribute('data-status'), { timeout: 90_000 }).toBe('failed');
+    expect(await brokenStatus.textContent()).toMatch(/^\s*Could not read: \S/);
+    const [retried] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/insights/retry')), page.getByRole('button', { name: 'Retry' }).click()]);
+    expect(retried.status()).toBe(202);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await expect.poll(() => brokenStatus.getAttribute('data-status'), { timeout: 90_000 }).toBe('failed');
+
+    // a second version uploaded in another tab: the open panel reads it again live (no reload),
+    // then offers to compare it with the first and says what changed
+    await page.goto(memoUrl);
+    await expect.poll(() => page.getByTestId('insights-status').getAttribute('data-status')).toBe('indexed');
+    await page.evaluate(() => ((globalThis as { __samePage?: boolean }).__samePage = true));
+    const other = await context.newPage();
+    const otherErrors = watchConsole(other);
+    await other.goto(`${gatewayUrl}/files`);
+    await other.getByRole('button', { name: 'Versions of harbour-memo.txt' }).click();
+    await other.getByLabel('Upload a new version:').setInputFiles([
+      { name: 'harbour-memo.txt', mimeType: 'text/plain', buffer: Buffer.from(`${PLANTED}\nThe keepers also painted the south lamp green in February.`) },
+    ]);
+    await expect.poll(() => page.getByTestId('panel-meta').textContent(), { timeout: 30_000 }).toContain('version 2');
+    const reading = page.getByTestId('insights-status');
+    await expect.poll(async () => `${await reading.getAttribute('data-version')} ${await reading.getAttribute('data-status')}`, { timeout: 90_000 }).toBe('2 indexed');
+    expect(await page.evaluate(() => (globalThis as { __samePage?: boolean }).__samePage)).toBe(true);
+    expect(otherErrors).toEqual([]);
+    await other.close();
+    await page.getByLabel('From version', { exact: true }).selectOption('1');
+    await page.getByLabel('To version', { exact: true }).selectOption('2');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await expect.poll(() => page.getByTestId('changes').textContent(), { timeout: 30_000 }).toContain('painted the south lamp green');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     expect(errors).toEqual([]);
 
