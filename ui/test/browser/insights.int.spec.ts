@@ -218,7 +218,7 @@ describe('search, the file panel and ask in a real browser', () => {
     await context.close();
   });
 
-  it('pages search results with the cursor, the results updating as documents are read', async () => {
+  it('pages search results with the cursor, the results updating as documents are read, and fits a phone', async () => {
     const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const errors = watchConsole(page);
@@ -242,6 +242,19 @@ describe('search, the file panel and ask in a real browser', () => {
     await expect.poll(() => page.getByTestId('search-hit').count(), { timeout: 90_000 }).toBe(23);
     expect(new Set(await page.getByTestId('hit-name').allTextContents())).toEqual(new Set(notes.map((n) => n.name)));
     expect(await more.count()).toBe(0);
+
+    // at phone width the results, a panel and the ask page fit without scrolling sideways
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.getByTestId('hit-name').first().click();
+    await expect.poll(() => page.getByTestId('insights-status').getAttribute('data-status'), { timeout: 90_000 }).toBe('indexed');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.getByRole('link', { name: 'Ask', exact: true }).click();
+    await page.getByLabel('Question').fill('Where was the quokka seen?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await expect.poll(() => page.getByTestId('citation').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await overflow()).toBeLessThanOrEqual(0);
     expect(errors).toEqual([]);
     await context.close();
   });
