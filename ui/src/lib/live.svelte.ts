@@ -1,9 +1,9 @@
-import { type FileEventType, LiveStreamEnds, type SessionEventType } from '@strata/contracts/event-types';
+import { type FileEventType, type InsightsEventType, LiveStreamEnds, type SessionEventType } from '@strata/contracts/event-types';
 import { api, refreshAccessToken } from './api';
 
 export interface LiveEvent {
   id: string;
-  type: FileEventType | SessionEventType;
+  type: FileEventType | SessionEventType | InsightsEventType;
   subject?: string;
   time?: string;
   data: Record<string, unknown>;
@@ -22,36 +22,54 @@ class LiveEvents {
   private lastId: string | undefined;
   private controller: AbortController | undefined;
   private running = false;
+  /**
+   * Which run loop is the current one: a loop stopped while it awaits must not carry on beside
+   * the next one, or every stop and start (each page change) would leave one more stream open,
+   * and a browser gives a host only six connections.
+   */
+  private runs = 0;
+  private stopTimer: ReturnType<typeof setTimeout> | undefined;
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
+    clearTimeout(this.stopTimer);
     if (!this.running) void this.run();
     return () => {
       this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
+      // a page change unsubscribes the old page before the new one subscribes: keep the stream for it
+      if (this.listeners.size === 0) {
+        clearTimeout(this.stopTimer);
+        this.stopTimer = setTimeout(() => {
+          if (this.listeners.size === 0) this.stop();
+        }, 1000);
+      }
     };
   }
 
   stop(): void {
+    clearTimeout(this.stopTimer);
     this.running = false;
+    this.runs++;
     this.controller?.abort();
     this.connected = false;
   }
 
   private async run(): Promise<void> {
     this.running = true;
+    const run = ++this.runs;
+    const current = () => this.running && this.runs === run;
     let backoff = 500;
-    while (this.running) {
+    while (current()) {
       const ended = await this.connect().catch(() => 'error' as const);
+      if (!current()) return;
       this.connected = false;
-      if (!this.running) return;
       if (ended === LiveStreamEnds.sessionEnded) {
         this.running = false;
         return;
       }
       if (ended === LiveStreamEnds.tokenExpired || ended === 'unauthorized') {
         if (!(await refreshAccessToken())) {
-          this.running = false;
+          if (current()) this.running = false;
           return;
         }
         backoff = 500;
