@@ -195,8 +195,47 @@ async function test(): Promise<number> {
   return code;
 }
 
+/** The options each command takes: those that take a value, and plain flags. */
+const OPTIONS: Record<string, { values: readonly string[]; flags: readonly string[] }> = {
+  start: { values: ['--only', '--replicas', '--profile'], flags: [] },
+  test: { values: [], flags: [] },
+  'generate-client': { values: [], flags: ['--check'] },
+  daprd: { values: [], flags: [] },
+};
+
+/**
+ * 'help' when the arguments ask for it, else the first problem with them (an option the command
+ * does not take, one missing its value), else undefined: a typo never starts a whole stack.
+ */
+export function checkArgs(command: string, args: readonly string[]): 'help' | string | undefined {
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  const known = OPTIONS[command];
+  if (!known) return undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (known.values.includes(arg)) {
+      const value = args[i + 1];
+      if (value === undefined || value.startsWith('--')) return `${arg} needs a value`;
+      i++;
+    } else if (!known.flags.includes(arg)) {
+      return `${command} takes no ${JSON.stringify(arg)}`;
+    }
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const problem = command ? checkArgs(command, rest) : undefined;
+  if (problem === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (problem) {
+    fail(problem);
+    process.stderr.write(USAGE);
+    return 2;
+  }
   try {
     switch (command) {
       case 'start':
