@@ -164,6 +164,9 @@ interface FormatRow {
   kind: Kind;
   files: number;
   failed: number;
+  /** Files a search for their planted word returns: what was read is findable. */
+  found: number;
+  ocrPages: number;
   mib: number;
   seconds: number;
   docsPerSecond: number;
@@ -190,7 +193,8 @@ async function indexPart(user: User, gen: TextGen, rand: () => number, corpus: n
   const formats: FormatRow[] = [];
   for (const [kind, n] of counts) {
     if (n <= 0) continue;
-    const files = await Promise.all(Array.from({ length: n }, (_, i) => makeFile(kind, gen, i, plantedWord(rand))));
+    const words = Array.from({ length: n }, () => plantedWord(rand));
+    const files = await Promise.all(words.map((w, i) => makeFile(kind, gen, i, w)));
     const t0 = performance.now();
     const ids: string[] = [];
     for (const f of files) ids.push(await user.upload(f));
@@ -198,11 +202,14 @@ async function indexPart(user: User, gen: TextGen, rand: () => number, corpus: n
     const seconds = (Math.max(...[...settled.values()].map((s) => s.at)) - t0) / 1000;
     const mib = files.reduce((s, f) => s + f.bytes.length, 0) / MiB;
     const failures = [...settled.values()].filter((s) => s.status === 'failed').map((s) => s.reason ?? 'no reason');
-    formats.push({ kind, files: n, failed: failures.length, mib, seconds, docsPerSecond: n / seconds, mibPerSecond: mib / seconds, ...(failures.length ? { failures } : {}) });
-    console.log(`  ${kind}: ${n} files, ${mib.toFixed(2)} MiB in ${seconds.toFixed(1)} s${failures.length ? `, ${failures.length} failed (${failures.join(', ')})` : ''}`);
+    let found = 0;
+    for (const [i, w] of words.entries()) if ((await user.searchIds(w)).includes(ids[i]!)) found++;
+    const ocrPages = [...settled.values()].reduce((s, v) => s + v.ocrPages, 0);
+    formats.push({ kind, files: n, failed: failures.length, found, ocrPages, mib, seconds, docsPerSecond: n / seconds, mibPerSecond: mib / seconds, ...(failures.length ? { failures } : {}) });
+    console.log(`  ${kind}: ${n} files, ${mib.toFixed(2)} MiB in ${seconds.toFixed(1)} s, ${found} found by their planted word${failures.length ? `, ${failures.length} failed (${failures.join(', ')})` : ''}`);
   }
-  const sum = (k: 'files' | 'failed' | 'mib' | 'seconds') => formats.reduce((s, f) => s + f[k], 0);
-  return { formats, total: { files: sum('files'), failed: sum('failed'), mib: sum('mib'), seconds: sum('seconds'), docsPerSecond: sum('files') / sum('seconds'), mibPerSecond: sum('mib') / sum('seconds') } };
+  const sum = (k: 'files' | 'failed' | 'found' | 'ocrPages' | 'mib' | 'seconds') => formats.reduce((s, f) => s + f[k], 0);
+  return { formats, total: { files: sum('files'), failed: sum('failed'), found: sum('found'), ocrPages: sum('ocrPages'), mib: sum('mib'), seconds: sum('seconds'), docsPerSecond: sum('files') / sum('seconds'), mibPerSecond: sum('mib') / sum('seconds') } };
 }
 
 interface LatencyRow {
@@ -371,12 +378,14 @@ async function main() {
   // VmRSS sampled per part (VmHWM is the process's peak since start, whatever part it was in)
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryOf(pid).rss)), 100);
-  const memory: Record<string, { peakRssMiB: number; hwmMiB: number }> = { start: { peakRssMiB: memoryOf(pid).rss, hwmMiB: memoryOf(pid).hwm } };
+  const at = memoryOf(pid);
+  const memory: Record<string, { peakRssMiB: number; endRssMiB: number; hwmMiB: number }> = { start: { peakRssMiB: at.rss, endRssMiB: at.rss, hwmMiB: at.hwm } };
   const measured = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     console.log(`\n${name}`);
     peakRss = memoryOf(pid).rss;
     const value = await fn();
-    memory[name] = { peakRssMiB: Math.max(peakRss, memoryOf(pid).rss), hwmMiB: memoryOf(pid).hwm };
+    const end = memoryOf(pid);
+    memory[name] = { peakRssMiB: Math.max(peakRss, end.rss), endRssMiB: end.rss, hwmMiB: end.hwm };
     return value;
   };
   const result: Record<string, unknown> = {
@@ -417,7 +426,7 @@ function report(r: Record<string, unknown>) {
   const index = r.index as Awaited<ReturnType<typeof indexPart>> | undefined;
   if (index) {
     console.log('\nindexing throughput (upload → read, each format on its own; INDEX_CONCURRENCY as set)');
-    const row = (f: Omit<FormatRow, 'kind'>) => ({ files: f.files, failed: f.failed, MiB: fmt(f.mib, 2), s: fmt(f.seconds), 'docs/s': fmt(f.docsPerSecond, 2), 'MiB/s': fmt(f.mibPerSecond, 3) });
+    const row = (f: Omit<FormatRow, 'kind'>) => ({ files: f.files, failed: f.failed, found: f.found, 'OCR pages': f.ocrPages, MiB: fmt(f.mib, 2), s: fmt(f.seconds), 'docs/s': fmt(f.docsPerSecond, 2), 'MiB/s': fmt(f.mibPerSecond, 3) });
     console.table({ ...Object.fromEntries(index.formats.map((f) => [f.kind, row(f)])), 'all (mixed)': row(index.total) });
   }
   const latency = r.latency as LatencyRow[] | undefined;
@@ -435,15 +444,15 @@ function report(r: Record<string, unknown>) {
     console.log(`\nsearch with ${s.docs} documents (${s.passages} passages) of one user, through the gateway (goal: p99 < 50 ms at 100,000); filled in ${fmt(s.fillSeconds)} s`);
     console.table(Object.fromEntries(s.queries.map((q) => [q.query, { 'e.g.': q.examples[0], hits: q.hitsFirst, n: q.n, 'p50 ms': fmt(q.p50Ms), 'p99 ms': fmt(q.p99Ms), 'max ms': fmt(q.maxMs) }])));
     for (const e of s.explained) {
-      console.log(`  EXPLAIN ANALYZE (${s.slowest}), ${e.statement}: ${fmt(e.executionMs)} ms execution, ${fmt(e.planningMs)} ms planning; costliest nodes:`);
+      console.log(`  EXPLAIN ANALYZE (${s.slowest}), ${e.statement}: ${fmt(e.executionMs)} ms execution, ${fmt(e.planningMs)} ms planning; costliest nodes (self time; a CTE Scan's includes running its CTE):`);
       for (const n of e.top) console.log(`    ${fmt(n.selfMs)} ms  ${n.node} (rows ${n.rows} × loops ${n.loops})`);
     }
     console.log(`  plans: .strata/bench/insights-explain-${s.docs}.txt`);
   }
-  const memory = r.memory as { insightsPeakMiB: number; byPart: Record<string, { peakRssMiB: number; hwmMiB: number }> } | undefined;
+  const memory = r.memory as { insightsPeakMiB: number; byPart: Record<string, { peakRssMiB: number; endRssMiB: number; hwmMiB: number }> } | undefined;
   if (memory) {
     console.log(`\ninsights process peak RSS (VmHWM): ${fmt(memory.insightsPeakMiB, 0)} MiB (goal: < 400 MiB)`);
-    console.table(Object.fromEntries(Object.entries(memory.byPart).map(([k, v]) => [k, { 'peak VmRSS MiB': fmt(v.peakRssMiB, 0), 'VmHWM after, MiB': fmt(v.hwmMiB, 0) }])));
+    console.table(Object.fromEntries(Object.entries(memory.byPart).map(([k, v]) => [k, { 'peak VmRSS MiB': fmt(v.peakRssMiB, 0), 'VmRSS at the end': fmt(v.endRssMiB, 0), 'VmHWM after, MiB': fmt(v.hwmMiB, 0) }])));
   }
 }
 

@@ -112,10 +112,14 @@ export class TextGen {
   }
 }
 
-/** A word no generated text holds (letters the vocabulary never strings together), for one test to find. */
+/**
+ * A word no generated text holds, for one search to find: syllables like the vocabulary's (so OCR
+ * reads it as a word), but starting with an x, which no word of the vocabulary does. Letters OCR
+ * confuses in this font (g/q, l/I) are left out: a miss should be the service's, not the font's.
+ */
 export function plantedWord(rand: () => number): string {
-  let w = 'qy';
-  for (let i = 0; i < 10; i++) w += 'bcdfghjkmnpqvwxz'[Math.floor(rand() * 16)]!;
+  let w = 'x';
+  for (let i = 0; i < 5; i++) w += 'aeiou'[Math.floor(rand() * 5)]! + (i < 4 ? 'bdfkmnprstvz'[Math.floor(rand() * 12)]! : '');
   return w;
 }
 
@@ -169,13 +173,17 @@ export async function makeFile(kind: Kind, gen: TextGen, i: number, planted: str
   }
 }
 
-/** A photo-like JPEG of noise (it does not compress) of at least `bytes`. */
+/** A photo-like JPEG of noise (it does not compress) of at least `bytes`, within a few per cent. */
 async function noiseJpeg(bytes: number, seed: number): Promise<Buffer> {
   const rand = prng(seed);
-  for (let side = 400; ; side = Math.ceil(side * 1.15)) {
+  const encode = (side: number) => {
     const raw = Buffer.alloc(side * side * 3);
     for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(rand() * 256);
-    const jpeg = await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+    return sharp(raw, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+  };
+  const perPixel = (await encode(256)).length / (256 * 256);
+  for (let side = Math.floor(0.97 * Math.sqrt(bytes / perPixel)); ; side = Math.ceil(side * 1.01)) {
+    const jpeg = await encode(side);
     if (jpeg.length >= bytes) return jpeg;
   }
 }
@@ -202,10 +210,15 @@ export async function photoPdf(gen: TextGen, planted: string, total: number, tex
   return { bytes: await doc.save(), photo: jpeg };
 }
 
-/** A PDF of only text pages, as many as it takes to reach `total` bytes (pdf-lib deflates them: ~2 KB a page). */
+/** A PDF of only text pages, as many as it takes to reach about `total` bytes. */
 export async function allTextPdf(gen: TextGen, planted: string, total: number): Promise<Uint8Array> {
-  const perPage = 2_100;
-  const pages = Array.from({ length: Math.ceil(total / perPage) }, () => gen.lines(48, 90));
-  pages[0]!.splice(1, 0, `Reference ${planted}`);
-  return textPdf(pages);
+  const make = async (count: number) => {
+    const pages = Array.from({ length: count }, () => gen.lines(48, 90));
+    pages[0]!.splice(1, 0, `Reference ${planted}`);
+    return textPdf(pages);
+  };
+  // pdf-lib deflates the pages: measure a few, then make the whole at that rate
+  const sample = 20;
+  const perPage = (await make(sample)).length / sample;
+  return make(Math.max(1, Math.round(total / perPage)));
 }
