@@ -81,6 +81,37 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
   }
 }
 
+/** Samples a process's VmRSS every 100 ms into every open window: the peak of a stretch of the run. */
+class RssWatch {
+  private readonly windows = new Set<{ peak: number }>();
+  private readonly timer: NodeJS.Timeout;
+  constructor(readonly pid: number) {
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+
+  private sample(): number {
+    const { rss } = memoryOf(this.pid);
+    for (const w of this.windows) w.peak = Math.max(w.peak, rss);
+    return rss;
+  }
+
+  /** Opens a window; its function closes it and gives the peak VmRSS seen in it (MiB). */
+  open(): () => number {
+    const w = { peak: 0 };
+    this.windows.add(w);
+    this.sample();
+    return () => {
+      this.sample();
+      this.windows.delete(w);
+      return w.peak;
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 /** One user of the stack's gateway; signs in again when asked, so long runs outlive a token. */
 class User {
   private token = '';
@@ -171,6 +202,8 @@ interface FormatRow {
   seconds: number;
   docsPerSecond: number;
   mibPerSecond: number;
+  /** Peak VmRSS of insights while this format was read (MiB). */
+  peakRssMiB?: number;
   failures?: string[];
 }
 
@@ -179,7 +212,7 @@ interface FormatRow {
  * last file read: documents and MiB per second. Formats go one after the other so each figure is
  * its own; the total is the mixed corpus.
  */
-async function indexPart(user: User, gen: TextGen, rand: () => number, corpus: number): Promise<{ formats: FormatRow[]; total: Omit<FormatRow, 'kind'> }> {
+async function indexPart(user: User, gen: TextGen, rand: () => number, corpus: number, rss: RssWatch): Promise<{ formats: FormatRow[]; total: Omit<FormatRow, 'kind'> }> {
   const scans = corpus >= 30 ? 2 : 1;
   const pngs = Math.max(1, Math.round(corpus * 0.1));
   const rest = Math.max(3, corpus - scans - pngs);
@@ -195,17 +228,19 @@ async function indexPart(user: User, gen: TextGen, rand: () => number, corpus: n
     if (n <= 0) continue;
     const words = Array.from({ length: n }, () => plantedWord(rand));
     const files = await Promise.all(words.map((w, i) => makeFile(kind, gen, i, w)));
+    const window = rss.open();
     const t0 = performance.now();
     const ids: string[] = [];
     for (const f of files) ids.push(await user.upload(f));
     const settled = await settleAll(user, ids);
     const seconds = (Math.max(...[...settled.values()].map((s) => s.at)) - t0) / 1000;
+    const peakRssMiB = window();
     const mib = files.reduce((s, f) => s + f.bytes.length, 0) / MiB;
     const failures = [...settled.values()].filter((s) => s.status === 'failed').map((s) => s.reason ?? 'no reason');
     let found = 0;
     for (const [i, w] of words.entries()) if ((await user.searchIds(w)).includes(ids[i]!)) found++;
     const ocrPages = [...settled.values()].reduce((s, v) => s + v.ocrPages, 0);
-    formats.push({ kind, files: n, failed: failures.length, found, ocrPages, mib, seconds, docsPerSecond: n / seconds, mibPerSecond: mib / seconds, ...(failures.length ? { failures } : {}) });
+    formats.push({ kind, files: n, failed: failures.length, found, ocrPages, mib, seconds, docsPerSecond: n / seconds, mibPerSecond: mib / seconds, peakRssMiB, ...(failures.length ? { failures } : {}) });
     console.log(`  ${kind}: ${n} files, ${mib.toFixed(2)} MiB in ${seconds.toFixed(1)} s, ${found} found by their planted word${failures.length ? `, ${failures.length} failed (${failures.join(', ')})` : ''}`);
   }
   const sum = (k: 'files' | 'failed' | 'found' | 'ocrPages' | 'mib' | 'seconds') => formats.reduce((s, f) => s + f[k], 0);
@@ -288,6 +323,8 @@ async function ocrPart(user: User, gen: TextGen, rand: () => number, docs: numbe
 
 interface QueryRow {
   query: string;
+  /** EXPLAIN ANALYZE of the route's two statements for the first example: execution ms each. */
+  explainMs?: { hits: number; facets: number };
   examples: string[];
   hitsFirst: number;
   n: number;
@@ -341,10 +378,19 @@ async function searchPart(user: User, stack: Stack, words: readonly string[], ra
         rows.push({ query: label, examples: qs.slice(0, 3), hitsFirst, ...stats(times) });
         console.log(`  ${size} docs, ${label}: p50 ${rows.at(-1)!.p50Ms} ms, p99 ${rows.at(-1)!.p99Ms} ms`);
       }
+      // every kind explained (plans in a file beside the JSON), the slowest one's costliest nodes shown
+      const plans: string[] = [];
+      const explainedBy = new Map<string, Explained[]>();
+      for (const row of rows) {
+        const q = mix[row.query]![0]!;
+        const explained = await explainSearch(pool, user.id, q);
+        explainedBy.set(row.query, explained);
+        row.explainMs = { hits: ms(explained[0]?.executionMs ?? NaN), facets: ms(explained[1]?.executionMs ?? NaN) };
+        plans.push(...explained.map((e) => `-- ${row.query}, q=${q}: the ${e.statement} statement\n${e.text}\n`));
+      }
+      writeFileSync(join(OUT_DIR, `insights-explain-${size}.txt`), plans.join('\n'));
       const slowest = rows.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
-      const explained = await explainSearch(pool, user.id, mix[slowest.query]![0]!);
-      writeFileSync(join(OUT_DIR, `insights-explain-${size}.txt`), explained.map((e) => `-- ${e.statement}: ${slowest.query}, q=${mix[slowest.query]![0]}\n${e.text}\n`).join('\n'));
-      results.push({ docs: size, passages, fillSeconds, queries: rows, explained: explained.map(({ text: _plan, ...e }) => e), slowest: slowest.query });
+      results.push({ docs: size, passages, fillSeconds, queries: rows, explained: explainedBy.get(slowest.query)!.map(({ text: _plan, ...e }) => e), slowest: slowest.query });
     }
   } finally {
     await clearFill(pool).catch(() => undefined);
@@ -376,16 +422,16 @@ async function main() {
   const started = new Date();
   const pid = stack.apps.get(AppIds.insights)!.app.child.pid!;
   // VmRSS sampled per part (VmHWM is the process's peak since start, whatever part it was in)
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryOf(pid).rss)), 100);
+  const rss = new RssWatch(pid);
   const at = memoryOf(pid);
   const memory: Record<string, { peakRssMiB: number; endRssMiB: number; hwmMiB: number }> = { start: { peakRssMiB: at.rss, endRssMiB: at.rss, hwmMiB: at.hwm } };
   const measured = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     console.log(`\n${name}`);
-    peakRss = memoryOf(pid).rss;
+    const window = rss.open();
     const value = await fn();
+    const peakRssMiB = window();
     const end = memoryOf(pid);
-    memory[name] = { peakRssMiB: Math.max(peakRss, end.rss), endRssMiB: end.rss, hwmMiB: end.hwm };
+    memory[name] = { peakRssMiB, endRssMiB: end.rss, hwmMiB: end.hwm };
     return value;
   };
   const result: Record<string, unknown> = {
@@ -400,7 +446,7 @@ async function main() {
     const gen = new TextGen(words, 42);
     const rand = prng(99);
     const author = await new User(stack.gatewayUrl).register();
-    if (parts.has('index')) result.index = await measured('index', () => indexPart(author, gen, rand, CORPUS));
+    if (parts.has('index')) result.index = await measured('index', () => indexPart(author, gen, rand, CORPUS, rss));
     if (parts.has('latency')) result.latency = await measured('latency', async () => (await author.login(), latencyPart(author, gen, rand, LATENCY_N)));
     if (parts.has('ocr')) result.ocr = await measured('ocr', async () => (await author.login(), ocrPart(author, gen, rand, OCR_DOCS, OCR_PAGES)));
     if (parts.has('search')) {
@@ -410,7 +456,7 @@ async function main() {
     result.memory = { insightsPeakMiB: memoryOf(pid).hwm, byPart: memory };
     ok = true;
   } finally {
-    clearInterval(sampler);
+    rss.stop();
     await stack.stop();
     // a failed run keeps its logs (runDir/logs) for reading
     if (ok) rmSync(runDir, { recursive: true, force: true });
@@ -426,7 +472,7 @@ function report(r: Record<string, unknown>) {
   const index = r.index as Awaited<ReturnType<typeof indexPart>> | undefined;
   if (index) {
     console.log('\nindexing throughput (upload → read, each format on its own; INDEX_CONCURRENCY as set)');
-    const row = (f: Omit<FormatRow, 'kind'>) => ({ files: f.files, failed: f.failed, found: f.found, 'OCR pages': f.ocrPages, MiB: fmt(f.mib, 2), s: fmt(f.seconds), 'docs/s': fmt(f.docsPerSecond, 2), 'MiB/s': fmt(f.mibPerSecond, 3) });
+    const row = (f: Omit<FormatRow, 'kind'>) => ({ files: f.files, failed: f.failed, found: f.found, 'OCR pages': f.ocrPages, MiB: fmt(f.mib, 2), s: fmt(f.seconds), 'docs/s': fmt(f.docsPerSecond, 2), 'MiB/s': fmt(f.mibPerSecond, 3), 'peak RSS MiB': f.peakRssMiB === undefined ? '' : fmt(f.peakRssMiB, 0) });
     console.table({ ...Object.fromEntries(index.formats.map((f) => [f.kind, row(f)])), 'all (mixed)': row(index.total) });
   }
   const latency = r.latency as LatencyRow[] | undefined;
@@ -442,7 +488,7 @@ function report(r: Record<string, unknown>) {
   const search = r.search as Awaited<ReturnType<typeof searchPart>> | undefined;
   for (const s of search ?? []) {
     console.log(`\nsearch with ${s.docs} documents (${s.passages} passages) of one user, through the gateway (goal: p99 < 50 ms at 100,000); filled in ${fmt(s.fillSeconds)} s`);
-    console.table(Object.fromEntries(s.queries.map((q) => [q.query, { 'e.g.': q.examples[0], hits: q.hitsFirst, n: q.n, 'p50 ms': fmt(q.p50Ms), 'p99 ms': fmt(q.p99Ms), 'max ms': fmt(q.maxMs) }])));
+    console.table(Object.fromEntries(s.queries.map((q) => [q.query, { 'e.g.': q.examples[0], hits: q.hitsFirst, n: q.n, 'p50 ms': fmt(q.p50Ms), 'p99 ms': fmt(q.p99Ms), 'max ms': fmt(q.maxMs), 'SQL ms (hits + facets)': q.explainMs ? `${fmt(q.explainMs.hits)} + ${fmt(q.explainMs.facets)}` : '' }])));
     for (const e of s.explained) {
       console.log(`  EXPLAIN ANALYZE (${s.slowest}), ${e.statement}: ${fmt(e.executionMs)} ms execution, ${fmt(e.planningMs)} ms planning; costliest nodes (self time; a CTE Scan's includes running its CTE):`);
       for (const n of e.top) console.log(`    ${fmt(n.selfMs)} ms  ${n.node} (rows ${n.rows} × loops ${n.loops})`);
