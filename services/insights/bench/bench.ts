@@ -469,6 +469,7 @@ async function main() {
 
 function report(r: Record<string, unknown>) {
   console.log(`\ninsights bench, ${r.when as string} (${JSON.stringify(r.machine)}; shared machine: figures are noisy)`);
+  console.log(`INDEX_* settings from the environment: ${JSON.stringify(r.settings)} (unset: the service's defaults, INDEX_CONCURRENCY=1)`);
   const index = r.index as Awaited<ReturnType<typeof indexPart>> | undefined;
   if (index) {
     console.log('\nindexing throughput (upload → read, each format on its own; INDEX_CONCURRENCY as set)');
