@@ -58,12 +58,14 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
     ${filters.tag ? sql`and exists (select 1 from insights.tags t where t.file_id = d.file_id and t.name = ${filters.tag} and t.accepted is not false)` : sql``}
     ${filters.from ? sql`and v.created_at >= ${filters.from}` : sql``}
     ${filters.to ? sql`and v.created_at < ${filters.to}` : sql``}`;
-  // a match is a passage of the current version, or the name (words, a prefix, or a near spelling)
-  const matches = sql`
+  // A match is a passage of the current version, or the name (words, a prefix, or a near
+  // spelling). One statement: the matches are found once (hits, materialised) and both the page
+  // and the facets are read from them; the best passage per file is chosen from keys and ranks,
+  // and only the page's passages are read whole for their snippets.
+  const rows = await sql<{ kind: 'hit' | 'type' | 'year' | 'tag'; file_id: string | null; version: number | null; score: number | null; page: number | null; name: string | null; snippet: string | null; value: string | null; n: number | null }>`
     with q as (select ${query} as tsq),
     text_hits as (
-      select distinct on (p.file_id) p.file_id, p.version, p.idx, p.page, p.config, p.text,
-             ts_rank_cd(p.tsv, q.tsq) as rank
+      select distinct on (p.file_id) p.file_id, p.version, p.idx, ts_rank_cd(p.tsv, q.tsq) as rank
       from insights.passages p cross join q
       join insights.documents d on d.file_id = p.file_id and d.current_version = p.version
       join insights.versions v on v.file_id = p.file_id and v.version = p.version and v.status = 'indexed'
@@ -75,34 +77,36 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
       from insights.documents d
       join insights.versions v on v.file_id = d.file_id and v.version = d.current_version
       where (lower(d.name) % lower(${q}) or lower(d.name) like lower(${likePrefix(q)}) escape '\\' or lower(d.name) like lower(${likeInfix(q)}) escape '\\') and ${where}),
-    hits as (
+    hits as materialized (
       select coalesce(t.file_id, n.file_id) as file_id, coalesce(t.version, n.version) as version,
-             coalesce(t.rank, 0) + coalesce(n.rank, 0) * 0.5 as score, t.idx, t.page, t.config, t.text
-      from text_hits t full join name_hits n on n.file_id = t.file_id)`;
-  const rows = await sql<{ file_id: string; version: number; score: number; page: number | null; name: string; snippet: string | null }>`
-    ${matches}
-    select h.file_id, h.version, h.score::float8 as score, h.page, d.name,
-           case when h.text is null then null else ts_headline(h.config::regconfig, h.text, (select tsq from q), ${headline}) end as snippet
-    from hits h join insights.documents d on d.file_id = h.file_id
-    order by h.score desc, d.name, h.file_id
-    offset ${page.offset} limit ${page.limit + 1}`.execute(db);
-  const facets = await sql<{ kind: string; value: string; n: number }>`
-    ${matches},
-    matched as (select h.file_id, h.version from hits h limit 10000)
-    select 'type' as kind, ${TYPE_FAMILY_SQL} as value, count(*)::int as n
-      from matched m join insights.versions v on v.file_id = m.file_id and v.version = m.version group by 2
-    union all
-    select 'year', extract(year from v.created_at)::int::text, count(*)::int
-      from matched m join insights.versions v on v.file_id = m.file_id and v.version = m.version group by 2
-    union all
-    select 'tag', t.name, count(*)::int
-      from matched m join insights.tags t on t.file_id = m.file_id and t.accepted is not false group by 2`.execute(db);
-  const items: SearchHit[] = rows.rows.slice(0, page.limit).map((r) => ({
-    fileId: r.file_id,
-    name: r.name,
-    version: r.version,
-    score: Math.round(r.score * 10_000) / 10_000,
-    snippet: r.snippet ? markSnippet(r.snippet) : markSnippet(r.name),
+             coalesce(t.rank, 0) + coalesce(n.rank, 0) * 0.5 as score, t.idx
+      from text_hits t full join name_hits n on n.file_id = t.file_id),
+    page as (
+      select h.file_id, h.version, h.score, h.idx, d.name
+      from hits h join insights.documents d on d.file_id = h.file_id
+      order by h.score desc, d.name, h.file_id
+      offset ${page.offset} limit ${page.limit + 1}),
+    facet_rows as (
+      select h.file_id, ${TYPE_FAMILY_SQL} as family, extract(year from v.created_at)::int::text as year
+      from hits h join insights.versions v on v.file_id = h.file_id and v.version = h.version)
+    select 'hit' as kind, pg.file_id, pg.version, pg.score::float8 as score, pa.page, pg.name,
+           case when pa.text is null then null else ts_headline(pa.config::regconfig, pa.text, (select tsq from q), ${headline}) end as snippet,
+           null as value, null::int as n
+      from page pg left join insights.passages pa on pa.file_id = pg.file_id and pa.version = pg.version and pa.idx = pg.idx
+    union all select 'type', null, null, null, null, null, null, family, count(*)::int from facet_rows group by family
+    union all select 'year', null, null, null, null, null, null, year, count(*)::int from facet_rows group by year
+    union all select 'tag', null, null, null, null, null, null, t.name, count(*)::int
+      from facet_rows f join insights.tags t on t.file_id = f.file_id and t.accepted is not false group by t.name`.execute(db);
+  const hits = rows.rows
+    .filter((r) => r.kind === 'hit')
+    .sort((x, y) => y.score! - x.score! || x.name!.localeCompare(y.name!) || x.file_id!.localeCompare(y.file_id!));
+  const facets = { rows: rows.rows.filter((r) => r.kind !== 'hit').map((r) => ({ kind: r.kind, value: r.value!, n: r.n! })) };
+  const items: SearchHit[] = hits.slice(0, page.limit).map((r) => ({
+    fileId: r.file_id!,
+    name: r.name!,
+    version: r.version!,
+    score: Math.round(r.score! * 10_000) / 10_000,
+    snippet: r.snippet ? markSnippet(r.snippet) : markSnippet(r.name!),
     page: r.page,
   }));
   const facetOf = (kind: string) =>
@@ -110,7 +114,7 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
       .filter((f) => f.kind === kind)
       .sort((a, b) => b.n - a.n || a.value.localeCompare(b.value))
       .map((f) => ({ value: f.value, count: f.n }));
-  return { items, more: rows.rows.length > page.limit, facets: { type: facetOf('type'), tag: facetOf('tag'), year: facetOf('year') } };
+  return { items, more: hits.length > page.limit, facets: { type: facetOf('type'), tag: facetOf('tag'), year: facetOf('year') } };
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -4,7 +4,7 @@
  * checked against the truth instead of against a stored fixture.
  */
 import { existsSync } from 'node:fs';
-import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import {
   concatTransformationMatrix,
@@ -15,6 +15,7 @@ import {
   StandardFonts,
 } from 'pdf-lib';
 import sharp from 'sharp';
+import { zip } from '../extract/corpus.js';
 
 const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
 
@@ -206,68 +207,21 @@ export async function pdfWithImageBomb(width = 100_000, height = 100_000): Promi
   return doc.save();
 }
 
-export interface ZipEntry {
-  name: string;
-  data: Buffer | string;
-  /** Store instead of deflate (ODF requires it for `mimetype`). */
-  stored?: boolean;
-  /** Written as the uncompressed size in place of the true one: a zip that lies. */
-  declaredSize?: number;
-}
-
-/** A zip archive (deflate or stored entries), enough to build DOCX, ODT and zip bombs. */
-export function zip(entries: ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const data = Buffer.isBuffer(entry.data) ? entry.data : Buffer.from(entry.data, 'utf8');
-    const body = entry.stored ? data : deflateRawSync(data);
-    const name = Buffer.from(entry.name, 'utf8');
-    const fields = (header: Buffer, at: number): void => {
-      header.writeUInt16LE(20, at); // version needed
-      header.writeUInt16LE(0x0800, at + 2); // UTF-8 names
-      header.writeUInt16LE(entry.stored ? 0 : 8, at + 4);
-      header.writeUInt32LE(0, at + 6); // DOS time and date
-      header.writeUInt32LE(crc32(data), at + 10);
-      header.writeUInt32LE(body.length, at + 14);
-      header.writeUInt32LE(entry.declaredSize ?? data.length, at + 18);
-      header.writeUInt16LE(name.length, at + 22);
-    };
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    fields(local, 4);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4); // version made by
-    fields(central, 6);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
+// one zip writer for every test corpus: the extraction tests'
+export { type ZipEntry, zip } from '../extract/corpus.js';
 
 export const ODT_TYPE = 'application/vnd.oasis.opendocument.text';
 export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 /** An OpenDocument text with one paragraph and, if given, the thumbnail LibreOffice would store. */
-export function odt(paragraph: string, thumbnail?: Buffer): Buffer {
+export function odt(paragraph: string, thumbnail?: Buffer): Uint8Array {
   const content =
     '<?xml version="1.0" encoding="UTF-8"?><office:document-content ' +
     'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" ' +
     'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">' +
     `<office:body><office:text><text:p>${paragraph}</text:p></office:text></office:body></office:document-content>`;
   return zip([
-    { name: 'mimetype', data: ODT_TYPE, stored: true },
+    { name: 'mimetype', data: ODT_TYPE, store: true },
     { name: 'content.xml', data: content },
     ...(thumbnail ? [{ name: 'Thumbnails/thumbnail.png', data: thumbnail }] : []),
   ]);

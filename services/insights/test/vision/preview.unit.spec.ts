@@ -156,7 +156,7 @@ describe('previews of office documents', () => {
 
   it('skips a "thumbnail" that would inflate to 64 MiB (a zip bomb)', async () => {
     const bomb = zip([
-      { name: 'mimetype', data: ODT_TYPE, stored: true },
+      { name: 'mimetype', data: ODT_TYPE, store: true },
       { name: 'Thumbnails/thumbnail.png', data: Buffer.alloc(64 * 1024 * 1024) },
     ]);
     expect(bomb.length).toBeLessThan(100_000);
