@@ -85,6 +85,10 @@ describe('reading documents', () => {
   it('ends a looping PDF and a zip bomb as failures with a reason, and the service keeps reading', async () => {
     expect(await settled(a, ids.loop!)).toMatchObject({ status: 'failed', transient: false, reason: expect.stringMatching(/corrupt|too-many-pages|timeout/) });
     expect(await settled(a, ids.bomb!)).toMatchObject({ status: 'failed', transient: false, reason: expect.stringMatching(/zip-bomb|too-large/) });
+    // over INDEX_MAX_BYTES (64 MiB): refused before a byte is read (a read abandoned halfway
+    // through the sidecars crashed insights' daprd, dapr/dapr#10371)
+    await upload(a, 'huge', 'huge.bin', Buffer.alloc(65 * 1024 * 1024, 7));
+    expect(await settled(a, ids.huge!)).toMatchObject({ status: 'failed', transient: false, reason: 'too-large' });
     await upload(a, 'after', 'after.txt', Buffer.from('The indexer still reads after hostile files: zephyr quinoa.'));
     expect(await settled(a, ids.after!)).toMatchObject({ status: 'indexed' });
   });

@@ -178,7 +178,7 @@ export class Indexer {
     const row = await this.app.db
       .selectFrom('insights.versions')
       .innerJoin('insights.documents', 'insights.documents.file_id', 'insights.versions.file_id')
-      .select(['insights.versions.content_type', 'insights.documents.name', 'insights.documents.owner_id'])
+      .select(['insights.versions.content_type', 'insights.versions.size', 'insights.documents.name', 'insights.documents.owner_id'])
       .where('insights.versions.file_id', '=', fileId)
       .where('insights.versions.version', '=', version)
       .executeTakeFirst();
@@ -189,6 +189,10 @@ export class Indexer {
     }
     let extraction: Extraction;
     try {
+      // refused before any byte is asked for: a read stopped halfway through the sidecars would
+      // cost more than it saves (daprd 1.18 crashes when an invocation's caller leaves mid-body,
+      // dapr/dapr#10371)
+      if (Number(row.size) > this.opts.maxBytes) throw new FetchFailure('too-large', false, `${row.size} bytes, over the limit of ${this.opts.maxBytes}`);
       const bytes = await fetchVersion(this.app, fileId, version, this.opts.maxBytes, this.opts.timeoutMs);
       extraction = await this.sandbox.run({ bytes, contentType: row.content_type, name: row.name });
     } catch (err) {
