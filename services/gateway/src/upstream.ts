@@ -1,9 +1,14 @@
 import { type AppId, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from '@strata/contracts';
 import { httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PassThrough } from 'node:stream';
 
-/** Headers a client may not set: they would claim to come from Dapr or from the gateway itself. */
-const STRIPPED = /^(dapr-|x-forwarded-|forwarded$|x-strata-)/i;
+/**
+ * Headers a client may not set: they would claim to come from Dapr or from the gateway itself.
+ * And `Expect`, which this gateway answers itself (Node sends the 100 Continue): forwarded, the
+ * HTTP client refuses the whole call (curl sends it with every body over 1 MiB).
+ */
+const STRIPPED = /^(dapr-|x-forwarded-|forwarded$|x-strata-|expect$)/i;
 
 /**
  * Where a call to an app goes on the gateway's own sidecar: always Dapr's service invocation API,
@@ -40,4 +45,27 @@ export function assertForwardable(request: FastifyRequest): void {
       throw httpError(400, `The ${name} header holds characters outside printable ASCII; encode them (RFC 8187, base64 or percent-encoding).`);
     }
   }
+}
+
+/**
+ * An upstream answer's body, streamed to the client. If the client leaves first, the rest is read
+ * and dropped rather than the call being cut off: daprd 1.17.2 to 1.18.x crashes when the caller
+ * of an invocation leaves while the body is still streaming (dapr/dapr#10371), which would take
+ * every call on this gateway with it. Costs reading the rest of what was asked for.
+ */
+export function throughClient(upstream: NodeJS.ReadableStream, log: FastifyRequest['log']): PassThrough {
+  const out = new PassThrough();
+  let ended = false;
+  upstream.once('end', () => {
+    ended = true;
+  });
+  upstream.once('error', (err: Error) => out.destroy(err));
+  upstream.pipe(out);
+  out.once('close', () => {
+    if (ended) return;
+    // pipe() has let go of the stream: nobody reads it now but us
+    upstream.resume();
+    log.info('the client left before the body ended; the rest is read and dropped');
+  });
+  return out;
 }

@@ -4,7 +4,7 @@ import { PROBLEM_CONTENT_TYPE, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { ResponseCache, readSmall } from '../plugins/response-cache.js';
-import { assertForwardable, invokeUrl, upstreamHeaders } from '../upstream.js';
+import { assertForwardable, invokeUrl, throughClient, upstreamHeaders } from '../upstream.js';
 
 /**
  * /api/v1 and the well-known paths, forwarded to the owning service by Dapr service invocation on
@@ -87,7 +87,7 @@ export async function apiRoutes(app: FastifyInstance) {
           });
           return;
         }
-        void res.send(upstream.stream);
+        void res.send(throughClient(upstream.stream, request.log));
       },
       rewriteRequestHeaders: (_req, headers) => upstreamHeaders(app, request, headers),
     });
