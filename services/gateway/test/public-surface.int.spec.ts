@@ -48,6 +48,12 @@ const FORBIDDEN = [
   '/health/ready',
   '/health/upstreams',
   '/health/instances',
+  // insights' operator view, its Dapr channel and the conversation API through the sidecar
+  '/health/index',
+  '/dapr/events/files',
+  '/v1.0-alpha2/conversation/llm/converse',
+  '/v1.0/invoke/insights/method/health/index',
+  '/v1.0/invoke/files/method/internal/v1/files/00000000-0000-4000-8000-000000000000/versions/1/content',
 ];
 
 /** Ways of writing the same path that some layer might read differently. */

@@ -333,3 +333,15 @@ describe('the index from the log', () => {
     }
   });
 });
+
+describe("insights' own listeners", () => {
+  it("serve the operator view on the internal port only, and the channel to the sidecar only", async () => {
+    const ports = stack.apps.insights!;
+    const ops = await fetch(`http://127.0.0.1:${ports.internalPort}/health/index`);
+    expect(ops.status).toBe(200);
+    expect(await ops.json()).toMatchObject({ extractorVersion: expect.any(Number), backlog: expect.any(Number) });
+    // the main port is the Dapr app channel: no operator view there, and nothing without the sidecar's token
+    expect((await fetch(`http://127.0.0.1:${ports.appPort}/health/index`, { headers: { 'dapr-api-token': stack.appApiToken } })).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${ports.appPort}/dapr/subscribe`)).status).toBe(401);
+  });
+});
