@@ -138,3 +138,14 @@ describe('an answer', () => {
     expect(modeLabel('model')).toBe('Answered by the model');
   });
 });
+
+describe('languageLabel', () => {
+  it('names a detected language in words, and says when none was', async () => {
+    const { languageLabel } = await import('../src/lib/insights.js');
+    expect(languageLabel('eng')).toBe('English');
+    expect(languageLabel('deu')).toBe('German');
+    expect(languageLabel(null)).toBe('not recognised');
+    expect(languageLabel('und')).toBe('not recognised');
+    expect(languageLabel('not a code!')).toBe('not a code!');
+  });
+});

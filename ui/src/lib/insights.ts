@@ -155,3 +155,15 @@ export function concernsInsights(event: { type: string; data: Record<string, unk
 /** An answer's mode in words: the extractive answer says plainly that no model wrote it. */
 export const modeLabel = (mode: Answer['mode']) =>
   mode === 'model' ? 'Answered by the model' : 'Extractive: the best passages from your documents, no AI model';
+
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
+
+/** A detected language (ISO 639-3, as insights gives it) in words: "English" for eng; the code itself when the browser has no name for it. */
+export function languageLabel(code: string | null): string {
+  if (!code || code === 'und') return 'not recognised';
+  try {
+    return languageNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
