@@ -173,6 +173,7 @@ describe('search', () => {
     expect((await fetch(`${stack.gatewayUrl}/api/v1/search?q=turbine`)).status).toBe(401);
     // found by the fuzz: a NUL reached Postgres, which refuses it (a 500)
     expect((await a.call('POST', '/api/v1/ask', { question: 'a\u0000b' })).status).toBe(400);
+    expect((await a.call('POST', '/api/v1/ask', { question: 'what?', compare: { fileId: ids.pdf, from: 1, to: 3_000_000_000 } })).status).toBe(400);
     expect((await a.call('PUT', `/api/v1/files/${ids.pdf}/insights/tags/a%00b`, { accepted: true })).status).toBe(400);
   });
 });

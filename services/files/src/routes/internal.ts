@@ -40,6 +40,8 @@ export async function internalRoutes(app: FastifyInstance) {
       return reply.send(download.readableStreamBody);
     } catch (error) {
       if (error instanceof RestError && error.code === 'BlobArchived') throw new AppError(409, 'file-archived', 'File archived', 'The content is in the archive tier.');
+      // purged while the index asked for it
+      if (error instanceof RestError && error.code === 'BlobNotFound') throw notFound();
       throw error;
     }
   });

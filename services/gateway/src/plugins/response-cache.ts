@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { PublicRoute } from '@strata/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -89,7 +90,8 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 export async function readSmall(stream: NodeJS.ReadableStream): Promise<{ body: string; complete: boolean; chunks: Buffer[] }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  // leaving the loop early must not destroy the stream: the rest of the body is still to be sent
+  for await (const chunk of (stream as Readable).iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     chunks.push(chunk);
     size += chunk.length;
     if (size > MAX_BODY) return { body: '', complete: false, chunks };

@@ -70,10 +70,11 @@ export async function apiRoutes(app: FastifyInstance) {
             if (!complete) {
               // too big to cache: send what was read and the rest as it comes
               res.removeHeader('content-length');
-              void res.send(Readable.from((async function* () {
+              const rest = Readable.from((async function* () {
                 yield* chunks;
                 yield* upstream.stream as AsyncIterable<Buffer>;
-              })()));
+              })());
+              void res.send(throughClient(rest, request.log));
               return;
             }
             const given = upstream.headers.etag;

@@ -21,10 +21,16 @@ export class FetchFailure extends Error {
  */
 export async function fetchVersion(app: FastifyInstance, fileId: string, version: number, maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
   let res: Response;
+  // the time limit is for the answer to begin: cutting a body off halfway crashes the sidecars
+  // (dapr/dapr#10371), and the body is bounded by the size files declared
+  const answered = new AbortController();
+  const timer = setTimeout(() => answered.abort(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
   try {
-    res = await app.dapr.invoke(AppIds.files, INSIGHTS_CONTENT_PATH(fileId, version), { timeoutMs });
+    res = await app.dapr.invoke(AppIds.files, INSIGHTS_CONTENT_PATH(fileId, version), { signal: answered.signal });
   } catch (err) {
     throw new FetchFailure('unavailable', true, `files did not answer: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
   if (res.status === 404) {
     await res.body?.cancel();

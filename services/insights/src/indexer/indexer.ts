@@ -41,7 +41,8 @@ export class Indexer {
   private readonly sandbox;
   private stopping = false;
   private readonly slots: Promise<void>[] = [];
-  private wakeUp: (() => void) | undefined;
+  /** The slots asleep: a wake-up ends every one of their sleeps. */
+  private readonly sleepers = new Set<() => void>();
   private readonly indexed: Counter<'outcome'>;
   private readonly seconds: Histogram<'format'>;
   private readonly backlog: Gauge;
@@ -70,7 +71,9 @@ export class Indexer {
 
   /** New work: a slot that sleeps looks at once. */
   wake(): void {
-    this.wakeUp?.();
+    const sleepers = [...this.sleepers];
+    this.sleepers.clear();
+    for (const done of sleepers) done();
   }
 
   async stop(): Promise<void> {
@@ -94,16 +97,13 @@ export class Indexer {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const previous = this.wakeUp;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.sleepers.delete(done);
         resolve();
-      }
-      this.wakeUp = () => {
-        previous?.();
-        done();
       };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 
@@ -120,8 +120,9 @@ export class Indexer {
           // apart so the lease order follows; a small batch, taken only when nothing else is due,
           // so a new upload waits behind a few re-readings at most
           .select(['file_id', 'version', sql<Date>`${now}::timestamptz - interval '1 minute' + (row_number() over (order by coalesce(indexed_at, created_at) desc, file_id, version)) * interval '1 millisecond'`.as('due_at')])
-          // failures too: a newer extractor may read what an older one could not
-          .where('status', 'in', ['indexed', 'failed'])
+          // failures too: a newer extractor may read what an older one could not; but not a
+          // reading whose re-read failed for good (it would be tried at every idle moment)
+          .where((eb) => eb.or([eb.and([eb('status', '=', 'indexed'), eb('reason', 'is', null)]), eb('status', '=', 'failed')]))
           .where('extractor_version', '<', this.opts.extractorVersion)
           .where(({ not, exists, selectFrom }) =>
             not(exists(selectFrom('insights.work as w').select('w.file_id').whereRef('w.file_id', '=', 'insights.versions.file_id').whereRef('w.version', '=', 'insights.versions.version'))),
@@ -160,7 +161,7 @@ export class Indexer {
         where w.due_at <= ${now} and (w.lease_until is null or w.lease_until < ${now})
           -- during a rolling update an older indexer leaves the re-reading to the newer ones
           and (v.status = 'pending' or v.extractor_version is null or v.extractor_version < ${this.opts.extractorVersion}
-               or (v.status = 'failed' and v.transient))
+               or (v.retry_at is not null and v.transient))
         order by w.due_at limit 1 for update of w skip locked)
       returning file_id, version`.execute(this.app.db);
     const job = leased.rows[0];
@@ -199,6 +200,16 @@ export class Indexer {
       await this.fail(fileId, version, err);
       return;
     }
+    try {
+      await this.record(fileId, version, extraction, row, started);
+    } catch (err) {
+      // understanding, the passages or the append: counted like any failure, so it is retried
+      // with backoff and then left for the user, rather than leased again forever
+      await this.fail(fileId, version, err);
+    }
+  }
+
+  private async record(fileId: string, version: number, extraction: Extraction, row: { content_type: string; name: string }, started: bigint): Promise<void> {
     const reading = understand({ text: extraction.text, name: row.name, language: extraction.language, contentType: row.content_type });
     const config = textSearchConfig(extraction.language);
     const passages = chunk(extraction.passages).map((c) => ({ ...c, text: clean(c.text).slice(0, MAX_PASSAGE_CHARS) })).filter((c) => c.text.trim() !== '');

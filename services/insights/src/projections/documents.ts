@@ -77,11 +77,22 @@ export const documents = projection<DocumentEvent, Database>()({
       }
       case T.DocumentIndexFailed: {
         const d = event.data;
+        const failure = { reason: d.reason, transient: d.transient, attempts: d.attempts, retry_at: d.retryAt ? new Date(d.retryAt) : null };
+        // a version read before keeps its reading (and stays searchable) when a re-read fails:
+        // only one never read is failed
         await trx
           .updateTable('insights.versions')
-          .set({ status: 'failed', reason: d.reason, transient: d.transient, attempts: d.attempts, retry_at: d.retryAt ? new Date(d.retryAt) : null, extractor_version: d.extractorVersion })
+          .set(failure)
           .where('file_id', '=', d.fileId)
           .where('version', '=', d.version)
+          .where('indexed_at', 'is not', null)
+          .execute();
+        await trx
+          .updateTable('insights.versions')
+          .set({ ...failure, status: 'failed', extractor_version: d.extractorVersion })
+          .where('file_id', '=', d.fileId)
+          .where('version', '=', d.version)
+          .where('indexed_at', 'is', null)
           .execute();
         if (d.retryAt) {
           await trx

@@ -86,7 +86,9 @@ export const AskBody = Type.Object(
     question: Plain({ minLength: 1, maxLength: 2_000 }),
     fileIds: Type.Optional(Type.Array(Id, { maxItems: 50, uniqueItems: true })),
     /** "What changed between v2 and v5": one file, two of its versions. */
-    compare: Type.Optional(Type.Object({ fileId: Id, from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
+    compare: Type.Optional(
+      Type.Object({ fileId: Id, from: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), to: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );

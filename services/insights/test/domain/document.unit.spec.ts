@@ -62,6 +62,13 @@ describe('document decider: files facts', () => {
     given([noted(1), purged]).when(reading(1)).then([]);
   });
 
+  it('keeps a purge that arrives before the upload, so the late upload notes nothing', () => {
+    const purge = { type: 'NotePurged' as const, data: { ...doc, at: at(30).toISOString() } };
+    given([]).when(purge).then([purged]);
+    given([purged]).when(note(1)).then([]);
+    given([purged]).when(purge).then([]);
+  });
+
   it('trashes, restores and purges once each', () => {
     const trash = { type: 'NoteTrashed' as const, data: { ...doc, at: at(20).toISOString() } };
     given([noted(1)]).when(trash).then([trashed]);
@@ -110,6 +117,8 @@ describe('document decider: readings', () => {
     given([noted(1), indexed(1), suggested]).when(decide).then([decided]);
     given([noted(1), indexed(1), suggested, decided]).when(decide).then([]);
     given([noted(1), indexed(1)]).when(decide).thenThrows(DocumentNotFoundError);
+    // not a tag because every object has it
+    given([noted(1), indexed(1), suggested]).when({ ...decide, data: { ...decide.data, name: 'constructor' } }).thenThrows(DocumentNotFoundError);
     const state = given([noted(1), indexed(1), suggested, decided, suggested]).when(note(1)).thenState();
     expect(state.status === 'active' && state.tags).toEqual({ invoice: false });
   });

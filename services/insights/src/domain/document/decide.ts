@@ -80,7 +80,10 @@ export function decideDocument(command: DocumentCommand, state: DocumentState): 
     }
     case 'NotePurged': {
       const { fileId, ownerId, at } = command.data;
-      if (state.status === 'none' || state.status === 'purged' || state.ownerId !== ownerId) return [];
+      // delivered before the upload (a redelivery can come late): noted all the same, so the
+      // upload, when it comes, finds the file gone and notes nothing
+      if (state.status === 'none') return [{ type: T.DocumentPurged, data: { fileId, ownerId, purgedAt: at } }];
+      if (state.status === 'purged' || state.ownerId !== ownerId) return [];
       return [{ type: T.DocumentPurged, data: { fileId, ownerId, purgedAt: at } }];
     }
     case 'RecordIndexed': {
@@ -128,7 +131,7 @@ export function decideDocument(command: DocumentCommand, state: DocumentState): 
     case 'DecideTag': {
       const d = command.data;
       if (state.status !== 'active' || state.ownerId !== d.ownerId) throw new DocumentNotFoundError();
-      if (!(d.name in state.tags)) throw new DocumentNotFoundError('no such tag');
+      if (!Object.hasOwn(state.tags, d.name)) throw new DocumentNotFoundError('no such tag');
       if (state.tags[d.name] === d.accepted) return [];
       return [{ type: T.DocumentTagDecided, data: { fileId: state.fileId, ownerId: state.ownerId, name: d.name, accepted: d.accepted, decidedAt: iso(d.now) } }];
     }

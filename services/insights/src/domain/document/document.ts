@@ -101,7 +101,9 @@ export function evolveDocument(state: DocumentState, event: DocumentEvent): Docu
     }
     return { ...state, current: Math.max(state.current, d.version), versions: { ...state.versions, [d.version]: version } };
   }
-  if (state.status === 'none') return state;
+  if (state.status === 'none') {
+    return event.type === T.DocumentPurged ? { status: 'purged', fileId: event.data.fileId, ownerId: event.data.ownerId, name: '', current: 0, versions: {}, tags: {} } : state;
+  }
   const withVersion = (n: number, change: Partial<VersionState>) => {
     const v = state.versions[n];
     return v ? { ...state, versions: { ...state.versions, [n]: { ...v, ...change } } } : state;
