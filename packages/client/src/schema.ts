@@ -3358,6 +3358,7 @@ export interface components {
             version: number;
         };
         SearchResult: {
+            approximate: boolean;
             facets: {
                 tag: {
                     count: number;
@@ -3382,6 +3383,7 @@ export interface components {
                 version: number;
             }[];
             nextCursor: string | null;
+            total: number;
         };
         Session: {
             address: string;

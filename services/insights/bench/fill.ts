@@ -45,34 +45,36 @@ export async function fill(pool: pg.Pool, from: number, to: number, opts: FillOp
       await client.query('begin');
       await client.query(
         `insert into insights.documents (file_id, owner_id, name, current_version, status, updated_at)
-         select md5($3::text || g)::uuid, $4, ($5::text[])[${zipf}] || ' ' || ($5::text[])[${zipf}] || ' ' || g || (array['.pdf', '.docx', '.txt', '.pdf', '.xlsx'])[1 + g % 5], 1, 'active',
+         select md5($3::text || $4 || g)::uuid, $4, ($5::text[])[${zipf}] || ' ' || ($5::text[])[${zipf}] || ' ' || g || (array['.pdf', '.docx', '.txt', '.pdf', '.xlsx'])[1 + g % 5], 1, 'active',
                 now() - (g % 1000) * interval '1 day'
          from generate_series($1::int, $2::int) g`,
         [lo, hi, FILL_MARK, opts.ownerId, opts.words],
       );
       await client.query(
         `insert into insights.versions (file_id, version, content_type, size, sha256, created_at, status, extractor_version, format, language, pages, chars, summary, indexed_at)
-         select md5($3::text || g)::uuid, 1,
+         select md5($3::text || $4 || g)::uuid, 1,
                 (array['application/pdf', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'text/plain', 'application/pdf', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'])[1 + g % 5],
                 10000 + (g * 7919) % 5000000, $3, now() - (g % 1000) * interval '1 day', 'indexed', 1,
                 (array['pdf', 'docx', 'text', 'pdf', 'xlsx'])[1 + g % 5], 'eng', 1 + g % 9, 800 * (1 + (g * 7919) % 5), '', now()
          from generate_series($1::int, $2::int) g`,
-        [lo, hi, FILL_MARK],
+        [lo, hi, FILL_MARK, opts.ownerId],
       );
       // the text subquery names idx and g so it is drawn again for every passage, not once
       const inserted = await client.query(
         `insert into insights.passages (file_id, version, idx, page, text, config, tsv, extractor_version)
          select file_id, 1, idx, idx + 1, text, 'english', to_tsvector('english', text), 1
          from (
-           select md5($3::text || g)::uuid as file_id, idx,
+           select md5($3::text || $7 || g)::uuid as file_id, idx,
                   (select string_agg(case when w % 13 = 1 then initcap(word) else word end || case when w % 13 = 0 then '.' else '' end, ' ')
                    from (select w, ($4::text[])[${zipf}] as word from generate_series(1, 105 + (idx * 7 + g) % 30) w) ws)
                   || case when idx = 0 and g % $6 = 7 then ' ' || ($5::text[])[1 + (g / $6) % cardinality($5::text[])] || '.' else '.' end as text
            from generate_series($1::int, $2::int) g
            cross join lateral generate_series(0, (g * 7919) % 5) idx) p`,
-        [lo, hi, FILL_MARK, opts.words, opts.planted, opts.plantEvery],
+        [lo, hi, FILL_MARK, opts.words, opts.planted, opts.plantEvery, opts.ownerId],
       );
       passages += inserted.rowCount ?? 0;
+      // search's rows, as the projection leaves them
+      await client.query(`select insights.refresh_search_docs(array(select md5($3::text || $4 || g)::uuid from generate_series($1::int, $2::int) g))`, [lo, hi, FILL_MARK, opts.ownerId]);
       await client.query('commit');
     } catch (error) {
       await client.query('rollback');
@@ -82,7 +84,7 @@ export async function fill(pool: pg.Pool, from: number, to: number, opts: FillOp
     }
   }
   // what autovacuum would do in time: statistics for the planner, the GIN pending list merged
-  await pool.query('vacuum analyze insights.documents, insights.versions, insights.passages');
+  await pool.query('vacuum analyze insights.documents, insights.versions, insights.passages, insights.search_docs');
   return passages;
 }
 

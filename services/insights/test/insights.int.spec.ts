@@ -278,6 +278,7 @@ describe('the index from the log', () => {
       documents: await db.selectFrom('insights.documents').selectAll().where('file_id', 'in', owner).orderBy('file_id').execute(),
       versions: await db.selectFrom('insights.versions').selectAll().where('file_id', 'in', owner).orderBy('file_id').orderBy('version').execute(),
       tags: await db.selectFrom('insights.tags').selectAll().where('file_id', 'in', owner).orderBy('file_id').orderBy('name').execute(),
+      searchDocs: await db.selectFrom('insights.search_docs').selectAll().where('file_id', 'in', owner).orderBy('file_id').execute(),
       // a lease is the indexer's, not the log's: a rebuild frees it
       work: await db.selectFrom('insights.work').select(['file_id', 'version', 'due_at']).where('file_id', 'in', owner).orderBy('file_id').orderBy('version').execute(),
     };

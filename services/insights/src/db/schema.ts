@@ -67,6 +67,25 @@ export interface PassagesTable {
   extractor_version: number;
 }
 
+/** One row per active document: what search selects and counts with (migration 20261202T090000_search_docs). */
+export interface SearchDocsTable {
+  file_id: string;
+  owner_id: string;
+  version: number;
+  name: string;
+  /** A content-type family: pdf, document, spreadsheet, presentation, text, image, other. */
+  family: string;
+  /** The current version's year (UTC). */
+  year: number;
+  created_at: Date;
+  /** Whether the current version has been read (else `tsv` is empty). */
+  indexed: boolean;
+  /** Its tags that are not rejected. */
+  tags: string[];
+  /** The current version's lexemes, without positions. */
+  tsv: string;
+}
+
 export interface PreviewsTable {
   file_id: string;
   version: number;
@@ -84,6 +103,7 @@ export interface Database {
   'insights.work': WorkTable;
   'insights.passages': PassagesTable;
   'insights.previews': PreviewsTable;
+  'insights.search_docs': SearchDocsTable;
 }
 
 export type DocumentRow = Selectable<DocumentsTable>;

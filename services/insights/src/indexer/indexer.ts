@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { type Extraction, ExtractionFailure, createExtractionSandbox, textSearchConfig } from '../extract/index.js';
+import { refreshSearchDoc } from '../projections/documents.js';
 import { chunk, understand } from '../understand/index.js';
 import { FetchFailure, fetchVersion } from './fetch.js';
 
@@ -266,6 +267,8 @@ export class Indexer {
               .values({ file_id: fileId, version, content_type: preview.contentType, width: preview.width, height: preview.height, bytes: Buffer.from(preview.bytes), extractor_version: v })
               .execute();
           }
+          // search's row takes the reading's words
+          await refreshSearchDoc(trx, fileId);
         },
       },
     );

@@ -22,16 +22,6 @@ export interface SearchHit {
   page: number | null;
 }
 
-/** The family a content type belongs to, as facets and the type filter name it (SQL and JS agree). */
-export const TYPE_FAMILY_SQL = sql<string>`case
-  when v.content_type = 'application/pdf' then 'pdf'
-  when v.content_type like 'image/%' then 'image'
-  when v.content_type in ('application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.oasis.opendocument.text', 'application/msword') then 'document'
-  when v.content_type in ('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/csv') then 'spreadsheet'
-  when v.content_type = 'application/vnd.openxmlformats-officedocument.presentationml.presentation' then 'presentation'
-  when v.content_type like 'text/%' then 'text'
-  else 'other' end`;
-
 /** Escapes a snippet for HTML, then turns the match sentinels into <mark>: plain text but for the marks. */
 export function markSnippet(raw: string): string {
   const escaped = raw.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -47,60 +37,103 @@ const tsqueryOf = (q: string, mode: 'all' | 'any') => {
 };
 
 /**
- * The owner's active documents whose current version's text or name matches, best first, one hit
- * per file (its best passage, with the matches marked), and the facets of all matches.
+ * How many of a search's matches are ranked exactly: all of them up to this many, else those whose
+ * names match (best first) and then the newest. Ranking reads every ranked document's passages,
+ * so it is what a word common to most of a drive would make slow; counting and facets read only
+ * search_docs' narrow rows and stay exact whatever the number.
  */
-export async function search(db: Kysely<Database>, ownerId: string, q: string, filters: SearchFilters, page: { offset: number; limit: number }) {
-  const query = tsqueryOf(q, 'all');
+export const RANKED_MATCHES = 500;
+
+/**
+ * The owner's active documents whose current version's text or name matches, best first, one hit
+ * per file (its best passage, with the matches marked), the facets of all matches and their count.
+ */
+export async function search(db: Kysely<Database>, ownerId: string, q: string, filters: SearchFilters, page: { offset: number; limit: number }, ranked = RANKED_MATCHES) {
+  // the query parsed first, so that the statement below is planned with it as a value (the GIN
+  // indexes are used only for a query known when planning)
+  const parsed = await sql<{ tsq: string | null }>`
+    select string_agg(distinct '(' || t || ')', ' | ') as tsq
+    from (select websearch_to_tsquery(c::regconfig, ${q})::text as t from unnest(${[...QUERY_CONFIGS]}::text[]) c) x
+    where t <> ''`.execute(db);
+  // each configuration's reading once (most agree); a phrase's words, for the documents' own test
+  const tsq = parsed.rows[0]?.tsq ?? '';
+  const phrase = /<(\d+|-)>/.test(tsq);
+  const loose = tsq.replace(/<(\d+|-)>/g, '&');
   const headline = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
-  const where = sql`d.owner_id = ${ownerId} and d.status = 'active'
-    ${filters.type ? sql`and ${TYPE_FAMILY_SQL} = ${filters.type}` : sql``}
-    ${filters.tag ? sql`and exists (select 1 from insights.tags t where t.file_id = d.file_id and t.name = ${filters.tag} and t.accepted is not false)` : sql``}
-    ${filters.from ? sql`and v.created_at >= ${filters.from}` : sql``}
-    ${filters.to ? sql`and v.created_at < ${filters.to}` : sql``}`;
-  // A match is a passage of the current version, or the name (words, a prefix, or a near
-  // spelling). One statement: the matches are found once (hits, materialised) and both the page
-  // and the facets are read from them; the best passage per file is chosen from keys and ranks,
-  // and only the page's passages are read whole for their snippets.
-  const rows = await sql<{ kind: 'hit' | 'type' | 'year' | 'tag'; file_id: string | null; version: number | null; score: number | null; page: number | null; name: string | null; snippet: string | null; value: string | null; n: number | null }>`
-    with q as (select ${query} as tsq),
-    text_hits as (
-      select distinct on (p.file_id) p.file_id, p.version, p.idx, ts_rank_cd(p.tsv, q.tsq) as rank
-      from insights.passages p cross join q
-      join insights.documents d on d.file_id = p.file_id and d.current_version = p.version
-      join insights.versions v on v.file_id = p.file_id and v.version = p.version and v.status = 'indexed'
-      where p.tsv @@ q.tsq and ${where}
-      order by p.file_id, rank desc, p.idx),
-    name_hits as (
-      select d.file_id, d.current_version as version,
-             greatest(similarity(lower(d.name), lower(${q})), case when lower(d.name) like lower(${likePrefix(q)}) escape '\\' then 0.9 else 0 end) as rank
-      from insights.documents d
-      join insights.versions v on v.file_id = d.file_id and v.version = d.current_version
-      where (lower(d.name) % lower(${q}) or lower(d.name) like lower(${likePrefix(q)}) escape '\\' or lower(d.name) like lower(${likeInfix(q)}) escape '\\') and ${where}),
-    hits as materialized (
-      select coalesce(t.file_id, n.file_id) as file_id, coalesce(t.version, n.version) as version,
-             coalesce(t.rank, 0) + coalesce(n.rank, 0) * 0.5 as score, t.idx
-      from text_hits t full join name_hits n on n.file_id = t.file_id),
+  const where = sql`s.owner_id = ${ownerId}
+    ${filters.type ? sql`and s.family = ${filters.type}` : sql``}
+    ${filters.tag ? sql`and ${filters.tag} = any(s.tags)` : sql``}
+    ${filters.from ? sql`and s.created_at >= ${filters.from}` : sql``}
+    ${filters.to ? sql`and s.created_at < ${filters.to}` : sql``}`;
+  // a document holding every word: a phrase's order is then checked in its passages
+  const textMatch =
+    tsq === ''
+      ? sql`false`
+      : sql`(s.tsv @@ ${loose}::tsquery ${phrase ? sql`and exists (select 1 from insights.passages p where p.file_id = s.file_id and p.version = s.version and p.tsv @@ ${tsq}::tsquery)` : sql``})`;
+  const nameMatch = sql`(lower(s.name) % lower(${q}) or lower(s.name) like lower(${likePrefix(q)}) escape '\\' or lower(s.name) like lower(${likeInfix(q)}) escape '\\')`;
+  // One statement. search_docs finds the matches: the documents holding every word (a phrase's
+  // words at document level, its order then checked in the passages), and the names by words, a
+  // prefix or a near spelling; only their narrow columns are read, for the count and the facets.
+  // The ranked ones (RANKED_MATCHES) are ranked on their passages; only the page's passages are
+  // read whole, for their snippets.
+  type Row = { kind: 'hit' | 'type' | 'year' | 'tag' | 'total'; file_id: string | null; version: number | null; score: number | null; page: number | null; name: string | null; snippet: string | null; value: string | null; n: number | null };
+  const rows = await db.transaction().execute(async (trx) => {
+    // For this statement only. The planner counts a word test as cheap, and would rather read
+    // the whole table than the index for a word in a third of a user's documents; but the
+    // table's test reads each row's words from TOAST, where the index's answer reads none (no
+    // recheck for a word query). It plans with the query's words (a prepared statement's generic
+    // plan knows none). And the matches stay in memory.
+    await sql`select set_config('enable_seqscan', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true), set_config('work_mem', '32MB', true)`.execute(trx);
+    return sql<Row>`
+    with q as (select ${tsq}::tsquery as tsq),
+    text_m as materialized (
+      select s.file_id, s.version, s.family, s.year, s.created_at, s.tags
+      from insights.search_docs s
+      where ${where} and ${textMatch}),
+    name_m as materialized (
+      select s.file_id, s.version, s.family, s.year, s.created_at, s.tags, ${textMatch} as in_text,
+             greatest(similarity(lower(s.name), lower(${q})), case when lower(s.name) like lower(${likePrefix(q)}) escape '\\' then 0.9 else 0 end) as name_rank
+      from insights.search_docs s
+      where ${where} and ${nameMatch}),
+    m as (
+      select family, year, tags from text_m
+      union all select family, year, tags from name_m where not in_text),
+    ranked as (
+      select file_id, version, name_rank from (
+        select file_id, version, name_rank, created_at from name_m
+        union all select file_id, version, null, created_at from text_m where file_id not in (select file_id from name_m)) c
+      order by name_rank desc nulls last, created_at desc, file_id limit ${ranked}),
+    text_rank as (
+      select r.file_id, best.idx, best.rank
+      from ranked r cross join lateral (
+        select p.idx, ts_rank_cd(p.tsv, ${tsq}::tsquery) as rank
+        from insights.passages p
+        where p.file_id = r.file_id and p.version = r.version and p.tsv @@ ${tsq}::tsquery
+        order by rank desc, p.idx limit 1) best),
+    scored as (
+      select r.file_id, r.version, coalesce(t.rank, 0) + coalesce(r.name_rank, 0) * 0.5 as score, t.idx
+      from ranked r left join text_rank t on t.file_id = r.file_id),
     page as (
-      select h.file_id, h.version, h.score, h.idx, d.name
-      from hits h join insights.documents d on d.file_id = h.file_id
-      order by h.score desc, d.name, h.file_id
-      offset ${page.offset} limit ${page.limit + 1}),
-    facet_rows as (
-      select h.file_id, ${TYPE_FAMILY_SQL} as family, extract(year from v.created_at)::int::text as year
-      from hits h join insights.versions v on v.file_id = h.file_id and v.version = h.version)
+      select h.file_id, h.version, h.score, h.idx, s.name
+      from scored h join insights.search_docs s on s.file_id = h.file_id
+      order by h.score desc, s.name, h.file_id
+      offset ${page.offset} limit ${page.limit + 1})
     select 'hit' as kind, pg.file_id, pg.version, pg.score::float8 as score, pa.page, pg.name,
            case when pa.text is null then null else ts_headline(pa.config::regconfig, pa.text, (select tsq from q), ${headline}) end as snippet,
            null as value, null::int as n
       from page pg left join insights.passages pa on pa.file_id = pg.file_id and pa.version = pg.version and pa.idx = pg.idx
-    union all select 'type', null, null, null, null, null, null, family, count(*)::int from facet_rows group by family
-    union all select 'year', null, null, null, null, null, null, year, count(*)::int from facet_rows group by year
+    union all
+    select case when grouping(family) = 0 then 'type' when grouping(year) = 0 then 'year' else 'total' end, null, null, null, null, null, null,
+           coalesce(family, year::text), count(*)::int
+      from m group by grouping sets ((family), (year), ())
     union all select 'tag', null, null, null, null, null, null, t.name, count(*)::int
-      from facet_rows f join insights.tags t on t.file_id = f.file_id and t.accepted is not false group by t.name`.execute(db);
+      from (select unnest(tags) as name from m where tags <> '{}') t group by t.name`.execute(trx);
+  });
   const hits = rows.rows
     .filter((r) => r.kind === 'hit')
     .sort((x, y) => y.score! - x.score! || x.name!.localeCompare(y.name!) || x.file_id!.localeCompare(y.file_id!));
-  const facets = { rows: rows.rows.filter((r) => r.kind !== 'hit').map((r) => ({ kind: r.kind, value: r.value!, n: r.n! })) };
+  const facets = { rows: rows.rows.filter((r) => r.kind !== 'hit' && r.kind !== 'total').map((r) => ({ kind: r.kind, value: r.value!, n: r.n! })) };
+  const total = rows.rows.find((r) => r.kind === 'total')?.n ?? 0;
   const items: SearchHit[] = hits.slice(0, page.limit).map((r) => ({
     fileId: r.file_id!,
     name: r.name!,
@@ -114,7 +147,13 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
       .filter((f) => f.kind === kind)
       .sort((a, b) => b.n - a.n || a.value.localeCompare(b.value))
       .map((f) => ({ value: f.value, count: f.n }));
-  return { items, more: hits.length > page.limit, facets: { type: facetOf('type'), tag: facetOf('tag'), year: facetOf('year') } };
+  return {
+    items,
+    more: hits.length > page.limit,
+    total,
+    approximate: total > ranked,
+    facets: { type: facetOf('type'), tag: facetOf('tag'), year: facetOf('year') },
+  };
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -57,7 +57,7 @@ export async function searchRoutes(app: FastifyInstance) {
       const to = dayOf(q.to, true);
       if (from && to && from >= to) throw httpError(400, '`from` must be on or before `to`.');
       const result = await search(app.db, ownerId, q.q.trim(), { type: q.type, tag: q.tag, from, to }, { offset, limit });
-      return reply.header('cache-control', 'private, no-store').send({ items: result.items, facets: result.facets, nextCursor: result.more ? encodeCursor(offset + limit, key) : null });
+      return reply.header('cache-control', 'private, no-store').send({ items: result.items, facets: result.facets, nextCursor: result.more ? encodeCursor(offset + limit, key) : null, total: result.total, approximate: result.approximate });
     },
   );
 }

@@ -77,6 +77,13 @@ export const SearchResult = Type.Object(
     ),
     facets: Type.Object({ type: Facet, tag: Facet, year: Facet }),
     nextCursor: Nullable(Type.String()),
+    /** How many documents match (the facets count them all). */
+    total: Type.Integer({ minimum: 0 }),
+    /**
+     * True when more documents match than are ranked (500): those whose names match and then the
+     * newest are ranked and paged; narrow the search (more words, a filter) to rank the rest.
+     */
+    approximate: Type.Boolean(),
   },
   { $id: 'SearchResult' },
 );
