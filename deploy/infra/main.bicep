@@ -358,7 +358,7 @@ resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2
 var postgresParameters = [
   { name: 'max_connections', value: '200' }
   // the extensions the apps' migrations may create: insights' trigram matching of names
-  { name: 'azure.extensions', value: 'PG_TRGM' }
+  { name: 'azure.extensions', value: 'BTREE_GIN,PG_TRGM' }
   { name: 'ssl_min_protocol_version', value: 'TLSv1.2' }
   { name: 'pgbouncer.enabled', value: 'true' }
   { name: 'pgbouncer.pool_mode', value: 'TRANSACTION' }

@@ -56,7 +56,7 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
     expect(/param namespace string = '([^']+)'/.exec(bicep)?.[1]).toBe(named(aks, 'Namespace', 'strata').metadata?.name);
   });
 
-  it("PostgreSQL allows exactly the extensions the services' migrations create (insights: pg_trgm)", () => {
+  it("PostgreSQL allows exactly the extensions the services' migrations create (insights: pg_trgm, btree_gin)", () => {
     const created = new Set<string>();
     for (const service of readdirSync(join(REPO_ROOT, 'services'))) {
       const dir = join(REPO_ROOT, 'services', service, 'src/db/migrations');
@@ -66,6 +66,7 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
       }
     }
     expect(created).toContain('PG_TRGM');
+    expect(created).toContain('BTREE_GIN');
     expect(postgresParameters(bicep).get('azure.extensions')?.split(',').sort()).toEqual([...created].sort());
   });
 

@@ -3,10 +3,11 @@ import { type Kysely, sql } from 'kysely';
 // Frozen in time: this file never imports application code.
 //
 // search_docs: one narrow row per active document, what search selects and counts with (type
-// family, year, tags that are not rejected). Its
-// words are the current version's passages' lexemes without positions (strip), so a row stays
-// small and the rows a common word matches are read without their words (toast_tuple_target
-// keeps the tsvector out of line); the passages stay the truth for ranking, phrases and snippets.
+// family, year, tags that are not rejected). Its words are the current version's lexemes
+// without positions (strip): the GIN index answers a word query without reading them, and a
+// long document's are kept out of line (storage external, toast_tuple_target), so counting the
+// rows a common word matches reads little. The passages stay the truth for ranking, phrases and
+// snippets.
 // The owner leads both GIN indexes (btree_gin), so a word common to every user is looked up
 // within one user's documents.
 export async function up(db: Kysely<unknown>): Promise<void> {
