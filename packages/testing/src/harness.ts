@@ -228,3 +228,10 @@ export function expectRestart(stack: Pick<TestStackInfo, 'runDir'>, name: string
 export function expectedRestartsFile(runDir: string): string {
   return `${runDir}/expected-restarts`;
 }
+
+/** How many times the supervisor restarted one of the stack's processes (`gateway`, `gateway:dapr`). */
+export function restartsOf(stack: Pick<TestStackInfo, 'supervisorFile'>, name: string): number {
+  const state = supervisorState(stack).processes[name];
+  if (!state) throw new Error(`the test stack runs no process named ${name}`);
+  return state.restarts;
+}

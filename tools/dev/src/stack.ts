@@ -14,6 +14,7 @@ import { localProfile } from './profiles/local.js';
 import type { Profile, ProfileName, RunningProfile } from './profiles/profile.js';
 import { prodLikeProfile } from './profiles/prod-like.js';
 import { type RunApp, readRunFile, shiftPorts } from './runfile.js';
+import { overrideConflicts } from './settings.js';
 import { type SupervisorSnapshot, daprdArgs } from '@strata/testing/harness';
 
 export { AZURITE_ACCOUNT, AZURITE_KEY } from './infra/azurite.js';
@@ -317,8 +318,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   let failed = new Map<string, string>();
+  const pretty = !options.logToFiles;
+  const envOf = (app: RunApp): NodeJS.ProcessEnv => ({
+    ...process.env,
+    ...app.env,
+    APP_ID: app.appId,
+    PORT: String(app.port),
+    INTERNAL_PORT: String(app.internalPort),
+    APP_PORT: String(app.appPort),
+    // the origins the browser calls the API from: the gateway's, as this stack serves it
+    PUBLIC_ORIGINS: publicOrigins,
+    DAPR_HTTP_PORT: String(app.daprHttpPort),
+    DAPR_GRPC_PORT: String(app.daprGrpcPort),
+    LOG_FORMAT: pretty ? 'pretty' : 'json',
+    ...setup.appEnv(app),
+  });
+  // an address in an app's environment wins over the secrets every other process reads: refuse it
+  const secrets = JSON.parse(readFileSync(setup.secretsFile, 'utf8')) as Record<string, string>;
+  const conflicts = overrideConflicts(apps.map((app) => ({ app: app.key, env: envOf(app) })), secrets);
+  if (conflicts.length > 0) {
+    await stop();
+    throw new Error(`cannot start: a setting disagrees with the stack's own\n  - ${conflicts.join('\n  - ')}`);
+  }
   try {
-    const pretty = !options.logToFiles;
     for (const app of apps) {
       const sidecarSetup = setup.sidecar(app);
       const sidecarArgs = daprdArgs({
@@ -354,20 +376,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           command: command === 'node' ? process.execPath : (command ?? 'node'),
           args,
           cwd: app.appDir,
-          env: {
-            ...process.env,
-            ...app.env,
-            APP_ID: app.appId,
-            PORT: String(app.port),
-            INTERNAL_PORT: String(app.internalPort),
-            APP_PORT: String(app.appPort),
-            // the origins the browser calls the API from: the gateway's, as this stack serves it
-            PUBLIC_ORIGINS: publicOrigins,
-            DAPR_HTTP_PORT: String(app.daprHttpPort),
-            DAPR_GRPC_PORT: String(app.daprGrpcPort),
-            LOG_FORMAT: pretty ? 'pretty' : 'json',
-            ...setup.appEnv(app),
-          },
+          env: envOf(app),
           ...(options.logToFiles ? { logFile: join(logDir, `${logName}.log`) } : {}),
         },
         `http://127.0.0.1:${app.internalPort}/health/ready`,

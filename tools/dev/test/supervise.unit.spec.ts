@@ -100,9 +100,9 @@ describe('a supervised process', () => {
   });
 
   it('stopped is never restarted: the stop is not fought, even by a process that ignores SIGTERM', async () => {
-    const { proc, restarts, exits } = supervise("process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)");
+    const { proc, restarts, exits } = supervise("process.on('SIGTERM', () => {}); console.log('deaf'); setInterval(() => {}, 1000)");
     proc.arm();
-    await sleep(200);
+    await until('the SIGTERM handler', () => proc.tail().includes('deaf'));
     const t0 = Date.now();
     await proc.stop(300);
     expect(Date.now() - t0).toBeLessThan(2_000);
