@@ -151,6 +151,8 @@ export async function teardown(): Promise<void> {
   const unexpected = current ? unexpectedRestarts(restarts, readExpectedRestarts(current.stack.options.runDir)) : [];
   await stopTestStack(current, process.exitCode === 1 || unexpected.length > 0);
   if (unexpected.length > 0) {
+    // vitest only logs an error thrown here: the exit code says it too
+    process.exitCode = 1;
     const lines = unexpected.map((r) => `  ${r.name} exited (${exitOf(r.code, r.signal)}) at ${r.at} after ${(r.upForMs / 1000).toFixed(1)} s up`);
     throw new Error(
       `${unexpected.length} process${unexpected.length > 1 ? 'es' : ''} of the test stack crashed during the run and ${unexpected.length > 1 ? 'were' : 'was'} restarted by the supervisor ` +
