@@ -1,4 +1,4 @@
-import { type Managed, type SpawnOptions, startProcess, stopProcess } from './proc.js';
+import { type Managed, type SpawnOptions, signalGroup, startProcess, stopProcess } from './proc.js';
 
 /**
  * How a crashed process is restarted, after the kubelet's CrashLoopBackOff: the first restart
@@ -131,6 +131,8 @@ export class Supervised implements Managed {
 
   private exitedOnItsOwn(proc: Managed, code: number | null, signal: NodeJS.Signals | null): void {
     if (proc !== this.current || this.stopped) return;
+    // what the crashed process started (its own group) goes with it, as a container's processes do
+    if (proc.child.pid !== undefined) signalGroup(proc.child.pid, 'SIGKILL');
     const upForMs = Date.now() - this.startedAt;
     if (!this.armed) {
       this.hooks.onExit?.({ code, signal, upForMs, restartInMs: undefined });

@@ -83,6 +83,25 @@ describe('a supervised process', () => {
     expect(pids).toEqual([first, proc.child.pid]);
   });
 
+  it('that crashes takes what it started with it before it is restarted (its process group)', async () => {
+    // the leader starts a child in its group, then dies; the child would live on
+    const script = "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); console.log('child ' + c.pid); setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100)";
+    const { proc, restarts } = supervise(script, { initialMs: 5_000, maxMs: 5_000, resetAfterMs: 60_000 });
+    proc.arm();
+    await until('the child', () => proc.tail().some((l) => l.startsWith('child ')));
+    const orphan = Number(proc.tail().find((l) => l.startsWith('child '))!.slice(6));
+    await until('the exit', () => proc.restartPending);
+    await until('the orphan gone', () => {
+      try {
+        process.kill(orphan, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 3_000);
+    expect(restarts).toEqual([]);
+  });
+
   it('up longer than resetAfterMs starts the backoff over', async () => {
     const { proc, restarts } = supervise('setTimeout(() => process.exit(1), 120)', { initialMs: 30, maxMs: 1_000, resetAfterMs: 100 });
     proc.arm();
