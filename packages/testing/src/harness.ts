@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import type { Server } from 'node:http';
 import type { TestStackInfo } from './provided-context.js';
@@ -189,4 +190,48 @@ export async function startSidecar(
       await exited;
     },
   };
+}
+
+/** One restart by the launcher's supervisor (tools/dev's RestartRecord). */
+export interface RestartSnapshot {
+  name: string;
+  code: number | null;
+  signal: string | null;
+  upForMs: number;
+  delayMs: number;
+  count: number;
+  at: string;
+}
+
+/** The launcher's supervisor state as `<runDir>/supervisor.json` holds it (tools/dev writes it). */
+export interface SupervisorSnapshot {
+  supervise: boolean;
+  /** By process name: an app's key (`files`, `files#1`) or its sidecar's (`files:dapr`). */
+  processes: Record<string, { pid: number | undefined; restarts: number; running: boolean }>;
+  restarts: RestartSnapshot[];
+}
+
+/** What the stack's supervisor knows now: each app's and sidecar's pid and restarts. */
+export function supervisorState(stack: Pick<TestStackInfo, 'supervisorFile'>): SupervisorSnapshot {
+  return JSON.parse(readFileSync(stack.supervisorFile, 'utf8')) as SupervisorSnapshot;
+}
+
+/**
+ * Restarts of the stack's own processes that a test causes on purpose (it kills one to see it
+ * come back) are declared here first: at the end of the run any other restart fails the run, so
+ * a crash the supervisor healed is still a failure of the test that caused it.
+ */
+export function expectRestart(stack: Pick<TestStackInfo, 'runDir'>, name: string): void {
+  appendFileSync(expectedRestartsFile(stack.runDir), `${name}\n`);
+}
+
+export function expectedRestartsFile(runDir: string): string {
+  return `${runDir}/expected-restarts`;
+}
+
+/** How many times the supervisor restarted one of the stack's processes (`gateway`, `gateway:dapr`). */
+export function restartsOf(stack: Pick<TestStackInfo, 'supervisorFile'>, name: string): number {
+  const state = supervisorState(stack).processes[name];
+  if (!state) throw new Error(`the test stack runs no process named ${name}`);
+  return state.restarts;
 }

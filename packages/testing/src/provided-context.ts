@@ -30,6 +30,11 @@ export interface TestStackInfo {
   /** and the secrets file its secret store reads. */
   secretsFile: string;
   /**
+   * The launcher's supervisor state (tools/dev's SupervisorState, read with @strata/testing's
+   * `supervisorState`): each app's and sidecar's pid and restarts, and every restart.
+   */
+  supervisorFile: string;
+  /**
    * The token each sidecar presents to its app (dapr-api-token): an app other than the gateway
    * answers its API only to callers that present it, so a test calling an app's port directly does.
    */

@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import type {} from '@strata/testing';
 import { describe, expect, inject, it } from 'vitest';
 import { Client, sha256 } from '@strata/testing/client';
+import { restartsOf } from '@strata/testing/harness';
 
 const stack = inject('stack');
 
@@ -34,11 +35,14 @@ describe('downloads through the gateway', () => {
     const up = await user.upload('large.bin', bytes);
     expect(up.status, up.text).toBe(201);
     const url = `${stack.gatewayUrl}/api/v1/files/${up.json.id as string}/content`;
+    const restarts = ['gateway:dapr', 'files:dapr', 'gateway', 'files'].map((name) => restartsOf(stack, name));
     for (let i = 0; i < 3; i++) expect(await leaveMidway(url, user.accessToken!)).toBeGreaterThan(0);
     // the gateway's sidecar is alive, and so is everything behind it
     await new Promise((r) => setTimeout(r, 1_000));
     const health = await fetch(`http://127.0.0.1:${stack.apps.gateway!.daprHttpPort}/v1.0/healthz`);
     expect(health.status).toBe(204);
+    // and it never went down: the launcher would have restarted a crashed one
+    expect(['gateway:dapr', 'files:dapr', 'gateway', 'files'].map((name) => restartsOf(stack, name))).toEqual(restarts);
     expect((await user.call('GET', '/api/v1/files')).status).toBe(200);
     const whole = await user.call('GET', `/api/v1/files/${up.json.id as string}/content`);
     expect(whole.status).toBe(200);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Components } from '@strata/contracts';
 import type {} from '@strata/testing';
 import { type Answer, Client, eventually, openEventStream } from '@strata/testing/client';
+import { restartsOf } from '@strata/testing/harness';
 import { kyselyFromPool } from '@strata/event-store';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
@@ -87,8 +88,11 @@ describe('reading documents', () => {
     expect(await settled(a, ids.bomb!)).toMatchObject({ status: 'failed', transient: false, reason: expect.stringMatching(/zip-bomb|too-large/) });
     // over INDEX_MAX_BYTES (64 MiB): refused before a byte is read (a read abandoned halfway
     // through the sidecars crashed insights' daprd, dapr/dapr#10371)
+    const sidecarRestarts = restartsOf(stack, 'insights:dapr');
     await upload(a, 'huge', 'huge.bin', Buffer.alloc(65 * 1024 * 1024, 7));
     expect(await settled(a, ids.huge!)).toMatchObject({ status: 'failed', transient: false, reason: 'too-large' });
+    // the launcher restarts a crashed sidecar: that it answers is not enough, it must not have crashed
+    expect(restartsOf(stack, 'insights:dapr')).toBe(sidecarRestarts);
     await upload(a, 'after', 'after.txt', Buffer.from('The indexer still reads after hostile files: zephyr quinoa.'));
     expect(await settled(a, ids.after!)).toMatchObject({ status: 'indexed' });
   });

@@ -23,6 +23,9 @@ const USAGE = `usage: strata <command> [options]
                          (TLS), PgBouncer (transaction pooling, sslmode=require), Azurite
                          (HTTPS, OAuth) and an Entra ID stand-in; apps that cannot run on it
                          yet are named with the reason (deploy/README.md)
+            --no-restart an app or sidecar that exits stays down (by default the
+                         launcher restarts it: backoff 0.5 s doubling to 30 s, reset
+                         after a minute up; each restart is printed with its count)
             STRATA_STACK names the runtime folder .strata/<name> (default dev, or
             prod-like with that profile); STRATA_PORT_OFFSET shifts every port
   test      check the client is current, type-check, lint, build, then run unit, integration
@@ -109,6 +112,7 @@ async function start(args: string[]): Promise<number> {
     ...(only ? { only } : {}),
     ...(replicas ? { replicas } : {}),
     profile,
+    supervise: !args.includes('--no-restart'),
     // the production-like profile starts what it can, and names the apps not ready for it yet
     allowFailedApps: profile !== 'local',
   });
@@ -124,6 +128,9 @@ async function start(args: string[]): Promise<number> {
   );
   say('');
   for (const row of rows) say(dim(row));
+  say(dim(args.includes('--no-restart')
+    ? '  supervisor off (--no-restart): an app or sidecar that exits stays down'
+    : '  supervisor on: an app or sidecar that exits is restarted (0.5 s, doubling to 30 s) and counted; --no-restart turns it off'));
   say('');
   const url = stack.gatewayUrl || [...stack.apps.entries()].filter(([key]) => !stack.failed.has(key)).map(([, a]) => `http://127.0.0.1:${a.port}`).join(', ');
   if (stack.failed.size > 0) {
@@ -197,7 +204,7 @@ async function test(): Promise<number> {
 
 /** The options each command takes: those that take a value, and plain flags. */
 const OPTIONS: Record<string, { values: readonly string[]; flags: readonly string[] }> = {
-  start: { values: ['--only', '--replicas', '--profile'], flags: [] },
+  start: { values: ['--only', '--replicas', '--profile'], flags: ['--no-restart'] },
   test: { values: [], flags: [] },
   'generate-client': { values: [], flags: ['--check'] },
   daprd: { values: [], flags: [] },

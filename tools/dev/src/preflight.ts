@@ -9,13 +9,40 @@ export interface Infra {
   redisPort: number;
 }
 
+/**
+ * The servers the stack uses, from the launcher's settings. STRATA_REDIS_HOST may carry the port
+ * too (`127.0.0.1:6390`, the form the Dapr components' envRef takes, .env.example): then a
+ * STRATA_REDIS_PORT that names another port is refused rather than one of them silently winning.
+ */
 export function infraFromEnv(env: NodeJS.ProcessEnv = process.env): Infra {
+  const port = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name}=${raw} is not a port (1-65535)`);
+    return value;
+  };
+  let redisHost = env.STRATA_REDIS_HOST || '127.0.0.1';
+  let redisPort = port('STRATA_REDIS_PORT', 6379);
+  const withPort = /^([^:]+):(\d+)$/.exec(redisHost);
+  if (withPort) {
+    const named = Number(withPort[2]);
+    if (named < 1 || named > 65535) throw new Error(`STRATA_REDIS_HOST=${redisHost} names no port (1-65535)`);
+    if (env.STRATA_REDIS_PORT && Number(env.STRATA_REDIS_PORT) !== named) {
+      throw new Error(
+        `STRATA_REDIS_HOST=${redisHost} names Redis port ${named} and STRATA_REDIS_PORT=${env.STRATA_REDIS_PORT} another: ` +
+          'the sidecars and the apps would reach different servers. Set the port once.',
+      );
+    }
+    redisHost = withPort[1]!;
+    redisPort = named;
+  }
   return {
-    pgHost: env.STRATA_PGHOST ?? '127.0.0.1',
-    pgPort: Number(env.STRATA_PGPORT ?? 5432),
-    pgUser: env.STRATA_PGUSER ?? 'postgres',
-    redisHost: env.STRATA_REDIS_HOST ?? '127.0.0.1',
-    redisPort: Number(env.STRATA_REDIS_PORT ?? 6379),
+    pgHost: env.STRATA_PGHOST || '127.0.0.1',
+    pgPort: port('STRATA_PGPORT', 5432),
+    pgUser: env.STRATA_PGUSER || 'postgres',
+    redisHost,
+    redisPort,
   };
 }
 

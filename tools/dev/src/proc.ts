@@ -62,7 +62,8 @@ export function startProcess(options: SpawnOptions): Managed {
   return { name: options.name, child, exited, tail: () => [...lines] };
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals a process group (a process started here leads its own); nothing if it is gone. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

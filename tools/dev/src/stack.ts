@@ -7,16 +7,19 @@ import { bold, dim, green, red, say, warn } from './log.js';
 import { REPO_ROOT } from './paths.js';
 import { type Infra, infraFromEnv } from './preflight.js';
 import { portIsFree } from './ports.js';
-import { type Managed, startProcess, stopProcess } from './proc.js';
+import type { Managed, SpawnOptions } from './proc.js';
+import { type RestartRecord, Supervised, exitOf } from './supervise.js';
 import { LOCAL_DAPR_CONFIG } from './profiles/common.js';
 import { localProfile } from './profiles/local.js';
 import type { Profile, ProfileName, RunningProfile } from './profiles/profile.js';
 import { prodLikeProfile } from './profiles/prod-like.js';
 import { type RunApp, readRunFile, shiftPorts } from './runfile.js';
-import { daprdArgs } from '@strata/testing/harness';
+import { overrideConflicts } from './settings.js';
+import { type SupervisorSnapshot, daprdArgs } from '@strata/testing/harness';
 
 export { AZURITE_ACCOUNT, AZURITE_KEY } from './infra/azurite.js';
 export { PROFILES, type ProfileName, isProfile } from './profiles/profile.js';
+export { type RestartRecord, DEFAULT_BACKOFF } from './supervise.js';
 
 const PROFILE_OF: Record<ProfileName, Profile> = { local: localProfile, 'prod-like': prodLikeProfile };
 
@@ -50,11 +53,18 @@ export interface StackOptions {
    * which app failed and why. Otherwise any failure stops the stack and throws.
    */
   allowFailedApps?: boolean;
+  /**
+   * Restart an app or sidecar that exits on its own once the stack is up, with backoff, as the
+   * kubelet does (default true). false leaves a dead process dead: `npm start -- --no-restart`,
+   * STRATA_TEST_SUPERVISE=0 for the tests. A process the launcher stops (stop, stopApp) is never
+   * restarted either way.
+   */
+  supervise?: boolean;
 }
 
 export interface RunningApp extends RunApp {
-  app: Managed;
-  sidecar: Managed;
+  app: Supervised;
+  sidecar: Supervised;
   /** 0 for the first instance of an app-id; the stack's map keys replica r > 0 as `<appId>#<r>`. */
   replica: number;
 }
@@ -115,9 +125,16 @@ export interface Stack {
   daprdPath: string;
   resourcesPaths: string[];
   stop(): Promise<void>;
-  /** Stops one app's process (not its sidecar); used by tests of failure and recovery. */
+  /** Stops one app's process (not its sidecar) for good: it is not restarted. Used by tests of failure and recovery. */
   stopApp(appId: string): Promise<void>;
+  /** Every restart so far, oldest first. */
+  restarts(): RestartRecord[];
+  /** `<runDir>/supervisor.json` (SupervisorState): what the supervisor knows, for readers outside this process (tests). */
+  supervisorFile: string;
 }
+
+/** What `<runDir>/supervisor.json` holds, rewritten at each start, exit and restart of an app or sidecar (read by @strata/testing's supervisorState). */
+export type SupervisorState = SupervisorSnapshot;
 
 /** Stops processes a previous run of this stack left behind (a launcher killed with SIGKILL). */
 function reapStale(pidFile: string): void {
@@ -135,6 +152,8 @@ function reapStale(pidFile: string): void {
   }
   rmSync(pidFile, { force: true });
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function httpStatus(url: string, timeoutMs = 1_500): Promise<{ status: number; body: string }> {
   try {
@@ -192,6 +211,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     managed.push(proc);
     savePids();
   };
+  const supervise = options.supervise !== false;
+  const supervisorFile = join(runDir, 'supervisor.json');
+  const restarts: RestartRecord[] = [];
+  const supervised: Supervised[] = [];
+  const saveSupervisor = () => {
+    const state: SupervisorState = {
+      supervise,
+      processes: Object.fromEntries(
+        supervised.map((p) => [p.name, { pid: p.child.pid, restarts: p.restarts, running: p.child.exitCode === null && p.child.signalCode === null }]),
+      ),
+      restarts,
+    };
+    writeFileSync(supervisorFile, `${JSON.stringify(state, null, 2)}\n`);
+  };
   let stopping = false;
   // stops everything below if this process dies without calling stop()
   const reaper = spawn(process.execPath, [join(REPO_ROOT, 'tools/dev/bin/reaper.mjs'), String(process.pid), pidFile], {
@@ -201,13 +234,62 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   reaper.unref();
 
   const running = new Map<string, RunningApp>();
+  /**
+   * Starts an app or a sidecar under the supervisor: each exit is printed with its code or signal
+   * and, once the stack is up and unless told otherwise, answered with a restart (backoff 0.5 s
+   * doubling to 30 s); `probe` says when a restarted process answers again.
+   */
+  const keepRunning = (spawnOptions: SpawnOptions, probe: string): Supervised => {
+    const proc = new Supervised(spawnOptions, {
+      onStart: () => {
+        savePids();
+        saveSupervisor();
+      },
+      onExit: ({ code, signal, upForMs, restartInMs }) => {
+        saveSupervisor();
+        if (stopping) return;
+        const how = `${spawnOptions.name} exited (${exitOf(code, signal)}) after ${seconds(upForMs)}`;
+        if (restartInMs !== undefined) say(red(`${how}; restarting in ${seconds(restartInMs)}`));
+        else say(red(ready && !supervise ? `${how}; not restarted (supervision is off)` : how));
+      },
+      onRestart: (record) => {
+        restarts.push(record);
+        saveSupervisor();
+        warn(`${record.name} restarted (its restart ${record.count}; ${restarts.length} in this stack so far)`);
+        void announceRecovery(proc, probe, record.count);
+      },
+    });
+    supervised.push(proc);
+    track(proc);
+    return proc;
+  };
+  /** Says when a restarted process answers its probe again (or, after two minutes, that it does not). */
+  const announceRecovery = async (proc: Supervised, probe: string, count: number) => {
+    const since = Date.now();
+    const child = proc.child;
+    while (!stopping && proc.child === child && child.exitCode === null && child.signalCode === null) {
+      const { status } = await httpStatus(probe);
+      if (status === 200 || status === 204) {
+        say(green(`${proc.name} answers again, ${seconds(Date.now() - since)} after its restart ${count}`));
+        return;
+      }
+      if (Date.now() - since > 120_000) {
+        warn(`${proc.name} does not answer ${probe} 2 minutes after its restart ${count}`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+  let ready = false;
   let infrastructure: { stop(): Promise<void> } | undefined;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // nothing is restarted from here on, whatever exits first
+    for (const proc of supervised) proc.disarm();
     // apps first, so they drain while their sidecars still answer; then sidecars; then the infrastructure
-    await Promise.all([...running.values()].map((r) => stopProcess(r.app)));
-    await Promise.all([...running.values()].map((r) => stopProcess(r.sidecar)));
+    await Promise.all([...running.values()].map((r) => r.app.stop()));
+    await Promise.all([...running.values()].map((r) => r.sidecar.stop()));
     await infrastructure?.stop();
     rmSync(pidFile, { force: true });
     reaper.kill('SIGKILL');
@@ -236,8 +318,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   let failed = new Map<string, string>();
+  const pretty = !options.logToFiles;
+  const envOf = (app: RunApp): NodeJS.ProcessEnv => ({
+    ...process.env,
+    ...app.env,
+    APP_ID: app.appId,
+    PORT: String(app.port),
+    INTERNAL_PORT: String(app.internalPort),
+    APP_PORT: String(app.appPort),
+    // the origins the browser calls the API from: the gateway's, as this stack serves it
+    PUBLIC_ORIGINS: publicOrigins,
+    DAPR_HTTP_PORT: String(app.daprHttpPort),
+    DAPR_GRPC_PORT: String(app.daprGrpcPort),
+    LOG_FORMAT: pretty ? 'pretty' : 'json',
+    ...setup.appEnv(app),
+  });
+  // an address in an app's environment wins over the secrets every other process reads: refuse it
+  const secrets = JSON.parse(readFileSync(setup.secretsFile, 'utf8')) as Record<string, string>;
+  const conflicts = overrideConflicts(apps.map((app) => ({ app: app.key, env: envOf(app) })), secrets);
+  if (conflicts.length > 0) {
+    await stop();
+    throw new Error(`cannot start: a setting disagrees with the stack's own\n  - ${conflicts.join('\n  - ')}`);
+  }
   try {
-    const pretty = !options.logToFiles;
     for (const app of apps) {
       const sidecarSetup = setup.sidecar(app);
       const sidecarArgs = daprdArgs({
@@ -255,41 +358,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         healthCheckPath: app.healthCheckPath,
       });
       const logName = app.replica === 0 ? app.appId : `${app.appId}-${app.replica}`;
-      const sidecar = startProcess({
-        name: `${app.key}:dapr`,
-        command: daprd,
-        args: [...sidecarArgs, ...sidecarSetup.args],
-        env: { ...process.env, ...sidecarSetup.env },
-        cwd: runDir,
-        ...(options.logToFiles ? { logFile: join(logDir, `${logName}-daprd.log`) } : {}),
-      });
-      track(sidecar);
+      const sidecar = keepRunning(
+        {
+          name: `${app.key}:dapr`,
+          command: daprd,
+          args: [...sidecarArgs, ...sidecarSetup.args],
+          env: { ...process.env, ...sidecarSetup.env },
+          cwd: runDir,
+          ...(options.logToFiles ? { logFile: join(logDir, `${logName}-daprd.log`) } : {}),
+        },
+        `http://127.0.0.1:${app.daprHttpPort}/v1.0/healthz`,
+      );
       const [command, ...args] = app.command;
-      const proc = startProcess({
-        name: app.key,
-        command: command === 'node' ? process.execPath : (command ?? 'node'),
-        args,
-        cwd: app.appDir,
-        env: {
-          ...process.env,
-          ...app.env,
-          APP_ID: app.appId,
-          PORT: String(app.port),
-          INTERNAL_PORT: String(app.internalPort),
-          APP_PORT: String(app.appPort),
-          // the origins the browser calls the API from: the gateway's, as this stack serves it
-          PUBLIC_ORIGINS: publicOrigins,
-          DAPR_HTTP_PORT: String(app.daprHttpPort),
-          DAPR_GRPC_PORT: String(app.daprGrpcPort),
-          LOG_FORMAT: pretty ? 'pretty' : 'json',
-          ...setup.appEnv(app),
+      const proc = keepRunning(
+        {
+          name: app.key,
+          command: command === 'node' ? process.execPath : (command ?? 'node'),
+          args,
+          cwd: app.appDir,
+          env: envOf(app),
+          ...(options.logToFiles ? { logFile: join(logDir, `${logName}.log`) } : {}),
         },
-        ...(options.logToFiles ? { logFile: join(logDir, `${logName}.log`) } : {}),
-        onExit: (code, signal) => {
-          if (!stopping) say(red(`${app.key} exited (${signal ?? `code ${code}`})`));
-        },
-      });
-      track(proc);
+        `http://127.0.0.1:${app.internalPort}/health/ready`,
+      );
       const { key, ...runApp } = app;
       running.set(key, { ...runApp, app: proc, sidecar });
     }
@@ -300,6 +391,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
 
+  // from here on an exit is a crash to answer, not a failure to start
+  ready = true;
+  if (supervise) for (const [key, r] of running) if (!failed.has(key)) [r.app, r.sidecar].forEach((p) => p.arm());
+  saveSupervisor();
   const gateway = running.get(AppIds.gateway);
   const readyApps = running.size - failed.size;
   say(green(`${readyApps} of ${running.size} apps ready in ${((Date.now() - started) / 1000).toFixed(1)} s`) + dim(` (${setup.name} profile, blob container ${BLOB_CONTAINER})`));
@@ -326,8 +421,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stop,
     stopApp: async (appId: string) => {
       const r = running.get(appId);
-      if (r) await stopProcess(r.app);
+      if (r) await r.app.stop();
+      saveSupervisor();
     },
+    restarts: () => [...restarts],
+    supervisorFile,
   };
 }
 

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT } from './paths.js';
 import type { TestStackInfo } from '@strata/testing';
+import { expectedRestartsFile } from '@strata/testing/harness';
+import { type RestartRecord, exitOf } from './supervise.js';
 import { type Stack, isProfile, startStack } from './stack.js';
 import { type RedisCluster, startRedisCluster } from './infra/redis-cluster.js';
 import { ensureStackTls } from './infra/tls.js';
@@ -44,7 +46,7 @@ async function startTestRedisCluster(runDir: string): Promise<{ cluster: RedisCl
  * what the tests are told about it. The integration tests' global setup, and tools that run
  * against a stack of their own as the tests do (the gateway's fuzz), start it here.
  */
-export async function startTestStack(): Promise<{ stack: TestStack; info: TestStackInfo }> {
+export async function startTestStack(options: { supervise?: boolean } = {}): Promise<{ stack: TestStack; info: TestStackInfo }> {
   mkdirSync(join(REPO_ROOT, '.strata'), { recursive: true });
   // Every test client comes from 127.0.0.1, so the stack's own gateway would hold all test files
   // to one address's sign-in and registration limits. The rate-limit tests run gateways of their
@@ -65,6 +67,8 @@ export async function startTestStack(): Promise<{ stack: TestStack; info: TestSt
     azuriteBlobPort: AZURITE_BLOB_PORT + TEST_PORT_OFFSET,
     logToFiles: true,
     fresh: true,
+    // the stack restarts what crashes, as `npm start` does; STRATA_TEST_SUPERVISE=0 leaves it dead
+    supervise: options.supervise ?? process.env.STRATA_TEST_SUPERVISE !== '0',
   });
   // the prod-like stack's Redis is a cluster already; the local one gets one beside it
   let local: { cluster: RedisCluster; caFile: string } | undefined;
@@ -95,6 +99,7 @@ export async function startTestStack(): Promise<{ stack: TestStack; info: TestSt
     daprConfigFile: started.daprConfigFile,
     resourcesPaths: started.resourcesPaths,
     secretsFile: started.secretsFile,
+    supervisorFile: started.supervisorFile,
     appApiToken: started.appApiToken,
     profile: started.profile,
     appTokens: started.appTokens,
@@ -115,6 +120,25 @@ export async function stopTestStack(started: TestStack | undefined, keepLogs: bo
   if (dir && !keepLogs && !process.env.STRATA_KEEP_TEST_LOGS) rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The restarts no test declared (expectRestart): each one is a process of the stack that crashed
+ * during the run and was healed by the supervisor, which must not pass for a green run.
+ */
+export function unexpectedRestarts(restarts: readonly RestartRecord[], expected: readonly string[]): RestartRecord[] {
+  const allowance = new Map<string, number>();
+  for (const name of expected) allowance.set(name, (allowance.get(name) ?? 0) + 1);
+  return restarts.filter((r) => {
+    const left = allowance.get(r.name) ?? 0;
+    if (left > 0) allowance.set(r.name, left - 1);
+    return left === 0;
+  });
+}
+
+function readExpectedRestarts(runDir: string): string[] {
+  const file = expectedRestartsFile(runDir);
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
 /** Vitest global setup for integration tests: a fresh stack for the run, stopped at the end whatever happened. */
 export async function setup(project: TestProject): Promise<void> {
   const started = await startTestStack();
@@ -123,5 +147,16 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await stopTestStack(current, process.exitCode === 1);
+  const restarts = current?.stack.restarts() ?? [];
+  const unexpected = current ? unexpectedRestarts(restarts, readExpectedRestarts(current.stack.options.runDir)) : [];
+  await stopTestStack(current, process.exitCode === 1 || unexpected.length > 0);
+  if (unexpected.length > 0) {
+    // vitest only logs an error thrown here: the exit code says it too
+    process.exitCode = 1;
+    const lines = unexpected.map((r) => `  ${r.name} exited (${exitOf(r.code, r.signal)}) at ${r.at} after ${(r.upForMs / 1000).toFixed(1)} s up`);
+    throw new Error(
+      `${unexpected.length} process${unexpected.length > 1 ? 'es' : ''} of the test stack crashed during the run and ${unexpected.length > 1 ? 'were' : 'was'} restarted by the supervisor ` +
+        `(logs kept in ${current!.stack.options.runDir}/logs):\n${lines.join('\n')}`,
+    );
+  }
 }

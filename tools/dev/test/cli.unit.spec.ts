@@ -12,10 +12,12 @@ describe('the strata command line', () => {
     expect(checkArgs('start', ['--profile'])).toBe('--profile needs a value');
     expect(checkArgs('start', ['--only', '--replicas', 'files=2'])).toBe('--only needs a value');
     expect(checkArgs('test', ['--watch'])).toBe('test takes no "--watch"');
+    expect(checkArgs('start', ['--no-restarts'])).toBe('start takes no "--no-restarts"');
   });
 
   it('takes what each command documents', () => {
     expect(checkArgs('start', ['--profile', 'prod-like', '--replicas', 'files=2', '--only', 'gateway,files'])).toBeUndefined();
+    expect(checkArgs('start', ['--no-restart', '--only', 'files'])).toBeUndefined();
     expect(checkArgs('generate-client', ['--check'])).toBeUndefined();
     expect(checkArgs('test', [])).toBeUndefined();
   });

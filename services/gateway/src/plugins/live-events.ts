@@ -19,6 +19,8 @@ const aliveKey = (userId: string, streamId: string) => `strata:user-stream:{${us
 /** `<stream id>` of a stream to close, on whichever replica holds it. */
 const CLOSE_CHANNEL = 'strata:user-streams:close';
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+/** The reconnection delay a stream ended by shutdown tells its client (SSE `retry:`), in ms. */
+export const SHUTDOWN_RETRY_MS = 1_000;
 
 interface Listener {
   streamId: string;
@@ -155,8 +157,13 @@ export const liveEventsPlugin = fp(
     await subscriber.subscribe(CHANNEL, CLOSE_CHANNEL).catch((err: unknown) => app.log.warn({ err }, 'live events: channels not subscribed yet'));
     subscriber.on('ready', () => void subscriber.subscribe(CHANNEL, CLOSE_CHANNEL).catch(() => undefined));
 
+    // At the start of shutdown, before the server waits for its connections (an open stream would
+    // hold it for the whole grace period): every stream ends now with a short retry hint, so its
+    // client reconnects, with Last-Event-ID, to a replica that stays.
+    app.addHook('preClose', async () => {
+      for (const set of listeners.values()) for (const listener of [...set]) listener.close(LiveStreamEnds.serverClosing);
+    });
     app.addHook('onClose', async () => {
-      for (const set of listeners.values()) for (const listener of set) listener.close(LiveStreamEnds.serverClosing);
       subscriber.disconnect();
     });
 
@@ -222,7 +229,11 @@ export const liveEventsPlugin = fp(
             if (set.size === 0) listeners.delete(auth.sub);
             byStream.delete(streamId);
             forget(auth.sub, streamId);
-            if (event && !raw.writableEnded) raw.write(`event: ${event}\ndata: {}\n\n`);
+            if (event && !raw.writableEnded) {
+              // the client comes back soon after a shutdown (to another replica), at its usual pace otherwise
+              const retry = event === LiveStreamEnds.serverClosing ? `retry: ${SHUTDOWN_RETRY_MS}\n` : '';
+              raw.write(`${retry}event: ${event}\ndata: {}\n\n`);
+            }
             raw.end();
           },
         };

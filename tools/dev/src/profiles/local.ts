@@ -7,9 +7,21 @@ import { AppIds, Secrets } from '@strata/contracts';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../infra/azurite.js';
 import { flushRedisDb, postgresUrl, preflight, redisUrl } from '../preflight.js';
 import { say } from '../log.js';
+import { redact } from '../settings.js';
 import { componentEnv } from '@strata/testing/harness';
 import { readConfiguration, stackNameResolution, writeSecrets } from './common.js';
 import type { Profile, RunningProfile } from './profile.js';
+
+/** The secrets of the local profile that the settings decide (Postgres, Redis, Azurite), rewritten at each start. */
+export function localDerivedSecrets(values: { databaseUrl: string; redisUrl: string; blobConnectionString: string }): Record<string, string> {
+  return {
+    [Secrets.postgresConnectionString]: values.databaseUrl,
+    // no pooler locally: the direct address is the same server
+    [Secrets.postgresDirectConnectionString]: values.databaseUrl,
+    [Secrets.redisUrl]: values.redisUrl,
+    [Secrets.blobConnectionString]: values.blobConnectionString,
+  };
+}
 
 /**
  * The local profile: the machine's Postgres and Redis (the stack's own database and Redis DB),
@@ -32,16 +44,18 @@ export const localProfile: Profile = {
     const databaseUrl = postgresUrl(infra, input.database);
     const stackRedisUrl = redisUrl(infra, input.redisDb);
     const secretsFile = join(runDir, 'secrets.json');
-    writeSecrets(secretsFile, {
-      [Secrets.postgresConnectionString]: databaseUrl,
-      // no pooler locally: the direct address is the same server
-      [Secrets.postgresDirectConnectionString]: databaseUrl,
-      [Secrets.redisUrl]: stackRedisUrl,
-      [Secrets.blobConnectionString]: blobConnectionString,
-      [Secrets.wiringCheck]: randomBytes(16).toString('hex'),
-      // kept across restarts like every generated secret: tokens stay valid over a restart
-      [Secrets.tokenSigningKeys]: JSON.stringify({ keys: [await newSigningKey()] }),
-    });
+    const moved = writeSecrets(
+      secretsFile,
+      {
+        [Secrets.wiringCheck]: randomBytes(16).toString('hex'),
+        // kept across restarts like every generated secret: tokens stay valid over a restart
+        [Secrets.tokenSigningKeys]: JSON.stringify({ keys: [await newSigningKey()] }),
+      },
+      // derived from the settings at every start: the apps read these, the sidecars take the same
+      // settings from their environment, so both always reach the same servers
+      localDerivedSecrets({ databaseUrl, redisUrl: stackRedisUrl, blobConnectionString }),
+    );
+    for (const { name, was, now } of moved) say(`${name} follows the settings: ${redact(was)} → ${redact(now)} (${secretsFile})`);
     const configFile = join(runDir, 'dapr-config.yaml');
     const config = readConfiguration(input.localConfig);
     config.spec.nameResolution = stackNameResolution(input.localConfig, input.nameResolutionDb);
