@@ -52,18 +52,19 @@ const START_REDIS =
   'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
 
 /**
- * Extensions the services' migrations create (insights: pg_trgm, for fuzzy name matching). They
+ * Extensions the services' migrations create (insights: pg_trgm, for fuzzy name matching, and
+ * btree_gin, for search's indexes that lead with the owner). They
  * ship with the server's contrib modules; on Azure the server's azure.extensions parameter must
  * allow them (deploy/infra/main.bicep). A unit test keeps this list equal to the migrations'.
  */
-export const REQUIRED_EXTENSIONS = ['pg_trgm'] as const;
+export const REQUIRED_EXTENSIONS = ['btree_gin', 'pg_trgm'] as const;
 
 /** What the migrations need that the server cannot create, as one problem, or undefined. */
 export function missingExtensions(available: readonly string[]): string | undefined {
   const missing = REQUIRED_EXTENSIONS.filter((name) => !available.includes(name));
   if (missing.length === 0) return undefined;
   return (
-    `Postgres cannot create the extension${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which insights' migration needs.\n` +
+    `Postgres cannot create the extension${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which insights' migrations need.\n` +
     `    Install the server's contrib modules (Debian ships them with postgresql-<version>; elsewhere postgresql-contrib), then start again.`
   );
 }

@@ -22,15 +22,17 @@ function createdByMigrations(): string[] {
 }
 
 describe('Postgres extensions', () => {
-  it('the preflight checks exactly what the migrations create (insights: pg_trgm)', () => {
+  it('the preflight checks exactly what the migrations create (insights: pg_trgm, btree_gin)', () => {
     expect(createdByMigrations()).toContain('pg_trgm');
+    expect(createdByMigrations()).toContain('btree_gin');
     expect([...REQUIRED_EXTENSIONS].sort()).toEqual(createdByMigrations());
   });
 
   it('names a missing extension and what to install, and says nothing when all are there', () => {
-    expect(missingExtensions(['pg_trgm', 'plpgsql'])).toBeUndefined();
+    expect(missingExtensions(['btree_gin', 'pg_trgm', 'plpgsql'])).toBeUndefined();
+    expect(missingExtensions(['btree_gin', 'plpgsql'])).toMatch(/^Postgres cannot create the extension pg_trgm, which insights' migrations need\./);
     const problem = missingExtensions(['plpgsql']);
-    expect(problem).toMatch(/^Postgres cannot create the extension pg_trgm, which insights' migration needs\./);
+    expect(problem).toMatch(/^Postgres cannot create the extensions btree_gin, pg_trgm, which insights' migrations need\./);
     expect(problem).toMatch(/contrib/);
   });
 });
