@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { notFound, toHttpError } from '../errors.js';
 import { findReadable } from '../projections/queries.js';
 import { requestRehydration } from '../rehydration.js';
-import { BinaryResponse, ContentQuery, FileIdParams, Rehydrating, problems } from '../schemas/index.js';
+import { BinaryResponse, ContentQuery, DownloadRedirect, FileIdParams, Rehydrating, problems } from '../schemas/index.js';
 
 /** bytes=a-b, bytes=a-, bytes=-n; several ranges are answered with the whole body (RFC 9110 allows it). */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
@@ -32,24 +32,35 @@ export function contentDisposition(name: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
-export async function contentRoutes(app: FastifyInstance, opts: { config: Pick<Config, 'REHYDRATE_PRIORITY' | 'REHYDRATE_RETRY_AFTER_SECONDS'> }) {
-  const { REHYDRATE_PRIORITY: priority, REHYDRATE_RETRY_AFTER_SECONDS: retryAfter } = opts.config;
+export async function contentRoutes(
+  app: FastifyInstance,
+  opts: { config: Pick<Config, 'REHYDRATE_PRIORITY' | 'REHYDRATE_RETRY_AFTER_SECONDS' | 'DOWNLOAD_REDIRECT'> },
+) {
+  const { REHYDRATE_PRIORITY: priority, REHYDRATE_RETRY_AFTER_SECONDS: retryAfter, DOWNLOAD_REDIRECT: redirectByDefault } = opts.config;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(
     '/api/v1/files/:id/content',
     {
       preHandler: app.requireScopes('files:read'),
       schema: {
-        summary: 'Download a version of the content (the latest by default); Range and If-None-Match are honoured',
+        summary: 'Download a version of the content (the latest by default): a redirect to Blob Storage, or the bytes with ?redirect=false; Range and If-None-Match are honoured',
         description:
-          'Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream, with nosniff. ' +
+          'By default (DOWNLOAD_REDIRECT) a 307 to a read-only SAS URL of the blob, valid for at most 5 minutes; ?redirect=false streams the bytes here. ' +
+          'Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream (with nosniff here). ' +
           'Content in the archive tier (files unchanged for 91 days) cannot be read at once: the first download asks for it back (FileRehydrationRequested), ' +
           'and every download answers 202 with Retry-After and the state until it is hot again (FileRehydrated).',
         tags: ['files'],
         security: [{ bearer: [] }],
         params: FileIdParams,
         querystring: ContentQuery,
-        response: { 200: BinaryResponse, 202: Rehydrating, 206: BinaryResponse, 304: { type: 'null' }, ...problems(400, 401, 403, 404, 409, 416) },
+        response: {
+          200: BinaryResponse,
+          202: Rehydrating,
+          206: BinaryResponse,
+          304: { type: 'null' },
+          307: DownloadRedirect,
+          ...problems(400, 401, 403, 404, 409, 416),
+        },
       },
     },
     async (request, reply) => {
@@ -79,6 +90,26 @@ export async function contentRoutes(app: FastifyInstance, opts: { config: Pick<C
       }
       const size = Number(version.size);
       const etag = `"${version.sha256}"`;
+      const inm = request.headers['if-none-match'];
+      const unchanged = typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+      if (!unchanged && (request.query.redirect ?? redirectByDefault)) {
+        // 307, not 302: the client must repeat exactly its request (HEAD stays HEAD, Range and
+        // conditionals go along), and nothing may keep the answer: the URL is a capability that
+        // expires in minutes
+        const location = await app.downloadSigner.url(
+          version.blob_name,
+          { contentDisposition: contentDisposition(row.name), contentType: servedContentType(version.content_type) },
+          // Blob Storage judges the expiry by the wall clock, not by the service's (a test's) clock
+          new Date(),
+        );
+        return reply
+          .code(307)
+          .header('location', location)
+          .header('cache-control', 'no-store')
+          .header('referrer-policy', 'no-referrer')
+          .header('x-file-version', String(version.version))
+          .send();
+      }
       reply
         .header('etag', etag)
         .header('accept-ranges', 'bytes')
@@ -87,8 +118,7 @@ export async function contentRoutes(app: FastifyInstance, opts: { config: Pick<C
         .header('content-security-policy', "default-src 'none'; sandbox")
         .header('cache-control', 'private, no-cache')
         .header('x-file-version', String(version.version));
-      const inm = request.headers['if-none-match'];
-      if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return reply.code(304).send();
+      if (unchanged) return reply.code(304).send();
       const range = parseRange(request.headers.range, size);
       if (range === 'unsatisfiable') {
         reply.header('content-range', `bytes */${size}`);
