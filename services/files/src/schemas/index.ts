@@ -74,12 +74,26 @@ export const ContentQuery = Type.Object(
     redirect: Type.Optional(
       Type.Boolean({
         description:
-          'true: a 307 to a short-lived read-only URL of the blob (Blob Storage sends the bytes); false: the bytes through this API. ' +
-          "The service's setting (DOWNLOAD_REDIRECT, on by default) when absent.",
+          'false: the bytes through this API. true or absent: what the service is set to (DOWNLOAD_REDIRECT, on by default): ' +
+          'a 307 to a short-lived read-only URL of the blob, from which Blob Storage sends the bytes.',
       }),
     ),
   },
   { additionalProperties: false },
+);
+
+export const ContentLinkQuery = Type.Object(
+  { version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) },
+  { additionalProperties: false },
+);
+export const ContentLink = Type.Object(
+  {
+    url: Type.String({ format: 'uri', description: "A read-only SAS URL of exactly this version's blob; Blob Storage answers it with Content-Disposition: attachment" }),
+    expiresAt: Timestamp,
+    version: Type.Integer({ minimum: 1 }),
+    size: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'ContentLink' },
 );
 
 /** The answer of a download by redirect: no body, the blob's signed URL in Location. */
