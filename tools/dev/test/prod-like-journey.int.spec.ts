@@ -144,6 +144,21 @@ describe('the journey on the production-like profile', () => {
     const down = await client.call('GET', `/api/v1/files/${up.json.id as string}/content`);
     expect(down.status).toBe(200);
     expect(sha256(down.bytes)).toBe(sha256(bytes));
+    // by valet key: a user-delegation SAS (skoid, sktid: files' identity, no account key) that
+    // Azurite over HTTPS honours for reading that blob only
+    const redirect = await fetch(`${gateway}/api/v1/files/${up.json.id as string}/content`, { redirect: 'manual', headers: { authorization: `Bearer ${client.accessToken!}` } });
+    expect(redirect.status).toBe(307);
+    const location = new URL(redirect.headers.get('location')!);
+    expect(location.protocol).toBe('https:');
+    expect([location.searchParams.get('sp'), location.searchParams.get('sr'), location.searchParams.get('spr')]).toEqual(['r', 'b', 'https']);
+    expect(location.searchParams.get('skoid')).toBeTruthy();
+    expect(location.searchParams.get('sktid')).toBeTruthy();
+    const ranged = await fetch(location, { headers: { range: 'bytes=10-19' } });
+    expect([ranged.status, Buffer.from(await ranged.arrayBuffer())]).toEqual([206, bytes.subarray(10, 20)]);
+    expect((await fetch(location, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' })).status).toBe(403);
+    const tampered = new URL(location);
+    tampered.searchParams.set('skoid', '00000000-0000-0000-0000-000000000000');
+    expect((await fetch(tampered)).status).toBe(403);
   });
 
   it('uploads with tus in two PATCHes and downloads it', async () => {
