@@ -48,10 +48,10 @@ describe('a file from upload to purge, through the gateway', () => {
     expect(notModified.status).toBe(304);
     const beyond = await alice.call('GET', `/api/v1/files/${file.id}/content?redirect=false`, undefined, { range: `bytes=${PDF.length}-` });
     expect(beyond.status).toBe(416);
-    // by redirect (the default) the same Range and If-None-Match work: Blob Storage answers the Range
+    // by redirect (the default) a Range works too: Blob Storage answers it (Azurite 3.35 answers a
+    // Range past the end with the whole blob, where Azure says 416)
     const redirectedPart = await alice.call('GET', `/api/v1/files/${file.id}/content`, undefined, { range: 'bytes=100-199' });
     expect([redirectedPart.status, redirectedPart.bytes.equals(PDF.subarray(100, 200))]).toEqual([206, true]);
-    expect((await alice.call('GET', `/api/v1/files/${file.id}/content`, undefined, { range: `bytes=${PDF.length}-` })).status).toBe(416);
 
     const v2bytes = Buffer.from('plain text, second version\n');
     const v2 = await alice.upload('ignored.txt', v2bytes, { method: 'PUT', path: `/api/v1/files/${file.id}/content` });
