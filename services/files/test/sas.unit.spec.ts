@@ -1,6 +1,6 @@
 import { BlobServiceClient, StorageSharedKeyCredential, type UserDelegationKey } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
-import { DelegationKeyCache, accountKeySigner, blobUrl, userDelegationSigner } from '../src/blob/sas.js';
+import { DelegationKeyCache, SAS_VERSION, accountKeySigner, blobUrl, userDelegationSigner } from '../src/blob/sas.js';
 import { contentDisposition } from '../src/routes/content.js';
 
 const NOW = new Date('2026-12-01T12:00:00.000Z');
@@ -21,6 +21,7 @@ describe('download SAS URLs', () => {
     const q = url.searchParams;
     expect(q.get('sp')).toBe('r');
     expect(q.get('sr')).toBe('b');
+    expect(q.get('sv')).toBe(SAS_VERSION);
     expect(q.get('st')).toBeNull();
     expect(new Date(q.get('se')!).getTime() - NOW.getTime()).toBe(120_000);
     expect(q.get('spr')).toBe('https,http');
@@ -52,7 +53,7 @@ describe('download SAS URLs', () => {
     const url = new URL(await signer.url(BLOB, headers, NOW));
     const q = url.searchParams;
     expect(signer.kind).toBe('user-delegation');
-    expect([q.get('skoid'), q.get('sktid'), q.get('sp'), q.get('sr')]).toEqual(['oid', 'tid', 'r', 'b']);
+    expect([q.get('skoid'), q.get('sktid'), q.get('sp'), q.get('sr'), q.get('sv')]).toEqual(['oid', 'tid', 'r', 'b', SAS_VERSION]);
     expect(new Date(q.get('se')!).getTime()).toBeLessThanOrEqual(new Date(q.get('ske')!).getTime());
     await signer.url(BLOB, headers, new Date(NOW.getTime() + 1000));
     expect(calls).toBe(1);

@@ -23,6 +23,13 @@ export interface DownloadSigner {
   url(blobName: string, headers: ForcedHeaders, now: Date): Promise<string>;
 }
 
+/**
+ * The signed version (sv) of every SAS, pinned: it chooses the string-to-sign, and the SDK's newest
+ * (2026-04-06 in 12.32) adds fields Azurite 3.35 does not sign, so Azurite refused every
+ * user-delegation SAS. Azure accepts this version as well; raise it with Azurite.
+ */
+export const SAS_VERSION = '2025-11-05';
+
 /** Sent on the blob's answer: a SAS URL is a bearer capability, so nothing keeps its answer for another. */
 export const SAS_CACHE_CONTROL = 'private, no-store';
 
@@ -44,6 +51,7 @@ interface SignerOptions {
 
 function signatureValues(opts: SignerOptions, blobName: string, headers: ForcedHeaders, now: Date) {
   return {
+    version: SAS_VERSION,
     containerName: opts.container,
     blobName,
     permissions: BlobSASPermissions.parse('r'),
