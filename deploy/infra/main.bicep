@@ -46,6 +46,9 @@ var appGatewaySubnetPrefix = '10.0.3.0/24'
 var aksPodSubnetPrefix = '10.0.16.0/20'
 
 var apps = ['gateway', 'files', 'sessions', 'ratelimit', 'ui', 'insights']
+// the storage account's blob endpoint; inside the VNet it resolves to the private endpoint
+// (privatelink zone below), which is how the Application Gateway's /blob path reaches it
+var blobHost = '${prefix}files.blob.${environment().suffixes.storage}'
 var roles = {
   acrPull: '7f951dca-4fd5-4b9b-a4d4-a94c1e5f1a0a'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -136,6 +139,12 @@ resource wafPolicy 'Microsoft.Network/ApplicationGatewayWebApplicationFirewallPo
     }
     managedRules: {
       managedRuleSets: [{ ruleSetType: 'OWASP', ruleSetVersion: '3.2' }]
+      // a download's SAS URL (/blob) carries the forced Content-Disposition (quotes, semicolons,
+      // percent-encoding) and a base64 signature in its query: signed values, not input to inspect
+      exclusions: [
+        { matchVariable: 'RequestArgNames', selectorMatchOperator: 'Equals', selector: 'rscd' }
+        { matchVariable: 'RequestArgNames', selectorMatchOperator: 'Equals', selector: 'sig' }
+      ]
     }
   }
 }
@@ -145,7 +154,9 @@ resource appGatewayIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@20
   location: location
 }
 
-// AGIC owns listeners, rules and pools once it runs; this is the minimum the API accepts.
+// AGIC owns listeners, rules and pools once it runs; this is the minimum the API accepts, and the
+// /blob path to Blob Storage's private endpoint (downloads by valet key), which AGIC must leave in
+// place: deploy/README.md, "Downloads by valet key" (a prohibited target for STRATA_HOST /blob/*).
 resource appGateway 'Microsoft.Network/applicationGateways@2024-05-01' = {
   name: '${prefix}-agw'
   location: location
@@ -168,9 +179,89 @@ resource appGateway 'Microsoft.Network/applicationGateways@2024-05-01' = {
     gatewayIPConfigurations: [{ name: 'gateway', properties: { subnet: { id: appGatewaySubnetId } } }]
     frontendIPConfigurations: [{ name: 'public', properties: { publicIPAddress: { id: appGatewayIp.id } } }]
     frontendPorts: [{ name: 'http', properties: { port: 80 } }]
-    backendAddressPools: [{ name: 'bootstrap' }]
+    backendAddressPools: [
+      { name: 'bootstrap' }
+      // downloads by valet key: Blob Storage at its private endpoint (the account stays private)
+      { name: 'blob', properties: { backendAddresses: [{ fqdn: blobHost }] } }
+    ]
     backendHttpSettingsCollection: [
       { name: 'bootstrap', properties: { port: 80, protocol: 'Http', requestTimeout: 30 } }
+      {
+        name: 'blob'
+        properties: {
+          port: 443
+          protocol: 'Https'
+          // the account's own host name: its certificate matches, and Blob Storage finds the account
+          pickHostNameFromBackendAddress: true
+          // /blob/<container>/<blob> reaches the account as /<container>/<blob>
+          path: '/'
+          // a large download streams for as long as it takes
+          requestTimeout: 3600
+          probe: { id: resourceId('Microsoft.Network/applicationGateways/probes', '${prefix}-agw', 'blob') }
+        }
+      }
+    ]
+    probes: [
+      {
+        name: 'blob'
+        properties: {
+          protocol: 'Https'
+          pickHostNameFromBackendHttpSettings: true
+          // an anonymous GET / is refused (400/403) by a healthy account: reachable is what counts
+          path: '/'
+          interval: 30
+          timeout: 30
+          unhealthyThreshold: 3
+          match: { statusCodes: ['200-499'] }
+        }
+      }
+    ]
+    rewriteRuleSets: [
+      {
+        name: 'blob-edge'
+        properties: {
+          rewriteRules: [
+            {
+              name: 'valet-key-only'
+              ruleSequence: 100
+              actionSet: {
+                // the SAS in the URL is the only credential Blob sees: the API's bearer token (fetch keeps
+                // it on a same-origin redirect) and the UI's cookies are dropped (an empty value removes a header)
+                requestHeaderConfigurations: [
+                  { headerName: 'Authorization', headerValue: '' }
+                  { headerName: 'Cookie', headerValue: '' }
+                ]
+                // what a SAS cannot force: never sniffed, never rendered active, never a Referer with the URL
+                responseHeaderConfigurations: [
+                  { headerName: 'X-Content-Type-Options', headerValue: 'nosniff' }
+                  { headerName: 'Content-Security-Policy', headerValue: 'default-src \'none\'; sandbox' }
+                  { headerName: 'Referrer-Policy', headerValue: 'no-referrer' }
+                ]
+              }
+            }
+          ]
+        }
+      }
+    ]
+    urlPathMaps: [
+      {
+        name: 'strata'
+        properties: {
+          defaultBackendAddressPool: { id: resourceId('Microsoft.Network/applicationGateways/backendAddressPools', '${prefix}-agw', 'bootstrap') }
+          defaultBackendHttpSettings: { id: resourceId('Microsoft.Network/applicationGateways/backendHttpSettingsCollection', '${prefix}-agw', 'bootstrap') }
+          pathRules: [
+            {
+              name: 'blob'
+              properties: {
+                paths: ['/blob/*']
+                backendAddressPool: { id: resourceId('Microsoft.Network/applicationGateways/backendAddressPools', '${prefix}-agw', 'blob') }
+                backendHttpSettings: { id: resourceId('Microsoft.Network/applicationGateways/backendHttpSettingsCollection', '${prefix}-agw', 'blob') }
+                rewriteRuleSet: { id: resourceId('Microsoft.Network/applicationGateways/rewriteRuleSets', '${prefix}-agw', 'blob-edge') }
+              }
+            }
+          ]
+        }
+      }
     ]
     httpListeners: [
       {
@@ -186,11 +277,10 @@ resource appGateway 'Microsoft.Network/applicationGateways@2024-05-01' = {
       {
         name: 'bootstrap'
         properties: {
-          ruleType: 'Basic'
+          ruleType: 'PathBasedRouting'
           priority: 20000
           httpListener: { id: resourceId('Microsoft.Network/applicationGateways/httpListeners', '${prefix}-agw', 'bootstrap') }
-          backendAddressPool: { id: resourceId('Microsoft.Network/applicationGateways/backendAddressPools', '${prefix}-agw', 'bootstrap') }
-          backendHttpSettings: { id: resourceId('Microsoft.Network/applicationGateways/backendHttpSettingsCollection', '${prefix}-agw', 'bootstrap') }
+          urlPathMap: { id: resourceId('Microsoft.Network/applicationGateways/urlPathMaps', '${prefix}-agw', 'strata') }
         }
       }
     ]

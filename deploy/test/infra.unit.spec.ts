@@ -102,6 +102,32 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
     expect(policy.spec.ingress.flatMap((r) => r.from).flatMap((f) => (f.ipBlock ? [f.ipBlock.cidr] : []))).toEqual([subnet]);
   });
 
+  it('downloads by valet key: the Application Gateway\'s /blob path reaches the private account, with only the SAS as credential', () => {
+    // the account stays private: no public network access, no shared keys (user-delegation SAS only)
+    const storage = /resource storage 'Microsoft\.Storage\/storageAccounts@[^']+' = \{[\s\S]*?\n\}/.exec(bicep)![0];
+    expect(storage).toContain("publicNetworkAccess: 'Disabled'");
+    expect(storage).toContain('allowSharedKeyAccess: false');
+    expect(bicep).toMatch(/groupId: 'blob'\s+dnsZoneName: 'privatelink\.blob\.\$\{environment\(\)\.suffixes\.storage\}'/);
+    // the backend is the account's blob host (resolved to the private endpoint in the VNet), over https, /blob stripped
+    expect(bicep).toContain("var blobHost = '${prefix}files.blob.${environment().suffixes.storage}'");
+    expect(bicep).toContain("{ name: 'blob', properties: { backendAddresses: [{ fqdn: blobHost }] } }");
+    expect(bicep).toMatch(/name: 'blob'\s+properties: \{\s+port: 443\s+protocol: 'Https'\s+[\s\S]*?pickHostNameFromBackendAddress: true[\s\S]*?path: '\/'/);
+    expect(bicep).toMatch(/paths: \['\/blob\/\*'\][\s\S]*?backendAddressPools', '\$\{prefix\}-agw', 'blob'\)[\s\S]*?rewriteRuleSets', '\$\{prefix\}-agw', 'blob-edge'\)/);
+    expect(bicep).toMatch(/ruleType: 'PathBasedRouting'[\s\S]*?urlPathMaps', '\$\{prefix\}-agw', 'strata'\)/);
+    // no bearer token or cookie reaches Blob; what a SAS cannot force is added on the way out
+    const rewrite = /name: 'blob-edge'[\s\S]*?\n {6}\}/.exec(bicep)![0];
+    expect(rewrite).toContain("{ headerName: 'Authorization', headerValue: '' }");
+    expect(rewrite).toContain("{ headerName: 'Cookie', headerValue: '' }");
+    expect(rewrite).toContain("{ headerName: 'X-Content-Type-Options', headerValue: 'nosniff' }");
+    expect(rewrite).toContain('sandbox');
+    // files signs for that public path, on the host the Ingress serves
+    const files = named<Manifest & { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }>(aks, 'Deployment', 'files');
+    const env = Object.fromEntries(files.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+    const host = /^STRATA_HOST=(.+)$/m.exec(azureEnv)![1]!;
+    expect(env).toMatchObject({ BLOB_PUBLIC_URL: `https://${host}/blob`, DOWNLOAD_REDIRECT: 'true', DOWNLOAD_SAS_TTL_SECONDS: '300' });
+    expect(named<Manifest & { spec: { rules: { host: string }[] } }>(aks, 'Ingress', 'strata').spec.rules[0]!.host).toBe(host);
+  });
+
   it('the NetworkPolicies name the subnets the Bicep creates', () => {
     const gateway = JSON.stringify(named(aks, 'NetworkPolicy', 'gateway'));
     expect(gateway).toContain(`"cidr":"${variable('appGatewaySubnetPrefix')!}"`);

@@ -191,7 +191,7 @@ export async function replicasCommand(args: string[]): Promise<number> {
   const served = ports.map((_, i) => delta(before.svc[i]!, after.svc[i]!, (k) => k.includes(' /api/v1/')));
   const total = served.reduce((s, x) => s + x, 0);
   const byRoute = ports.map((_, i) =>
-    ['GET /api/v1/files 200', 'POST /api/v1/files 201', 'GET /api/v1/files/:id/content 200', 'PATCH /api/v1/files/:id 200', 'PATCH /api/v1/files/:id 412'].map((k) => `${k.replace('/api/v1', '')}: ${delta(before.svc[i]!, after.svc[i]!, (x) => x === k)}`).join(', '),
+    ['GET /api/v1/files 200', 'POST /api/v1/files 201', 'GET /api/v1/files/:id/content 307', 'PATCH /api/v1/files/:id 200', 'PATCH /api/v1/files/:id 412'].map((k) => `${k.replace('/api/v1', '')}: ${delta(before.svc[i]!, after.svc[i]!, (x) => x === k)}`).join(', '),
   );
   checks.unshift({ name: `the work is shared: each replica served ≥ 30 % of its fair share`, passed: served.every((n) => n >= (total / ports.length) * 0.3), detail: served.map((n, i) => `replica ${i} ${n} (${((100 * n) / Math.max(1, total)).toFixed(0)} %)`).join(', ') });
   const patchByReplica = ports.map((_, i) => `replica ${i}: ${delta(before.svc[i]!, after.svc[i]!, (k) => k === 'PATCH /api/v1/files/:id 200')}×200 ${delta(before.svc[i]!, after.svc[i]!, (k) => k === 'PATCH /api/v1/files/:id 412')}×412`);

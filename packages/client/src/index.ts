@@ -18,6 +18,7 @@ export type TrashList = Schemas['TrashList'];
 export type VersionInfo = Schemas['VersionInfo'];
 export type VersionList = Schemas['VersionList'];
 export type Rehydrating = Schemas['Rehydrating'];
+export type ContentLink = Schemas['ContentLink'];
 export type Usage = Schemas['Usage'];
 export type UsageHistory = Schemas['UsageHistory'];
 export type ActivityEntry = Schemas['ActivityEntry'];

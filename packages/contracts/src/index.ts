@@ -216,6 +216,11 @@ export interface InvokedOperation {
  */
 export interface AppManifest {
   secrets: readonly SecretName[];
+  /**
+   * Secrets the app reads only on a local stack (Azurite's development key), never on AKS: the
+   * secret reader lets them through, deploy/'s secret scopes never name them.
+   */
+  localSecrets?: readonly SecretName[];
   invokes: Partial<Record<AppId, '*' | readonly InvokedOperation[]>>;
 }
 
@@ -248,9 +253,11 @@ export const AppManifests: Record<AppId, AppManifest> = {
     invokes: { [AppIds.files]: '*', [AppIds.sessions]: '*', [AppIds.ratelimit]: '*', [AppIds.ui]: '*', [AppIds.insights]: '*' },
   },
   [AppIds.files]: {
-    // no blob credential: files reaches Blob Storage with a token (BLOB_ACCOUNT_URL), or locally
-    // with Azurite's well-known development key from its environment
+    // no blob credential on AKS: files reaches Blob Storage with a token (BLOB_ACCOUNT_URL) and signs
+    // download SAS URLs with a user delegation key; locally Azurite's development account (its key
+    // signs the SAS URLs) comes from the secret store
     secrets: [Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString, Secrets.redisUrl],
+    localSecrets: [Secrets.blobConnectionString],
     // the public keys that verify access tokens
     invokes: { [AppIds.sessions]: JWKS },
   },

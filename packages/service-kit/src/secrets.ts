@@ -49,7 +49,7 @@ export class SecretReader {
 
   async read(name: SecretName, fromEnv: string | undefined): Promise<string> {
     const manifest = manifestOf(this.appId);
-    if (manifest && !manifest.secrets.includes(name)) {
+    if (manifest && !manifest.secrets.includes(name) && !manifest.localSecrets?.includes(name)) {
       throw new Error(`${this.appId} reads the secret "${name}", which its manifest (AppManifests in @strata/contracts) does not declare`);
     }
     if (fromEnv) return fromEnv;

@@ -2,7 +2,9 @@
  * Upload and download throughput of one large file through the gateway (gateway → its sidecar →
  * files' sidecar → files → Azurite), beside a direct @azure/storage-blob upload and download of
  * the same size to the same Azurite in the same run, with the peak RSS of the gateway and files
- * processes; then the latency of listing with 10,000 files for one user.
+ * processes; downloads both ways: proxied (?redirect=false: the bytes through every hop) and by
+ * redirect (a 307 to a SAS URL, followed: Azurite sends the bytes), with the CPU time the gateway
+ * and files spend per GiB; then the latency of listing with 10,000 files for one user.
  *
  *   npm run bench -w @strata/files                 # 1 GiB
  *   npm run bench -w @strata/files -- --mib 256    # smaller, for a quick look
@@ -54,6 +56,17 @@ function rssSampler(pid: number) {
     peak = Math.max(peak, read());
   }, 50);
   return { stop: () => (clearInterval(timer), { start, peak: Math.max(peak, read()) }) };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
@@ -196,7 +209,7 @@ async function main() {
     const download = async (base: string) =>
       timed(async () => {
         // the files app answers its API only with the app token, as its sidecar presents it
-        const res = await fetch(`${base}/api/v1/files/${viaUp.value.id}/content`, { headers: base === filesApp ? { ...auth, 'dapr-api-token': stack.appApiToken } : auth });
+        const res = await fetch(`${base}/api/v1/files/${viaUp.value.id}/content?redirect=false`, { headers: base === filesApp ? { ...auth, 'dapr-api-token': stack.appApiToken } : auth });
         if (res.status !== 200) throw new Error(`download: ${res.status}`);
         const h = createHash('sha256');
         for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) h.update(c);
@@ -205,17 +218,46 @@ async function main() {
     const fromFilesApp = await download(filesApp);
     const fromFilesSidecar = await download(filesViaSidecar);
 
-    const gDown = rssSampler(gatewayPid);
-    const fDown = rssSampler(filesPid);
-    const viaDown = await timed(async () => {
-      const res = await fetch(`${gw}/api/v1/files/${viaUp.value.id}/content`, { headers: auth });
-      if (res.status !== 200) throw new Error(`download: ${res.status}`);
-      const h = createHash('sha256');
-      for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) h.update(c);
-      return h.digest('hex');
-    });
-    const downRss = { gateway: gDown.stop(), files: fDown.stop() };
-    if (viaDown.value !== expectedHash) throw new Error('download through the gateway: bytes differ');
+    /** A download through the gateway, proxied or by redirect, with the CPU the gateway and files spent on it. */
+    const downloadViaGateway = async (redirect: boolean) => {
+      const cpu0 = { gateway: cpuSeconds(gatewayPid), files: cpuSeconds(filesPid) };
+      const gRss = rssSampler(gatewayPid);
+      const fRss = rssSampler(filesPid);
+      let redirectMs = 0;
+      const run = await timed(async () => {
+        const t0 = performance.now();
+        // fetch follows the 307 (and leaves the Authorization header behind: Azurite is another origin)
+        const res = await fetch(`${gw}/api/v1/files/${viaUp.value.id}/content?redirect=${redirect}`, { headers: auth, redirect: redirect ? 'manual' : 'follow' });
+        let body = res;
+        if (redirect) {
+          if (res.status !== 307) throw new Error(`download by redirect: ${res.status}`);
+          redirectMs = performance.now() - t0;
+          body = await fetch(res.headers.get('location')!);
+        }
+        if (body.status !== 200) throw new Error(`download: ${body.status}`);
+        const h = createHash('sha256');
+        for await (const c of body.body as unknown as AsyncIterable<Uint8Array>) h.update(c);
+        return h.digest('hex');
+      });
+      const rss = { gateway: gRss.stop(), files: fRss.stop() };
+      if (run.value !== expectedHash) throw new Error(`download through the gateway (redirect=${redirect}): bytes differ`);
+      const perGiB = (used: number) => ((used * 1024 * MiB) / SIZE).toFixed(2);
+      const cpu = { gateway: perGiB(cpuSeconds(gatewayPid) - cpu0.gateway), files: perGiB(cpuSeconds(filesPid) - cpu0.files) };
+      return { ...run, rss, cpu, redirectMs };
+    };
+    const viaDown = await downloadViaGateway(false);
+    const downRss = viaDown.rss;
+    const byRedirect = await downloadViaGateway(true);
+    // what a redirect costs on its own: the authorised 307, twenty times, no bytes
+    const redirectTimes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${gw}/api/v1/files/${viaUp.value.id}/content`, { headers: auth, redirect: 'manual' });
+      await res.arrayBuffer();
+      if (res.status !== 307) throw new Error(`redirect: ${res.status}`);
+      redirectTimes.push(performance.now() - t0);
+    }
+    redirectTimes.sort((a, b) => a - b);
 
     const rate = (s: number, size = SIZE) => size / MiB / s;
     const directRate = { up: rate(directUp.seconds), down: rate(directDown.seconds) };
@@ -227,14 +269,22 @@ async function main() {
       'gateway, tus /uploads (256 MiB PATCHes)': { 'upload MiB/s': rate(viaUp.seconds).toFixed(1), 'download MiB/s': '', 'up vs direct': pct(rate(viaUp.seconds), directRate.up), 'down vs direct': '' },
       'files app alone (no Dapr, no gateway)': { 'upload MiB/s': rate(toFilesApp.seconds, MULTIPART).toFixed(1), 'download MiB/s': rate(fromFilesApp.seconds).toFixed(1), 'up vs direct': pct(rate(toFilesApp.seconds, MULTIPART), directRate.up), 'down vs direct': pct(rate(fromFilesApp.seconds), directRate.down) },
       "files through its sidecar (no gateway)": { 'upload MiB/s': '', 'download MiB/s': rate(fromFilesSidecar.seconds).toFixed(1), 'up vs direct': '', 'down vs direct': pct(rate(fromFilesSidecar.seconds), directRate.down) },
-      'gateway, GET /files/{id}/content': { 'upload MiB/s': '', 'download MiB/s': rate(viaDown.seconds).toFixed(1), 'up vs direct': '', 'down vs direct': pct(rate(viaDown.seconds), directRate.down) },
+      'gateway, GET /files/{id}/content?redirect=false (proxied)': { 'upload MiB/s': '', 'download MiB/s': rate(viaDown.seconds).toFixed(1), 'up vs direct': '', 'down vs direct': pct(rate(viaDown.seconds), directRate.down) },
+      'gateway, GET /files/{id}/content (307 to a SAS URL, followed)': { 'upload MiB/s': '', 'download MiB/s': rate(byRedirect.seconds).toFixed(1), 'up vs direct': '', 'down vs direct': pct(rate(byRedirect.seconds), directRate.down) },
+    });
+    console.log('download through the gateway: CPU seconds per GiB, and the redirect alone');
+    console.table({
+      proxied: { 'gateway CPU s/GiB': viaDown.cpu.gateway, 'files CPU s/GiB': viaDown.cpu.files, 'first answer ms': '' },
+      'by redirect': { 'gateway CPU s/GiB': byRedirect.cpu.gateway, 'files CPU s/GiB': byRedirect.cpu.files, 'first answer ms': byRedirect.redirectMs.toFixed(1) },
+      '307 alone (20 calls)': { 'gateway CPU s/GiB': '', 'files CPU s/GiB': '', 'first answer ms': `p50 ${percentile(redirectTimes, 50).toFixed(1)}, max ${redirectTimes.at(-1)!.toFixed(1)}` },
     });
     const mem = (r: { start: number; peak: number }) => `${r.start.toFixed(0)} → ${r.peak.toFixed(0)} (+${(r.peak - r.start).toFixed(0)})`;
     console.log('RSS MiB, start → peak (growth)');
     console.table({
       'multipart upload': { gateway: mem(mpRss.gateway), files: mem(mpRss.files) },
       'tus upload': { gateway: mem(upRss.gateway), files: mem(upRss.files) },
-      download: { gateway: mem(downRss.gateway), files: mem(downRss.files) },
+      'download, proxied': { gateway: mem(downRss.gateway), files: mem(downRss.files) },
+      'download, by redirect': { gateway: mem(byRedirect.rss.gateway), files: mem(byRedirect.rss.files) },
     });
 
     // listing: LIST_FILES files for one user, written through the files service's own command

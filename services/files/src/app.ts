@@ -28,7 +28,12 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
   const { config } = opts;
   await app.register(platformPlugin, { config, ...(opts.clock ? { clock: opts.clock } : {}) });
   const { directDatabaseUrl } = await registerStores(app, config);
-  await app.register(blobPlugin, { access: config.blob, container: config.BLOB_CONTAINER ?? BLOB_CONTAINER });
+  await app.register(blobPlugin, {
+    access: config.blob,
+    container: config.BLOB_CONTAINER ?? BLOB_CONTAINER,
+    publicUrl: config.BLOB_PUBLIC_URL,
+    sasTtlSeconds: config.DOWNLOAD_SAS_TTL_SECONDS,
+  });
   await app.register(openapiPlugin, { title: FILES_TITLE });
   await app.register(corePlugin);
   await app.register(

@@ -15,8 +15,25 @@ export const ConfigSchema = Type.Composite([
      * https://<account>.blob.core.windows.net; Azurite with OAuth in the production-like profile.
      */
     BLOB_ACCOUNT_URL: Type.Optional(Type.String({ pattern: '^https://' })),
-    /** Blob Storage reached with a connection string: Azurite's development account locally. */
+    /**
+     * Blob Storage reached with a connection string: Azurite's development account locally. When
+     * neither this nor BLOB_ACCOUNT_URL is set, it is read from the secret store
+     * (`blob-connection-string`), like the other secrets.
+     */
     BLOB_CONNECTION_STRING: Type.Optional(Type.String()),
+    /**
+     * The blob endpoint as clients reach it, for the SAS URLs of downloads by redirect (the account
+     * and container path follow it): Azurite's own address locally (the default: the endpoint files
+     * uses), the Application Gateway's `/blob` path in deploy/ (the account itself is private).
+     */
+    BLOB_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /**
+     * Whether `GET /files/{id}/content` answers with a redirect to a short-lived read-only SAS URL
+     * (true) or streams the bytes itself (false). A request's own `?redirect=` wins.
+     */
+    DOWNLOAD_REDIRECT: Type.Boolean({ default: true }),
+    /** How long a download's SAS URL stays valid, in seconds: at most 5 minutes. */
+    DOWNLOAD_SAS_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 300 }),
     BLOB_CONTAINER: Type.String({ default: 'strata-files' }),
     /**
      * Largest file one multipart upload or one new version may carry. The sidecars of the gateway
@@ -54,14 +71,16 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   return { ...config, blob: blobAccess(config) };
 }
 
-/** How files reaches Blob Storage: a token for an account URL, or a connection string; exactly one. */
-export type BlobAccess = { kind: 'token'; accountUrl: string } | { kind: 'connection-string'; connectionString: string };
+/**
+ * How files reaches Blob Storage: a token for an account URL, or a connection string (given, or
+ * read from the secret store at start-up when `connectionString` is undefined); never both.
+ */
+export type BlobAccess = { kind: 'token'; accountUrl: string } | { kind: 'connection-string'; connectionString: string | undefined };
 
 function blobAccess(config: { BLOB_ACCOUNT_URL?: string | undefined; BLOB_CONNECTION_STRING?: string | undefined }): BlobAccess {
   if (config.BLOB_ACCOUNT_URL && config.BLOB_CONNECTION_STRING) {
     throw new ConfigError(['BLOB_ACCOUNT_URL and BLOB_CONNECTION_STRING are both set: name one way to Blob Storage (a token for the URL, or the connection string)']);
   }
   if (config.BLOB_ACCOUNT_URL) return { kind: 'token', accountUrl: config.BLOB_ACCOUNT_URL };
-  if (config.BLOB_CONNECTION_STRING) return { kind: 'connection-string', connectionString: config.BLOB_CONNECTION_STRING };
-  throw new ConfigError(['BLOB_ACCOUNT_URL is required (https://<account>.blob.core.windows.net, reached with a token), or BLOB_CONNECTION_STRING for Azurite locally']);
+  return { kind: 'connection-string', connectionString: config.BLOB_CONNECTION_STRING || undefined };
 }

@@ -51,11 +51,14 @@ describe('hostile input through the gateway', () => {
     const up = await user.upload('cat.png', html, { type: 'image/png' });
     expect(up.status).toBe(201);
     expect(up.json.contentType).toBe('text/html');
-    const down = await user.call('GET', `/api/v1/files/${up.json.id as string}/content`);
-    expect(down.headers.get('content-type')).toBe('application/octet-stream');
-    expect(down.headers.get('content-disposition')).toMatch(/^attachment;/);
-    expect(down.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(down.bytes.equals(html)).toBe(true);
+    // both ways: by redirect (the SAS forces the type and the attachment) and proxied (nosniff too)
+    for (const query of ['', '?redirect=false']) {
+      const down = await user.call('GET', `/api/v1/files/${up.json.id as string}/content${query}`);
+      expect(down.headers.get('content-type')).toBe('application/octet-stream');
+      expect(down.headers.get('content-disposition')).toMatch(/^attachment;/);
+      if (query) expect(down.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(down.bytes.equals(html)).toBe(true);
+    }
 
     const svg = await user.upload('logo.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'));
     expect(svg.json.contentType).toBe('image/svg+xml');

@@ -8,7 +8,8 @@
  * and a revoked session refused at once.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT, Topics } from '@strata/contracts';
 import { Client, eventually, openEventStream, sha256 } from '@strata/testing/client';
@@ -24,6 +25,20 @@ import { TEST_PORT_OFFSET } from '../src/test-stack.js';
  * ui of a stack 1,500 below (internal = app + 1,500).
  */
 const PROD_LIKE_JOURNEY_PORT_STEP = 250;
+
+/** A request to the stack's TLS stand-ins (Azurite over HTTPS), trusting the stack's own CA. */
+function overTls(url: URL, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ca: readFileSync(stack.caFile!) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
 const offset = TEST_PORT_OFFSET + PROD_LIKE_JOURNEY_PORT_STEP;
 let stack: Stack;
 let runDir: string;
@@ -141,9 +156,28 @@ describe('the journey on the production-like profile', () => {
     const bytes = randomBytes(300_000);
     const up = await client.upload('report.bin', bytes);
     expect(up.status, up.text).toBe(201);
-    const down = await client.call('GET', `/api/v1/files/${up.json.id as string}/content`);
+    // the bytes through files (its Blob client with the token); this worker does not trust the
+    // stack's own CA, so the SAS URL below is read with it explicitly
+    const down = await client.call('GET', `/api/v1/files/${up.json.id as string}/content?redirect=false`);
     expect(down.status).toBe(200);
     expect(sha256(down.bytes)).toBe(sha256(bytes));
+    // by valet key: a user-delegation SAS (skoid, sktid: files' identity, no account key) that
+    // Azurite over HTTPS honours for reading that blob only
+    const redirect = await fetch(`${gateway}/api/v1/files/${up.json.id as string}/content`, { redirect: 'manual', headers: { authorization: `Bearer ${client.accessToken!}` } });
+    expect(redirect.status).toBe(307);
+    const location = new URL(redirect.headers.get('location')!);
+    expect(location.protocol).toBe('https:');
+    expect([location.searchParams.get('sp'), location.searchParams.get('sr'), location.searchParams.get('spr')]).toEqual(['r', 'b', 'https']);
+    expect(location.searchParams.get('skoid')).toBeTruthy();
+    expect(location.searchParams.get('sktid')).toBeTruthy();
+    const whole = await overTls(location);
+    expect([whole.status, sha256(whole.body)]).toEqual([200, sha256(bytes)]);
+    const ranged = await overTls(location, { headers: { range: 'bytes=10-19' } });
+    expect([ranged.status, ranged.body]).toEqual([206, bytes.subarray(10, 20)]);
+    expect((await overTls(location, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob', 'content-length': '1' }, body: 'x' })).status).toBe(403);
+    const tampered = new URL(location);
+    tampered.searchParams.set('skoid', '00000000-0000-0000-0000-000000000000');
+    expect((await overTls(tampered)).status).toBe(403);
   });
 
   it('uploads with tus in two PATCHes and downloads it', async () => {
@@ -168,7 +202,7 @@ describe('the journey on the production-like profile', () => {
     expect(head.headers.get('upload-offset')).toBe('120000');
     expect((await patch(120_000, bytes.length)).status).toBe(204);
     const down = await eventually('the completed upload readable', async () => {
-      const res = await client.call('GET', `/api/v1/files/${fileId}/content`);
+      const res = await client.call('GET', `/api/v1/files/${fileId}/content?redirect=false`);
       return res.status === 200 ? res : undefined;
     });
     expect(sha256(down.bytes)).toBe(sha256(bytes));

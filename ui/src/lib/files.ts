@@ -98,26 +98,45 @@ export function withLiveRehydration(files: FileInfo[], event: { type: string; da
   return files;
 }
 
+/** Hands a URL or a blob: URL to the browser as a download. */
+function saveAs(href: string, name: string): void {
+  const a = document.createElement('a');
+  a.href = href;
+  // honoured for blob: URLs; a SAS URL names the file itself (Content-Disposition: attachment)
+  a.download = name;
+  a.rel = 'noopener noreferrer';
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
 /**
- * Downloads a file (or one of its versions) with the bearer token and hands it to the browser;
- * content in the archive tier is not downloaded but asked back: its 202 is returned.
+ * Downloads a file (or one of its versions). The API gives a short-lived link to the bytes in
+ * Blob Storage (GET /files/{id}/content/link): the browser saves it itself, streaming, without
+ * the bytes passing through this page or the API. Where the service streams downloads itself
+ * (409 redirects-off) the bytes are fetched with the bearer token (?redirect=false). Content in
+ * the archive tier is not downloaded but asked back: its 202 is returned.
  */
 export async function downloadFile(file: { id: string; name: string }, version?: number): Promise<Rehydrating | undefined> {
+  const query = version ? { version } : {};
+  const link = await api.GET('/api/v1/files/{id}/content/link', { params: { path: { id: file.id }, query } });
+  if (link.data) {
+    if ('state' in link.data) return link.data;
+    saveAs(link.data.url, file.name);
+    return undefined;
+  }
+  if (!(link.response.status === 409 && link.error?.type.endsWith('/redirects-off'))) {
+    throw ApiProblem.fromBody(link.response, link.error ?? { detail: 'The file could not be downloaded.' });
+  }
   const { data, error, response } = await api.GET('/api/v1/files/{id}/content', {
-    params: { path: { id: file.id }, query: version ? { version } : {} },
+    params: { path: { id: file.id }, query: { ...query, redirect: false } },
     parseAs: 'blob',
   });
   if (!data) throw ApiProblem.fromBody(response, error ?? { detail: 'The file could not be downloaded.' });
   // read as a blob like the bytes it would have been: the 202's JSON is in it
   if (response.status === 202) return JSON.parse(await data.text()) as Rehydrating;
   const url = URL.createObjectURL(data);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = file.name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
+  saveAs(url, file.name);
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
   return undefined;
 }

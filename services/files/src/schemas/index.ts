@@ -68,7 +68,43 @@ export const VersionInfo = Type.Object({
 }, { $id: 'VersionInfo' });
 export const VersionList = Type.Object({ items: Type.Array(VersionInfo) }, { $id: 'VersionList' });
 
-export const ContentQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) }, { additionalProperties: false });
+export const ContentQuery = Type.Object(
+  {
+    version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
+    redirect: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: the bytes through this API. true or absent: what the service is set to (DOWNLOAD_REDIRECT, on by default): ' +
+          'a 307 to a short-lived read-only URL of the blob, from which Blob Storage sends the bytes.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ContentLinkQuery = Type.Object(
+  { version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) },
+  { additionalProperties: false },
+);
+export const ContentLink = Type.Object(
+  {
+    url: Type.String({ format: 'uri', description: "A read-only SAS URL of exactly this version's blob; Blob Storage answers it with Content-Disposition: attachment" }),
+    expiresAt: Timestamp,
+    version: Type.Integer({ minimum: 1 }),
+    size: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'ContentLink' },
+);
+
+/** The answer of a download by redirect: no body, the blob's signed URL in Location. */
+export const DownloadRedirect = {
+  description:
+    "Temporary Redirect to a read-only SAS URL of exactly this version's blob, valid for a few minutes (DOWNLOAD_SAS_TTL_SECONDS, at most 300). " +
+    'Follow it without the Authorization header (fetch drops it on another origin); Range works there. ' +
+    'The blob answers with Content-Disposition: attachment and a safe Content-Type forced by the signature.',
+  headers: { location: { description: 'The signed URL of the blob', schema: { type: 'string', format: 'uri' } } },
+  type: 'null',
+};
 
 export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { newSigningKey } from '@strata/auth';
-import { AppIds, Secrets } from '@strata/contracts';
+import { Secrets } from '@strata/contracts';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../infra/azurite.js';
 import { flushRedisDb, postgresUrl, preflight, redisUrl } from '../preflight.js';
 import { say } from '../log.js';
@@ -80,8 +80,8 @@ export const localProfile: Profile = {
       resourcesPaths: input.localResourcesPaths,
       appTokens: Object.fromEntries(input.appIds.map((id) => [id, appApiToken])),
       sidecar: (app) => ({ configFile, resourcesPaths: app.resourcesPaths, args: [], env: sidecarEnv }),
-      // files reaches Azurite with its well-known development key (no secret), from its environment
-      appEnv: (app) => ({ APP_API_TOKEN: appApiToken, ...(app.appId === AppIds.files ? { BLOB_CONNECTION_STRING: blobConnectionString } : {}) }),
+      // files reads Azurite's development account from the secret store (blob-connection-string above)
+      appEnv: () => ({ APP_API_TOKEN: appApiToken }),
       summary: [`Azurite ${azurite.endpoint}/${AZURITE_ACCOUNT}; Postgres ${infra.pgHost}:${infra.pgPort}/${input.database}; Redis ${stackRedisUrl}`],
       stop: () => azurite.stop(),
     };
