@@ -333,7 +333,7 @@ async function ocrPart(user: User, gen: TextGen, rand: () => number, docs: numbe
 interface QueryRow {
   query: string;
   /** EXPLAIN ANALYZE of the route's statements for the first example: execution ms each. */
-  explainMs?: { parse: number; search: number };
+  explainMs?: number;
   /**
    * The same queries at the database, today's `search` and the statement it replaced
    * (bench/baseline.ts) taking turns on the same rows: p99 of each and their ratio.
@@ -419,7 +419,7 @@ async function searchPart(user: User, stack: Stack, words: readonly string[], ra
         const q = mix[row.query]![0]!;
         const explained = await explainSearch(pool, user.id, q);
         explainedBy.set(row.query, explained);
-        row.explainMs = { parse: ms(explained[0]?.executionMs ?? NaN), search: ms(explained[1]?.executionMs ?? NaN) };
+        row.explainMs = ms(explained[0]?.executionMs ?? NaN);
         plans.push(...explained.map((e) => `-- ${row.query}, q=${q}: the ${e.statement} statement\n${e.text}\n`));
       }
       writeFileSync(join(OUT_DIR, `insights-explain-${size}.txt`), plans.join('\n'));

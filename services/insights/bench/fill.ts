@@ -115,8 +115,8 @@ function walk(plan: RawPlan, out: PlanNode[]): void {
 }
 
 export interface Explained {
-  /** Which of the search's statements: the query's parsing, or the search itself. */
-  statement: 'parse' | 'search';
+  /** The search's statement (the one before it parses the query and sets the transaction's settings, which are applied). */
+  statement: 'search';
   executionMs: number;
   planningMs: number;
   top: PlanNode[];
@@ -125,20 +125,20 @@ export interface Explained {
 
 /**
  * EXPLAIN ANALYZE of the statements the search route runs for this owner and query: the route's
- * own `search` is called through a Kysely that records the SQL it sends, and each statement that
- * reads (the query's parsing, then the search) is explained with the same parameters and the same
- * transaction-local settings (a custom plan, as the route asks for).
+ * own `search` is called through a Kysely that records the SQL it sends, and its search statement
+ * is explained with the same parameters after the same transaction-local settings (a custom plan,
+ * as the route asks for).
  */
 export async function explainSearch(pool: pg.Pool, ownerId: string, q: string): Promise<Explained[]> {
   const sent: CompiledQuery[] = [];
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void (e.level === 'query' && sent.push(e.query)) });
   await search(db, ownerId, q, {}, { offset: 0, limit: 20 });
   const settings = sent.find((s) => s.sql.includes('set_config'));
-  const statements = sent.filter((s) => /^\s*(with|select)\b/i.test(s.sql) && !s.sql.includes('set_config'));
+  const statements = sent.filter((s) => s.sql.includes('text_m'));
   const out: Explained[] = [];
   const client = await pool.connect();
   try {
-    for (const [i, query] of statements.entries()) {
+    for (const query of statements) {
       const params = [...query.parameters];
       await client.query('begin');
       if (settings) await client.query(settings.sql, [...settings.parameters]);
@@ -149,7 +149,7 @@ export async function explainSearch(pool: pg.Pool, ownerId: string, q: string): 
       const nodes: PlanNode[] = [];
       walk(root.Plan, nodes);
       out.push({
-        statement: i === 0 ? 'parse' : 'search',
+        statement: 'search',
         executionMs: root['Execution Time'],
         planningMs: root['Planning Time'],
         top: nodes.sort((a, b) => b.selfMs - a.selfMs).slice(0, 4),
