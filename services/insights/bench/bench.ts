@@ -7,7 +7,9 @@
  *            the file that returns it, one upload after another; p50/p99
  *   ocr      scanned PDF pages read per second
  *   search   GET /api/v1/search with 10,000 and 100,000 indexed documents of one user (written
- *            straight into insights' tables), by kind of query; EXPLAIN ANALYZE of the slowest
+ *            straight into insights' tables), by kind of query; the same queries at the database
+ *            against the statement search ran before search_docs (bench/baseline.ts), in turns;
+ *            EXPLAIN ANALYZE of each kind
  *
  * and the peak RSS (VmHWM) of the insights process over the run.
  *
@@ -27,7 +29,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AZURITE_BLOB_PORT, AppIds } from '@strata/contracts';
 import { type Stack, startStack } from '@strata/dev';
+import { kyselyFromPool } from '@strata/event-store';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
+import type { Database } from '../src/db/schema.js';
+import { search } from '../src/projections/search.js';
+import { baselineSearch } from './baseline.js';
 import { type BenchFile, HEAD_WORDS, type Kind, STOP_WORDS, TextGen, allTextPdf, makeFile, photoPdf, plantedWord, prng, vocabulary } from './corpus.js';
 import { type Explained, clearFill, explainSearch, fill } from './fill.js';
 
@@ -53,6 +60,8 @@ if (DOC_SIZES.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--doc
 const CORPUS = Number(values.corpus);
 const LATENCY_N = Number(values['latency-n']);
 const QUERIES = Number(values.queries);
+/** Queries of each kind timed at the database against the baseline (the baseline is slow at 100,000). */
+const BASELINE_QUERIES = 30;
 const OCR_DOCS = Number(values['ocr-docs']);
 const OCR_PAGES = Number(values['ocr-pages']);
 const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 11_000);
@@ -323,8 +332,13 @@ async function ocrPart(user: User, gen: TextGen, rand: () => number, docs: numbe
 
 interface QueryRow {
   query: string;
-  /** EXPLAIN ANALYZE of the route's two statements for the first example: execution ms each. */
-  explainMs?: { hits: number; facets: number };
+  /** EXPLAIN ANALYZE of the route's statements for the first example: execution ms each. */
+  explainMs?: number;
+  /**
+   * The same queries at the database, today's `search` and the statement it replaced
+   * (bench/baseline.ts) taking turns on the same rows: p99 of each and their ratio.
+   */
+  sql?: { p99Ms: number; baselineP99Ms: number; ratio: number };
   examples: string[];
   hitsFirst: number;
   n: number;
@@ -378,6 +392,26 @@ async function searchPart(user: User, stack: Stack, words: readonly string[], ra
         rows.push({ query: label, examples: qs.slice(0, 3), hitsFirst, ...stats(times) });
         console.log(`  ${size} docs, ${label}: p50 ${rows.at(-1)!.p50Ms} ms, p99 ${rows.at(-1)!.p99Ms} ms`);
       }
+      // at the database, today's statement and the one it replaced, in turns (same rows, same load)
+      const db = kyselyFromPool(pool, { namedStatements: false }) as Kysely<Database>;
+      for (const row of rows) {
+        const qs = mix[row.query]!;
+        const now: number[] = [];
+        const before: number[] = [];
+        for (let i = 0; i < Math.min(queries, BASELINE_QUERIES); i++) {
+          const q = qs[i % qs.length]!;
+          let t = performance.now();
+          await search(db, user.id, q, {}, { offset: 0, limit: 20 });
+          now.push(performance.now() - t);
+          t = performance.now();
+          await baselineSearch(db, user.id, q, {}, { offset: 0, limit: 20 });
+          before.push(performance.now() - t);
+        }
+        const a = stats(now).p99Ms;
+        const b = stats(before).p99Ms;
+        row.sql = { p99Ms: a, baselineP99Ms: b, ratio: Math.round((b / a) * 10) / 10 };
+        console.log(`  ${size} docs, ${row.query}, at the database: p99 ${a} ms, before search_docs ${b} ms (${row.sql.ratio}x)`);
+      }
       // every kind explained (plans in a file beside the JSON), the slowest one's costliest nodes shown
       const plans: string[] = [];
       const explainedBy = new Map<string, Explained[]>();
@@ -385,7 +419,7 @@ async function searchPart(user: User, stack: Stack, words: readonly string[], ra
         const q = mix[row.query]![0]!;
         const explained = await explainSearch(pool, user.id, q);
         explainedBy.set(row.query, explained);
-        row.explainMs = { hits: ms(explained[0]?.executionMs ?? NaN), facets: ms(explained[1]?.executionMs ?? NaN) };
+        row.explainMs = ms(explained[0]?.executionMs ?? NaN);
         plans.push(...explained.map((e) => `-- ${row.query}, q=${q}: the ${e.statement} statement\n${e.text}\n`));
       }
       writeFileSync(join(OUT_DIR, `insights-explain-${size}.txt`), plans.join('\n'));
@@ -489,7 +523,7 @@ function report(r: Record<string, unknown>) {
   const search = r.search as Awaited<ReturnType<typeof searchPart>> | undefined;
   for (const s of search ?? []) {
     console.log(`\nsearch with ${s.docs} documents (${s.passages} passages) of one user, through the gateway (goal: p99 < 50 ms at 100,000); filled in ${fmt(s.fillSeconds)} s`);
-    console.table(Object.fromEntries(s.queries.map((q) => [q.query, { 'e.g.': q.examples[0], hits: q.hitsFirst, n: q.n, 'p50 ms': fmt(q.p50Ms), 'p99 ms': fmt(q.p99Ms), 'max ms': fmt(q.maxMs), 'SQL ms (hits + facets)': q.explainMs ? `${fmt(q.explainMs.hits)} + ${fmt(q.explainMs.facets)}` : '' }])));
+    console.table(Object.fromEntries(s.queries.map((q) => [q.query, { 'e.g.': q.examples[0], hits: q.hitsFirst, n: q.n, 'p50 ms': fmt(q.p50Ms), 'p99 ms': fmt(q.p99Ms), 'max ms': fmt(q.maxMs), 'SQL p99 ms': q.sql ? fmt(q.sql.p99Ms) : '', 'before search_docs p99 ms': q.sql ? fmt(q.sql.baselineP99Ms) : '', 'speed-up': q.sql ? `${q.sql.ratio}x` : '' }])));
     for (const e of s.explained) {
       console.log(`  EXPLAIN ANALYZE (${s.slowest}), ${e.statement}: ${fmt(e.executionMs)} ms execution, ${fmt(e.planningMs)} ms planning; costliest nodes (self time; a CTE Scan's includes running its CTE):`);
       for (const n of e.top) console.log(`    ${fmt(n.selfMs)} ms  ${n.node} (rows ${n.rows} × loops ${n.loops})`);

@@ -115,8 +115,8 @@ function walk(plan: RawPlan, out: PlanNode[]): void {
 }
 
 export interface Explained {
-  /** Which of the search's two statements: the ranked hits or the facets. */
-  statement: 'hits' | 'facets';
+  /** The search's statement (the one before it parses the query and sets the transaction's settings, which are applied). */
+  statement: 'search';
   executionMs: number;
   planningMs: number;
   top: PlanNode[];
@@ -125,28 +125,39 @@ export interface Explained {
 
 /**
  * EXPLAIN ANALYZE of the statements the search route runs for this owner and query: the route's
- * own `search` is called through a Kysely that records the SQL it sends, which is then explained
- * with the same parameters (a custom plan, as the first executions of a prepared statement get).
+ * own `search` is called through a Kysely that records the SQL it sends, and its search statement
+ * is explained with the same parameters after the same transaction-local settings (a custom plan,
+ * as the route asks for).
  */
 export async function explainSearch(pool: pg.Pool, ownerId: string, q: string): Promise<Explained[]> {
   const sent: CompiledQuery[] = [];
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void (e.level === 'query' && sent.push(e.query)) });
   await search(db, ownerId, q, {}, { offset: 0, limit: 20 });
+  const settings = sent.find((s) => s.sql.includes('set_config'));
+  const statements = sent.filter((s) => s.sql.includes('text_m'));
   const out: Explained[] = [];
-  for (const [i, query] of sent.entries()) {
-    const params = [...query.parameters];
-    const json = await pool.query<{ 'QUERY PLAN': [{ Plan: RawPlan; 'Execution Time': number; 'Planning Time': number }] }>(`explain (analyze, buffers, format json) ${query.sql}`, params);
-    const text = await pool.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${query.sql}`, params);
-    const [root] = json.rows[0]!['QUERY PLAN'];
-    const nodes: PlanNode[] = [];
-    walk(root.Plan, nodes);
-    out.push({
-      statement: i === 0 ? 'hits' : 'facets',
-      executionMs: root['Execution Time'],
-      planningMs: root['Planning Time'],
-      top: nodes.sort((a, b) => b.selfMs - a.selfMs).slice(0, 4),
-      text: text.rows.map((r) => r['QUERY PLAN']).join('\n'),
-    });
+  const client = await pool.connect();
+  try {
+    for (const query of statements) {
+      const params = [...query.parameters];
+      await client.query('begin');
+      if (settings) await client.query(settings.sql, [...settings.parameters]);
+      const json = await client.query<{ 'QUERY PLAN': [{ Plan: RawPlan; 'Execution Time': number; 'Planning Time': number }] }>(`explain (analyze, buffers, format json) ${query.sql}`, params);
+      const text = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${query.sql}`, params);
+      await client.query('rollback');
+      const [root] = json.rows[0]!['QUERY PLAN'];
+      const nodes: PlanNode[] = [];
+      walk(root.Plan, nodes);
+      out.push({
+        statement: 'search',
+        executionMs: root['Execution Time'],
+        planningMs: root['Planning Time'],
+        top: nodes.sort((a, b) => b.selfMs - a.selfMs).slice(0, 4),
+        text: text.rows.map((r) => r['QUERY PLAN']).join('\n'),
+      });
+    }
+  } finally {
+    client.release();
   }
   return out;
 }

@@ -49,27 +49,12 @@ export const RANKED_MATCHES = 500;
  * per file (its best passage, with the matches marked), the facets of all matches and their count.
  */
 export async function search(db: Kysely<Database>, ownerId: string, q: string, filters: SearchFilters, page: { offset: number; limit: number }, ranked = RANKED_MATCHES) {
-  // the query parsed first, so that the statement below is planned with it as a value (the GIN
-  // indexes are used only for a query known when planning)
-  const parsed = await sql<{ tsq: string | null }>`
-    select string_agg(distinct '(' || t || ')', ' | ') as tsq
-    from (select websearch_to_tsquery(c::regconfig, ${q})::text as t from unnest(${[...QUERY_CONFIGS]}::text[]) c) x
-    where t <> ''`.execute(db);
-  // each configuration's reading once (most agree); a phrase's words, for the documents' own test
-  const tsq = parsed.rows[0]?.tsq ?? '';
-  const phrase = /<(\d+|-)>/.test(tsq);
-  const loose = tsq.replace(/<(\d+|-)>/g, '&');
   const headline = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
   const where = sql`s.owner_id = ${ownerId}
     ${filters.type ? sql`and s.family = ${filters.type}` : sql``}
     ${filters.tag ? sql`and ${filters.tag} = any(s.tags)` : sql``}
     ${filters.from ? sql`and s.created_at >= ${filters.from}` : sql``}
     ${filters.to ? sql`and s.created_at < ${filters.to}` : sql``}`;
-  // a document holding every word: a phrase's order is then checked in its passages
-  const textMatch =
-    tsq === ''
-      ? sql`false`
-      : sql`(s.tsv @@ ${loose}::tsquery ${phrase ? sql`and exists (select 1 from insights.passages p where p.file_id = s.file_id and p.version = s.version and p.tsv @@ ${tsq}::tsquery)` : sql``})`;
   const nameMatch = sql`(lower(s.name) % lower(${q}) or lower(s.name) like lower(${likePrefix(q)}) escape '\\' or lower(s.name) like lower(${likeInfix(q)}) escape '\\')`;
   // One statement. search_docs finds the matches: the documents holding every word (a phrase's
   // words at document level, its order then checked in the passages), and the names by words, a
@@ -83,7 +68,22 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
     // table's test reads each row's words from TOAST, where the index's answer reads none (no
     // recheck for a word query). It plans with the query's words (a prepared statement's generic
     // plan knows none). And the matches stay in memory.
-    await sql`select set_config('enable_seqscan', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true), set_config('work_mem', '32MB', true)`.execute(trx);
+    // The query is parsed first (in the same statement), so that the search is planned with it
+    // as a value: the GIN indexes are used only for a query known when planning.
+    const parsed = await sql<{ tsq: string | null }>`
+      select set_config('enable_seqscan', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true), set_config('work_mem', '32MB', true),
+             (select string_agg(distinct '(' || t || ')', ' | ')
+              from (select websearch_to_tsquery(c::regconfig, ${q})::text as t from unnest(${[...QUERY_CONFIGS]}::text[]) c) x
+              where t <> '') as tsq`.execute(trx);
+    // each configuration's reading once (most agree); a phrase's words, for the documents' own test
+    const tsq = parsed.rows[0]?.tsq ?? '';
+    const phrase = /<(\d+|-)>/.test(tsq);
+    const loose = tsq.replace(/<(\d+|-)>/g, '&');
+    // a document holding every word: a phrase's order is then checked in its passages
+    const textMatch =
+      tsq === ''
+        ? sql`false`
+        : sql`(s.tsv @@ ${loose}::tsquery ${phrase ? sql`and exists (select 1 from insights.passages p where p.file_id = s.file_id and p.version = s.version and p.tsv @@ ${tsq}::tsquery)` : sql``})`;
     return sql<Row>`
     with q as (select ${tsq}::tsquery as tsq),
     text_m as materialized (
