@@ -92,7 +92,7 @@ export const postgresPlugin = fp(
       await Promise.all([pool.end(), direct.end()]);
     });
     // the migrations come next: a database that is restarting (or failing over) is waited for
-    await waitFor('Postgres', () => direct.query('select 1'), app.log, opts.startupTimeoutMs ?? 60_000);
+    await waitFor('Postgres', () => direct.query('select 1'), app.log, { timeoutMs: opts.startupTimeoutMs ?? 60_000 });
   },
   { name: 'strata-postgres', dependencies: ['strata-health', 'strata-metrics'] },
 );

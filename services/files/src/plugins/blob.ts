@@ -1,5 +1,6 @@
 import { ChainedTokenCredential, DefaultAzureCredential, WorkloadIdentityCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import { waitFor } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { BlobAccess } from '../config.js';
@@ -34,7 +35,8 @@ export const blobPlugin = fp(
         ? new BlobServiceClient(opts.access.accountUrl, blobCredential(), options)
         : BlobServiceClient.fromConnectionString(opts.access.connectionString, options);
     const container = service.getContainerClient(opts.container);
-    if (opts.access.kind === 'connection-string') await container.createIfNotExists();
+    // Azurite starting beside the app (or Blob Storage away for a moment) is waited for, not fatal
+    if (opts.access.kind === 'connection-string') await waitFor('Blob Storage', () => container.createIfNotExists(), app.log);
     app.decorate('blobs', container);
     app.addReadinessCheck('blob-storage', async () => {
       const exists = await container.exists();
