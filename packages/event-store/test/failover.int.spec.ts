@@ -14,11 +14,12 @@ let t: TestStore;
 const admin = new pg.Pool({ connectionString: stack.databaseUrl, max: 1, application_name: 'es-failover-admin' });
 
 beforeAll(async () => {
-  t = await openTestStore(stack.databaseUrl, 'es_failover', 4);
   // as service-kit's postgresPlugin does for every app: a client in use that loses its connection
   // emits 'error', which with no listener would end the process
-  t.pool.on('connect', (client) => client.on('error', () => undefined));
-  t.pool.on('error', () => undefined);
+  t = await openTestStore(stack.databaseUrl, 'es_failover', 4, (pool) => {
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    pool.on('error', () => undefined);
+  });
 });
 afterAll(async () => {
   await t?.close();

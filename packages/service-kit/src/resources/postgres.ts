@@ -53,13 +53,17 @@ export const postgresPlugin = fp(
     let lastLoss: { at: Date; reason: string } | undefined;
     const poolOf = (connectionString: string, max: number, applicationName: string) => {
       const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000, application_name: applicationName, keepAlive: true });
-      const onLost = (err: Error) => {
+      // pg reports one lost connection twice (the server's FATAL, then the socket's end): once here
+      const counted = new WeakSet<object>();
+      const onLost = (err: Error, client: object) => {
+        if (counted.has(client)) return;
+        counted.add(client);
         lost.inc({ pool: applicationName });
         lastLoss = { at: new Date(), reason: connectionFailureOf(err) ?? err.message };
         app.log.warn({ err, pool: applicationName }, 'Postgres connection lost; the pool reconnects on the next query');
       };
       // an idle client: the pool drops it and reports here
-      pool.on('error', onLost);
+      pool.on('error', (err, client) => onLost(err, client));
       // a client in use: without a listener of its own its 'error' would end the process (an
       // idle one's reaches the pool's listener above, so it is reported there, once)
       const inUse = new WeakSet<pg.PoolClient>();
@@ -67,7 +71,7 @@ export const postgresPlugin = fp(
       pool.on('release', (_err, client) => inUse.delete(client));
       pool.on('connect', (client) => {
         client.on('error', (err) => {
-          if (inUse.has(client)) onLost(err);
+          if (inUse.has(client)) onLost(err, client);
         });
       });
       return pool;
