@@ -156,11 +156,12 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
 
   /**
    * After a COMMIT whose answer was lost: the result if the transaction did commit (its events are
-   * in the log), undefined if it did not; throws when the log cannot be read in time either.
+   * in the log), undefined if it did not; throws when that cannot be told (the log cannot be read
+   * in time, or the command appended nothing to look for).
    */
   async function committed(pending: { result?: CommandResult<State, E> }): Promise<CommandResult<State, E> | undefined> {
     const result = pending.result;
-    if (!result || result.events.length === 0) return undefined;
+    if (!result || result.events.length === 0) throw new Error('a command without events leaves nothing to look for');
     const stored = await store.countStored(result.events.map((e) => e.id));
     return stored > 0 ? result : undefined;
   }
