@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type {} from '@strata/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Decider, commandHandler } from '../src/index.js';
+import { CommitOutcomeUnknownError, type Decider, EventStore, commandHandler } from '../src/index.js';
 import { type TestStore, openTestStore } from './support.js';
 
 // A failover as a client sees it: its session ended by pg_terminate_backend in the middle of what
@@ -77,4 +77,51 @@ describe('across a terminated connection', () => {
     // the pool itself is fine afterwards
     expect((await t.pool.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1);
   });
+});
+
+/**
+ * A driver whose next COMMITs lose their answer, as a connection cut right after sending COMMIT
+ * does: the transaction is committed (or, with `commits: false`, rolled back) on the real server,
+ * and the caller gets CommitOutcomeUnknownError, which is what the resilient driver throws then.
+ */
+function losingCommits(pool: pg.Pool, lose: { times: number; commits: boolean }) {
+  class Dialect extends PostgresDialect {
+    override createDriver(): Driver {
+      const inner = super.createDriver();
+      return new Proxy(inner, {
+        get(target, prop) {
+          if (prop === 'commitTransaction') {
+            return async (connection: DatabaseConnection) => {
+              if (lose.times <= 0) return target.commitTransaction(connection);
+              lose.times--;
+              if (lose.commits) await target.commitTransaction(connection);
+              else await target.rollbackTransaction(connection);
+              throw new CommitOutcomeUnknownError(new Error('Connection terminated unexpectedly'));
+            };
+          }
+          const value = Reflect.get(target, prop) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    }
+  }
+  return new Kysely<unknown>({ dialect: new Dialect({ pool }) });
+}
+
+describe('a COMMIT whose answer was lost', () => {
+  for (const commits of [true, false]) {
+    it(commits ? 'that did commit: the command is looked up in the log and not applied again' : 'that did not commit: the command is tried again and applied once', async () => {
+      const lose = { times: 1, commits };
+      const db = losingCommits(t.pool, lose);
+      const store = new EventStore({ db, schema: t.schema });
+      const handler = commandHandler({ store, db, decider: counter, streamOf: (id: string) => `lost-${id}`, projections: [] });
+      const id = randomUUID();
+      let attempts = 0;
+      const result = await handler.handle(id, { type: 'Add', n: 7 }, { after: async () => void attempts++ });
+      expect(lose.times).toBe(0);
+      expect(attempts).toBe(commits ? 1 : 2);
+      expect(result.version).toBe(1);
+      expect((await t.store.readStream(`lost-${id}`)).map((e) => e.data)).toEqual([{ n: 7 }]);
+    });
+  }
 });
