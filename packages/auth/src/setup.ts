@@ -49,6 +49,16 @@ export const tokenAuth = fp(
     });
     verifier.start();
     app.addHook('onClose', async () => verifier.stop());
+    // an app that cannot check tokens yet (sessions not up when it started) is not ready: it would
+    // answer every caller 503; the probe also loads the keys, so it recovers without traffic
+    app.addReadinessCheck('token-keys', async () => {
+      try {
+        await verifier.ensureKeys();
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: `the token signing keys could not be loaded: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    });
     const revocations = new RevocationList(app.redis);
     await revocations.start();
     app.decorate('revocations', revocations);

@@ -139,6 +139,15 @@ export class TokenVerifier {
     this.keys.stop();
   }
 
+  /**
+   * For readiness: resolves once a key set is loaded (loading one now if none is), throws while
+   * none can be. Tokens cannot be checked before that, so the app is not ready.
+   */
+  async ensureKeys(): Promise<void> {
+    if (this.keys.current) return;
+    await this.keys.load();
+  }
+
   async verify(token: string): Promise<AccessClaims> {
     const kid = peekKid(token);
     const known = this.keys.current;

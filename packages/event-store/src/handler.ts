@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import { ConcurrencyError } from './errors.js';
 import { cursorOf } from './log-order.js';
 import { type EventStore, PREPARED } from './store.js';
+import { CommitOutcomeUnknownError, type RetryPolicy, isConnectionError, withRetries } from './transient.js';
 import {
   type AppendResult,
   type Clock,
@@ -94,6 +96,8 @@ export interface CommandHandlerOptions<Id, Command, State, E extends DomainEvent
   projections: readonly Projection<E, DB>[];
   /** Stamps each event's occurredAt (default: the system's). */
   clock?: Clock;
+  /** How long a command is tried again across a lost connection (default FAILOVER_RETRY: up to 5 s). */
+  retryPolicy?: RetryPolicy;
 }
 
 const REPLAY_BATCH = 1_000;
@@ -115,7 +119,12 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
   const lockKey = (p: Projection<E, DB>) => `strata.event-store.projection.${store.schema}.${p.name}`;
   const keys = projections.map(lockKey);
 
-  async function attempt(streamId: string, command: Command, opts: HandleOptions<State, E, DB>): Promise<CommandResult<State, E>> {
+  async function attempt(
+    streamId: string,
+    command: Command,
+    opts: HandleOptions<State, E, DB>,
+    pending: { result?: CommandResult<State, E> },
+  ): Promise<CommandResult<State, E>> {
     return db.transaction().execute(async (trx) => {
       if (keys.length > 0) {
         await sql`${sql.raw(PREPARED)}select pg_advisory_xact_lock_shared(hashtextextended(k, 0)) from unnest(${keys}::text[]) as k`.execute(trx);
@@ -130,7 +139,8 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
       if (decided.length > 0) {
         // stamped here so that the events projected now and the ones a rebuild reads agree
         const occurredAt = clock.now();
-        const events = decided.map((event): NewEvent<E> => ({ ...event, occurredAt }));
+        // ids chosen here, so that after a lost COMMIT the log can say whether these were stored
+        const events = decided.map((event): NewEvent<E> => ({ ...event, id: randomUUID(), occurredAt }));
         const appended = await store.append(streamId, events, { expectedVersion: version, metadata: opts.metadata ?? {}, transaction: trx });
         const recorded = recordedEvents(events, appended, occurredAt, opts.metadata);
         for (const event of recorded) {
@@ -139,21 +149,60 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
         result = { events: recorded, state: decided.reduce(decider.evolve, state), version: appended.nextExpectedVersion };
       }
       if (opts.after) await opts.after(trx, result);
+      pending.result = result;
       return result;
     });
+  }
+
+  /**
+   * After a COMMIT whose answer was lost: the result if the transaction did commit (its events are
+   * in the log), undefined if it did not; throws when that cannot be told (the log cannot be read
+   * in time, or the command appended nothing to look for).
+   */
+  async function committed(pending: { result?: CommandResult<State, E> }): Promise<CommandResult<State, E> | undefined> {
+    const result = pending.result;
+    if (!result || result.events.length === 0) throw new Error('a command without events leaves nothing to look for');
+    const stored = await store.countStored(result.events.map((e) => e.id));
+    return stored > 0 ? result : undefined;
   }
 
   return {
     async handle(id, command, opts = {}) {
       const streamId = streamOf(id);
       const retries = opts.expectedVersion === undefined ? (opts.retries ?? 0) : 0;
-      for (let tried = 0; ; tried++) {
-        try {
-          return await attempt(streamId, command, opts);
-        } catch (err) {
-          if (!(err instanceof ConcurrencyError) || tried >= retries) throw err;
-        }
-      }
+      let conflicts = 0;
+      // A lost connection (a failover) is retried within the policy's time: the transaction did
+      // not commit, so reading, deciding and appending again is the same command once. Only a
+      // lost COMMIT is ambiguous: the log says whether its events are there.
+      return withRetries(
+        async () => {
+          for (;;) {
+            const pending: { result?: CommandResult<State, E> } = {};
+            try {
+              return await attempt(streamId, command, opts, pending);
+            } catch (err) {
+              if (err instanceof CommitOutcomeUnknownError) {
+                let done: CommandResult<State, E> | undefined;
+                try {
+                  done = await committed(pending);
+                } catch {
+                  // still unknown: never decided again (it may have been done); the caller hears 503
+                  throw err;
+                }
+                if (done) return done;
+                // not committed: as if the connection had been lost before the COMMIT
+                throw err.cause;
+              }
+              if (!(err instanceof ConcurrencyError) || conflicts >= retries) throw err;
+              conflicts++;
+            }
+          }
+        },
+        {
+          ...(options.retryPolicy ? { policy: options.retryPolicy } : {}),
+          retryable: (err) => isConnectionError(err) && !(err instanceof CommitOutcomeUnknownError),
+        },
+      );
     },
 
     load(id) {

@@ -30,3 +30,15 @@ export { compareCursors, cursorOf, findOrderViolation } from './log-order.js';
 export { type Publisher, Relay, type RelayOptions, type RelayState } from './relay.js';
 export { CLOUDEVENTS_CONTENT_TYPE, DaprPublisher, type DaprPublisherOptions, type EventCloudEvent, toCloudEvent } from './dapr-publisher.js';
 export { deciderSpec, given } from './testing.js';
+export {
+  CommitOutcomeUnknownError,
+  FAILOVER_RETRY,
+  type RetryOptions,
+  type RetryPolicy,
+  connectionFailureOf,
+  errorChain,
+  isConnectionError,
+  retryDelay,
+  withRetries,
+} from './transient.js';
+export { type ResilienceOptions, ResilientPostgresDialect, isReadOnlyStatement } from './resilient-driver.js';

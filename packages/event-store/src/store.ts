@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type RawBuilder, type Transaction, sql } from 'kysely';
+import { Kysely, type PostgresPool, type PostgresPoolClient, type RawBuilder, type Transaction, sql } from 'kysely';
 import type pg from 'pg';
 import { ConcurrencyError, DuplicateEventError } from './errors.js';
 import { assertSchemaName, migrateEventStore } from './migrate.js';
+import { type ResilienceOptions, ResilientPostgresDialect } from './resilient-driver.js';
+import { withRetries } from './transient.js';
 import {
   type AppendResult,
   type DomainEvent,
@@ -124,13 +126,16 @@ function preparingClient(client: pg.PoolClient): PostgresPoolClient {
 
 /** A kysely instance over an existing pg pool (services get theirs from service-kit as `app.pg`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Executor
-export function kyselyFromPool(pool: pg.Pool, options: { namedStatements?: boolean } = {}): Kysely<any> {
-  if (options.namedStatements === false) return new Kysely({ dialect: new PostgresDialect({ pool }) });
+export function kyselyFromPool(pool: pg.Pool, options: { namedStatements?: boolean } & ResilienceOptions = {}): Kysely<any> {
+  const { namedStatements, ...resilience } = options;
+  // connections are got, and reads outside transactions run, again after a lost connection
+  // (resilient-driver.ts); transactions are the caller's to retry
+  if (namedStatements === false) return new Kysely({ dialect: new ResilientPostgresDialect({ pool }, resilience) });
   const preparing: PostgresPool = {
     connect: async () => preparingClient(await pool.connect()),
     end: () => pool.end(),
   };
-  return new Kysely({ dialect: new PostgresDialect({ pool: preparing }) });
+  return new Kysely({ dialect: new ResilientPostgresDialect({ pool: preparing }, resilience) });
 }
 
 export function notifyChannel(schema: string): string {
@@ -220,7 +225,10 @@ export class EventStore {
     // writer took that number first (bounded: under REPEATABLE READ the snapshot never moves)
     for (let attempt = 0; ; attempt++) {
       try {
-        const rows = await this.appendStatement(streamId, expectedVersion, count, batch).execute(executor);
+        const statement = this.appendStatement(streamId, expectedVersion, count, batch);
+        // alone, the statement is its own transaction and the ids make it idempotent: after a lost
+        // connection it runs again, and if the first one did commit, the ids explain it below
+        const rows = options.transaction ? await statement.execute(executor) : await withRetries(() => statement.execute(executor));
         if (rows.rows.length === count) {
           const inserted = count === 1 ? rows.rows : [...rows.rows].sort((a, b) => Number(a.stream_version) - Number(b.stream_version));
           const result: AppendResult = {
@@ -354,6 +362,17 @@ export class EventStore {
     }
     if (retry) return undefined;
     throw new ConcurrencyError(streamId, expected, await this.streamVersion(streamId, executor));
+  }
+
+  /**
+   * How many of these event ids the log holds: after a commit whose answer was lost, whether it
+   * committed (a transaction stores all of its events or none). A read, retried across a failover.
+   */
+  async countStored(eventIds: readonly string[]): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from ${this.table('events')} where event_id = any(${[...eventIds]}::uuid[])`.execute(this.db);
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** The stream's version: how many events it holds (0 when it does not exist). */

@@ -13,9 +13,10 @@ export interface TestStore {
 }
 
 /** A store in a schema of its own (random suffix), dropped again by close(). */
-export async function openTestStore(databaseUrl: string, prefix: string, poolSize = 10): Promise<TestStore> {
+export async function openTestStore(databaseUrl: string, prefix: string, poolSize = 10, onPool?: (pool: pg.Pool) => void): Promise<TestStore> {
   const schema = `${prefix}_${randomBytes(4).toString('hex')}`;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, application_name: `event-store-test-${prefix}` });
+  onPool?.(pool);
   const db = kyselyFromPool(pool);
   const store = await EventStore.open({ db, schema });
   return {

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, dependencyFailureOf } from './dependencies.js';
 import { RESERVED_PREFIX } from './listeners.js';
 
 /** RFC 9457 problem details, as every Strata API error is sent. */
@@ -67,6 +68,16 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 
+/** The 503 for a dependency that is away: problem+json and Retry-After, no internals. */
+export function unavailable(detail = 'A service this request needs is unavailable for a moment; try again shortly.'): AppError {
+  return httpError(503, detail);
+}
+
+function sendUnavailable(reply: FastifyReply, instance: string | undefined): FastifyReply {
+  if (!reply.hasHeader('retry-after')) reply.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+  return sendProblem(reply, unavailable().toProblem(instance));
+}
+
 /**
  * Maps every error to problem+json: AppError as it says, Fastify's own 4xx (validation, body too
  * large, bad JSON, unsupported type) with their message, and anything else as a bare 500 whose
@@ -77,9 +88,21 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const instance = request.url.split('?')[0];
     if (error instanceof AppError) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (error.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
       return sendProblem(reply, error.toProblem(instance));
     }
+    // a dependency away (Postgres failing over, Redis, the sidecar, Blob Storage): the request was
+    // fine and will succeed again shortly, so a 503 with Retry-After, never a 500
+    const failure = dependencyFailureOf(error);
+    if (failure) {
+      request.log.warn({ err: error, dependency: failure.dependency, reason: failure.reason }, 'a dependency is unavailable: 503');
+      return sendUnavailable(reply, instance);
+    }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status === 503) {
+      request.log.warn({ err: error }, 'unavailable: 503');
+      return sendUnavailable(reply, instance);
+    }
     if (status >= 400 && status < 500) {
       const problem = httpError(status, error.message).toProblem(instance);
       if (error.validation) problem.errors = error.validation.map((v) => ({ path: v.instancePath, message: v.message }));

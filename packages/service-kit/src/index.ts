@@ -1,5 +1,9 @@
 export { BaseConfigSchema, ConfigError, PoolSizeSchema, PortSchema, StoresConfigSchema, loadConfig, type BaseConfig } from './config.js';
-export { AppError, PROBLEM_CONTENT_TYPE, httpError, registerProblemHandlers, sendProblem, type Problem } from './errors.js';
+export { AppError, PROBLEM_CONTENT_TYPE, httpError, registerProblemHandlers, sendProblem, unavailable, type Problem } from './errors.js';
+export { DEPENDENCY_RETRY_AFTER_SECONDS, type Dependency, type DependencyFailure, dependencyFailureOf } from './dependencies.js';
+export { waitFor } from './wait.js';
+// the retry policy every service uses for what is safe to repeat (event-store's, re-exported)
+export { FAILOVER_RETRY, type RetryOptions, type RetryPolicy, isConnectionError, retryDelay, withRetries } from '@strata/event-store';
 export { loggerOptions, requestId } from './logging.js';
 export { metricsPlugin } from './metrics.js';
 export { healthPlugin, type CheckResult, type ReadinessCheck } from './health.js';

@@ -3,6 +3,7 @@ import { DaprPublisher, type DomainEvent, type EventStore, type Publisher, type 
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge } from 'prom-client';
+import { dependencyFailureOf } from './dependencies.js';
 
 export interface EventRelayOptions<E extends DomainEvent> {
   store: EventStore;
@@ -60,6 +61,13 @@ export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<
         publisher,
         connection: opts.connectionString,
         onError: (err) => {
+          const failure = dependencyFailureOf(err);
+          // its own connection lost (a failover): it reconnects, takes the lock again and resumes
+          // from its checkpoint, with backoff; nothing was published or lost
+          if (failure?.dependency === 'postgres') {
+            app.log.warn({ err, reason: failure.reason }, 'event relay: Postgres connection lost; resuming with backoff');
+            return;
+          }
           failures.inc({ topic: opts.topic });
           app.log.warn({ err }, 'event relay: publish failed; retrying');
         },

@@ -1,6 +1,9 @@
+import { connectionFailureOf } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import pg from 'pg';
+import { Counter } from 'prom-client';
+import { waitFor } from '../wait.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,15 +27,53 @@ export interface PostgresOptions {
   namedStatements?: boolean;
   /** The direct pool's address and size (default: the pooled address, 1 connection). */
   direct?: { connectionString: string; max?: number };
+  /** How long start-up waits for Postgres to answer before it gives up (default 60 s). */
+  startupTimeoutMs?: number;
 }
 
-/** The pg pools as `app.pg` and `app.pgDirect`, checked by readiness and closed with the app. */
+/**
+ * The pg pools as `app.pg` and `app.pgDirect`, checked by readiness and closed with the app.
+ *
+ * A lost connection never ends the process. pg emits 'error' on a client whose connection ends
+ * (pg_terminate_backend, a failover, a restart); pg-pool handles it only while the client is idle
+ * in the pool, so a client checked out at that moment (a transaction between statements, a
+ * session lock held by a scheduled round) would throw it as an uncaught exception. Every client
+ * gets its own listener when it connects: the failure is logged and counted, the query in flight
+ * fails (a 503 or a retry, see registerProblemHandlers and kyselyFromPool), the pool drops the
+ * broken client on release and connects anew on the next query.
+ */
 export const postgresPlugin = fp(
   async (app: FastifyInstance, opts: PostgresOptions) => {
+    const lost = new Counter({
+      name: 'postgres_connections_lost_total',
+      help: 'Postgres connections of this process that ended without being closed by it (failover, restart, terminated).',
+      labelNames: ['pool'] as const,
+      registers: [app.metrics],
+    });
+    let lastLoss: { at: Date; reason: string } | undefined;
     const poolOf = (connectionString: string, max: number, applicationName: string) => {
-      const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000, application_name: applicationName });
-      // an idle client losing its connection must not crash the process; the next query reconnects
-      pool.on('error', (err) => app.log.warn({ err, pool: applicationName }, 'idle Postgres connection lost'));
+      const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000, application_name: applicationName, keepAlive: true });
+      // pg reports one lost connection twice (the server's FATAL, then the socket's end): once here
+      const counted = new WeakSet<object>();
+      const onLost = (err: Error, client: object) => {
+        if (counted.has(client)) return;
+        counted.add(client);
+        lost.inc({ pool: applicationName });
+        lastLoss = { at: new Date(), reason: connectionFailureOf(err) ?? err.message };
+        app.log.warn({ err, pool: applicationName }, 'Postgres connection lost; the pool reconnects on the next query');
+      };
+      // an idle client: the pool drops it and reports here
+      pool.on('error', (err, client) => onLost(err, client));
+      // a client in use: without a listener of its own its 'error' would end the process (an
+      // idle one's reaches the pool's listener above, so it is reported there, once)
+      const inUse = new WeakSet<pg.PoolClient>();
+      pool.on('acquire', (client) => inUse.add(client));
+      pool.on('release', (_err, client) => inUse.delete(client));
+      pool.on('connect', (client) => {
+        client.on('error', (err) => {
+          if (inUse.has(client)) onLost(err, client);
+        });
+      });
       return pool;
     };
     const pool = poolOf(opts.connectionString, opts.max ?? 10, opts.applicationName);
@@ -42,12 +83,20 @@ export const postgresPlugin = fp(
     app.decorate('pgNamedStatements', opts.namedStatements ?? true);
     // the direct pool serves start-up and background rounds only: requests need the pooled one
     app.addReadinessCheck('postgres', async () => {
-      await pool.query('select 1');
-      return { ok: true };
+      try {
+        await pool.query('select 1');
+      } catch (error) {
+        return { ok: false, reason: `Postgres does not answer: ${connectionFailureOf(error) ?? (error instanceof Error ? error.message : String(error))}` };
+      }
+      return lastLoss && Date.now() - lastLoss.at.getTime() < 60_000
+        ? { ok: true, detail: `reconnected after a lost connection at ${lastLoss.at.toISOString()} (${lastLoss.reason})` }
+        : { ok: true };
     });
     app.addHook('onClose', async () => {
       await Promise.all([pool.end(), direct.end()]);
     });
+    // the migrations come next: a database that is restarting (or failing over) is waited for
+    await waitFor('Postgres', () => direct.query('select 1'), app.log, { timeoutMs: opts.startupTimeoutMs ?? 60_000 });
   },
-  { name: 'strata-postgres', dependencies: ['strata-health'] },
+  { name: 'strata-postgres', dependencies: ['strata-health', 'strata-metrics'] },
 );

@@ -1,6 +1,7 @@
 import { ChainedTokenCredential, DefaultAzureCredential, WorkloadIdentityCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
 import { Secrets } from '@strata/contracts';
+import { waitFor } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type DownloadSigner, accountKeySigner, userDelegationSigner } from '../blob/sas.js';
@@ -71,7 +72,8 @@ export const blobPlugin = fp(
     }
     const container = service.getContainerClient(opts.container);
     if (opts.access.kind === 'connection-string') {
-      await container.createIfNotExists();
+      // Azurite starting beside the app (or Blob Storage away for a moment) is waited for, not fatal
+      await waitFor('Blob Storage', () => container.createIfNotExists(), app.log);
       const properties = await service.getProperties();
       const cors = properties.cors ?? [];
       if (!cors.some((rule) => rule.allowedOrigins === DOWNLOAD_CORS.allowedOrigins && rule.allowedMethods === DOWNLOAD_CORS.allowedMethods)) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AppError, httpError } from '@strata/service-kit';
+import { AppError, httpError, isConnectionError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CommandResult } from '@strata/event-store';
 import { type Caller, callerOf, metadataOf } from '../caller.js';
@@ -115,7 +115,9 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
           },
         );
       } catch (error) {
-        await discard(blockBlob(app.blobs, blobName));
+        // after a lost connection the upload may have committed (a COMMIT whose answer was lost):
+        // its blob stays, and the orphan sweep deletes it later if no version names it
+        if (!isConnectionError(error)) await discard(blockBlob(app.blobs, blobName));
         if (error instanceof IdempotencyReplay) {
           const stored = await replay();
           if (stored) return reply.code(201).header('idempotent-replayed', 'true').header('location', `/api/v1/files/${stored.file_id}`).send(stored.response);
@@ -250,7 +252,8 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
           { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size) },
         );
       } catch (error) {
-        await discard(blockBlob(app.blobs, blobName));
+        // as for POST /files: a version that may have committed keeps its blob (the sweep decides)
+        if (!isConnectionError(error)) await discard(blockBlob(app.blobs, blobName));
         throw toHttpError(error);
       }
       const info = await fileInfoOf(app.db, fileId);

@@ -1,6 +1,6 @@
 import replyFrom from '@fastify/reply-from';
 import { AppIds, publicRouteOf } from '@strata/contracts';
-import { PROBLEM_CONTENT_TYPE, httpError } from '@strata/service-kit';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, PROBLEM_CONTENT_TYPE, httpError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { ResponseCache, readSmall } from '../plugins/response-cache.js';
@@ -44,15 +44,17 @@ export async function apiRoutes(app: FastifyInstance) {
         // reply-from hands over status, headers and body stream (its typings say otherwise)
         const upstream = raw as unknown as { statusCode: number; headers: Record<string, string | string[] | undefined>; stream: NodeJS.ReadableStream };
         const type = String(upstream.headers['content-type'] ?? '');
-        // a failure of the sidecar itself (service down, timeout) comes back as Dapr's own JSON;
-        // clients get problem+json, and no internals
+        // a failure of the sidecar itself comes back as Dapr's own JSON; clients get problem+json,
+        // and no internals: a timeout is a 504, and a service that cannot be reached (not started
+        // yet, restarting, every replica away: Dapr's ERR_DIRECT_INVOKE) a 503 with Retry-After,
+        // which a client retries, as every app answers while a dependency of its own is away
         if (upstream.statusCode >= 500 && !type.includes('problem+json')) {
           upstream.stream.resume();
           request.log.warn({ status: upstream.statusCode, appId: route.appId }, 'upstream call failed');
           res.removeHeader('content-length');
-          void res.code(upstream.statusCode === 504 ? 504 : 502).type(PROBLEM_CONTENT_TYPE).send(
-            httpError(upstream.statusCode === 504 ? 504 : 502, `The ${route.appId} service did not answer. Try again shortly.`).toProblem(),
-          );
+          const status = upstream.statusCode === 504 ? 504 : 503;
+          if (status === 503) res.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+          void res.code(status).type(PROBLEM_CONTENT_TYPE).send(httpError(status, `The ${route.appId} service did not answer. Try again shortly.`).toProblem());
           return;
         }
         // every app answers its refusals as problem+json: any other 4xx is the sidecar's own (its

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { type RetryPolicy, dependencyFailureOf, retryDelay } from '@strata/service-kit';
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { type Extraction, ExtractionFailure, createExtractionSandbox, textSearchConfig } from '../extract/index.js';
@@ -17,6 +18,10 @@ export interface IndexerOptions {
   maxAttempts: number;
   extractorVersion: number;
 }
+
+
+/** Between failed rounds (a database failing over, a sidecar away): from 100 ms up to 5 s. */
+const LOOP_BACKOFF: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 5_000, maxElapsedMs: Infinity };
 
 /** A lease longer than any document may take: a replica that died mid-document leaves it to another after this. */
 const leaseMs = (o: IndexerOptions) => o.timeoutMs * 2 + 30_000;
@@ -85,12 +90,19 @@ export class Indexer {
   }
 
   private async loop(): Promise<void> {
+    let failures = 0;
     while (!this.stopping) {
       let worked = false;
       try {
         worked = await this.runOnce();
+        if (failures > 0) this.app.log.info({ failures }, 'indexer: rounds succeed again');
+        failures = 0;
       } catch (err) {
-        this.app.log.warn({ err }, 'indexer: a round failed; trying again');
+        // Postgres failing over, the sidecar away: back off (up to 5 s) and resume, never exit
+        if (failures === 0) this.app.log.warn({ err }, 'indexer: a round failed; trying again with backoff');
+        failures++;
+        if (!this.stopping) await this.sleep(Math.max(this.opts.pollMs, retryDelay(LOOP_BACKOFF, failures - 1)));
+        continue;
       }
       if (!worked && !this.stopping) await this.sleep(this.opts.pollMs);
     }
@@ -198,12 +210,15 @@ export class Indexer {
       const bytes = await fetchVersion(this.app, fileId, version, this.opts.maxBytes, this.opts.timeoutMs);
       extraction = await this.sandbox.run({ bytes, contentType: row.content_type, name: row.name });
     } catch (err) {
+      // a lost database is not the document's failure: the lease runs out and it is read again
+      if (dependencyFailureOf(err)?.dependency === 'postgres') throw err;
       await this.fail(fileId, version, err);
       return;
     }
     try {
       await this.record(fileId, version, extraction, row, started);
     } catch (err) {
+      if (dependencyFailureOf(err)?.dependency === 'postgres') throw err;
       // understanding, the passages or the append: counted like any failure, so it is retried
       // with backoff and then left for the user, rather than leased again forever
       await this.fail(fileId, version, err);
