@@ -123,24 +123,40 @@ resource appGatewayIp 'Microsoft.Network/publicIPAddresses@2024-05-01' = {
   properties: { publicIPAllocationMethod: 'Static' }
 }
 
+// one set of policy settings for the site and for the /blob path
+var wafPolicySettings = {
+  state: 'Enabled'
+  mode: 'Prevention'
+  requestBodyCheck: true
+  // tus uploads send raw chunks: inspect the first 2 MB, let larger bodies through
+  requestBodyEnforcement: false
+  maxRequestBodySizeInKb: 2000
+  fileUploadEnforcement: true
+  fileUploadLimitInMb: 4000
+}
+
 resource wafPolicy 'Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies@2024-05-01' = {
   name: '${prefix}-waf'
   location: location
   properties: {
-    policySettings: {
-      state: 'Enabled'
-      mode: 'Prevention'
-      requestBodyCheck: true
-      // tus uploads send raw chunks: inspect the first 2 MB, let larger bodies through
-      requestBodyEnforcement: false
-      maxRequestBodySizeInKb: 2000
-      fileUploadEnforcement: true
-      fileUploadLimitInMb: 4000
-    }
+    policySettings: wafPolicySettings
     managedRules: {
       managedRuleSets: [{ ruleSetType: 'OWASP', ruleSetVersion: '3.2' }]
-      // a download's SAS URL (/blob) carries the forced Content-Disposition (quotes, semicolons,
-      // percent-encoding) and a base64 signature in its query: signed values, not input to inspect
+    }
+  }
+}
+
+// the /blob path only (a per-path policy: the Ingress of deploy/README.md, "Downloads by valet
+// key", names it in appgw.ingress.kubernetes.io/waf-policy-for-path): a download's SAS URL carries
+// the forced Content-Disposition (quotes, semicolons, percent-encoding) and a base64 signature in
+// its query, signed values, not input to inspect. Every other path keeps the full rule set.
+resource blobWafPolicy 'Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies@2024-05-01' = {
+  name: '${prefix}-waf-blob'
+  location: location
+  properties: {
+    policySettings: wafPolicySettings
+    managedRules: {
+      managedRuleSets: [{ ruleSetType: 'OWASP', ruleSetVersion: '3.2' }]
       exclusions: [
         { matchVariable: 'RequestArgNames', selectorMatchOperator: 'Equals', selector: 'rscd' }
         { matchVariable: 'RequestArgNames', selectorMatchOperator: 'Equals', selector: 'sig' }
@@ -154,9 +170,11 @@ resource appGatewayIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@20
   location: location
 }
 
-// AGIC owns listeners, rules and pools once it runs; this is the minimum the API accepts, and the
-// /blob path to Blob Storage's private endpoint (downloads by valet key), which AGIC must leave in
-// place: deploy/README.md, "Downloads by valet key" (a prohibited target for STRATA_HOST /blob/*).
+// AGIC owns listeners, rules, pools, settings and probes once it runs (the AKS add-on has no shared
+// mode: what it did not write from an Ingress is removed); this is the minimum the API accepts,
+// and the rewrite set blob-edge, which an Ingress names by annotation. The /blob path to Blob
+// Storage is therefore not here: it has to be on AGIC's HTTPS listener, written from an Ingress
+// (deploy/README.md, "Downloads by valet key"), and never on this port-80 listener.
 resource appGateway 'Microsoft.Network/applicationGateways@2024-05-01' = {
   name: '${prefix}-agw'
   location: location
@@ -179,43 +197,8 @@ resource appGateway 'Microsoft.Network/applicationGateways@2024-05-01' = {
     gatewayIPConfigurations: [{ name: 'gateway', properties: { subnet: { id: appGatewaySubnetId } } }]
     frontendIPConfigurations: [{ name: 'public', properties: { publicIPAddress: { id: appGatewayIp.id } } }]
     frontendPorts: [{ name: 'http', properties: { port: 80 } }]
-    backendAddressPools: [
-      { name: 'bootstrap' }
-      // downloads by valet key: Blob Storage at its private endpoint (the account stays private)
-      { name: 'blob', properties: { backendAddresses: [{ fqdn: blobHost }] } }
-    ]
-    backendHttpSettingsCollection: [
-      { name: 'bootstrap', properties: { port: 80, protocol: 'Http', requestTimeout: 30 } }
-      {
-        name: 'blob'
-        properties: {
-          port: 443
-          protocol: 'Https'
-          // the account's own host name: its certificate matches, and Blob Storage finds the account
-          pickHostNameFromBackendAddress: true
-          // /blob/<container>/<blob> reaches the account as /<container>/<blob>
-          path: '/'
-          // a large download streams for as long as it takes
-          requestTimeout: 3600
-          probe: { id: resourceId('Microsoft.Network/applicationGateways/probes', '${prefix}-agw', 'blob') }
-        }
-      }
-    ]
-    probes: [
-      {
-        name: 'blob'
-        properties: {
-          protocol: 'Https'
-          pickHostNameFromBackendHttpSettings: true
-          // an anonymous GET / is refused (400/403) by a healthy account: reachable is what counts
-          path: '/'
-          interval: 30
-          timeout: 30
-          unhealthyThreshold: 3
-          match: { statusCodes: ['200-499'] }
-        }
-      }
-    ]
+    backendAddressPools: [{ name: 'bootstrap' }]
+    backendHttpSettingsCollection: [{ name: 'bootstrap', properties: { port: 80, protocol: 'Http', requestTimeout: 30 } }]
     rewriteRuleSets: [
       {
         name: 'blob-edge'
@@ -243,26 +226,6 @@ resource appGateway 'Microsoft.Network/applicationGateways@2024-05-01' = {
         }
       }
     ]
-    urlPathMaps: [
-      {
-        name: 'strata'
-        properties: {
-          defaultBackendAddressPool: { id: resourceId('Microsoft.Network/applicationGateways/backendAddressPools', '${prefix}-agw', 'bootstrap') }
-          defaultBackendHttpSettings: { id: resourceId('Microsoft.Network/applicationGateways/backendHttpSettingsCollection', '${prefix}-agw', 'bootstrap') }
-          pathRules: [
-            {
-              name: 'blob'
-              properties: {
-                paths: ['/blob/*']
-                backendAddressPool: { id: resourceId('Microsoft.Network/applicationGateways/backendAddressPools', '${prefix}-agw', 'blob') }
-                backendHttpSettings: { id: resourceId('Microsoft.Network/applicationGateways/backendHttpSettingsCollection', '${prefix}-agw', 'blob') }
-                rewriteRuleSet: { id: resourceId('Microsoft.Network/applicationGateways/rewriteRuleSets', '${prefix}-agw', 'blob-edge') }
-              }
-            }
-          ]
-        }
-      }
-    ]
     httpListeners: [
       {
         name: 'bootstrap'
@@ -277,10 +240,11 @@ resource appGateway 'Microsoft.Network/applicationGateways@2024-05-01' = {
       {
         name: 'bootstrap'
         properties: {
-          ruleType: 'PathBasedRouting'
+          ruleType: 'Basic'
           priority: 20000
           httpListener: { id: resourceId('Microsoft.Network/applicationGateways/httpListeners', '${prefix}-agw', 'bootstrap') }
-          urlPathMap: { id: resourceId('Microsoft.Network/applicationGateways/urlPathMaps', '${prefix}-agw', 'strata') }
+          backendAddressPool: { id: resourceId('Microsoft.Network/applicationGateways/backendAddressPools', '${prefix}-agw', 'bootstrap') }
+          backendHttpSettings: { id: resourceId('Microsoft.Network/applicationGateways/backendHttpSettingsCollection', '${prefix}-agw', 'bootstrap') }
         }
       }
     ]
@@ -766,5 +730,9 @@ output postgresServerName string = postgres.name
 output redisName string = redis.name
 output openAiName string = openAi.name
 output appGatewayName string = appGateway.name
+// for the /blob Ingress's appgw.ingress.kubernetes.io/waf-policy-for-path
+output blobWafPolicyId string = blobWafPolicy.id
+// for the /blob Ingress's appgw.ingress.kubernetes.io/backend-hostname
+output blobBackendHostname string = blobHost
 output appGatewayPublicIp string = appGatewayIp.properties.ipAddress
 output appInsightsConnectionString string = appInsights.properties.ConnectionString

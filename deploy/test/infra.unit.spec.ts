@@ -102,30 +102,45 @@ describe('infrastructure as code (deploy/infra/main.bicep)', () => {
     expect(policy.spec.ingress.flatMap((r) => r.from).flatMap((f) => (f.ipBlock ? [f.ipBlock.cidr] : []))).toEqual([subnet]);
   });
 
-  it('downloads by valet key: the Application Gateway\'s /blob path reaches the private account, with only the SAS as credential', () => {
+  it('downloads by valet key: the account stays private, nothing serves /blob over http, and redirects are off until the HTTPS path is checked', () => {
     // the account stays private: no public network access, no shared keys (user-delegation SAS only)
     const storage = /resource storage 'Microsoft\.Storage\/storageAccounts@[^']+' = \{[\s\S]*?\n\}/.exec(bicep)![0];
     expect(storage).toContain("publicNetworkAccess: 'Disabled'");
     expect(storage).toContain('allowSharedKeyAccess: false');
     expect(bicep).toMatch(/groupId: 'blob'\s+dnsZoneName: 'privatelink\.blob\.\$\{environment\(\)\.suffixes\.storage\}'/);
-    // the backend is the account's blob host (resolved to the private endpoint in the VNet), over https, /blob stripped
-    expect(bicep).toContain("var blobHost = '${prefix}files.blob.${environment().suffixes.storage}'");
-    expect(bicep).toContain("{ name: 'blob', properties: { backendAddresses: [{ fqdn: blobHost }] } }");
-    expect(bicep).toMatch(/name: 'blob'\s+properties: \{\s+port: 443\s+protocol: 'Https'\s+[\s\S]*?pickHostNameFromBackendAddress: true[\s\S]*?path: '\/'/);
-    expect(bicep).toMatch(/paths: \['\/blob\/\*'\][\s\S]*?backendAddressPools', '\$\{prefix\}-agw', 'blob'\)[\s\S]*?rewriteRuleSets', '\$\{prefix\}-agw', 'blob-edge'\)/);
-    expect(bicep).toMatch(/ruleType: 'PathBasedRouting'[\s\S]*?urlPathMaps', '\$\{prefix\}-agw', 'strata'\)/);
-    // no bearer token or cookie reaches Blob; what a SAS cannot force is added on the way out
+    // the Bicep's only listener is port 80 (AGIC writes the HTTPS one): no /blob path, no Blob backend on it
+    const gateway = /resource appGateway 'Microsoft\.Network\/applicationGateways@[^']+' = \{[\s\S]*?\n\}/.exec(bicep)![0];
+    expect(gateway).toContain("frontendPorts: [{ name: 'http', properties: { port: 80 } }]");
+    expect(gateway).not.toContain('/blob');
+    expect(gateway).not.toContain('urlPathMaps');
+    expect(gateway).not.toContain('blobHost');
+    expect(gateway).toMatch(/ruleType: 'Basic'[\s\S]*?backendAddressPools', '\$\{prefix\}-agw', 'bootstrap'\)/);
+    // the rewrite set an Ingress names: no bearer token or cookie reaches Blob; what a SAS cannot force is added
     const rewrite = /name: 'blob-edge'[\s\S]*?\n {6}\}/.exec(bicep)![0];
     expect(rewrite).toContain("{ headerName: 'Authorization', headerValue: '' }");
     expect(rewrite).toContain("{ headerName: 'Cookie', headerValue: '' }");
     expect(rewrite).toContain("{ headerName: 'X-Content-Type-Options', headerValue: 'nosniff' }");
     expect(rewrite).toContain('sandbox');
-    // files signs for that public path, on the host the Ingress serves
+    // the WAF exclusions for the SAS query belong to the /blob policy only; the gateway's policy has none
+    const policy = (name: string) => new RegExp(`resource ${name} 'Microsoft\\.Network\\/ApplicationGatewayWebApplicationFirewallPolicies@[^']+' = \\{[\\s\\S]*?\\n\\}`).exec(bicep)![0];
+    expect(policy('wafPolicy')).not.toContain('exclusions');
+    expect(policy('wafPolicy')).toContain("ruleSetType: 'OWASP', ruleSetVersion: '3.2'");
+    expect(gateway).toContain('firewallPolicy: { id: wafPolicy.id }');
+    expect(policy('blobWafPolicy')).toContain("name: '${prefix}-waf-blob'");
+    expect(policy('blobWafPolicy')).toContain("{ matchVariable: 'RequestArgNames', selectorMatchOperator: 'Equals', selector: 'rscd' }");
+    expect(policy('blobWafPolicy')).toContain("{ matchVariable: 'RequestArgNames', selectorMatchOperator: 'Equals', selector: 'sig' }");
+    expect(policy('blobWafPolicy')).toContain("ruleSetType: 'OWASP', ruleSetVersion: '3.2'");
+    expect(bicep).toMatch(/^output blobWafPolicyId string = blobWafPolicy\.id$/m);
+    expect(bicep).toMatch(/^output blobBackendHostname string = blobHost$/m);
+    // files signs for the public path on the host the Ingress serves, but redirects ship off: the
+    // proxied path serves every download until /blob answers on the HTTPS listener
     const files = named<Manifest & { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }>(aks, 'Deployment', 'files');
     const env = Object.fromEntries(files.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
     const host = /^STRATA_HOST=(.+)$/m.exec(azureEnv)![1]!;
-    expect(env).toMatchObject({ BLOB_PUBLIC_URL: `https://${host}/blob`, DOWNLOAD_REDIRECT: 'true', DOWNLOAD_SAS_TTL_SECONDS: '300' });
+    expect(env).toMatchObject({ BLOB_PUBLIC_URL: `https://${host}/blob`, DOWNLOAD_REDIRECT: 'false', DOWNLOAD_SAS_TTL_SECONDS: '300' });
     expect(named<Manifest & { spec: { rules: { host: string }[] } }>(aks, 'Ingress', 'strata').spec.rules[0]!.host).toBe(host);
+    // no manifest serves /blob yet (the README's Ingress is applied after the cluster check)
+    for (const m of aks) if (m.kind === 'Ingress') expect(JSON.stringify(m)).not.toContain('/blob');
   });
 
   it('the NetworkPolicies name the subnets the Bicep creates', () => {
