@@ -101,6 +101,9 @@ export async function contentRoutes(
         summary: 'Download a version of the content (the latest by default): a redirect to Blob Storage, or the bytes with ?redirect=false; Range and If-None-Match are honoured',
         description:
           'By default (DOWNLOAD_REDIRECT) a 307 to a read-only SAS URL of the blob, valid for at most 5 minutes; ?redirect=false streams the bytes here. ' +
+          'Breaking change (issue 17): this route used to answer 200 with the bytes and ETag = the sha256 of the version. With redirects on, a client that does not ' +
+          "follow redirects gets a 307 without a body, and after the redirect ETag is the blob's, so an If-None-Match with it gets a new 307, not a 304. " +
+          'Send ?redirect=false for the former answer (200/206 with the sha256 ETag, 304 when it matches); an If-None-Match with the sha256 is answered 304 before any redirect. ' +
           'Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream (with nosniff here). ' +
           'Content in the archive tier (files unchanged for 91 days) cannot be read at once: the first download asks for it back (FileRehydrationRequested), ' +
           'and every download answers 202 with Retry-After and the state until it is hot again (FileRehydrated).',

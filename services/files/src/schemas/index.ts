@@ -74,8 +74,9 @@ export const ContentQuery = Type.Object(
     redirect: Type.Optional(
       Type.Boolean({
         description:
-          'false: the bytes through this API. true or absent: what the service is set to (DOWNLOAD_REDIRECT, on by default): ' +
-          'a 307 to a short-lived read-only URL of the blob, from which Blob Storage sends the bytes.',
+          'false: the bytes through this API (200/206/304, ETag = the sha256 of the version). true or absent: what the service is set to ' +
+          '(DOWNLOAD_REDIRECT, on by default): a 307 to a short-lived read-only URL of the blob, from which Blob Storage sends the bytes ' +
+          "with Blob Storage's own ETag.",
       }),
     ),
   },
