@@ -109,7 +109,7 @@ describe('files.events: what is published of each folder event', () => {
   it('maps every kind of folder event to its v1 contract, exactly', () => {
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(Object.values(FolderEventTypes)));
     for (const [i, event] of events.entries()) {
-      const published = toPublished({ ...recorded(event as never, i + 1), ...event, streamId: 'folder-d1' });
+      const published = toPublished({ ...event, id: `e-${i}`, schemaVersion: 1, streamId: 'folder-d1', streamVersion: i + 1, globalPosition: i + 1, transactionId: '1', occurredAt: t0, metadata });
       expect(published.type).toBe(event.type);
       const schema = FileEventSchemas[published.type][published.schemaVersion];
       expect(Value.Check(schema, published.data), `${event.type}: ${JSON.stringify([...Value.Errors(schema, published.data)])}`).toBe(true);

@@ -158,11 +158,14 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         tags: ['files'],
         security,
         querystring: ListQuery,
-        response: { 200: FileList, ...problems(400, 401, 403) },
+        response: { 200: FileList, ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const caller = callerOf(request);
+      // a folder that is not the caller's (or is in the trash) is not found, as on its own routes
+      const { folder } = request.query;
+      if (folder !== undefined && folder !== 'root' && !(await liveFolder(app.db, caller.ownerId, folder))) throw folderNotFound();
       reply.header('cache-control', 'private, no-cache');
       try {
         return await listFiles(app.db, caller, request.query);

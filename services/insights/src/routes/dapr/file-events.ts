@@ -23,12 +23,13 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
       return { type: 'NoteRestored', data: { fileId: event.data.fileId, ownerId: event.data.ownerId, at: event.data.restoredAt } };
     case F.FilePurged:
       return { type: 'NotePurged', data: { fileId: event.data.fileId, ownerId: event.data.ownerId, at: event.data.purgedAt } };
+    // where a file is and whether it is starred change nothing insights reads; a folder's trash
+    // and restore come as each file's own FileTrashed and FileRestored
     case F.FileRehydrated:
     case F.FileTierChanged:
     case F.FileRehydrationRequested:
     case F.FileShared:
     case F.FileUnshared:
-    // where a file is and whether it is starred change nothing it reads; a folder's trash comes as each file's FileTrashed
     case F.FileMoved:
     case F.FileStarred:
     case F.FileUnstarred:
