@@ -123,7 +123,11 @@ export async function starredOf(db: Kysely<Database>, ownerId: string, page: { l
     }
   }
   const room = page.limit - out.length;
-  if (room === 0) return { items: out, nextCursor: null };
+  if (room === 0) {
+    // the page ended exactly with the last folder: the files, if any, start on the next one
+    const any = await db.selectFrom('files.files').select('file_id').where('owner_id', '=', ownerId).where('status', '=', 'active').where('starred_at', 'is not', null).limit(1).executeTakeFirst();
+    return { items: out, nextCursor: any ? 'f.' : null };
+  }
   let q = db.selectFrom('files.files').selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active').where('starred_at', 'is not', null);
   if (part === 'f' && inner !== undefined) {
     const [at, id] = decodeTrashCursor(inner);

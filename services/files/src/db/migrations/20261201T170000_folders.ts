@@ -44,8 +44,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('trashed_with', 'uuid')
     .addColumn('starred_at', 'timestamptz')
     .execute();
-  // the tree lock already keeps folder names unique; this makes a bug a failed write, never a second folder of one name
-  await sql`create unique index folders_unique_name on files.folders (owner_id, coalesce(parent_id, '00000000-0000-0000-0000-000000000000'::uuid), name_key) where status = 'active'`.execute(db);
+  // names are kept unique under the tree lock, not by a unique index: a move that renames, or a
+  // restore that keeps both, passes through a moment (between its two events) where one would fire
+  await sql`create index folders_name_keys on files.folders (owner_id, parent_id, name_key) where status = 'active'`.execute(db);
   for (const key of ['name', 'created_at', 'updated_at']) {
     await sql`create index ${sql.raw(`folders_in_folder_by_${key}`)} on files.folders (owner_id, parent_id, ${sql.ref(key)}, folder_id) where status = 'active'`.execute(db);
   }
