@@ -6,7 +6,7 @@ import { type Transaction, sql } from 'kysely';
 import type { Config } from './config.js';
 import type { Database, FileRow, FolderRow } from './db/schema.js';
 import { FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
-import { freeName, nameKey } from './domain/file/names.js';
+import { freeName, nameKey, validateFileName } from './domain/file/names.js';
 import { type Place, type TreeLimits, FolderNotFoundError, FolderNotInTrashError } from './domain/folder/place.js';
 import { deleteBlob } from './purge.js';
 
@@ -115,7 +115,9 @@ export interface TreeRequest {
 export function treeOf(app: FastifyInstance, config: Config) {
   const limits = limitsOf(config);
 
-  async function createFolder(req: TreeRequest, name: string, parentId: string | null): Promise<string> {
+  async function createFolder(req: TreeRequest, raw: string, parentId: string | null): Promise<string> {
+    // checked before any query: a name Postgres cannot hold (a NUL) is the client's 422, not a 500
+    const name = validateFileName(raw);
     const folderId = randomUUID();
     await inTree(app, req.ownerId, async (trx) => {
       const place = await placeOf(trx, req.ownerId, parentId, name, 'folder');
@@ -126,6 +128,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
 
   /** PATCH: a new name, a new parent, or both, as one command (the name it arrives with is checked where it goes). */
   async function updateFolder(req: TreeRequest, folderId: string, change: { name?: string | undefined; parentId?: string | null | undefined }, ifMatch?: number) {
+    if (change.name !== undefined) change = { ...change, name: validateFileName(change.name) };
     await inTree(app, req.ownerId, async (trx) => {
       const folder = await ownFolder(trx, req.ownerId, folderId);
       const parentId = change.parentId === undefined ? folder.parent_id : change.parentId;
@@ -142,6 +145,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
 
   /** PATCH of a file: a new name, a new folder, or both, as one command. */
   async function updateFile(req: TreeRequest, fileId: string, change: { name?: string | undefined; folderId?: string | null | undefined }, ifMatch?: number) {
+    if (change.name !== undefined) change = { ...change, name: validateFileName(change.name) };
     await inTree(app, req.ownerId, async (trx) => {
       const file = await ownFile(trx, req.ownerId, fileId);
       if (file.status !== 'active') throw new FileNotFoundError();
