@@ -1211,12 +1211,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download a version of the content (the latest by default); Range and If-None-Match are honoured
-         * @description Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream, with nosniff. Content in the archive tier (files unchanged for 91 days) cannot be read at once: the first download asks for it back (FileRehydrationRequested), and every download answers 202 with Retry-After and the state until it is hot again (FileRehydrated).
+         * Download a version of the content (the latest by default): a redirect to Blob Storage, or the bytes with ?redirect=false; Range and If-None-Match are honoured
+         * @description By default (DOWNLOAD_REDIRECT) a 307 to a read-only SAS URL of the blob, valid for at most 5 minutes; ?redirect=false streams the bytes here. Always an attachment, never rendered: active types (HTML, SVG, XML...) are sent as application/octet-stream (with nosniff here). Content in the archive tier (files unchanged for 91 days) cannot be read at once: the first download asks for it back (FileRehydrationRequested), and every download answers 202 with Retry-After and the state until it is hot again (FileRehydrated).
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description false: the bytes through this API. true or absent: what the service is set to (DOWNLOAD_REDIRECT, on by default): a 307 to a short-lived read-only URL of the blob, from which Blob Storage sends the bytes. */
+                    redirect?: boolean;
                     version?: number;
                 };
                 header?: never;
@@ -1257,6 +1259,15 @@ export interface paths {
                 /** @description Default Response */
                 304: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Temporary Redirect to a read-only SAS URL of exactly this version's blob, valid for a few minutes (DOWNLOAD_SAS_TTL_SECONDS, at most 300). Follow it without the Authorization header (fetch drops it on another origin); Range works there. The blob answers with Content-Disposition: attachment and a safe Content-Type forced by the signature. */
+                307: {
+                    headers: {
+                        /** @description The signed URL of the blob */
+                        location?: unknown;
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1409,6 +1420,106 @@ export interface paths {
                 431: components["responses"]["Platform431"];
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/content/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A short-lived read-only URL of a version's bytes in Blob Storage, for a browser to navigate to (a download by link)
+         * @description The URL a download by redirect would go to, as JSON: a page that holds its token in memory cannot send it with a navigation, but it can navigate to this URL (an attachment: the browser saves it, streaming, with its own progress). Valid for DOWNLOAD_SAS_TTL_SECONDS (at most 300); never cached. 409 redirects-off when the service streams downloads itself (DOWNLOAD_REDIRECT=false): then GET /files/{id}/content gives the bytes. Archived content: 202 as for the content.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    version?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ContentLink"];
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rehydrating"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                414: components["responses"]["Platform414"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -4339,6 +4450,17 @@ export interface components {
             }[];
             mode: "model" | "extractive";
         };
+        ContentLink: {
+            /** Format: date-time */
+            expiresAt: string;
+            size: number;
+            /**
+             * Format: uri
+             * @description A read-only SAS URL of exactly this version's blob; Blob Storage answers it with Content-Disposition: attachment
+             */
+            url: string;
+            version: number;
+        };
         Entry: {
             /** Format: date-time */
             createdAt: string;
@@ -4518,6 +4640,7 @@ export interface components {
             version: number;
         };
         SearchResult: {
+            approximate: boolean;
             facets: {
                 tag: {
                     count: number;
@@ -4542,6 +4665,7 @@ export interface components {
                 version: number;
             }[];
             nextCursor: string | null;
+            total: number;
         };
         Session: {
             address: string;
