@@ -15,6 +15,8 @@ const file = (id: string, extra: Partial<FileInfo> = {}): FileInfo => ({
   updatedAt: '2026-08-01T00:00:00.000Z',
   rehydrating: false,
   rehydrationRequestedAt: null,
+  folderId: null,
+  starred: false,
   ...extra,
 });
 

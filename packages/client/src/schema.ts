@@ -775,6 +775,8 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Only the files in this folder (`root`: outside every folder); all of them when absent */
+                    folder?: "root" | string;
                     limit?: number;
                     /** @description Part of the name, case-insensitive */
                     q?: string;
@@ -822,6 +824,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 429: components["responses"]["Platform429"];
                 431: components["responses"]["Platform431"];
             };
@@ -829,11 +840,13 @@ export interface paths {
         put?: never;
         /**
          * Upload a file (multipart/form-data, part "file"); streamed, any size up to the limit
-         * @description The content type is sniffed from the bytes. Send an Idempotency-Key header to make retries safe: a retried request returns the first result and stores nothing twice.
+         * @description The content type is sniffed from the bytes. Send an Idempotency-Key header to make retries safe: a retried request returns the first result and stores nothing twice. Into a folder: `?folderId=` or a form field `folderId` (before or after the file); a name taken there keeps both ("name (2).ext").
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    folderId?: string;
+                };
                 header?: {
                     "idempotency-key"?: string;
                 };
@@ -871,6 +884,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1059,7 +1081,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename a file; send If-Match with its ETag to refuse a stale change (412) */
+        /**
+         * Rename a file, move it to another folder (folderId; null: the root), or both; send If-Match with its ETag to refuse a stale change (412)
+         * @description A name taken in the folder it ends up in (case-insensitively, after Unicode normalisation) is a 409 name-taken; a folder that is not yours is a 404; a full folder a 422 folder-full.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1071,10 +1096,12 @@ export interface paths {
                 };
                 cookie?: never;
             };
+            /** @description A new name, another folder (null: the root), or both */
             requestBody: {
                 content: {
                     "application/json": {
-                        name: string;
+                        folderId?: string | null;
+                        name?: string;
                     };
                 };
             };
@@ -2142,10 +2169,16 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take a file out of the trash */
+        /**
+         * Take a file out of the trash, back into its folder
+         * @description Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile in its folder: onClash=keep-both (default) restores it as "name (2).ext"; onClash=replace makes its content a new version of the file that holds the name (the answer is that file; the restored one is gone) or puts a folder holding the name in the trash.
+         */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description When its name is taken where it goes back: keep both (it is restored as "name (2).ext"), or replace (a file: its content becomes a new version of the file holding the name; otherwise what holds the name goes to the trash) */
+                    onClash?: "keep-both" | "replace";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -2216,6 +2249,148 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/star": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Star a file */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        post?: never;
+        /** Take the star off a file */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2293,6 +2468,702 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a folder (at the root, or in parentId)
+         * @description Names follow the file name rules and are unique in their folder, compared case-insensitively after Unicode normalisation (409 name-taken). A parent that is not yours is a 404; too deep a 422 folder-too-deep; a full parent a 422 folder-full.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        parentId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One folder; the ETag is its revision, for If-Match */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                414: components["responses"]["Platform414"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Move a folder to the trash, with every folder and file inside it (one transaction) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Rename a folder, move it (parentId; null: the root), or both; send If-Match with its ETag to refuse a stale change (412)
+         * @description Moving a folder into itself or one of its own folders is a 409 folder-cycle; a name taken where it goes a 409 name-taken; a target that is not yours a 404.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description A new name, a new parent (null: the root), or both */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        parentId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                414: components["responses"]["Platform414"];
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/children": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A folder's entries (`root`: the top of the drive): folders first, then files, one page at a time */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Folders come first, then files; folders go by name when files go by size */
+                    sort?: "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "size" | "-size";
+                };
+                header?: never;
+                path: {
+                    /** @description A folder id, or `root` */
+                    id: "root" | string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderChildren"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                414: components["responses"]["Platform414"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a folder out of the trash, back where it was, with what was trashed with it
+         * @description Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description When its name is taken where it goes back: keep both (it is restored as "name (2).ext"), or replace (a file: its content becomes a new version of the file holding the name; otherwise what holds the name goes to the trash) */
+                    onClash?: "keep-both" | "replace";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/star": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Star a folder */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        post?: never;
+        /** Take the star off a folder */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2402,6 +3273,74 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your files in every folder, most recently changed first (uploads, versions, renames and moves count) */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileList"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
             };
         };
         put?: never;
@@ -2614,6 +3553,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/starred": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What you starred, outside the trash: folders, then files, most recently starred first */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryList"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/trash": {
         parameters: {
             query?: never;
@@ -2768,6 +3775,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/trash/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The folders you put in the trash (not those that went with one), most recently deleted first */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TrashedFolderList"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/uploads": {
         parameters: {
             query?: never;
@@ -2777,7 +3852,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a resumable upload (tus 1.0 creation): Upload-Length, Upload-Metadata "filename <base64>" */
+        /** Start a resumable upload (tus 1.0 creation): Upload-Length, Upload-Metadata "filename <base64>" (and "folderId <base64>" to upload into a folder) */
         post: {
             parameters: {
                 query?: never;
@@ -2818,6 +3893,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3377,11 +4461,60 @@ export interface components {
             url: string;
             version: number;
         };
+        Entry: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @constant */
+            kind: "folder";
+            name: string;
+            /** @description The folder it is in; null at the root */
+            parentId: string | null;
+            /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
+            revision: number;
+            starred: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        } | {
+            /** @description Sniffed from the bytes; what the client declared is ignored */
+            contentType: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The folder it is in; null at the root */
+            folderId: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @constant */
+            kind: "file";
+            name: string;
+            /** @description Archived content is being brought back to the hot tier (a download answered 202); false again once it can be read */
+            rehydrating: boolean;
+            /** @description Since when it is being brought back */
+            rehydrationRequestedAt: string | null;
+            /** @description Changes with every change of the file; GET sends it as the ETag, PATCH takes it in If-Match */
+            revision: number;
+            sha256: string;
+            size: number;
+            starred: boolean;
+            /** @description The latest version's storage tier: Hot, Cool (after 31 days unchanged) or Archive (after 91: a download starts its rehydration) */
+            tier: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Number of the latest content version */
+            version: number;
+        };
+        EntryList: {
+            items: components["schemas"]["Entry"][];
+            nextCursor: string | null;
+        };
         FileInfo: {
             /** @description Sniffed from the bytes; what the client declared is ignored */
             contentType: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description The folder it is in; null at the root */
+            folderId: string | null;
             /** Format: uuid */
             id: string;
             name: string;
@@ -3393,6 +4526,7 @@ export interface components {
             revision: number;
             sha256: string;
             size: number;
+            starred: boolean;
             /** @description The latest version's storage tier: Hot, Cool (after 31 days unchanged) or Archive (after 91: a download starts its rehydration) */
             tier: string;
             /** Format: date-time */
@@ -3403,6 +4537,32 @@ export interface components {
         FileList: {
             items: components["schemas"]["FileInfo"][];
             nextCursor: string | null;
+        };
+        FolderChildren: {
+            /** @description From the top of the drive down to the folder itself; empty for the root */
+            breadcrumbs: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            }[];
+            /** @description The folder listed; null for the root */
+            folder: components["schemas"]["FolderInfo"] | null;
+            items: components["schemas"]["Entry"][];
+            nextCursor: string | null;
+        };
+        FolderInfo: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The folder it is in; null at the root */
+            parentId: string | null;
+            /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
+            revision: number;
+            starred: boolean;
+            /** Format: date-time */
+            updatedAt: string;
         };
         Grant: {
             clientId: string;
@@ -3532,6 +4692,8 @@ export interface components {
             contentType: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description The folder it is in; null at the root */
+            folderId: string | null;
             /** Format: uuid */
             id: string;
             name: string;
@@ -3545,6 +4707,7 @@ export interface components {
             revision: number;
             sha256: string;
             size: number;
+            starred: boolean;
             /** @description The latest version's storage tier: Hot, Cool (after 31 days unchanged) or Archive (after 91: a download starts its rehydration) */
             tier: string;
             /** Format: date-time */
@@ -3553,6 +4716,26 @@ export interface components {
             updatedAt: string;
             /** @description Number of the latest content version */
             version: number;
+        };
+        TrashedFolder: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The folder it is in; null at the root */
+            parentId: string | null;
+            /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
+            revision: number;
+            starred: boolean;
+            /** Format: date-time */
+            trashedAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TrashedFolderList: {
+            items: components["schemas"]["TrashedFolder"][];
+            nextCursor: string | null;
         };
         TrashList: {
             items: components["schemas"]["TrashedFile"][];

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FileEventSchemas, FileEventTypes, SessionEventSchemas, SessionEventTypes, isFileEventType, readPublished } from '../src/index.js';
+import { FileEventSchemas, FileEventTypes, FolderEventTypes, SessionEventSchemas, SessionEventTypes, isFileEventType, isFolderEventType, readPublished } from '../src/index.js';
 
 const trashed = { fileId: 'f-1', ownerId: 'u-1', trashedAt: '2026-01-02T03:04:05.000Z' };
 
 describe('published event contracts', () => {
   it('name every published type once, as its own value, with a v1 schema for each', () => {
-    for (const [types, schemas] of [[FileEventTypes, FileEventSchemas], [SessionEventTypes, SessionEventSchemas]] as const) {
+    // files.events carries the files' events and the folders'
+    for (const [types, schemas] of [[{ ...FileEventTypes, ...FolderEventTypes }, FileEventSchemas], [SessionEventTypes, SessionEventSchemas]] as const) {
       for (const [key, value] of Object.entries(types)) expect(value).toBe(key);
       expect(Object.keys(schemas).sort()).toEqual(Object.values(types).sort());
       for (const versions of Object.values(schemas)) expect(Object.keys(versions)).toEqual(['1']);
@@ -38,5 +39,8 @@ describe('published event contracts', () => {
     expect(isFileEventType(FileEventTypes.FilePurged)).toBe(true);
     expect(isFileEventType(SessionEventTypes.SessionStarted)).toBe(false);
     expect(isFileEventType('File')).toBe(false);
+    expect(isFileEventType(FolderEventTypes.FolderTrashed)).toBe(false);
+    expect(isFolderEventType(FolderEventTypes.FolderTrashed)).toBe(true);
+    expect(isFolderEventType(FileEventTypes.FileMoved)).toBe(false);
   });
 });

@@ -71,6 +71,13 @@ export interface HandleOptions<State, E extends DomainEvent, DB> {
   retries?: number;
   /** The caller's own rows, in the same transaction after the projections (idempotency keys, quota checks): throw to roll it all back. */
   after?: (trx: Transaction<DB>, result: CommandResult<State, E>) => Promise<void>;
+  /**
+   * Run inside the caller's transaction instead of one of its own: a command that spans several
+   * streams (a folder trashed with every file inside), or one decided on rows the caller read
+   * under its own lock, commits or rolls back as one. The caller owns the transaction; a
+   * ConcurrencyError leaves it usable (numbered appends never raise inside it).
+   */
+  transaction?: Transaction<DB>;
 }
 
 export interface CommandHandler<Id, Command, State, E extends DomainEvent, DB> {
@@ -125,7 +132,8 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
     opts: HandleOptions<State, E, DB>,
     pending: { result?: CommandResult<State, E> },
   ): Promise<CommandResult<State, E>> {
-    return db.transaction().execute(async (trx) => {
+    const inTransaction = <T>(work: (trx: Transaction<DB>) => Promise<T>) => (opts.transaction ? work(opts.transaction) : db.transaction().execute(work));
+    return inTransaction(async (trx) => {
       if (keys.length > 0) {
         await sql`${sql.raw(PREPARED)}select pg_advisory_xact_lock_shared(hashtextextended(k, 0)) from unnest(${keys}::text[]) as k`.execute(trx);
       }
@@ -174,6 +182,17 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
       // A lost connection (a failover) is retried within the policy's time: the transaction did
       // not commit, so reading, deciding and appending again is the same command once. Only a
       // lost COMMIT is ambiguous: the log says whether its events are there.
+      // in the caller's transaction, the caller owns its fate: a lost connection is its to retry
+      if (opts.transaction) {
+        for (;;) {
+          try {
+            return await attempt(streamId, command, opts, {});
+          } catch (err) {
+            if (!(err instanceof ConcurrencyError) || conflicts >= retries) throw err;
+            conflicts++;
+          }
+        }
+      }
       return withRetries(
         async () => {
           for (;;) {

@@ -162,6 +162,37 @@ describe('commandHandler', () => {
     expect(await rows(stream)).toEqual([]);
   });
 
+  it("runs inside the caller's transaction: commands on several streams commit, or roll back, as one", async () => {
+    const handler = handlerOf();
+    const [x, y] = [randomUUID(), randomUUID()];
+    const db = t.db as Kysely<Db>;
+    await db.transaction().execute(async (trx: Db) => {
+      await handler.handle(x, { type: 'Add', n: 2 }, { transaction: trx });
+      await handler.handle(y, { type: 'Add', n: 3 }, { transaction: trx });
+      // nothing is visible outside it before it commits
+      expect(await t.store.streamVersion(`counter-${x}`)).toBe(0);
+    });
+    expect(await rows(`counter-${x}`)).toEqual(await truth([`counter-${x}`]));
+    expect((await handler.load(y)).state).toBe(3);
+
+    // a command that fails takes the other streams' events and rows with it
+    await expect(
+      db.transaction().execute(async (trx: Db) => {
+        await handler.handle(x, { type: 'Add', n: 1 }, { transaction: trx });
+        await handler.handle(y, { type: 'Add', n: 100, limit: 10 }, { transaction: trx });
+      }),
+    ).rejects.toBeInstanceOf(LimitReached);
+    expect(await handler.load(x)).toEqual({ state: 2, version: 1 });
+    expect((await rows(`counter-${x}`))[0]).toMatchObject({ count: 1, total: 2 });
+
+    // a stale expected version inside it is a ConcurrencyError that leaves the transaction usable
+    await db.transaction().execute(async (trx: Db) => {
+      await expect(handler.handle(x, { type: 'Add', n: 1 }, { transaction: trx, expectedVersion: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
+      await handler.handle(x, { type: 'Add', n: 1 }, { transaction: trx });
+    });
+    expect(await handler.load(x)).toEqual({ state: 3, version: 2 });
+  });
+
   it('rebuilds a projection from the log equal to the live one, while writers keep going', async () => {
     const handler = handlerOf();
     const prefix = `counter-${randomUUID()}`;

@@ -10,6 +10,7 @@ import { toPublished } from './published.js';
 import { accountRoutes } from './routes/account.js';
 import { contentRoutes } from './routes/content.js';
 import { fileRoutes } from './routes/files.js';
+import { folderRoutes } from './routes/folders.js';
 import { grantRoutes } from './routes/grants.js';
 import { internalRoutes } from './routes/internal.js';
 import { trashRoutes } from './routes/trash.js';
@@ -51,6 +52,7 @@ export async function filesApi(app: FastifyInstance, opts: { config: Config }) {
   await app.register(fileRoutes, { config });
   await app.register(contentRoutes, { config });
   await app.register(trashRoutes, { config });
+  await app.register(folderRoutes, { config });
   await app.register(accountRoutes, { config });
   await app.register(grantRoutes);
   await app.register(uploadRoutes, { config });

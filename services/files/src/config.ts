@@ -60,6 +60,10 @@ export const ConfigSchema = Type.Composite([
     LIFECYCLE_DELETE_AFTER_DAYS: Type.Integer({ minimum: 0, default: 0 }),
     /** A blob with no committed event older than this is an orphan (a crash between blob write and append). */
     ORPHAN_GRACE_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
+    /** Deepest nesting of folders (a folder at the root is at depth 1): deeper is a 422 folder-too-deep. */
+    FOLDER_MAX_DEPTH: Type.Integer({ minimum: 1, maximum: 256, default: 32 }),
+    /** Most live entries (files and folders) one folder holds: more is a 422 folder-full. The root is not limited. */
+    FOLDER_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
     /** How often the scheduled jobs run (one replica at a time); 0 turns them off. */
     JOBS_INTERVAL_MS: Type.Integer({ minimum: 0, default: 60_000 }),
   }),

@@ -3,9 +3,19 @@ import { ConcurrencyError } from '@strata/event-store';
 import type { UploadFailure } from './db/schema.js';
 import { FileExistsError, FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
 import { InvalidNameError } from './domain/file/names.js';
+import {
+  FolderCycleError,
+  FolderExistsError,
+  FolderFullError,
+  FolderNotFoundError,
+  FolderNotInTrashError,
+  FolderTooDeepError,
+  NameTakenError,
+} from './domain/folder/place.js';
 import { BadCursorError } from './projections/queries.js';
 
 export const notFound = () => httpError(404, 'No such file.');
+export const folderNotFound = () => httpError(404, 'No such folder.');
 
 export const quotaExceeded = (quotaBytes: number, usedBytes: number, reservedBytes = 0) =>
   new AppError(
@@ -28,6 +38,21 @@ export function toHttpError(error: unknown, ifMatch = false): unknown {
   if (error instanceof FileExistsError) return httpError(409, 'The file exists already.');
   if (error instanceof InvalidNameError) return invalidName(error.reason);
   if (error instanceof BadCursorError) return httpError(400, error.message);
+  if (error instanceof FolderNotFoundError) return folderNotFound();
+  if (error instanceof FolderNotInTrashError) return httpError(409, 'The folder is not in the trash.');
+  if (error instanceof FolderExistsError) return httpError(409, 'The folder exists already.');
+  if (error instanceof NameTakenError) {
+    return new AppError(409, 'name-taken', 'Name taken', `"${error.takenName}" is taken in that folder (names are compared case-insensitively, after Unicode normalisation).`, {
+      name: error.takenName,
+    });
+  }
+  if (error instanceof FolderCycleError) return new AppError(409, 'folder-cycle', 'Folder cycle', 'A folder cannot be moved into itself or into one of its own folders.');
+  if (error instanceof FolderTooDeepError) {
+    return new AppError(422, 'folder-too-deep', 'Folders too deep', `Folders nest at most ${error.maxDepth} deep.`, { maxDepth: error.maxDepth });
+  }
+  if (error instanceof FolderFullError) {
+    return new AppError(422, 'folder-full', 'Folder full', `A folder holds at most ${error.maxEntries} files and folders.`, { maxEntries: error.maxEntries });
+  }
   if (error instanceof ConcurrencyError) {
     return ifMatch ? httpError(412, 'The file has changed since you read it: read it again and retry.') : httpError(409, 'The file changed at the same time: retry.');
   }
@@ -37,6 +62,7 @@ export function toHttpError(error: unknown, ifMatch = false): unknown {
 const FAILURES: Record<UploadFailure, string> = {
   'quota-exceeded': 'the file would have taken your storage over its quota',
   'size-mismatch': 'the bytes stored did not add up to its Upload-Length',
+  'folder-gone': 'the folder it was meant for is no longer there (in the trash)',
 };
 
 /** A resumable upload whose completion was refused has ended: later requests hear why, nothing more is read. */

@@ -1,17 +1,65 @@
-import { FileEventTypes as T, type PublishedFileEvent } from '@strata/contracts';
+import { FileEventTypes as T, FolderEventTypes as F, isFolderEventType, type PublishedFileEvent, type PublishedFilesTopicEvent, type PublishedFolderEvent } from '@strata/contracts';
 import type { RecordedEvent } from '@strata/event-store';
 import type { FileEvent } from './domain/file/file.js';
+import type { FolderEvent } from './domain/folder/folder.js';
 
 /**
  * A domain event as `files.events` publishes it (`@strata/contracts`, v1), member by member:
  * blob names and version ids (how the blobs are laid out) stay in the log, and so does anything
  * an event holds that this function does not name.
  */
-export function toPublished(event: RecordedEvent<FileEvent>): PublishedFileEvent {
+export function toPublished(event: RecordedEvent<FileEvent | FolderEvent>): PublishedFilesTopicEvent {
+  return isFolderEventType(event.type) ? folderToPublished(event as RecordedEvent<FolderEvent>) : fileToPublished(event as RecordedEvent<FileEvent>);
+}
+
+/** A folder's event as `files.events` publishes it, member by member. */
+export function folderToPublished(event: RecordedEvent<FolderEvent>): PublishedFolderEvent {
+  switch (event.type) {
+    case F.FolderCreated: {
+      const { folderId, ownerId, name, parentId, createdAt } = event.data;
+      return { type: F.FolderCreated, schemaVersion: 1, data: { folderId, ownerId, name, parentId, createdAt } };
+    }
+    case F.FolderRenamed: {
+      const { folderId, ownerId, from, to, renamedAt } = event.data;
+      return { type: F.FolderRenamed, schemaVersion: 1, data: { folderId, ownerId, from, to, renamedAt } };
+    }
+    case F.FolderMoved: {
+      const { folderId, ownerId, from, to, movedAt } = event.data;
+      return { type: F.FolderMoved, schemaVersion: 1, data: { folderId, ownerId, from, to, movedAt } };
+    }
+    case F.FolderTrashed: {
+      const { folderId, ownerId, trashedAt, withFolderId } = event.data;
+      return { type: F.FolderTrashed, schemaVersion: 1, data: { folderId, ownerId, trashedAt, ...(withFolderId ? { withFolderId } : {}) } };
+    }
+    case F.FolderRestored: {
+      const { folderId, ownerId, restoredAt } = event.data;
+      return { type: F.FolderRestored, schemaVersion: 1, data: { folderId, ownerId, restoredAt } };
+    }
+    case F.FolderStarred: {
+      const { folderId, ownerId, starredAt } = event.data;
+      return { type: F.FolderStarred, schemaVersion: 1, data: { folderId, ownerId, starredAt } };
+    }
+    case F.FolderUnstarred: {
+      const { folderId, ownerId, unstarredAt } = event.data;
+      return { type: F.FolderUnstarred, schemaVersion: 1, data: { folderId, ownerId, unstarredAt } };
+    }
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
+
+/** A file's event as `files.events` publishes it. */
+export function fileToPublished(event: RecordedEvent<FileEvent>): PublishedFileEvent {
   switch (event.type) {
     case T.FileUploaded: {
-      const { fileId, ownerId, name, via, version, size, contentType, sha256, createdAt } = event.data;
-      return { type: T.FileUploaded, schemaVersion: 1, data: { fileId, ownerId, name, via, version, size, contentType, sha256, createdAt } };
+      const { fileId, ownerId, name, via, version, size, contentType, sha256, createdAt, folderId } = event.data;
+      return {
+        type: T.FileUploaded,
+        schemaVersion: 1,
+        data: { fileId, ownerId, name, via, version, size, contentType, sha256, createdAt, ...(folderId !== undefined ? { folderId } : {}) },
+      };
     }
     case T.FileVersionAdded: {
       const { fileId, ownerId, version, size, contentType, sha256, createdAt } = event.data;
@@ -52,6 +100,18 @@ export function toPublished(event: RecordedEvent<FileEvent>): PublishedFileEvent
     case T.FileUnshared: {
       const { fileId, ownerId, clientId, unsharedAt } = event.data;
       return { type: T.FileUnshared, schemaVersion: 1, data: { fileId, ownerId, clientId, unsharedAt } };
+    }
+    case T.FileMoved: {
+      const { fileId, ownerId, from, to, movedAt } = event.data;
+      return { type: T.FileMoved, schemaVersion: 1, data: { fileId, ownerId, from, to, movedAt } };
+    }
+    case T.FileStarred: {
+      const { fileId, ownerId, starredAt } = event.data;
+      return { type: T.FileStarred, schemaVersion: 1, data: { fileId, ownerId, starredAt } };
+    }
+    case T.FileUnstarred: {
+      const { fileId, ownerId, unstarredAt } = event.data;
+      return { type: T.FileUnstarred, schemaVersion: 1, data: { fileId, ownerId, unstarredAt } };
     }
     default: {
       const never: never = event;

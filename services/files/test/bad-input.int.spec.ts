@@ -146,6 +146,15 @@ describe('bad input is a 4xx problem and changes nothing', () => {
       ['GET', (id) => `/api/v1/files/${id}/grants`],
       ['POST', (id) => `/api/v1/files/${id}/grants`, { clientId: 'partner-x' }],
       ['DELETE', (id) => `/api/v1/files/${id}/grants/partner-x`],
+      ['PUT', (id) => `/api/v1/files/${id}/star`],
+      ['DELETE', (id) => `/api/v1/files/${id}/star`],
+      ['GET', (id) => `/api/v1/folders/${id}`],
+      ['PATCH', (id) => `/api/v1/folders/${id}`, { name: 'renamed' }],
+      ['DELETE', (id) => `/api/v1/folders/${id}`],
+      ['POST', (id) => `/api/v1/folders/${id}/restore`],
+      ['GET', (id) => `/api/v1/folders/${id}/children`],
+      ['PUT', (id) => `/api/v1/folders/${id}/star`],
+      ['DELETE', (id) => `/api/v1/folders/${id}/star`],
     ];
     for (const [method, path, body] of routes) {
       for (const id of bad) expectProblem(await call(method, path(id), body), 400, `${method} ${path(id)}`);

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { FileCommand } from '../src/domain/file/decide.js';
 import type { FileEvent, FileUploaded } from '../src/domain/file/file.js';
 import { toPublished } from '../src/published.js';
-import { fileDecider } from '../src/streams.js';
+import type { FolderCommand } from '../src/domain/folder/decide.js';
+import type { FolderEvent } from '../src/domain/folder/folder.js';
+import { fileDecider, folderDecider } from '../src/streams.js';
+import { FolderEventTypes } from '@strata/contracts';
 
 const t0 = new Date('2026-11-25T10:00:00Z');
 const content = { versionId: 'v1', blobName: 'u1/f1/v1', size: 10, contentType: 'application/pdf', sha256: 'h1' };
@@ -33,6 +36,12 @@ describe('files.events: what is published of each domain event', () => {
     { type: 'RenameFile', data: { ownerId: 'u1', name: 'b.pdf', now: t0 } },
     { type: 'ShareFile', data: { ownerId: 'u1', clientId: 'acme', now: t0 } },
     { type: 'UnshareFile', data: { ownerId: 'u1', clientId: 'acme', now: t0 } },
+    { type: 'StarFile', data: { ownerId: 'u1', now: t0 } },
+    { type: 'UnstarFile', data: { ownerId: 'u1', now: t0 } },
+    {
+      type: 'MoveFile',
+      data: { ownerId: 'u1', place: { parentId: 'd1', parentLive: true, parentDepth: 1, chain: ['d1'], entries: 0, taken: [] }, limits: { maxDepth: 32, maxEntries: 10 }, now: t0 },
+    },
     { type: 'ChangeTier', data: { ownerId: 'u1', to: 'Cool', now: t0 } },
     { type: 'ChangeTier', data: { ownerId: 'u1', to: 'Archive', now: t0 } },
     { type: 'RequestRehydration', data: { ownerId: 'u1', priority: 'High', now: t0 } },
@@ -80,5 +89,31 @@ describe('files.events: what is published of each domain event', () => {
     const state = fileDecider.evolve(fileDecider.initialState, old);
     expect(state).toEqual(fileDecider.evolve(fileDecider.initialState, uploaded));
     expect(JSON.stringify(state)).not.toContain('198.51.100.1');
+  });
+});
+
+describe('files.events: what is published of each folder event', () => {
+  const root = { parentId: null, parentLive: true, parentDepth: 0, chain: [], entries: 0, taken: [] };
+  const limits = { maxDepth: 32, maxEntries: 10 };
+  const events: FolderEvent[] = [];
+  const commands: FolderCommand[] = [
+    { type: 'CreateFolder', data: { folderId: 'd1', ownerId: 'u1', name: 'Plans', place: root, limits, now: t0 } },
+    { type: 'MoveFolder', data: { ownerId: 'u1', place: { ...root, parentId: 'd0', parentDepth: 1, chain: ['d0'] }, name: 'Plans 2027', height: 0, limits, now: t0 } },
+    { type: 'StarFolder', data: { ownerId: 'u1', now: t0 } },
+    { type: 'UnstarFolder', data: { ownerId: 'u1', now: t0 } },
+    { type: 'TrashFolder', data: { ownerId: 'u1', withFolderId: 'd0', now: t0 } },
+    { type: 'RestoreFolder', data: { ownerId: 'u1', taken: [], now: t0 } },
+  ];
+  for (const command of commands) events.push(...folderDecider.decide(command, events.reduce(folderDecider.evolve, folderDecider.initialState)));
+
+  it('maps every kind of folder event to its v1 contract, exactly', () => {
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(Object.values(FolderEventTypes)));
+    for (const [i, event] of events.entries()) {
+      const published = toPublished({ ...event, id: `e-${i}`, schemaVersion: 1, streamId: 'folder-d1', streamVersion: i + 1, globalPosition: i + 1, transactionId: '1', occurredAt: t0, metadata });
+      expect(published.type).toBe(event.type);
+      const schema = FileEventSchemas[published.type][published.schemaVersion];
+      expect(Value.Check(schema, published.data), `${event.type}: ${JSON.stringify([...Value.Errors(schema, published.data)])}`).toBe(true);
+      expect(JSON.stringify(published)).not.toContain('203.0.113.5');
+    }
   });
 });

@@ -9,8 +9,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../src/db/schema.js';
 import type { FileEvent } from '../src/domain/file/file.js';
-import { projections } from '../src/projections/index.js';
-import { fileDecider, fileStream } from '../src/streams.js';
+import { folderProjections, projections } from '../src/projections/index.js';
+import { fileDecider, fileStream, folderDecider, folderStream } from '../src/streams.js';
 import { Client } from './support.js';
 import { TusClient } from './tus.js';
 
@@ -20,6 +20,7 @@ const db = kyselyFromPool(pool) as Kysely<Database>;
 const store = new EventStore({ db, schema: 'files' });
 // the service's own command path, here in the test process: its rebuild locks out the stack's writers too
 const files = commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections });
+const folders = commandHandler({ store, db, decider: folderDecider, streamOf: folderStream, projections: folderProjections });
 afterAll(async () => db.destroy());
 
 /** `npm run rebuild -w @strata/files -- ...` as an operator runs it, on the stack's database. */
@@ -153,14 +154,69 @@ describe('the read models of files', () => {
     // the operator's command does the same, in its own process
     const all = await rebuildCommand([]);
     expect(all.code, all.stderr).toBe(0);
-    expect(all.stdout).toMatch(/^files: rebuilt from \d+ events in \d+ ms\ngrants: rebuilt from \d+ events in \d+ ms\nactivity: rebuilt from \d+ events in \d+ ms\n$/);
+    expect(all.stdout).toMatch(/^files: rebuilt from \d+ events in \d+ ms\ngrants: rebuilt from \d+ events in \d+ ms\nactivity: rebuilt from \d+ events in \d+ ms\nfolders: rebuilt from \d+ events in \d+ ms\n$/);
     expect(await snapshot(owners)).toEqual(live);
   });
 
+  it('rebuilt from the log after a history of folders (moves, stars, trash with contents, restores, a replace), each equals the live one', async () => {
+    const alice = await Client.user(stack);
+    const ok = (res: { status: number; text: string }, expected: number, what: string) => expect(res.status, `${what}: ${res.text}`).toBe(expected);
+    const mkdir = async (name: string, parentId?: string) => {
+      const res = await alice.call('POST', '/api/v1/folders', { name, ...(parentId ? { parentId } : {}) });
+      ok(res, 201, `mkdir ${name}`);
+      return res.json.id as string;
+    };
+    const put = async (name: string, folderId: string | null, body: string) => {
+      const res = await alice.upload(name, Buffer.from(body), folderId ? { path: `/api/v1/files?folderId=${folderId}` } : {});
+      ok(res, 201, `upload ${name}`);
+      return res.json.id as string;
+    };
+    const top = await mkdir('Top');
+    const mid = await mkdir('Mid', top);
+    const side = await mkdir('Side');
+    const f1 = await put('one.txt', mid, 'one');
+    const f2 = await put('two.txt', top, 'two');
+    await put('ONE.txt', mid, 'kept both');
+    ok(await alice.call('PATCH', `/api/v1/folders/${mid}`, { parentId: side, name: 'Middle' }), 200, 'move folder');
+    ok(await alice.call('PATCH', `/api/v1/files/${f2}`, { folderId: null }), 200, 'move file');
+    ok(await alice.call('PUT', `/api/v1/folders/${side}/star`), 200, 'star folder');
+    ok(await alice.call('PUT', `/api/v1/files/${f1}/star`), 200, 'star file');
+    ok(await alice.call('DELETE', `/api/v1/files/${f1}`), 204, 'trash file');
+    ok(await alice.call('DELETE', `/api/v1/folders/${side}`), 204, 'trash folder with contents');
+    await put('one.txt', null, 'a newer one at the root');
+    ok(await alice.call('POST', `/api/v1/folders/${side}/restore`), 200, 'restore folder');
+    const f3 = await put('three.txt', top, 'three');
+    ok(await alice.call('DELETE', `/api/v1/files/${f3}`), 204, 'trash three');
+    await put('Three.txt', top, 'new three');
+    ok(await alice.call('POST', `/api/v1/files/${f3}/restore?onClash=replace`), 200, 'restore replacing');
+    ok(await alice.call('POST', `/api/v1/files/${f1}/restore`), 200, 'restore one into its folder');
+
+    const owners = [alice.userId!];
+    const treeSnapshot = async () => ({
+      ...(await snapshot(owners)),
+      folders: await db.selectFrom('files.folders').selectAll().where('owner_id', 'in', owners).orderBy('folder_id').execute(),
+    });
+    const live = await treeSnapshot();
+    expect(live.folders.map((f) => [f.name, f.status, f.starred_at !== null]).sort()).toEqual([['Middle', 'active', false], ['Side', 'active', true], ['Top', 'active', false]]);
+    expect(live.files.map((f) => [f.name, f.folder_id, f.status]).sort()).toEqual(
+      [['ONE (2).txt', mid, 'active'], ['Three.txt', top, 'active'], ['one.txt', mid, 'active'], ['one.txt', null, 'active'], ['two.txt', null, 'active']].sort(),
+    );
+    expect(live.versions.filter((v) => v.owner_id === alice.userId)).toHaveLength(6);
+
+    for (const projection of projections) {
+      await files.rebuild(projection);
+      expect(await treeSnapshot(), projection.name).toEqual(live);
+    }
+    for (const projection of folderProjections) {
+      expect(await folders.rebuild(projection)).toBeGreaterThanOrEqual(10);
+      expect(await treeSnapshot(), projection.name).toEqual(live);
+    }
+  });
+
   it('the rebuild command refuses a read model it does not have, and changes nothing', async () => {
-    const wrong = await rebuildCommand(['files', 'folders']);
+    const wrong = await rebuildCommand(['files', 'stars']);
     expect(wrong).toMatchObject({ code: 2, stdout: '' });
-    expect(wrong.stderr).toContain('unknown read model "folders"; this service has: files, grants, activity');
+    expect(wrong.stderr).toContain('unknown read model "stars"; this service has: files, grants, activity, folders');
     const unset = await rebuildCommand([], { DATABASE_URL: '' });
     expect(unset.code).toBe(2);
     expect(unset.stderr).toContain('DATABASE_URL is not set');

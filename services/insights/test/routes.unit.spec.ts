@@ -1,4 +1,4 @@
-import { FileEventTypes, type PublishedFileEvent } from '@strata/contracts';
+import { FileEventTypes, FolderEventTypes, type PublishedFileEvent } from '@strata/contracts';
 import { describe, expect, it } from 'vitest';
 import { MARK_END, MARK_START, clean } from '../src/indexer/indexer.js';
 import { markSnippet } from '../src/projections/search.js';
@@ -51,5 +51,15 @@ describe("files' events", () => {
     expect(commandOf(uploaded)).toEqual({ type: 'NoteVersion', data: { ...base, name: 'a.pdf', version: 1, contentType: 'application/pdf', size: 3, sha256: 'h', createdAt: '2026-12-01T10:00:00.000Z' } });
     expect(commandOf({ type: FileEventTypes.FileTrashed, schemaVersion: 1, data: { ...base, trashedAt: 't' } })).toEqual({ type: 'NoteTrashed', data: { ...base, at: 't' } });
     expect(commandOf({ type: FileEventTypes.FileShared, schemaVersion: 1, data: { ...base, clientId: 'c', sharedAt: 't' } })).toBeUndefined();
+  });
+
+  it("ignore where a file is, stars and the folders themselves: a folder's trash comes as each file's FileTrashed", () => {
+    expect(commandOf({ type: FileEventTypes.FileMoved, schemaVersion: 1, data: { ...base, from: null, to: 'd1', movedAt: 't' } })).toBeUndefined();
+    expect(commandOf({ type: FileEventTypes.FileStarred, schemaVersion: 1, data: { ...base, starredAt: 't' } })).toBeUndefined();
+    for (const type of Object.values(FolderEventTypes)) {
+      expect(commandOf({ type, schemaVersion: 1, data: { folderId: 'd1', ownerId: 'u1' } } as never), type).toBeUndefined();
+    }
+    // the folder's trash as insights receives it: one FileTrashed per file inside
+    expect(commandOf({ type: FileEventTypes.FileTrashed, schemaVersion: 1, data: { ...base, trashedAt: 't' } })?.type).toBe('NoteTrashed');
   });
 });

@@ -1,5 +1,5 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-import { FileEventTypes } from './names.js';
+import { FileEventTypes, FolderEventTypes } from './names.js';
 import type { PublishedOf } from './published.js';
 
 /*
@@ -23,13 +23,26 @@ const content = {
   createdAt: Type.String(),
 };
 
-export const FileUploadedV1 = Type.Object({ ...file, name: Type.String(), via: Type.Union([Type.Literal('multipart'), Type.Literal('tus')]), ...content }, strict);
+/** A folder's id, or null for the root of the owner's drive. */
+const FolderRef = Type.Union([Type.String(), Type.Null()]);
+
+export const FileUploadedV1 = Type.Object(
+  {
+    ...file,
+    name: Type.String(),
+    via: Type.Union([Type.Literal('multipart'), Type.Literal('tus')]),
+    ...content,
+    /** Where it was uploaded to; absent from events stored before folders (the root). */
+    folderId: Type.Optional(FolderRef),
+  },
+  strict,
+);
 export const FileVersionAddedV1 = Type.Object({ ...file, ...content }, strict);
 export const FileRenamedV1 = Type.Object({ ...file, from: Type.String(), to: Type.String(), renamedAt: Type.String() }, strict);
 export const FileTrashedV1 = Type.Object({ ...file, trashedAt: Type.String() }, strict);
 export const FileRestoredV1 = Type.Object({ ...file, restoredAt: Type.String() }, strict);
 export const FilePurgedV1 = Type.Object(
-  { ...file, purgedAt: Type.String(), reason: Type.Union([Type.Literal('user'), Type.Literal('retention')]), bytes: Type.Integer({ minimum: 0 }) },
+  { ...file, purgedAt: Type.String(), reason: Type.Union([Type.Literal('user'), Type.Literal('retention'), Type.Literal('replaced')]), bytes: Type.Integer({ minimum: 0 }) },
   strict,
 );
 export const FileTierChangedV1 = Type.Object({ ...file, from: Tier, to: Tier, changedAt: Type.String() }, strict);
@@ -42,6 +55,24 @@ export const FileRehydrationRequestedV1 = Type.Object(
 export const FileRehydratedV1 = Type.Object({ ...file, requestedAt: Type.String(), rehydratedAt: Type.String() }, strict);
 export const FileSharedV1 = Type.Object({ ...file, clientId: Type.String(), sharedAt: Type.String() }, strict);
 export const FileUnsharedV1 = Type.Object({ ...file, clientId: Type.String(), unsharedAt: Type.String() }, strict);
+
+/** The file went from one folder to another (null: the root), keeping its name. */
+export const FileMovedV1 = Type.Object({ ...file, from: FolderRef, to: FolderRef, movedAt: Type.String() }, strict);
+export const FileStarredV1 = Type.Object({ ...file, starredAt: Type.String() }, strict);
+export const FileUnstarredV1 = Type.Object({ ...file, unstarredAt: Type.String() }, strict);
+
+const folder = { folderId: Type.String(), ownerId: Type.String() };
+export const FolderCreatedV1 = Type.Object({ ...folder, name: Type.String(), parentId: FolderRef, createdAt: Type.String() }, strict);
+export const FolderRenamedV1 = Type.Object({ ...folder, from: Type.String(), to: Type.String(), renamedAt: Type.String() }, strict);
+export const FolderMovedV1 = Type.Object({ ...folder, from: FolderRef, to: FolderRef, movedAt: Type.String() }, strict);
+/**
+ * The folder went to the trash: `withFolderId` names the folder whose trash took it along (absent
+ * for the folder the user trashed). Each file inside has its own FileTrashed.
+ */
+export const FolderTrashedV1 = Type.Object({ ...folder, trashedAt: Type.String(), withFolderId: Type.Optional(Type.String()) }, strict);
+export const FolderRestoredV1 = Type.Object({ ...folder, restoredAt: Type.String() }, strict);
+export const FolderStarredV1 = Type.Object({ ...folder, starredAt: Type.String() }, strict);
+export const FolderUnstarredV1 = Type.Object({ ...folder, unstarredAt: Type.String() }, strict);
 
 /** Every published event of `files.events`, by type and schema version. */
 export const FileEventSchemas = {
@@ -56,6 +87,24 @@ export const FileEventSchemas = {
   [FileEventTypes.FileRehydrated]: { 1: FileRehydratedV1 },
   [FileEventTypes.FileShared]: { 1: FileSharedV1 },
   [FileEventTypes.FileUnshared]: { 1: FileUnsharedV1 },
-} as const satisfies Record<(typeof FileEventTypes)[keyof typeof FileEventTypes], Record<number, TObject>>;
+  [FileEventTypes.FileMoved]: { 1: FileMovedV1 },
+  [FileEventTypes.FileStarred]: { 1: FileStarredV1 },
+  [FileEventTypes.FileUnstarred]: { 1: FileUnstarredV1 },
+  [FolderEventTypes.FolderCreated]: { 1: FolderCreatedV1 },
+  [FolderEventTypes.FolderRenamed]: { 1: FolderRenamedV1 },
+  [FolderEventTypes.FolderMoved]: { 1: FolderMovedV1 },
+  [FolderEventTypes.FolderTrashed]: { 1: FolderTrashedV1 },
+  [FolderEventTypes.FolderRestored]: { 1: FolderRestoredV1 },
+  [FolderEventTypes.FolderStarred]: { 1: FolderStarredV1 },
+  [FolderEventTypes.FolderUnstarred]: { 1: FolderUnstarredV1 },
+} as const satisfies Record<
+  (typeof FileEventTypes)[keyof typeof FileEventTypes] | (typeof FolderEventTypes)[keyof typeof FolderEventTypes],
+  Record<number, TObject>
+>;
 
-export type PublishedFileEvent = PublishedOf<typeof FileEventSchemas>;
+/** What `files.events` carries: the files' events and the folders'. */
+export type PublishedFilesTopicEvent = PublishedOf<typeof FileEventSchemas>;
+/** A file's own published events (each names a fileId). */
+export type PublishedFileEvent = Exclude<PublishedFilesTopicEvent, { type: (typeof FolderEventTypes)[keyof typeof FolderEventTypes] }>;
+/** A folder's published events (each names a folderId). */
+export type PublishedFolderEvent = Extract<PublishedFilesTopicEvent, { type: (typeof FolderEventTypes)[keyof typeof FolderEventTypes] }>;

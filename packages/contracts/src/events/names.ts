@@ -17,8 +17,23 @@ export const FileEventTypes = {
   FileRehydrated: 'FileRehydrated',
   FileShared: 'FileShared',
   FileUnshared: 'FileUnshared',
+  FileMoved: 'FileMoved',
+  FileStarred: 'FileStarred',
+  FileUnstarred: 'FileUnstarred',
 } as const;
 export type FileEventType = (typeof FileEventTypes)[keyof typeof FileEventTypes];
+
+/** The folders' events, on topic `files.events` beside the files' own. */
+export const FolderEventTypes = {
+  FolderCreated: 'FolderCreated',
+  FolderRenamed: 'FolderRenamed',
+  FolderMoved: 'FolderMoved',
+  FolderTrashed: 'FolderTrashed',
+  FolderRestored: 'FolderRestored',
+  FolderStarred: 'FolderStarred',
+  FolderUnstarred: 'FolderUnstarred',
+} as const;
+export type FolderEventType = (typeof FolderEventTypes)[keyof typeof FolderEventTypes];
 
 /** Every event of topic `sessions.events`: accounts, sessions and partner clients. */
 export const SessionEventTypes = {
@@ -43,6 +58,12 @@ const fileEventTypes: ReadonlySet<string> = new Set(Object.values(FileEventTypes
 
 export function isFileEventType(type: string): type is FileEventType {
   return fileEventTypes.has(type);
+}
+
+const folderEventTypes: ReadonlySet<string> = new Set(Object.values(FolderEventTypes));
+
+export function isFolderEventType(type: string): type is FolderEventType {
+  return folderEventTypes.has(type);
 }
 
 /**

@@ -3,11 +3,13 @@ import { migrateReadModels as migrate } from '@strata/service-kit';
 import * as readModels from './migrations/20261125T210000_read_models.js';
 import * as uploadFailures from './migrations/20261201T100000_upload_failures.js';
 import * as rehydration from './migrations/20261201T130000_rehydration.js';
+import * as folders from './migrations/20261201T170000_folders.js';
 
 const migrations: Record<string, Migration> = {
   '20261125T210000_read_models': readModels,
   '20261201T100000_upload_failures': uploadFailures,
   '20261201T130000_rehydration': rehydration,
+  '20261201T170000_folders': folders,
 };
 
 /** The files service's read models, in schema `files`. */

@@ -1,11 +1,11 @@
 // Operator command: rebuilds files' read models from the event log, e.g. after a projection's
-// code changed. `npm run rebuild -w @strata/files -- [files|grants|activity]` (no name: all), or
+// code changed. `npm run rebuild -w @strata/files -- [files|grants|activity|folders]` (no name: all), or
 // `node dist/db/rebuild.js ...` in the image, with DATABASE_URL set to the service's database
 // (the direct server, not a transaction pooler).
 import { commandHandler, rebuildCommand } from '@strata/event-store';
 import type { Kysely } from 'kysely';
-import { projections } from '../projections/index.js';
-import { fileDecider, fileStream } from '../streams.js';
+import { folderProjections, projections } from '../projections/index.js';
+import { fileDecider, fileStream, folderDecider, folderStream } from '../streams.js';
 import { migrateReadModels } from './migrate.js';
 import type { Database } from './schema.js';
 
@@ -14,7 +14,11 @@ await rebuildCommand({
   schema: 'files',
   migrate: migrateReadModels,
   targets: (store, db) => {
-    const handler = commandHandler({ store, db: db as Kysely<Database>, decider: fileDecider, streamOf: fileStream, projections });
-    return projections.map((p) => ({ name: p.name, rebuild: () => handler.rebuild(p) }));
+    const files = commandHandler({ store, db: db as Kysely<Database>, decider: fileDecider, streamOf: fileStream, projections });
+    const folders = commandHandler({ store, db: db as Kysely<Database>, decider: folderDecider, streamOf: folderStream, projections: folderProjections });
+    return [
+      ...projections.map((p) => ({ name: p.name, rebuild: () => files.rebuild(p) })),
+      ...folderProjections.map((p) => ({ name: p.name, rebuild: () => folders.rebuild(p) })),
+    ];
   },
 });

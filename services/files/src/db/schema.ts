@@ -22,6 +22,30 @@ export interface FilesTable {
   rehydrating_since: Date | null;
   /** When the last rehydration finished: the tier job counts the file's age from then. */
   rehydrated_at: Date | null;
+  /** The folder it is in; null at the root. */
+  folder_id: string | null;
+  /** What its name clashes on in its folder (`nameKey`: NFC, case-folded). */
+  name_key: string;
+  /** The folder whose trash took it along: restoring that folder restores it. */
+  trashed_with: string | null;
+  starred_at: Date | null;
+}
+
+export interface FoldersTable {
+  folder_id: string;
+  owner_id: string;
+  name: string;
+  name_key: string;
+  /** Null at the root. */
+  parent_id: string | null;
+  status: 'active' | 'trashed';
+  /** The folder stream's version: GET sends it as the ETag, PATCH takes it in If-Match. */
+  revision: number;
+  created_at: Date;
+  updated_at: Date;
+  trashed_at: Date | null;
+  trashed_with: string | null;
+  starred_at: Date | null;
 }
 
 export interface VersionsTable {
@@ -87,6 +111,8 @@ export interface UploadsTable {
   version_id: string;
   blob_name: string;
   name: string;
+  /** The folder named at creation (Upload-Metadata folderId); null: the root. */
+  folder_id: Generated<string | null>;
   length: BigInt;
   offset: BigInt;
   created_at: Date;
@@ -98,10 +124,11 @@ export interface UploadsTable {
 }
 
 /** Why a resumable upload's completion was refused. */
-export type UploadFailure = 'quota-exceeded' | 'size-mismatch';
+export type UploadFailure = 'quota-exceeded' | 'size-mismatch' | 'folder-gone';
 
 export interface Database {
   'files.files': FilesTable;
+  'files.folders': FoldersTable;
   'files.versions': VersionsTable;
   'files.usage': UsageTable;
   'files.usage_by_type': UsageByTypeTable;
@@ -112,5 +139,6 @@ export interface Database {
 }
 
 export type FileRow = Selectable<FilesTable>;
+export type FolderRow = Selectable<FoldersTable>;
 export type VersionRow = Selectable<VersionsTable>;
 export type UploadRow = Selectable<UploadsTable>;

@@ -6,10 +6,13 @@ import { migrateReadModels } from '../db/migrate.js';
 import type { Database } from '../db/schema.js';
 import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
-import { projections } from '../projections/index.js';
-import { fileDecider, fileStream } from '../streams.js';
+import type { FolderCommand } from '../domain/folder/decide.js';
+import type { FolderEvent, FolderState } from '../domain/folder/folder.js';
+import { folderProjections, projections } from '../projections/index.js';
+import { fileDecider, fileStream, folderDecider, folderStream } from '../streams.js';
 
 export type FileCommands = CommandHandler<string, FileCommand, FileState, FileEvent, Database>;
+export type FolderCommands = CommandHandler<string, FolderCommand, FolderState, FolderEvent, Database>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,6 +20,8 @@ declare module 'fastify' {
     db: Kysely<Database>;
     /** The one command path: a file's stream, its decider and the read models, by file id. */
     commands: FileCommands;
+    /** The folders' command path: a folder's stream, its decider and the folder tree, by folder id. */
+    folderCommands: FolderCommands;
   }
 }
 
@@ -31,6 +36,7 @@ export const corePlugin = fp(
     app.decorate('db', db);
     app.decorate('store', store);
     app.decorate('commands', commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock }));
+    app.decorate('folderCommands', commandHandler({ store, db, decider: folderDecider, streamOf: folderStream, projections: folderProjections, clock: app.clock }));
   },
   { name: 'files-core', dependencies: ['strata-postgres', 'strata-request-context'] },
 );

@@ -4,7 +4,7 @@ import { transportOf } from '@strata/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { FileEvent } from '../domain/file/file.js';
-import { toPublished } from '../published.js';
+import { fileToPublished } from '../published.js';
 import { BadCursorError } from './queries.js';
 
 /**
@@ -17,7 +17,7 @@ export const activity = projection<FileEvent, Database>()({
   name: 'activity',
   handles: Object.values(T),
   async evolve(trx, event) {
-    const { fileId, ownerId, ...details } = toPublished(event).data;
+    const { fileId, ownerId, ...details } = fileToPublished(event).data;
     const { address, userAgent } = transportOf(event.metadata);
     await trx
       .insertInto('files.activity')

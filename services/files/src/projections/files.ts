@@ -3,6 +3,7 @@ import { projection } from '@strata/event-store';
 import { type Transaction, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { type FileEvent, type VersionInfo, versionOf } from '../domain/file/file.js';
+import { nameKey } from '../domain/file/names.js';
 
 type Trx = Transaction<Database>;
 
@@ -25,6 +26,8 @@ export const fileList = projection<FileEvent, Database>()({
             file_id: e.fileId,
             owner_id: e.ownerId,
             name: e.name,
+            name_key: nameKey(e.name),
+            folder_id: e.folderId ?? null,
             size: e.size,
             content_type: e.contentType,
             sha256: e.sha256,
@@ -70,21 +73,21 @@ export const fileList = projection<FileEvent, Database>()({
       case T.FileRenamed:
         await trx
           .updateTable('files.files')
-          .set({ name: event.data.to, revision: event.streamVersion, updated_at: new Date(event.data.renamedAt) })
+          .set({ name: event.data.to, name_key: nameKey(event.data.to), revision: event.streamVersion, updated_at: new Date(event.data.renamedAt) })
           .where('file_id', '=', event.data.fileId)
           .execute();
         return;
       case T.FileTrashed:
         await trx
           .updateTable('files.files')
-          .set({ status: 'trashed', trashed_at: new Date(event.data.trashedAt), revision: event.streamVersion })
+          .set({ status: 'trashed', trashed_at: new Date(event.data.trashedAt), trashed_with: event.data.withFolderId ?? null, revision: event.streamVersion })
           .where('file_id', '=', event.data.fileId)
           .execute();
         return;
       case T.FileRestored:
         await trx
           .updateTable('files.files')
-          .set({ status: 'active', trashed_at: null, revision: event.streamVersion })
+          .set({ status: 'active', trashed_at: null, trashed_with: null, revision: event.streamVersion })
           .where('file_id', '=', event.data.fileId)
           .execute();
         return;
@@ -139,6 +142,19 @@ export const fileList = projection<FileEvent, Database>()({
       case T.FileShared:
       case T.FileUnshared:
         await trx.updateTable('files.files').set({ revision: event.streamVersion }).where('file_id', '=', event.data.fileId).execute();
+        return;
+      case T.FileMoved:
+        await trx
+          .updateTable('files.files')
+          .set({ folder_id: event.data.to, updated_at: new Date(event.data.movedAt), revision: event.streamVersion })
+          .where('file_id', '=', event.data.fileId)
+          .execute();
+        return;
+      case T.FileStarred:
+        await trx.updateTable('files.files').set({ starred_at: new Date(event.data.starredAt), revision: event.streamVersion }).where('file_id', '=', event.data.fileId).execute();
+        return;
+      case T.FileUnstarred:
+        await trx.updateTable('files.files').set({ starred_at: null, revision: event.streamVersion }).where('file_id', '=', event.data.fileId).execute();
         return;
       default: {
         const never: never = event;

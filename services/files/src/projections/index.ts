@@ -1,7 +1,10 @@
 import { activity } from './activity.js';
 import { fileList } from './files.js';
+import { folderList } from './folders.js';
 import { grants } from './grants.js';
 
-/** Every read model of the files service, kept in the append's transaction and rebuilt from the log. */
+/** Every read model of the files' streams, kept in the append's transaction and rebuilt from the log. */
 export const projections = [fileList, grants, activity] as const;
-export { activity, fileList, grants };
+/** The read models of the folders' streams. */
+export const folderProjections = [folderList] as const;
+export { activity, fileList, folderList, grants };

@@ -2,9 +2,9 @@ import { type Kysely, sql } from 'kysely';
 import type { Database, FileRow } from '../db/schema.js';
 import type { Caller } from '../caller.js';
 
-type SortKey = 'name' | 'created_at' | 'updated_at' | 'size';
+export type SortKey = 'name' | 'created_at' | 'updated_at' | 'size';
 const DAY_MS = 86_400_000;
-const SORT_COLUMNS: Record<string, SortKey> = { name: 'name', createdAt: 'created_at', updatedAt: 'updated_at', size: 'size' };
+export const SORT_COLUMNS: Record<string, SortKey> = { name: 'name', createdAt: 'created_at', updatedAt: 'updated_at', size: 'size' };
 
 export function toFileInfo(row: FileRow) {
   return {
@@ -19,6 +19,8 @@ export function toFileInfo(row: FileRow) {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     ...rehydrationOf(row),
+    folderId: row.folder_id,
+    starred: row.starred_at !== null,
   };
 }
 
@@ -64,7 +66,7 @@ function decodeJson(cursor: string): unknown {
   }
 }
 
-const encodeCursor = (value: unknown, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
+export const encodeCursor = (value: unknown, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
 
 /** A list cursor, checked against the sort it is used with: one given out for another sort is refused too. */
 export function decodeCursor(cursor: string, column: SortKey): [string, string] {
@@ -75,7 +77,7 @@ export function decodeCursor(cursor: string, column: SortKey): [string, string] 
   return [value as string, id];
 }
 
-const encodeTrashCursor = (trashedAt: Date, id: string) => Buffer.from(`${trashedAt.toISOString()}|${id}`).toString('base64url');
+export const encodeTrashCursor = (trashedAt: Date, id: string) => Buffer.from(`${trashedAt.toISOString()}|${id}`).toString('base64url');
 
 export function decodeTrashCursor(cursor: string): [Date, string] {
   const [at, id, ...rest] = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8').split('|') : [];
@@ -89,10 +91,17 @@ const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
  * The caller's files, one page, by keyset on (sort key, id): each page is one index range scan
  * on (owner, sort key, id), however deep the page. A partner sees the files granted to it and its own.
  */
-export async function listFiles(db: Kysely<Database>, caller: Caller, query: { limit: number; cursor?: string | undefined; q?: string | undefined; sort: string }) {
+export async function listFiles(
+  db: Kysely<Database>,
+  caller: Caller,
+  query: { limit: number; cursor?: string | undefined; q?: string | undefined; sort: string; folder?: string | undefined },
+) {
   const desc = query.sort.startsWith('-');
   const column = SORT_COLUMNS[query.sort.replace(/^-/, '')]!;
   let q = db.selectFrom('files.files').selectAll().where('status', '=', 'active');
+  // one folder's files (`root`: those outside every folder), or all of them
+  if (query.folder === 'root') q = q.where('folder_id', 'is', null);
+  else if (query.folder !== undefined) q = q.where('folder_id', '=', query.folder);
   if (caller.kind === 'partner') {
     q = q.where((eb) =>
       eb.or([

@@ -8,16 +8,28 @@ import { type Caller, callerOf, metadataOf } from '../caller.js';
 import type { Config } from '../config.js';
 import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
-import { invalidName, notFound, toHttpError } from '../errors.js';
+import { folderNotFound, invalidName, notFound, toHttpError } from '../errors.js';
 import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
+import { liveFolder } from '../projections/folder-queries.js';
 import { fileInfoOf, findReadable, listFiles, ownerOfActive, rehydrationOf, toFileInfo, versionsOf } from '../projections/queries.js';
+import { treeOf } from '../tree.js';
 import { checkQuota, quotaUse } from '../quota.js';
-import { FileIdParams, FileInfo, FileList, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
+import { FileIdParams, FileInfo, FileList, Id, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
+import { Type } from '@sinclair/typebox';
 import { multipartFile } from '../upload/body.js';
 import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UploadQuery = Type.Object({ folderId: Type.Optional(Id) }, { additionalProperties: false });
+
+/** The folder an upload goes to: the query's or the form field's (they must agree); undefined for the root. */
+function uploadFolder(fromQuery: string | undefined, fromField: string | undefined): string | undefined {
+  if (fromField !== undefined && !UUID.test(fromField)) throw httpError(400, 'The form field folderId must be a folder id (a lower-case UUID).');
+  if (fromQuery !== undefined && fromField !== undefined && fromQuery !== fromField) throw httpError(400, 'The query and the form name two different folders.');
+  return fromQuery ?? fromField;
+}
 
 class IdempotencyReplay extends Error {}
 
@@ -33,6 +45,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
   const read = app.requireScopes('files:read');
   const write = app.requireScopes('files:write');
   const security = [{ bearer: [] }];
+  const tree = treeOf(app, config);
 
   /** Streams a multipart file into its blob; a refusal (too large, over quota, a cut or malformed body) leaves nothing staged. */
   async function ingestFor(request: FastifyRequest, caller: Caller, blobName: string, source: AsyncIterable<Buffer>): Promise<Ingested> {
@@ -57,12 +70,13 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       schema: {
         summary: 'Upload a file (multipart/form-data, part "file"); streamed, any size up to the limit',
         description:
-          'The content type is sniffed from the bytes. Send an Idempotency-Key header to make retries safe: a retried request returns the first result and stores nothing twice.',
+          'The content type is sniffed from the bytes. Send an Idempotency-Key header to make retries safe: a retried request returns the first result and stores nothing twice. Into a folder: `?folderId=` or a form field `folderId` (before or after the file); a name taken there keeps both ("name (2).ext").',
         tags: ['files'],
         security,
         consumes: ['multipart/form-data'],
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } },
-        response: { 201: FileInfo, ...problems(400, 401, 403, 413, 415, 422) },
+        querystring: UploadQuery,
+        response: { 201: FileInfo, ...problems(400, 401, 403, 404, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -72,7 +86,8 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       const replay = async () => {
         const stored = await app.db.selectFrom('files.idempotency').select(['response', 'file_id']).where('owner_id', '=', caller.ownerId).where('key', '=', key!).executeTakeFirst();
         // an answer stored before the file list showed rehydration lacks it: a new upload is never rehydrating
-        return stored && { file_id: stored.file_id, response: { ...rehydrationOf({ rehydrating_since: null }), ...(stored.response as FileInfo) } };
+        // an answer stored before folders and stars lacks them: it was at the root, unstarred
+        return stored && { file_id: stored.file_id, response: { ...rehydrationOf({ rehydrating_since: null }), folderId: null, starred: false, ...(stored.response as object) } as FileInfo };
       };
       if (key) {
         const stored = await replay();
@@ -87,33 +102,41 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         if (error instanceof InvalidNameError) throw invalidName(error.reason);
         throw error;
       }
+      // a folder named before the bytes is checked before any byte is stored
+      const early = uploadFolder(request.query.folderId, part.fields.get('folderId'));
+      if (early && !(await liveFolder(app.db, caller.ownerId, early))) throw folderNotFound();
       const fileId = randomUUID();
       const versionId = randomUUID();
       const blobName = blobNameFor(caller.ownerId, fileId, versionId);
       const content = await ingestFor(request, caller, blobName, part.bytes);
       let info: FileInfo | undefined;
       try {
-        await app.commands.handle(
-          fileId,
-          { type: 'UploadFile', data: { fileId, ownerId: caller.ownerId, name, via: 'multipart', content: { versionId, blobName, ...content }, now: app.clock.now() } },
-          {
-            metadata: metadataOf(request, caller),
-            after: async (trx) => {
-              await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size);
-              const row = await trx.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
-              info = toFileInfo(row);
-              if (key) {
-                const inserted = await trx
-                  .insertInto('files.idempotency')
-                  .values({ owner_id: caller.ownerId, key, file_id: fileId, response: JSON.stringify(info), created_at: app.clock.now() })
-                  .onConflict((c) => c.columns(['owner_id', 'key']).doNothing())
-                  .executeTakeFirst();
-                // the same key won a race with this request: roll this one back and answer as the first did
-                if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new IdempotencyReplay();
-              }
+        const folderId = uploadFolder(request.query.folderId, part.fields.get('folderId')) ?? null;
+        await app.db.transaction().execute(async (trx) => {
+          const place = await tree.uploadPlace(trx, caller.ownerId, folderId, name);
+          await app.commands.handle(
+            fileId,
+            { type: 'UploadFile', data: { fileId, ownerId: caller.ownerId, name, via: 'multipart', content: { versionId, blobName, ...content }, place, limits: tree.limits, now: app.clock.now() } },
+            {
+              transaction: trx,
+              metadata: metadataOf(request, caller),
+              after: async (trx) => {
+                await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size);
+                const row = await trx.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
+                info = toFileInfo(row);
+                if (key) {
+                  const inserted = await trx
+                    .insertInto('files.idempotency')
+                    .values({ owner_id: caller.ownerId, key, file_id: fileId, response: JSON.stringify(info), created_at: app.clock.now() })
+                    .onConflict((c) => c.columns(['owner_id', 'key']).doNothing())
+                    .executeTakeFirst();
+                  // the same key won a race with this request: roll this one back and answer as the first did
+                  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new IdempotencyReplay();
+                }
+              },
             },
-          },
-        );
+            );
+        });
       } catch (error) {
         // after a lost connection the upload may have committed (a COMMIT whose answer was lost):
         // its blob stays, and the orphan sweep deletes it later if no version names it
@@ -137,11 +160,14 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         tags: ['files'],
         security,
         querystring: ListQuery,
-        response: { 200: FileList, ...problems(400, 401, 403) },
+        response: { 200: FileList, ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const caller = callerOf(request);
+      // a folder that is not the caller's (or is in the trash) is not found, as on its own routes
+      const { folder } = request.query;
+      if (folder !== undefined && folder !== 'root' && !(await liveFolder(app.db, caller.ownerId, folder))) throw folderNotFound();
       reply.header('cache-control', 'private, no-cache');
       try {
         return await listFiles(app.db, caller, request.query);
@@ -170,7 +196,8 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     {
       preHandler: write,
       schema: {
-        summary: 'Rename a file; send If-Match with its ETag to refuse a stale change (412)',
+        summary: 'Rename a file, move it to another folder (folderId; null: the root), or both; send If-Match with its ETag to refuse a stale change (412)',
+        description: 'A name taken in the folder it ends up in (case-insensitively, after Unicode normalisation) is a 409 name-taken; a folder that is not yours is a 404; a full folder a 422 folder-full.',
         tags: ['files'],
         security,
         params: FileIdParams,
@@ -183,11 +210,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       const caller = callerOf(request);
       const ifMatch = parseIfMatch(request.headers['if-match']);
       try {
-        await app.commands.handle(
-          request.params.id,
-          { type: 'RenameFile', data: { ownerId: caller.ownerId, name: request.body.name, now: app.clock.now() } },
-          { metadata: metadataOf(request, caller), ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}) },
-        );
+        await tree.updateFile({ ownerId: caller.ownerId, metadata: metadataOf(request, caller), now: app.clock.now() }, request.params.id, request.body, ifMatch);
       } catch (error) {
         throw toHttpError(error, ifMatch !== undefined);
       }

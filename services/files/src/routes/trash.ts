@@ -6,13 +6,14 @@ import type { Config } from '../config.js';
 import { toHttpError } from '../errors.js';
 import { fileInfoOf, listTrash } from '../projections/queries.js';
 import { purgeFile } from '../purge.js';
-import { FileIdParams, FileInfo, PageQuery, TrashList, problems } from '../schemas/index.js';
-import { runOrMap } from './files.js';
+import { FileIdParams, FileInfo, PageQuery, RestoreQuery, TrashList, problems } from '../schemas/index.js';
+import { treeOf } from '../tree.js';
 
 export async function trashRoutes(app: FastifyInstance, opts: { config: Config }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const security = [{ bearer: [] }];
   const write = app.requireScopes('files:write');
+  const tree = treeOf(app, opts.config);
 
   r.get(
     '/api/v1/trash',
@@ -35,12 +36,26 @@ export async function trashRoutes(app: FastifyInstance, opts: { config: Config }
     '/api/v1/files/:id/restore',
     {
       preHandler: write,
-      schema: { summary: 'Take a file out of the trash', tags: ['trash'], security, params: FileIdParams, response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409) } },
+      schema: {
+        summary: 'Take a file out of the trash, back into its folder',
+        description:
+          'Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile in its folder: onClash=keep-both (default) restores it as "name (2).ext"; onClash=replace makes its content a new version of the file that holds the name (the answer is that file; the restored one is gone) or puts a folder holding the name in the trash.',
+        tags: ['trash'],
+        security,
+        params: FileIdParams,
+        querystring: RestoreQuery,
+        response: { 200: FileInfo, ...problems(400, 401, 403, 404, 409) },
+      },
     },
     async (request) => {
       const caller = callerOf(request);
-      await runOrMap(app, request.params.id, { type: 'RestoreFile', data: { ownerId: caller.ownerId, now: app.clock.now() } }, request, caller);
-      return fileInfoOf(app.db, request.params.id);
+      let fileId: string;
+      try {
+        fileId = await tree.restoreFile({ ownerId: caller.ownerId, metadata: metadataOf(request, caller), now: app.clock.now() }, request.params.id, request.query.onClash);
+      } catch (error) {
+        throw toHttpError(error);
+      }
+      return fileInfoOf(app.db, fileId);
     },
   );
 

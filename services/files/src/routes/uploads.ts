@@ -13,7 +13,10 @@ import type { UploadFailure, UploadRow } from '../db/schema.js';
 import { FileExistsError } from '../domain/file/decide.js';
 import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
-import { invalidName, toHttpError, uploadFailed } from '../errors.js';
+import { FolderNotFoundError } from '../domain/folder/place.js';
+import { folderNotFound, invalidName, toHttpError, uploadFailed } from '../errors.js';
+import { liveFolder } from '../projections/folder-queries.js';
+import { treeOf } from '../tree.js';
 import { checkQuota } from '../quota.js';
 import { Id, problems } from '../schemas/index.js';
 import { fromClient } from '../upload/body.js';
@@ -22,6 +25,7 @@ import { parseUploadMetadata, stagedChain } from '../upload/tus.js';
 import { findUpload, forgetUpload, markCompleted, markFailed, openUpload, recordOffset } from '../upload/uploads.js';
 
 const TUS_VERSION = '1.0.0';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UploadParams = Type.Object({ id: Id });
 const TusHeaders = Type.Object({ 'tus-resumable': Type.Optional(Type.String()) });
 
@@ -40,6 +44,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const security = [{ bearer: [] }];
   const write = app.requireScopes('files:write');
+  const tree = treeOf(app, config);
   // PATCH bodies are streamed as they come: no buffering, no body limit but the upload's length
   app.addContentTypeParser('application/offset+octet-stream', (_request, payload, done) => done(null, payload));
 
@@ -82,21 +87,31 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
   async function complete(upload: UploadRow, caller: Caller, request: FastifyRequest, chain: { ids: string[]; committed: boolean }): Promise<void> {
     try {
       const content = await commitAndHash(upload, chain);
-      await app.commands.handle(
-        upload.file_id,
-        { type: 'UploadFile', data: { fileId: upload.file_id, ownerId: upload.owner_id, name: upload.name, via: 'tus', content, now: app.clock.now() } },
-        {
-          metadata: metadataOf(request, caller),
-          after: async (trx) => {
-            // done first, so that its own reservation is not counted beside the file it became
-            await markCompleted(trx, upload.upload_id, content.size, app.clock.now());
-            await checkQuota(trx, upload.owner_id, config.QUOTA_BYTES, app.clock.now(), content.size);
+      await app.db.transaction().execute(async (trx) => {
+        // into the folder named at creation; a name taken there by now keeps both
+        const place = await tree.uploadPlace(trx, upload.owner_id, upload.folder_id, upload.name);
+        await app.commands.handle(
+          upload.file_id,
+          { type: 'UploadFile', data: { fileId: upload.file_id, ownerId: upload.owner_id, name: upload.name, via: 'tus', content, place, limits: tree.limits, now: app.clock.now() } },
+          {
+            transaction: trx,
+            metadata: metadataOf(request, caller),
+            after: async (trx) => {
+              // done first, so that its own reservation is not counted beside the file it became
+              await markCompleted(trx, upload.upload_id, content.size, app.clock.now());
+              await checkQuota(trx, upload.owner_id, config.QUOTA_BYTES, app.clock.now(), content.size);
+            },
           },
-        },
-      );
+        );
+      });
     } catch (error) {
       // another request finished it first (both appended the stream's first event)
       if (error instanceof FileExistsError || error instanceof ConcurrencyError) return;
+      // the folder it was meant for went to the trash meanwhile: the upload fails like any refused completion
+      if (error instanceof FolderNotFoundError) {
+        await fail(upload, 'folder-gone');
+        throw uploadFailed('folder-gone');
+      }
       if (error instanceof SizeMismatch) {
         request.log.warn({ uploadId: upload.upload_id, err: error }, 'upload refused at completion');
         await fail(upload, 'size-mismatch');
@@ -172,12 +187,12 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
     {
       preHandler: [write, requireTus],
       schema: {
-        summary: 'Start a resumable upload (tus 1.0 creation): Upload-Length, Upload-Metadata "filename <base64>"',
+        summary: 'Start a resumable upload (tus 1.0 creation): Upload-Length, Upload-Metadata "filename <base64>" (and "folderId <base64>" to upload into a folder)',
         tags: ['uploads'],
         security,
         // Tus-Resumable is required (requireTus), like on every tus request: the document says so
         headers: Type.Object({ 'upload-length': Type.Optional(Type.String()), 'upload-metadata': Type.Optional(Type.String({ maxLength: 4096 })), 'tus-resumable': Type.Optional(Type.String()) }),
-        response: { 201: { type: 'null' }, ...problems(400, 401, 403, 412, 413, 422) },
+        response: { 201: { type: 'null' }, ...problems(400, 401, 403, 404, 412, 413, 422) },
       },
     },
     async (request, reply) => {
@@ -201,6 +216,11 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
         if (error instanceof InvalidNameError) throw invalidName(error.reason);
         throw error;
       }
+      const folderId = metadata.folderId ?? null;
+      if (folderId !== null) {
+        if (!UUID.test(folderId)) throw httpError(400, 'Upload-Metadata: folderId must be a folder id (a lower-case UUID).');
+        if (!(await liveFolder(app.db, caller.ownerId, folderId))) throw folderNotFound();
+      }
       const uploadId = randomUUID();
       const fileId = randomUUID();
       const versionId = randomUUID();
@@ -208,7 +228,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
       const expires = new Date(now.getTime() + config.UPLOAD_EXPIRY_HOURS * 3_600_000);
       const upload = await openUpload(
         app.db,
-        { upload_id: uploadId, owner_id: caller.ownerId, file_id: fileId, version_id: versionId, blob_name: blobNameFor(caller.ownerId, fileId, versionId), name, length, offset: 0, created_at: now, expires_at: expires, completed_at: null, failed_at: null, failure: null },
+        { upload_id: uploadId, owner_id: caller.ownerId, file_id: fileId, version_id: versionId, blob_name: blobNameFor(caller.ownerId, fileId, versionId), name, folder_id: folderId, length, offset: 0, created_at: now, expires_at: expires, completed_at: null, failed_at: null, failure: null },
         config.QUOTA_BYTES,
       );
       // an empty file is complete as soon as it is announced

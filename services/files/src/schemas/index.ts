@@ -26,6 +26,8 @@ export const FileInfo = Type.Object(
   updatedAt: Timestamp,
   rehydrating: Type.Boolean({ description: 'Archived content is being brought back to the hot tier (a download answered 202); false again once it can be read' }),
   rehydrationRequestedAt: Type.Union([Timestamp, Type.Null()], { description: 'Since when it is being brought back' }),
+  folderId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'The folder it is in; null at the root' }),
+  starred: Type.Boolean(),
   },
   { $id: 'FileInfo' },
 );
@@ -45,10 +47,81 @@ export const ListQuery = Type.Object(
       ['name', '-name', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'size', '-size'].map((s) => Type.Literal(s)),
       { default: '-updatedAt' },
     ),
+    folder: Type.Optional(Type.Union([Type.Literal('root'), Id], { description: "Only the files in this folder (`root`: outside every folder); all of them when absent" })),
   },
   { additionalProperties: false },
 );
 export type ListQuery = Static<typeof ListQuery>;
+
+const SortKeys = ['name', '-name', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'size', '-size'];
+/** A folder id as this API takes it, or null for the root. */
+const FolderRef = Type.Union([Id, Type.Null()]);
+
+export const FolderInfo = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    parentId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'The folder it is in; null at the root' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    revision: Type.Integer({ minimum: 1, description: 'Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match' }),
+    starred: Type.Boolean(),
+  },
+  { $id: 'FolderInfo' },
+);
+export const TrashedFolder = Type.Composite([FolderInfo, Type.Object({ trashedAt: Timestamp })], { $id: 'TrashedFolder' });
+export const TrashedFolderList = Type.Object({ items: Type.Array(TrashedFolder), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'TrashedFolderList' });
+
+export const FolderIdParams = Type.Object({ id: Id });
+export const ChildrenParams = Type.Object({ id: Type.Union([Type.Literal('root'), Id], { description: 'A folder id, or `root`' }) });
+
+export const FolderName = Type.String({ minLength: 1, maxLength: 1024 });
+export const CreateFolderBody = Type.Object({ name: FolderName, parentId: Type.Optional(FolderRef) }, { additionalProperties: false });
+export const UpdateFolderBody = Type.Object(
+  { name: Type.Optional(FolderName), parentId: Type.Optional(FolderRef) },
+  { additionalProperties: false, minProperties: 1, description: 'A new name, a new parent (null: the root), or both' },
+);
+
+export const ChildrenQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 1000 })),
+    sort: Type.Union(SortKeys.map((s) => Type.Literal(s)), { default: 'name', description: 'Folders come first, then files; folders go by name when files go by size' }),
+  },
+  { additionalProperties: false },
+);
+
+const FolderEntry = Type.Composite([Type.Object({ kind: Type.Literal('folder') }), FolderInfo]);
+const FileEntry = Type.Composite([Type.Object({ kind: Type.Literal('file') }), FileInfo]);
+export const Entry = Type.Union([FolderEntry, FileEntry], { $id: 'Entry' });
+export const Breadcrumb = Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String() });
+
+export const Children = Type.Object(
+  {
+    folder: Type.Union([FolderInfo, Type.Null()], { description: 'The folder listed; null for the root' }),
+    breadcrumbs: Type.Array(Breadcrumb, { description: 'From the top of the drive down to the folder itself; empty for the root' }),
+    items: Type.Array(Entry),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'FolderChildren' },
+);
+export const EntryList = Type.Object({ items: Type.Array(Entry), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'EntryList' });
+
+export const RestoreQuery = Type.Object(
+  {
+    onClash: Type.Union([Type.Literal('keep-both'), Type.Literal('replace')], {
+      default: 'keep-both',
+      description:
+        'When its name is taken where it goes back: keep both (it is restored as "name (2).ext"), or replace (a file: its content becomes a new version of the file holding the name; otherwise what holds the name goes to the trash)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const RecentQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 1000 })) },
+  { additionalProperties: false },
+);
 
 export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'FileList' });
 export const TrashList = Type.Object({ items: Type.Array(TrashedFile), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'TrashList' });
@@ -107,7 +180,10 @@ export const DownloadRedirect = {
   type: 'null',
 };
 
-export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+export const RenameBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })), folderId: Type.Optional(Type.Union([Id, Type.Null()])) },
+  { additionalProperties: false, minProperties: 1, description: 'A new name, another folder (null: the root), or both' },
+);
 
 export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 100 })) });
 

@@ -55,16 +55,18 @@ export async function* fromClient(source: AsyncIterable<Buffer>): AsyncGenerator
  * A body cut before its closing boundary, a second file or a malformed part after the file make
  * the source fail before its end, so whoever stores the bytes commits nothing.
  */
-export async function multipartFile(request: FastifyRequest): Promise<{ filename: string; bytes: AsyncIterable<Buffer> }> {
+export async function multipartFile(request: FastifyRequest): Promise<{ filename: string; bytes: AsyncIterable<Buffer>; fields: ReadonlyMap<string, string> }> {
   if (!request.isMultipart()) throw httpError(415, 'Send the file as multipart/form-data with a part named "file".');
   const parts = request.parts()[Symbol.asyncIterator]();
   let file: MultipartFile | undefined;
+  // the text fields, before the file and (once its bytes have been read) after it: the upload's `folderId`
+  const fields = new Map<string, string>();
   try {
-    // fields before the file are allowed (and ignored)
     while (!file) {
       const next = await parts.next();
       if (next.done) throw httpError(400, NO_FILE_PART);
       if (next.value.type === 'file') file = next.value;
+      else fields.set(next.value.fieldname, String(next.value.value));
     }
   } catch (error) {
     throw bodyError(error);
@@ -79,10 +81,11 @@ export async function multipartFile(request: FastifyRequest): Promise<{ filename
         const next = await parts.next();
         if (next.done) return;
         if (next.value.type === 'file') throw malformedBody(TWO_FILES);
+        fields.set(next.value.fieldname, String(next.value.value));
       }
     } catch (error) {
       throw bodyError(error);
     }
   }
-  return { filename: part.filename ?? '', bytes: bytes() };
+  return { filename: part.filename ?? '', bytes: bytes(), fields };
 }

@@ -1,16 +1,31 @@
 import { FileEventTypes as T, type RehydratePriority } from '@strata/contracts';
-import { type FileEvent, type FileState, type Tier, type VersionInfo } from './file.js';
-import { validateFileName } from './names.js';
+import { type Place, type TreeLimits, NameTakenError, checkArrival } from '../folder/place.js';
+import { type FileEvent, type FileState, type PurgeReason, type Tier, type VersionInfo } from './file.js';
+import { freeName, nameKey, validateFileName } from './names.js';
 
 type NewVersion = Omit<VersionInfo, 'version' | 'createdAt'>;
 
-/** Every command names the user it acts for: a file of someone else is not found. */
-export type UploadFile = { type: 'UploadFile'; data: { fileId: string; ownerId: string; name: string; via: 'multipart' | 'tus'; content: NewVersion; now: Date } };
+/**
+ * Every command names the user it acts for: a file of someone else is not found. An upload lands
+ * in `place` (the root, unchecked, when absent); a name taken there is kept beside the other as
+ * "name (2).ext".
+ */
+export type UploadFile = {
+  type: 'UploadFile';
+  data: { fileId: string; ownerId: string; name: string; via: 'multipart' | 'tus'; content: NewVersion; place?: Place; limits?: TreeLimits; now: Date };
+};
 export type AddVersion = { type: 'AddVersion'; data: { ownerId: string; content: NewVersion; now: Date } };
-export type RenameFile = { type: 'RenameFile'; data: { ownerId: string; name: string; now: Date } };
-export type TrashFile = { type: 'TrashFile'; data: { ownerId: string; now: Date } };
-export type RestoreFile = { type: 'RestoreFile'; data: { ownerId: string; now: Date } };
-export type PurgeFile = { type: 'PurgeFile'; data: { ownerId: string; reason: 'user' | 'retention'; now: Date } };
+/** `taken`: the name keys of the file's siblings that may clash (never its own). */
+export type RenameFile = { type: 'RenameFile'; data: { ownerId: string; name: string; taken?: readonly string[]; now: Date } };
+/** To another folder (`place`), under a new name if `name` is given: the name it arrives with is checked there. */
+export type MoveFile = { type: 'MoveFile'; data: { ownerId: string; place: Place; name?: string; limits: TreeLimits; now: Date } };
+export type TrashFile = { type: 'TrashFile'; data: { ownerId: string; withFolderId?: string; now: Date } };
+/** Back in its folder: `taken` are the clashing keys there, `rename` the free name a restore keeping both gives it. */
+export type RestoreFile = { type: 'RestoreFile'; data: { ownerId: string; taken?: readonly string[]; rename?: string; now: Date } };
+/** `keep`: a blob handed on to another file (a restore replacing that file's content), not deleted. */
+export type PurgeFile = { type: 'PurgeFile'; data: { ownerId: string; reason: PurgeReason; keep?: string; now: Date } };
+export type StarFile = { type: 'StarFile'; data: { ownerId: string; now: Date } };
+export type UnstarFile = { type: 'UnstarFile'; data: { ownerId: string; now: Date } };
 export type ChangeTier = { type: 'ChangeTier'; data: { ownerId: string; to: Tier; now: Date } };
 /** A download found an archived version: bring the file's archived blobs back to hot (once). */
 export type RequestRehydration = { type: 'RequestRehydration'; data: { ownerId: string; priority: RehydratePriority; now: Date } };
@@ -30,7 +45,10 @@ export type FileCommand =
   | RequestRehydration
   | CompleteRehydration
   | ShareFile
-  | UnshareFile;
+  | UnshareFile
+  | MoveFile
+  | StarFile
+  | UnstarFile;
 
 export class FileNotFoundError extends Error {
   constructor() {
@@ -68,9 +86,14 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
   switch (command.type) {
     case 'UploadFile': {
       if (state.status !== 'none') throw new FileExistsError();
-      const { fileId, ownerId, via, content, now } = command.data;
-      const name = validateFileName(command.data.name);
-      return [{ type: T.FileUploaded, data: { fileId, ownerId, name, via, ...content, version: 1, createdAt: now.toISOString() } }];
+      const { fileId, ownerId, via, content, place, limits, now } = command.data;
+      let name = validateFileName(command.data.name);
+      if (place) {
+        name = freeName(name, new Set(place.taken), 'file');
+        checkArrival(place, nameKey(name), name, limits ?? { maxDepth: Infinity, maxEntries: Infinity });
+      }
+      const folderId = place?.parentId ?? null;
+      return [{ type: T.FileUploaded, data: { fileId, ownerId, name, via, ...content, version: 1, createdAt: now.toISOString(), ...(folderId ? { folderId } : {}) } }];
     }
     case 'AddVersion': {
       const { ownerId, content, now } = command.data;
@@ -79,25 +102,55 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
       return [{ type: T.FileVersionAdded, data: { fileId: file.fileId, ownerId, ...content, version, createdAt: now.toISOString() } }];
     }
     case 'RenameFile': {
-      const { ownerId, now } = command.data;
+      const { ownerId, taken = [], now } = command.data;
       const file = live(state, ownerId);
       const to = validateFileName(command.data.name);
       if (to === file.name) return [];
+      if (taken.includes(nameKey(to))) throw new NameTakenError(to);
       return [{ type: T.FileRenamed, data: { fileId: file.fileId, ownerId, from: file.name, to, renamedAt: now.toISOString() } }];
     }
-    case 'TrashFile': {
-      const { ownerId, now } = command.data;
+    case 'MoveFile': {
+      const { ownerId, place, limits, now } = command.data;
       const file = live(state, ownerId);
-      return [{ type: T.FileTrashed, data: { fileId: file.fileId, ownerId, trashedAt: now.toISOString() } }];
+      const name = command.data.name === undefined ? file.name : validateFileName(command.data.name);
+      const at = now.toISOString();
+      const renamed: FileEvent[] = name === file.name ? [] : [{ type: T.FileRenamed, data: { fileId: file.fileId, ownerId, from: file.name, to: name, renamedAt: at } }];
+      if (place.parentId === file.folderId) {
+        if (renamed.length > 0 && place.taken.includes(nameKey(name))) throw new NameTakenError(name);
+        return renamed;
+      }
+      checkArrival(place, nameKey(name), name, limits);
+      return [{ type: T.FileMoved, data: { fileId: file.fileId, ownerId, from: file.folderId, to: place.parentId, movedAt: at } }, ...renamed];
+    }
+    case 'TrashFile': {
+      const { ownerId, withFolderId, now } = command.data;
+      const file = live(state, ownerId);
+      return [{ type: T.FileTrashed, data: { fileId: file.fileId, ownerId, trashedAt: now.toISOString(), ...(withFolderId ? { withFolderId } : {}) } }];
     }
     case 'RestoreFile': {
-      const { ownerId, now } = command.data;
+      const { ownerId, taken = [], rename, now } = command.data;
       const file = owned(state, ownerId);
       if (file.status !== 'trashed') throw new FileNotInTrashError();
-      return [{ type: T.FileRestored, data: { fileId: file.fileId, ownerId, restoredAt: now.toISOString() } }];
+      const at = now.toISOString();
+      const restored: FileEvent = { type: T.FileRestored, data: { fileId: file.fileId, ownerId, restoredAt: at } };
+      if (!taken.includes(nameKey(file.name))) return [restored];
+      if (rename === undefined) throw new NameTakenError(file.name);
+      const to = validateFileName(rename);
+      if (taken.includes(nameKey(to))) throw new NameTakenError(to);
+      return [restored, { type: T.FileRenamed, data: { fileId: file.fileId, ownerId, from: file.name, to, renamedAt: at } }];
+    }
+    case 'StarFile': {
+      const { ownerId, now } = command.data;
+      const file = live(state, ownerId);
+      return file.starred ? [] : [{ type: T.FileStarred, data: { fileId: file.fileId, ownerId, starredAt: now.toISOString() } }];
+    }
+    case 'UnstarFile': {
+      const { ownerId, now } = command.data;
+      const file = live(state, ownerId);
+      return file.starred ? [{ type: T.FileUnstarred, data: { fileId: file.fileId, ownerId, unstarredAt: now.toISOString() } }] : [];
     }
     case 'PurgeFile': {
-      const { ownerId, reason, now } = command.data;
+      const { ownerId, reason, keep, now } = command.data;
       const file = owned(state, ownerId);
       // only what is in the trash is purged: deleting is always two steps
       if (file.status !== 'trashed') throw new FileNotInTrashError();
@@ -109,7 +162,7 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
             ownerId,
             purgedAt: now.toISOString(),
             reason,
-            blobNames: file.versions.map((v) => v.blobName),
+            blobNames: file.versions.map((v) => v.blobName).filter((b) => b !== keep),
             bytes: file.versions.reduce((sum, v) => sum + v.size, 0),
           },
         },

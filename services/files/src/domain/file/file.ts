@@ -20,14 +20,17 @@ export interface VersionInfo {
  * their data; events stored before that rule still carry `address` in their data, which evolve
  * and the projections never read.
  */
-export type FileUploaded = DomainEvent<typeof T.FileUploaded, { fileId: string; ownerId: string; name: string; via: 'multipart' | 'tus' } & VersionInfo>;
+/** `folderId`: where it was uploaded to (absent in events stored before folders: the root). */
+export type FileUploaded = DomainEvent<typeof T.FileUploaded, { fileId: string; ownerId: string; name: string; via: 'multipart' | 'tus'; folderId?: string | null } & VersionInfo>;
 export type FileVersionAdded = DomainEvent<typeof T.FileVersionAdded, { fileId: string; ownerId: string } & VersionInfo>;
 export type FileRenamed = DomainEvent<typeof T.FileRenamed, { fileId: string; ownerId: string; from: string; to: string; renamedAt: string }>;
-export type FileTrashed = DomainEvent<typeof T.FileTrashed, { fileId: string; ownerId: string; trashedAt: string }>;
+/** `withFolderId`: the folder whose trash took the file along (restored with it); absent when trashed on its own. */
+export type FileTrashed = DomainEvent<typeof T.FileTrashed, { fileId: string; ownerId: string; trashedAt: string; withFolderId?: string }>;
 export type FileRestored = DomainEvent<typeof T.FileRestored, { fileId: string; ownerId: string; restoredAt: string }>;
 export type FilePurged = DomainEvent<
   typeof T.FilePurged,
-  { fileId: string; ownerId: string; purgedAt: string; reason: 'user' | 'retention'; blobNames: string[]; bytes: number }
+  /** `blobNames`: the blobs to delete (a file replaced by a restore hands its latest blob on to the file it replaced, as a version). */
+  { fileId: string; ownerId: string; purgedAt: string; reason: PurgeReason; blobNames: string[]; bytes: number }
 >;
 export type FileTierChanged = DomainEvent<typeof T.FileTierChanged, { fileId: string; ownerId: string; from: Tier; to: Tier; changedAt: string }>;
 export type FileRehydrationRequested = DomainEvent<
@@ -37,6 +40,12 @@ export type FileRehydrationRequested = DomainEvent<
 export type FileRehydrated = DomainEvent<typeof T.FileRehydrated, { fileId: string; ownerId: string; requestedAt: string; rehydratedAt: string }>;
 export type FileShared = DomainEvent<typeof T.FileShared, { fileId: string; ownerId: string; clientId: string; sharedAt: string }>;
 export type FileUnshared = DomainEvent<typeof T.FileUnshared, { fileId: string; ownerId: string; clientId: string; unsharedAt: string }>;
+export type FileMoved = DomainEvent<typeof T.FileMoved, { fileId: string; ownerId: string; from: string | null; to: string | null; movedAt: string }>;
+export type FileStarred = DomainEvent<typeof T.FileStarred, { fileId: string; ownerId: string; starredAt: string }>;
+export type FileUnstarred = DomainEvent<typeof T.FileUnstarred, { fileId: string; ownerId: string; unstarredAt: string }>;
+
+/** Why a file was purged: by its owner, by the trash's retention, or replaced by a restore ("replace as a new version"). */
+export type PurgeReason = 'user' | 'retention' | 'replaced';
 
 export type FileEvent =
   | FileUploaded
@@ -49,7 +58,10 @@ export type FileEvent =
   | FileRehydrationRequested
   | FileRehydrated
   | FileShared
-  | FileUnshared;
+  | FileUnshared
+  | FileMoved
+  | FileStarred
+  | FileUnstarred;
 
 export type FileState =
   | { status: 'none' }
@@ -70,6 +82,11 @@ export type FileState =
       rehydration: { requestedAt: string; priority: RehydratePriority } | null;
       /** Partner client ids that may read this file. */
       grants: string[];
+      /** The folder it is in; null at the root. */
+      folderId: string | null;
+      /** The folder whose trash took it along; null when trashed on its own (or not trashed). */
+      trashedWith: string | null;
+      starred: boolean;
     };
 
 export const initialFileState: FileState = { status: 'none' };
@@ -98,6 +115,9 @@ export function evolveFile(state: FileState, event: FileEvent): FileState {
         archived: [],
         rehydration: null,
         grants: [],
+        folderId: event.data.folderId ?? null,
+        trashedWith: null,
+        starred: false,
       };
     }
     default:
@@ -113,9 +133,15 @@ export function evolveFile(state: FileState, event: FileEvent): FileState {
     case T.FileRenamed:
       return { ...state, name: event.data.to, updatedAt: event.data.renamedAt };
     case T.FileTrashed:
-      return { ...state, status: 'trashed', trashedAt: event.data.trashedAt };
+      return { ...state, status: 'trashed', trashedAt: event.data.trashedAt, trashedWith: event.data.withFolderId ?? null };
     case T.FileRestored:
-      return { ...state, status: 'active', trashedAt: null };
+      return { ...state, status: 'active', trashedAt: null, trashedWith: null };
+    case T.FileMoved:
+      return { ...state, folderId: event.data.to, updatedAt: event.data.movedAt };
+    case T.FileStarred:
+      return { ...state, starred: true };
+    case T.FileUnstarred:
+      return { ...state, starred: false };
     case T.FilePurged:
       return { ...state, status: 'purged', grants: [] };
     case T.FileTierChanged:

@@ -29,3 +29,29 @@ export function validateFileName(raw: string): string {
   if (name !== name.trim()) throw new InvalidNameError('the name starts or ends with white space');
   return name;
 }
+
+/**
+ * The key two names in one folder clash on: NFC, then case-folded (upper then lower case, so that
+ * "ß" and "SS", "ǅ" and "ǆ" meet), then NFC again (case mapping can denormalise). "Café" typed
+ * with a combining accent and "CAFÉ" precomposed are one name.
+ */
+export function nameKey(name: string): string {
+  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+}
+
+/**
+ * The first of "name (2).ext", "name (3).ext"... whose key is not taken: how a restore (or an
+ * upload) that keeps both names the newcomer. A folder's name has no extension.
+ */
+export function freeName(name: string, taken: ReadonlySet<string>, kind: 'file' | 'folder'): string {
+  if (!taken.has(nameKey(name))) return name;
+  const dot = kind === 'file' ? name.lastIndexOf('.') : -1;
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  for (let n = 2; ; n++) {
+    const suffix = ` (${n})`;
+    // stay within the length limit: shorten the stem, never the suffix or the extension
+    const room = MAX_NAME_LENGTH - [...suffix].length - [...ext].length;
+    const candidate = `${[...stem].slice(0, Math.max(1, room)).join('')}${suffix}${ext}`;
+    if (!taken.has(nameKey(candidate))) return candidate;
+  }
+}

@@ -1,10 +1,10 @@
-import { Components, FileEventSchemas, FileEventTypes as F, Topics, type PublishedFileEvent, readPublished } from '@strata/contracts';
+import { Components, FileEventSchemas, FileEventTypes as F, FolderEventTypes as D, Topics, type PublishedFilesTopicEvent, readPublished } from '@strata/contracts';
 import type { DeliveredEvent, DeliveryOutcome } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { DocumentCommand } from '../../domain/document/decide.js';
 
 /** The command a file's published event asks of its document, or undefined for one insights does not need. */
-export function commandOf(event: PublishedFileEvent): DocumentCommand | undefined {
+export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | undefined {
   switch (event.type) {
     case F.FileUploaded: {
       const { fileId, ownerId, name, version, contentType, size, sha256, createdAt } = event.data;
@@ -23,11 +23,23 @@ export function commandOf(event: PublishedFileEvent): DocumentCommand | undefine
       return { type: 'NoteRestored', data: { fileId: event.data.fileId, ownerId: event.data.ownerId, at: event.data.restoredAt } };
     case F.FilePurged:
       return { type: 'NotePurged', data: { fileId: event.data.fileId, ownerId: event.data.ownerId, at: event.data.purgedAt } };
+    // where a file is and whether it is starred change nothing insights reads; a folder's trash
+    // and restore come as each file's own FileTrashed and FileRestored
     case F.FileRehydrated:
     case F.FileTierChanged:
     case F.FileRehydrationRequested:
     case F.FileShared:
     case F.FileUnshared:
+    case F.FileMoved:
+    case F.FileStarred:
+    case F.FileUnstarred:
+    case D.FolderCreated:
+    case D.FolderRenamed:
+    case D.FolderMoved:
+    case D.FolderTrashed:
+    case D.FolderRestored:
+    case D.FolderStarred:
+    case D.FolderUnstarred:
       return undefined;
     default: {
       const never: never = event;
@@ -50,7 +62,8 @@ export async function fileEventRoutes(app: FastifyInstance, opts: { onWork: () =
       // not an event files publishes, or data that does not fit it: retrying cannot help
       if (!event) return 'DROP';
       const command = commandOf(event);
-      if (!command) return 'SUCCESS';
+      // a folder's events ask nothing of a document
+      if (!command || !('fileId' in event.data)) return 'SUCCESS';
       try {
         const result = await app.commands.handle(event.data.fileId, command, { retries: 5, metadata: { actor: `app:${Topics.fileEvents}`, causationId: delivered.id } });
         if (command.type === 'NoteVersion' && result.events.length > 0) opts.onWork();

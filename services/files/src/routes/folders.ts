@@ -1,0 +1,260 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Caller, callerOf, metadataOf } from '../caller.js';
+import type { Config } from '../config.js';
+import { folderNotFound, toHttpError } from '../errors.js';
+import { breadcrumbsOf, childrenOf, folderInfoOf, liveFolder, starredOf, toFolderInfo, trashedFolders } from '../projections/folder-queries.js';
+import { fileInfoOf, listFiles } from '../projections/queries.js';
+import {
+  Children,
+  ChildrenParams,
+  ChildrenQuery,
+  CreateFolderBody,
+  EntryList,
+  FileIdParams,
+  FileInfo,
+  FileList,
+  FolderIdParams,
+  FolderInfo,
+  IfMatchHeaders,
+  PageQuery,
+  RecentQuery,
+  RestoreQuery,
+  TrashedFolderList,
+  UpdateFolderBody,
+  problems,
+} from '../schemas/index.js';
+import { type TreeRequest, treeOf } from '../tree.js';
+import { parseIfMatch, runOrMap } from './files.js';
+
+/**
+ * Folders (create, rename, move, trash with everything inside, restore), a folder's entries with
+ * breadcrumbs, stars on files and folders, the starred and recent views. Every route acts for the
+ * caller's own drive only: another owner's folder is a 404, whether it is read, changed, moved
+ * into or listed.
+ */
+export async function folderRoutes(app: FastifyInstance, opts: { config: Config }) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const read = app.requireScopes('files:read');
+  const write = app.requireScopes('files:write');
+  const security = [{ bearer: [] }];
+  const tree = treeOf(app, opts.config);
+  const treeRequest = (request: FastifyRequest, caller: Caller): TreeRequest => ({ ownerId: caller.ownerId, metadata: metadataOf(request, caller), now: app.clock.now() });
+  const mapped = async <T>(work: () => Promise<T>, ifMatch = false): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw toHttpError(error, ifMatch);
+    }
+  };
+
+  r.post(
+    '/api/v1/folders',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Create a folder (at the root, or in parentId)',
+        description:
+          'Names follow the file name rules and are unique in their folder, compared case-insensitively after Unicode normalisation (409 name-taken). A parent that is not yours is a 404; too deep a 422 folder-too-deep; a full parent a 422 folder-full.',
+        tags: ['folders'],
+        security,
+        body: CreateFolderBody,
+        response: { 201: FolderInfo, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const id = await mapped(() => tree.createFolder(treeRequest(request, caller), request.body.name, request.body.parentId ?? null));
+      const info = await folderInfoOf(app.db, id);
+      return reply.code(201).header('location', `/api/v1/folders/${id}`).header('etag', `"${info.revision}"`).send(info);
+    },
+  );
+
+  r.get(
+    '/api/v1/folders/:id',
+    {
+      preHandler: read,
+      schema: { summary: 'One folder; the ETag is its revision, for If-Match', tags: ['folders'], security, params: FolderIdParams, response: { 200: FolderInfo, ...problems(400, 401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const row = await liveFolder(app.db, callerOf(request).ownerId, request.params.id);
+      if (!row) throw folderNotFound();
+      reply.header('etag', `"${row.revision}"`).header('cache-control', 'private, no-cache');
+      return toFolderInfo(row);
+    },
+  );
+
+  r.patch(
+    '/api/v1/folders/:id',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Rename a folder, move it (parentId; null: the root), or both; send If-Match with its ETag to refuse a stale change (412)',
+        description: 'Moving a folder into itself or one of its own folders is a 409 folder-cycle; a name taken where it goes a 409 name-taken; a target that is not yours a 404.',
+        tags: ['folders'],
+        security,
+        params: FolderIdParams,
+        headers: IfMatchHeaders,
+        body: UpdateFolderBody,
+        response: { 200: FolderInfo, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      await mapped(() => tree.updateFolder(treeRequest(request, caller), request.params.id, request.body, ifMatch), ifMatch !== undefined);
+      const info = await folderInfoOf(app.db, request.params.id);
+      reply.header('etag', `"${info.revision}"`);
+      return info;
+    },
+  );
+
+  r.delete(
+    '/api/v1/folders/:id',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Move a folder to the trash, with every folder and file inside it (one transaction)',
+        tags: ['folders'],
+        security,
+        params: FolderIdParams,
+        response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      await mapped(() => tree.trash(treeRequest(request, caller), request.params.id));
+      return reply.code(204).send();
+    },
+  );
+
+  r.post(
+    '/api/v1/folders/:id/restore',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Take a folder out of the trash, back where it was, with what was trashed with it',
+        description:
+          'Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash.',
+        tags: ['folders'],
+        security,
+        params: FolderIdParams,
+        querystring: RestoreQuery,
+        response: { 200: FolderInfo, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      await mapped(() => tree.restoreFolder(treeRequest(request, caller), request.params.id, request.query.onClash));
+      return folderInfoOf(app.db, request.params.id);
+    },
+  );
+
+  r.get(
+    '/api/v1/folders/:id/children',
+    {
+      preHandler: read,
+      schema: {
+        summary: "A folder's entries (`root`: the top of the drive): folders first, then files, one page at a time",
+        tags: ['folders'],
+        security,
+        params: ChildrenParams,
+        querystring: ChildrenQuery,
+        response: { 200: Children, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const id = request.params.id === 'root' ? null : request.params.id;
+      const folder = id === null ? undefined : await liveFolder(app.db, caller.ownerId, id);
+      if (id !== null && !folder) throw folderNotFound();
+      reply.header('cache-control', 'private, no-cache');
+      const page = await mapped(() => childrenOf(app.db, caller.ownerId, id, request.query));
+      return { folder: folder ? toFolderInfo(folder) : null, breadcrumbs: id === null ? [] : await breadcrumbsOf(app.db, id), ...page };
+    },
+  );
+
+  r.get(
+    '/api/v1/trash/folders',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'The folders you put in the trash (not those that went with one), most recently deleted first',
+        tags: ['trash'],
+        security,
+        querystring: PageQuery,
+        response: { 200: TrashedFolderList, ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'private, no-cache');
+      return mapped(() => trashedFolders(app.db, callerOf(request).ownerId, request.query));
+    },
+  );
+
+  for (const method of ['PUT', 'DELETE'] as const) {
+    const star = method === 'PUT';
+    r.route({
+      method,
+      url: '/api/v1/folders/:id/star',
+      preHandler: write,
+      schema: { summary: star ? 'Star a folder' : 'Take the star off a folder', tags: ['stars'], security, params: FolderIdParams, response: { 200: FolderInfo, ...problems(400, 401, 403, 404) } },
+      handler: async (request) => {
+        const caller = callerOf(request);
+        const { id } = request.params;
+        const data = { ownerId: caller.ownerId, now: app.clock.now() };
+        await mapped(() => app.folderCommands.handle(id, star ? { type: 'StarFolder', data } : { type: 'UnstarFolder', data }, { metadata: metadataOf(request, caller) }));
+        return folderInfoOf(app.db, id);
+      },
+    });
+    r.route({
+      method,
+      url: '/api/v1/files/:id/star',
+      preHandler: write,
+      schema: { summary: star ? 'Star a file' : 'Take the star off a file', tags: ['stars'], security, params: FileIdParams, response: { 200: FileInfo, ...problems(400, 401, 403, 404) } },
+      handler: async (request) => {
+        const caller = callerOf(request);
+        const { id } = request.params;
+        const data = { ownerId: caller.ownerId, now: app.clock.now() };
+        await runOrMap(app, id, star ? { type: 'StarFile', data } : { type: 'UnstarFile', data }, request, caller);
+        return fileInfoOf(app.db, id);
+      },
+    });
+  }
+
+  r.get(
+    '/api/v1/starred',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'What you starred, outside the trash: folders, then files, most recently starred first',
+        tags: ['stars'],
+        security,
+        querystring: RecentQuery,
+        response: { 200: EntryList, ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'private, no-cache');
+      return mapped(() => starredOf(app.db, callerOf(request).ownerId, request.query));
+    },
+  );
+
+  r.get(
+    '/api/v1/recent',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'Your files in every folder, most recently changed first (uploads, versions, renames and moves count)',
+        tags: ['files'],
+        security,
+        querystring: RecentQuery,
+        response: { 200: FileList, ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'private, no-cache');
+      return mapped(() => listFiles(app.db, callerOf(request), { ...request.query, sort: '-updatedAt' }));
+    },
+  );
+}

@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import { FileEventTypes } from '@strata/contracts';
+import type { EventMetadata } from '@strata/event-store';
+import type { FastifyInstance } from 'fastify';
+import { type Transaction, sql } from 'kysely';
+import type { Config } from './config.js';
+import type { Database, FileRow, FolderRow } from './db/schema.js';
+import { FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
+import { freeName, nameKey, validateFileName } from './domain/file/names.js';
+import { type Place, type TreeLimits, FolderNotFoundError, FolderNotInTrashError } from './domain/folder/place.js';
+import { deleteBlob } from './purge.js';
+
+type Trx = Transaction<Database>;
+type Kind = 'file' | 'folder';
+
+/** What to do when a restored entry's name is taken where it goes back to. */
+export type ClashPolicy = 'keep-both' | 'replace';
+
+export const limitsOf = (config: Config): TreeLimits => ({ maxDepth: config.FOLDER_MAX_DEPTH, maxEntries: config.FOLDER_MAX_ENTRIES });
+
+/**
+ * Every change that puts a name in a folder, or takes a folder apart, runs under the owner's tree
+ * lock, in the transaction that appends its events: the names a decision is based on cannot
+ * change before it commits. Taken before the quota lock wherever both are held.
+ */
+export async function inTree<T>(app: FastifyInstance, ownerId: string, work: (trx: Trx) => Promise<T>): Promise<T> {
+  return app.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('strata.files.tree'), hashtext(${ownerId}))`.execute(trx);
+    return work(trx);
+  });
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const inParent = <T extends 'parent_id' | 'folder_id'>(column: T, parentId: string | null) =>
+  parentId === null ? sql<boolean>`${sql.ref(column)} is null` : sql<boolean>`${sql.ref(column)} = ${parentId}::uuid`;
+
+/**
+ * The name keys in a folder that a name may clash with: its own and its "(n)" variants', files
+ * and folders alike (a file and a folder cannot share a name either). `except` is the entry
+ * itself (a rename to another case of its own name is no clash).
+ */
+export async function takenKeys(trx: Trx, ownerId: string, parentId: string | null, name: string, kind: Kind, except?: string): Promise<string[]> {
+  const key = nameKey(name);
+  const dot = kind === 'file' ? name.lastIndexOf('.') : -1;
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  const variants = `${escapeLike(nameKey(stem))} (%)${escapeLike(nameKey(ext))}`;
+  const { rows } = await sql<{ name_key: string }>`
+    select name_key from files.folders
+     where owner_id = ${ownerId} and status = 'active' and ${inParent('parent_id', parentId)}
+       and (name_key = ${key} or name_key like ${variants}) and folder_id is distinct from ${except ?? null}::uuid
+    union
+    select name_key from files.files
+     where owner_id = ${ownerId} and status = 'active' and ${inParent('folder_id', parentId)}
+       and (name_key = ${key} or name_key like ${variants}) and file_id is distinct from ${except ?? null}::uuid`.execute(trx);
+  return rows.map((r) => r.name_key);
+}
+
+/** The folder and its ancestors up to the root, the folder first (empty for the root). */
+export async function chainOf(trx: Trx, folderId: string): Promise<Pick<FolderRow, 'folder_id' | 'owner_id' | 'name' | 'parent_id' | 'status'>[]> {
+  const { rows } = await sql<Pick<FolderRow, 'folder_id' | 'owner_id' | 'name' | 'parent_id' | 'status'>>`
+    with recursive up as (
+      select folder_id, owner_id, name, parent_id, status, 1 as depth from files.folders where folder_id = ${folderId}::uuid
+      union all
+      select f.folder_id, f.owner_id, f.name, f.parent_id, f.status, up.depth + 1 from files.folders f join up on f.folder_id = up.parent_id where up.depth < 1000
+    )
+    select folder_id, owner_id, name, parent_id, status from up order by depth`.execute(trx);
+  return rows;
+}
+
+/** Where an entry named `name` would land in `parentId`, as the deciders take it. */
+export async function placeOf(trx: Trx, ownerId: string, parentId: string | null, name: string, kind: Kind, except?: string): Promise<Place> {
+  const taken = await takenKeys(trx, ownerId, parentId, name, kind, except);
+  if (parentId === null) return { parentId, parentLive: true, parentDepth: 0, chain: [], entries: 0, taken };
+  const chain = await chainOf(trx, parentId);
+  const parent = chain[0];
+  const parentLive = parent !== undefined && parent.owner_id === ownerId && parent.status === 'active';
+  if (!parentLive) return { parentId, parentLive, parentDepth: 0, chain: [], entries: 0, taken: [] };
+  const { rows } = await sql<{ n: string }>`
+    select (select count(*) from files.folders where owner_id = ${ownerId} and parent_id = ${parentId}::uuid and status = 'active')
+         + (select count(*) from files.files where owner_id = ${ownerId} and folder_id = ${parentId}::uuid and status = 'active') as n`.execute(trx);
+  return { parentId, parentLive, parentDepth: chain.length, chain: chain.map((f) => f.folder_id), entries: Number(rows[0]?.n ?? 0), taken };
+}
+
+/** The live folders below a folder (not itself), each with its level below it (1: a child). */
+async function descendants(trx: Trx, folderId: string): Promise<{ folder_id: string; level: number }[]> {
+  const { rows } = await sql<{ folder_id: string; level: number }>`
+    with recursive down as (
+      select folder_id, 0 as level from files.folders where folder_id = ${folderId}::uuid
+      union all
+      select f.folder_id, down.level + 1 from files.folders f join down on f.parent_id = down.folder_id where f.status = 'active' and down.level < 1000
+    )
+    select folder_id, level from down where level > 0 order by level`.execute(trx);
+  return rows;
+}
+
+async function ownFolder(trx: Trx, ownerId: string, folderId: string): Promise<FolderRow> {
+  const row = await trx.selectFrom('files.folders').selectAll().where('folder_id', '=', folderId).where('owner_id', '=', ownerId).executeTakeFirst();
+  if (!row) throw new FolderNotFoundError();
+  return row;
+}
+
+async function ownFile(trx: Trx, ownerId: string, fileId: string): Promise<FileRow> {
+  const row = await trx.selectFrom('files.files').selectAll().where('file_id', '=', fileId).where('owner_id', '=', ownerId).executeTakeFirst();
+  if (!row) throw new FileNotFoundError();
+  return row;
+}
+
+export interface TreeRequest {
+  ownerId: string;
+  metadata: EventMetadata;
+  now: Date;
+}
+
+/** The folder operations: each one transaction under the owner's tree lock, every change an event. */
+export function treeOf(app: FastifyInstance, config: Config) {
+  const limits = limitsOf(config);
+
+  async function createFolder(req: TreeRequest, raw: string, parentId: string | null): Promise<string> {
+    // checked before any query: a name Postgres cannot hold (a NUL) is the client's 422, not a 500
+    const name = validateFileName(raw);
+    const folderId = randomUUID();
+    await inTree(app, req.ownerId, async (trx) => {
+      const place = await placeOf(trx, req.ownerId, parentId, name, 'folder');
+      await app.folderCommands.handle(folderId, { type: 'CreateFolder', data: { folderId, ownerId: req.ownerId, name, place, limits, now: req.now } }, { transaction: trx, metadata: req.metadata });
+    });
+    return folderId;
+  }
+
+  /** PATCH: a new name, a new parent, or both, as one command (the name it arrives with is checked where it goes). */
+  async function updateFolder(req: TreeRequest, folderId: string, change: { name?: string | undefined; parentId?: string | null | undefined }, ifMatch?: number) {
+    if (change.name !== undefined) change = { ...change, name: validateFileName(change.name) };
+    await inTree(app, req.ownerId, async (trx) => {
+      const folder = await ownFolder(trx, req.ownerId, folderId);
+      const parentId = change.parentId === undefined ? folder.parent_id : change.parentId;
+      const name = change.name ?? folder.name;
+      const place = await placeOf(trx, req.ownerId, parentId, name, 'folder', folderId);
+      const height = parentId === folder.parent_id ? 0 : (await descendants(trx, folderId)).reduce((h, d) => Math.max(h, d.level), 0);
+      await app.folderCommands.handle(
+        folderId,
+        { type: 'MoveFolder', data: { ownerId: req.ownerId, place, height, limits, now: req.now, ...(change.name !== undefined ? { name: change.name } : {}) } },
+        { transaction: trx, metadata: req.metadata, ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}) },
+      );
+    });
+  }
+
+  /** PATCH of a file: a new name, a new folder, or both, as one command. */
+  async function updateFile(req: TreeRequest, fileId: string, change: { name?: string | undefined; folderId?: string | null | undefined }, ifMatch?: number) {
+    if (change.name !== undefined) change = { ...change, name: validateFileName(change.name) };
+    await inTree(app, req.ownerId, async (trx) => {
+      const file = await ownFile(trx, req.ownerId, fileId);
+      if (file.status !== 'active') throw new FileNotFoundError();
+      const folderId = change.folderId === undefined ? file.folder_id : change.folderId;
+      const place = await placeOf(trx, req.ownerId, folderId, change.name ?? file.name, 'file', fileId);
+      await app.commands.handle(
+        fileId,
+        { type: 'MoveFile', data: { ownerId: req.ownerId, place, limits, now: req.now, ...(change.name !== undefined ? { name: change.name } : {}) } },
+        { transaction: trx, metadata: req.metadata, ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}) },
+      );
+    });
+  }
+
+  /** To the trash with everything inside: each folder below and each file in them is trashed with it, in one transaction. */
+  async function trashFolder(trx: Trx, req: TreeRequest, folderId: string): Promise<number> {
+    const folder = await ownFolder(trx, req.ownerId, folderId);
+    if (folder.status !== 'active') throw new FolderNotFoundError();
+    const below = await descendants(trx, folderId);
+    const folderIds = [folderId, ...below.map((d) => d.folder_id)];
+    const files = await trx.selectFrom('files.files').select('file_id').where('folder_id', 'in', folderIds).where('status', '=', 'active').where('owner_id', '=', req.ownerId).execute();
+    const options = { transaction: trx, metadata: req.metadata };
+    for (const f of files) await app.commands.handle(f.file_id, { type: 'TrashFile', data: { ownerId: req.ownerId, withFolderId: folderId, now: req.now } }, options);
+    for (const d of below.reverse()) await app.folderCommands.handle(d.folder_id, { type: 'TrashFolder', data: { ownerId: req.ownerId, withFolderId: folderId, now: req.now } }, options);
+    await app.folderCommands.handle(folderId, { type: 'TrashFolder', data: { ownerId: req.ownerId, now: req.now } }, options);
+    return files.length;
+  }
+
+  /**
+   * The trashed folders above an entry, restored alone (not what else they held) from the top
+   * down, so that the entry goes back to its own place; a name taken meanwhile keeps both.
+   */
+  async function recreateParents(trx: Trx, req: TreeRequest, parentId: string | null): Promise<void> {
+    if (parentId === null) return;
+    const chain = await chainOf(trx, parentId);
+    const missing: typeof chain = [];
+    for (const f of chain) {
+      if (f.owner_id !== req.ownerId) throw new FolderNotFoundError();
+      if (f.status === 'active') break;
+      missing.push(f);
+    }
+    for (const f of missing.reverse()) {
+      const taken = await takenKeys(trx, req.ownerId, f.parent_id, f.name, 'folder', f.folder_id);
+      const rename = taken.includes(nameKey(f.name)) ? freeName(f.name, new Set(taken), 'folder') : undefined;
+      await app.folderCommands.handle(
+        f.folder_id,
+        { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken, ...(rename ? { rename } : {}), now: req.now } },
+        { transaction: trx, metadata: req.metadata },
+      );
+    }
+  }
+
+  /** What holds the name `name` in a folder now: the entry a restore that replaces takes the place of. */
+  async function holderOf(trx: Trx, ownerId: string, parentId: string | null, name: string, except: string): Promise<{ kind: Kind; id: string } | undefined> {
+    const key = nameKey(name);
+    const folder = await trx
+      .selectFrom('files.folders')
+      .select('folder_id')
+      .where('owner_id', '=', ownerId)
+      .where('status', '=', 'active')
+      .where(inParent('parent_id', parentId))
+      .where('name_key', '=', key)
+      .where('folder_id', '!=', except)
+      .executeTakeFirst();
+    if (folder) return { kind: 'folder', id: folder.folder_id };
+    const file = await trx
+      .selectFrom('files.files')
+      .select('file_id')
+      .where('owner_id', '=', ownerId)
+      .where('status', '=', 'active')
+      .where(inParent('folder_id', parentId))
+      .where('name_key', '=', key)
+      .where('file_id', '!=', except)
+      .orderBy('updated_at', 'desc')
+      .executeTakeFirst();
+    return file ? { kind: 'file', id: file.file_id } : undefined;
+  }
+
+  /** Takes the clashing entry out of the way of a restore that replaces it: to the trash. */
+  async function trashHolder(trx: Trx, req: TreeRequest, holder: { kind: Kind; id: string }): Promise<void> {
+    if (holder.kind === 'folder') await trashFolder(trx, req, holder.id);
+    else await app.commands.handle(holder.id, { type: 'TrashFile', data: { ownerId: req.ownerId, now: req.now } }, { transaction: trx, metadata: req.metadata });
+  }
+
+  /** Out of the trash, back where it was (missing parents restored), with what was trashed with it. */
+  async function restoreFolder(req: TreeRequest, folderId: string, policy: ClashPolicy): Promise<{ files: number }> {
+    return inTree(app, req.ownerId, async (trx) => {
+      const folder = await ownFolder(trx, req.ownerId, folderId);
+      if (folder.status !== 'trashed') throw new FolderNotInTrashError();
+      await recreateParents(trx, req, folder.parent_id);
+      let taken = await takenKeys(trx, req.ownerId, folder.parent_id, folder.name, 'folder', folderId);
+      let rename: string | undefined;
+      if (taken.includes(nameKey(folder.name))) {
+        if (policy === 'replace') {
+          const holder = await holderOf(trx, req.ownerId, folder.parent_id, folder.name, folderId);
+          if (holder) await trashHolder(trx, req, holder);
+          taken = await takenKeys(trx, req.ownerId, folder.parent_id, folder.name, 'folder', folderId);
+        } else {
+          rename = freeName(folder.name, new Set(taken), 'folder');
+        }
+      }
+      const options = { transaction: trx, metadata: req.metadata };
+      await app.folderCommands.handle(folderId, { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken, ...(rename ? { rename } : {}), now: req.now } }, options);
+      // nothing could be put inside while it was in the trash: what went with it comes back without clashes
+      const folders = await trx.selectFrom('files.folders').select('folder_id').where('trashed_with', '=', folderId).where('owner_id', '=', req.ownerId).execute();
+      for (const f of folders) await app.folderCommands.handle(f.folder_id, { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken: [], now: req.now } }, options);
+      const files = await trx.selectFrom('files.files').select('file_id').where('trashed_with', '=', folderId).where('owner_id', '=', req.ownerId).execute();
+      for (const f of files) await app.commands.handle(f.file_id, { type: 'RestoreFile', data: { ownerId: req.ownerId, now: req.now } }, options);
+      return { files: files.length };
+    });
+  }
+
+  /**
+   * A file out of the trash, back in its folder (missing parents restored). A name taken there
+   * meanwhile: `keep-both` names it "name (2).ext"; `replace` makes its content a new version of
+   * the file that holds the name (its latest blob is handed on, not copied; the rest of it is
+   * purged), or trashes a folder that holds it. Returns the id of the file that now holds it.
+   */
+  async function restoreFile(req: TreeRequest, fileId: string, policy: ClashPolicy): Promise<string> {
+    const purgedBlobs: string[] = [];
+    const result = await inTree(app, req.ownerId, async (trx) => {
+      const file = await ownFile(trx, req.ownerId, fileId);
+      if (file.status !== 'trashed') throw new FileNotInTrashError();
+      await recreateParents(trx, req, file.folder_id);
+      const options = { transaction: trx, metadata: req.metadata };
+      let taken = await takenKeys(trx, req.ownerId, file.folder_id, file.name, 'file', fileId);
+      if (!taken.includes(nameKey(file.name))) {
+        await app.commands.handle(fileId, { type: 'RestoreFile', data: { ownerId: req.ownerId, taken, now: req.now } }, options);
+        return fileId;
+      }
+      if (policy === 'keep-both') {
+        const rename = freeName(file.name, new Set(taken), 'file');
+        await app.commands.handle(fileId, { type: 'RestoreFile', data: { ownerId: req.ownerId, taken, rename, now: req.now } }, options);
+        return fileId;
+      }
+      const holder = await holderOf(trx, req.ownerId, file.folder_id, file.name, fileId);
+      if (holder?.kind === 'file') {
+        const latest = await trx.selectFrom('files.versions').selectAll().where('file_id', '=', fileId).orderBy('version', 'desc').executeTakeFirstOrThrow();
+        const purged = await app.commands.handle(fileId, { type: 'PurgeFile', data: { ownerId: req.ownerId, reason: 'replaced', keep: latest.blob_name, now: req.now } }, options);
+        for (const e of purged.events) if (e.type === FileEventTypes.FilePurged) purgedBlobs.push(...e.data.blobNames);
+        const content = { versionId: randomUUID(), blobName: latest.blob_name, size: Number(latest.size), contentType: latest.content_type, sha256: latest.sha256 };
+        await app.commands.handle(holder.id, { type: 'AddVersion', data: { ownerId: req.ownerId, content, now: req.now } }, options);
+        return holder.id;
+      }
+      if (holder) await trashHolder(trx, req, holder);
+      taken = await takenKeys(trx, req.ownerId, file.folder_id, file.name, 'file', fileId);
+      await app.commands.handle(fileId, { type: 'RestoreFile', data: { ownerId: req.ownerId, taken, now: req.now } }, options);
+      return fileId;
+    });
+    // after the commit, as a purge does: a blob whose delete fails is swept as an orphan
+    for (const blobName of purgedBlobs) await deleteBlob(app, blobName);
+    return result;
+  }
+
+  async function trash(req: TreeRequest, folderId: string): Promise<number> {
+    return inTree(app, req.ownerId, (trx) => trashFolder(trx, req, folderId));
+  }
+
+  /** Where an upload lands, under the tree lock of the transaction that stores it. */
+  async function uploadPlace(trx: Trx, ownerId: string, folderId: string | null, name: string): Promise<Place> {
+    await sql`select pg_advisory_xact_lock(hashtext('strata.files.tree'), hashtext(${ownerId}))`.execute(trx);
+    return placeOf(trx, ownerId, folderId, name, 'file');
+  }
+
+  return { limits, createFolder, updateFolder, updateFile, trash, restoreFolder, restoreFile, uploadPlace };
+}
+
