@@ -105,6 +105,24 @@ describe('search over many documents', () => {
     expect(phrase.items.map((i) => i.fileId)).toEqual([together.file_id]);
     expect(phrase.total).toBe(1);
     expect(phrase.items[0]!.snippet).toContain('<mark>marigold</mark> <mark>telescope</mark>');
+    // a phrase not wanted does not leave out a document whose words are there in another order
+    // (whether the one holding the phrase is left out depends on every language's reading of
+    // the words: a query is read in each, and a document kept by any; see the README)
+    const without = await search(db, owner, 'marigold -"marigold telescope"', {}, { offset: 0, limit: 10 });
+    expect(without.items.map((i) => i.fileId)).toContain(apart.file_id);
+  });
+
+  it('matches a document by all its words, wherever they are: words in two passages of one file', async () => {
+    const { rows } = await sql<{ file_id: string; version: number }>`select file_id, current_version as version from insights.documents where owner_id = ${owner} order by file_id offset 2 limit 1`.execute(db);
+    const [doc] = rows as [{ file_id: string; version: number }];
+    for (const [idx, text] of [[97, 'A periwinkle lamp stood by the door.'], [98, 'Nobody ever lit the gondolier.']] as const) {
+      await sql`insert into insights.passages (file_id, version, idx, page, text, config, tsv, extractor_version)
+                values (${doc.file_id}, ${doc.version}, ${idx}, 1, ${text}, 'english', to_tsvector('english', ${text}), 1)`.execute(db);
+    }
+    await refreshSearchDoc(db, doc.file_id);
+    const both = await search(db, owner, 'periwinkle gondolier', {}, { offset: 0, limit: 10 });
+    expect(both.items.map((i) => i.fileId)).toEqual([doc.file_id]);
+    expect(both.total).toBe(1);
   });
 
   it("never counts or returns another owner's documents", async () => {

@@ -29,6 +29,8 @@ class LiveEvents {
    */
   private runs = 0;
   private stopTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How long to wait before reconnecting a stream that was open: the server's `retry:` hint, else half a second. */
+  private retryMs = 500;
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
@@ -62,6 +64,9 @@ class LiveEvents {
     while (current()) {
       const ended = await this.connect().catch(() => 'error' as const);
       if (!current()) return;
+      // a stream that was open (a server going away ends it so) is reconnected after the
+      // server's retry hint, and the backoff starts again: it grows only while none opens
+      if (this.connected) backoff = this.retryMs;
       this.connected = false;
       if (ended === LiveStreamEnds.sessionEnded) {
         this.running = false;
@@ -104,7 +109,10 @@ class LiveEvents {
         let type = 'message';
         let data = '';
         for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) id = line.slice(4);
+          if (line.startsWith('retry: ')) {
+            const hint = Number(line.slice(7));
+            if (Number.isInteger(hint) && hint >= 0 && hint <= 60_000) this.retryMs = hint;
+          } else if (line.startsWith('id: ')) id = line.slice(4);
           else if (line.startsWith('event: ')) type = line.slice(7);
           else if (line.startsWith('data: ')) data = line.slice(6);
         }

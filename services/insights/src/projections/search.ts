@@ -70,20 +70,26 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
     // plan knows none). And the matches stay in memory.
     // The query is parsed first (in the same statement), so that the search is planned with it
     // as a value: the GIN indexes are used only for a query known when planning.
-    const parsed = await sql<{ tsq: string | null }>`
+    const parsed = await sql<{ tsq: string | null; positive: string | null }>`
       select set_config('enable_seqscan', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true), set_config('work_mem', '32MB', true),
-             (select string_agg(distinct '(' || t || ')', ' | ')
-              from (select websearch_to_tsquery(c::regconfig, ${q})::text as t from unnest(${[...QUERY_CONFIGS]}::text[]) c) x
-              where t <> '') as tsq`.execute(trx);
-    // each configuration's reading once (most agree); a phrase's words, for the documents' own test
+             tsq, querytree(tsq::tsquery) as positive
+      from (select string_agg(distinct '(' || t || ')', ' | ') as tsq
+            from (select websearch_to_tsquery(c::regconfig, ${q})::text as t from unnest(${[...QUERY_CONFIGS]}::text[]) c) x
+            where t <> '') y`.execute(trx);
+    // each configuration's reading once (most agree)
     const tsq = parsed.rows[0]?.tsq ?? '';
+    const positive = parsed.rows[0]?.positive ?? '';
+    // A document's words have no positions: a query with a phrase (wanted or not) is tested on
+    // the document by its wanted words alone (querytree: what it needs present, phrases as plain
+    // words), then exactly on the passages. Other queries, negations too, are exact on the words.
     const phrase = /<(\d+|-)>/.test(tsq);
-    const loose = tsq.replace(/<(\d+|-)>/g, '&');
-    // a document holding every word: a phrase's order is then checked in its passages
+    const needed = positive === 'T' || positive === '' ? sql`true` : sql`s.tsv @@ ${positive.replace(/<(\d+|-)>/g, '&')}::tsquery`;
     const textMatch =
       tsq === ''
         ? sql`false`
-        : sql`(s.tsv @@ ${loose}::tsquery ${phrase ? sql`and exists (select 1 from insights.passages p where p.file_id = s.file_id and p.version = s.version and p.tsv @@ ${tsq}::tsquery)` : sql``})`;
+        : phrase
+          ? sql`(s.indexed and ${needed} and exists (select 1 from insights.passages p where p.file_id = s.file_id and p.version = s.version and p.tsv @@ ${tsq}::tsquery))`
+          : sql`(s.indexed and s.tsv @@ ${tsq}::tsquery)`;
     return sql<Row>`
     with q as (select ${tsq}::tsquery as tsq),
     text_m as materialized (

@@ -49,13 +49,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       loop
         words := ''::tsvector;
         if r.indexed then
-          for p in select strip(tsv) as tsv from insights.passages where file_id = r.file_id and version = r.current_version order by idx loop
-            begin
-              words := words || p.tsv;
-            exception when program_limit_exceeded then
-              exit;
-            end;
-          end loop;
+          begin
+            -- every distinct lexeme of the version at once
+            words := array_to_tsvector(array(
+              select distinct lexeme from insights.passages pa cross join unnest(tsvector_to_array(pa.tsv)) lexeme
+              where pa.file_id = r.file_id and pa.version = r.current_version));
+          exception when program_limit_exceeded then
+            -- too many for one tsvector: those of the first passages, as many as fit
+            words := ''::tsvector;
+            for p in select strip(tsv) as tsv from insights.passages where file_id = r.file_id and version = r.current_version order by idx loop
+              begin
+                words := words || p.tsv;
+              exception when program_limit_exceeded then
+                exit;
+              end;
+            end loop;
+          end;
         end if;
         insert into insights.search_docs (file_id, owner_id, version, name, family, year, created_at, indexed, tags, tsv)
         values (r.file_id, r.owner_id, r.current_version, r.name,
