@@ -3,7 +3,8 @@ import { type Kysely, type Transaction, sql } from 'kysely';
 import { ConcurrencyError } from './errors.js';
 import { cursorOf } from './log-order.js';
 import { type EventStore, PREPARED } from './store.js';
-import { CommitOutcomeUnknownError, type RetryPolicy, isConnectionError, withRetries } from './transient.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommitOutcomeUnknownError, FAILOVER_RETRY, type RetryPolicy, isConnectionError, withRetries } from './transient.js';
 import {
   type AppendResult,
   type Clock,
@@ -108,6 +109,8 @@ export interface CommandHandlerOptions<Id, Command, State, E extends DomainEvent
 }
 
 const REPLAY_BATCH = 1_000;
+/** How often a transaction still committing after a lost COMMIT is asked about again (ms). */
+const COMMIT_POLL_MS = 50;
 
 /**
  * The one command path of a decider (after Emmett's `handleCommandWithDecider`): a service wires
@@ -125,12 +128,14 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
   // projection holds it shared, taken first so that the two never wait on each other's rows
   const lockKey = (p: Projection<E, DB>) => `strata.event-store.projection.${store.schema}.${p.name}`;
   const keys = projections.map(lockKey);
+  /** What an attempt got to before its COMMIT: its result, and its transaction's id once it appends. */
+  type Pending = { result?: CommandResult<State, E>; xid?: string };
 
   async function attempt(
     streamId: string,
     command: Command,
     opts: HandleOptions<State, E, DB>,
-    pending: { result?: CommandResult<State, E> },
+    pending: Pending,
   ): Promise<CommandResult<State, E>> {
     const inTransaction = <T>(work: (trx: Transaction<DB>) => Promise<T>) => (opts.transaction ? work(opts.transaction) : db.transaction().execute(work));
     return inTransaction(async (trx) => {
@@ -149,6 +154,13 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
         const occurredAt = clock.now();
         // ids chosen here, so that after a lost COMMIT the log can say whether these were stored
         const events = decided.map((event): NewEvent<E> => ({ ...event, id: randomUUID(), occurredAt }));
+        // and the transaction's id, whose status the server keeps: after a lost COMMIT it tells
+        // "still committing" from "rolled back" (the events are not visible until it commits);
+        // in the caller's transaction the COMMIT is the caller's
+        if (!opts.transaction) {
+          const { rows } = await sql<{ xid: string }>`${sql.raw(PREPARED)}select pg_current_xact_id()::text as xid`.execute(trx);
+          pending.xid = rows[0]!.xid;
+        }
         const appended = await store.append(streamId, events, { expectedVersion: version, metadata: opts.metadata ?? {}, transaction: trx });
         const recorded = recordedEvents(events, appended, occurredAt, opts.metadata);
         for (const event of recorded) {
@@ -163,15 +175,31 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
   }
 
   /**
-   * After a COMMIT whose answer was lost: the result if the transaction did commit (its events are
-   * in the log), undefined if it did not; throws when that cannot be told (the log cannot be read
-   * in time, or the command appended nothing to look for).
+   * After a COMMIT whose answer was lost: the result if the transaction did commit, undefined if
+   * it did not; throws when that cannot be told. The server may still be committing it (its
+   * session lives on until it notices the lost socket; a synchronous standby may not have
+   * confirmed yet), and until then its events are not visible: so the transaction's status is
+   * asked for, and waited on while it is in progress (within the retry policy's time). Committed
+   * and its events in the log: done. Aborted: not done, to be tried again. Anything else (not
+   * known after a failover to a server that never saw it, still running, a status that does not
+   * match the log) decides nothing.
    */
-  async function committed(pending: { result?: CommandResult<State, E> }): Promise<CommandResult<State, E> | undefined> {
-    const result = pending.result;
-    if (!result || result.events.length === 0) throw new Error('a command without events leaves nothing to look for');
-    const stored = await store.countStored(result.events.map((e) => e.id));
-    return stored > 0 ? result : undefined;
+  async function committed(pending: Pending): Promise<CommandResult<State, E> | undefined> {
+    const { result, xid } = pending;
+    if (!result || result.events.length === 0 || xid === undefined) throw new Error('a command without events leaves nothing to look for');
+    const deadline = Date.now() + (options.retryPolicy ?? FAILOVER_RETRY).maxElapsedMs;
+    for (;;) {
+      const { rows } = await sql<{ status: string | null }>`select pg_xact_status(${xid}::xid8) as status`.execute(db);
+      const status = rows[0]?.status ?? null;
+      if (status === 'aborted') return undefined;
+      if (status === 'committed') {
+        // the id is this transaction's only if the log agrees (a new primary may reuse an id it never saw)
+        if ((await store.countStored(result.events.map((e) => e.id))) > 0) return result;
+        throw new Error(`transaction ${xid} committed, but not with this command's events`);
+      }
+      if (status !== 'in progress' || Date.now() >= deadline) throw new Error(`transaction ${xid} is ${status ?? 'unknown'}`);
+      await sleep(COMMIT_POLL_MS);
+    }
   }
 
   return {
@@ -181,7 +209,7 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
       let conflicts = 0;
       // A lost connection (a failover) is retried within the policy's time: the transaction did
       // not commit, so reading, deciding and appending again is the same command once. Only a
-      // lost COMMIT is ambiguous: the log says whether its events are there.
+      // lost COMMIT is ambiguous: the server says whether its transaction committed (committed()).
       // in the caller's transaction, the caller owns its fate: a lost connection is its to retry
       if (opts.transaction) {
         for (;;) {
@@ -196,7 +224,7 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
       return withRetries(
         async () => {
           for (;;) {
-            const pending: { result?: CommandResult<State, E> } = {};
+            const pending: Pending = {};
             try {
               return await attempt(streamId, command, opts, pending);
             } catch (err) {

@@ -11,16 +11,63 @@ import {
 import { CommitOutcomeUnknownError, type RetryPolicy, isConnectionError, withRetries } from './transient.js';
 
 /**
+ * What may be called, or written before a parenthesis, in a statement that is run again: SQL's
+ * own words, and functions known to change nothing. Anything else (a function of the
+ * application's, `pg_advisory_lock`, `nextval`, `set_config`, `pg_current_xact_id`, a type with
+ * a modifier) makes the statement one that is not repeated: an allow-list, so that a function not
+ * thought of is never repeated by mistake.
+ */
+const READ_ONLY_CALLS = new Set([
+  // SQL words a parenthesis can follow
+  'select', 'from', 'where', 'and', 'or', 'not', 'in', 'as', 'on', 'using', 'join', 'exists', 'values', 'over', 'filter',
+  'within', 'cast', 'array', 'row', 'case', 'when', 'then', 'else', 'by', 'union', 'intersect', 'except', 'all', 'any',
+  'some', 'distinct', 'lateral', 'is', 'between', 'like', 'ilike', 'with', 'limit', 'offset', 'having',
+  // functions that read or compute only
+  'count', 'sum', 'min', 'max', 'avg', 'coalesce', 'nullif', 'greatest', 'least', 'lower', 'upper', 'length', 'char_length',
+  'octet_length', 'array_agg', 'array_length', 'cardinality', 'unnest', 'string_agg', 'bool_and', 'bool_or', 'json_agg',
+  'jsonb_agg', 'json_build_object', 'jsonb_build_object', 'jsonb_object_agg', 'to_json', 'to_jsonb', 'row_to_json',
+  'jsonb_array_length', 'jsonb_array_elements', 'jsonb_typeof', 'row_number', 'rank', 'dense_rank', 'lag', 'lead',
+  'abs', 'round', 'floor', 'ceil', 'extract', 'date_trunc', 'date_part', 'now', 'to_char', 'concat', 'substring', 'trim',
+  'replace', 'split_part', 'position', 'left', 'right', 'starts_with', 'md5', 'encode', 'decode',
+  'pg_snapshot_xmin', 'pg_current_snapshot', 'pg_xact_status', 'pg_backend_pid',
+]);
+
+/** The names a parenthesis follows in `sql`; a quoted or schema-qualified one is never allowed. */
+function calledNames(text: string): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(/(\.\s*)?(?:"((?:[^"]|"")*)"|\b([a-z_][\w$]*))\s*\(/gi)) {
+    names.push(m[1] !== undefined || m[3] === undefined ? `"${m[0]}"` : m[3].toLowerCase());
+  }
+  return names;
+}
+
+const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
+
+/** Whether Kysely's operation tree holds a write anywhere (a data-modifying CTE, a subquery). */
+function holdsWrite(node: unknown, depth = 0): boolean {
+  if (typeof node !== 'object' || node === null || depth > 64) return false;
+  if (Array.isArray(node)) return node.some((n) => holdsWrite(n, depth + 1));
+  const kind = (node as { kind?: unknown }).kind;
+  if (typeof kind === 'string' && WRITE_NODES.has(kind)) return true;
+  return Object.values(node).some((v) => holdsWrite(v, depth + 1));
+}
+
+/**
  * Whether a statement only reads, so that running it again on a new connection is harmless: a
- * query built as a SELECT, or raw SQL that starts with `select` (after comments) and calls no
- * function that changes something (locks, notifications, sequences) and locks no row.
+ * SELECT (built by Kysely with no write in it, or raw SQL starting with `select` after comments)
+ * that calls nothing but the SQL words and read-only functions of READ_ONLY_CALLS and locks no row.
+ * A select of a function that writes (`select insights.refresh_search_docs(...)`), or a `with`
+ * that inserts, is not one.
  */
 export function isReadOnlyStatement(query: CompiledQuery): boolean {
   const kind = query.query.kind;
   if (kind !== 'SelectQueryNode' && kind !== 'RawNode') return false;
+  if (holdsWrite(query.query)) return false;
   const text = query.sql.replace(/^(\s*\/\*[\s\S]*?\*\/)*\s*/, '');
-  if (!/^select\b/i.test(text)) return false;
-  return !/\b(pg_advisory\w*|pg_try_advisory\w*|pg_notify|nextval|setval|pg_terminate_backend|pg_cancel_backend|set_config|txid_current|pg_current_xact_id)\s*\(|\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b/i.test(text);
+  // a Kysely select may start with its (read-only, checked above) common table expressions
+  if (!/^select\b/i.test(text) && !(kind === 'SelectQueryNode' && /^with\b/i.test(text))) return false;
+  if (/\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b/i.test(text)) return false;
+  return calledNames(text).every((name) => READ_ONLY_CALLS.has(name));
 }
 
 /**

@@ -108,6 +108,12 @@ describe('statements retried outside a transaction', () => {
   it('are reads', () => {
     expect(isReadOnlyStatement(compiled(db.selectFrom('t').selectAll()))).toBe(true);
     expect(isReadOnlyStatement(raw(sql`/*strata-es:prepared*/ select * from t where a = ${1}`))).toBe(true);
+    // SQL words and read-only functions, as the store's reads use them
+    expect(isReadOnlyStatement(raw(sql`select count(*) as n from "s"."events" where event_id = any(${['x']}::uuid[])`))).toBe(true);
+    expect(isReadOnlyStatement(raw(sql`select a from t where (a, b) > (${1}::xid8, ${2}::bigint) and a < pg_snapshot_xmin(pg_current_snapshot())`))).toBe(true);
+    expect(isReadOnlyStatement(raw(sql`select pg_xact_status(${'1'}::xid8) as status`))).toBe(true);
+    const readCte = db.with('x', (q) => q.selectFrom('t').select('a')).selectFrom('x').select((eb) => eb.fn.count('a').as('n'));
+    expect(isReadOnlyStatement(compiled(readCte))).toBe(true);
   });
 
   it('are not writes, locks, notifications or sequences', () => {
@@ -116,6 +122,15 @@ describe('statements retried outside a transaction', () => {
     expect(isReadOnlyStatement(compiled(db.deleteFrom('t')))).toBe(false);
     expect(isReadOnlyStatement(compiled(db.selectFrom('t').selectAll().forUpdate()))).toBe(false);
     expect(isReadOnlyStatement(raw(sql`with x as (insert into t values (1) returning a) select * from x`))).toBe(false);
+    // a select whose function writes, or one of the application's: not known to be safe
+    for (const text of ['select insights.refresh_search_docs($1)', 'select refresh_search_docs($1)', 'select "f"(1)', 'select pg_catalog.lower($1)']) {
+      expect(isReadOnlyStatement(raw(sql.raw(text))), text).toBe(false);
+    }
+    // Kysely: a data-modifying CTE, a function call outside the allow-list
+    const cte = db.with('x', (q) => q.insertInto('t').values({ a: 1 }).returning('a')).selectFrom('x').selectAll();
+    expect(isReadOnlyStatement(compiled(cte))).toBe(false);
+    expect(isReadOnlyStatement(compiled(db.selectFrom('t').select((eb) => eb.fn('refresh_search_docs', [eb.val(1)]).as('r'))))).toBe(false);
+    expect(isReadOnlyStatement(compiled(db.selectFrom('t').select(sql`pg_current_xact_id()`.as('x'))))).toBe(false);
     for (const text of ['select pg_advisory_lock(1)', 'select pg_try_advisory_lock(hashtext($1))', "select pg_notify('c', '')", "select nextval('s')", 'select * from t for share']) {
       expect(isReadOnlyStatement(raw(sql.raw(text))), text).toBe(false);
     }
