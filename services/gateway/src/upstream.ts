@@ -69,3 +69,42 @@ export function throughClient(upstream: NodeJS.ReadableStream, log: FastifyReque
   });
   return out;
 }
+
+/**
+ * What Dapr says, in its own words (`failed to invoke, id: <app>, err: <why>`), when the call could
+ * not even be started: the app-id does not resolve (not registered yet, no such host), its sidecar
+ * or the app refuses the connection, or an API or channel is not initialized. Nothing was sent, so
+ * a client may send it again.
+ */
+const NOT_SENT = [
+  /connect: connection refused/i,
+  /error while dialing/i,
+  /no such host/i,
+  /no host found/i,
+  /failed to resolve/i,
+  /couldn't find service/i,
+  /resolver returned empty address/i,
+  /name resolver not initialized/i,
+  /app channel not initialized/i,
+  /invoke API is not ready/i,
+];
+
+/**
+ * The status a client gets for a 5xx of the sidecar itself (not the app's problem+json): 504 for
+ * Dapr's timeout; 503 (retry later) only when Dapr's error says the call was never sent to the
+ * app; otherwise 502, because the app may have done the work (it died after committing a POST,
+ * Dapr answers 500 ERR_DIRECT_INVOKE) and a retry of a write could apply it twice.
+ */
+export function sidecarFailureStatus(statusCode: number, body: string): 502 | 503 | 504 {
+  if (statusCode === 504) return 504;
+  let error: { errorCode?: unknown; message?: unknown } | undefined;
+  try {
+    error = JSON.parse(body) as typeof error;
+  } catch {
+    return 502;
+  }
+  if (typeof error?.message !== 'string') return 502;
+  const message = error.message;
+  if (error.errorCode === 'ERR_DIRECT_INVOKE' && NOT_SENT.some((re) => re.test(message))) return 503;
+  return 502;
+}

@@ -4,7 +4,7 @@ import { DEPENDENCY_RETRY_AFTER_SECONDS, PROBLEM_CONTENT_TYPE, httpError } from 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { ResponseCache, readSmall } from '../plugins/response-cache.js';
-import { assertForwardable, invokeUrl, throughClient, upstreamHeaders } from '../upstream.js';
+import { assertForwardable, invokeUrl, sidecarFailureStatus, throughClient, upstreamHeaders } from '../upstream.js';
 
 /**
  * /api/v1 and the well-known paths, forwarded to the owning service by Dapr service invocation on
@@ -45,16 +45,21 @@ export async function apiRoutes(app: FastifyInstance) {
         const upstream = raw as unknown as { statusCode: number; headers: Record<string, string | string[] | undefined>; stream: NodeJS.ReadableStream };
         const type = String(upstream.headers['content-type'] ?? '');
         // a failure of the sidecar itself comes back as Dapr's own JSON; clients get problem+json,
-        // and no internals: a timeout is a 504, and a service that cannot be reached (not started
-        // yet, restarting, every replica away: Dapr's ERR_DIRECT_INVOKE) a 503 with Retry-After,
-        // which a client retries, as every app answers while a dependency of its own is away
+        // and no internals: a timeout is a 504; a call Dapr never sent (the service not started
+        // yet, restarting, every replica away) a 503 with Retry-After, which a client retries, as
+        // every app answers while a dependency of its own is away; anything else a 502, since the
+        // app may have done the work before it failed (sidecarFailureStatus)
         if (upstream.statusCode >= 500 && !type.includes('problem+json')) {
-          upstream.stream.resume();
-          request.log.warn({ status: upstream.statusCode, appId: route.appId }, 'upstream call failed');
           res.removeHeader('content-length');
-          const status = upstream.statusCode === 504 ? 504 : 503;
-          if (status === 503) res.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
-          void res.code(status).type(PROBLEM_CONTENT_TYPE).send(httpError(status, `The ${route.appId} service did not answer. Try again shortly.`).toProblem());
+          void (async () => {
+            const { body } = await readSmall(upstream.stream).catch(() => ({ body: '' }));
+            upstream.stream.resume();
+            const status = sidecarFailureStatus(upstream.statusCode, body);
+            request.log.warn({ status: upstream.statusCode, appId: route.appId, answered: status, dapr: body.slice(0, 300) }, 'upstream call failed');
+            if (status === 503) res.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+            const detail = status === 503 ? `The ${route.appId} service cannot be reached. Try again shortly.` : `The ${route.appId} service did not answer.`;
+            void res.code(status).type(PROBLEM_CONTENT_TYPE).send(httpError(status, detail).toProblem());
+          })();
           return;
         }
         // every app answers its refusals as problem+json: any other 4xx is the sidecar's own (its

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { sidecarFailureStatus } from '../src/upstream.js';
+
+// Dapr's own answer for a failed invocation: 500 and {"errorCode":"ERR_DIRECT_INVOKE","message":
+// "failed to invoke, id: <app>, err: <why>"} (daprd pkg/api/http/directmessaging.go).
+const dapr = (why: string) => JSON.stringify({ errorCode: 'ERR_DIRECT_INVOKE', message: `failed to invoke, id: files, err: ${why}` });
+
+describe('a 5xx of the sidecar', () => {
+  it('is a 503 (retry) when the call was never sent: no such app-id yet, a refused connection, nothing initialized', () => {
+    for (const why of [
+      'no host found with the given ID',
+      'failed to invoke target files after 3 retries. Error: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:50002: connect: connection refused"',
+      'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp: lookup files-dapr.strata.svc.cluster.local: no such host"',
+      'rpc error: code = Internal desc = error invoking app channel: Post "http://127.0.0.1:3001/api/v1/files": dial tcp 127.0.0.1:3001: connect: connection refused',
+      'cannot invoke local endpoint: app channel not initialized',
+    ]) {
+      expect(sidecarFailureStatus(500, dapr(why)), why).toBe(503);
+    }
+    expect(sidecarFailureStatus(500, JSON.stringify({ errorCode: 'ERR_DIRECT_INVOKE', message: 'invoke API is not ready' }))).toBe(503);
+  });
+
+  it('is a 502 when the app may have got the call: it died or the stream broke after the request was sent', () => {
+    for (const why of [
+      'rpc error: code = Internal desc = error invoking app channel: Post "http://127.0.0.1:3001/api/v1/files": EOF',
+      'rpc error: code = Unavailable desc = error reading from server: read tcp 127.0.0.1:40000->127.0.0.1:50002: read: connection reset by peer',
+      'error receiving message: rpc error: code = Canceled desc = context canceled',
+    ]) {
+      expect(sidecarFailureStatus(500, dapr(why)), why).toBe(502);
+    }
+    // not Dapr's JSON, or another of its errors
+    expect(sidecarFailureStatus(500, 'Internal Server Error')).toBe(502);
+    expect(sidecarFailureStatus(500, '')).toBe(502);
+    expect(sidecarFailureStatus(500, JSON.stringify({ errorCode: 'ERR_MALFORMED_RESPONSE', message: 'connect: connection refused' }))).toBe(502);
+  });
+
+  it('is a 504 for its timeout', () => {
+    expect(sidecarFailureStatus(504, dapr('context deadline exceeded'))).toBe(504);
+  });
+});
