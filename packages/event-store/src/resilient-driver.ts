@@ -72,10 +72,14 @@ export function isReadOnlyStatement(query: CompiledQuery): boolean {
 
 /**
  * A connection of the resilient driver: it remembers whether a transaction is open on it, and
- * outside one it runs a read again on a fresh connection when the one it had was lost.
+ * outside one it runs a read again on a fresh connection when the one it had was lost. Once it has
+ * run anything but a read (a session advisory lock, a SET, a write), its session holds something a
+ * fresh connection would not: it is pinned, and nothing on it is moved to another connection
+ * (migrateEventStore's reads under its session lock stay under it, or fail).
  */
 class ResilientConnection implements DatabaseConnection {
   inTransaction = false;
+  pinned = false;
 
   constructor(
     private readonly driver: ResilientDriver,
@@ -83,7 +87,9 @@ class ResilientConnection implements DatabaseConnection {
   ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.inTransaction || !isReadOnlyStatement(query)) return this.inner.executeQuery<R>(query);
+    const read = isReadOnlyStatement(query);
+    if (!read) this.pinned = true;
+    if (this.inTransaction || this.pinned) return this.inner.executeQuery<R>(query);
     return withRetries(
       async (attempt) => {
         if (attempt > 0) this.inner = await this.driver.replace(this.inner);

@@ -3,7 +3,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { BLOB_CONTAINER } from '@strata/contracts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { JobReport } from '../src/jobs/jobs.js';
+import pg from 'pg';
+import { type JobReport, JobsLockLostError } from '../src/jobs/jobs.js';
 import { FakeClock, type startFilesInstance as Start, startFilesInstance } from './instance.js';
 import { Client, eventually } from './support.js';
 
@@ -98,5 +99,46 @@ describe('scheduled jobs, driven by a fake clock', () => {
     for await (const b of container.listBlobsFlat({ prefix: `${user.userId}/`, includeUncommitedBlobs: true })) uncommitted.push(b.name);
     expect(uncommitted).not.toContain(staged);
     expect((await user.call('GET', `/api/v1/files/${kept}/content`)).text).toBe('kept');
+  });
+
+  it('stops the round when the session holding the jobs lock is lost, so that no other replica runs beside it', async () => {
+    const admin = new pg.Client({ connectionString: stack.databaseUrl, application_name: 'files-jobs-test-admin' });
+    await admin.connect();
+    const jobs = instance.app.jobs;
+    const purgeTrash = jobs.purgeTrash.bind(jobs);
+    const sweepOrphans = jobs.sweepOrphans.bind(jobs);
+    let swept = 0;
+    try {
+      // while the first job runs, the lock's session ends, as in a failover: the lock is free for
+      // another replica from then on
+      jobs.purgeTrash = async (signal?: AbortSignal) => {
+        const holder = `select l.pid from pg_locks l where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+          and l.objid::text::bigint = (hashtext('strata.files.jobs')::bigint & 4294967295)`;
+        const { rows } = await admin.query<{ pid: number }>(holder);
+        expect(rows).toHaveLength(1);
+        await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+        await eventually('the lock freed', async () => ((await admin.query(holder)).rows.length === 0 ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return purgeTrash(signal);
+      };
+      jobs.sweepOrphans = async (signal?: AbortSignal) => {
+        swept++;
+        return sweepOrphans(signal);
+      };
+      await expect(eventually('the jobs lock', async () => {
+        try {
+          return (await jobs.runAll()) === 'locked' ? undefined : 'finished';
+        } catch (error) {
+          return error;
+        }
+      })).resolves.toBeInstanceOf(JobsLockLostError);
+      expect(swept).toBe(0);
+    } finally {
+      jobs.purgeTrash = purgeTrash;
+      jobs.sweepOrphans = sweepOrphans;
+      await admin.end();
+    }
+    // the next round takes the lock again and runs every job
+    expect(await runJobs()).toMatchObject({ purged: expect.any(Number), orphans: expect.any(Number) });
   });
 });

@@ -39,7 +39,7 @@ export class Jobs {
   ) {}
 
   /** Trashed files older than the retention are purged, their blobs deleted through the Dapr binding. */
-  async purgeTrash(): Promise<number> {
+  async purgeTrash(signal?: AbortSignal): Promise<number> {
     const cutoff = new Date(this.app.clock.now().getTime() - this.config.TRASH_RETENTION_DAYS * DAY_MS);
     let purged = 0;
     for (;;) {
@@ -52,6 +52,7 @@ export class Jobs {
         .limit(BATCH)
         .execute();
       for (const file of due) {
+        signal?.throwIfAborted();
         await purgeFile(this.app, file.file_id, file.owner_id, 'retention', SYSTEM);
         purged++;
       }
@@ -60,7 +61,7 @@ export class Jobs {
   }
 
   /** Moves files to the tier their age asks for: the blobs first, then FileTierChanged (a crash between is retried). */
-  async applyTiers(): Promise<number> {
+  async applyTiers(signal?: AbortSignal): Promise<number> {
     const now = this.app.clock.now().getTime();
     const cool = new Date(now - this.config.TIER_COOL_AFTER_DAYS * DAY_MS);
     const archive = new Date(now - this.config.TIER_ARCHIVE_AFTER_DAYS * DAY_MS);
@@ -81,6 +82,7 @@ export class Jobs {
         .limit(BATCH)
         .execute();
       for (const file of due) {
+        signal?.throwIfAborted();
         const to = tierFor((now - file.since.getTime()) / DAY_MS, this.config);
         if (to === file.tier) continue;
         // an archived blob is never warmed here: that is a rehydration, which a download asks for
@@ -100,7 +102,7 @@ export class Jobs {
   }
 
   /** Pending rehydrations: each file's archived blobs read back; FileRehydrated once they all are hot. */
-  async watchRehydrations(): Promise<number> {
+  async watchRehydrations(signal?: AbortSignal): Promise<number> {
     let rehydrated = 0;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
@@ -112,18 +114,22 @@ export class Jobs {
         .orderBy('file_id')
         .limit(BATCH)
         .execute();
-      for (const file of due) if (await checkRehydration(this.app, file.file_id, file.owner_id, SYSTEM)) rehydrated++;
+      for (const file of due) {
+        signal?.throwIfAborted();
+        if (await checkRehydration(this.app, file.file_id, file.owner_id, SYSTEM)) rehydrated++;
+      }
       if (due.length < BATCH) return rehydrated;
       after = due.at(-1)!.file_id;
     }
   }
 
   /** Optional life-cycle deletion: files unchanged for LIFECYCLE_DELETE_AFTER_DAYS go to the trash. */
-  async expireFiles(): Promise<number> {
+  async expireFiles(signal?: AbortSignal): Promise<number> {
     if (this.config.LIFECYCLE_DELETE_AFTER_DAYS === 0) return 0;
     const cutoff = new Date(this.app.clock.now().getTime() - this.config.LIFECYCLE_DELETE_AFTER_DAYS * DAY_MS);
     const due = await this.app.db.selectFrom('files.files').select(['file_id', 'owner_id']).where('status', '=', 'active').where('updated_at', '<=', cutoff).limit(1000).execute();
     for (const file of due) {
+      signal?.throwIfAborted();
       await this.app.commands.handle(file.file_id, { type: 'TrashFile', data: { ownerId: file.owner_id, now: this.app.clock.now() } }, { metadata: SYSTEM });
     }
     return due.length;
@@ -134,7 +140,7 @@ export class Jobs {
    * a crash between the blob write and the event append, or by a blob delete that failed (of a
    * purge, or of an upload that failed). Deleted.
    */
-  async sweepOrphans(): Promise<number> {
+  async sweepOrphans(signal?: AbortSignal): Promise<number> {
     const cutoff = this.app.clock.now().getTime() - this.config.ORPHAN_GRACE_MINUTES * 60_000;
     let deleted = 0;
     const check = async (names: string[]) => {
@@ -145,6 +151,7 @@ export class Jobs {
       ]);
       const known = new Set([...versions.map((r) => r.blob_name), ...uploads]);
       for (const name of names) {
+        signal?.throwIfAborted();
         if (known.has(name)) continue;
         this.app.log.warn({ blobName: name }, 'orphan blob: deleting');
         await deleteBlob(this.app, name);
@@ -168,37 +175,73 @@ export class Jobs {
   }
 
   /** Resumable uploads past their expiry (failed ones too): staged blocks dropped, the upload forgotten. */
-  async expireUploads(): Promise<number> {
+  async expireUploads(signal?: AbortSignal): Promise<number> {
     const due = await expiredUploads(this.app.db, this.app.clock.now(), 1000);
     for (const upload of due) {
+      signal?.throwIfAborted();
       await discard(this.app.blobs.getBlockBlobClient(upload.blob_name));
       await forgetUpload(this.app.db, upload.upload_id);
     }
     return due.length;
   }
 
-  /** Every job once, under a Postgres advisory lock: one replica at a time; the others skip this round. */
+  /**
+   * Every job once, under a Postgres advisory lock: one replica at a time; the others skip this
+   * round. The lock is a session's: if that session is lost (a failover, pg_terminate_backend),
+   * the lock is gone and another replica may take it, so the round ends there (JobsLockLostError,
+   * checked before each item of work) instead of running on beside the other replica's.
+   */
   async runAll(): Promise<JobReport | 'locked'> {
     // a session lock: on a connection of the direct pool, past the pooler, where the session is ours
     const client = await this.app.pgDirect.connect();
+    const lost = new AbortController();
+    const onLost = (error?: unknown) => {
+      if (!lost.signal.aborted) lost.abort(new JobsLockLostError(error));
+    };
+    const onEnd = () => onLost();
+    client.on('error', onLost);
+    client.on('end', onEnd);
     try {
       const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(hashtext('strata.files.jobs')) as locked`);
       if (!rows[0]?.locked) return 'locked';
+      const { signal } = lost;
       try {
+        const step = async (job: (signal: AbortSignal) => Promise<number>) => {
+          signal.throwIfAborted();
+          const n = await job(signal);
+          signal.throwIfAborted();
+          return n;
+        };
         const report: JobReport = {
-          purged: await this.purgeTrash(),
-          expired: await this.expireFiles(),
-          rehydrated: await this.watchRehydrations(),
-          tiered: await this.applyTiers(),
-          abandonedUploads: await this.expireUploads(),
-          orphans: await this.sweepOrphans(),
+          purged: await step((s) => this.purgeTrash(s)),
+          expired: await step((s) => this.expireFiles(s)),
+          rehydrated: await step((s) => this.watchRehydrations(s)),
+          tiered: await step((s) => this.applyTiers(s)),
+          abandonedUploads: await step((s) => this.expireUploads(s)),
+          orphans: await step((s) => this.sweepOrphans(s)),
         };
         return report;
+      } catch (error) {
+        // whatever failed after the session went (a job's own error included), the cause is the lost lock
+        if (signal.aborted) throw signal.reason;
+        throw error;
       } finally {
-        await client.query(`select pg_advisory_unlock(hashtext('strata.files.jobs'))`);
+        // a lost session took its lock with it
+        if (!signal.aborted) await client.query(`select pg_advisory_unlock(hashtext('strata.files.jobs'))`);
       }
     } finally {
-      client.release();
+      client.off('error', onLost);
+      client.off('end', onEnd);
+      // a client whose connection was lost is dropped, not given back to the pool
+      client.release(lost.signal.aborted ? (lost.signal.reason as Error) : undefined);
     }
+  }
+}
+
+/** The connection holding the jobs' advisory lock was lost mid-round: the round stopped. */
+export class JobsLockLostError extends Error {
+  constructor(cause?: unknown) {
+    super('the connection holding the jobs lock was lost: the round stopped', { cause });
+    this.name = 'JobsLockLostError';
   }
 }
