@@ -56,13 +56,23 @@ describe('search, the file panel and ask in a real browser', () => {
   // a service that tried the sessions service's keys before it was up answers 503 for a few
   // seconds (it reloads them at most every 5 s): the journey starts once files and insights take tokens
   beforeAll(async () => {
-    const post = (path: string, body: unknown) =>
-      fetch(`${gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // as a client would: a 503 (a service still starting, or one the previous test file had
+    // restarted) is sent again after its Retry-After; any other answer is final, and its body is
+    // in the failure's message
+    const post = async (path: string, body: unknown): Promise<Response> => {
+      for (const deadline = Date.now() + 60_000; ; ) {
+        const res = await fetch(`${gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        if (res.status !== 503 || Date.now() > deadline) return res;
+        console.warn(`${path}: 503 ${await res.text()}; retried`);
+        await new Promise((r) => setTimeout(r, 1000 * Math.min(5, Number(res.headers.get('retry-after')) || 1)));
+      }
+    };
     const email = `warm-up-${randomUUID()}@example.test`;
     const password = 'a search through strata';
-    expect((await post('/api/v1/auth/register', { email, password, displayName: 'Warm up' })).status).toBe(201);
+    const registered = await post('/api/v1/auth/register', { email, password, displayName: 'Warm up' });
+    expect(registered.status, await registered.clone().text()).toBe(201);
     const login = await post('/api/v1/auth/login', { email, password });
-    expect(login.status).toBe(200);
+    expect(login.status, await login.clone().text()).toBe(200);
     const { accessToken } = (await login.json()) as { accessToken: string };
     await vi.waitFor(
       async () => {
