@@ -85,7 +85,7 @@ export function decode(bytes: Uint8Array, maxPixels: number, page = 0): Sharp {
 
 // Below this many pixels on the longer side, the text in a picture is usually smaller than
 // the 20-30 px x-height tesseract reads best (a screenshot, a cropped phone photo).
-const UPSCALE_BELOW = 1600;
+export const UPSCALE_BELOW = 1600;
 
 export interface NormaliseOptions {
   maxPixels?: number;

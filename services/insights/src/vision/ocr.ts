@@ -4,8 +4,9 @@ import { dirname, join } from 'node:path';
 import type { Worker as Thread } from 'node:worker_threads';
 import sharp from 'sharp';
 import { createWorker, OEM, type Worker } from 'tesseract.js';
-import { asImageError, finishForOcr, inspectImage, normaliseForOcr, reason } from './image.js';
+import { UPSCALE_BELOW, asImageError, finishForOcr, inspectImage, normaliseForOcr, reason } from './image.js';
 import { drawPdfPage, OCR_DPI, POINTS_PER_INCH, releasePixels } from './render.js';
+import { pageScan } from './scan.js';
 import { DEFAULT_MAX_PIXELS, VisionError, type OcrEngine, type PDFPageProxy } from './types.js';
 
 export interface OcrEngineOptions {
@@ -152,6 +153,22 @@ class TesseractEngine implements OcrEngine {
     return this.#enqueue({
       label: `PDF page ${page.pageNumber}`,
       run: async (signal) => {
+        const scan = await pageScan(page).catch(() => null);
+        if (scan) {
+          try {
+            const ready = await finishForOcr(scan.grey, scan, {
+              maxPixels: this.#maxPixels,
+              deskew: this.#deskew,
+              enlarge: Math.max(scan.width, scan.height) < UPSCALE_BELOW,
+              density: scan.density,
+            }).catch((err: unknown) => {
+              throw asImageError(err, `scanned picture of PDF page ${page.pageNumber}`);
+            });
+            return await this.#recognize(ready.png, ready.width * ready.height, signal);
+          } finally {
+            page.cleanup();
+          }
+        }
         const scale = this.#pdfDpi / POINTS_PER_INCH;
         const canvas = await drawPdfPage(page, { scale, maxPixels: this.#maxPixels, signal });
         const { width, height } = canvas;
