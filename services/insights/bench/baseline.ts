@@ -7,7 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../src/db/schema.js';
 import { MARK_END, MARK_START } from '../src/indexer/indexer.js';
-import { QUERY_CONFIGS, type SearchFilters, markSnippet } from '../src/projections/search.js';
+import { QUERY_CONFIGS, type SearchFilters, type SearchRow, answerOf } from '../src/projections/search.js';
 
 const TYPE_FAMILY_SQL = sql<string>`case
   when v.content_type = 'application/pdf' then 'pdf'
@@ -38,7 +38,7 @@ export async function baselineSearch(db: Kysely<Database>, ownerId: string, q: s
   // spelling). One statement: the matches are found once (hits, materialised) and both the page
   // and the facets are read from them; the best passage per file is chosen from keys and ranks,
   // and only the page's passages are read whole for their snippets.
-  const rows = await sql<{ kind: 'hit' | 'type' | 'year' | 'tag'; file_id: string | null; version: number | null; score: number | null; page: number | null; name: string | null; snippet: string | null; value: string | null; n: number | null }>`
+  const rows = await sql<SearchRow>`
     with q as (select ${query} as tsq),
     text_hits as (
       select distinct on (p.file_id) p.file_id, p.version, p.idx, ts_rank_cd(p.tsv, q.tsq) as rank
@@ -73,24 +73,8 @@ export async function baselineSearch(db: Kysely<Database>, ownerId: string, q: s
     union all select 'year', null, null, null, null, null, null, year, count(*)::int from facet_rows group by year
     union all select 'tag', null, null, null, null, null, null, t.name, count(*)::int
       from facet_rows f join insights.tags t on t.file_id = f.file_id and t.accepted is not false group by t.name`.execute(db);
-  const hits = rows.rows
-    .filter((r) => r.kind === 'hit')
-    .sort((x, y) => y.score! - x.score! || x.name!.localeCompare(y.name!) || x.file_id!.localeCompare(y.file_id!));
-  const facets = { rows: rows.rows.filter((r) => r.kind !== 'hit').map((r) => ({ kind: r.kind, value: r.value!, n: r.n! })) };
-  const items = hits.slice(0, page.limit).map((r) => ({
-    fileId: r.file_id!,
-    name: r.name!,
-    version: r.version!,
-    score: Math.round(r.score! * 10_000) / 10_000,
-    snippet: r.snippet ? markSnippet(r.snippet) : markSnippet(r.name!),
-    page: r.page,
-  }));
-  const facetOf = (kind: string) =>
-    facets.rows
-      .filter((f) => f.kind === kind)
-      .sort((a, b) => b.n - a.n || a.value.localeCompare(b.value))
-      .map((f) => ({ value: f.value, count: f.n }));
-  return { items, more: hits.length > page.limit, facets: { type: facetOf('type'), tag: facetOf('tag'), year: facetOf('year') } };
+  const { items, more, facets } = answerOf(rows.rows, page.limit);
+  return { items, more, facets };
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -61,7 +61,6 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
   // prefix or a near spelling; only their narrow columns are read, for the count and the facets.
   // The ranked ones (RANKED_MATCHES) are ranked on their passages; only the page's passages are
   // read whole, for their snippets.
-  type Row = { kind: 'hit' | 'type' | 'year' | 'tag' | 'total'; file_id: string | null; version: number | null; score: number | null; page: number | null; name: string | null; snippet: string | null; value: string | null; n: number | null };
   const rows = await db.transaction().execute(async (trx) => {
     // For this statement only. The planner counts a word test as cheap, and would rather read
     // the whole table than the index for a word in a third of a user's documents; but the
@@ -90,7 +89,7 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
         : phrase
           ? sql`(s.indexed and ${needed} and exists (select 1 from insights.passages p where p.file_id = s.file_id and p.version = s.version and p.tsv @@ ${tsq}::tsquery))`
           : sql`(s.indexed and s.tsv @@ ${tsq}::tsquery)`;
-    return sql<Row>`
+    return sql<SearchRow>`
     with q as (select ${tsq}::tsquery as tsq),
     text_m as materialized (
       select s.file_id, s.version, s.family, s.year, s.created_at, s.tags
@@ -135,12 +134,19 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
     union all select 'tag', null, null, null, null, null, null, t.name, count(*)::int
       from (select unnest(tags) as name from m where tags <> '{}') t group by t.name`.execute(trx);
   });
-  const hits = rows.rows
+  const { items, more, total, facets } = answerOf(rows.rows, page.limit);
+  return { items, more, total, approximate: total > ranked, facets };
+}
+
+/** A row of a search statement: a hit of the page, a facet's count, or the count of matches. */
+export type SearchRow = { kind: 'hit' | 'type' | 'year' | 'tag' | 'total'; file_id: string | null; version: number | null; score: number | null; page: number | null; name: string | null; snippet: string | null; value: string | null; n: number | null };
+
+/** The answer from a search statement's rows (the bench's baseline statement gives the same rows). */
+export function answerOf(rows: readonly SearchRow[], limit: number) {
+  const hits = rows
     .filter((r) => r.kind === 'hit')
     .sort((x, y) => y.score! - x.score! || x.name!.localeCompare(y.name!) || x.file_id!.localeCompare(y.file_id!));
-  const facets = { rows: rows.rows.filter((r) => r.kind !== 'hit' && r.kind !== 'total').map((r) => ({ kind: r.kind, value: r.value!, n: r.n! })) };
-  const total = rows.rows.find((r) => r.kind === 'total')?.n ?? 0;
-  const items: SearchHit[] = hits.slice(0, page.limit).map((r) => ({
+  const items: SearchHit[] = hits.slice(0, limit).map((r) => ({
     fileId: r.file_id!,
     name: r.name!,
     version: r.version!,
@@ -148,16 +154,15 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
     snippet: r.snippet ? markSnippet(r.snippet) : markSnippet(r.name!),
     page: r.page,
   }));
-  const facetOf = (kind: string) =>
-    facets.rows
+  const facetOf = (kind: SearchRow['kind']) =>
+    rows
       .filter((f) => f.kind === kind)
-      .sort((a, b) => b.n - a.n || a.value.localeCompare(b.value))
-      .map((f) => ({ value: f.value, count: f.n }));
+      .sort((a, b) => b.n! - a.n! || a.value!.localeCompare(b.value!))
+      .map((f) => ({ value: f.value!, count: f.n! }));
   return {
     items,
-    more: hits.length > page.limit,
-    total,
-    approximate: total > ranked,
+    more: hits.length > limit,
+    total: rows.find((r) => r.kind === 'total')?.n ?? 0,
     facets: { type: facetOf('type'), tag: facetOf('tag'), year: facetOf('year') },
   };
 }
