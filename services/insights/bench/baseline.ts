@@ -7,7 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../src/db/schema.js';
 import { MARK_END, MARK_START } from '../src/indexer/indexer.js';
-import { type RetrievedPassage, type SearchFilters, type SearchRow, answerOf, tsqueryOf } from '../src/projections/search.js';
+import { QUERY_CONFIGS, type SearchFilters, type SearchRow, answerOf } from '../src/projections/search.js';
 
 const TYPE_FAMILY_SQL = sql<string>`case
   when v.content_type = 'application/pdf' then 'pdf'
@@ -18,6 +18,12 @@ const TYPE_FAMILY_SQL = sql<string>`case
   when v.content_type like 'text/%' then 'text'
   else 'other' end`;
 
+const tsqueryOf = (q: string, mode: 'all' | 'any') => {
+  const parts = QUERY_CONFIGS.map((c) =>
+    mode === 'all' ? sql`websearch_to_tsquery(${c}::regconfig, ${q})` : sql`replace(plainto_tsquery(${c}::regconfig, ${q})::text, '&', '|')::tsquery`,
+  );
+  return sql`(${sql.join(parts, sql` || `)})`;
+};
 
 /** The baseline search: the same answer as `search` but `total`, from the passages alone. */
 export async function baselineSearch(db: Kysely<Database>, ownerId: string, q: string, filters: SearchFilters, page: { offset: number; limit: number }) {
@@ -74,20 +80,3 @@ export async function baselineSearch(db: Kysely<Database>, ownerId: string, q: s
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const likePrefix = (q: string) => `${escapeLike(q.trim())}%`;
 const likeInfix = (q: string) => `%${escapeLike(q.trim())}%`;
-
-/**
- * The retrieval ask ran before its candidates came from search_docs: every passage of the owner's
- * current versions that shares a word with the question, ranked.
- */
-export async function baselineRetrieve(db: Kysely<Database>, ownerId: string, question: string, limit: number): Promise<RetrievedPassage[]> {
-  const query = tsqueryOf(question, 'any');
-  const rows = await sql<{ file_id: string; name: string; version: number; idx: number; page: number | null; text: string; rank: number }>`
-    select p.file_id, d.name, p.version, p.idx, p.page, p.text, ts_rank_cd(p.tsv, q.tsq)::float8 as rank
-    from insights.passages p cross join (select ${query} as tsq) q
-    join insights.documents d on d.file_id = p.file_id and d.current_version = p.version
-    join insights.versions v on v.file_id = p.file_id and v.version = p.version and v.status = 'indexed'
-    where d.owner_id = ${ownerId} and d.status = 'active' and p.tsv @@ q.tsq
-    order by rank desc, p.file_id, p.idx
-    limit ${limit}`.execute(db);
-  return rows.rows.map((r) => ({ fileId: r.file_id, name: r.name, version: r.version, idx: r.idx, page: r.page, text: r.text, rank: r.rank }));
-}

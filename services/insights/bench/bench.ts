@@ -33,8 +33,8 @@ import { kyselyFromPool } from '@strata/event-store';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../src/db/schema.js';
-import { retrieve, search } from '../src/projections/search.js';
-import { baselineRetrieve, baselineSearch } from './baseline.js';
+import { search } from '../src/projections/search.js';
+import { baselineSearch } from './baseline.js';
 import { type BenchFile, HEAD_WORDS, type Kind, STOP_WORDS, TextGen, allTextPdf, makeFile, photoPdf, plantedWord, prng, vocabulary } from './corpus.js';
 import { type Explained, clearFill, explainSearch, fill } from './fill.js';
 
@@ -359,59 +359,10 @@ function queryMix(words: readonly string[], planted: readonly string[]): Record<
   };
 }
 
-interface RetrievalRow {
-  question: string;
-  examples: string[];
-  n: number;
-  p99Ms: number;
-  baselineP99Ms: number;
-  ratio: number;
-  /** Of the passages the baseline ranked first (ask's context, 8), the share today's retrieval also gives. */
-  sameContext: number;
-}
-
-/**
- * Ask's retrieval (its context: the 8 best passages) at the database, against the statement that
- * ranked every matching passage (bench/baseline.ts), in turns; and how much of the same context
- * it finds.
- */
-async function retrievalRows(db: Kysely<Database>, ownerId: string, words: readonly string[], planted: readonly string[], n: number): Promise<RetrievalRow[]> {
-  const head = HEAD_WORDS;
-  const mix: Record<string, string[]> = {
-    'a question of common words': Array.from({ length: 10 }, (_, i) => `what does ${words[STOP_WORDS + i]} say about ${words[STOP_WORDS + 10 + i]} and ${words[head + 150 + i]}?`),
-    'a question with a rare word': Array.from({ length: 10 }, (_, i) => `where is ${planted[i]} mentioned with ${words[STOP_WORDS + i]}?`),
-  };
-  const rows: RetrievalRow[] = [];
-  for (const [question, qs] of Object.entries(mix)) {
-    const now: number[] = [];
-    const before: number[] = [];
-    let same = 0;
-    let of = 0;
-    for (let i = 0; i < n; i++) {
-      const q = qs[i % qs.length]!;
-      let t = performance.now();
-      const got = await retrieve(db, ownerId, q, { limit: 8 });
-      now.push(performance.now() - t);
-      t = performance.now();
-      const wanted = await baselineRetrieve(db, ownerId, q, 8);
-      before.push(performance.now() - t);
-      const key = (p: { fileId: string; idx: number }) => `${p.fileId}/${p.idx}`;
-      const gotKeys = new Set(got.map(key));
-      same += wanted.filter((p) => gotKeys.has(key(p))).length;
-      of += wanted.length;
-    }
-    const a = stats(now).p99Ms;
-    const b = stats(before).p99Ms;
-    rows.push({ question, examples: qs.slice(0, 2), n, p99Ms: a, baselineP99Ms: b, ratio: Math.round((b / a) * 10) / 10, sameContext: of === 0 ? 1 : Math.round((same / of) * 1000) / 1000 });
-    console.log(`  ask's retrieval, ${question}: p99 ${a} ms, ranking every passage ${b} ms (${rows.at(-1)!.ratio}x); same context ${rows.at(-1)!.sameContext}`);
-  }
-  return rows;
-}
-
 async function searchPart(user: User, stack: Stack, words: readonly string[], rand: () => number, sizes: number[], queries: number) {
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
   const planted = Array.from({ length: 20 }, () => plantedWord(rand));
-  const results: { docs: number; passages: number; fillSeconds: number; queries: QueryRow[]; retrieval: RetrievalRow[]; explained: Omit<Explained, 'text'>[]; slowest: string }[] = [];
+  const results: { docs: number; passages: number; fillSeconds: number; queries: QueryRow[]; explained: Omit<Explained, 'text'>[]; slowest: string }[] = [];
   try {
     await clearFill(pool);
     let filled = 0;
@@ -461,7 +412,6 @@ async function searchPart(user: User, stack: Stack, words: readonly string[], ra
         row.sql = { p99Ms: a, baselineP99Ms: b, ratio: Math.round((b / a) * 10) / 10 };
         console.log(`  ${size} docs, ${row.query}, at the database: p99 ${a} ms, before search_docs ${b} ms (${row.sql.ratio}x)`);
       }
-      const retrieval = await retrievalRows(db, user.id, words, planted, Math.min(queries, BASELINE_QUERIES));
       // every kind explained (plans in a file beside the JSON), the slowest one's costliest nodes shown
       const plans: string[] = [];
       const explainedBy = new Map<string, Explained[]>();
@@ -474,7 +424,7 @@ async function searchPart(user: User, stack: Stack, words: readonly string[], ra
       }
       writeFileSync(join(OUT_DIR, `insights-explain-${size}.txt`), plans.join('\n'));
       const slowest = rows.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
-      results.push({ docs: size, passages, fillSeconds, queries: rows, retrieval, explained: explainedBy.get(slowest.query)!.map(({ text: _plan, ...e }) => e), slowest: slowest.query });
+      results.push({ docs: size, passages, fillSeconds, queries: rows, explained: explainedBy.get(slowest.query)!.map(({ text: _plan, ...e }) => e), slowest: slowest.query });
     }
   } finally {
     await clearFill(pool).catch(() => undefined);
@@ -574,8 +524,6 @@ function report(r: Record<string, unknown>) {
   for (const s of search ?? []) {
     console.log(`\nsearch with ${s.docs} documents (${s.passages} passages) of one user, through the gateway (goal: p99 < 50 ms at 100,000); filled in ${fmt(s.fillSeconds)} s`);
     console.table(Object.fromEntries(s.queries.map((q) => [q.query, { 'e.g.': q.examples[0], hits: q.hitsFirst, n: q.n, 'p50 ms': fmt(q.p50Ms), 'p99 ms': fmt(q.p99Ms), 'max ms': fmt(q.maxMs), 'SQL p99 ms': q.sql ? fmt(q.sql.p99Ms) : '', 'before search_docs p99 ms': q.sql ? fmt(q.sql.baselineP99Ms) : '', 'speed-up': q.sql ? `${q.sql.ratio}x` : '' }])));
-    console.log(`ask's retrieval of its 8 passages at the database, against ranking every matching passage (in turns)`);
-    console.table(Object.fromEntries(s.retrieval.map((q) => [q.question, { 'e.g.': q.examples[0], n: q.n, 'p99 ms': fmt(q.p99Ms), 'every passage p99 ms': fmt(q.baselineP99Ms), 'speed-up': `${q.ratio}x`, 'same context': q.sameContext }])));
     for (const e of s.explained) {
       console.log(`  EXPLAIN ANALYZE (${s.slowest}), ${e.statement}: ${fmt(e.executionMs)} ms execution, ${fmt(e.planningMs)} ms planning; costliest nodes (self time; a CTE Scan's includes running its CTE):`);
       for (const n of e.top) console.log(`    ${fmt(n.selfMs)} ms  ${n.node} (rows ${n.rows} × loops ${n.loops})`);

@@ -29,8 +29,7 @@ export function markSnippet(raw: string): string {
 }
 
 /** The query in every configuration, OR-ed: each document's tsvector is in its own language. */
-/** A query's tsquery in every configuration (QUERY_CONFIGS): all its words (a search), or any (a question). */
-export const tsqueryOf = (q: string, mode: 'all' | 'any') => {
+const tsqueryOf = (q: string, mode: 'all' | 'any') => {
   const parts = QUERY_CONFIGS.map((c) =>
     mode === 'all' ? sql`websearch_to_tsquery(${c}::regconfig, ${q})` : sql`replace(plainto_tsquery(${c}::regconfig, ${q})::text, '&', '|')::tsquery`,
   );
@@ -182,32 +181,20 @@ export interface RetrievedPassage {
   rank: number;
 }
 
-/** The documents whose passages a question's retrieval ranks: the best by their words, of all that match. */
-export const RETRIEVE_CANDIDATES = 200;
-
 /**
  * Passages of the owner's active documents that share words with a question (any of them, not
- * all: a question is not a query), best first. `fileIds` narrows to those files.
- *
- * The documents come first: search_docs holds each read document's words once, so the
- * candidates are the RETRIEVE_CANDIDATES documents that share the most of the question's words
- * (ts_rank of a stripped tsvector counts the words it has, not how often), found by the owner's
- * words index; only their passages are ranked, where ranking every matching passage of every
- * document read them all. A document whose text passed search_docs' 1 MiB of words is a
- * candidate by its first passages' words only.
+ * all: a question is not a query), best first. `fileIds` narrows to those files; `version` reads a
+ * given version instead of the current one (comparisons).
  */
 export async function retrieve(db: Kysely<Database>, ownerId: string, question: string, opts: { fileIds?: string[] | undefined; limit: number }): Promise<RetrievedPassage[]> {
   const query = tsqueryOf(question, 'any');
   const rows = await sql<{ file_id: string; name: string; version: number; idx: number; page: number | null; text: string; rank: number }>`
-    select p.file_id, c.name, p.version, p.idx, p.page, p.text, ts_rank_cd(p.tsv, q.tsq)::float8 as rank
-    from (select ${query} as tsq) q
-    cross join lateral (
-      select s.file_id, s.version, s.name from insights.search_docs s
-      where s.owner_id = ${ownerId} and s.indexed and s.tsv @@ q.tsq
-        ${opts.fileIds && opts.fileIds.length > 0 ? sql`and s.file_id = any(${opts.fileIds}::uuid[])` : sql``}
-      order by ts_rank(s.tsv, q.tsq) desc, s.file_id
-      limit ${RETRIEVE_CANDIDATES}) c
-    join insights.passages p on p.file_id = c.file_id and p.version = c.version and p.tsv @@ q.tsq
+    select p.file_id, d.name, p.version, p.idx, p.page, p.text, ts_rank_cd(p.tsv, q.tsq)::float8 as rank
+    from insights.passages p cross join (select ${query} as tsq) q
+    join insights.documents d on d.file_id = p.file_id and d.current_version = p.version
+    join insights.versions v on v.file_id = p.file_id and v.version = p.version and v.status = 'indexed'
+    where d.owner_id = ${ownerId} and d.status = 'active' and p.tsv @@ q.tsq
+      ${opts.fileIds && opts.fileIds.length > 0 ? sql`and p.file_id = any(${opts.fileIds}::uuid[])` : sql``}
     order by rank desc, p.file_id, p.idx
     limit ${opts.limit}`.execute(db);
   return rows.rows.map((r) => ({ fileId: r.file_id, name: r.name, version: r.version, idx: r.idx, page: r.page, text: r.text, rank: r.rank }));
