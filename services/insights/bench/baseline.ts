@@ -7,7 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../src/db/schema.js';
 import { MARK_END, MARK_START } from '../src/indexer/indexer.js';
-import { QUERY_CONFIGS, type SearchFilters, type SearchRow, answerOf } from '../src/projections/search.js';
+import { type SearchFilters, type SearchRow, answerOf, tsqueryOf } from '../src/projections/search.js';
 
 const TYPE_FAMILY_SQL = sql<string>`case
   when v.content_type = 'application/pdf' then 'pdf'
@@ -18,12 +18,6 @@ const TYPE_FAMILY_SQL = sql<string>`case
   when v.content_type like 'text/%' then 'text'
   else 'other' end`;
 
-const tsqueryOf = (q: string, mode: 'all' | 'any') => {
-  const parts = QUERY_CONFIGS.map((c) =>
-    mode === 'all' ? sql`websearch_to_tsquery(${c}::regconfig, ${q})` : sql`replace(plainto_tsquery(${c}::regconfig, ${q})::text, '&', '|')::tsquery`,
-  );
-  return sql`(${sql.join(parts, sql` || `)})`;
-};
 
 /** The baseline search: the same answer as `search` but `total`, from the passages alone. */
 export async function baselineSearch(db: Kysely<Database>, ownerId: string, q: string, filters: SearchFilters, page: { offset: number; limit: number }) {

@@ -29,7 +29,8 @@ export function markSnippet(raw: string): string {
 }
 
 /** The query in every configuration, OR-ed: each document's tsvector is in its own language. */
-const tsqueryOf = (q: string, mode: 'all' | 'any') => {
+/** A query's tsquery in every configuration (QUERY_CONFIGS): all its words (a search), or any (a question). */
+export const tsqueryOf = (q: string, mode: 'all' | 'any') => {
   const parts = QUERY_CONFIGS.map((c) =>
     mode === 'all' ? sql`websearch_to_tsquery(${c}::regconfig, ${q})` : sql`replace(plainto_tsquery(${c}::regconfig, ${q})::text, '&', '|')::tsquery`,
   );
