@@ -15,6 +15,11 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
       // the name is the document's already (a version is never a document's first event)
       return { type: 'NoteVersion', data: { fileId, ownerId, name: '', version, contentType, size, sha256, createdAt } };
     }
+    case F.FileVersionRestored: {
+      // a new current version with an older one's bytes: read as any new version (search shows the current one)
+      const { fileId, ownerId, version, contentType, size, sha256, createdAt } = event.data;
+      return { type: 'NoteVersion', data: { fileId, ownerId, name: '', version, contentType, size, sha256, createdAt } };
+    }
     case F.FileRenamed:
       return { type: 'NoteRename', data: { fileId: event.data.fileId, ownerId: event.data.ownerId, name: event.data.to, at: event.data.renamedAt } };
     case F.FileTrashed:
@@ -33,6 +38,10 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     case F.FileMoved:
     case F.FileStarred:
     case F.FileUnstarred:
+    // a version's name is not read; a deleted version is never the current one, which is what
+    // search and the file's insights show (its older reading stays until the file is purged)
+    case F.FileVersionLabelled:
+    case F.FileVersionDeleted:
     case D.FolderCreated:
     case D.FolderRenamed:
     case D.FolderMoved:
