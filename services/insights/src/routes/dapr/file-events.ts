@@ -29,7 +29,9 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     case F.FilePurged:
       return { type: 'NotePurged', data: { fileId: event.data.fileId, ownerId: event.data.ownerId, at: event.data.purgedAt } };
     // where a file is and whether it is starred change nothing insights reads; a folder's trash
-    // and restore come as each file's own FileTrashed and FileRestored
+    // and restore come as each file's own FileTrashed and FileRestored; a version's name is not
+    // read; a deleted version is never the current one, which is what search and the file's
+    // insights show (its older reading stays until the file is purged)
     case F.FileRehydrated:
     case F.FileTierChanged:
     case F.FileRehydrationRequested:
@@ -38,8 +40,6 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     case F.FileMoved:
     case F.FileStarred:
     case F.FileUnstarred:
-    // a version's name is not read; a deleted version is never the current one, which is what
-    // search and the file's insights show (its older reading stays until the file is purged)
     case F.FileVersionLabelled:
     case F.FileVersionDeleted:
     case D.FolderCreated:
