@@ -112,7 +112,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Keep the versions younger than D days; null: no such rule */
                         keepDays?: number | null;
+                        /** @description Keep the last N versions of each file (the current one counts); null: no such rule */
                         keepLast?: number | null;
                     };
                 };

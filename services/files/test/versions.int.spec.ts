@@ -70,7 +70,7 @@ describe('versions through the gateway: restore, name, delete', () => {
     const current = await a.call('DELETE', `/api/v1/files/${id}/versions/3`);
     expect(current.status).toBe(409);
     expect(current.headers.get('content-type')).toContain('application/problem+json');
-    expect(current.json).toMatchObject({ code: 'version-current', version: 3 });
+    expect(current.json).toMatchObject({ type: 'https://strata.dev/problems/version-current', status: 409, version: 3 });
     expect(current.json.detail).toMatch(/current version/);
 
     // version 1's blob is version 3's too: the version goes, the blob stays, the usage is unchanged
@@ -197,7 +197,8 @@ describe('the retention job, driven by a fake clock', () => {
     });
 
   beforeAll(async () => {
-    instance = await startFilesInstance(stack, {}, clock);
+    // tiers stay out of the way: the file is read back after a hundred days
+    instance = await startFilesInstance(stack, { TIER_COOL_AFTER_DAYS: '3000', TIER_ARCHIVE_AFTER_DAYS: '3650' }, clock);
     const viaGateway = await Client.user(stack);
     user = new Client(instance.url);
     user.accessToken = viaGateway.accessToken;

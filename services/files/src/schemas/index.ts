@@ -143,21 +143,30 @@ export const VersionInfo = Type.Object({
 }, { $id: 'VersionInfo' });
 export const VersionList = Type.Object({ items: Type.Array(VersionInfo) }, { $id: 'VersionList' });
 
+/**
+ * A value or null, as one JSON Schema type list rather than anyOf: the service's Ajv coerces types,
+ * and in an anyOf it would turn "" or 0 (which the value's own branch refuses) into null.
+ */
+const nullable = <T>(schema: Record<string, unknown>) => Type.Unsafe<T | null>(schema);
+
 export const VersionParams = Type.Object({ id: Id, n: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The version number' }) });
 
 export const LabelBody = Type.Object(
   {
-    label: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
+    label: nullable<string>({
+      type: ['string', 'null'],
+      minLength: 1,
+      maxLength: 100,
       description: '1 to 100 characters, no control or text-direction characters, no white space at either end; null takes the name away',
     }),
   },
   { additionalProperties: false },
 );
 
-const KeepLast = Type.Integer({ minimum: 1, maximum: 1000, description: 'Keep the last N versions of each file (the current one counts)' });
-const KeepDays = Type.Integer({ minimum: 1, maximum: 3650, description: 'Keep the versions younger than D days' });
+const KeepLast = nullable<number>({ type: ['integer', 'null'], minimum: 1, maximum: 1000, description: 'Keep the last N versions of each file (the current one counts); null: no such rule' });
+const KeepDays = nullable<number>({ type: ['integer', 'null'], minimum: 1, maximum: 3650, description: 'Keep the versions younger than D days; null: no such rule' });
 export const RetentionBody = Type.Object(
-  { keepLast: Type.Optional(Type.Union([KeepLast, Type.Null()])), keepDays: Type.Optional(Type.Union([KeepDays, Type.Null()])) },
+  { keepLast: Type.Optional(KeepLast), keepDays: Type.Optional(KeepDays) },
   {
     additionalProperties: false,
     description:
