@@ -138,6 +138,7 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/starred', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/trash', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/usage', appId: 'files', auth: 'token', cache: 'user' },
+  { path: '/api/v1/account', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/activity', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/events', appId: 'gateway', auth: 'token' },
   { path: '/api/v1/openapi.json', appId: 'gateway', auth: 'none' },

@@ -15,6 +15,7 @@ import { grantRoutes } from './routes/grants.js';
 import { internalRoutes } from './routes/internal.js';
 import { trashRoutes } from './routes/trash.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { versionRoutes } from './routes/versions.js';
 
 const FILES_TITLE = 'Strata files';
 
@@ -56,6 +57,7 @@ export async function filesApi(app: FastifyInstance, opts: { config: Config }) {
   await app.register(accountRoutes, { config });
   await app.register(grantRoutes);
   await app.register(uploadRoutes, { config });
+  await app.register(versionRoutes);
 }
 
 /** This service's part of the OpenAPI document, built from the route schemas alone (npm run generate-client). */

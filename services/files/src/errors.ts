@@ -1,8 +1,9 @@
 import { AppError, httpError } from '@strata/service-kit';
 import { ConcurrencyError } from '@strata/event-store';
 import type { UploadFailure } from './db/schema.js';
-import { FileExistsError, FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
+import { CurrentVersionError, FileExistsError, FileNotFoundError, FileNotInTrashError, VersionNotFoundError } from './domain/file/decide.js';
 import { InvalidNameError } from './domain/file/names.js';
+import { InvalidLabelError } from './domain/file/versions.js';
 import {
   FolderCycleError,
   FolderExistsError,
@@ -37,6 +38,17 @@ export function toHttpError(error: unknown, ifMatch = false): unknown {
   if (error instanceof FileNotInTrashError) return httpError(409, 'The file is not in the trash.');
   if (error instanceof FileExistsError) return httpError(409, 'The file exists already.');
   if (error instanceof InvalidNameError) return invalidName(error.reason);
+  if (error instanceof VersionNotFoundError) return httpError(404, 'No such version of this file.');
+  if (error instanceof CurrentVersionError) {
+    return new AppError(
+      409,
+      'version-current',
+      'Current version',
+      `Version ${error.version} is the file's current version and cannot be deleted: restore another version first, or move the file to the trash.`,
+      { version: error.version },
+    );
+  }
+  if (error instanceof InvalidLabelError) return new AppError(400, 'invalid-label', 'Invalid version label', `The label was refused: ${error.reason}.`);
   if (error instanceof BadCursorError) return httpError(400, error.message);
   if (error instanceof FolderNotFoundError) return folderNotFound();
   if (error instanceof FolderNotInTrashError) return httpError(409, 'The folder is not in the trash.');

@@ -113,6 +113,18 @@ export function fileToPublished(event: RecordedEvent<FileEvent>): PublishedFileE
       const { fileId, ownerId, unstarredAt } = event.data;
       return { type: T.FileUnstarred, schemaVersion: 1, data: { fileId, ownerId, unstarredAt } };
     }
+    case T.FileVersionRestored: {
+      const { fileId, ownerId, version, size, contentType, sha256, createdAt, restoredFrom } = event.data;
+      return { type: T.FileVersionRestored, schemaVersion: 1, data: { fileId, ownerId, version, size, contentType, sha256, createdAt, restoredFrom } };
+    }
+    case T.FileVersionLabelled: {
+      const { fileId, ownerId, version, label, labelledAt } = event.data;
+      return { type: T.FileVersionLabelled, schemaVersion: 1, data: { fileId, ownerId, version, label, labelledAt } };
+    }
+    case T.FileVersionDeleted: {
+      const { fileId, ownerId, version, reason, bytes, deletedAt } = event.data;
+      return { type: T.FileVersionDeleted, schemaVersion: 1, data: { fileId, ownerId, version, reason, bytes, deletedAt } };
+    }
     default: {
       const never: never = event;
       return never;

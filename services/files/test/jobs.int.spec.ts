@@ -112,7 +112,9 @@ describe('scheduled jobs, driven by a fake clock', () => {
       // while the first job runs, the lock's session ends, as in a failover: the lock is free for
       // another replica from then on
       jobs.purgeTrash = async (signal?: AbortSignal) => {
+        // pg_locks is the whole server's: other stacks' files (other databases) hold the same lock
         const holder = `select l.pid from pg_locks l where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+          and l.database = (select oid from pg_database where datname = current_database())
           and l.objid::text::bigint = (hashtext('strata.files.jobs')::bigint & 4294967295)`;
         const { rows } = await admin.query<{ pid: number }>(holder);
         expect(rows).toHaveLength(1);

@@ -33,6 +33,10 @@ describe('files.events: what is published of each domain event', () => {
   const commands: FileCommand[] = [
     { type: 'UploadFile', data: { fileId: 'f1', ownerId: 'u1', name: 'a.pdf', via: 'tus', content, now: t0 } },
     { type: 'AddVersion', data: { ownerId: 'u1', content: { ...content, versionId: 'v2', blobName: 'u1/f1/v2' }, now: t0 } },
+    // version 3 restores version 1: its blob, u1/f1/v1, stays in the log
+    { type: 'RestoreVersion', data: { ownerId: 'u1', version: 1, versionId: 'v3', now: t0 } },
+    { type: 'LabelVersion', data: { ownerId: 'u1', version: 1, label: 'signed', now: t0 } },
+    { type: 'DeleteVersion', data: { ownerId: 'u1', version: 2, now: t0 } },
     { type: 'RenameFile', data: { ownerId: 'u1', name: 'b.pdf', now: t0 } },
     { type: 'ShareFile', data: { ownerId: 'u1', clientId: 'acme', now: t0 } },
     { type: 'UnshareFile', data: { ownerId: 'u1', clientId: 'acme', now: t0 } },

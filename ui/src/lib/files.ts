@@ -15,6 +15,11 @@ export const restoreFile = (id: string) => api.POST('/api/v1/files/{id}/restore'
 export const purgeFile = (id: string) => api.DELETE('/api/v1/trash/{id}', { params: { path: { id } } }).then(unwrap);
 export const listTrash = (cursor?: string | null) => api.GET('/api/v1/trash', { params: { query: cursor ? { cursor } : {} } }).then(unwrap);
 export const listVersions = (id: string) => api.GET('/api/v1/files/{id}/versions', { params: { path: { id } } }).then(unwrap);
+/** Makes version `n` current again: a new version with its content (no bytes copied). */
+export const restoreVersion = (id: string, n: number) => api.POST('/api/v1/files/{id}/versions/{n}/restore', { params: { path: { id, n } } }).then(unwrap);
+/** Names a version, or takes its name away (null). */
+export const labelVersion = (id: string, n: number, label: string | null) => api.PATCH('/api/v1/files/{id}/versions/{n}', { params: { path: { id, n } }, body: { label } }).then(unwrap);
+export const deleteVersion = (id: string, n: number) => api.DELETE('/api/v1/files/{id}/versions/{n}', { params: { path: { id, n } } }).then(unwrap);
 
 export interface UploadProgress {
   loaded: number;

@@ -20,6 +20,41 @@ async function signUp(page: Page, email: string, password: string) {
 describe('the files journey in a real browser', () => {
   const { browser } = useBrowser();
 
+  it('restores an older version, names it and sees what old versions take on the usage page', async () => {
+    const context = await browser().newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    await signUp(page, `versions-${randomUUID()}@example.test`, 'versions through strata');
+    const first = Buffer.from('the first draft\n');
+    await page.getByTestId('file-input').setInputFiles([{ name: 'draft.txt', mimeType: 'text/plain', buffer: first }]);
+    await expect.poll(() => page.getByTestId('file-name').allTextContents(), { timeout: 30_000 }).toContain('draft.txt');
+
+    await page.getByRole('button', { name: 'Versions of draft.txt' }).click();
+    await page.getByLabel('Upload a new version:').setInputFiles([{ name: 'draft.txt', mimeType: 'text/plain', buffer: Buffer.from('a second, longer draft\n') }]);
+    await expect.poll(() => page.getByTestId('version').count(), { timeout: 30_000 }).toBe(2);
+
+    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    await expect.poll(() => page.getByTestId('version').count()).toBe(3);
+    await expect.poll(() => page.locator('[data-testid="version"][data-version="3"]').textContent()).toContain('restored from version 1');
+    expect(await page.locator('[data-testid="version"][data-version="3"]').textContent()).toContain('current');
+
+    await page.getByRole('button', { name: 'Name version 1' }).click();
+    await page.getByLabel('Name (empty: no name)').fill('first draft');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('version-label').allTextContents()).toEqual(['first draft']);
+
+    // the restored version downloads the first version's bytes
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download version 3' }).click()]);
+    expect(sha256(readFileSync((await download.path())!))).toBe(sha256(first));
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await expect.poll(() => page.getByTestId('usage-versions').textContent()).toContain('2 versions take');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('uploads two files with progress, renames, opens versions, deletes, restores, downloads the same bytes, and sees another tab’s upload live', async () => {
     const context = await browser().newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();

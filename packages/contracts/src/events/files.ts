@@ -61,6 +61,23 @@ export const FileMovedV1 = Type.Object({ ...file, from: FolderRef, to: FolderRef
 export const FileStarredV1 = Type.Object({ ...file, starredAt: Type.String() }, strict);
 export const FileUnstarredV1 = Type.Object({ ...file, unstarredAt: Type.String() }, strict);
 
+/**
+ * An older version made current again: a new version (`version`) with the content of `restoredFrom`,
+ * the same bytes (one blob for both: the restore stores nothing new, so it adds nothing to the
+ * usage). `createdAt` is when it was restored.
+ */
+export const FileVersionRestoredV1 = Type.Object({ ...file, ...content, restoredFrom: Type.Integer({ minimum: 1 }) }, strict);
+/** A version named (`label`), or its name taken away (null). Named versions outlive the retention policy. */
+export const FileVersionLabelledV1 = Type.Object({ ...file, version: Type.Integer({ minimum: 1 }), label: Type.Union([Type.String(), Type.Null()]), labelledAt: Type.String() }, strict);
+/**
+ * One version deleted (never the current one), by its owner or by the retention policy. `bytes`:
+ * what it freed (0 when another version of the file holds the same content).
+ */
+export const FileVersionDeletedV1 = Type.Object(
+  { ...file, version: Type.Integer({ minimum: 1 }), reason: Type.Union([Type.Literal('user'), Type.Literal('retention')]), bytes: Type.Integer({ minimum: 0 }), deletedAt: Type.String() },
+  strict,
+);
+
 const folder = { folderId: Type.String(), ownerId: Type.String() };
 export const FolderCreatedV1 = Type.Object({ ...folder, name: Type.String(), parentId: FolderRef, createdAt: Type.String() }, strict);
 export const FolderRenamedV1 = Type.Object({ ...folder, from: Type.String(), to: Type.String(), renamedAt: Type.String() }, strict);
@@ -90,6 +107,9 @@ export const FileEventSchemas = {
   [FileEventTypes.FileMoved]: { 1: FileMovedV1 },
   [FileEventTypes.FileStarred]: { 1: FileStarredV1 },
   [FileEventTypes.FileUnstarred]: { 1: FileUnstarredV1 },
+  [FileEventTypes.FileVersionRestored]: { 1: FileVersionRestoredV1 },
+  [FileEventTypes.FileVersionLabelled]: { 1: FileVersionLabelledV1 },
+  [FileEventTypes.FileVersionDeleted]: { 1: FileVersionDeletedV1 },
   [FolderEventTypes.FolderCreated]: { 1: FolderCreatedV1 },
   [FolderEventTypes.FolderRenamed]: { 1: FolderRenamedV1 },
   [FolderEventTypes.FolderMoved]: { 1: FolderMovedV1 },

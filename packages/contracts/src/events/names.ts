@@ -20,6 +20,9 @@ export const FileEventTypes = {
   FileMoved: 'FileMoved',
   FileStarred: 'FileStarred',
   FileUnstarred: 'FileUnstarred',
+  FileVersionRestored: 'FileVersionRestored',
+  FileVersionLabelled: 'FileVersionLabelled',
+  FileVersionDeleted: 'FileVersionDeleted',
 } as const;
 export type FileEventType = (typeof FileEventTypes)[keyof typeof FileEventTypes];
 

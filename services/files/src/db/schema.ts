@@ -60,6 +60,18 @@ export interface VersionsTable {
   created_at: Date;
   /** The tier of this version's blob: Hot, Cool or Archive. */
   tier: Generated<string>;
+  /** The version's name; named versions outlive the retention policy. */
+  label: Generated<string | null>;
+  /** The version whose content (and blob) this one restored; null for an upload. */
+  restored_from: Generated<number | null>;
+}
+
+/** A user's retention policy for old versions (a setting, not a read model); no row: keep them all. */
+export interface RetentionTable {
+  owner_id: string;
+  keep_last: number | null;
+  keep_days: number | null;
+  updated_at: Date;
 }
 
 export interface UsageTable {
@@ -136,6 +148,7 @@ export interface Database {
   'files.grants': GrantsTable;
   'files.idempotency': IdempotencyTable;
   'files.uploads': UploadsTable;
+  'files.retention': RetentionTable;
 }
 
 export type FileRow = Selectable<FilesTable>;

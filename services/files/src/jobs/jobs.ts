@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Tier } from '../domain/file/file.js';
 import { FileNotFoundError } from '../domain/file/decide.js';
 import { deleteBlob, purgeFile } from '../purge.js';
+import { deleteVersionsBy, retentionDue } from '../retention.js';
 import { checkRehydration } from '../rehydration.js';
 import { discard } from '../upload/ingest.js';
 import { blobsOfOpenUploads, expiredUploads, forgetUpload } from '../upload/uploads.js';
@@ -26,6 +27,8 @@ export interface JobReport {
   expired: number;
   orphans: number;
   abandonedUploads: number;
+  /** Versions the owners' retention policies let go. */
+  versionsDeleted: number;
 }
 
 /**
@@ -57,6 +60,30 @@ export class Jobs {
         purged++;
       }
       if (due.length < BATCH) return purged;
+    }
+  }
+
+  /**
+   * Each owner's retention policy: the versions it lets go (never the current one, never a named
+   * one) are deleted through ApplyRetention, then the blobs no version holds any more.
+   */
+  async applyRetention(signal?: AbortSignal): Promise<number> {
+    let deleted = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const due = await retentionDue(this.app.db, this.app.clock.now(), after, BATCH);
+      for (const file of due) {
+        signal?.throwIfAborted();
+        const policy = { keepLast: file.keep_last, keepDays: file.keep_days };
+        try {
+          deleted += await deleteVersionsBy(this.app, file.file_id, { type: 'ApplyRetention', data: { ownerId: file.owner_id, policy, now: this.app.clock.now() } }, SYSTEM);
+        } catch (error) {
+          // trashed or purged since it was read: nothing to keep tidy
+          if (!(error instanceof FileNotFoundError)) throw error;
+        }
+      }
+      if (due.length < BATCH) return deleted;
+      after = due.at(-1)!.file_id;
     }
   }
 
@@ -214,6 +241,7 @@ export class Jobs {
         };
         const report: JobReport = {
           purged: await step((s) => this.purgeTrash(s)),
+          versionsDeleted: await step((s) => this.applyRetention(s)),
           expired: await step((s) => this.expireFiles(s)),
           rehydrated: await step((s) => this.watchRehydrations(s)),
           tiered: await step((s) => this.applyTiers(s)),

@@ -66,7 +66,8 @@ export async function activityOf(db: Kysely<Database>, ownerId: string, page: { 
 
 /**
  * The owner's stored bytes at the end of each day on which they changed, within the last `days`:
- * the trail holds every size change (uploads and versions add, purges take away), so a running
+ * the trail holds every size change (uploads and versions add, purges and deleted versions take
+ * away; a restored version adds nothing, it shares its blob), so a running
  * sum by day is the total on that day.
  */
 export async function usageHistory(db: Kysely<Database>, ownerId: string, days: number) {
@@ -77,9 +78,10 @@ export async function usageHistory(db: Kysely<Database>, ownerId: string, days: 
                    when ${T.FileUploaded} then (details->>'size')::bigint
                    when ${T.FileVersionAdded} then (details->>'size')::bigint
                    when ${T.FilePurged} then -(details->>'bytes')::bigint
+                   when ${T.FileVersionDeleted} then -(details->>'bytes')::bigint
                    else 0 end) as delta
       from files.activity
-      where owner_id = ${ownerId} and type = any(${[T.FileUploaded, T.FileVersionAdded, T.FilePurged]}::text[])
+      where owner_id = ${ownerId} and type = any(${[T.FileUploaded, T.FileVersionAdded, T.FilePurged, T.FileVersionDeleted]}::text[])
       group by 1
     ), running as (
       select day, sum(delta) over (order by day) as bytes from daily

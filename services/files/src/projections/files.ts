@@ -93,11 +93,15 @@ export const fileList = projection<FileEvent, Database>()({
         return;
       case T.FilePurged: {
         const d = event.data;
-        const versions = await trx.selectFrom('files.versions').select(['content_type', 'size']).where('file_id', '=', d.fileId).execute();
+        const versions = await trx.selectFrom('files.versions').select(['content_type', 'size', 'blob_name']).where('file_id', '=', d.fileId).execute();
+        // a blob shared by two versions (a restore) was counted once: it is taken back once
+        const counted = new Set<string>();
         for (const v of versions) {
+          const bytes = counted.has(v.blob_name) ? 0 : v.size;
+          counted.add(v.blob_name);
           await trx
             .updateTable('files.usage_by_type')
-            .set({ bytes: sql`bytes - ${v.size}`, versions: sql`versions - 1` })
+            .set({ bytes: sql`bytes - ${bytes}`, versions: sql`versions - 1` })
             .where('owner_id', '=', d.ownerId)
             .where('content_type', '=', v.content_type)
             .execute();
@@ -156,6 +160,58 @@ export const fileList = projection<FileEvent, Database>()({
       case T.FileUnstarred:
         await trx.updateTable('files.files').set({ starred_at: null, revision: event.streamVersion }).where('file_id', '=', event.data.fileId).execute();
         return;
+      case T.FileVersionRestored: {
+        const e = event.data;
+        const from = await trx.selectFrom('files.versions').select('tier').where('file_id', '=', e.fileId).where('version', '=', e.restoredFrom).executeTakeFirst();
+        // the same blob as the version restored, so its tier too
+        const tier = from?.tier ?? 'Hot';
+        await trx
+          .updateTable('files.files')
+          .set({ size: e.size, content_type: e.contentType, sha256: e.sha256, version: e.version, revision: event.streamVersion, updated_at: new Date(e.createdAt), tier })
+          .where('file_id', '=', e.fileId)
+          .execute();
+        await trx
+          .insertInto('files.versions')
+          .values({
+            file_id: e.fileId,
+            version: e.version,
+            version_id: e.versionId,
+            owner_id: e.ownerId,
+            blob_name: e.blobName,
+            size: e.size,
+            content_type: e.contentType,
+            sha256: e.sha256,
+            created_at: new Date(e.createdAt),
+            tier,
+            restored_from: e.restoredFrom,
+          })
+          .execute();
+        // one more version, no more bytes: it stores nothing new
+        await trx.updateTable('files.usage').set({ versions: sql`versions + 1` }).where('owner_id', '=', e.ownerId).execute();
+        await trx.updateTable('files.usage_by_type').set({ versions: sql`versions + 1` }).where('owner_id', '=', e.ownerId).where('content_type', '=', e.contentType).execute();
+        return;
+      }
+      case T.FileVersionLabelled: {
+        const e = event.data;
+        await trx.updateTable('files.versions').set({ label: e.label }).where('file_id', '=', e.fileId).where('version', '=', e.version).execute();
+        await trx.updateTable('files.files').set({ revision: event.streamVersion }).where('file_id', '=', e.fileId).execute();
+        return;
+      }
+      case T.FileVersionDeleted: {
+        const e = event.data;
+        const gone = await trx.deleteFrom('files.versions').where('file_id', '=', e.fileId).where('version', '=', e.version).returning('content_type').executeTakeFirst();
+        await trx.updateTable('files.files').set({ revision: event.streamVersion }).where('file_id', '=', e.fileId).execute();
+        if (!gone) return;
+        await trx.updateTable('files.usage').set({ bytes: sql`bytes - ${e.bytes}`, versions: sql`versions - 1` }).where('owner_id', '=', e.ownerId).execute();
+        await trx
+          .updateTable('files.usage_by_type')
+          .set({ bytes: sql`bytes - ${e.bytes}`, versions: sql`versions - 1` })
+          .where('owner_id', '=', e.ownerId)
+          .where('content_type', '=', gone.content_type)
+          .execute();
+        await trx.deleteFrom('files.usage_by_type').where('owner_id', '=', e.ownerId).where('versions', '<=', 0).execute();
+        return;
+      }
       default: {
         const never: never = event;
         return never;

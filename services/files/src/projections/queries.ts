@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, FileRow } from '../db/schema.js';
+import type { Database, FileRow, VersionRow } from '../db/schema.js';
 import type { Caller } from '../caller.js';
 
 export type SortKey = 'name' | 'created_at' | 'updated_at' | 'size';
@@ -144,7 +144,43 @@ export async function ownerOfActive(db: Kysely<Database>, fileId: string): Promi
 /** A file's versions, oldest first, as the API shows them. */
 export async function versionsOf(db: Kysely<Database>, fileId: string) {
   const versions = await db.selectFrom('files.versions').selectAll().where('file_id', '=', fileId).orderBy('version').execute();
-  return versions.map((v) => ({ version: v.version, size: Number(v.size), contentType: v.content_type, sha256: v.sha256, createdAt: v.created_at.toISOString(), tier: v.tier }));
+  return versions.map(toVersionInfo);
+}
+
+/** One version as the API shows it. */
+export function toVersionInfo(v: VersionRow) {
+  return {
+    version: v.version,
+    size: Number(v.size),
+    contentType: v.content_type,
+    sha256: v.sha256,
+    createdAt: v.created_at.toISOString(),
+    tier: v.tier,
+    label: v.label,
+    restoredFrom: v.restored_from,
+  };
+}
+
+/** One version of a file, as the API shows it; undefined when there is none. */
+export async function versionOf(db: Kysely<Database>, fileId: string, version: number) {
+  const row = await db.selectFrom('files.versions').selectAll().where('file_id', '=', fileId).where('version', '=', version).executeTakeFirst();
+  return row && toVersionInfo(row);
+}
+
+/**
+ * What the owner's old versions take: how many versions are not their file's current one, and the
+ * bytes of the blobs that no current version shares (each blob once: a restore shares one).
+ */
+export async function oldVersionsOf(db: Kysely<Database>, ownerId: string): Promise<{ oldVersions: number; versionBytes: number }> {
+  const { rows } = await sql<{ old_versions: string; version_bytes: string }>`
+    with v as (
+      select v.blob_name, v.size, v.version = f.version as current
+      from files.versions v join files.files f on f.file_id = v.file_id
+      where v.owner_id = ${ownerId}
+    )
+    select (select count(*) from v where not current)::text as old_versions,
+           (select coalesce(sum(size), 0) from (select max(size) as size from v group by blob_name having not bool_or(current)) b)::text as version_bytes`.execute(db);
+  return { oldVersions: Number(rows[0]?.old_versions ?? 0), versionBytes: Number(rows[0]?.version_bytes ?? 0) };
 }
 
 /** A file the caller may read (its own, or granted to this partner), outside the trash. */

@@ -4,7 +4,7 @@ import { callerOf } from '../caller.js';
 import type { Config } from '../config.js';
 import { toHttpError } from '../errors.js';
 import { activityOf, usageHistory } from '../projections/activity.js';
-import { usageOf } from '../projections/queries.js';
+import { oldVersionsOf, usageOf } from '../projections/queries.js';
 import { reservedBytes as reservedBytesOf } from '../quota.js';
 import { Activity, PageQuery, Usage, UsageHistory, UsageHistoryQuery, problems } from '../schemas/index.js';
 
@@ -15,12 +15,12 @@ export async function accountRoutes(app: FastifyInstance, opts: { config: Config
 
   r.get(
     '/api/v1/usage',
-    { preHandler: read, schema: { summary: 'Your storage: bytes, files and versions (trash included), by content type, your quota and what resumable uploads in progress hold of it', tags: ['usage'], security, response: { 200: Usage, ...problems(400, 401, 403) } } },
+    { preHandler: read, schema: { summary: 'Your storage: bytes, files and versions (trash included; every version counts, content shared by a restored version once), by content type, what old versions take, your quota and what resumable uploads in progress hold of it', tags: ['usage'], security, response: { 200: Usage, ...problems(400, 401, 403) } } },
     async (request, reply) => {
       const { ownerId } = callerOf(request);
-      const [usage, reservedBytes] = await Promise.all([usageOf(app.db, ownerId), reservedBytesOf(app.db, ownerId, app.clock.now())]);
+      const [usage, reservedBytes, old] = await Promise.all([usageOf(app.db, ownerId), reservedBytesOf(app.db, ownerId, app.clock.now()), oldVersionsOf(app.db, ownerId)]);
       reply.header('cache-control', 'private, no-cache');
-      return { ...usage, quotaBytes: opts.config.QUOTA_BYTES, reservedBytes };
+      return { ...usage, quotaBytes: opts.config.QUOTA_BYTES, reservedBytes, ...old };
     },
   );
 

@@ -138,8 +138,49 @@ export const VersionInfo = Type.Object({
   sha256: Type.String(),
   createdAt: Timestamp,
   tier: Type.String({ description: "This version's storage tier: Hot, Cool or Archive" }),
+  label: Type.Union([Type.String(), Type.Null()], { description: 'Its name, if you gave it one; named versions outlive the retention policy' }),
+  restoredFrom: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'The version whose content this one restored (the same bytes, stored once); null for an upload' }),
 }, { $id: 'VersionInfo' });
 export const VersionList = Type.Object({ items: Type.Array(VersionInfo) }, { $id: 'VersionList' });
+
+/**
+ * A value or null, as one JSON Schema type list rather than anyOf: the service's Ajv coerces types,
+ * and in an anyOf it would turn "" or 0 (which the value's own branch refuses) into null.
+ */
+const nullable = <T>(schema: Record<string, unknown>) => Type.Unsafe<T | null>(schema);
+
+export const VersionParams = Type.Object({ id: Id, n: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The version number' }) });
+
+export const LabelBody = Type.Object(
+  {
+    label: nullable<string>({
+      type: ['string', 'null'],
+      minLength: 1,
+      maxLength: 100,
+      description: '1 to 100 characters, no control or text-direction characters, no white space at either end; null takes the name away',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const KeepLast = nullable<number>({ type: ['integer', 'null'], minimum: 1, maximum: 1000, description: 'Keep the last N versions of each file (the current one counts); null: no such rule' });
+const KeepDays = nullable<number>({ type: ['integer', 'null'], minimum: 1, maximum: 3650, description: 'Keep the versions younger than D days; null: no such rule' });
+export const RetentionBody = Type.Object(
+  { keepLast: Type.Optional(KeepLast), keepDays: Type.Optional(KeepDays) },
+  {
+    additionalProperties: false,
+    description:
+      'The whole policy (what is absent or null is not a rule): a version is deleted when it is neither among the last keepLast nor younger than keepDays. Named versions and the current one are always kept; {} keeps everything.',
+  },
+);
+export const Retention = Type.Object(
+  {
+    keepLast: Type.Union([Type.Integer(), Type.Null()]),
+    keepDays: Type.Union([Type.Integer(), Type.Null()]),
+    updatedAt: Type.Union([Timestamp, Type.Null()], { description: 'When you last set it; null: never set (every version is kept)' }),
+  },
+  { $id: 'Retention' },
+);
 
 export const ContentQuery = Type.Object(
   {
@@ -194,6 +235,10 @@ export const Usage = Type.Object({
   quotaBytes: Type.Integer(),
   reservedBytes: Type.Integer({ description: 'Held for resumable uploads in progress (their whole Upload-Length): counted against the quota until they complete, fail, expire or are given up' }),
   byContentType: Type.Array(Type.Object({ contentType: Type.String(), bytes: Type.Integer(), versions: Type.Integer() })),
+  oldVersions: Type.Integer({ description: 'Of versions: how many are not their file\'s current one' }),
+  versionBytes: Type.Integer({
+    description: "Of bytes: what versions other than the current ones hold (content no current version shares); deleting every old version would free this much",
+  }),
 }, { $id: 'Usage' });
 
 export const ActivityEntry = Type.Object(

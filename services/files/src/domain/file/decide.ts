@@ -1,7 +1,8 @@
 import { FileEventTypes as T, type RehydratePriority } from '@strata/contracts';
 import { type Place, type TreeLimits, NameTakenError, checkArrival } from '../folder/place.js';
-import { type FileEvent, type FileState, type PurgeReason, type Tier, type VersionInfo } from './file.js';
+import { type FileEvent, type FileState, type PurgeReason, type Tier, type VersionDeleteReason, type VersionInfo, distinctBlobs } from './file.js';
 import { freeName, nameKey, validateFileName } from './names.js';
+import { type RetentionPolicy, validateLabel, versionsToDrop } from './versions.js';
 
 type NewVersion = Omit<VersionInfo, 'version' | 'createdAt'>;
 
@@ -33,6 +34,14 @@ export type RequestRehydration = { type: 'RequestRehydration'; data: { ownerId: 
 export type CompleteRehydration = { type: 'CompleteRehydration'; data: { ownerId: string; now: Date } };
 export type ShareFile = { type: 'ShareFile'; data: { ownerId: string; clientId: string; now: Date } };
 export type UnshareFile = { type: 'UnshareFile'; data: { ownerId: string; clientId: string; now: Date } };
+/** Make version `version` current again: a new version with its content (`versionId`: the new version's id; the blob is shared). */
+export type RestoreVersion = { type: 'RestoreVersion'; data: { ownerId: string; version: number; versionId: string; now: Date } };
+/** Name a version (`label`), or take its name away (null). */
+export type LabelVersion = { type: 'LabelVersion'; data: { ownerId: string; version: number; label: string | null; now: Date } };
+/** Delete one version, never the current one. */
+export type DeleteVersion = { type: 'DeleteVersion'; data: { ownerId: string; version: number; now: Date } };
+/** The retention job: the versions the owner's policy lets go are deleted. */
+export type ApplyRetention = { type: 'ApplyRetention'; data: { ownerId: string; policy: RetentionPolicy; now: Date } };
 
 export type FileCommand =
   | UploadFile
@@ -48,7 +57,11 @@ export type FileCommand =
   | UnshareFile
   | MoveFile
   | StarFile
-  | UnstarFile;
+  | UnstarFile
+  | RestoreVersion
+  | LabelVersion
+  | DeleteVersion
+  | ApplyRetention;
 
 export class FileNotFoundError extends Error {
   constructor() {
@@ -66,6 +79,20 @@ export class FileNotInTrashError extends Error {
   constructor() {
     super('the file is not in the trash');
     this.name = 'FileNotInTrashError';
+  }
+}
+
+export class VersionNotFoundError extends Error {
+  constructor() {
+    super('no such version');
+    this.name = 'VersionNotFoundError';
+  }
+}
+/** The current version is the file: it is never deleted (restore another one first). */
+export class CurrentVersionError extends Error {
+  constructor(readonly version: number) {
+    super('the current version cannot be deleted');
+    this.name = 'CurrentVersionError';
   }
 }
 
@@ -162,8 +189,9 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
             ownerId,
             purgedAt: now.toISOString(),
             reason,
-            blobNames: file.versions.map((v) => v.blobName).filter((b) => b !== keep),
-            bytes: file.versions.reduce((sum, v) => sum + v.size, 0),
+            // a blob shared by versions (a restore) is deleted, and counted, once
+            blobNames: distinctBlobs(file.versions).map((b) => b.blobName).filter((b) => b !== keep),
+            bytes: distinctBlobs(file.versions).reduce((sum, b) => sum + b.size, 0),
           },
         },
       ];
@@ -200,9 +228,65 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
       if (!file.grants.includes(clientId)) return [];
       return [{ type: T.FileUnshared, data: { fileId: file.fileId, ownerId, clientId, unsharedAt: now.toISOString() } }];
     }
+    case 'RestoreVersion': {
+      const { ownerId, versionId, now } = command.data;
+      const file = live(state, ownerId);
+      const from = versionIn(file.versions, command.data.version);
+      const version = file.versions.at(-1)!.version + 1;
+      const { blobName, size, contentType, sha256 } = from;
+      return [
+        { type: T.FileVersionRestored, data: { fileId: file.fileId, ownerId, version, versionId, blobName, size, contentType, sha256, createdAt: now.toISOString(), restoredFrom: from.version } },
+      ];
+    }
+    case 'LabelVersion': {
+      const { ownerId, now } = command.data;
+      const file = live(state, ownerId);
+      const version = versionIn(file.versions, command.data.version);
+      const label = command.data.label === null ? null : validateLabel(command.data.label);
+      if (label === version.label) return [];
+      return [{ type: T.FileVersionLabelled, data: { fileId: file.fileId, ownerId, version: version.version, label, labelledAt: now.toISOString() } }];
+    }
+    case 'DeleteVersion': {
+      const { ownerId, now } = command.data;
+      const file = live(state, ownerId);
+      const version = versionIn(file.versions, command.data.version);
+      if (version.version === file.versions.at(-1)!.version) throw new CurrentVersionError(version.version);
+      return deleteVersions(file, [version.version], 'user', now);
+    }
+    case 'ApplyRetention': {
+      const { ownerId, policy, now } = command.data;
+      // the trash keeps a file as it was, to be restored or purged whole
+      const file = live(state, ownerId);
+      return deleteVersions(file, versionsToDrop(file.versions, policy, now), 'retention', now);
+    }
     default: {
       const never: never = command;
       return never;
     }
   }
+}
+
+type Live = Extract<FileState, { status: 'active' | 'trashed' | 'purged' }>;
+
+function versionIn(versions: Live['versions'], n: number) {
+  const version = versions.find((v) => v.version === n);
+  if (!version) throw new VersionNotFoundError();
+  return version;
+}
+
+/**
+ * One FileVersionDeleted per version, in order; each names its blob for deletion only when no
+ * version left after it holds that blob (a restored version shares the blob it was restored from).
+ */
+function deleteVersions(file: Live, numbers: readonly number[], reason: VersionDeleteReason, now: Date): FileEvent[] {
+  let left = file.versions;
+  return numbers.map((n) => {
+    const version = versionIn(left, n);
+    left = left.filter((v) => v.version !== n);
+    const shared = left.some((v) => v.blobName === version.blobName);
+    return {
+      type: T.FileVersionDeleted,
+      data: { fileId: file.fileId, ownerId: file.ownerId, version: n, reason, blobName: shared ? null : version.blobName, bytes: shared ? 0 : version.size, deletedAt: now.toISOString() },
+    };
+  });
 }

@@ -43,6 +43,24 @@ export type FileUnshared = DomainEvent<typeof T.FileUnshared, { fileId: string; 
 export type FileMoved = DomainEvent<typeof T.FileMoved, { fileId: string; ownerId: string; from: string | null; to: string | null; movedAt: string }>;
 export type FileStarred = DomainEvent<typeof T.FileStarred, { fileId: string; ownerId: string; starredAt: string }>;
 export type FileUnstarred = DomainEvent<typeof T.FileUnstarred, { fileId: string; ownerId: string; unstarredAt: string }>;
+/**
+ * A new version (`version`, its own `versionId`) whose content is `restoredFrom`'s: the same blob
+ * (`blobName`), not a copy. `createdAt` is when it was restored.
+ */
+export type FileVersionRestored = DomainEvent<typeof T.FileVersionRestored, { fileId: string; ownerId: string; restoredFrom: number } & VersionInfo>;
+/** `label`: the version's name; null takes it away. */
+export type FileVersionLabelled = DomainEvent<typeof T.FileVersionLabelled, { fileId: string; ownerId: string; version: number; label: string | null; labelledAt: string }>;
+/**
+ * `blobName`: the blob to delete, or null when another version of the file still holds it (a
+ * restore shares blobs); `bytes`: what the delete frees (the blob's size, or 0).
+ */
+export type FileVersionDeleted = DomainEvent<
+  typeof T.FileVersionDeleted,
+  { fileId: string; ownerId: string; version: number; reason: VersionDeleteReason; blobName: string | null; bytes: number; deletedAt: string }
+>;
+
+/** Why a version was deleted: by its owner, or by the owner's retention policy. */
+export type VersionDeleteReason = 'user' | 'retention';
 
 /** Why a file was purged: by its owner, by the trash's retention, or replaced by a restore ("replace as a new version"). */
 export type PurgeReason = 'user' | 'retention' | 'replaced';
@@ -61,7 +79,16 @@ export type FileEvent =
   | FileUnshared
   | FileMoved
   | FileStarred
-  | FileUnstarred;
+  | FileUnstarred
+  | FileVersionRestored
+  | FileVersionLabelled
+  | FileVersionDeleted;
+
+/** A version as the file's state holds it: its content, its name, and which version it was restored from. */
+export interface FileVersion extends VersionInfo {
+  label: string | null;
+  restoredFrom: number | null;
+}
 
 export type FileState =
   | { status: 'none' }
@@ -70,7 +97,8 @@ export type FileState =
       fileId: string;
       ownerId: string;
       name: string;
-      versions: VersionInfo[];
+      /** Oldest first; the last is the current one (a deleted version leaves a gap in the numbers). */
+      versions: FileVersion[];
       createdAt: string;
       updatedAt: string;
       trashedAt: string | null;
@@ -97,11 +125,20 @@ export function versionOf(data: VersionInfo): VersionInfo {
   return { version, versionId, blobName, size, contentType, sha256, createdAt };
 }
 
+const unnamed = (data: VersionInfo): FileVersion => ({ ...versionOf(data), label: null, restoredFrom: null });
+
+/** The blobs of a file's versions, each once (a restored version shares its blob with the one it was restored from). */
+export function distinctBlobs(versions: readonly VersionInfo[]): { blobName: string; size: number }[] {
+  const seen = new Map<string, number>();
+  for (const v of versions) if (!seen.has(v.blobName)) seen.set(v.blobName, v.size);
+  return [...seen].map(([blobName, size]) => ({ blobName, size }));
+}
+
 export function evolveFile(state: FileState, event: FileEvent): FileState {
   switch (event.type) {
     case T.FileUploaded: {
       const { fileId, ownerId, name } = event.data;
-      const version = versionOf(event.data);
+      const version = unnamed(event.data);
       return {
         status: 'active',
         fileId,
@@ -126,7 +163,7 @@ export function evolveFile(state: FileState, event: FileEvent): FileState {
   if (state.status === 'none') return state;
   switch (event.type) {
     case T.FileVersionAdded: {
-      const version = versionOf(event.data);
+      const version = unnamed(event.data);
       // a new version is written hot: the file is in use again
       return { ...state, versions: [...state.versions, version], updatedAt: version.createdAt, tier: 'Hot' };
     }
@@ -156,6 +193,26 @@ export function evolveFile(state: FileState, event: FileEvent): FileState {
       return state.grants.includes(event.data.clientId) ? state : { ...state, grants: [...state.grants, event.data.clientId] };
     case T.FileUnshared:
       return { ...state, grants: state.grants.filter((c) => c !== event.data.clientId) };
+    case T.FileVersionRestored: {
+      const version: FileVersion = { ...versionOf(event.data), label: null, restoredFrom: event.data.restoredFrom };
+      // the same blob as the version restored: archived if that one is, in the file's tier otherwise
+      const archived = state.archived.includes(event.data.restoredFrom);
+      return {
+        ...state,
+        versions: [...state.versions, version],
+        updatedAt: version.createdAt,
+        tier: archived ? 'Archive' : state.tier === 'Archive' ? 'Hot' : state.tier,
+        archived: archived ? [...state.archived, version.version] : state.archived,
+      };
+    }
+    case T.FileVersionLabelled: {
+      const { version, label } = event.data;
+      return { ...state, versions: state.versions.map((v) => (v.version === version ? { ...v, label } : v)) };
+    }
+    case T.FileVersionDeleted: {
+      const { version } = event.data;
+      return { ...state, versions: state.versions.filter((v) => v.version !== version), archived: state.archived.filter((n) => n !== version) };
+    }
     default: {
       const never: never = event;
       return never;

@@ -12,7 +12,7 @@ export class InvalidNameError extends Error {
 // (bidi embeddings, overrides and isolates, zero-width marks, the BOM): a name such as
 // "invoice\u202Efdp.exe" would display as "invoiceexe.pdf".
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/u;
+export const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/u;
 
 /**
  * A user's file name is a label, never a path: it is stored and shown, but no blob or file is ever
@@ -22,7 +22,7 @@ export function validateFileName(raw: string): string {
   const name = raw.normalize('NFC');
   if (name.trim().length === 0) throw new InvalidNameError('the name is empty');
   if ([...name].length > MAX_NAME_LENGTH) throw new InvalidNameError(`the name is longer than ${MAX_NAME_LENGTH} characters`);
-  if (FORBIDDEN.test(name)) throw new InvalidNameError('the name holds a control or text-direction character');
+  if (FORBIDDEN_CHARACTERS.test(name)) throw new InvalidNameError('the name holds a control or text-direction character');
   if (/%(?:[01][0-9a-f]|7f)/i.test(name)) throw new InvalidNameError('the name holds a percent-encoded control character');
   if (/[\\/]/.test(name)) throw new InvalidNameError('the name holds a path separator (/ or \\)');
   if (name === '.' || name === '..') throw new InvalidNameError('the name is a relative path');

@@ -15,6 +15,11 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
       // the name is the document's already (a version is never a document's first event)
       return { type: 'NoteVersion', data: { fileId, ownerId, name: '', version, contentType, size, sha256, createdAt } };
     }
+    case F.FileVersionRestored: {
+      // a new current version with an older one's bytes: read as any new version (search shows the current one)
+      const { fileId, ownerId, version, contentType, size, sha256, createdAt } = event.data;
+      return { type: 'NoteVersion', data: { fileId, ownerId, name: '', version, contentType, size, sha256, createdAt } };
+    }
     case F.FileRenamed:
       return { type: 'NoteRename', data: { fileId: event.data.fileId, ownerId: event.data.ownerId, name: event.data.to, at: event.data.renamedAt } };
     case F.FileTrashed:
@@ -24,7 +29,9 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     case F.FilePurged:
       return { type: 'NotePurged', data: { fileId: event.data.fileId, ownerId: event.data.ownerId, at: event.data.purgedAt } };
     // where a file is and whether it is starred change nothing insights reads; a folder's trash
-    // and restore come as each file's own FileTrashed and FileRestored
+    // and restore come as each file's own FileTrashed and FileRestored; a version's name is not
+    // read; a deleted version is never the current one, which is what search and the file's
+    // insights show (its older reading stays until the file is purged)
     case F.FileRehydrated:
     case F.FileTierChanged:
     case F.FileRehydrationRequested:
@@ -33,6 +40,8 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     case F.FileMoved:
     case F.FileStarred:
     case F.FileUnstarred:
+    case F.FileVersionLabelled:
+    case F.FileVersionDeleted:
     case D.FolderCreated:
     case D.FolderRenamed:
     case D.FolderMoved:
