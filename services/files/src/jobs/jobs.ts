@@ -6,6 +6,7 @@ import { FileNotFoundError } from '../domain/file/decide.js';
 import { deleteBlob, purgeFile } from '../purge.js';
 import { checkRehydration } from '../rehydration.js';
 import { discard } from '../upload/ingest.js';
+import { folderOperationsOf } from '../folder-operations.js';
 import { blobsOfOpenUploads, expiredUploads, forgetUpload } from '../upload/uploads.js';
 
 const DAY_MS = 86_400_000;
@@ -26,6 +27,8 @@ export interface JobReport {
   expired: number;
   orphans: number;
   abandonedUploads: number;
+  /** Folder trashes and restores whose process died mid-way, carried on to their end. */
+  folderOperations: number;
 }
 
 /**
@@ -213,6 +216,8 @@ export class Jobs {
           return n;
         };
         const report: JobReport = {
+          // first: a folder half trashed or half restored is finished before anything is purged or tiered
+          folderOperations: await step((s) => folderOperationsOf(this.app, this.config).resumeStale(s)),
           purged: await step((s) => this.purgeTrash(s)),
           expired: await step((s) => this.expireFiles(s)),
           rehydrated: await step((s) => this.watchRehydrations(s)),
