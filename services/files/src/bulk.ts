@@ -53,7 +53,11 @@ export function bulkOf(app: FastifyInstance, config: Config) {
         return;
       case 'purge':
         // folders are not purged (a trashed folder stays restorable until its files are purged): no route purges one
-        if (!file) throw new AppError(409, 'folder-not-purgeable', 'Folders are not purged', 'A folder is not purged: purge the files in it (GET /trash lists them with their folderId); the folder stays in the trash, empty.');
+        if (!file) {
+          const own = await app.db.selectFrom('files.folders').select('folder_id').where('folder_id', '=', item.id).where('owner_id', '=', ownerId).where('status', '=', 'trashed').executeTakeFirst();
+          if (!own) throw httpError(404, 'No such folder in the trash.');
+          throw new AppError(409, 'folder-not-purgeable', 'Folders are not purged', 'A folder is not purged: purge the files in it (GET /trash lists them with their folderId); the folder stays in the trash, empty.');
+        }
         try {
           await purgeFile(app, item.id, ownerId, 'user', metadata);
         } catch (error) {

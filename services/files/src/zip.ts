@@ -116,7 +116,9 @@ export async function planZip(db: Kysely<Database>, ownerId: string, items: read
   }
   const member = (f: FileLine, dir: string): ZipMember => ({ kind: 'file', path: names.place(dir, f.name, 'file'), blobName: f.blob_name, size: Number(f.size), modifiedAt: f.updated_at });
   for (const f of contents) members.push(member(f, `${paths.get(f.folder_id!)}/`));
-  // a file named that lies in a folder named is there already
+  // a file named that lies in a folder named is there already; of two named alike, the one named first keeps its name
+  const order = new Map(items.map((item, i) => [item.id, i]));
+  files.sort((x, y) => order.get(x.file_id)! - order.get(y.file_id)!);
   for (const f of files) if (f.folder_id === null || !included.has(f.folder_id)) members.push(member(f, ''));
   const archived = [...contents, ...files].filter((f) => f.tier === 'Archive').map((f) => f.file_id);
   return { members, missing: [], archived };
