@@ -105,9 +105,14 @@ describe('POST /bulk', () => {
     const [p1, p2, p3] = purge.json.results as Json[];
     expect(p1).toEqual({ kind: 'file', id: f1.id, ok: true, status: 204 });
     expect(p2).toEqual({ kind: 'file', id: f2.id, ok: false, status: 404, detail: 'No such file in the trash.' });
-    expect(p3).toMatchObject({ kind: 'folder', ok: false, status: 409 });
+    expect(p3).toEqual({ kind: 'folder', id: docs.id, ok: false, status: 404, detail: 'No such folder in the trash.' });
     expect((await a.call('GET', `/api/v1/files/${f1.id}`)).status).toBe(404);
     expect((await a.call('GET', '/api/v1/trash')).json.items).toEqual([]);
+    // a folder in the trash is not purged: no route purges one
+    await a.call('POST', '/api/v1/bulk', { action: 'trash', items: [folder(docs)] });
+    const folderPurge = await a.call('POST', '/api/v1/bulk', { action: 'purge', items: [folder(docs)] });
+    expect((folderPurge.json.results as Json[])[0]).toMatchObject({ kind: 'folder', id: docs.id, ok: false, status: 409 });
+    expect((await a.call('GET', '/api/v1/trash')).json.items).toHaveLength(2);
   });
 
   it("gives user B a 404 per item on A's ids and changes nothing of A's", async () => {
