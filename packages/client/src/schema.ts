@@ -838,6 +838,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One action (move, trash, restore, purge, star, unstar) on many files and folders
+         * @description Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description What to do to every item, as its own route does it */
+                        action: "move" | "trash" | "restore" | "purge" | "star" | "unstar";
+                        /** @description At most 1000 items, done one after the other in this order */
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            kind: "file" | "folder";
+                        }[];
+                        /** @description For restore (and only restore): as the onClash query of the single restore routes; keep-both by default */
+                        onClash?: "keep-both" | "replace";
+                        /** @description For move (and only move, which needs it): the folder to move into; null for the root */
+                        targetFolderId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkResults"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -3107,7 +3210,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Move a folder to the trash, with every folder and file inside it (one transaction) */
+        /**
+         * Move a folder to the trash, with every folder and file inside it
+         * @description In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -3387,7 +3493,7 @@ export interface paths {
         put?: never;
         /**
          * Take a folder out of the trash, back where it was, with what was trashed with it
-         * @description Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash.
+         * @description Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).
          */
         post: {
             parameters: {
@@ -4846,6 +4952,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download files and folders as one ZIP archive, streamed
+         * @description Files go in with their latest version, folders with every folder and file inside, at the paths the UI shows (names UTF-8; the characters Windows cannot extract, <>:"|?*, as _; two items of one name at the top of the archive keep both as "name (2).ext"). Stored, not compressed, so Content-Length is known at once; ZIP64 past 4 GiB. Anything not yours or in the trash is a 404 naming the items (no archive short of an item is sent); content in the archive tier a 409 naming the files; at most 100000 entries in all (422 zip-too-large).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Files (their latest version) and folders (with everything inside) */
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            kind: "file" | "folder";
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The archive, streamed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4893,6 +5123,19 @@ export interface components {
             }[];
             mode: "model" | "extractive";
         };
+        BulkResults: {
+            /** @description One per item, in the order named */
+            results: {
+                /** @description Why it failed, in the words of that route */
+                detail?: string;
+                /** Format: uuid */
+                id: string;
+                kind: "file" | "folder";
+                ok: boolean;
+                /** @description The status the item's own route would have answered (200 or 204 when done; 404 for anything not yours) */
+                status: number;
+            }[];
+        };
         ContentLink: {
             /** Format: date-time */
             expiresAt: string;
@@ -4914,6 +5157,8 @@ export interface components {
             name: string;
             /** @description The folder it is in; null at the root */
             parentId: string | null;
+            /** @description A trash or restore of the folder with everything inside that is still under way (it goes in batches): until it is null, some of what is inside may be in the trash and some not */
+            pending: "trash" | "restore" | null;
             /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
             revision: number;
             starred: boolean;
@@ -5001,6 +5246,8 @@ export interface components {
             name: string;
             /** @description The folder it is in; null at the root */
             parentId: string | null;
+            /** @description A trash or restore of the folder with everything inside that is still under way (it goes in batches): until it is null, some of what is inside may be in the trash and some not */
+            pending: "trash" | "restore" | null;
             /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
             revision: number;
             starred: boolean;
@@ -5174,6 +5421,8 @@ export interface components {
             name: string;
             /** @description The folder it is in; null at the root */
             parentId: string | null;
+            /** @description A trash or restore of the folder with everything inside that is still under way (it goes in batches): until it is null, some of what is inside may be in the trash and some not */
+            pending: "trash" | "restore" | null;
             /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
             revision: number;
             starred: boolean;

@@ -135,6 +135,9 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/uploads', appId: 'files', auth: 'token' },
   { path: '/api/v1/folders', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/recent', appId: 'files', auth: 'token', cache: 'user' },
+  // POSTs only: one action on many items, and many items as one streamed ZIP (never cached)
+  { path: '/api/v1/bulk', appId: 'files', auth: 'token' },
+  { path: '/api/v1/zip', appId: 'files', auth: 'token' },
   { path: '/api/v1/starred', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/trash', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/usage', appId: 'files', auth: 'token', cache: 'user' },

@@ -8,6 +8,7 @@ import { corePlugin } from './plugins/core.js';
 import { jobsPlugin } from './plugins/jobs.js';
 import { toPublished } from './published.js';
 import { accountRoutes } from './routes/account.js';
+import { bulkRoutes } from './routes/bulk.js';
 import { contentRoutes } from './routes/content.js';
 import { fileRoutes } from './routes/files.js';
 import { folderRoutes } from './routes/folders.js';
@@ -54,6 +55,7 @@ export async function filesApi(app: FastifyInstance, opts: { config: Config }) {
   await app.register(contentRoutes, { config });
   await app.register(trashRoutes, { config });
   await app.register(folderRoutes, { config });
+  await app.register(bulkRoutes, { config });
   await app.register(accountRoutes, { config });
   await app.register(grantRoutes);
   await app.register(uploadRoutes, { config });

@@ -64,6 +64,14 @@ export const ConfigSchema = Type.Composite([
     FOLDER_MAX_DEPTH: Type.Integer({ minimum: 1, maximum: 256, default: 32 }),
     /** Most live entries (files and folders) one folder holds: more is a 422 folder-full. The root is not limited. */
     FOLDER_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
+    /** Files (and folders) a folder's trash or restore changes per transaction: each batch is one short transaction. */
+    FOLDER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+    /** A folder operation untouched this long (its process died) is carried on by the jobs. */
+    FOLDER_OPERATION_STALE_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
+    /** Most items one POST /bulk or POST /zip names: more is a 400 before anything changes. */
+    BULK_MAX_ITEMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000 }),
+    /** Most files and folders one ZIP holds, folders' contents included: more is a 422 zip-too-large. */
+    ZIP_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 100_000 }),
     /** How often the scheduled jobs run (one replica at a time); 0 turns them off. */
     JOBS_INTERVAL_MS: Type.Integer({ minimum: 0, default: 60_000 }),
   }),

@@ -82,7 +82,7 @@ export async function placeOf(trx: Trx, ownerId: string, parentId: string | null
 }
 
 /** The live folders below a folder (not itself), each with its level below it (1: a child). */
-async function descendants(trx: Trx, folderId: string): Promise<{ folder_id: string; level: number }[]> {
+export async function descendants(trx: Trx, folderId: string): Promise<{ folder_id: string; level: number }[]> {
   const { rows } = await sql<{ folder_id: string; level: number }>`
     with recursive down as (
       select folder_id, 0 as level from files.folders where folder_id = ${folderId}::uuid
@@ -93,7 +93,7 @@ async function descendants(trx: Trx, folderId: string): Promise<{ folder_id: str
   return rows;
 }
 
-async function ownFolder(trx: Trx, ownerId: string, folderId: string): Promise<FolderRow> {
+export async function ownFolder(trx: Trx, ownerId: string, folderId: string): Promise<FolderRow> {
   const row = await trx.selectFrom('files.folders').selectAll().where('folder_id', '=', folderId).where('owner_id', '=', ownerId).executeTakeFirst();
   if (!row) throw new FolderNotFoundError();
   return row;
@@ -159,7 +159,11 @@ export function treeOf(app: FastifyInstance, config: Config) {
     });
   }
 
-  /** To the trash with everything inside: each folder below and each file in them is trashed with it, in one transaction. */
+  /**
+   * To the trash with everything inside, in the caller's transaction: only for a folder that a
+   * restore replacing it takes out of the way. A folder the user trashes goes in batches
+   * (`src/folder-operations.ts`).
+   */
   async function trashFolder(trx: Trx, req: TreeRequest, folderId: string): Promise<number> {
     const folder = await ownFolder(trx, req.ownerId, folderId);
     if (folder.status !== 'active') throw new FolderNotFoundError();
@@ -229,32 +233,28 @@ export function treeOf(app: FastifyInstance, config: Config) {
     else await app.commands.handle(holder.id, { type: 'TrashFile', data: { ownerId: req.ownerId, now: req.now } }, { transaction: trx, metadata: req.metadata });
   }
 
-  /** Out of the trash, back where it was (missing parents restored), with what was trashed with it. */
-  async function restoreFolder(req: TreeRequest, folderId: string, policy: ClashPolicy): Promise<{ files: number }> {
-    return inTree(app, req.ownerId, async (trx) => {
-      const folder = await ownFolder(trx, req.ownerId, folderId);
-      if (folder.status !== 'trashed') throw new FolderNotInTrashError();
-      await recreateParents(trx, req, folder.parent_id);
-      let taken = await takenKeys(trx, req.ownerId, folder.parent_id, folder.name, 'folder', folderId);
-      let rename: string | undefined;
-      if (taken.includes(nameKey(folder.name))) {
-        if (policy === 'replace') {
-          const holder = await holderOf(trx, req.ownerId, folder.parent_id, folder.name, folderId);
-          if (holder) await trashHolder(trx, req, holder);
-          taken = await takenKeys(trx, req.ownerId, folder.parent_id, folder.name, 'folder', folderId);
-        } else {
-          rename = freeName(folder.name, new Set(taken), 'folder');
-        }
+  /**
+   * The first step of a folder's restore: the folder itself out of the trash, back where it was
+   * (missing parents restored), under a free name if `keep-both` needs one. What went to the
+   * trash with it comes back in batches after this (`src/folder-operations.ts`): nothing could be
+   * put inside it while it was in the trash, so those come back without clashes.
+   */
+  async function restoreFolderItself(trx: Trx, req: TreeRequest, folderId: string, policy: ClashPolicy): Promise<void> {
+    const folder = await ownFolder(trx, req.ownerId, folderId);
+    if (folder.status !== 'trashed') throw new FolderNotInTrashError();
+    await recreateParents(trx, req, folder.parent_id);
+    let taken = await takenKeys(trx, req.ownerId, folder.parent_id, folder.name, 'folder', folderId);
+    let rename: string | undefined;
+    if (taken.includes(nameKey(folder.name))) {
+      if (policy === 'replace') {
+        const holder = await holderOf(trx, req.ownerId, folder.parent_id, folder.name, folderId);
+        if (holder) await trashHolder(trx, req, holder);
+        taken = await takenKeys(trx, req.ownerId, folder.parent_id, folder.name, 'folder', folderId);
+      } else {
+        rename = freeName(folder.name, new Set(taken), 'folder');
       }
-      const options = { transaction: trx, metadata: req.metadata };
-      await app.folderCommands.handle(folderId, { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken, ...(rename ? { rename } : {}), now: req.now } }, options);
-      // nothing could be put inside while it was in the trash: what went with it comes back without clashes
-      const folders = await trx.selectFrom('files.folders').select('folder_id').where('trashed_with', '=', folderId).where('owner_id', '=', req.ownerId).execute();
-      for (const f of folders) await app.folderCommands.handle(f.folder_id, { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken: [], now: req.now } }, options);
-      const files = await trx.selectFrom('files.files').select('file_id').where('trashed_with', '=', folderId).where('owner_id', '=', req.ownerId).execute();
-      for (const f of files) await app.commands.handle(f.file_id, { type: 'RestoreFile', data: { ownerId: req.ownerId, now: req.now } }, options);
-      return { files: files.length };
-    });
+    }
+    await app.folderCommands.handle(folderId, { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken, ...(rename ? { rename } : {}), now: req.now } }, { transaction: trx, metadata: req.metadata });
   }
 
   /**
@@ -299,16 +299,12 @@ export function treeOf(app: FastifyInstance, config: Config) {
     return result;
   }
 
-  async function trash(req: TreeRequest, folderId: string): Promise<number> {
-    return inTree(app, req.ownerId, (trx) => trashFolder(trx, req, folderId));
-  }
-
   /** Where an upload lands, under the tree lock of the transaction that stores it. */
   async function uploadPlace(trx: Trx, ownerId: string, folderId: string | null, name: string): Promise<Place> {
     await sql`select pg_advisory_xact_lock(hashtext('strata.files.tree'), hashtext(${ownerId}))`.execute(trx);
     return placeOf(trx, ownerId, folderId, name, 'file');
   }
 
-  return { limits, createFolder, updateFolder, updateFile, trash, restoreFolder, restoreFile, uploadPlace };
+  return { limits, createFolder, updateFolder, updateFile, restoreFolderItself, restoreFile, uploadPlace };
 }
 

@@ -4,6 +4,7 @@ import * as readModels from './migrations/20261125T210000_read_models.js';
 import * as uploadFailures from './migrations/20261201T100000_upload_failures.js';
 import * as rehydration from './migrations/20261201T130000_rehydration.js';
 import * as folders from './migrations/20261201T170000_folders.js';
+import * as folderOperations from './migrations/20261202T120000_folder_operations.js';
 import * as versionControl from './migrations/20261202T130000_version_control.js';
 
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '20261201T100000_upload_failures': uploadFailures,
   '20261201T130000_rehydration': rehydration,
   '20261201T170000_folders': folders,
+  '20261202T120000_folder_operations': folderOperations,
   '20261202T130000_version_control': versionControl,
 };
 

@@ -138,6 +138,19 @@ export interface UploadsTable {
 /** Why a resumable upload's completion was refused. */
 export type UploadFailure = 'quota-exceeded' | 'size-mismatch' | 'folder-gone';
 
+/** A folder's trash or restore in progress: its durable progress record (not a projection). */
+export interface FolderOperationsTable {
+  folder_id: string;
+  owner_id: string;
+  kind: FolderOperationKind;
+  metadata: ColumnType<Record<string, unknown>, string, string>;
+  requested_at: Date;
+  touched_at: Generated<Date>;
+  done: Generated<number>;
+}
+
+export type FolderOperationKind = 'trash' | 'restore';
+
 export interface Database {
   'files.files': FilesTable;
   'files.folders': FoldersTable;
@@ -149,6 +162,7 @@ export interface Database {
   'files.idempotency': IdempotencyTable;
   'files.uploads': UploadsTable;
   'files.retention': RetentionTable;
+  'files.folder_operations': FolderOperationsTable;
 }
 
 export type FileRow = Selectable<FilesTable>;

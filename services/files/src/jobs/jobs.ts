@@ -7,6 +7,7 @@ import { deleteBlob, purgeFile } from '../purge.js';
 import { deleteVersionsBy, retentionDue } from '../retention.js';
 import { checkRehydration } from '../rehydration.js';
 import { discard } from '../upload/ingest.js';
+import { folderOperationsOf } from '../folder-operations.js';
 import { blobsOfOpenUploads, expiredUploads, forgetUpload } from '../upload/uploads.js';
 
 const DAY_MS = 86_400_000;
@@ -29,6 +30,8 @@ export interface JobReport {
   abandonedUploads: number;
   /** Versions the owners' retention policies let go. */
   versionsDeleted: number;
+  /** Folder trashes and restores whose process died mid-way, carried on to their end. */
+  folderOperations: number;
 }
 
 /**
@@ -240,6 +243,8 @@ export class Jobs {
           return n;
         };
         const report: JobReport = {
+          // first: a folder half trashed or half restored is finished before anything is purged or tiered
+          folderOperations: await step((s) => folderOperationsOf(this.app, this.config).resumeStale(s)),
           purged: await step((s) => this.purgeTrash(s)),
           versionsDeleted: await step((s) => this.applyRetention(s)),
           expired: await step((s) => this.expireFiles(s)),

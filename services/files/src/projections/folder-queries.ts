@@ -1,8 +1,17 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, FileRow, FolderRow } from '../db/schema.js';
+import type { Database, FileRow, FolderOperationKind, FolderRow } from '../db/schema.js';
 import { BadCursorError, type SortKey, SORT_COLUMNS, decodeCursor, decodeTrashCursor, encodeCursor, encodeTrashCursor, toFileInfo } from './queries.js';
 
-export function toFolderInfo(row: FolderRow) {
+/** A folder row with the operation in progress on it, if any (`files.folder_operations`, src/folder-operations.ts). */
+export type FolderView = FolderRow & { pending: FolderOperationKind | null };
+
+/** What the operation table says of each folder selected: trash or restore in progress, or null. */
+const pending = sql<FolderOperationKind | null>`(select o.kind from files.folder_operations o where o.folder_id = files.folders.folder_id)`.as('pending');
+
+/** The folders table with each row's pending operation. */
+const folders = (db: Kysely<Database>) => db.selectFrom('files.folders').selectAll('files.folders').select(pending);
+
+export function toFolderInfo(row: FolderView) {
   return {
     id: row.folder_id,
     name: row.name,
@@ -11,16 +20,17 @@ export function toFolderInfo(row: FolderRow) {
     starred: row.starred_at !== null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    pending: row.pending,
   };
 }
 
 /** One of the owner's folders outside the trash; undefined for anyone else's, or one in the trash. */
-export async function liveFolder(db: Kysely<Database>, ownerId: string, folderId: string): Promise<FolderRow | undefined> {
-  return db.selectFrom('files.folders').selectAll().where('folder_id', '=', folderId).where('owner_id', '=', ownerId).where('status', '=', 'active').executeTakeFirst();
+export async function liveFolder(db: Kysely<Database>, ownerId: string, folderId: string): Promise<FolderView | undefined> {
+  return folders(db).where('folder_id', '=', folderId).where('owner_id', '=', ownerId).where('status', '=', 'active').executeTakeFirst();
 }
 
 export async function folderInfoOf(db: Kysely<Database>, folderId: string) {
-  return toFolderInfo(await db.selectFrom('files.folders').selectAll().where('folder_id', '=', folderId).executeTakeFirstOrThrow());
+  return toFolderInfo(await folders(db).where('folder_id', '=', folderId).executeTakeFirstOrThrow());
 }
 
 /** From the top of the drive down to the folder itself (the root is not named). */
@@ -66,13 +76,13 @@ export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId
   const cmp = sql.raw(desc ? '<' : '>');
 
   if (part === 'd') {
-    let q = db.selectFrom('files.folders').selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active');
+    let q = folders(db).where('owner_id', '=', ownerId).where('status', '=', 'active');
     q = folderId === null ? q.where('parent_id', 'is', null) : q.where('parent_id', '=', folderId);
     if (inner !== undefined) {
       const [value, id] = decodeCursor(inner, folderColumn);
       q = q.where(sql<boolean>`(${sql.ref(folderColumn)}, folder_id) ${cmp} (${typed(folderColumn, value)}, ${id}::uuid)`);
     }
-    const rows: FolderRow[] = await q.orderBy(folderColumn, direction).orderBy('folder_id', direction).limit(query.limit + 1).execute();
+    const rows: FolderView[] = await q.orderBy(folderColumn, direction).orderBy('folder_id', direction).limit(query.limit + 1).execute();
     for (const row of rows.slice(0, query.limit)) out.push({ kind: 'folder', ...toFolderInfo(row) });
     if (rows.length > query.limit) {
       const last = rows[query.limit - 1]!;
@@ -110,7 +120,7 @@ export async function starredOf(db: Kysely<Database>, ownerId: string, page: { l
   const { part, inner } = splitCursor(page.cursor);
   const out: ChildItem[] = [];
   if (part === 'd') {
-    let q = db.selectFrom('files.folders').selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active').where('starred_at', 'is not', null);
+    let q = folders(db).where('owner_id', '=', ownerId).where('status', '=', 'active').where('starred_at', 'is not', null);
     if (inner !== undefined) {
       const [at, id] = decodeTrashCursor(inner);
       q = q.where(sql<boolean>`(starred_at, folder_id) < (${at}, ${id}::uuid)`);
@@ -141,7 +151,7 @@ export async function starredOf(db: Kysely<Database>, ownerId: string, page: { l
 
 /** The folders the owner put in the trash (not those that went along with one), most recent first. */
 export async function trashedFolders(db: Kysely<Database>, ownerId: string, page: { limit: number; cursor?: string | undefined }) {
-  let q = db.selectFrom('files.folders').selectAll().where('owner_id', '=', ownerId).where('status', '=', 'trashed').where('trashed_with', 'is', null);
+  let q = folders(db).where('owner_id', '=', ownerId).where('status', '=', 'trashed').where('trashed_with', 'is', null);
   if (page.cursor) {
     const [at, id] = decodeTrashCursor(page.cursor);
     q = q.where(sql<boolean>`(trashed_at, folder_id) < (${at}, ${id}::uuid)`);

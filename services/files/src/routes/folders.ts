@@ -24,6 +24,7 @@ import {
   UpdateFolderBody,
   problems,
 } from '../schemas/index.js';
+import { folderOperationsOf } from '../folder-operations.js';
 import { type TreeRequest, treeOf } from '../tree.js';
 import { parseIfMatch, runOrMap } from './files.js';
 
@@ -39,6 +40,7 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
   const write = app.requireScopes('files:write');
   const security = [{ bearer: [] }];
   const tree = treeOf(app, opts.config);
+  const operations = folderOperationsOf(app, opts.config);
   const treeRequest = (request: FastifyRequest, caller: Caller): TreeRequest => ({ ownerId: caller.ownerId, metadata: metadataOf(request, caller), now: app.clock.now() });
   const mapped = async <T>(work: () => Promise<T>, ifMatch = false): Promise<T> => {
     try {
@@ -114,7 +116,9 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     {
       preHandler: write,
       schema: {
-        summary: 'Move a folder to the trash, with every folder and file inside it (one transaction)',
+        summary: 'Move a folder to the trash, with every folder and file inside it',
+        description:
+          'In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.',
         tags: ['folders'],
         security,
         params: FolderIdParams,
@@ -123,7 +127,7 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      await mapped(() => tree.trash(treeRequest(request, caller), request.params.id));
+      await mapped(() => operations.trash(treeRequest(request, caller), request.params.id));
       return reply.code(204).send();
     },
   );
@@ -135,7 +139,7 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
       schema: {
         summary: 'Take a folder out of the trash, back where it was, with what was trashed with it',
         description:
-          'Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash.',
+          'Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).',
         tags: ['folders'],
         security,
         params: FolderIdParams,
@@ -145,7 +149,7 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     },
     async (request) => {
       const caller = callerOf(request);
-      await mapped(() => tree.restoreFolder(treeRequest(request, caller), request.params.id, request.query.onClash));
+      await mapped(() => operations.restore(treeRequest(request, caller), request.params.id, request.query.onClash));
       return folderInfoOf(app.db, request.params.id);
     },
   );

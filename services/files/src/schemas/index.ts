@@ -66,6 +66,10 @@ export const FolderInfo = Type.Object(
     updatedAt: Timestamp,
     revision: Type.Integer({ minimum: 1, description: 'Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match' }),
     starred: Type.Boolean(),
+    pending: Type.Union([Type.Literal('trash'), Type.Literal('restore'), Type.Null()], {
+      description:
+        'A trash or restore of the folder with everything inside that is still under way (it goes in batches): until it is null, some of what is inside may be in the trash and some not',
+    }),
   },
   { $id: 'FolderInfo' },
 );
@@ -296,3 +300,47 @@ export const UsageHistory = Type.Object({
     }),
   ),
 }, { $id: 'UsageHistory' });
+
+export const BulkItem = Type.Object(
+  { kind: Type.Union([Type.Literal('file'), Type.Literal('folder')]), id: Id },
+  { additionalProperties: false },
+);
+
+/** POST /bulk's body; `maxItems` is BULK_MAX_ITEMS (more is a 400, and nothing is done). */
+export const BulkBody = (maxItems: number) =>
+  Type.Object(
+    {
+      action: Type.Union([Type.Literal('move'), Type.Literal('trash'), Type.Literal('restore'), Type.Literal('purge'), Type.Literal('star'), Type.Literal('unstar')], {
+        description: 'What to do to every item, as its own route does it',
+      }),
+      items: Type.Array(BulkItem, { minItems: 1, maxItems, description: `At most ${maxItems} items, done one after the other in this order` }),
+      targetFolderId: Type.Optional(Type.Union([Id, Type.Null()], { description: 'For move (and only move, which needs it): the folder to move into; null for the root' })),
+      onClash: Type.Optional(
+        Type.Union([Type.Literal('keep-both'), Type.Literal('replace')], { description: 'For restore (and only restore): as the onClash query of the single restore routes; keep-both by default' }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+
+export const BulkResults = Type.Object(
+  {
+    results: Type.Array(
+      Type.Object({
+        kind: Type.Union([Type.Literal('file'), Type.Literal('folder')]),
+        id: Type.String({ format: 'uuid' }),
+        ok: Type.Boolean(),
+        status: Type.Integer({ description: "The status the item's own route would have answered (200 or 204 when done; 404 for anything not yours)" }),
+        detail: Type.Optional(Type.String({ description: 'Why it failed, in the words of that route' })),
+      }),
+      { description: 'One per item, in the order named' },
+    ),
+  },
+  { $id: 'BulkResults' },
+);
+
+/** POST /zip's body; `maxItems` is BULK_MAX_ITEMS. */
+export const ZipBody = (maxItems: number) =>
+  Type.Object({ items: Type.Array(BulkItem, { minItems: 1, maxItems, description: 'Files (their latest version) and folders (with everything inside)' }) }, { additionalProperties: false });
+
+/** The archive's bytes (a plain JSON Schema, not TypeBox: the reply is a stream, not a string). */
+export const ZipResponse = { description: 'The archive, streamed', content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } } };

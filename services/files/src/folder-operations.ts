@@ -1,0 +1,181 @@
+import type { EventMetadata } from '@strata/event-store';
+import type { FastifyInstance } from 'fastify';
+import { type Transaction, sql } from 'kysely';
+import type { Config } from './config.js';
+import type { Database, FolderOperationKind } from './db/schema.js';
+import { FolderNotFoundError } from './domain/folder/place.js';
+import { type ClashPolicy, type TreeRequest, descendants, inTree, ownFolder, treeOf } from './tree.js';
+
+type Trx = Transaction<Database>;
+
+/**
+ * A folder trashed or restored with everything inside, in batches: each batch is one short
+ * transaction under the owner's tree lock that changes at most FOLDER_BATCH_SIZE files and
+ * folders (an event each, as before). One transaction for a folder of thousands held back the
+ * global log's horizon (`pg_snapshot_xmin` is the cluster's) for its whole length, so every
+ * relay and log reader waited behind it.
+ *
+ * The operation's row in `files.folder_operations` is its progress record. It is written before
+ * the first batch and deleted in the transaction of the last, so whatever moment a reader sees,
+ * either the operation is over or the folder reads `pending: "trash" | "restore"`: a folder half
+ * trashed or half restored is always marked so. Each batch reads what is left from the read
+ * models under the lock, so it can be run again by anyone at any time: a process that dies
+ * mid-way leaves a row that the jobs carry on (`resumeStale`), and so does the client's retry.
+ *
+ * Order: a trash takes the files first, then the folders below, deepest first, then the folder
+ * itself last (a reader never sees a live file in a trashed folder); a restore takes the folder
+ * itself first (its place and name decided once, in the first transaction), then the folders
+ * that went with it, then the files. Every event of an operation carries the time the user
+ * asked (`requested_at`), the request's metadata, and the folder's id in `withFolderId`, exactly
+ * as the single transaction wrote them.
+ *
+ * While an operation is pending the owner's other folder operations wait for it: a trash or
+ * restore first finishes what is pending in the drive, then starts. Other changes go on beside
+ * it: a file moved into the folder before the last batch goes to the trash with it, one moved
+ * out stays; the last batch takes whatever is there when it runs.
+ */
+export function folderOperationsOf(app: FastifyInstance, config: Config) {
+  const tree = treeOf(app, config);
+  const size = config.FOLDER_BATCH_SIZE;
+
+  /** One batch of the folder's pending operation: 'done' once its row is gone. */
+  async function step(ownerId: string, folderId: string): Promise<'more' | 'done'> {
+    return inTree(app, ownerId, async (trx) => {
+      const op = await trx.selectFrom('files.folder_operations').selectAll().where('folder_id', '=', folderId).forUpdate().executeTakeFirst();
+      if (!op) return 'done';
+      const req: TreeRequest = { ownerId, metadata: op.metadata as EventMetadata, now: op.requested_at };
+      const changed = op.kind === 'trash' ? await trashBatch(trx, req, folderId) : await restoreBatch(trx, req, folderId);
+      if (changed === 'last') {
+        await trx.deleteFrom('files.folder_operations').where('folder_id', '=', folderId).execute();
+        return 'done';
+      }
+      await trx
+        .updateTable('files.folder_operations')
+        .set({ done: sql`done + ${changed}`, touched_at: sql`now()` })
+        .where('folder_id', '=', folderId)
+        .execute();
+      return 'more';
+    });
+  }
+
+  async function trashBatch(trx: Trx, req: TreeRequest, folderId: string): Promise<number | 'last'> {
+    const options = { transaction: trx, metadata: req.metadata };
+    const data = { ownerId: req.ownerId, withFolderId: folderId, now: req.now };
+    const below = await descendants(trx, folderId);
+    const files = await trx
+      .selectFrom('files.files')
+      .select('file_id')
+      .where('owner_id', '=', req.ownerId)
+      .where('folder_id', 'in', [folderId, ...below.map((d) => d.folder_id)])
+      .where('status', '=', 'active')
+      .orderBy('file_id')
+      .limit(size)
+      .execute();
+    for (const f of files) await app.commands.handle(f.file_id, { type: 'TrashFile', data }, options);
+    if (files.length === size) return files.length;
+    // no file left inside: the folders below, deepest first (their files went before them)
+    const room = size - files.length;
+    const deepestFirst = below.reverse();
+    for (const d of deepestFirst.slice(0, room)) await app.folderCommands.handle(d.folder_id, { type: 'TrashFolder', data }, options);
+    if (deepestFirst.length >= room) return files.length + room;
+    await app.folderCommands.handle(folderId, { type: 'TrashFolder', data: { ownerId: req.ownerId, now: req.now } }, options);
+    return 'last';
+  }
+
+  async function restoreBatch(trx: Trx, req: TreeRequest, folderId: string): Promise<number | 'last'> {
+    const options = { transaction: trx, metadata: req.metadata };
+    const data = { ownerId: req.ownerId, taken: [], now: req.now };
+    const folders = await trx
+      .selectFrom('files.folders')
+      .select('folder_id')
+      .where('trashed_with', '=', folderId)
+      .where('owner_id', '=', req.ownerId)
+      .where('status', '=', 'trashed')
+      .orderBy('folder_id')
+      .limit(size)
+      .execute();
+    for (const f of folders) await app.folderCommands.handle(f.folder_id, { type: 'RestoreFolder', data }, options);
+    const room = size - folders.length;
+    const files =
+      room === 0
+        ? []
+        : await trx
+            .selectFrom('files.files')
+            .select('file_id')
+            .where('trashed_with', '=', folderId)
+            .where('owner_id', '=', req.ownerId)
+            .where('status', '=', 'trashed')
+            .orderBy('file_id')
+            .limit(room)
+            .execute();
+    for (const f of files) await app.commands.handle(f.file_id, { type: 'RestoreFile', data }, options);
+    const changed = folders.length + files.length;
+    return changed < size ? 'last' : changed;
+  }
+
+  /** Runs the folder's pending operation (if any) to its end. */
+  async function settle(ownerId: string, folderId: string): Promise<void> {
+    while ((await step(ownerId, folderId)) === 'more') {
+      // each batch commits on its own: the log's readers move on between them
+    }
+  }
+
+  /**
+   * Starts an operation once nothing else is pending in the owner's drive: `begin` runs in the
+   * transaction that writes the operation's row. Returns false when the folder's own operation of
+   * this kind was what was pending (a retry of the same request): it is done once settled.
+   */
+  async function start(req: TreeRequest, folderId: string, kind: FolderOperationKind, begin: (trx: Trx) => Promise<void>): Promise<boolean> {
+    for (;;) {
+      const pending = await inTree(app, req.ownerId, async (trx) => {
+        const others = await trx.selectFrom('files.folder_operations').select(['folder_id', 'kind']).where('owner_id', '=', req.ownerId).execute();
+        if (others.length > 0) return others;
+        await begin(trx);
+        await trx
+          .insertInto('files.folder_operations')
+          .values({ folder_id: folderId, owner_id: req.ownerId, kind, metadata: JSON.stringify(req.metadata), requested_at: req.now })
+          .execute();
+        return [];
+      });
+      if (pending.length === 0) break;
+      for (const op of pending) await settle(req.ownerId, op.folder_id);
+      if (pending.some((op) => op.folder_id === folderId && op.kind === kind)) return false;
+    }
+    await settle(req.ownerId, folderId);
+    return true;
+  }
+
+  return {
+    /** DELETE /folders/{id}: the folder to the trash with everything inside, batch by batch. */
+    async trash(req: TreeRequest, folderId: string): Promise<void> {
+      await start(req, folderId, 'trash', async (trx) => {
+        const folder = await ownFolder(trx, req.ownerId, folderId);
+        if (folder.status !== 'active') throw new FolderNotFoundError();
+      });
+    },
+
+    /** POST /folders/{id}/restore: the folder back where it was (decided at once), then what went with it, batch by batch. */
+    async restore(req: TreeRequest, folderId: string, policy: ClashPolicy): Promise<void> {
+      await start(req, folderId, 'restore', (trx) => tree.restoreFolderItself(trx, req, folderId, policy));
+    },
+
+    settle,
+
+    /** Carries on the operations nobody has moved for FOLDER_OPERATION_STALE_SECONDS (their process died); returns how many. */
+    async resumeStale(signal?: AbortSignal): Promise<number> {
+      const stale = await app.db
+        .selectFrom('files.folder_operations')
+        .select(['folder_id', 'owner_id'])
+        .where('touched_at', '<', sql<Date>`now() - make_interval(secs => ${config.FOLDER_OPERATION_STALE_SECONDS})`)
+        .orderBy('touched_at')
+        .execute();
+      for (const op of stale) {
+        signal?.throwIfAborted();
+        await settle(op.owner_id, op.folder_id);
+      }
+      return stale.length;
+    },
+  };
+}
+
+export type FolderOperations = ReturnType<typeof folderOperationsOf>;

@@ -1,0 +1,93 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '@strata/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { bulkOf } from '../bulk.js';
+import { callerOf } from '../caller.js';
+import type { Config } from '../config.js';
+import { malformedBody } from '../errors.js';
+import { BulkBody, BulkResults, ZipBody, ZipResponse, problems } from '../schemas/index.js';
+import { archiveName, planZip, zipStream } from '../zip.js';
+import { contentDisposition } from './content.js';
+
+/** Bulk actions on many files and folders, and downloads of many as one ZIP. */
+export async function bulkRoutes(app: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const security = [{ bearer: [] }];
+  const bulk = bulkOf(app, config);
+
+  r.post(
+    '/api/v1/bulk',
+    {
+      preHandler: app.requireScopes('files:write'),
+      schema: {
+        summary: 'One action (move, trash, restore, purge, star, unstar) on many files and folders',
+        description:
+          `Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), ` +
+          'one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route ' +
+          `would have given (another user's item: 404, and nothing of theirs changes). At most ${config.BULK_MAX_ITEMS} items; a body that is not this shape is a 400 and nothing is done. ` +
+          'targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).',
+        tags: ['bulk'],
+        security,
+        body: BulkBody(config.BULK_MAX_ITEMS),
+        response: { 200: BulkResults, ...problems(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request) => {
+      const { body } = request;
+      if (body.action === 'move' && body.targetFolderId === undefined) throw malformedBody('A move names its targetFolderId (null for the root).');
+      if (body.action !== 'move' && body.targetFolderId !== undefined) throw malformedBody('targetFolderId goes with a move only.');
+      if (body.action !== 'restore' && body.onClash !== undefined) throw malformedBody('onClash goes with a restore only.');
+      return { results: await bulk(request, callerOf(request), body) };
+    },
+  );
+
+  r.post(
+    '/api/v1/zip',
+    {
+      preHandler: app.requireScopes('files:read'),
+      schema: {
+        summary: 'Download files and folders as one ZIP archive, streamed',
+        description:
+          'Files go in with their latest version, folders with every folder and file inside, at the paths the UI shows (names UTF-8; the characters Windows cannot extract, <>:"|?*, ' +
+          'as _; two items of one name at the top of the archive keep both as "name (2).ext"). Stored, not compressed, so Content-Length is known at once; ZIP64 past 4 GiB. ' +
+          `Anything not yours or in the trash is a 404 naming the items (no archive short of an item is sent); content in the archive tier a 409 naming the files; at most ` +
+          `${config.ZIP_MAX_ENTRIES} entries in all (422 zip-too-large).`,
+        tags: ['bulk'],
+        security,
+        body: ZipBody(config.BULK_MAX_ITEMS),
+        response: { 200: ZipResponse, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const plan = await planZip(app.db, caller.ownerId, request.body.items, config.ZIP_MAX_ENTRIES);
+      if (plan === 'too-large') {
+        throw new AppError(422, 'zip-too-large', 'Too many entries', `An archive holds at most ${config.ZIP_MAX_ENTRIES} files and folders: download fewer at once.`, { maxEntries: config.ZIP_MAX_ENTRIES });
+      }
+      if (plan.missing.length > 0) {
+        throw new AppError(404, 'not-found', 'Not found', 'Some of the items named are not among your files and folders (or are in the trash).', { items: plan.missing });
+      }
+      if (plan.archived.length > 0) {
+        throw new AppError(409, 'file-archived', 'File archived', 'Some files are in the archive tier and cannot be read now: download each of them once to bring it back, then ask again.', {
+          fileIds: plan.archived,
+        });
+      }
+      const single = request.body.items.length === 1 ? plan.members[0] : undefined;
+      const name = single ? `${archiveName(single.path)}.zip` : `strata-${app.clock.now().toISOString().slice(0, 10)}.zip`;
+      const { stream, length } = zipStream(app, plan.members, (error) => {
+        // the answer has begun: all that is left is to cut it, so the client sees a broken download, not a short archive
+        request.log.warn({ err: error }, 'the archive could not be completed; the answer was cut');
+        reply.raw.destroy(error instanceof Error ? error : new Error(String(error)));
+      });
+      const total = await length;
+      if (total >= 0) reply.header('content-length', String(total));
+      return reply
+        .type('application/zip')
+        .header('content-disposition', contentDisposition(name))
+        .header('cache-control', 'no-store')
+        .header('x-content-type-options', 'nosniff')
+        .send(stream);
+    },
+  );
+}
