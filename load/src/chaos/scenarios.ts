@@ -66,10 +66,10 @@ function result(scenario: string, title: string, t: ReturnType<typeof timeline>,
 }
 
 /** Restarts the supervisor made that the scenario did not cause: a process that crashed. */
-function crashesBesides(view: SystemView, caused: string[]): string[] {
+function crashesBesides(view: SystemView, caused: string[], since: number): string[] {
   const left = [...caused];
   const crashes: string[] = [];
-  for (const r of supervisor(view).restarts) {
+  for (const r of supervisor(view).restarts.slice(since)) {
     const i = left.indexOf(r.name);
     if (i >= 0) left.splice(i, 1);
     else crashes.push(`${r.name} (${r.signal ?? `code ${r.code}`})`);
@@ -93,6 +93,7 @@ export interface KillOptions {
 
 export async function killDuringUploads(view: SystemView, options: KillOptions): Promise<ScenarioResult> {
   const t = timeline(options.log);
+  const restartsBefore = supervisor(view).restarts.length;
   const runId = runIdOf();
   const users = await chaosUsers(view.gatewayUrl, options.users, runId);
   t.add(`${users.length} users signed in; ${options.uploads} uploads at ${options.uploadsPerSecond}/s and downloads at ${options.downloadsPerSecond}/s begin`);
@@ -113,7 +114,7 @@ export async function killDuringUploads(view: SystemView, options: KillOptions):
   t.add(`workload done; every app and sidecar ready ${seconds(readyMs)} later`);
   const verified = await work.verify();
   t.add(`verified ${work.acknowledged.length} acknowledged uploads: ${verified.lost} lost, ${verified.duplicated} duplicated`);
-  const crashes = crashesBesides(view, options.victims);
+  const crashes = crashesBesides(view, options.victims, restartsBefore);
   const parts = workloadFigures(work, verified);
   parts.figures['processes killed'] = options.victims.length;
   parts.figures['slowest recovery (restart to answering)'] = seconds(Math.max(0, ...recoveries));
@@ -185,6 +186,7 @@ export interface PostgresFaults {
 
 export async function postgresUnderLoad(view: SystemView, faults: PostgresFaults, options: { short: boolean; log: Log }): Promise<ScenarioResult> {
   const t = timeline(options.log);
+  const restartsBefore = supervisor(view).restarts.length;
   const runId = runIdOf();
   const users = await chaosUsers(view.gatewayUrl, 4, runId);
   const uploads = options.short ? 40 : 300;
@@ -217,7 +219,7 @@ export async function postgresUnderLoad(view: SystemView, faults: PostgresFaults
   t.add(`workload done, ${Math.round((Date.now() - lastFault) / 1000)} s after the last fault`);
   const verified = await work.verify();
   t.add(`verified ${work.acknowledged.length} acknowledged uploads: ${verified.lost} lost, ${verified.duplicated} duplicated`);
-  const crashes = crashesBesides(view, []);
+  const crashes = crashesBesides(view, [], restartsBefore);
   const parts = workloadFigures(work, verified);
   parts.goals.push(
     goal('no process exited (pool errors are 503s, not crashes)', 'none', crashes.join(', ') || 'none', crashes.length === 0),
@@ -288,6 +290,7 @@ async function gatewayDeliveries(view: SystemView): Promise<number> {
 
 export async function redisUnderLoad(view: SystemView, server: OwnRedis, options: { short: boolean; log: Log }): Promise<ScenarioResult> {
   const t = timeline(options.log);
+  const restartsBefore = supervisor(view).restarts.length;
   const runId = runIdOf();
   const users = await chaosUsers(view.gatewayUrl, 4, runId);
   const pauseMs = options.short ? 5_000 : 30_000;
@@ -332,7 +335,7 @@ export async function redisUnderLoad(view: SystemView, server: OwnRedis, options
   t.add(`${delivered} deliveries of files.events to the gateway for ${acknowledged} acknowledged uploads (${seconds(deliveredMs)} after the workload ended)`);
   const verified = await work.verify();
   t.add(`verified ${acknowledged} acknowledged uploads: ${verified.lost} lost, ${verified.duplicated} duplicated`);
-  const crashes = crashesBesides(view, []);
+  const crashes = crashesBesides(view, [], restartsBefore);
   const parts = workloadFigures(work, verified);
   parts.figures['uploads started while Redis was down'] = startedWhileDown;
   parts.figures['of them acknowledged while it was down'] = acceptedWhileDown;
@@ -381,6 +384,7 @@ export const latencyScenario: Scenario = {
       await proxy.proxy('redis', redisPort, 6379);
       return await onOwnStack('latency', options, { pgPort, redisPort }, async (view) => {
         const t = timeline(options.log);
+        const restartsBefore = supervisor(view).restarts.length;
         const runId = runIdOf();
         const users = await chaosUsers(view.gatewayUrl, 4, runId);
         const faultMs = options.short ? 30_000 : 300_000;
@@ -401,7 +405,7 @@ export const latencyScenario: Scenario = {
         await work.stop();
         const verified = await work.verify();
         t.add(`verified ${work.acknowledged.length} acknowledged uploads: ${verified.lost} lost, ${verified.duplicated} duplicated`);
-        const crashes = crashesBesides(view, []);
+        const crashes = crashesBesides(view, [], restartsBefore);
         const parts = workloadFigures(work, verified);
         parts.goals.push(goal('no process exited', 'none', crashes.join(', ') || 'none', crashes.length === 0), goal('every app ready after the toxics', '≤ 60 s', seconds(readyMs), readyMs !== undefined));
         return result('latency', latencyScenario.title, t, parts);
