@@ -51,6 +51,14 @@ function timeline(log: Log) {
   };
 }
 
+/** What each scenario begins with: its timeline, the restarts so far (those after are its own), its users. */
+async function begin(view: SystemView, log: Log, users: number) {
+  const t = timeline(log);
+  const restartsBefore = supervisor(view).restarts.length;
+  const runId = runIdOf();
+  return { t, restartsBefore, runId, users: await chaosUsers(view.gatewayUrl, users, runId) };
+}
+
 const seconds = (ms: number | undefined) => (ms === undefined ? 'not back' : `${(ms / 1000).toFixed(1)} s`);
 
 function result(scenario: string, title: string, t: ReturnType<typeof timeline>, parts: { figures: ScenarioResult['figures']; answers: ScenarioResult['answers']; goals: Goal[] }): ScenarioResult {
@@ -92,10 +100,7 @@ export interface KillOptions {
 }
 
 export async function killDuringUploads(view: SystemView, options: KillOptions): Promise<ScenarioResult> {
-  const t = timeline(options.log);
-  const restartsBefore = supervisor(view).restarts.length;
-  const runId = runIdOf();
-  const users = await chaosUsers(view.gatewayUrl, options.users, runId);
+  const { t, restartsBefore, runId, users } = await begin(view, options.log, options.users);
   t.add(`${users.length} users signed in; ${options.uploads} uploads at ${options.uploadsPerSecond}/s and downloads at ${options.downloadsPerSecond}/s begin`);
   const work = new Workload(view.gatewayUrl, users, runId, { uploadsPerSecond: options.uploadsPerSecond, downloadsPerSecond: options.downloadsPerSecond, maxUploads: options.uploads });
   work.start();
@@ -185,10 +190,7 @@ export interface PostgresFaults {
 }
 
 export async function postgresUnderLoad(view: SystemView, faults: PostgresFaults, options: { short: boolean; log: Log }): Promise<ScenarioResult> {
-  const t = timeline(options.log);
-  const restartsBefore = supervisor(view).restarts.length;
-  const runId = runIdOf();
-  const users = await chaosUsers(view.gatewayUrl, 4, runId);
+  const { t, restartsBefore, runId, users } = await begin(view, options.log, 4);
   const uploads = options.short ? 40 : 300;
   const work = new Workload(view.gatewayUrl, users, runId, { uploadsPerSecond: 3, downloadsPerSecond: 3, maxUploads: uploads });
   t.add(`${uploads} uploads at 3/s and downloads at 3/s begin`);
@@ -289,10 +291,7 @@ async function gatewayDeliveries(view: SystemView): Promise<number> {
 }
 
 export async function redisUnderLoad(view: SystemView, server: OwnRedis, options: { short: boolean; log: Log }): Promise<ScenarioResult> {
-  const t = timeline(options.log);
-  const restartsBefore = supervisor(view).restarts.length;
-  const runId = runIdOf();
-  const users = await chaosUsers(view.gatewayUrl, 4, runId);
+  const { t, restartsBefore, runId, users } = await begin(view, options.log, 4);
   const pauseMs = options.short ? 5_000 : 30_000;
   const downMs = options.short ? 8_000 : 60_000;
   const deliveredBefore = await gatewayDeliveries(view);
@@ -383,10 +382,7 @@ export const latencyScenario: Scenario = {
       await proxy.proxy('postgres', pgPort, 5432);
       await proxy.proxy('redis', redisPort, 6379);
       return await onOwnStack('latency', options, { pgPort, redisPort }, async (view) => {
-        const t = timeline(options.log);
-        const restartsBefore = supervisor(view).restarts.length;
-        const runId = runIdOf();
-        const users = await chaosUsers(view.gatewayUrl, 4, runId);
+        const { t, restartsBefore, runId, users } = await begin(view, options.log, 4);
         const faultMs = options.short ? 30_000 : 300_000;
         const work = new Workload(view.gatewayUrl, users, runId, { uploadsPerSecond: 1, downloadsPerSecond: 1, maxUploads: 100_000 });
         work.start();
