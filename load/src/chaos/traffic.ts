@@ -197,8 +197,11 @@ export class Workload {
         // a refusal of a well-formed upload: not retried, and counted (the report shows the status)
         return;
       }
-      const retryAfter = Number(answer.headers['retry-after'] ?? 0);
-      await sleep(Math.min(Math.max(retryAfter * 1000, 250), 2_000));
+      const retryAfter = Number(answer.headers['retry-after'] ?? 0) * 1000;
+      // a 429 is waited out as told (each early retry would count against the limit again); a
+      // 503's Retry-After is a hint: a client presses on the recovery, at most every 2 s
+      const wait = answer.status === 429 ? Math.max(retryAfter, 1_000) : Math.min(Math.max(retryAfter, 250), 2_000);
+      await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
     }
   }
 
