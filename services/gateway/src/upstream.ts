@@ -108,3 +108,20 @@ export function sidecarFailureStatus(statusCode: number, body: string): 502 | 50
   if (error.errorCode === 'ERR_DIRECT_INVOKE' && NOT_SENT.some((re) => re.test(message))) return 503;
   return 502;
 }
+
+/**
+ * The status a client gets when the gateway's own call to its sidecar fails with no answer at all
+ * (reply-from turns those into 500s): the sidecar refusing the connection (killed, restarting) is
+ * a call never sent, a 503 to retry; a timeout a 504; a connection cut or reset mid-call a 502,
+ * since the app may have done the work. Found by `npm run chaos -- kill` (load/CHAOS.md).
+ */
+export function sidecarConnectionFailureStatus(error: unknown): 502 | 503 | 504 {
+  const codes: string[] = [];
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  if (codes.some((c) => c === 'ECONNREFUSED' || c === 'FST_REPLY_FROM_SERVICE_UNAVAILABLE' || c === 'ENOTFOUND')) return 503;
+  if (codes.some((c) => /TIMEOUT/.test(c))) return 504;
+  return 502;
+}

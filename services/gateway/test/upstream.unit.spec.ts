@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sidecarFailureStatus } from '../src/upstream.js';
+import { sidecarConnectionFailureStatus, sidecarFailureStatus } from '../src/upstream.js';
 
 // Dapr's own answer for a failed invocation: 500 and {"errorCode":"ERR_DIRECT_INVOKE","message":
 // "failed to invoke, id: <app>, err: <why>"} (daprd pkg/api/http/directmessaging.go).
@@ -35,5 +35,19 @@ describe('a 5xx of the sidecar', () => {
 
   it('is a 504 for its timeout', () => {
     expect(sidecarFailureStatus(504, dapr('context deadline exceeded'))).toBe(504);
+  });
+});
+
+describe('no answer from the sidecar at all (reply-from would answer 500)', () => {
+  const wrapped = (code: string) => Object.assign(new Error('reply-from'), { code: 'FST_REPLY_FROM_INTERNAL_SERVER_ERROR', cause: Object.assign(new Error('x'), { code }) });
+  it('is a 503 when the sidecar refused the connection: the call was never sent', () => {
+    expect(sidecarConnectionFailureStatus(wrapped('ECONNREFUSED'))).toBe(503);
+  });
+  it('is a 502 when the connection was cut or reset mid-call: the app may have done the work', () => {
+    expect(sidecarConnectionFailureStatus(Object.assign(new Error('Undici Socket Error'), { code: 'UND_ERR_SOCKET', cause: new Error('other side closed') }))).toBe(502);
+    expect(sidecarConnectionFailureStatus(Object.assign(new Error('Connection Reset'), { code: 'ECONNRESET' }))).toBe(502);
+  });
+  it('is a 504 on a timeout', () => {
+    expect(sidecarConnectionFailureStatus(Object.assign(new Error('t'), { code: 'UND_ERR_CONNECT_TIMEOUT' }))).toBe(504);
   });
 });

@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { bold, dim, say, warn } from './log.js';
+import { buildGoBinary } from './gobuild.js';
+import { warn } from './log.js';
 import { REPO_ROOT, cacheDir } from './paths.js';
 
 export const DAPR_VERSION = '1.18.3';
@@ -118,72 +118,17 @@ export function buildDaprd(target: string): Promise<void> {
 
 async function buildDaprBinary(binary: DaprBinary, target: string): Promise<void> {
   checkGo(binary);
-  const dir = join(target, '..');
-  mkdirSync(dir, { recursive: true });
-  const lock = join(dir, '.building');
-  try {
-    mkdirSync(lock);
-  } catch {
-    // another build (a second terminal, CI) holds the lock: wait for its result
-    const age = Date.now() - statSync(lock).mtimeMs;
-    if (age < 60 * 60 * 1000) {
-      say(`another ${binary.name} build is running (${lock}); waiting for it`);
-      while (existsSync(lock)) await new Promise((r) => setTimeout(r, 2_000));
-      if (existsSync(target)) return;
-    }
-    rmSync(lock, { recursive: true, force: true });
-    mkdirSync(lock);
-  }
-  const started = Date.now();
-  try {
-    say(bold(`building ${binary.name} ${DAPR_VERSION} (-tags ${DAPR_BUILD_TAGS}) from the Go module proxy`));
-    say(dim('a first build downloads ~1 GB of modules and compiles ~2,900 packages (daprd): 5-10 minutes on 2 cores; what an earlier build compiled is reused'));
-    say(dim('the binary is cached in ' + dir + ' and reused until the pin in tools/daprd changes'));
-    say('resolving modules...');
-    const list = spawnSync('go', ['list', '-deps', '-tags', DAPR_BUILD_TAGS, binary.mainPackage], {
-      cwd: MODULE_DIR,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    if (list.status !== 0) throw new Error('go list failed: the modules could not be resolved (see above)');
-    const total = list.stdout.split('\n').filter(Boolean).length;
-    const tmp = `${target}.tmp-${process.pid}`;
-    const child = spawn(
-      'go',
-      [
-        'build', '-v', '-trimpath', '-tags', DAPR_BUILD_TAGS,
-        '-ldflags', LDFLAGS,
-        '-o', tmp, binary.mainPackage,
-      ],
-      { cwd: MODULE_DIR, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let compiled = 0;
-    let lastReport = 0;
-    const errors: string[] = [];
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      if (/^[\w.\-/]+$/.test(line)) {
-        compiled++;
-        const now = Date.now();
-        if (now - lastReport > 5_000) {
-          lastReport = now;
-          const pct = Math.min(99, Math.round((compiled / total) * 100));
-          say(`${binary.name} build: ${compiled}/${total} packages (${pct}%), ${Math.round((now - started) / 1000)} s`);
-        }
-      } else {
-        errors.push(line);
-      }
-    });
-    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-    if (code !== 0) {
-      rmSync(tmp, { force: true });
-      throw new Error(`${binary.name} build failed:\n${errors.slice(-40).join('\n')}`);
-    }
-    chmodSync(tmp, 0o755);
-    renameSync(tmp, target);
-    const size = (statSync(target).size / 1024 / 1024).toFixed(0);
-    say(bold(`${binary.name} ${DAPR_VERSION} built in ${Math.round((Date.now() - started) / 1000)} s (${size} MiB): ${target}`));
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  await buildGoBinary({
+    name: binary.name,
+    version: DAPR_VERSION,
+    moduleDir: MODULE_DIR,
+    mainPackage: binary.mainPackage,
+    tags: DAPR_BUILD_TAGS,
+    ldflags: LDFLAGS,
+    target,
+    notes: [
+      'a first build downloads ~1 GB of modules and compiles ~2,900 packages (daprd): 5-10 minutes on 2 cores; what an earlier build compiled is reused',
+      `the binary is cached in ${join(target, '..')} and reused until the pin in tools/daprd changes`,
+    ],
+  });
 }

@@ -14,8 +14,14 @@ export type RedisMode = (typeof REDIS_MODES)[number];
  */
 export type RedisClient = Redis | Cluster;
 
-/** How the apps' clients behave: commands fail at once while Redis is away, so callers can fall back. */
+/**
+ * How the apps' clients behave: commands fail at once while Redis is away, so callers can fall
+ * back; and a command Redis does not answer within 2 s fails too (a server paused or cut off keeps
+ * the connection open: without this a request waited for as long as it lasted, 30 s under
+ * `npm run chaos -- redis`'s SIGSTOP).
+ */
 const FAIL_FAST = { enableOfflineQueue: false, lazyConnect: true } as const;
+const COMMAND_TIMEOUT_MS = 2_000;
 const retry = (times: number) => Math.min(times * 200, 2_000);
 
 /** The address a client was made for, without its password. */
@@ -35,7 +41,7 @@ export function createRedisClient(url: string, mode: RedisMode, overrides: { ena
   const u = new URL(url);
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`a Redis URL starts with redis:// or rediss://, not ${u.protocol}//`);
   if (mode === 'standalone') {
-    return new Redis(url, { ...FAIL_FAST, maxRetriesPerRequest: 1, connectTimeout: 2_000, retryStrategy: retry, ...overrides });
+    return new Redis(url, { ...FAIL_FAST, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: COMMAND_TIMEOUT_MS, retryStrategy: retry, ...overrides });
   }
   const db = u.pathname.replace(/^\//, '');
   if (db !== '' && db !== '0') throw new Error(`a Redis Cluster has only database 0; the URL names ${db}`);
@@ -44,6 +50,7 @@ export function createRedisClient(url: string, mode: RedisMode, overrides: { ena
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     connectTimeout: 2_000,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     // the nodes are reached by the addresses the cluster announces; their certificates name the
     // host of the URL (SNI carries no IP address)

@@ -4,7 +4,7 @@ import { DEPENDENCY_RETRY_AFTER_SECONDS, PROBLEM_CONTENT_TYPE, httpError } from 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { ResponseCache, readSmall } from '../plugins/response-cache.js';
-import { assertForwardable, invokeUrl, sidecarFailureStatus, throughClient, upstreamHeaders } from '../upstream.js';
+import { assertForwardable, invokeUrl, sidecarConnectionFailureStatus, sidecarFailureStatus, throughClient, upstreamHeaders } from '../upstream.js';
 
 /**
  * /api/v1 and the well-known paths, forwarded to the owning service by Dapr service invocation on
@@ -39,6 +39,12 @@ export async function apiRoutes(app: FastifyInstance) {
       reply.raw.once('finish', () => void cache.invalidate(writer));
     }
 
+    /** A failed call to the owning service as problem+json: 503 (with Retry-After) to retry, 502 or 504 otherwise. */
+    const sendUpstreamFailure = (res: { header(name: string, value: string): unknown; code(status: number): { type(t: string): { send(body: unknown): unknown } } }, status: 502 | 503 | 504) => {
+      if (status === 503) res.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+      const detail = status === 503 ? `The ${route.appId} service cannot be reached. Try again shortly.` : `The ${route.appId} service did not answer.`;
+      void res.code(status).type(PROBLEM_CONTENT_TYPE).send(httpError(status, detail).toProblem());
+    };
     return reply.from(invokeUrl(route.appId, request.url), {
       onResponse: (_req, res, raw) => {
         // reply-from hands over status, headers and body stream (its typings say otherwise)
@@ -56,9 +62,7 @@ export async function apiRoutes(app: FastifyInstance) {
             upstream.stream.resume();
             const status = sidecarFailureStatus(upstream.statusCode, body);
             request.log.warn({ status: upstream.statusCode, appId: route.appId, answered: status, dapr: body.slice(0, 300) }, 'upstream call failed');
-            if (status === 503) res.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
-            const detail = status === 503 ? `The ${route.appId} service cannot be reached. Try again shortly.` : `The ${route.appId} service did not answer.`;
-            void res.code(status).type(PROBLEM_CONTENT_TYPE).send(httpError(status, detail).toProblem());
+            sendUpstreamFailure(res, status);
           })();
           return;
         }
@@ -98,6 +102,12 @@ export async function apiRoutes(app: FastifyInstance) {
         void res.send(throughClient(upstream.stream, request.log));
       },
       rewriteRequestHeaders: (_req, headers) => upstreamHeaders(app, request, headers),
+      // no answer from the sidecar at all (killed, restarting, the connection cut): problem+json, never a 500
+      onError: (res, { error }) => {
+        const status = sidecarConnectionFailureStatus(error);
+        request.log.warn({ err: error, appId: route.appId, answered: status }, 'the call to the sidecar failed');
+        sendUpstreamFailure(res, status);
+      },
     });
   };
 
