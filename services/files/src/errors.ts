@@ -3,6 +3,7 @@ import { ConcurrencyError } from '@strata/event-store';
 import type { UploadFailure } from './db/schema.js';
 import { FileExistsError, FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
 import { InvalidNameError } from './domain/file/names.js';
+import { NotThenError } from './domain/history.js';
 import {
   FolderCycleError,
   FolderExistsError,
@@ -52,6 +53,9 @@ export function toHttpError(error: unknown, ifMatch = false): unknown {
   }
   if (error instanceof FolderFullError) {
     return new AppError(422, 'folder-full', 'Folder full', `A folder holds at most ${error.maxEntries} files and folders.`, { maxEntries: error.maxEntries });
+  }
+  if (error instanceof NotThenError) {
+    return new AppError(409, 'not-there-then', 'Not there then', 'The folder did not exist at that moment, or was in the trash: there is nothing to restore it to.');
   }
   if (error instanceof ConcurrencyError) {
     return ifMatch ? httpError(412, 'The file has changed since you read it: read it again and retry.') : httpError(409, 'The file changed at the same time: retry.');

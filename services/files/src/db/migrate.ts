@@ -4,12 +4,14 @@ import * as readModels from './migrations/20261125T210000_read_models.js';
 import * as uploadFailures from './migrations/20261201T100000_upload_failures.js';
 import * as rehydration from './migrations/20261201T130000_rehydration.js';
 import * as folders from './migrations/20261201T170000_folders.js';
+import * as history from './migrations/20261202T110000_history.js';
 
 const migrations: Record<string, Migration> = {
   '20261125T210000_read_models': readModels,
   '20261201T100000_upload_failures': uploadFailures,
   '20261201T130000_rehydration': rehydration,
   '20261201T170000_folders': folders,
+  '20261202T110000_history': history,
 };
 
 /** The files service's read models, in schema `files`. */

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, FileRow, FolderRow } from '../db/schema.js';
+import { filesAt, folderTableAt, foldersAt } from './as-of.js';
 import { BadCursorError, type SortKey, SORT_COLUMNS, decodeCursor, decodeTrashCursor, encodeCursor, encodeTrashCursor, toFileInfo } from './queries.js';
 
 export function toFolderInfo(row: FolderRow) {
@@ -14,22 +15,23 @@ export function toFolderInfo(row: FolderRow) {
   };
 }
 
-/** One of the owner's folders outside the trash; undefined for anyone else's, or one in the trash. */
-export async function liveFolder(db: Kysely<Database>, ownerId: string, folderId: string): Promise<FolderRow | undefined> {
-  return db.selectFrom('files.folders').selectAll().where('folder_id', '=', folderId).where('owner_id', '=', ownerId).where('status', '=', 'active').executeTakeFirst();
+/** One of the owner's folders outside the trash (now, or at `asOf`); undefined for anyone else's, or one in the trash. */
+export async function liveFolder(db: Kysely<Database>, ownerId: string, folderId: string, asOf?: Date): Promise<FolderRow | undefined> {
+  return foldersAt(db, asOf).selectAll().where('folder_id', '=', folderId).where('owner_id', '=', ownerId).where('status', '=', 'active').executeTakeFirst();
 }
 
 export async function folderInfoOf(db: Kysely<Database>, folderId: string) {
   return toFolderInfo(await db.selectFrom('files.folders').selectAll().where('folder_id', '=', folderId).executeTakeFirstOrThrow());
 }
 
-/** From the top of the drive down to the folder itself (the root is not named). */
-export async function breadcrumbsOf(db: Kysely<Database>, folderId: string): Promise<{ id: string; name: string }[]> {
+/** From the top of the drive down to the folder itself (the root is not named), now or as of a moment. */
+export async function breadcrumbsOf(db: Kysely<Database>, folderId: string, asOf?: Date): Promise<{ id: string; name: string }[]> {
+  const folders = folderTableAt(asOf);
   const { rows } = await sql<{ folder_id: string; name: string }>`
     with recursive up as (
-      select folder_id, name, parent_id, 1 as depth from files.folders where folder_id = ${folderId}::uuid
+      select folder_id, name, parent_id, 1 as depth from ${folders} f where folder_id = ${folderId}::uuid
       union all
-      select f.folder_id, f.name, f.parent_id, up.depth + 1 from files.folders f join up on f.folder_id = up.parent_id where up.depth < 1000
+      select f.folder_id, f.name, f.parent_id, up.depth + 1 from ${folders} f join up on f.folder_id = up.parent_id where up.depth < 1000
     )
     select folder_id, name from up order by depth desc`.execute(db);
   return rows.map((r) => ({ id: r.folder_id, name: r.name }));
@@ -55,7 +57,14 @@ const typed = (column: SortKey, value: string) =>
   column === 'created_at' || column === 'updated_at' ? sql`${value}::timestamptz` : column === 'size' ? sql`${value}::bigint` : sql`${value}`;
 const cursorValue = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 
-export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId: string | null, query: { limit: number; cursor?: string | undefined; sort: string }) {
+/** `asOf`: the entries the folder held at that moment, as they were then. */
+export async function childrenOf(
+  db: Kysely<Database>,
+  ownerId: string,
+  folderId: string | null,
+  query: { limit: number; cursor?: string | undefined; sort: string },
+  asOf?: Date,
+) {
   const desc = query.sort.startsWith('-');
   const direction = desc ? 'desc' : 'asc';
   const fileColumn = SORT_COLUMNS[query.sort.replace(/^-/, '')]!;
@@ -66,7 +75,7 @@ export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId
   const cmp = sql.raw(desc ? '<' : '>');
 
   if (part === 'd') {
-    let q = db.selectFrom('files.folders').selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active');
+    let q = foldersAt(db, asOf).selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active');
     q = folderId === null ? q.where('parent_id', 'is', null) : q.where('parent_id', '=', folderId);
     if (inner !== undefined) {
       const [value, id] = decodeCursor(inner, folderColumn);
@@ -81,7 +90,7 @@ export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId
   }
   const room = query.limit - out.length;
   if (room > 0) {
-    let q = db.selectFrom('files.files').selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active');
+    let q = filesAt(db, asOf).selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active');
     q = folderId === null ? q.where('folder_id', 'is', null) : q.where('folder_id', '=', folderId);
     if (part === 'f' && inner !== undefined) {
       const [value, id] = decodeCursor(inner, fileColumn);
@@ -95,7 +104,7 @@ export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId
     }
   } else {
     // the page ended exactly with the last folder: the files, if any, start on the next one
-    let q = db.selectFrom('files.files').select('file_id').where('owner_id', '=', ownerId).where('status', '=', 'active');
+    let q = filesAt(db, asOf).select('file_id').where('owner_id', '=', ownerId).where('status', '=', 'active');
     q = folderId === null ? q.where('folder_id', 'is', null) : q.where('folder_id', '=', folderId);
     if (await q.limit(1).executeTakeFirst()) nextCursor = 'f.';
   }
