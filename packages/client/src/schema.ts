@@ -774,6 +774,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Show the drive as it was at this moment, from the event log: an RFC 3339 timestamp with an offset (2026-12-01T09:30:00Z), read to the millisecond. A moment after now is now; one before the account existed shows nothing. Anything else is a 400 invalid-as-of. */
+                    asOf?: string;
                     cursor?: string;
                     /** @description Only the files in this folder (`root`: outside every folder); all of them when absent */
                     folder?: "root" | string;
@@ -944,10 +946,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One file; the ETag is its revision, for If-Match */
+        /**
+         * One file; the ETag is its revision, for If-Match
+         * @description With ?asOf=: the file as it was at that moment (its name, folder, latest version, star), and `trashedAt` if it was in the trash then; a file that did not exist yet, or was purged by then, is a 404.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Show the drive as it was at this moment, from the event log: an RFC 3339 timestamp with an offset (2026-12-01T09:30:00Z), read to the millisecond. A moment after now is now; one before the account existed shows nothing. Anything else is a 400 invalid-as-of. */
+                    asOf?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -962,7 +970,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["FileInfo"];
+                        "application/json": components["schemas"]["FileAsOf"];
                     };
                 };
                 /** @description Default Response */
@@ -2857,10 +2865,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A folder's entries (`root`: the top of the drive): folders first, then files, one page at a time */
+        /**
+         * A folder's entries (`root`: the top of the drive): folders first, then files, one page at a time
+         * @description With ?asOf=: the entries it held at that moment, as they were then (names, versions, stars), and its breadcrumbs then; a folder that did not exist then, or was in the trash, is a 404.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description Show the drive as it was at this moment, from the event log: an RFC 3339 timestamp with an offset (2026-12-01T09:30:00Z), read to the millisecond. A moment after now is now; one before the account existed shows nothing. Anything else is a 400 invalid-as-of. */
+                    asOf?: string;
                     cursor?: string;
                     limit?: number;
                     /** @description Folders come first, then files; folders go by name when files go by size */
@@ -3017,6 +3030,131 @@ export interface paths {
                 413: components["responses"]["Platform413"];
                 414: components["responses"]["Platform414"];
                 415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/restore-to": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a folder to how it was at a past moment, as one command
+         * @description Everything that was inside the folder at `asOf` gets back its name, place and trash state of then; what is inside now and was not then goes to the trash (restorable from there). The folder keeps its place and gets its name of then (as "name (2)" if that is taken there now), out of the trash if it is in it. Content is not rewound: each file keeps its current version. Files purged since cannot come back: `notRestored` names them. Running it again changes nothing more; send an Idempotency-Key to get the first answer again. A folder that did not exist then, or was in the trash, is a 409 not-there-then.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Show the drive as it was at this moment, from the event log: an RFC 3339 timestamp with an offset (2026-12-01T09:30:00Z), read to the millisecond. A moment after now is now; one before the account existed shows nothing. Anything else is a 400 invalid-as-of. */
+                        asOf: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RestoredTo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                414: components["responses"]["Platform414"];
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 429: components["responses"]["Platform429"];
                 431: components["responses"]["Platform431"];
             };
@@ -4508,6 +4646,39 @@ export interface components {
             items: components["schemas"]["Entry"][];
             nextCursor: string | null;
         };
+        FileAsOf: {
+            /**
+             * Format: date-time
+             * @description With ?asOf=: the moment shown (a moment after now is now)
+             */
+            asOf?: string;
+            /** @description Sniffed from the bytes; what the client declared is ignored */
+            contentType: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The folder it is in; null at the root */
+            folderId: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description Archived content is being brought back to the hot tier (a download answered 202); false again once it can be read */
+            rehydrating: boolean;
+            /** @description Since when it is being brought back */
+            rehydrationRequestedAt: string | null;
+            /** @description Changes with every change of the file; GET sends it as the ETag, PATCH takes it in If-Match */
+            revision: number;
+            sha256: string;
+            size: number;
+            starred: boolean;
+            /** @description The latest version's storage tier: Hot, Cool (after 31 days unchanged) or Archive (after 91: a download starts its rehydration) */
+            tier: string;
+            /** @description With ?asOf=: when it had gone to the trash, if it was there at that moment; null if it was not */
+            trashedAt?: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Number of the latest content version */
+            version: number;
+        };
         FileInfo: {
             /** @description Sniffed from the bytes; what the client declared is ignored */
             contentType: string;
@@ -4535,10 +4706,20 @@ export interface components {
             version: number;
         };
         FileList: {
+            /**
+             * Format: date-time
+             * @description With ?asOf=: the moment shown (a moment after now is now)
+             */
+            asOf?: string;
             items: components["schemas"]["FileInfo"][];
             nextCursor: string | null;
         };
         FolderChildren: {
+            /**
+             * Format: date-time
+             * @description With ?asOf=: the moment shown (a moment after now is now)
+             */
+            asOf?: string;
             /** @description From the top of the drive down to the folder itself; empty for the root */
             breadcrumbs: {
                 /** Format: uuid */
@@ -4631,6 +4812,31 @@ export interface components {
             state: "rehydrating";
             /** @description The version asked for */
             version: number;
+        };
+        RestoredTo: {
+            /**
+             * Format: date-time
+             * @description The moment restored (a moment after now is now)
+             */
+            asOf: string;
+            /** @description Files and folders that were inside then and were brought back to their name, place and trash state of then */
+            changed: number;
+            folder: components["schemas"]["FolderInfo"];
+            /** @description What was inside then and cannot come back */
+            notRestored: {
+                /** Format: uuid */
+                id: string;
+                kind: "file" | "folder";
+                /** @description Its name at that moment */
+                name: string;
+                /**
+                 * @description Purged since: its content is gone for good
+                 * @constant
+                 */
+                reason: "purged";
+            }[];
+            /** @description Files and folders inside now that were not then: moved to the trash (restorable from there) */
+            trashed: number;
         };
         RetryAccepted: {
             /** Format: uuid */
