@@ -79,6 +79,12 @@ export interface HandleOptions<State, E extends DomainEvent, DB> {
    * ConcurrencyError leaves it usable (numbered appends never raise inside it).
    */
   transaction?: Transaction<DB>;
+  /**
+   * When the events happened (default: the handler's clock, read as they are appended). A command
+   * over several streams in one transaction passes one time to all of them, so that a reader of
+   * the log as of any moment (time travel) sees all of it or none of it.
+   */
+  occurredAt?: Date;
 }
 
 export interface CommandHandler<Id, Command, State, E extends DomainEvent, DB> {
@@ -151,7 +157,7 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
       let result: CommandResult<State, E> = { events: [], state, version };
       if (decided.length > 0) {
         // stamped here so that the events projected now and the ones a rebuild reads agree
-        const occurredAt = clock.now();
+        const occurredAt = opts.occurredAt ?? clock.now();
         // ids chosen here, so that after a lost COMMIT the log can say whether these were stored
         const events = decided.map((event): NewEvent<E> => ({ ...event, id: randomUUID(), occurredAt }));
         // and the transaction's id, whose status the server keeps: after a lost COMMIT it tells

@@ -9,9 +9,11 @@
  *   npm run bench -w @strata/files                 # 1 GiB
  *   npm run bench -w @strata/files -- --mib 256    # smaller, for a quick look
  *   npm run bench -w @strata/files -- --list-files 10000
+ *   npm run bench -w @strata/files -- --as-of-only --as-of-events 100000   # time travel alone
  *
  * It starts its own stack (ports shifted by BENCH_PORT_OFFSET, default 14000; database
- * strata_bench_files; Redis DB BENCH_REDIS_DB, default 6, never flushed) and stops it at the end.
+ * BENCH_DATABASE, default strata_bench_files; Redis DB BENCH_REDIS_DB, default 6, never flushed) and stops
+ * it at the end.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { AppIds, BLOB_CONTAINER, AZURITE_BLOB_PORT } from '@strata/contracts';
@@ -26,9 +28,18 @@ import { type Stack, startStack } from '@strata/dev';
 import type { Database } from '../src/db/schema.js';
 import { projections } from '../src/projections/index.js';
 import { fileDecider, fileStream } from '../src/streams.js';
+import { asOfBench } from './as-of.js';
 
 const MiB = 1024 * 1024;
-const { values } = parseArgs({ options: { mib: { type: 'string', default: process.env.BENCH_MIB ?? '1024' }, 'list-files': { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: {
+    mib: { type: 'string', default: process.env.BENCH_MIB ?? '1024' },
+    'list-files': { type: 'string', default: '10000' },
+    'as-of-events': { type: 'string', default: '100000' },
+    // only the time travel case (no transfers, no flat list)
+    'as-of-only': { type: 'boolean', default: false },
+  },
+});
 const SIZE = Number(values.mib) * MiB;
 const LIST_FILES = Number(values['list-files']);
 const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 14_000);
@@ -89,6 +100,16 @@ function multipartStream(name: string, total: number) {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
+async function signUp(gw: string): Promise<{ userId: string; token: string }> {
+  const email = `bench-${randomUUID()}@example.test`;
+  const password = 'correct horse battery staple';
+  const reg = await fetch(`${gw}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
+  const userId = ((await reg.json()) as { id: string }).id;
+  const login = await fetch(`${gw}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  return { userId, token: ((await login.json()) as { accessToken: string }).accessToken };
+}
+
 async function main() {
   mkdirSync(join(REPO_ROOT, '.strata'), { recursive: true });
   const runDir = mkdtempSync(join(REPO_ROOT, '.strata', 'bench-files-'));
@@ -100,7 +121,7 @@ async function main() {
     name: 'bench-files',
     runDir,
     portOffset: OFFSET,
-    database: 'strata_bench_files',
+    database: process.env.BENCH_DATABASE ?? 'strata_bench_files',
     redisDb: Number(process.env.BENCH_REDIS_DB ?? 6),
     azuriteBlobPort: AZURITE_BLOB_PORT + OFFSET,
     logToFiles: true,
@@ -108,14 +129,19 @@ async function main() {
   });
   try {
     const gw = stack.gatewayUrl;
-    const email = `bench-${randomUUID()}@example.test`;
-    const password = 'correct horse battery staple';
-    const reg = await fetch(`${gw}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
-    const userId = ((await reg.json()) as { id: string }).id;
-    const login = await fetch(`${gw}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const { userId, token } = await signUp(gw);
     const auth = { authorization: `Bearer ${token}` };
+    const filesBase = `http://127.0.0.1:${stack.apps.get(AppIds.files)!.daprHttpPort}/v1.0/invoke/files/method`;
+    // a drive of its own (a second user in a whole run: the seeded list below stays as it is)
+    const timeTravel = async () => {
+      const other = await signUp(gw);
+      return asOfBench({ databaseUrl: stack.databaseUrl, base: filesBase, auth: { authorization: `Bearer ${other.token}` }, userId: other.userId, events: Number(values['as-of-events']), requests: 400 });
+    };
+    if (values['as-of-only']) {
+      await timeTravel();
+      rmSync(runDir, { recursive: true, force: true });
+      return;
+    }
 
     let expected = createHash('sha256');
     for await (const c of bytes(SIZE)) expected.update(c);
@@ -349,6 +375,7 @@ async function main() {
       'through the gateway': await listLatency(gw, 60, 5),
       "through files' sidecar": await listLatency(`http://127.0.0.1:${filesSidecar}/v1.0/invoke/files/method`, 1000, 50),
     });
+    await timeTravel();
     rmSync(runDir, { recursive: true, force: true });
   } finally {
     // a failed run keeps its logs (runDir/logs) for reading

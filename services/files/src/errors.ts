@@ -4,6 +4,7 @@ import type { UploadFailure } from './db/schema.js';
 import { CurrentVersionError, FileExistsError, FileNotFoundError, FileNotInTrashError, VersionNotFoundError } from './domain/file/decide.js';
 import { InvalidNameError } from './domain/file/names.js';
 import { InvalidLabelError } from './domain/file/versions.js';
+import { NotThenError } from './domain/history.js';
 import {
   FolderCycleError,
   FolderExistsError,
@@ -64,6 +65,9 @@ export function toHttpError(error: unknown, ifMatch = false): unknown {
   }
   if (error instanceof FolderFullError) {
     return new AppError(422, 'folder-full', 'Folder full', `A folder holds at most ${error.maxEntries} files and folders.`, { maxEntries: error.maxEntries });
+  }
+  if (error instanceof NotThenError) {
+    return new AppError(409, 'not-there-then', 'Not there then', 'The folder did not exist at that moment, or was in the trash: there is nothing to restore it to.');
   }
   if (error instanceof ConcurrencyError) {
     return ifMatch ? httpError(412, 'The file has changed since you read it: read it again and retry.') : httpError(409, 'The file changed at the same time: retry.');

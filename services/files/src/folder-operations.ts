@@ -59,7 +59,8 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
   }
 
   async function trashBatch(trx: Trx, req: TreeRequest, folderId: string): Promise<number | 'last'> {
-    const options = { transaction: trx, metadata: req.metadata };
+    // every batch's events at the moment the user asked: the past shows the whole operation or none of it
+    const options = { transaction: trx, metadata: req.metadata, occurredAt: req.now };
     const data = { ownerId: req.ownerId, withFolderId: folderId, now: req.now };
     const below = await descendants(trx, folderId);
     const files = await trx
@@ -83,7 +84,8 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
   }
 
   async function restoreBatch(trx: Trx, req: TreeRequest, folderId: string): Promise<number | 'last'> {
-    const options = { transaction: trx, metadata: req.metadata };
+    // every batch's events at the moment the user asked: the past shows the whole operation or none of it
+    const options = { transaction: trx, metadata: req.metadata, occurredAt: req.now };
     const data = { ownerId: req.ownerId, taken: [], now: req.now };
     const folders = await trx
       .selectFrom('files.folders')

@@ -8,6 +8,8 @@ import type { Database, FileRow, FolderRow } from './db/schema.js';
 import { FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
 import { freeName, nameKey, validateFileName } from './domain/file/names.js';
 import { type Place, type TreeLimits, FolderNotFoundError, FolderNotInTrashError } from './domain/folder/place.js';
+import { NotThenError } from './domain/history.js';
+import { filesAt, folderTableAt } from './projections/as-of.js';
 import { deleteBlob } from './purge.js';
 
 type Trx = Transaction<Database>;
@@ -105,6 +107,49 @@ async function ownFile(trx: Trx, ownerId: string, fileId: string): Promise<FileR
   return row;
 }
 
+export interface RestoreToResult {
+  changed: number;
+  trashed: number;
+  notRestored: { kind: 'file' | 'folder'; id: string; name: string; reason: 'purged' }[];
+}
+
+/** An entry of the tree as it was at a moment: its name, parent (folder, for a file), state then, and depth below the folder asked for. */
+interface EntryThen {
+  kind: Kind;
+  id: string;
+  name: string;
+  parentId: string | null;
+  status: string;
+  depth: number;
+}
+
+/**
+ * A folder and everything that was inside it at `asOf` (in the trash then or not; not what had
+ * been purged by then), read from the history under the tree lock.
+ */
+async function treeThen(trx: Trx, ownerId: string, folderId: string, asOf: Date): Promise<{ folders: Map<string, EntryThen>; files: Map<string, EntryThen> }> {
+  const history = folderTableAt(asOf);
+  const { rows } = await sql<{ folder_id: string; name: string; parent_id: string | null; status: string; depth: number }>`
+    with recursive down as (
+      select folder_id, name, parent_id, status, 0 as depth from ${history} h where folder_id = ${folderId}::uuid and owner_id = ${ownerId}
+      union all
+      select h.folder_id, h.name, h.parent_id, h.status, down.depth + 1 from ${history} h join down on h.parent_id = down.folder_id
+       where h.owner_id = ${ownerId} and down.depth < 1000
+    )
+    select folder_id, name, parent_id, status, depth from down`.execute(trx);
+  const folders = new Map(rows.map((r) => [r.folder_id, { kind: 'folder' as const, id: r.folder_id, name: r.name, parentId: r.parent_id, status: r.status, depth: r.depth }]));
+  const files =
+    rows.length === 0
+      ? []
+      : await filesAt(trx, asOf)
+          .select(['file_id', 'name', 'folder_id', 'status'])
+          .where('owner_id', '=', ownerId)
+          .where('folder_id', 'in', [...folders.keys()])
+          .where('status', 'in', ['active', 'trashed'])
+          .execute();
+  return { folders, files: new Map(files.map((f) => [f.file_id, { kind: 'file' as const, id: f.file_id, name: f.name, parentId: f.folder_id, status: f.status, depth: Infinity }])) };
+}
+
 export interface TreeRequest {
   ownerId: string;
   metadata: EventMetadata;
@@ -121,7 +166,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
     const folderId = randomUUID();
     await inTree(app, req.ownerId, async (trx) => {
       const place = await placeOf(trx, req.ownerId, parentId, name, 'folder');
-      await app.folderCommands.handle(folderId, { type: 'CreateFolder', data: { folderId, ownerId: req.ownerId, name, place, limits, now: req.now } }, { transaction: trx, metadata: req.metadata });
+      await app.folderCommands.handle(folderId, { type: 'CreateFolder', data: { folderId, ownerId: req.ownerId, name, place, limits, now: req.now } }, { transaction: trx, metadata: req.metadata, occurredAt: req.now });
     });
     return folderId;
   }
@@ -138,7 +183,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
       await app.folderCommands.handle(
         folderId,
         { type: 'MoveFolder', data: { ownerId: req.ownerId, place, height, limits, now: req.now, ...(change.name !== undefined ? { name: change.name } : {}) } },
-        { transaction: trx, metadata: req.metadata, ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}) },
+        { transaction: trx, metadata: req.metadata, occurredAt: req.now, ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}) },
       );
     });
   }
@@ -154,7 +199,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
       await app.commands.handle(
         fileId,
         { type: 'MoveFile', data: { ownerId: req.ownerId, place, limits, now: req.now, ...(change.name !== undefined ? { name: change.name } : {}) } },
-        { transaction: trx, metadata: req.metadata, ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}) },
+        { transaction: trx, metadata: req.metadata, occurredAt: req.now, ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}) },
       );
     });
   }
@@ -170,7 +215,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
     const below = await descendants(trx, folderId);
     const folderIds = [folderId, ...below.map((d) => d.folder_id)];
     const files = await trx.selectFrom('files.files').select('file_id').where('folder_id', 'in', folderIds).where('status', '=', 'active').where('owner_id', '=', req.ownerId).execute();
-    const options = { transaction: trx, metadata: req.metadata };
+    const options = { transaction: trx, metadata: req.metadata, occurredAt: req.now };
     for (const f of files) await app.commands.handle(f.file_id, { type: 'TrashFile', data: { ownerId: req.ownerId, withFolderId: folderId, now: req.now } }, options);
     for (const d of below.reverse()) await app.folderCommands.handle(d.folder_id, { type: 'TrashFolder', data: { ownerId: req.ownerId, withFolderId: folderId, now: req.now } }, options);
     await app.folderCommands.handle(folderId, { type: 'TrashFolder', data: { ownerId: req.ownerId, now: req.now } }, options);
@@ -196,7 +241,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
       await app.folderCommands.handle(
         f.folder_id,
         { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken, ...(rename ? { rename } : {}), now: req.now } },
-        { transaction: trx, metadata: req.metadata },
+        { transaction: trx, metadata: req.metadata, occurredAt: req.now },
       );
     }
   }
@@ -230,7 +275,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
   /** Takes the clashing entry out of the way of a restore that replaces it: to the trash. */
   async function trashHolder(trx: Trx, req: TreeRequest, holder: { kind: Kind; id: string }): Promise<void> {
     if (holder.kind === 'folder') await trashFolder(trx, req, holder.id);
-    else await app.commands.handle(holder.id, { type: 'TrashFile', data: { ownerId: req.ownerId, now: req.now } }, { transaction: trx, metadata: req.metadata });
+    else await app.commands.handle(holder.id, { type: 'TrashFile', data: { ownerId: req.ownerId, now: req.now } }, { transaction: trx, metadata: req.metadata, occurredAt: req.now });
   }
 
   /**
@@ -254,7 +299,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
         rename = freeName(folder.name, new Set(taken), 'folder');
       }
     }
-    await app.folderCommands.handle(folderId, { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken, ...(rename ? { rename } : {}), now: req.now } }, { transaction: trx, metadata: req.metadata });
+    await app.folderCommands.handle(folderId, { type: 'RestoreFolder', data: { ownerId: req.ownerId, taken, ...(rename ? { rename } : {}), now: req.now } }, { transaction: trx, metadata: req.metadata, occurredAt: req.now });
   }
 
   /**
@@ -269,7 +314,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
       const file = await ownFile(trx, req.ownerId, fileId);
       if (file.status !== 'trashed') throw new FileNotInTrashError();
       await recreateParents(trx, req, file.folder_id);
-      const options = { transaction: trx, metadata: req.metadata };
+      const options = { transaction: trx, metadata: req.metadata, occurredAt: req.now };
       let taken = await takenKeys(trx, req.ownerId, file.folder_id, file.name, 'file', fileId);
       if (!taken.includes(nameKey(file.name))) {
         await app.commands.handle(fileId, { type: 'RestoreFile', data: { ownerId: req.ownerId, taken, now: req.now } }, options);
@@ -299,12 +344,113 @@ export function treeOf(app: FastifyInstance, config: Config) {
     return result;
   }
 
+  /**
+   * A folder back to how it was at `asOf`, as one transaction: everything that was inside it then
+   * gets its name, place and trash state of then; what is inside now and was not then goes to the
+   * trash (a folder with what it holds). The folder itself keeps its place and gets its name of
+   * then (keeping both on a clash there), out of the trash if it is in it. Content stays as it is
+   * now (versions are not rewound). Files purged since cannot come back: they are reported.
+   * Each entry's move is decided on the tree as it will be at the end (names of then are unique
+   * there), so swaps of names or places need no stop in between.
+   */
+  async function restoreTo(req: TreeRequest, folderId: string, asOf: Date): Promise<RestoreToResult> {
+    return inTree(app, req.ownerId, async (trx) => {
+      const folder = await ownFolder(trx, req.ownerId, folderId);
+      const then = await treeThen(trx, req.ownerId, folderId, asOf);
+      const top = then.folders.get(folderId);
+      if (!top || top.status !== 'active') throw new NotThenError();
+      const options = { transaction: trx, metadata: req.metadata, occurredAt: req.now };
+      let changed = 0;
+
+      // the folder itself: where it is now, under its name of then
+      if (folder.status === 'trashed') await recreateParents(trx, req, folder.parent_id);
+      const taken = await takenKeys(trx, req.ownerId, folder.parent_id, top.name, 'folder', folderId);
+      const name = taken.includes(nameKey(top.name)) ? freeName(top.name, new Set(taken), 'folder') : top.name;
+      const here = await placeOf(trx, req.ownerId, folder.parent_id, name, 'folder', folderId);
+      const self = await app.folderCommands.handle(
+        folderId,
+        { type: 'RewindFolder', data: { ownerId: req.ownerId, to: { name, parentId: folder.parent_id }, place: here, height: 0, limits, now: req.now } },
+        options,
+      );
+      if (self.events.length > 0) changed++;
+
+      // the tree as it will be: the live entries of then, below the folder where it is now
+      const above = (await chainOf(trx, folderId)).map((f) => f.folder_id);
+      const live = (id: string | null): boolean => id !== null && (id === folderId || (then.folders.get(id)?.status === 'active' && live(then.folders.get(id)!.parentId)));
+      const chain = (id: string): string[] => (id === folderId ? above : [id, ...chain(then.folders.get(id)!.parentId!)]);
+      const siblings = new Map<string, { id: string; key: string }[]>();
+      const entries = [...[...then.folders.values()].filter((f) => f.id !== folderId), ...then.files.values()];
+      for (const e of entries) if (e.status === 'active' && live(e.parentId)) siblings.set(e.parentId!, [...(siblings.get(e.parentId!) ?? []), { id: e.id, key: nameKey(e.name) }]);
+      const placeThen = (id: string, parentId: string): Place => {
+        const others = (siblings.get(parentId) ?? []).filter((s) => s.id !== id);
+        const c = chain(parentId);
+        return { parentId, parentLive: true, parentDepth: c.length, chain: c, entries: others.length, taken: others.map((s) => s.key) };
+      };
+      const heightThen = (id: string): number => Math.max(0, ...[...then.folders.values()].filter((f) => f.parentId === id && f.status === 'active').map((f) => 1 + heightThen(f.id)));
+
+      const nowFolders = new Set((await trx.selectFrom('files.folders').select('folder_id').where('owner_id', '=', req.ownerId).where('folder_id', 'in', [...then.folders.keys()]).execute()).map((r) => r.folder_id));
+      const fileIds = [...then.files.keys()];
+      const nowFiles = new Set(fileIds.length === 0 ? [] : (await trx.selectFrom('files.files').select('file_id').where('owner_id', '=', req.ownerId).where('file_id', 'in', fileIds).execute()).map((r) => r.file_id));
+      const notRestored: RestoreToResult['notRestored'] = [];
+
+      // folders from the top down, so that each goes into a parent already in its place; then files
+      const restoring = entries.filter((e) => e.status === 'active' && live(e.parentId));
+      for (const f of restoring.filter((e) => e.kind === 'folder').sort((a, b) => a.depth - b.depth)) {
+        if (!nowFolders.has(f.id)) continue;
+        const to = { name: f.name, parentId: f.parentId };
+        const done = await app.folderCommands.handle(
+          f.id,
+          { type: 'RewindFolder', data: { ownerId: req.ownerId, to, place: placeThen(f.id, f.parentId!), height: heightThen(f.id), limits, now: req.now } },
+          options,
+        );
+        if (done.events.length > 0) changed++;
+      }
+      for (const f of restoring.filter((e) => e.kind === 'file')) {
+        if (!nowFiles.has(f.id)) {
+          notRestored.push({ kind: 'file', id: f.id, name: f.name, reason: 'purged' });
+          continue;
+        }
+        const to = { name: f.name, folderId: f.parentId };
+        const done = await app.commands.handle(f.id, { type: 'RewindFile', data: { ownerId: req.ownerId, to, place: placeThen(f.id, f.parentId!), limits, now: req.now } }, options);
+        if (done.events.length > 0) changed++;
+      }
+
+      // what is inside now and was not (or was in the trash then): to the trash, a folder with what it holds
+      const kept = new Set([folderId, ...restoring.map((e) => e.id)]);
+      let trashed = 0;
+      const below = await descendants(trx, folderId);
+      const parents = new Map(
+        below.length === 0
+          ? []
+          : (await trx.selectFrom('files.folders').select(['folder_id', 'parent_id']).where('folder_id', 'in', below.map((d) => d.folder_id)).execute()).map((r) => [r.folder_id, r.parent_id]),
+      );
+      const gone = new Set<string>();
+      for (const d of below) {
+        const parent = parents.get(d.folder_id) ?? null;
+        if (parent !== null && gone.has(parent)) gone.add(d.folder_id);
+        else if (!kept.has(d.folder_id)) {
+          await trashFolder(trx, req, d.folder_id);
+          gone.add(d.folder_id);
+          trashed++;
+        }
+      }
+      const liveFolders = [folderId, ...below.map((d) => d.folder_id).filter((id) => !gone.has(id))];
+      const extra = await trx.selectFrom('files.files').select('file_id').where('owner_id', '=', req.ownerId).where('status', '=', 'active').where('folder_id', 'in', liveFolders).execute();
+      for (const f of extra) {
+        if (kept.has(f.file_id)) continue;
+        await app.commands.handle(f.file_id, { type: 'TrashFile', data: { ownerId: req.ownerId, now: req.now } }, options);
+        trashed++;
+      }
+      return { changed, trashed, notRestored };
+    });
+  }
+
   /** Where an upload lands, under the tree lock of the transaction that stores it. */
   async function uploadPlace(trx: Trx, ownerId: string, folderId: string | null, name: string): Promise<Place> {
     await sql`select pg_advisory_xact_lock(hashtext('strata.files.tree'), hashtext(${ownerId}))`.execute(trx);
     return placeOf(trx, ownerId, folderId, name, 'file');
   }
 
-  return { limits, createFolder, updateFolder, updateFile, restoreFolderItself, restoreFile, uploadPlace };
+  return { limits, createFolder, updateFolder, updateFile, restoreFolderItself, restoreFile, restoreTo, uploadPlace };
 }
 

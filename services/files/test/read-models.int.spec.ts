@@ -53,6 +53,9 @@ async function snapshot(owners: string[]) {
       .where('owner_id', 'in', owners)
       .orderBy('seq')
       .execute(),
+    // time travel: every state of every file and folder, with the moments it held
+    fileHistory: await db.selectFrom('files.file_history').selectAll().where('owner_id', 'in', owners).orderBy('file_id').orderBy('valid_from').execute(),
+    folderHistory: await db.selectFrom('files.folder_history').selectAll().where('owner_id', 'in', owners).orderBy('folder_id').orderBy('valid_from').execute(),
   };
 }
 
@@ -154,7 +157,7 @@ describe('the read models of files', () => {
     // the operator's command does the same, in its own process
     const all = await rebuildCommand([]);
     expect(all.code, all.stderr).toBe(0);
-    expect(all.stdout).toMatch(/^files: rebuilt from \d+ events in \d+ ms\ngrants: rebuilt from \d+ events in \d+ ms\nactivity: rebuilt from \d+ events in \d+ ms\nfolders: rebuilt from \d+ events in \d+ ms\n$/);
+    expect(all.stdout).toMatch(/^files: rebuilt from \d+ events in \d+ ms\ngrants: rebuilt from \d+ events in \d+ ms\nactivity: rebuilt from \d+ events in \d+ ms\nfile-history: rebuilt from \d+ events in \d+ ms\nfolders: rebuilt from \d+ events in \d+ ms\nfolder-history: rebuilt from \d+ events in \d+ ms\n$/);
     expect(await snapshot(owners)).toEqual(live);
   });
 
@@ -216,7 +219,7 @@ describe('the read models of files', () => {
   it('the rebuild command refuses a read model it does not have, and changes nothing', async () => {
     const wrong = await rebuildCommand(['files', 'stars']);
     expect(wrong).toMatchObject({ code: 2, stdout: '' });
-    expect(wrong.stderr).toContain('unknown read model "stars"; this service has: files, grants, activity, folders');
+    expect(wrong.stderr).toContain('unknown read model "stars"; this service has: files, grants, activity, file-history, folders, folder-history');
     const unset = await rebuildCommand([], { DATABASE_URL: '' });
     expect(unset.code).toBe(2);
     expect(unset.stderr).toContain('DATABASE_URL is not set');

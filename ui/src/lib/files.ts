@@ -2,10 +2,24 @@ import type { FileInfo, FileSort, Rehydrating } from '@strata/client';
 import { FileEventTypes } from '@strata/contracts/event-types';
 import { ApiProblem, api, currentAccessToken, refreshAccessToken, unreachable, unwrap } from './api';
 
-export type { FileInfo, FileSort, Rehydrating, TrashedFile, VersionInfo } from '@strata/client';
+export type { FileAsOf, FileInfo, FileSort, Rehydrating, TrashedFile, VersionInfo } from '@strata/client';
 
-export const listFiles = ({ q, cursor, ...query }: { q?: string; sort?: FileSort; cursor?: string | null; limit?: number }) =>
-  api.GET('/api/v1/files', { params: { query: { ...query, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) } } }).then(unwrap);
+/** `asOf`: the list as it was at that moment (time travel), read-only. */
+export const listFiles = ({ q, cursor, asOf, ...query }: { q?: string; sort?: FileSort; cursor?: string | null; limit?: number; asOf?: string | null }) =>
+  api.GET('/api/v1/files', { params: { query: { ...query, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}), ...(asOf ? { asOf } : {}) } } }).then(unwrap);
+
+/** A file as it was at a moment: `trashedAt` says whether it was in the trash then. */
+export const getFileAsOf = (id: string, asOf: string) => api.GET('/api/v1/files/{id}', { params: { path: { id }, query: { asOf } } }).then(unwrap);
+
+/**
+ * What a `datetime-local` input holds (the browser's local time, no offset) as the moment the API
+ * takes (RFC 3339, UTC); null when it holds nothing usable.
+ */
+export function momentOf(local: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(local)) return null;
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
 
 export const getFile = (id: string) => api.GET('/api/v1/files/{id}', { params: { path: { id } } }).then(unwrap);
 export const renameFile = (file: FileInfo, name: string) =>

@@ -71,6 +71,9 @@ describe('the files journey in a real browser', () => {
     const bars = await page.locator('[data-testid="upload-row"] progress').evaluateAll((els) => els.map((e) => [(e as HTMLProgressElement).value, (e as HTMLProgressElement).max]));
     for (const [value, max] of bars) expect(value).toBe(max);
     await expect.poll(() => page.getByTestId('file-name').allTextContents()).toEqual(expect.arrayContaining(['report.pdf', 'notes.txt']));
+    // a moment to travel back to later: a whole second (the picker's precision) after the uploads, before the rename
+    const before = Math.ceil((Date.now() + 1) / 1000) * 1000;
+    await new Promise((r) => setTimeout(r, before - Date.now() + 50));
 
     // rename in place
     await page.getByRole('button', { name: 'Rename notes.txt' }).click();
@@ -95,6 +98,21 @@ describe('the files journey in a real browser', () => {
     await expect.poll(() => page.getByTestId('trash-row').count()).toBe(0);
     await page.getByRole('link', { name: 'Files' }).click();
     await expect.poll(() => page.getByTestId('file-name').allTextContents()).toContain('shopping.txt');
+
+    // the drive as it was before the rename: marked as the past, read-only, and back to now
+    const local = await page.evaluate((ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19), before);
+    await page.getByTestId('as-of-input').fill(local);
+    await page.getByTestId('as-of-show').click();
+    await expect.poll(() => page.getByTestId('as-of-banner').textContent()).toContain('The past');
+    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toEqual(expect.arrayContaining(['report.pdf', 'notes.txt']));
+    expect(await page.getByTestId('file-name').allTextContents()).not.toContain('shopping.txt');
+    expect(await page.getByRole('button', { name: /^(Rename|Delete) / }).count()).toBe(0);
+    expect(await page.getByTestId('file-input').count()).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'files-as-of.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByTestId('as-of-now').click();
+    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toContain('shopping.txt');
+    expect(await page.getByTestId('as-of-banner').count()).toBe(0);
 
     // download and compare the bytes
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report.pdf' }).click()]);

@@ -6,6 +6,7 @@ import * as rehydration from './migrations/20261201T130000_rehydration.js';
 import * as folders from './migrations/20261201T170000_folders.js';
 import * as folderOperations from './migrations/20261202T120000_folder_operations.js';
 import * as versionControl from './migrations/20261202T130000_version_control.js';
+import * as history from './migrations/20261202T140000_history.js';
 
 const migrations: Record<string, Migration> = {
   '20261125T210000_read_models': readModels,
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '20261201T170000_folders': folders,
   '20261202T120000_folder_operations': folderOperations,
   '20261202T130000_version_control': versionControl,
+  '20261202T140000_history': history,
 };
 
 /** The files service's read models, in schema `files`. */

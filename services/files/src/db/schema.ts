@@ -150,6 +150,51 @@ export interface FolderOperationsTable {
 }
 
 export type FolderOperationKind = 'trash' | 'restore';
+/** When a state held: from the event that made it until the next one's (`infinity`: it holds now). */
+interface Validity {
+  valid_from: Date;
+  valid_to: ColumnType<Date, Date | undefined, Date>;
+  /** The aggregate's whole state, kept on the open row only (the next event folds onto it). */
+  state: unknown;
+}
+
+/** A file's states through time (time travel); `status` adds `purged`, the state a purge leaves. */
+export interface FileHistoryTable extends Validity {
+  file_id: string;
+  owner_id: string;
+  revision: number;
+  status: 'active' | 'trashed' | 'purged';
+  name: string;
+  name_key: string;
+  folder_id: string | null;
+  size: BigInt;
+  content_type: string;
+  sha256: string;
+  version: number;
+  tier: string;
+  created_at: Date;
+  updated_at: Date;
+  trashed_at: Date | null;
+  trashed_with: string | null;
+  rehydrating_since: Date | null;
+  starred: boolean;
+}
+
+/** A folder's states through time (time travel). */
+export interface FolderHistoryTable extends Validity {
+  folder_id: string;
+  owner_id: string;
+  revision: number;
+  status: 'active' | 'trashed';
+  name: string;
+  name_key: string;
+  parent_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  trashed_at: Date | null;
+  trashed_with: string | null;
+  starred: boolean;
+}
 
 export interface Database {
   'files.files': FilesTable;
@@ -163,6 +208,8 @@ export interface Database {
   'files.uploads': UploadsTable;
   'files.retention': RetentionTable;
   'files.folder_operations': FolderOperationsTable;
+  'files.file_history': FileHistoryTable;
+  'files.folder_history': FolderHistoryTable;
 }
 
 export type FileRow = Selectable<FilesTable>;

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, FileRow, FolderOperationKind, FolderRow } from '../db/schema.js';
+import { filesAt, folderTableAt, foldersAt } from './as-of.js';
 import { BadCursorError, type SortKey, SORT_COLUMNS, decodeCursor, decodeTrashCursor, encodeCursor, encodeTrashCursor, toFileInfo } from './queries.js';
 
 /** A folder row with the operation in progress on it, if any (`files.folder_operations`, src/folder-operations.ts). */
@@ -8,8 +9,13 @@ export type FolderView = FolderRow & { pending: FolderOperationKind | null };
 /** What the operation table says of each folder selected: trash or restore in progress, or null. */
 const pending = sql<FolderOperationKind | null>`(select o.kind from files.folder_operations o where o.folder_id = files.folders.folder_id)`.as('pending');
 
-/** The folders table with each row's pending operation. */
-const folders = (db: Kysely<Database>) => db.selectFrom('files.folders').selectAll('files.folders').select(pending);
+const liveFolders = (db: Kysely<Database>) => db.selectFrom('files.folders').selectAll('files.folders').select(pending);
+
+/** The folders table with each row's pending operation; or its past at `asOf`, when no operation is pending. */
+const folders = (db: Kysely<Database>, asOf?: Date): ReturnType<typeof liveFolders> =>
+  asOf === undefined
+    ? liveFolders(db)
+    : (foldersAt(db, asOf).selectAll().select(sql<FolderOperationKind | null>`null::text`.as('pending')) as unknown as ReturnType<typeof liveFolders>);
 
 export function toFolderInfo(row: FolderView) {
   return {
@@ -24,22 +30,23 @@ export function toFolderInfo(row: FolderView) {
   };
 }
 
-/** One of the owner's folders outside the trash; undefined for anyone else's, or one in the trash. */
-export async function liveFolder(db: Kysely<Database>, ownerId: string, folderId: string): Promise<FolderView | undefined> {
-  return folders(db).where('folder_id', '=', folderId).where('owner_id', '=', ownerId).where('status', '=', 'active').executeTakeFirst();
+/** One of the owner's folders outside the trash (now, or at `asOf`); undefined for anyone else's, or one in the trash. */
+export async function liveFolder(db: Kysely<Database>, ownerId: string, folderId: string, asOf?: Date): Promise<FolderView | undefined> {
+  return folders(db, asOf).where('folder_id', '=', folderId).where('owner_id', '=', ownerId).where('status', '=', 'active').executeTakeFirst();
 }
 
 export async function folderInfoOf(db: Kysely<Database>, folderId: string) {
   return toFolderInfo(await folders(db).where('folder_id', '=', folderId).executeTakeFirstOrThrow());
 }
 
-/** From the top of the drive down to the folder itself (the root is not named). */
-export async function breadcrumbsOf(db: Kysely<Database>, folderId: string): Promise<{ id: string; name: string }[]> {
+/** From the top of the drive down to the folder itself (the root is not named), now or as of a moment. */
+export async function breadcrumbsOf(db: Kysely<Database>, folderId: string, asOf?: Date): Promise<{ id: string; name: string }[]> {
+  const folders = folderTableAt(asOf);
   const { rows } = await sql<{ folder_id: string; name: string }>`
     with recursive up as (
-      select folder_id, name, parent_id, 1 as depth from files.folders where folder_id = ${folderId}::uuid
+      select folder_id, name, parent_id, 1 as depth from ${folders} f where folder_id = ${folderId}::uuid
       union all
-      select f.folder_id, f.name, f.parent_id, up.depth + 1 from files.folders f join up on f.folder_id = up.parent_id where up.depth < 1000
+      select f.folder_id, f.name, f.parent_id, up.depth + 1 from ${folders} f join up on f.folder_id = up.parent_id where up.depth < 1000
     )
     select folder_id, name from up order by depth desc`.execute(db);
   return rows.map((r) => ({ id: r.folder_id, name: r.name }));
@@ -65,7 +72,14 @@ const typed = (column: SortKey, value: string) =>
   column === 'created_at' || column === 'updated_at' ? sql`${value}::timestamptz` : column === 'size' ? sql`${value}::bigint` : sql`${value}`;
 const cursorValue = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 
-export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId: string | null, query: { limit: number; cursor?: string | undefined; sort: string }) {
+/** `asOf`: the entries the folder held at that moment, as they were then. */
+export async function childrenOf(
+  db: Kysely<Database>,
+  ownerId: string,
+  folderId: string | null,
+  query: { limit: number; cursor?: string | undefined; sort: string },
+  asOf?: Date,
+) {
   const desc = query.sort.startsWith('-');
   const direction = desc ? 'desc' : 'asc';
   const fileColumn = SORT_COLUMNS[query.sort.replace(/^-/, '')]!;
@@ -76,7 +90,7 @@ export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId
   const cmp = sql.raw(desc ? '<' : '>');
 
   if (part === 'd') {
-    let q = folders(db).where('owner_id', '=', ownerId).where('status', '=', 'active');
+    let q = folders(db, asOf).where('owner_id', '=', ownerId).where('status', '=', 'active');
     q = folderId === null ? q.where('parent_id', 'is', null) : q.where('parent_id', '=', folderId);
     if (inner !== undefined) {
       const [value, id] = decodeCursor(inner, folderColumn);
@@ -91,7 +105,7 @@ export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId
   }
   const room = query.limit - out.length;
   if (room > 0) {
-    let q = db.selectFrom('files.files').selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active');
+    let q = filesAt(db, asOf).selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active');
     q = folderId === null ? q.where('folder_id', 'is', null) : q.where('folder_id', '=', folderId);
     if (part === 'f' && inner !== undefined) {
       const [value, id] = decodeCursor(inner, fileColumn);
@@ -105,7 +119,7 @@ export async function childrenOf(db: Kysely<Database>, ownerId: string, folderId
     }
   } else {
     // the page ended exactly with the last folder: the files, if any, start on the next one
-    let q = db.selectFrom('files.files').select('file_id').where('owner_id', '=', ownerId).where('status', '=', 'active');
+    let q = filesAt(db, asOf).select('file_id').where('owner_id', '=', ownerId).where('status', '=', 'active');
     q = folderId === null ? q.where('folder_id', 'is', null) : q.where('folder_id', '=', folderId);
     if (await q.limit(1).executeTakeFirst()) nextCursor = 'f.';
   }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, FileRow, VersionRow } from '../db/schema.js';
 import type { Caller } from '../caller.js';
+import { filesAt } from './as-of.js';
 
 export type SortKey = 'name' | 'created_at' | 'updated_at' | 'size';
 const DAY_MS = 86_400_000;
@@ -90,15 +91,18 @@ const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
 /**
  * The caller's files, one page, by keyset on (sort key, id): each page is one index range scan
  * on (owner, sort key, id), however deep the page. A partner sees the files granted to it and its own.
+ * `asOf`: the same list as it was at that moment, from the history (`as-of.ts`).
  */
 export async function listFiles(
   db: Kysely<Database>,
   caller: Caller,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined; sort: string; folder?: string | undefined },
+  asOf?: Date,
 ) {
   const desc = query.sort.startsWith('-');
   const column = SORT_COLUMNS[query.sort.replace(/^-/, '')]!;
-  let q = db.selectFrom('files.files').selectAll().where('status', '=', 'active');
+  // as of a moment: the files as they were then (a partner: those granted to it now)
+  let q = filesAt(db, asOf).selectAll().where('status', '=', 'active');
   // one folder's files (`root`: those outside every folder), or all of them
   if (query.folder === 'root') q = q.where('folder_id', 'is', null);
   else if (query.folder !== undefined) q = q.where('folder_id', '=', query.folder);
@@ -186,10 +190,15 @@ export async function oldVersionsOf(db: Kysely<Database>, ownerId: string): Prom
 /** A file the caller may read (its own, or granted to this partner), outside the trash. */
 export async function findReadable(db: Kysely<Database>, caller: Caller, fileId: string): Promise<FileRow | undefined> {
   const row = await db.selectFrom('files.files').selectAll().where('file_id', '=', fileId).where('status', '=', 'active').executeTakeFirst();
+  return readableBy(db, caller, row);
+}
+
+/** The row if the caller may read that file: its own, or (a partner) one granted to it now. */
+export async function readableBy(db: Kysely<Database>, caller: Caller, row: FileRow | undefined): Promise<FileRow | undefined> {
   if (!row) return undefined;
   if (row.owner_id === caller.ownerId) return row;
   if (caller.kind === 'partner') {
-    const grant = await db.selectFrom('files.grants').select('client_id').where('file_id', '=', fileId).where('client_id', '=', caller.clientId!).executeTakeFirst();
+    const grant = await db.selectFrom('files.grants').select('client_id').where('file_id', '=', row.file_id).where('client_id', '=', caller.clientId!).executeTakeFirst();
     if (grant) return row;
   }
   return undefined;

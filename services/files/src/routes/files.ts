@@ -11,11 +11,12 @@ import { InvalidNameError, validateFileName } from '../domain/file/names.js';
 import { folderNotFound, invalidName, notFound, toHttpError } from '../errors.js';
 import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
+import { fileAsOf, parseAsOf } from '../projections/as-of.js';
 import { liveFolder } from '../projections/folder-queries.js';
 import { fileInfoOf, findReadable, listFiles, ownerOfActive, rehydrationOf, toFileInfo, versionsOf } from '../projections/queries.js';
 import { treeOf } from '../tree.js';
 import { checkQuota, quotaUse } from '../quota.js';
-import { FileIdParams, FileInfo, FileList, Id, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
+import { AsOfQuery, FileAsOf, FileIdParams, FileInfo, FileList, Id, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
 import { Type } from '@sinclair/typebox';
 import { multipartFile } from '../upload/body.js';
 import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
@@ -81,8 +82,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const key = request.headers['idempotency-key'];
-      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw httpError(400, 'Idempotency-Key must be 1-200 visible ASCII characters.');
+      const key = idempotencyKey(request.headers['idempotency-key']);
       const replay = async () => {
         const stored = await app.db.selectFrom('files.idempotency').select(['response', 'file_id']).where('owner_id', '=', caller.ownerId).where('key', '=', key!).executeTakeFirst();
         // an answer stored before the file list showed rehydration lacks it: a new upload is never rehydrating
@@ -165,12 +165,14 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      // a folder that is not the caller's (or is in the trash) is not found, as on its own routes
+      const asOf = request.query.asOf === undefined ? undefined : parseAsOf(request.query.asOf, app.clock.now());
+      // a folder that is not the caller's (or is in the trash; as of a moment: was not, then) is not found, as on its own routes
       const { folder } = request.query;
-      if (folder !== undefined && folder !== 'root' && !(await liveFolder(app.db, caller.ownerId, folder))) throw folderNotFound();
+      if (folder !== undefined && folder !== 'root' && !(await liveFolder(app.db, caller.ownerId, folder, asOf))) throw folderNotFound();
       reply.header('cache-control', 'private, no-cache');
       try {
-        return await listFiles(app.db, caller, request.query);
+        const page = await listFiles(app.db, caller, request.query, asOf);
+        return asOf ? { ...page, asOf: asOf.toISOString() } : page;
       } catch (error) {
         throw toHttpError(error);
       }
@@ -181,10 +183,26 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     '/api/v1/files/:id',
     {
       preHandler: read,
-      schema: { summary: 'One file; the ETag is its revision, for If-Match', tags: ['files'], security, params: FileIdParams, response: { 200: FileInfo, ...problems(400, 401, 403, 404) } },
+      schema: {
+        summary: 'One file; the ETag is its revision, for If-Match',
+        description: 'With ?asOf=: the file as it was at that moment (its name, folder, latest version, star), and `trashedAt` if it was in the trash then; a file that did not exist yet, or was purged by then, is a 404.',
+        tags: ['files'],
+        security,
+        params: FileIdParams,
+        querystring: AsOfQuery,
+        response: { 200: FileAsOf, ...problems(400, 401, 403, 404) },
+      },
     },
     async (request, reply) => {
-      const row = await findReadable(app.db, callerOf(request), request.params.id);
+      const caller = callerOf(request);
+      if (request.query.asOf !== undefined) {
+        const asOf = parseAsOf(request.query.asOf, app.clock.now());
+        const past = await fileAsOf(app.db, caller, request.params.id, asOf);
+        if (!past) throw notFound();
+        reply.header('cache-control', 'private, no-cache');
+        return { ...toFileInfo(past), trashedAt: past.trashed_at?.toISOString() ?? null, asOf: asOf.toISOString() };
+      }
+      const row = await findReadable(app.db, caller, request.params.id);
       if (!row) throw notFound();
       reply.header('etag', `"${row.revision}"`).header('cache-control', 'private, no-cache');
       return toFileInfo(row);
@@ -284,6 +302,12 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       return info;
     },
   );
+}
+
+/** An Idempotency-Key header as the commands take it: 1-200 visible ASCII characters, or none. */
+export function idempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header !== undefined && (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header))) throw httpError(400, 'Idempotency-Key must be 1-200 visible ASCII characters.');
+  return header;
 }
 
 /** If-Match: "<revision>" (or W/"<revision>"); `*` means any. */

@@ -4,6 +4,7 @@ import { type Caller, callerOf, metadataOf } from '../caller.js';
 import type { Config } from '../config.js';
 import { folderNotFound, toHttpError } from '../errors.js';
 import { breadcrumbsOf, childrenOf, folderInfoOf, liveFolder, starredOf, toFolderInfo, trashedFolders } from '../projections/folder-queries.js';
+import { parseAsOf } from '../projections/as-of.js';
 import { fileInfoOf, listFiles } from '../projections/queries.js';
 import {
   Children,
@@ -20,13 +21,16 @@ import {
   PageQuery,
   RecentQuery,
   RestoreQuery,
+  RestoreToBody,
+  RestoredTo,
   TrashedFolderList,
   UpdateFolderBody,
   problems,
 } from '../schemas/index.js';
 import { folderOperationsOf } from '../folder-operations.js';
 import { type TreeRequest, treeOf } from '../tree.js';
-import { parseIfMatch, runOrMap } from './files.js';
+import { idempotencyKey, parseIfMatch, runOrMap } from './files.js';
+import type { Static } from '@sinclair/typebox';
 
 /**
  * Folders (create, rename, move, trash with everything inside, restore), a folder's entries with
@@ -154,12 +158,50 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     },
   );
 
+  r.post(
+    '/api/v1/folders/:id/restore-to',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Restore a folder to how it was at a past moment, as one command',
+        description:
+          'Everything that was inside the folder at `asOf` gets back its name, place and trash state of then; what is inside now and was not then goes to the trash (restorable from there). The folder keeps its place and gets its name of then (as "name (2)" if that is taken there now), out of the trash if it is in it. Content is not rewound: each file keeps its current version. Files purged since cannot come back: `notRestored` names them. Running it again changes nothing more; send an Idempotency-Key to get the first answer again. A folder that did not exist then, or was in the trash, is a 409 not-there-then.',
+        tags: ['folders'],
+        security,
+        params: FolderIdParams,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } },
+        body: RestoreToBody,
+        response: { 200: RestoredTo, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const key = idempotencyKey(request.headers['idempotency-key']);
+      const stored = key === undefined ? undefined : await app.db.selectFrom('files.idempotency').select('response').where('owner_id', '=', caller.ownerId).where('key', '=', `restore-to:${key}`).executeTakeFirst();
+      if (stored) return stored.response as Static<typeof RestoredTo>;
+      const asOf = parseAsOf(request.body.asOf, app.clock.now());
+      const folderId = request.params.id;
+      const result = await mapped(() => tree.restoreTo(treeRequest(request, caller), folderId, asOf));
+      const answer = { folder: await folderInfoOf(app.db, folderId), asOf: asOf.toISOString(), ...result };
+      if (key !== undefined) {
+        // keys of uploads and of restores live side by side: the prefix keeps them apart
+        await app.db
+          .insertInto('files.idempotency')
+          .values({ owner_id: caller.ownerId, key: `restore-to:${key}`, file_id: folderId, response: JSON.stringify(answer), created_at: app.clock.now() })
+          .onConflict((c) => c.columns(['owner_id', 'key']).doNothing())
+          .execute();
+      }
+      return answer;
+    },
+  );
+
   r.get(
     '/api/v1/folders/:id/children',
     {
       preHandler: read,
       schema: {
         summary: "A folder's entries (`root`: the top of the drive): folders first, then files, one page at a time",
+        description: 'With ?asOf=: the entries it held at that moment, as they were then (names, versions, stars), and its breadcrumbs then; a folder that did not exist then, or was in the trash, is a 404.',
         tags: ['folders'],
         security,
         params: ChildrenParams,
@@ -169,12 +211,15 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     },
     async (request, reply) => {
       const caller = callerOf(request);
+      const asOf = request.query.asOf === undefined ? undefined : parseAsOf(request.query.asOf, app.clock.now());
       const id = request.params.id === 'root' ? null : request.params.id;
-      const folder = id === null ? undefined : await liveFolder(app.db, caller.ownerId, id);
+      // as of a moment: a folder that was not there then (or was in the trash) is not found
+      const folder = id === null ? undefined : await liveFolder(app.db, caller.ownerId, id, asOf);
       if (id !== null && !folder) throw folderNotFound();
       reply.header('cache-control', 'private, no-cache');
-      const page = await mapped(() => childrenOf(app.db, caller.ownerId, id, request.query));
-      return { folder: folder ? toFolderInfo(folder) : null, breadcrumbs: id === null ? [] : await breadcrumbsOf(app.db, id), ...page };
+      const page = await mapped(() => childrenOf(app.db, caller.ownerId, id, request.query, asOf));
+      const breadcrumbs = id === null ? [] : await breadcrumbsOf(app.db, id, asOf);
+      return { folder: folder ? toFolderInfo(folder) : null, breadcrumbs, ...page, ...(asOf ? { asOf: asOf.toISOString() } : {}) };
     },
   );
 

@@ -5,6 +5,14 @@ export { problems } from '@strata/service-kit';
 
 const Timestamp = Type.String({ format: 'date-time' });
 
+/** A moment of the past (time travel); checked by `parseAsOf`, which says what it takes. */
+export const AsOf = Type.String({
+  maxLength: 64,
+  description:
+    'Show the drive as it was at this moment, from the event log: an RFC 3339 timestamp with an offset (2026-12-01T09:30:00Z), read to the millisecond. A moment after now is now; one before the account existed shows nothing. Anything else is a 400 invalid-as-of.',
+});
+const AsOfShown = Type.Optional(Type.String({ format: 'date-time', description: 'With ?asOf=: the moment shown (a moment after now is now)' }));
+
 /**
  * An id as this API gives them out: a UUID in its canonical lower-case form. `format: uuid`
  * alone would also take `urn:uuid:...` (which Postgres refuses) and upper case (which names
@@ -48,6 +56,7 @@ export const ListQuery = Type.Object(
       { default: '-updatedAt' },
     ),
     folder: Type.Optional(Type.Union([Type.Literal('root'), Id], { description: "Only the files in this folder (`root`: outside every folder); all of them when absent" })),
+    asOf: Type.Optional(AsOf),
   },
   { additionalProperties: false },
 );
@@ -91,6 +100,7 @@ export const ChildrenQuery = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 1000 })),
     sort: Type.Union(SortKeys.map((s) => Type.Literal(s)), { default: 'name', description: 'Folders come first, then files; folders go by name when files go by size' }),
+    asOf: Type.Optional(AsOf),
   },
   { additionalProperties: false },
 );
@@ -106,6 +116,7 @@ export const Children = Type.Object(
     breadcrumbs: Type.Array(Breadcrumb, { description: 'From the top of the drive down to the folder itself; empty for the root' }),
     items: Type.Array(Entry),
     nextCursor: Type.Union([Type.String(), Type.Null()]),
+    asOf: AsOfShown,
   },
   { $id: 'FolderChildren' },
 );
@@ -127,7 +138,39 @@ export const RecentQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'FileList' });
+export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]), asOf: AsOfShown }, { $id: 'FileList' });
+
+export const AsOfQuery = Type.Object({ asOf: Type.Optional(AsOf) }, { additionalProperties: false });
+/** A file now, or as of a moment: then also whether it was in the trash. */
+export const FileAsOf = Type.Composite(
+  [
+    FileInfo,
+    Type.Object({
+      trashedAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'With ?asOf=: when it had gone to the trash, if it was there at that moment; null if it was not' })),
+      asOf: AsOfShown,
+    }),
+  ],
+  { $id: 'FileAsOf' },
+);
+
+export const RestoreToBody = Type.Object({ asOf: AsOf }, { additionalProperties: false });
+const NotRestored = Type.Object({
+  kind: Type.Union([Type.Literal('file'), Type.Literal('folder')]),
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String({ description: 'Its name at that moment' }),
+  reason: Type.Literal('purged', { description: 'Purged since: its content is gone for good' }),
+});
+export const RestoredTo = Type.Object(
+  {
+    folder: FolderInfo,
+    asOf: Type.String({ format: 'date-time', description: 'The moment restored (a moment after now is now)' }),
+    changed: Type.Integer({ minimum: 0, description: 'Files and folders that were inside then and were brought back to their name, place and trash state of then' }),
+    trashed: Type.Integer({ minimum: 0, description: 'Files and folders inside now that were not then: moved to the trash (restorable from there)' }),
+    notRestored: Type.Array(NotRestored, { description: 'What was inside then and cannot come back' }),
+  },
+  { $id: 'RestoredTo' },
+);
+
 export const TrashList = Type.Object({ items: Type.Array(TrashedFile), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: 'TrashList' });
 
 export const PageQuery = Type.Object(

@@ -43,7 +43,14 @@ export type DeleteVersion = { type: 'DeleteVersion'; data: { ownerId: string; ve
 /** The retention job: the versions the owner's policy lets go are deleted. */
 export type ApplyRetention = { type: 'ApplyRetention'; data: { ownerId: string; policy: RetentionPolicy; now: Date } };
 
+/**
+ * Back to its name and folder of a past moment, out of the trash if it is in it (a folder restored
+ * to how it was then). `place` is where it goes as the tree will be once the whole restore is done.
+ */
+export type RewindFile = { type: 'RewindFile'; data: { ownerId: string; to: { name: string; folderId: string | null }; place: Place; limits: TreeLimits; now: Date } };
+
 export type FileCommand =
+  | RewindFile
   | UploadFile
   | AddVersion
   | RenameFile
@@ -148,6 +155,19 @@ export function decideFile(command: FileCommand, state: FileState): FileEvent[] 
       }
       checkArrival(place, nameKey(name), name, limits);
       return [{ type: T.FileMoved, data: { fileId: file.fileId, ownerId, from: file.folderId, to: place.parentId, movedAt: at } }, ...renamed];
+    }
+    case 'RewindFile': {
+      const { ownerId, to, place, limits, now } = command.data;
+      const file = owned(state, ownerId);
+      const name = validateFileName(to.name);
+      const at = now.toISOString();
+      const [restoring, moving, renaming] = [file.status === 'trashed', to.folderId !== file.folderId, name !== file.name];
+      if (restoring || moving || renaming) checkArrival(place, nameKey(name), name, limits);
+      const events: FileEvent[] = [];
+      if (restoring) events.push({ type: T.FileRestored, data: { fileId: file.fileId, ownerId, restoredAt: at } });
+      if (moving) events.push({ type: T.FileMoved, data: { fileId: file.fileId, ownerId, from: file.folderId, to: to.folderId, movedAt: at } });
+      if (renaming) events.push({ type: T.FileRenamed, data: { fileId: file.fileId, ownerId, from: file.name, to: name, renamedAt: at } });
+      return events;
     }
     case 'TrashFile': {
       const { ownerId, withFolderId, now } = command.data;

@@ -31,7 +31,17 @@ export type RestoreFolder = { type: 'RestoreFolder'; data: { ownerId: string; ta
 export type StarFolder = { type: 'StarFolder'; data: { ownerId: string; now: Date } };
 export type UnstarFolder = { type: 'UnstarFolder'; data: { ownerId: string; now: Date } };
 
-export type FolderCommand = CreateFolder | RenameFolder | MoveFolder | TrashFolder | RestoreFolder | StarFolder | UnstarFolder;
+/**
+ * Back to its name and parent of a past moment, out of the trash if it is in it (a folder restored
+ * to how it was then). `place` is where it goes as the tree will be once the whole restore is
+ * done; `height`, how many levels of folders it will hold below itself then.
+ */
+export type RewindFolder = {
+  type: 'RewindFolder';
+  data: { ownerId: string; to: { name: string; parentId: string | null }; place: Place; height: number; limits: TreeLimits; now: Date };
+};
+
+export type FolderCommand = RewindFolder | CreateFolder | RenameFolder | MoveFolder | TrashFolder | RestoreFolder | StarFolder | UnstarFolder;
 
 function owned(state: FolderState, ownerId: string) {
   if (state.status === 'none' || state.ownerId !== ownerId) throw new FolderNotFoundError();
@@ -77,6 +87,21 @@ export function decideFolder(command: FolderCommand, state: FolderState): Folder
       checkArrival(place, nameKey(name), name, limits);
       if (place.parentDepth + 1 + height > limits.maxDepth) throw new FolderTooDeepError(limits.maxDepth);
       return [{ type: T.FolderMoved, data: { folderId: folder.folderId, ownerId, from: folder.parentId, to: place.parentId, movedAt: at } }, ...renamed];
+    }
+    case 'RewindFolder': {
+      const { ownerId, to, place, height, limits, now } = command.data;
+      const folder = owned(state, ownerId);
+      const name = validateFileName(to.name);
+      const at = now.toISOString();
+      const [restoring, moving, renaming] = [folder.status === 'trashed', to.parentId !== folder.parentId, name !== folder.name];
+      if (moving && (place.parentId === folder.folderId || place.chain.includes(folder.folderId))) throw new FolderCycleError();
+      if (restoring || moving || renaming) checkArrival(place, nameKey(name), name, limits);
+      if ((restoring || moving) && place.parentDepth + 1 + height > limits.maxDepth) throw new FolderTooDeepError(limits.maxDepth);
+      const events: FolderEvent[] = [];
+      if (restoring) events.push({ type: T.FolderRestored, data: { folderId: folder.folderId, ownerId, restoredAt: at } });
+      if (moving) events.push({ type: T.FolderMoved, data: { folderId: folder.folderId, ownerId, from: folder.parentId, to: to.parentId, movedAt: at } });
+      if (renaming) events.push({ type: T.FolderRenamed, data: { folderId: folder.folderId, ownerId, from: folder.name, to: name, renamedAt: at } });
+      return events;
     }
     case 'TrashFolder': {
       const { ownerId, withFolderId, now } = command.data;

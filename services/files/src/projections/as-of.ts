@@ -1,0 +1,117 @@
+import { AppError } from '@strata/service-kit';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import type { Caller } from '../caller.js';
+import type { Database, FileRow } from '../db/schema.js';
+import { readableBy } from './queries.js';
+
+/*
+ * The drive as of a moment, read from the history read models (`history.ts`): the rows whose
+ * state held then (valid_from <= T < valid_to), shaped as the live tables' rows, so that every
+ * listing (files, a folder's children, breadcrumbs) runs the same query on either. Without a
+ * moment: the live tables themselves.
+ */
+
+type Files = SelectQueryBuilder<Database, 'files.files', object>;
+type Folders = SelectQueryBuilder<Database, 'files.folders', object>;
+
+/**
+ * The files as they were at `asOf` (every status, `purged` included: callers filter), or now.
+ * The history's star is whether, not since when: `starred_at` is the moment the state began.
+ */
+export function filesAt(db: Kysely<Database>, asOf?: Date): Files {
+  if (asOf === undefined) return db.selectFrom('files.files');
+  const rows = db
+    .selectFrom('files.file_history')
+    .select([
+      'file_id',
+      'owner_id',
+      'name',
+      'size',
+      'content_type',
+      'sha256',
+      'version',
+      'revision',
+      'status',
+      'tier',
+      'created_at',
+      'updated_at',
+      'trashed_at',
+      'rehydrating_since',
+      sql<Date | null>`null::timestamptz`.as('rehydrated_at'),
+      'folder_id',
+      'name_key',
+      'trashed_with',
+      sql<Date | null>`case when starred then valid_from end`.as('starred_at'),
+    ])
+    .where('valid_from', '<=', asOf)
+    .where('valid_to', '>', asOf);
+  // the same columns as files.files: the queries built on it read them by name alone
+  return db.selectFrom(rows.as('files')) as unknown as Files;
+}
+
+/** The folders as they were at `asOf`, or now. */
+export function foldersAt(db: Kysely<Database>, asOf?: Date): Folders {
+  if (asOf === undefined) return db.selectFrom('files.folders');
+  const rows = db
+    .selectFrom('files.folder_history')
+    .select([
+      'folder_id',
+      'owner_id',
+      'name',
+      'name_key',
+      'parent_id',
+      'status',
+      'revision',
+      'created_at',
+      'updated_at',
+      'trashed_at',
+      'trashed_with',
+      sql<Date | null>`case when starred then valid_from end`.as('starred_at'),
+    ])
+    .where('valid_from', '<=', asOf)
+    .where('valid_to', '>', asOf);
+  return db.selectFrom(rows.as('folders')) as unknown as Folders;
+}
+
+/** The folders' table (or its past) as a FROM item of raw SQL. */
+export const folderTableAt = (asOf?: Date) =>
+  asOf === undefined
+    ? sql`files.folders`
+    : sql`(select folder_id, owner_id, name, parent_id, status from files.folder_history where valid_from <= ${asOf} and valid_to > ${asOf})`;
+
+// RFC 3339 (section 5.6): a full date, "T" (or "t", or a space as its note allows), a time with
+// seconds, an optional fraction, and an offset (Z or ±hh:mm). No date alone, no local time.
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * `asOf` as the API takes it: an RFC 3339 timestamp (`2026-12-01T09:30:00Z`,
+ * `2026-12-01T10:30:00.250+01:00`), read to the millisecond (the log's precision; finer digits
+ * are dropped). A moment after `now` is now (a client's clock a little ahead still sees its
+ * drive); one before the account existed shows it empty. Anything else is a 400 `invalid-as-of`.
+ */
+export function parseAsOf(value: string, now: Date): Date {
+  const match = RFC3339.exec(value);
+  const bad = (why: string) =>
+    new AppError(400, 'invalid-as-of', 'Invalid asOf', `asOf must be an RFC 3339 timestamp with an offset, such as 2026-12-01T09:30:00Z: ${why}.`, { asOf: value.slice(0, 64) });
+  if (!match) throw bad('this is not one');
+  const [, year, month, day, hour, minute, second, , , offH, offM] = match.map((m) => (m === undefined ? undefined : m));
+  const daysIn = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > daysIn) throw bad('no such date');
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) throw bad('no such time of day (nor a leap second)');
+  if (offH !== undefined && (Number(offH) > 23 || Number(offM) > 59)) throw bad('no such offset');
+  // Date's parser reads at most milliseconds: cut the fraction to three digits first
+  const normalised = value.replace(/(\.\d{3})\d+/, '$1').replace(' ', 'T').toUpperCase();
+  const ms = Date.parse(normalised);
+  if (Number.isNaN(ms) || Number(year) < 1) throw bad('no such moment');
+  return ms > now.getTime() ? now : new Date(ms);
+}
+
+/**
+ * A file as it was at `asOf`, in the trash or not, if the caller may read it (its own; a partner:
+ * one granted to it now); undefined when it did not exist yet or had been purged.
+ */
+export async function fileAsOf(db: Kysely<Database>, caller: Caller, fileId: string, asOf: Date): Promise<FileRow | undefined> {
+  // a purged file's last state is `purged`: gone from then on
+  const row = await filesAt(db, asOf).selectAll().where('file_id', '=', fileId).where('status', 'in', ['active', 'trashed']).executeTakeFirst();
+  return readableBy(db, caller, row);
+}
