@@ -40,6 +40,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/account/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your retention policy for old versions (by default none: every version is kept) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Retention"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        /**
+         * Set your retention policy for old versions: keep the last N, and/or those younger than D days
+         * @description A version is deleted by the scheduled job when it is neither among the last keepLast versions of its file (the current one counts) nor younger than keepDays days. Named versions and current versions are always kept. {} (or both null) keeps every version.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description The whole policy (what is absent or null is not a rule): a version is deleted when it is neither among the last keepLast nor younger than keepDays. Named versions and the current one are always kept; {} keeps everything. */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Keep the versions younger than D days; null: no such rule */
+                        keepDays?: number | null;
+                        /** @description Keep the last N versions of each file (the current one counts); null: no such rule */
+                        keepLast?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Retention"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/activity": {
         parameters: {
             query?: never;
@@ -693,6 +830,109 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One action (move, trash, restore, purge, star, unstar) on many files and folders
+         * @description Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description What to do to every item, as its own route does it */
+                        action: "move" | "trash" | "restore" | "purge" | "star" | "unstar";
+                        /** @description At most 1000 items, done one after the other in this order */
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            kind: "file" | "folder";
+                        }[];
+                        /** @description For restore (and only restore): as the onClash query of the single restore routes; keep-both by default */
+                        onClash?: "keep-both" | "replace";
+                        /** @description For move (and only move, which needs it): the folder to move into; null for the root */
+                        targetFolderId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkResults"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
             };
         };
         delete?: never;
@@ -2481,6 +2721,312 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files/{id}/versions/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one version for good (never the current one: 409 version-current)
+         * @description Its bytes are deleted unless another version of the file holds the same content (a restored version shares them).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                    /** @description The version number */
+                    n: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Name a version (label), or take its name away (null); named versions outlive the retention policy */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                    /** @description The version number */
+                    n: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 1 to 100 characters, no control or text-direction characters, no white space at either end; null takes the name away */
+                        label: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VersionInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/files/{id}/versions/{n}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make version n current again: a new version with its content
+         * @description The new version shares the old one's bytes (nothing is copied, and nothing is added to your usage). Send If-Match with the file's ETag to refuse a stale change (412).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                    /** @description The version number */
+                    n: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileInfo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Platform413"];
+                414: components["responses"]["Platform414"];
+                415: components["responses"]["Platform415"];
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/folders": {
         parameters: {
             query?: never;
@@ -2672,7 +3218,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Move a folder to the trash, with every folder and file inside it (one transaction) */
+        /**
+         * Move a folder to the trash, with every folder and file inside it
+         * @description In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -2957,7 +3506,7 @@ export interface paths {
         put?: never;
         /**
          * Take a folder out of the trash, back where it was, with what was trashed with it
-         * @description Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash.
+         * @description Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).
          */
         post: {
             parameters: {
@@ -4416,7 +4965,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your storage: bytes, files and versions (trash included), by content type, your quota and what resumable uploads in progress hold of it */
+        /** Your storage: bytes, files and versions (trash included; every version counts, content shared by a restored version once), by content type, what old versions take, your quota and what resumable uploads in progress hold of it */
         get: {
             parameters: {
                 query?: never;
@@ -4541,6 +5090,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download files and folders as one ZIP archive, streamed
+         * @description Files go in with their latest version, folders with every folder and file inside, at the paths the UI shows (names UTF-8; the characters Windows cannot extract, <>:"|?*, as _; two items of one name at the top of the archive keep both as "name (2).ext"). Stored, not compressed, so Content-Length is known at once; ZIP64 past 4 GiB. Anything not yours or in the trash is a 404 naming the items (no archive short of an item is sent); content in the archive tier a 409 naming the files; at most 100000 entries in all (422 zip-too-large).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Files (their latest version) and folders (with everything inside) */
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            kind: "file" | "folder";
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The archive, streamed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4588,6 +5261,19 @@ export interface components {
             }[];
             mode: "model" | "extractive";
         };
+        BulkResults: {
+            /** @description One per item, in the order named */
+            results: {
+                /** @description Why it failed, in the words of that route */
+                detail?: string;
+                /** Format: uuid */
+                id: string;
+                kind: "file" | "folder";
+                ok: boolean;
+                /** @description The status the item's own route would have answered (200 or 204 when done; 404 for anything not yours) */
+                status: number;
+            }[];
+        };
         ContentLink: {
             /** Format: date-time */
             expiresAt: string;
@@ -4609,6 +5295,8 @@ export interface components {
             name: string;
             /** @description The folder it is in; null at the root */
             parentId: string | null;
+            /** @description A trash or restore of the folder with everything inside that is still under way (it goes in batches): until it is null, some of what is inside may be in the trash and some not */
+            pending: "trash" | "restore" | null;
             /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
             revision: number;
             starred: boolean;
@@ -4739,6 +5427,8 @@ export interface components {
             name: string;
             /** @description The folder it is in; null at the root */
             parentId: string | null;
+            /** @description A trash or restore of the folder with everything inside that is still under way (it goes in batches): until it is null, some of what is inside may be in the trash and some not */
+            pending: "trash" | "restore" | null;
             /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
             revision: number;
             starred: boolean;
@@ -4838,6 +5528,12 @@ export interface components {
             /** @description Files and folders inside now that were not then: moved to the trash (restorable from there) */
             trashed: number;
         };
+        Retention: {
+            keepDays: number | null;
+            keepLast: number | null;
+            /** @description When you last set it; null: never set (every version is kept) */
+            updatedAt: string | null;
+        };
         RetryAccepted: {
             /** Format: uuid */
             fileId: string;
@@ -4931,6 +5627,8 @@ export interface components {
             name: string;
             /** @description The folder it is in; null at the root */
             parentId: string | null;
+            /** @description A trash or restore of the folder with everything inside that is still under way (it goes in batches): until it is null, some of what is inside may be in the trash and some not */
+            pending: "trash" | "restore" | null;
             /** @description Changes with every change of the folder itself; GET sends it as the ETag, PATCH takes it in If-Match */
             revision: number;
             starred: boolean;
@@ -4955,9 +5653,13 @@ export interface components {
             }[];
             bytes: number;
             files: number;
+            /** @description Of versions: how many are not their file's current one */
+            oldVersions: number;
             quotaBytes: number;
             /** @description Held for resumable uploads in progress (their whole Upload-Length): counted against the quota until they complete, fail, expire or are given up */
             reservedBytes: number;
+            /** @description Of bytes: what versions other than the current ones hold (content no current version shares); deleting every old version would free this much */
+            versionBytes: number;
             versions: number;
         };
         UsageHistory: {
@@ -4981,6 +5683,10 @@ export interface components {
             contentType: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description Its name, if you gave it one; named versions outlive the retention policy */
+            label: string | null;
+            /** @description The version whose content this one restored (the same bytes, stored once); null for an upload */
+            restoredFrom: number | null;
             sha256: string;
             size: number;
             /** @description This version's storage tier: Hot, Cool or Archive */

@@ -11,6 +11,7 @@ import {
   FolderFullError,
   FolderNotFoundError,
   FolderNotInTrashError,
+  FolderOperationPendingError,
   FolderTooDeepError,
   NameTakenError,
 } from './domain/folder/place.js';
@@ -65,6 +66,9 @@ export function toHttpError(error: unknown, ifMatch = false): unknown {
   }
   if (error instanceof FolderFullError) {
     return new AppError(422, 'folder-full', 'Folder full', `A folder holds at most ${error.maxEntries} files and folders.`, { maxEntries: error.maxEntries });
+  }
+  if (error instanceof FolderOperationPendingError) {
+    return new AppError(409, 'folder-operation-pending', 'A folder operation is under way', 'A folder of your drive is being trashed or restored right now; try again in a moment.');
   }
   if (error instanceof NotThenError) {
     return new AppError(409, 'not-there-then', 'Not there then', 'The folder did not exist at that moment, or was in the trash: there is nothing to restore it to.');

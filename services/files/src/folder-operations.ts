@@ -79,7 +79,9 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
     const deepestFirst = below.reverse();
     for (const d of deepestFirst.slice(0, room)) await app.folderCommands.handle(d.folder_id, { type: 'TrashFolder', data }, options);
     if (deepestFirst.length >= room) return files.length + room;
-    await app.folderCommands.handle(folderId, { type: 'TrashFolder', data: { ownerId: req.ownerId, now: req.now } }, options);
+    // the folder itself last, unless something else took it out of the drive meanwhile
+    const folder = await trx.selectFrom('files.folders').select('status').where('folder_id', '=', folderId).executeTakeFirst();
+    if (folder?.status === 'active') await app.folderCommands.handle(folderId, { type: 'TrashFolder', data: { ownerId: req.ownerId, now: req.now } }, options);
     return 'last';
   }
 
@@ -87,6 +89,9 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
     // every batch's events at the moment the user asked: the past shows the whole operation or none of it
     const options = { transaction: trx, metadata: req.metadata, occurredAt: req.now };
     const data = { ownerId: req.ownerId, taken: [], now: req.now };
+    // a folder no longer in the drive (trashed again, or gone) keeps what went with it
+    const self = await trx.selectFrom('files.folders').select('status').where('folder_id', '=', folderId).executeTakeFirst();
+    if (self?.status !== 'active') return 'last';
     const folders = await trx
       .selectFrom('files.folders')
       .select('folder_id')
@@ -163,6 +168,12 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
 
     settle,
 
+    /** Runs every pending operation of the owner's drive to its end. */
+    async settleOwner(ownerId: string): Promise<void> {
+      const pending = await app.db.selectFrom('files.folder_operations').select('folder_id').where('owner_id', '=', ownerId).execute();
+      for (const op of pending) await settle(ownerId, op.folder_id);
+    },
+
     /** Carries on the operations nobody has moved for FOLDER_OPERATION_STALE_SECONDS (their process died); returns how many. */
     async resumeStale(signal?: AbortSignal): Promise<number> {
       const stale = await app.db
@@ -171,11 +182,19 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
         .where('touched_at', '<', sql<Date>`now() - make_interval(secs => ${config.FOLDER_OPERATION_STALE_SECONDS})`)
         .orderBy('touched_at')
         .execute();
+      let resumed = 0;
       for (const op of stale) {
         signal?.throwIfAborted();
-        await settle(op.owner_id, op.folder_id);
+        try {
+          await settle(op.owner_id, op.folder_id);
+          resumed++;
+        } catch (err) {
+          // one operation that cannot go on must not stop the round's other jobs; it stays, and is said
+          if (signal?.aborted) throw err;
+          app.log.error({ err, folderId: op.folder_id }, 'jobs: a pending folder operation could not be carried on');
+        }
       }
-      return stale.length;
+      return resumed;
     },
   };
 }

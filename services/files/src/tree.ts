@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import type { Database, FileRow, FolderRow } from './db/schema.js';
 import { FileNotFoundError, FileNotInTrashError } from './domain/file/decide.js';
 import { freeName, nameKey, validateFileName } from './domain/file/names.js';
-import { type Place, type TreeLimits, FolderNotFoundError, FolderNotInTrashError } from './domain/folder/place.js';
+import { FolderOperationPendingError, type Place, type TreeLimits, FolderNotFoundError, FolderNotInTrashError } from './domain/folder/place.js';
 import { NotThenError } from './domain/history.js';
 import { filesAt, folderTableAt } from './projections/as-of.js';
 import { deleteBlob } from './purge.js';
@@ -272,6 +272,15 @@ export function treeOf(app: FastifyInstance, config: Config) {
     return file ? { kind: 'file', id: file.file_id } : undefined;
   }
 
+  /**
+   * Under the tree lock: no folder trash or restore in batches is under way in the owner's drive
+   * (src/folder-operations.ts; callers settle those first, so this only meets one begun since).
+   */
+  async function nothingPending(trx: Trx, ownerId: string): Promise<void> {
+    const pending = await trx.selectFrom('files.folder_operations').select('folder_id').where('owner_id', '=', ownerId).limit(1).executeTakeFirst();
+    if (pending) throw new FolderOperationPendingError();
+  }
+
   /** Takes the clashing entry out of the way of a restore that replaces it: to the trash. */
   async function trashHolder(trx: Trx, req: TreeRequest, holder: { kind: Kind; id: string }): Promise<void> {
     if (holder.kind === 'folder') await trashFolder(trx, req, holder.id);
@@ -311,6 +320,8 @@ export function treeOf(app: FastifyInstance, config: Config) {
   async function restoreFile(req: TreeRequest, fileId: string, policy: ClashPolicy): Promise<string> {
     const purgedBlobs: string[] = [];
     const result = await inTree(app, req.ownerId, async (trx) => {
+      // a replace may trash a folder in one go: never one whose batches are under way
+      await nothingPending(trx, req.ownerId);
       const file = await ownFile(trx, req.ownerId, fileId);
       if (file.status !== 'trashed') throw new FileNotInTrashError();
       await recreateParents(trx, req, file.folder_id);
@@ -355,6 +366,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
    */
   async function restoreTo(req: TreeRequest, folderId: string, asOf: Date): Promise<RestoreToResult> {
     return inTree(app, req.ownerId, async (trx) => {
+      await nothingPending(trx, req.ownerId);
       const folder = await ownFolder(trx, req.ownerId, folderId);
       const then = await treeThen(trx, req.ownerId, folderId, asOf);
       const top = then.folders.get(folderId);

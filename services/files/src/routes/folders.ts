@@ -38,6 +38,12 @@ import type { Static } from '@sinclair/typebox';
  * caller's own drive only: another owner's folder is a 404, whether it is read, changed, moved
  * into or listed.
  */
+/**
+ * Where a restore-to's Idempotency-Key is kept, beside uploads' keys in files.idempotency: a
+ * header's value never holds a line break, so no upload's key can be it.
+ */
+const restoreToKey = (key: string) => `restore-to\n${key}`;
+
 export async function folderRoutes(app: FastifyInstance, opts: { config: Config }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const read = app.requireScopes('files:read');
@@ -177,17 +183,19 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     async (request) => {
       const caller = callerOf(request);
       const key = idempotencyKey(request.headers['idempotency-key']);
-      const stored = key === undefined ? undefined : await app.db.selectFrom('files.idempotency').select('response').where('owner_id', '=', caller.ownerId).where('key', '=', `restore-to:${key}`).executeTakeFirst();
+      const stored = key === undefined ? undefined : await app.db.selectFrom('files.idempotency').select('response').where('owner_id', '=', caller.ownerId).where('key', '=', restoreToKey(key)).executeTakeFirst();
       if (stored) return stored.response as Static<typeof RestoredTo>;
       const asOf = parseAsOf(request.body.asOf, app.clock.now());
       const folderId = request.params.id;
+      // a folder's trash or restore in batches is finished first: restore-to must not cross one
+      await operations.settleOwner(caller.ownerId);
       const result = await mapped(() => tree.restoreTo(treeRequest(request, caller), folderId, asOf));
       const answer = { folder: await folderInfoOf(app.db, folderId), asOf: asOf.toISOString(), ...result };
       if (key !== undefined) {
         // keys of uploads and of restores live side by side: the prefix keeps them apart
         await app.db
           .insertInto('files.idempotency')
-          .values({ owner_id: caller.ownerId, key: `restore-to:${key}`, file_id: folderId, response: JSON.stringify(answer), created_at: app.clock.now() })
+          .values({ owner_id: caller.ownerId, key: restoreToKey(key), file_id: folderId, response: JSON.stringify(answer), created_at: app.clock.now() })
           .onConflict((c) => c.columns(['owner_id', 'key']).doNothing())
           .execute();
       }

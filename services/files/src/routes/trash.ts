@@ -7,6 +7,7 @@ import { toHttpError } from '../errors.js';
 import { fileInfoOf, listTrash } from '../projections/queries.js';
 import { purgeFile } from '../purge.js';
 import { FileIdParams, FileInfo, PageQuery, RestoreQuery, TrashList, problems } from '../schemas/index.js';
+import { folderOperationsOf } from '../folder-operations.js';
 import { treeOf } from '../tree.js';
 
 export async function trashRoutes(app: FastifyInstance, opts: { config: Config }) {
@@ -14,6 +15,7 @@ export async function trashRoutes(app: FastifyInstance, opts: { config: Config }
   const security = [{ bearer: [] }];
   const write = app.requireScopes('files:write');
   const tree = treeOf(app, opts.config);
+  const operations = folderOperationsOf(app, opts.config);
 
   r.get(
     '/api/v1/trash',
@@ -51,6 +53,8 @@ export async function trashRoutes(app: FastifyInstance, opts: { config: Config }
       const caller = callerOf(request);
       let fileId: string;
       try {
+        // a replace may trash a folder: never across a folder's trash or restore in batches
+        await operations.settleOwner(caller.ownerId);
         fileId = await tree.restoreFile({ ownerId: caller.ownerId, metadata: metadataOf(request, caller), now: app.clock.now() }, request.params.id, request.query.onClash);
       } catch (error) {
         throw toHttpError(error);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { callerOf, metadataOf } from '../caller.js';
+import { VersionNotFoundError } from '../domain/file/decide.js';
 import { toHttpError } from '../errors.js';
 import { fileInfoOf, versionOf } from '../projections/queries.js';
 import { deleteVersionsBy, retentionOf, setRetention } from '../retention.js';
@@ -77,8 +78,10 @@ export async function versionRoutes(app: FastifyInstance) {
         throw toHttpError(error, 'expectedVersion' in options);
       }
       const [version, info] = await Promise.all([versionOf(app.db, id, n), fileInfoOf(app.db, id)]);
+      // deleted between the label and this read
+      if (!version) throw toHttpError(new VersionNotFoundError(), false);
       reply.header('etag', `"${info.revision}"`);
-      return version!;
+      return version;
     },
   );
 

@@ -50,6 +50,14 @@ export class NameTakenError extends Error {
   }
 }
 /** A folder moved into itself or one of its descendants. */
+/** A folder's trash or restore in batches is under way in the owner's drive: a change that must not cross it waits (409, try again). */
+export class FolderOperationPendingError extends Error {
+  constructor() {
+    super('a folder of the drive is being trashed or restored');
+    this.name = 'FolderOperationPendingError';
+  }
+}
+
 export class FolderCycleError extends Error {
   constructor() {
     super('a folder cannot be moved into itself or one of its own folders');
