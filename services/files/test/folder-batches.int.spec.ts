@@ -177,16 +177,16 @@ describe('a folder trashed and restored in batches', () => {
     await seed(a, 3, () => inner.id as string);
     const then = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));
-    await leftPending(a.userId, inner.id as string);
+    await leftPending(a.userId!, inner.id as string);
 
     const res = await a.call('POST', `/api/v1/folders/${top.id}/restore-to`, { asOf: then });
     expect(res.status, res.text).toBe(200);
     // the trash was carried to its end first, then undone by the restore-to: nothing left to undo it later
-    expect((await db.query(`select 1 from files.folder_operations where owner_id = $1`, [a.userId])).rows).toHaveLength(0);
+    expect((await db.query(`select 1 from files.folder_operations where owner_id = $1`, [a.userId!])).rows).toHaveLength(0);
     const children = await a.call('GET', `/api/v1/folders/${inner.id}/children`);
     expect(children.status, children.text).toBe(200);
     expect((children.json.items as unknown[]).length).toBe(3);
-    expect(await liveFilesInTrashedFolders(a.userId)).toBe(0);
+    expect(await liveFilesInTrashedFolders(a.userId!)).toBe(0);
   });
 
   it('ends a pending trash whose folder has left the drive meanwhile, and the next trash goes on', async () => {
@@ -194,10 +194,10 @@ describe('a folder trashed and restored in batches', () => {
     const gone = await mkdir(a, 'Gone');
     const next = await mkdir(a, 'Next');
     expect((await a.call('DELETE', `/api/v1/folders/${gone.id}`)).status).toBe(204);
-    await leftPending(a.userId, gone.id as string);
+    await leftPending(a.userId!, gone.id as string);
     // a trash first settles what is pending in the drive: that one has nothing left to do
     const res = await a.call('DELETE', `/api/v1/folders/${next.id}`);
     expect(res.status, res.text).toBe(204);
-    expect((await db.query(`select 1 from files.folder_operations where owner_id = $1`, [a.userId])).rows).toHaveLength(0);
+    expect((await db.query(`select 1 from files.folder_operations where owner_id = $1`, [a.userId!])).rows).toHaveLength(0);
   });
 });
