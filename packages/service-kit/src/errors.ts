@@ -78,10 +78,52 @@ function sendUnavailable(reply: FastifyReply, instance: string | undefined): Fas
   return sendProblem(reply, unavailable().toProblem(instance));
 }
 
+/** The most of a refused body (too large, a type nobody parses) read and dropped before the answer. */
+const REFUSED_BODY_DRAIN_BYTES = 16 * 1024 * 1024;
+const REFUSED_BODY_DRAIN_MS = 5_000;
+
+/**
+ * Reads and drops the rest of a request body Fastify refused before reading it, so that the
+ * answer can go out on a connection that stays open. Fastify answers such a refusal at once with
+ * `Connection: close`; closing a socket with unread bytes makes the kernel reset it, and a caller
+ * still writing the body (daprd forwarding an invocation) loses the answer with the connection and
+ * reports a 502 instead of the 413. True when the body ended within the limits; false (the socket
+ * then closes as Fastify meant) for a body larger than 16 MiB or slower than 5 s.
+ */
+function drainRefusedBody(request: FastifyRequest): Promise<boolean> {
+  const raw = request.raw;
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve(raw.readableEnded);
+  return new Promise((resolve) => {
+    let read = 0;
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', onError);
+      if (!ended) raw.pause();
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > REFUSED_BODY_DRAIN_BYTES) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onError = () => finish(false);
+    const timer = setTimeout(() => finish(false), REFUSED_BODY_DRAIN_MS);
+    raw.on('data', onData);
+    raw.once('end', onEnd);
+    raw.once('error', onError);
+    raw.resume();
+  });
+}
+
+/** Fastify's refusals of a body it never read: too large by its Content-Length, a type with no parser. */
+const UNREAD_BODY_ERRORS = new Set(['FST_ERR_CTP_BODY_TOO_LARGE', 'FST_ERR_CTP_INVALID_MEDIA_TYPE']);
+
 /**
  * Maps every error to problem+json: AppError as it says, Fastify's own 4xx (validation, body too
  * large, bad JSON, unsupported type) with their message, and anything else as a bare 500 whose
- * details stay in the log.
+ * details stay in the log. A body refused unread is read and dropped first (drainRefusedBody).
  */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
@@ -106,7 +148,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       const problem = httpError(status, error.message).toProblem(instance);
       if (error.validation) problem.errors = error.validation.map((v) => ({ path: v.instancePath, message: v.message }));
-      return sendProblem(reply, problem);
+      if (!UNREAD_BODY_ERRORS.has(error.code)) return sendProblem(reply, problem);
+      return drainRefusedBody(request).then((ended) => {
+        if (ended) reply.removeHeader('connection');
+        sendProblem(reply, problem);
+      });
     }
     request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, {

@@ -72,3 +72,76 @@ describe('method not allowed', () => {
     expect((await server.inject({ method: 'POST', url: '/elsewhere' })).statusCode).toBe(404);
   });
 });
+
+describe('a body refused unread', () => {
+  /** One request over a real socket: status, Connection header, and the bytes of body the server read. */
+  async function post(server: ReturnType<typeof Fastify>, body: Buffer, type = 'application/json') {
+    const { request } = await import('node:http');
+    const address = server.server.address() as import('node:net').AddressInfo;
+    return new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: address.port, method: 'POST', path: '/echo', headers: { 'content-type': type, 'content-length': body.length } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('is read to its end before the 413 or 415, so the connection stays open and the answer arrives', async () => {
+    const server = Fastify({ logger: false, bodyLimit: 1024 });
+    registerProblemHandlers(server);
+    server.post('/echo', async (r) => r.body);
+    // whether the request had been read to its end when its answer went out
+    const ended: boolean[] = [];
+    server.addHook('onSend', async (request) => {
+      ended.push(request.raw.readableEnded);
+    });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const big = Buffer.alloc(4 * 1024 * 1024, 'x');
+      const tooLarge = await post(server, big);
+      expect(tooLarge.status).toBe(413);
+      expect(JSON.parse(tooLarge.text)).toMatchObject({ status: 413 });
+      expect(tooLarge.connection).not.toBe('close');
+      const unsupported = await post(server, big, 'application/x-nobody-parses-this');
+      expect(unsupported.status).toBe(415);
+      expect(unsupported.connection).not.toBe('close');
+      expect(ended).toEqual([true, true]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('past 16 MiB is not read to its end: the connection closes as Fastify meant', async () => {
+    const server = Fastify({ logger: false, bodyLimit: 1024 });
+    registerProblemHandlers(server);
+    server.post('/echo', async (r) => r.body);
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { connect } = await import('node:net');
+      const address = server.server.address() as import('node:net').AddressInfo;
+      // headers announcing 64 MiB, then a steady stream: the answer comes once 16 MiB are read
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(address.port, '127.0.0.1');
+        let text = '';
+        const chunk = Buffer.alloc(256 * 1024, 'x');
+        socket.on('data', (data) => (text += data.toString('latin1')));
+        socket.on('error', () => resolve(text));
+        socket.on('close', () => resolve(text));
+        socket.write(`POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${64 * 1024 * 1024}\r\n\r\n`);
+        const pump = () => {
+          while (!socket.destroyed && !text && socket.write(chunk));
+          if (!socket.destroyed && !text) socket.once('drain', pump);
+        };
+        pump();
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 413/);
+      expect(answer.toLowerCase()).toContain('connection: close');
+    } finally {
+      await server.close();
+    }
+  });
+});
