@@ -71,7 +71,7 @@ export async function deleteVersionsBy(
   fileId: string,
   command: { type: 'DeleteVersion'; data: { ownerId: string; version: number; now: Date } } | { type: 'ApplyRetention'; data: { ownerId: string; policy: RetentionPolicy; now: Date } },
   metadata: EventMetadata,
-  options: { expectedVersion?: number } = {},
+  options: { expectedVersion?: number; retries?: number } = {},
 ): Promise<number> {
   const result = await app.commands.handle(fileId, command, { metadata, ...options });
   let deleted = 0;

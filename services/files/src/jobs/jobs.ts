@@ -1,3 +1,4 @@
+import { ConcurrencyError } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Config } from '../config.js';
@@ -79,10 +80,14 @@ export class Jobs {
         signal?.throwIfAborted();
         const policy = { keepLast: file.keep_last, keepDays: file.keep_days };
         try {
-          deleted += await deleteVersionsBy(this.app, file.file_id, { type: 'ApplyRetention', data: { ownerId: file.owner_id, policy, now: this.app.clock.now() } }, SYSTEM);
+          // decided again on the stream as it is then: a user's change in between is simply retried
+          const command = { type: 'ApplyRetention', data: { ownerId: file.owner_id, policy, now: this.app.clock.now() } } as const;
+          deleted += await deleteVersionsBy(this.app, file.file_id, command, SYSTEM, { retries: 3 });
         } catch (error) {
-          // trashed or purged since it was read: nothing to keep tidy
-          if (!(error instanceof FileNotFoundError)) throw error;
+          // trashed or purged since it was read: nothing to keep tidy; still changing under every
+          // retry: the next round finds it again, and the other files are not held up by it
+          if (error instanceof ConcurrencyError) this.app.log.warn({ fileId: file.file_id }, 'retention: the file kept changing; left for the next round');
+          else if (!(error instanceof FileNotFoundError)) throw error;
         }
       }
       if (due.length < BATCH) return deleted;
