@@ -96,8 +96,15 @@ export interface CommandHandler<Id, Command, State, E extends DomainEvent, DB> {
    * Empties one of this handler's projections and replays every event it handles from the log,
    * in one transaction: readers see the old rows until it commits, commands that would change
    * the projection wait for it (and it for them). Returns how many events it replayed.
+   * `onlyIf`, run under the projection's lock before anything is emptied, can call it off
+   * (nothing changes, 0 is returned): a rebuild asked for once, that another replica did first.
    */
-  rebuild(projection: Projection<E, DB>): Promise<number>;
+  rebuild(projection: Projection<E, DB>, options?: RebuildOptions<DB>): Promise<number>;
+}
+
+export interface RebuildOptions<DB> {
+  /** Whether to go on, asked in the rebuild's transaction under its lock; what it writes commits with the rebuild. */
+  onlyIf?: (trx: Transaction<DB>) => Promise<boolean>;
 }
 
 export interface CommandHandlerOptions<Id, Command, State, E extends DomainEvent, DB> {
@@ -262,10 +269,11 @@ export function commandHandler<Id, Command, State, E extends DomainEvent, DB>(
       return store.aggregateStream(streamOf(id), decider.evolve, decider.initialState);
     },
 
-    async rebuild(p) {
+    async rebuild(p, options = {}) {
       if (!handled.has(p)) throw new Error(`projection ${p.name} is not one of this handler's`);
       return db.transaction().execute(async (trx) => {
         await sql`select pg_advisory_xact_lock(hashtextextended(${lockKey(p)}, 0))`.execute(trx);
+        if (options.onlyIf && !(await options.onlyIf(trx))) return 0;
         await p.reset(trx);
         let cursor = LOG_START;
         let replayed = 0;

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
+import type { RebuildOptions } from './handler.js';
 import pg from 'pg';
 import { EventStore, kyselyFromPool } from './store.js';
 
 /** One read model an operator may rebuild: its name and how to replay the log into it. */
 export interface RebuildTarget {
   name: string;
-  rebuild(): Promise<number>;
+  rebuild(options?: RebuildOptions<unknown>): Promise<number>;
 }
 
 export interface RebuildOutput {

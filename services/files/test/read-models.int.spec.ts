@@ -2,15 +2,16 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { FileEventTypes } from '@strata/contracts';
-import { EventStore, commandHandler, kyselyFromPool } from '@strata/event-store';
+import { EventStore, commandHandler, kyselyFromPool, runRequestedRebuilds } from '@strata/event-store';
 import type {} from '@strata/testing';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../src/db/schema.js';
 import type { FileEvent } from '../src/domain/file/file.js';
 import { folderProjections, projections } from '../src/projections/index.js';
 import { fileDecider, fileStream, folderDecider, folderStream } from '../src/streams.js';
+import { startFilesInstance } from './instance.js';
 import { Client } from './support.js';
 import { TusClient } from './tus.js';
 
@@ -213,6 +214,51 @@ describe('the read models of files', () => {
     for (const projection of folderProjections) {
       expect(await folders.rebuild(projection)).toBeGreaterThanOrEqual(10);
       expect(await treeSnapshot(), projection.name).toEqual(live);
+    }
+  });
+
+  it('a read model a migration asks for is filled from the log when files starts, once, before it takes requests', async () => {
+    // a database from before the history tables: the past of this user's drive is in the log only
+    const bob = await Client.user(stack);
+    const folder = await bob.call('POST', '/api/v1/folders', { name: 'Old' });
+    expect(folder.status, folder.text).toBe(201);
+    const file = await bob.upload('old.txt', Buffer.from('old'), { path: `/api/v1/files?folderId=${folder.json.id as string}` });
+    expect(file.status, file.text).toBe(201);
+    expect((await bob.call('PATCH', `/api/v1/files/${file.json.id as string}`, { name: 'renamed.txt' })).status).toBe(200);
+    const owners = [bob.userId!];
+    const live = await snapshot(owners);
+    expect(live.fileHistory.length).toBeGreaterThanOrEqual(2);
+    expect(live.folderHistory.length).toBeGreaterThanOrEqual(1);
+    await db.deleteFrom('files.file_history').where('owner_id', '=', bob.userId!).execute();
+    await db.deleteFrom('files.folder_history').where('owner_id', '=', bob.userId!).execute();
+    // what migration 20261202T150000_history_backfill writes on such a database
+    await sql`insert into files.rebuild_request (projection, reason) values ('file-history', 'test'), ('folder-history', 'test') on conflict do nothing`.execute(db);
+
+    const replicas = await Promise.all([startFilesInstance(stack), startFilesInstance(stack)]);
+    try {
+      expect(await db.selectFrom('files.rebuild_request' as never).selectAll().execute()).toEqual([]);
+      expect(await snapshot(owners)).toEqual(live);
+      // a third start finds nothing asked
+      const later = await startFilesInstance(stack);
+      await later.close();
+      expect(await snapshot(owners)).toEqual(live);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+    }
+  });
+
+  it('a rebuild asked for a read model the service does not have stops the start with its name', async () => {
+    const schema = `rebuild_test_${randomUUID().slice(0, 8)}`;
+    await sql`create schema ${sql.id(schema)}`.execute(db);
+    try {
+      await sql`create table ${sql.id(schema, 'rebuild_request')} (projection text primary key, reason text not null, requested_at timestamptz not null default now())`.execute(db);
+      await sql`insert into ${sql.id(schema, 'rebuild_request')} (projection, reason) values ('stars', 'test')`.execute(db);
+      await expect(runRequestedRebuilds(db as Kysely<unknown>, schema, [{ name: 'files', rebuild: () => Promise.resolve(0) }])).rejects.toThrow(
+        `${schema}: a migration asks to rebuild "stars", which this service does not have (it has files)`,
+      );
+      expect(await runRequestedRebuilds(db as Kysely<unknown>, 'no_such_schema', [])).toEqual([]);
+    } finally {
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(db);
     }
   });
 

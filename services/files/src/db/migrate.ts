@@ -7,6 +7,7 @@ import * as folders from './migrations/20261201T170000_folders.js';
 import * as folderOperations from './migrations/20261202T120000_folder_operations.js';
 import * as versionControl from './migrations/20261202T130000_version_control.js';
 import * as history from './migrations/20261202T140000_history.js';
+import * as historyBackfill from './migrations/20261202T150000_history_backfill.js';
 
 const migrations: Record<string, Migration> = {
   '20261125T210000_read_models': readModels,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '20261202T120000_folder_operations': folderOperations,
   '20261202T130000_version_control': versionControl,
   '20261202T140000_history': history,
+  '20261202T150000_history_backfill': historyBackfill,
 };
 
 /** The files service's read models, in schema `files`. */

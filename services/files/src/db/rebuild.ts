@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { folderProjections, projections } from '../projections/index.js';
 import { fileDecider, fileStream, folderDecider, folderStream } from '../streams.js';
 import { migrateReadModels } from './migrate.js';
+import { rebuildTargets } from './rebuild-targets.js';
 import type { Database } from './schema.js';
 
 await rebuildCommand({
@@ -16,9 +17,6 @@ await rebuildCommand({
   targets: (store, db) => {
     const files = commandHandler({ store, db: db as Kysely<Database>, decider: fileDecider, streamOf: fileStream, projections });
     const folders = commandHandler({ store, db: db as Kysely<Database>, decider: folderDecider, streamOf: folderStream, projections: folderProjections });
-    return [
-      ...projections.map((p) => ({ name: p.name, rebuild: () => files.rebuild(p) })),
-      ...folderProjections.map((p) => ({ name: p.name, rebuild: () => folders.rebuild(p) })),
-    ];
+    return rebuildTargets(files, folders);
   },
 });

@@ -1,8 +1,9 @@
-import { type CommandHandler, EventStore, commandHandler, kyselyFromPool } from '@strata/event-store';
+import { type CommandHandler, EventStore, commandHandler, kyselyFromPool, runRequestedRebuilds } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import { migrateReadModels } from '../db/migrate.js';
+import { rebuildTargets } from '../db/rebuild-targets.js';
 import type { Database } from '../db/schema.js';
 import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
@@ -35,8 +36,14 @@ export const corePlugin = fp(
     const store = await EventStore.open({ db, schema: 'files' }, { db: direct });
     app.decorate('db', db);
     app.decorate('store', store);
-    app.decorate('commands', commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock }));
-    app.decorate('folderCommands', commandHandler({ store, db, decider: folderDecider, streamOf: folderStream, projections: folderProjections, clock: app.clock }));
+    const commands: FileCommands = commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock });
+    const folderCommands: FolderCommands = commandHandler({ store, db, decider: folderDecider, streamOf: folderStream, projections: folderProjections, clock: app.clock });
+    app.decorate('commands', commands);
+    app.decorate('folderCommands', folderCommands);
+    // the read models a migration asked to fill from the log, before any request reads them
+    for (const done of await runRequestedRebuilds(db as Kysely<unknown>, 'files', rebuildTargets(commands, folderCommands))) {
+      if (done.ran) app.log.info({ readModel: done.name, events: done.events, ms: done.ms }, 'read model rebuilt from the log, as a migration asked');
+    }
   },
   { name: 'files-core', dependencies: ['strata-postgres', 'strata-request-context'] },
 );
