@@ -4,7 +4,8 @@ import { type Transaction, sql } from 'kysely';
 import type { Config } from './config.js';
 import type { Database, FolderOperationKind } from './db/schema.js';
 import { FolderNotFoundError } from './domain/folder/place.js';
-import { type ClashPolicy, type TreeRequest, descendants, inTree, ownFolder, treeOf } from './tree.js';
+import { freeName, nameKey } from './domain/file/names.js';
+import { type ClashPolicy, type TreeRequest, descendants, inTree, ownFolder, takenKeys, treeOf } from './tree.js';
 
 type Trx = Transaction<Database>;
 
@@ -34,6 +35,27 @@ type Trx = Transaction<Database>;
  * it: a file moved into the folder before the last batch goes to the trash with it, one moved
  * out stays; the last batch takes whatever is there when it runs.
  */
+/** An entry a restore batch puts back: where it goes back to (`parent`) and its name. */
+interface BatchEntry {
+  id: string;
+  parent: string | null;
+  name: string;
+  name_key: string;
+}
+
+/** A name's place in the drive, as one string: its folder (or the root) and its name key. */
+const placed = (parent: string | null, key: string) => `${parent ?? 'root'}/${key}`;
+
+/** The live entries of the owner's drive, files and folders, holding one of these name keys, by place. */
+async function heldNames(trx: Trx, ownerId: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await sql<{ parent: string | null; name_key: string }>`
+    select parent_id as parent, name_key from files.folders where owner_id = ${ownerId} and status = 'active' and name_key = any(${keys})
+    union all
+    select folder_id as parent, name_key from files.files where owner_id = ${ownerId} and status = 'active' and name_key = any(${keys})`.execute(trx);
+  return new Set(rows.map((r) => placed(r.parent, r.name_key)));
+}
+
 export function folderOperationsOf(app: FastifyInstance, config: Config) {
   const tree = treeOf(app, config);
   const size = config.FOLDER_BATCH_SIZE;
@@ -88,34 +110,51 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
   async function restoreBatch(trx: Trx, req: TreeRequest, folderId: string): Promise<number | 'last'> {
     // every batch's events at the moment the user asked: the past shows the whole operation or none of it
     const options = { transaction: trx, metadata: req.metadata, occurredAt: req.now };
-    const data = { ownerId: req.ownerId, taken: [], now: req.now };
     // a folder no longer in the drive (trashed again, or gone) keeps what went with it
     const self = await trx.selectFrom('files.folders').select('status').where('folder_id', '=', folderId).executeTakeFirst();
     if (self?.status !== 'active') return 'last';
     const folders = await trx
       .selectFrom('files.folders')
-      .select('folder_id')
+      .select(['folder_id as id', 'parent_id as parent', 'name', 'name_key'])
       .where('trashed_with', '=', folderId)
       .where('owner_id', '=', req.ownerId)
       .where('status', '=', 'trashed')
       .orderBy('folder_id')
       .limit(size)
       .execute();
-    for (const f of folders) await app.folderCommands.handle(f.folder_id, { type: 'RestoreFolder', data }, options);
     const room = size - folders.length;
     const files =
       room === 0
         ? []
         : await trx
             .selectFrom('files.files')
-            .select('file_id')
+            .select(['file_id as id', 'folder_id as parent', 'name', 'name_key'])
             .where('trashed_with', '=', folderId)
             .where('owner_id', '=', req.ownerId)
             .where('status', '=', 'trashed')
             .orderBy('file_id')
             .limit(room)
             .execute();
-    for (const f of files) await app.commands.handle(f.file_id, { type: 'RestoreFile', data }, options);
+    // The folder itself went back first, so between two batches it is live: an upload or a new
+    // folder there may have taken the name of an entry still waiting. Such an entry keeps both,
+    // as a single restore does. `held` is every (place, name) live in the drive that the batch's
+    // names may meet, then each name the batch gives back as it goes.
+    const held = await heldNames(trx, req.ownerId, [...folders, ...files].map((e) => e.name_key));
+    const restore = async (kind: 'file' | 'folder', entry: BatchEntry) => {
+      let name = entry.name;
+      let data: { ownerId: string; taken: readonly string[]; rename?: string; now: Date } = { ownerId: req.ownerId, taken: [], now: req.now };
+      if (held.has(placed(entry.parent, entry.name_key))) {
+        // the read models hold this batch's restores already (same transaction)
+        const taken = await takenKeys(trx, req.ownerId, entry.parent, entry.name, kind, entry.id);
+        name = freeName(entry.name, new Set(taken), kind);
+        data = { ...data, taken, rename: name };
+      }
+      if (kind === 'folder') await app.folderCommands.handle(entry.id, { type: 'RestoreFolder', data }, options);
+      else await app.commands.handle(entry.id, { type: 'RestoreFile', data }, options);
+      held.add(placed(entry.parent, nameKey(name)));
+    };
+    for (const f of folders) await restore('folder', f);
+    for (const f of files) await restore('file', f);
     const changed = folders.length + files.length;
     return changed < size ? 'last' : changed;
   }

@@ -189,6 +189,43 @@ describe('a folder trashed and restored in batches', () => {
     expect(await liveFilesInTrashedFolders(a.userId!)).toBe(0);
   });
 
+  it('keeps both when a name in a folder being restored was taken between two batches', async () => {
+    const a = await Client.user(stack);
+    const box = await mkdir(a, 'Box');
+    const sub = await mkdir(a, 'Sub', box.id as string);
+    const put = async (name: string, folderId: string) => {
+      const res = await a.upload(name, Buffer.from(name), { path: `/api/v1/files?folderId=${folderId}` });
+      expect(res.status, res.text).toBe(201);
+      return res.json.id as string;
+    };
+    const first = await put('a.txt', box.id as string);
+    await put('b.txt', box.id as string);
+    const lone = await put('lone.txt', box.id as string);
+    await put('inside.txt', sub.id as string);
+    expect((await a.call('DELETE', `/api/v1/folders/${box.id}`)).status).toBe(204);
+    // Box back alone (what restoring one file inside does): live, while the rest still waits in the
+    // trash with it, as between the first batch of Box's restore and the next
+    expect((await a.call('POST', `/api/v1/files/${lone}/restore`)).status).toBe(200);
+    const upload = await put('A.TXT', box.id as string);
+    const made = await mkdir(a, 'sub', box.id as string);
+    await db.query(`insert into files.folder_operations (folder_id, owner_id, kind, metadata, requested_at) values ($1, $2, 'restore', '{}', now())`, [box.id, a.userId]);
+    // any folder operation settles what is pending in the drive first
+    const other = await mkdir(a, 'Other');
+    expect((await a.call('DELETE', `/api/v1/folders/${other.id}`)).status).toBe(204);
+    expect((await db.query(`select 1 from files.folder_operations where owner_id = $1`, [a.userId!])).rows).toHaveLength(0);
+
+    const children = await a.call('GET', `/api/v1/folders/${box.id}/children`);
+    expect(children.status, children.text).toBe(200);
+    const items = children.json.items as { kind: string; id: string; name: string }[];
+    expect(items.map((i) => `${i.kind} ${i.name}`).sort()).toEqual(['file A.TXT', 'file a (2).txt', 'file b.txt', 'file lone.txt', 'folder Sub (2)', 'folder sub'].sort());
+    expect(items.find((i) => i.name === 'A.TXT')!.id).toBe(upload);
+    expect(items.find((i) => i.name === 'a (2).txt')!.id).toBe(first);
+    expect(items.find((i) => i.name === 'sub')!.id).toBe(made.id);
+    expect(items.find((i) => i.name === 'Sub (2)')!.id).toBe(sub.id);
+    const inside = await a.call('GET', `/api/v1/folders/${sub.id}/children`);
+    expect((inside.json.items as { name: string }[]).map((i) => i.name)).toEqual(['inside.txt']);
+  });
+
   it('ends a pending trash whose folder has left the drive meanwhile, and the next trash goes on', async () => {
     const a = await Client.user(stack);
     const gone = await mkdir(a, 'Gone');
