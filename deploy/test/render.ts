@@ -22,5 +22,5 @@ export function named<T = Manifest>(manifests: Manifest[], kind: string, name: s
   return found as T;
 }
 
-/** First-run budget: building kustomize from the Go module proxy. */
-export const RENDER_TIMEOUT = 180_000;
+/** First-run budget: building kustomize from the Go module proxy (over 3 min on a fresh, loaded 2-core machine). */
+export const RENDER_TIMEOUT = 600_000;

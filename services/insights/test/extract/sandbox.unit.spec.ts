@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExtractionSandbox, ExtractionFailure } from '../../src/extract/index.js';
 import { fakePng, pdf, pdfClaimingPages, zip } from './corpus.js';
+import { WORKER_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 
 const ocrModule = fileURLToPath(new URL('./fixtures/scripted-ocr.ts', import.meta.url));
 const png = (script: string) => ({ bytes: fakePng(script), contentType: 'image/png', name: `${script}.png` });
@@ -14,7 +15,7 @@ async function failure(promise: Promise<unknown>): Promise<ExtractionFailure> {
   return err as ExtractionFailure;
 }
 
-describe('extraction sandbox', () => {
+describe('extraction sandbox', { timeout: WORKER_TEST_TIMEOUT_MS }, () => {
   const sandbox = createExtractionSandbox({ ocrModule, maxOldGenerationSizeMb: 96, limits: { timeoutMs: 20_000 } });
   afterAll(() => sandbox.close());
 
@@ -78,7 +79,7 @@ describe('extraction sandbox', () => {
   });
 });
 
-describe('extraction sandbox from TypeScript sources under tsx', () => {
+describe('extraction sandbox from TypeScript sources under tsx', { timeout: WORKER_TEST_TIMEOUT_MS }, () => {
   it('starts its worker and extracts, as `node --conditions=development --import tsx` runs the service', async () => {
     const script = fileURLToPath(new URL('./fixtures/run-under-tsx.ts', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=development', '--import', 'tsx', script], { timeout: 60_000 });
@@ -86,7 +87,7 @@ describe('extraction sandbox from TypeScript sources under tsx', () => {
   }, 60_000);
 });
 
-describe('extraction sandbox closing', () => {
+describe('extraction sandbox closing', { timeout: WORKER_TEST_TIMEOUT_MS }, () => {
   it('lets the running job finish, refuses the queued ones', async () => {
     const sandbox = createExtractionSandbox({ ocrModule });
     const running = sandbox.run(png('finishing'));
@@ -99,7 +100,7 @@ describe('extraction sandbox closing', () => {
   });
 });
 
-describe('extraction sandbox with an OCR module that does not load', () => {
+describe('extraction sandbox with an OCR module that does not load', { timeout: WORKER_TEST_TIMEOUT_MS }, () => {
   it('fails OCR work crashed (transient: the engine, not the document) and does the rest', async () => {
     const sandbox = createExtractionSandbox({ ocrModule: fileURLToPath(new URL('./fixtures/missing-ocr.ts', import.meta.url)) });
     try {
@@ -114,7 +115,7 @@ describe('extraction sandbox with an OCR module that does not load', () => {
   });
 });
 
-describe('extraction sandbox without OCR', () => {
+describe('extraction sandbox without OCR', { timeout: WORKER_TEST_TIMEOUT_MS }, () => {
   it('extracts an image to empty text, and refuses work once closed', async () => {
     const sandbox = createExtractionSandbox();
     const result = await sandbox.run(png('nobody reads this'));

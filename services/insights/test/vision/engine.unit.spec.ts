@@ -2,6 +2,7 @@ import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { describe, expect, it, vi } from 'vitest';
 import { createOcrEngine, VisionError } from '../../src/vision/index.js';
 import { imageOnlyPdf, renderTextPng } from '../support/corpus.js';
+import { WORKER_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 
 // OCR and drawing share two cores with other work here: generous limits, never timed assertions.
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
@@ -26,7 +27,7 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('the OCR engine lifecycle', () => {
+describe('the OCR engine lifecycle', { timeout: WORKER_TEST_TIMEOUT_MS }, () => {
   it('close() ends the tesseract worker thread, and later calls fail as closed', async () => {
     const before = messagePorts();
     const engine = await createOcrEngine();
@@ -71,7 +72,7 @@ describe('the OCR engine lifecycle', () => {
   });
 });
 
-describe('the OCR engine worker', () => {
+describe('the OCR engine worker', { timeout: WORKER_TEST_TIMEOUT_MS }, () => {
   it('replaces its worker after a picture over recycleAbovePixels, and reads on with the new one', async () => {
     const ended: string[] = [];
     const engine = await createOcrEngine({ recycleAbovePixels: 300_000, onWorkerEnd: (why) => ended.push(why) });
