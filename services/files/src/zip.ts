@@ -5,6 +5,10 @@ import { ZipFile } from 'yazl';
 import type { Database } from './db/schema.js';
 import { freeName, nameKey } from './domain/file/names.js';
 import type { BulkItem } from './bulk.js';
+import { useNativeCrc32ForYazl } from './zip-crc.js';
+
+// yazl's CRC-32 in C rather than JavaScript: the largest cost per byte of a stored archive (zip-crc.ts)
+useNativeCrc32ForYazl();
 
 /** One member of the archive: a file's latest version, or a folder (empty ones too). */
 export type ZipMember =
