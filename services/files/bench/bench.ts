@@ -243,6 +243,8 @@ async function main() {
       });
     const fromFilesApp = await download(filesApp);
     const fromFilesSidecar = await download(filesViaSidecar);
+    // both sidecars, no gateway: the gateway's daprd invoking files, as the gateway calls it
+    const fromGatewaySidecar = await download(`http://127.0.0.1:${stack.apps.get(AppIds.gateway)!.daprHttpPort}/v1.0/invoke/files/method`);
 
     /** A download through the gateway, proxied or by redirect, with the CPU the gateway and files spent on it. */
     const downloadViaGateway = async (redirect: boolean) => {
@@ -295,6 +297,7 @@ async function main() {
       'gateway, tus /uploads (256 MiB PATCHes)': { 'upload MiB/s': rate(viaUp.seconds).toFixed(1), 'download MiB/s': '', 'up vs direct': pct(rate(viaUp.seconds), directRate.up), 'down vs direct': '' },
       'files app alone (no Dapr, no gateway)': { 'upload MiB/s': rate(toFilesApp.seconds, MULTIPART).toFixed(1), 'download MiB/s': rate(fromFilesApp.seconds).toFixed(1), 'up vs direct': pct(rate(toFilesApp.seconds, MULTIPART), directRate.up), 'down vs direct': pct(rate(fromFilesApp.seconds), directRate.down) },
       "files through its sidecar (no gateway)": { 'upload MiB/s': '', 'download MiB/s': rate(fromFilesSidecar.seconds).toFixed(1), 'up vs direct': '', 'down vs direct': pct(rate(fromFilesSidecar.seconds), directRate.down) },
+      "both sidecars (the gateway's daprd, no gateway)": { 'upload MiB/s': '', 'download MiB/s': rate(fromGatewaySidecar.seconds).toFixed(1), 'up vs direct': '', 'down vs direct': pct(rate(fromGatewaySidecar.seconds), directRate.down) },
       'gateway, GET /files/{id}/content?redirect=false (proxied)': { 'upload MiB/s': '', 'download MiB/s': rate(viaDown.seconds).toFixed(1), 'up vs direct': '', 'down vs direct': pct(rate(viaDown.seconds), directRate.down) },
       'gateway, GET /files/{id}/content (307 to a SAS URL, followed)': { 'upload MiB/s': '', 'download MiB/s': rate(byRedirect.seconds).toFixed(1), 'up vs direct': '', 'down vs direct': pct(rate(byRedirect.seconds), directRate.down) },
     });

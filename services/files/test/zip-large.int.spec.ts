@@ -1,12 +1,14 @@
 /**
- * A ZIP of a large folder (2 GiB with FILES_ZIP_TEST_MIB=2048), streamed by files: the files process's resident memory
- * (VmRSS, sampled every 50 ms) grows by less than 100 MiB while it sends it, and the archive read
- * back by Info-ZIP's `unzip -t` and by yauzl has every name and every sha256 right.
+ * A ZIP of a large folder (2 GiB with FILES_ZIP_TEST_MIB=2048), streamed through the gateway as a
+ * client gets it (gateway → its sidecar → files' sidecar → files): the resident memory (VmRSS,
+ * sampled every 50 ms) of the gateway and of files each grows by less than 100 MiB while they send
+ * it, and the archive read back by Info-ZIP's `unzip -t` and by yauzl has every name and every
+ * sha256 right.
  *
  * The blobs are made cheaply: four files of repeating bytes (a different pattern each), streamed
- * as multipart bodies to the files app's own port, and the ZIP is read there too.
- * FILES_ZIP_TEST_MIB sets the folder's size: 256 by default (the suite's time), 2048 for the
- * issue's 2 GiB folder, 4200 for the ZIP64 case (offsets past 4 GiB) at about twice that.
+ * as multipart bodies to the files app's own port. FILES_ZIP_TEST_MIB sets the folder's size: 256
+ * by default (the suite's time), 2048 for the issue's 2 GiB folder, 4200 for the ZIP64 case
+ * (offsets past 4 GiB) at about twice that.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -59,7 +61,7 @@ function rssSampler(pid: number) {
 }
 
 describe('a ZIP of a large folder', () => {
-  it(`streams a folder of ${TOTAL_MIB} MiB with the files process's memory growing by less than 100 MiB, read back whole`, async () => {
+  it(`streams a folder of ${TOTAL_MIB} MiB through the gateway with the gateway's and files' memory each growing by less than 100 MiB, read back whole`, async () => {
     const a = await Client.user(stack);
     const folder = await a.call('POST', '/api/v1/folders', { name: 'Grand dossier' });
     expect(folder.status).toBe(201);
@@ -88,26 +90,30 @@ describe('a ZIP of a large folder', () => {
     }
     const seedMs = performance.now() - seededAt;
 
-    const pid = supervisorState(stack).processes.files!.pid!;
+    const processes = supervisorState(stack).processes;
+    const pids = { gateway: processes.gateway!.pid!, files: processes.files!.pid! };
     const dir = await mkdtemp(join(tmpdir(), 'strata-zip-large-'));
+    // daprd 1.18.3 closes a sidecar-to-sidecar connection nothing has taken from its pool for 3
+    // minutes, even with an answer still streaming on it (dapr/dapr#10294, README "Known limit"):
+    // a 2 GiB archive on a loaded machine may take longer, so a small call every 20 s uses it, as
+    // any other user's traffic would
+    const keepAlive = setInterval(() => void a.call('GET', `/api/v1/folders/${folder.json.id as string}`).catch(() => undefined), 20_000);
     try {
       const path = join(dir, 'big.zip');
       await new Promise((r) => setTimeout(r, 500));
-      const rss = rssSampler(pid);
-      // at files' own port, as its sidecar calls it: the bound is the files process's, and the
-      // path through the gateway is far slower on this machine (see the README: "ZIP downloads");
-      // the bulk tests fetch small archives through the gateway
+      const rss = { gateway: rssSampler(pids.gateway), files: rssSampler(pids.files) };
       const started = performance.now();
-      const res = await fetch(`http://127.0.0.1:${stack.apps.files!.appPort}/api/v1/zip`, {
+      const res = await fetch(`${stack.gatewayUrl}/api/v1/zip`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${a.accessToken}`, 'dapr-api-token': stack.appApiToken, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${a.accessToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ items: [{ kind: 'folder', id: folder.json.id }] }),
       });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/zip');
       await pipeline(Readable.fromWeb(res.body as never), createWriteStream(path));
       const zipMs = performance.now() - started;
-      const { start, peak } = rss.stop();
+      const memory = { gateway: rss.gateway.stop(), files: rss.files.stop() };
+      clearInterval(keepAlive);
 
       const readStarted = performance.now();
       const entries = await readZip(path);
@@ -117,14 +123,16 @@ describe('a ZIP of a large folder', () => {
       expect(tested.stdout).toContain('No errors detected');
       const readMs = performance.now() - readStarted;
 
-      const growth = peak - start;
+      const mib = (m: { start: number; peak: number }) => `${Math.round(m.start)} → peak ${Math.round(m.peak)} MiB (+${Math.round(m.peak - m.start)} MiB)`;
       console.info(
-        `zip of ${TOTAL_MIB} MiB: seeded in ${Math.round(seedMs / 1000)} s, streamed at files' port in ${Math.round(zipMs / 1000)} s ` +
+        `zip of ${TOTAL_MIB} MiB: seeded in ${Math.round(seedMs / 1000)} s, streamed through the gateway in ${(zipMs / 1000).toFixed(1)} s ` +
           `(${Math.round(TOTAL_MIB / (zipMs / 1000))} MiB/s), read back (yauzl, unzip -t) in ${Math.round(readMs / 1000)} s; ` +
-          `files RSS ${Math.round(start)} → peak ${Math.round(peak)} MiB (+${Math.round(growth)} MiB)`,
+          `RSS gateway ${mib(memory.gateway)}, files ${mib(memory.files)}`,
       );
-      expect(growth).toBeLessThan(100);
+      expect(memory.gateway.peak - memory.gateway.start).toBeLessThan(100);
+      expect(memory.files.peak - memory.files.start).toBeLessThan(100);
     } finally {
+      clearInterval(keepAlive);
       await rm(dir, { recursive: true, force: true });
     }
   }, 3_600_000);
