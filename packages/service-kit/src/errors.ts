@@ -110,6 +110,8 @@ function drainRefusedBody(request: FastifyRequest): Promise<boolean> {
     const onEnd = () => finish(true);
     const onError = () => finish(false);
     const timer = setTimeout(() => finish(false), REFUSED_BODY_DRAIN_MS);
+    // a parser that stopped reading would hold the body back through its pipe
+    raw.unpipe();
     raw.on('data', onData);
     raw.once('end', onEnd);
     raw.once('error', onError);
@@ -117,13 +119,28 @@ function drainRefusedBody(request: FastifyRequest): Promise<boolean> {
   });
 }
 
-/** Fastify's refusals of a body it never read: too large by its Content-Length, a type with no parser. */
-const UNREAD_BODY_ERRORS = new Set(['FST_ERR_CTP_BODY_TOO_LARGE', 'FST_ERR_CTP_INVALID_MEDIA_TYPE']);
+/** The requests whose refused body was too large or too slow to drain: their connection closes, nobody reads more. */
+export const UNDRAINED = new WeakSet<FastifyRequest['raw']>();
+
+/**
+ * A 413 or 415 answered while the body is still unread, by Fastify's content-type parsing (its
+ * own refusals and the platform's `*` parser's 415 alike: it marks every parser error
+ * `Connection: close`) or by a route that refused before reading: read the rest first, then answer
+ * on a connection that stays open (drainRefusedBody).
+ */
+function sendRefusal(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply | Promise<void> {
+  if ((problem.status !== 413 && problem.status !== 415) || request.raw.readableEnded || request.raw.destroyed) return sendProblem(reply, problem);
+  return drainRefusedBody(request).then((ended) => {
+    if (ended) reply.removeHeader('connection');
+    else UNDRAINED.add(request.raw);
+    sendProblem(reply, problem);
+  });
+}
 
 /**
  * Maps every error to problem+json: AppError as it says, Fastify's own 4xx (validation, body too
  * large, bad JSON, unsupported type) with their message, and anything else as a bare 500 whose
- * details stay in the log. A body refused unread is read and dropped first (drainRefusedBody).
+ * details stay in the log. A body refused unread is read and dropped first (sendRefusal).
  */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
@@ -131,7 +148,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (error instanceof AppError) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
       if (error.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
-      return sendProblem(reply, error.toProblem(instance));
+      return sendRefusal(request, reply, error.toProblem(instance));
     }
     // a dependency away (Postgres failing over, Redis, the sidecar, Blob Storage): the request was
     // fine and will succeed again shortly, so a 503 with Retry-After, never a 500
@@ -148,11 +165,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       const problem = httpError(status, error.message).toProblem(instance);
       if (error.validation) problem.errors = error.validation.map((v) => ({ path: v.instancePath, message: v.message }));
-      if (!UNREAD_BODY_ERRORS.has(error.code)) return sendProblem(reply, problem);
-      return drainRefusedBody(request).then((ended) => {
-        if (ended) reply.removeHeader('connection');
-        sendProblem(reply, problem);
-      });
+      return sendRefusal(request, reply, problem);
     }
     request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, {

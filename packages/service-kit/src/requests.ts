@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError } from './errors.js';
+import { AppError, UNDRAINED } from './errors.js';
 
 // What every app does with a request before and after its route: the same for all, in one place.
 
@@ -33,7 +33,7 @@ const DRAIN_BYTES = 16 * 1024 * 1024;
  */
 export async function drainUnreadBody(request: FastifyRequest): Promise<void> {
   const body = request.raw;
-  if (body.complete || body.destroyed) return;
+  if (body.complete || body.destroyed || UNDRAINED.has(body)) return;
   let drained = 0;
   // a multipart parser that stopped reading would hold the body back through its pipe
   body.unpipe();
