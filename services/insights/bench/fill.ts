@@ -115,8 +115,8 @@ function walk(plan: RawPlan, out: PlanNode[]): void {
 }
 
 export interface Explained {
-  /** The search's statement (the one before it parses the query and sets the transaction's settings, which are applied). */
-  statement: 'search';
+  /** The search's statements after the one that parses the query and sets the transaction's settings (which are applied): the sample, then the search. */
+  statement: 'sample' | 'search';
   executionMs: number;
   planningMs: number;
   top: PlanNode[];
@@ -134,7 +134,7 @@ export async function explainSearch(pool: pg.Pool, ownerId: string, q: string): 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void (e.level === 'query' && sent.push(e.query)) });
   await search(db, ownerId, q, {}, { offset: 0, limit: 20 });
   const settings = sent.find((s) => s.sql.includes('set_config'));
-  const statements = sent.filter((s) => s.sql.includes('text_m'));
+  const statements = sent.filter((s) => s.sql.includes('insights.search_docs') && !s.sql.includes('set_config'));
   const out: Explained[] = [];
   const client = await pool.connect();
   try {
@@ -149,7 +149,7 @@ export async function explainSearch(pool: pg.Pool, ownerId: string, q: string): 
       const nodes: PlanNode[] = [];
       walk(root.Plan, nodes);
       out.push({
-        statement: 'search',
+        statement: query.sql.includes('text_m') ? 'search' : 'sample',
         executionMs: root['Execution Time'],
         planningMs: root['Planning Time'],
         top: nodes.sort((a, b) => b.selfMs - a.selfMs).slice(0, 4),

@@ -1,8 +1,8 @@
 /**
  * Search's statement on the test stack's Postgres, against the truth read straight from the
  * passages: documents written as the indexer leaves them (the bench's fill, for owners of this
- * file only), then `search` with a small number of ranked matches, so that both of its regimes
- * (every match ranked, and more matches than are ranked) are seen with a few hundred documents.
+ * file only), then `search` with small limits, so that each of its regimes (every match ranked,
+ * the best tiers ranked, the count from a sample) is seen with a few hundred documents.
  */
 import { randomUUID } from 'node:crypto';
 import { kyselyFromPool } from '@strata/event-store';
@@ -35,6 +35,27 @@ async function truth(ownerId: string, q: string): Promise<Map<string, number>> {
   return new Map(rows.rows.map((r) => [r.file_id, r.rank]));
 }
 
+/**
+ * The owner's matches by text or name, scored as search scores them (best passage's rank plus
+ * half the name's similarity, 0.9 for a prefix), best first: the exact ranking.
+ */
+async function scored(ownerId: string, q: string): Promise<{ file_id: string; score: number }[]> {
+  const rows = await sql<{ file_id: string; score: number }>`
+    with t as (
+      select p.file_id, max(ts_rank_cd(p.tsv, websearch_to_tsquery('english', ${q}))) as rank
+      from insights.passages p join insights.documents d on d.file_id = p.file_id and d.current_version = p.version
+      where d.owner_id = ${ownerId} and d.status = 'active' and p.tsv @@ websearch_to_tsquery('english', ${q})
+      group by p.file_id),
+    n as (
+      select d.file_id, greatest(similarity(lower(d.name), lower(${q})), case when lower(d.name) like lower(${`${q}%`}) then 0.9 else 0 end) as rank
+      from insights.documents d
+      where d.owner_id = ${ownerId} and d.status = 'active' and (lower(d.name) % ${q} or lower(d.name) like ${`%${q}%`}))
+    select coalesce(t.file_id, n.file_id) as file_id, (coalesce(t.rank, 0) + coalesce(n.rank, 0) * 0.5)::float8 as score, d.name
+    from t full join n on n.file_id = t.file_id join insights.documents d on d.file_id = coalesce(t.file_id, n.file_id)
+    order by coalesce(t.rank, 0) + coalesce(n.rank, 0) * 0.5 desc, d.name, 1`.execute(db);
+  return rows.rows;
+}
+
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
   db = kyselyFromPool(pool) as Kysely<Database>;
@@ -52,7 +73,7 @@ describe('search over many documents', () => {
   it('ranks every match exactly while they are fewer than the ranked number, as the passages say', async () => {
     const want = await truth(owner, planted[0]!);
     expect(want.size).toBeGreaterThan(1);
-    const got = await search(db, owner, planted[0]!, {}, { offset: 0, limit: 50 }, 100);
+    const got = await search(db, owner, planted[0]!, {}, { offset: 0, limit: 50 });
     expect(got.total).toBe(want.size);
     expect(got.approximate).toBe(false);
     expect(new Set(got.items.map((i) => i.fileId))).toEqual(new Set(want.keys()));
@@ -62,31 +83,35 @@ describe('search over many documents', () => {
     for (const item of got.items) expect(item.snippet).toContain(`<mark>${planted[0]}</mark>`);
   });
 
-  it('counts every match and its facets when more match than are ranked, and says the ranking is partial', async () => {
+  it('ranks a common word on its best tiers: the page is the exact ranking\'s page, the count and facets exact', async () => {
     const word = words[0]!;
-    const want = await truth(owner, word);
-    expect(want.size).toBeGreaterThan(40);
-    const got = await search(db, owner, word, {}, { offset: 0, limit: 20 }, 25);
-    // a name may match too: those are counted with the rest
-    const named = await sql<{ file_id: string }>`select file_id from insights.documents where owner_id = ${owner} and (lower(name) like ${`%${word}%`} or lower(name) % ${word})`.execute(db);
-    const all = new Set([...want.keys(), ...named.rows.map((r) => r.file_id)]);
-    expect(got.total).toBe(all.size);
+    const want = await scored(owner, word);
+    expect(want.length).toBeGreaterThan(40);
+    // every match counted; only the names and the best tier ranked (each of them: a tier or the
+    // names cut at `ranked` would make the page the best of those ranked, no longer the exact one)
+    const limits = { rankAll: 10, ranked: 300 };
+    const got = await search(db, owner, word, {}, { offset: 0, limit: 20 }, limits);
     expect(got.approximate).toBe(true);
-    expect(got.facets.type.reduce((n, f) => n + f.count, 0)).toBe(all.size);
-    expect(got.facets.year.reduce((n, f) => n + f.count, 0)).toBe(all.size);
-    expect(got.items).toHaveLength(20);
-    for (const item of got.items) expect(all.has(item.fileId)).toBe(true);
-    // the ranked are the names that match first, then the newest: 25 of them over two pages
-    const page2 = await search(db, owner, word, {}, { offset: 20, limit: 20 }, 25);
-    expect(page2.items).toHaveLength(5);
-    expect(page2.more).toBe(false);
-    const ranked = new Set([...got.items, ...page2.items].map((i) => i.fileId));
-    const byName = new Set(named.rows.map((r) => r.file_id));
-    const textOnly = await sql<{ file_id: string }>`
-      select d.file_id from insights.documents d join insights.versions v on v.file_id = d.file_id and v.version = d.current_version
-      where d.file_id = any(${[...want.keys()].filter((id) => !byName.has(id))}::uuid[]) order by v.created_at desc, d.file_id limit ${Math.max(0, 25 - byName.size)}`.execute(db);
-    if (byName.size >= 25) for (const id of ranked) expect(byName.has(id)).toBe(true);
-    else expect(ranked).toEqual(new Set([...byName, ...textOnly.rows.map((r) => r.file_id)]));
+    expect(got.total).toBe(want.length);
+    expect(got.facets.type.reduce((n, f) => n + f.count, 0)).toBe(want.length);
+    expect(got.facets.year.reduce((n, f) => n + f.count, 0)).toBe(want.length);
+    expect(got.items.map((i) => i.fileId)).toEqual(want.slice(0, 20).map((w) => w.file_id));
+    const page2 = await search(db, owner, word, {}, { offset: 20, limit: 20 }, limits);
+    expect(page2.items.map((i) => i.fileId)).toEqual(want.slice(20, 40).map((w) => w.file_id));
+  });
+
+  it('estimates the count and facets of a word in most documents from a sample, and says so', async () => {
+    const word = words[0]!;
+    const want = await scored(owner, word);
+    // a sample of 100 of the owner's 300 documents, counted one by one up to 50 matches only
+    const got = await search(db, owner, word, {}, { offset: 0, limit: 20 }, { counted: 50, sample: 100, rankAll: 10, ranked: 300 });
+    expect(got.approximate).toBe(true);
+    expect(got.total).toBeGreaterThan(want.length * 0.6);
+    expect(got.total).toBeLessThan(want.length * 1.5);
+    const types = got.facets.type.reduce((n, f) => n + f.count, 0);
+    expect(Math.abs(types - got.total)).toBeLessThanOrEqual(got.facets.type.length);
+    // the ranking does not depend on the count: the same page as the exact ranking's
+    expect(got.items.map((i) => i.fileId)).toEqual(want.slice(0, 20).map((w) => w.file_id));
   });
 
   it("checks a phrase's order in the passages: its words apart are neither a hit nor counted", async () => {

@@ -84,6 +84,8 @@ export interface SearchDocsTable {
   tags: string[];
   /** The current version's lexemes, without positions. */
   tsv: string;
+  /** `word#n` for each tier n (2, 3, 4, 5, 6, 8, 11, 16, 23, 32) that a word's count in one passage reaches (migration 20261203T010000_search_tiers). */
+  tiers: string;
 }
 
 export interface PreviewsTable {

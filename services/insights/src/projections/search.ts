@@ -38,32 +38,68 @@ export const tsqueryOf = (q: string, mode: 'all' | 'any') => {
 };
 
 /**
- * How many of a search's matches are ranked exactly: all of them up to this many, else those whose
- * names match (best first) and then the newest. Ranking reads every ranked document's passages,
- * so it is what a word common to most of a drive would make slow; counting and facets read only
- * search_docs' narrow rows and stay exact whatever the number.
+ * How many matches a search ranks at most, and so how far it pages. Ranking reads each ranked
+ * document's passages (about 0.07 ms each), so a word common to most of a drive is never ranked
+ * on all its matches: see `search`.
  */
 export const RANKED_MATCHES = 500;
+
+/** Up to this many matches (as the sample says) are all ranked: exactly the ranking of the passages. */
+export const RANK_ALL = 200;
+
+/** Up to this many matches (as the sample says) are counted and faceted one by one; more are estimated from the sample. */
+export const COUNTED_MATCHES = 10_000;
+
+/** How many of the owner's documents the sample reads (the first by id: random UUIDs). */
+export const SAMPLE_DOCS = 1_000;
+
+/** The tiers a search may rank from, the highest first (migration 20261203T010000_search_tiers). */
+const TIERS = [32, 23, 16, 11, 8, 6, 5, 4, 3, 2] as const;
+
+/** The lexemes a tsquery's text names ('it''s' → it's). */
+export function lexemesOf(tsquery: string): string[] {
+  const out = new Set<string>();
+  for (const m of tsquery.matchAll(/'((?:[^'\\]|''|\\.)*)'/g)) out.add(m[1]!.replace(/''/g, "'").replace(/\\(.)/g, '$1'));
+  return [...out];
+}
+
+/** The tsquery of the documents in which any of these lexemes reaches tier n (said n times in one passage). */
+export function tierQuery(lexemes: readonly string[], n: number): string {
+  return lexemes.map((l) => `'${l.replace(/\\/g, '\\\\').replace(/'/g, "''")}#${n}'`).join(' | ');
+}
 
 /**
  * The owner's active documents whose current version's text or name matches, best first, one hit
  * per file (its best passage, with the matches marked), the facets of all matches and their count.
+ *
+ * What it reads is bounded by RANKED_MATCHES and SAMPLE_DOCS, however common the words:
+ * 1. The sample: the owner's first SAMPLE_DOCS documents by id (a random sample) and which of them
+ *    match, with the number of the best matches in each tier (below). It says how many match.
+ * 2. Up to COUNTED_MATCHES, the count and the facets are exact (every match's narrow row); past it
+ *    they are the sample's, scaled (`approximate`).
+ * 3. Up to RANK_ALL matches are all ranked on their passages (`ts_rank_cd` of the best passage,
+ *    plus half the name's similarity). Past it the ranked are the names that match and the
+ *    documents of the highest tier holding enough for the page: a word's rank in a passage grows
+ *    with how often the passage says it, and a document's tiers say the most it says each word in
+ *    one passage. For one word that is the exact ranking's page; for several, the documents that
+ *    repeat one of them most (README: how close it comes).
  */
-export async function search(db: Kysely<Database>, ownerId: string, q: string, filters: SearchFilters, page: { offset: number; limit: number }, ranked = RANKED_MATCHES) {
+export async function search(db: Kysely<Database>, ownerId: string, q: string, filters: SearchFilters, page: { offset: number; limit: number }, limits: { ranked?: number; rankAll?: number; counted?: number; sample?: number } = {}) {
+  const ranked = limits.ranked ?? RANKED_MATCHES;
+  const rankAll = limits.rankAll ?? RANK_ALL;
+  const counted = limits.counted ?? COUNTED_MATCHES;
+  const sampleDocs = limits.sample ?? SAMPLE_DOCS;
   const headline = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
-  const where = sql`s.owner_id = ${ownerId}
-    ${filters.type ? sql`and s.family = ${filters.type}` : sql``}
+  const filtered = sql`${filters.type ? sql`and s.family = ${filters.type}` : sql``}
     ${filters.tag ? sql`and ${filters.tag} = any(s.tags)` : sql``}
     ${filters.from ? sql`and s.created_at >= ${filters.from}` : sql``}
     ${filters.to ? sql`and s.created_at < ${filters.to}` : sql``}`;
+  const where = sql`s.owner_id = ${ownerId} ${filtered}`;
   const nameMatch = sql`(lower(s.name) % lower(${q}) or lower(s.name) like lower(${likePrefix(q)}) escape '\\' or lower(s.name) like lower(${likeInfix(q)}) escape '\\')`;
-  // One statement. search_docs finds the matches: the documents holding every word (a phrase's
-  // words at document level, its order then checked in the passages), and the names by words, a
-  // prefix or a near spelling; only their narrow columns are read, for the count and the facets.
-  // The ranked ones (RANKED_MATCHES) are ranked on their passages; only the page's passages are
-  // read whole, for their snippets.
+  const nameRank = sql`greatest(similarity(lower(s.name), lower(${q})), case when lower(s.name) like lower(${likePrefix(q)}) escape '\\' then 0.9 else 0 end)`;
+  const need = page.offset + page.limit + 1;
   const rows = await db.transaction().execute(async (trx) => {
-    // For this statement only. The planner counts a word test as cheap, and would rather read
+    // For this transaction only. The planner counts a word test as cheap, and would rather read
     // the whole table than the index for a word in a third of a user's documents; but the
     // table's test reads each row's words from TOAST, where the index's answer reads none (no
     // recheck for a word query). It plans with the query's words (a prepared statement's generic
@@ -83,32 +119,79 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
     // the document by its wanted words alone (querytree: what it needs present, phrases as plain
     // words), then exactly on the passages. Other queries, negations too, are exact on the words.
     const phrase = /<(\d+|-)>/.test(tsq);
-    const needed = positive === 'T' || positive === '' ? sql`true` : sql`s.tsv @@ ${positive.replace(/<(\d+|-)>/g, '&')}::tsquery`;
-    const textMatch =
-      tsq === ''
+    const wanted = positive === 'T' || positive === '' ? [] : lexemesOf(positive);
+    // `test` is the word test as a function, which no index answers: where the tiers' index has
+    // found a few rows, each is tested rather than all the word's matches looked up beside them
+    const textMatchOf = (test: 'index' | 'row') => {
+      const has = (v: ReturnType<typeof sql>, query: string) => (test === 'index' ? sql`${v} @@ ${query}::tsquery` : sql`ts_match_vq(${v}, ${query}::tsquery)`);
+      const needed = wanted.length === 0 ? sql`true` : has(sql`s.tsv`, positive.replace(/<(\d+|-)>/g, '&'));
+      return tsq === ''
         ? sql`false`
         : phrase
           ? sql`(s.indexed and ${needed} and exists (select 1 from insights.passages p where p.file_id = s.file_id and p.version = s.version and p.tsv @@ ${tsq}::tsquery))`
-          : sql`(s.indexed and s.tsv @@ ${tsq}::tsquery)`;
-    return sql<SearchRow>`
-    with q as (select ${tsq}::tsquery as tsq),
+          : sql`(s.indexed and ${has(sql`s.tsv`, tsq)})`;
+    };
+    const textMatch = textMatchOf('index');
+    const tiers = wanted.length === 0 ? [] : TIERS.map((n) => tierQuery(wanted, n));
+    const tierMatches = (tq: string, limit: number) =>
+      sql`select s.file_id, s.version, null::real as name_rank from insights.search_docs s where ${where} and s.tiers @@ ${tq}::tsquery and ${textMatchOf('row')} limit ${limit}`;
+
+    // The sample: the owner's first documents by id (random UUIDs), and each one's match by words
+    const sampleRows = (n: number) => sql`select s.file_id, s.family, s.year, s.tags, (true ${filtered}) and ${textMatchOf('row')} as m
+      from (select * from insights.search_docs s where s.owner_id = ${ownerId} order by s.owner_id, s.file_id limit ${n}) s`;
+    // How many documents each of the sample's stands for, from the largest id it reached (k
+    // minimum values): 1 when it read all the owner's documents
+    const scaleOf = (rows: ReturnType<typeof sql>, n: number) => sql`select case when count(*) < ${n} then 1
+        else greatest(1, (count(*) - 1) / ((('x' || substr(replace(max(file_id::text), '-', ''), 1, 12))::bit(48)::bigint + 1) / 2.0 ^ 48) / count(*)) end::float8 as scale
+      from ${rows}`;
+
+    // 1. how many match by their words, as the sample says, and how many of the best matches each
+    // tier holds (up to what the page needs): bounded reads, whatever the words
+    const probe = await sql<{ matched: number; scale: number; tiers: number[] | null }>`
+      with sample as materialized (${sampleRows(sampleDocs)})
+      select (select count(*)::int from sample where m) as matched, (${scaleOf(sql`sample`, sampleDocs)}) as scale,
+             ${tiers.length ? sql`array[${sql.join(tiers.map((tq) => sql`(select count(*)::int from (${tierMatches(tq, need)}) t)`))}]` : sql`null::int[]`} as tiers`.execute(trx);
+    const { matched, scale, tiers: inTier } = probe.rows[0]!;
+    const exactCount = scale === 1 || matched * scale <= counted;
+    const tier = tiers.find((_, i) => (inTier?.[i] ?? 0) >= need);
+
+    // 2. the ranked: every match while they are few (up to rankAll, counted in text_m), else the
+    // names that match and the best tier's documents
+    const fromTiers = sql`
+      (select file_id, version, name_rank from name_m order by name_rank desc, file_id limit ${ranked})
+      ${tier ? sql`union all (${tierMatches(tier, ranked)})` : sql``}
+      ${!tier && tiers.length ? sql`union all (${tierMatches(tiers.at(-1)!, ranked)})` : sql``}
+      ${tier ? sql`` : exactCount ? sql`union all (select file_id, version, null from text_m order by name, file_id limit ${need})` : sql`union all (select s.file_id, s.version, null from insights.search_docs s where ${where} and ${textMatch} limit ${need})`}`;
+    const few = sql`(select count(*) from text_m) <= ${rankAll}`;
+    const candidates = exactCount
+      ? sql`select file_id, version, max(name_rank) as name_rank from (
+              select file_id, version, null::real as name_rank from text_m where ${few}
+              union all select file_id, version, name_rank from name_m where ${few}
+              union all select * from (${fromTiers}) t where not ${few}) c
+            group by file_id, version
+            order by max(name_rank) desc nulls last, file_id limit ${ranked}`
+      : sql`select file_id, version, max(name_rank) as name_rank from (${fromTiers}) c
+            group by file_id, version
+            order by max(name_rank) desc nulls last, file_id limit ${ranked}`;
+    // 3. the count and facets: of every match; or, past `counted`, the sample's text matches,
+    // each weighed by the documents it stands for, and the names
+    const facetRows = exactCount
+      ? sql`select family, year, tags, 1::float8 as w from text_m union all select family, year, tags, 1 from name_m where not in_text`
+      : sql`select family, year, tags, (select scale from sample_scale) as w from sample where m
+            union all select family, year, tags, 1 from name_m where not in_text`;
+    const sample = exactCount ? sql`` : sql`sample as materialized (${sampleRows(sampleDocs)}), sample_scale as (${scaleOf(sql`sample`, sampleDocs)}),`;
+    const result = await sql<SearchRow>`
+    with q as (select ${tsq}::tsquery as tsq), ${sample}
     text_m as materialized (
-      select s.file_id, s.version, s.family, s.year, s.created_at, s.tags
+      select s.file_id, s.version, s.name, s.family, s.year, s.created_at, s.tags
       from insights.search_docs s
-      where ${where} and ${textMatch}),
+      where ${where} and ${exactCount ? textMatch : sql`false`}),
     name_m as materialized (
-      select s.file_id, s.version, s.family, s.year, s.created_at, s.tags, ${textMatch} as in_text,
-             greatest(similarity(lower(s.name), lower(${q})), case when lower(s.name) like lower(${likePrefix(q)}) escape '\\' then 0.9 else 0 end) as name_rank
+      select s.file_id, s.version, s.family, s.year, s.created_at, s.tags, ${textMatchOf('row')} as in_text, ${nameRank} as name_rank
       from insights.search_docs s
       where ${where} and ${nameMatch}),
-    m as (
-      select family, year, tags from text_m
-      union all select family, year, tags from name_m where not in_text),
-    ranked as (
-      select file_id, version, name_rank from (
-        select file_id, version, name_rank, created_at from name_m
-        union all select file_id, version, null, created_at from text_m where file_id not in (select file_id from name_m)) c
-      order by name_rank desc nulls last, created_at desc, file_id limit ${ranked}),
+    m as (${facetRows}),
+    ranked as materialized (${candidates}),
     text_rank as (
       select r.file_id, best.idx, best.rank
       from ranked r cross join lateral (
@@ -130,13 +213,15 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
       from page pg left join insights.passages pa on pa.file_id = pg.file_id and pa.version = pg.version and pa.idx = pg.idx
     union all
     select case when grouping(family) = 0 then 'type' when grouping(year) = 0 then 'year' else 'total' end, null, null, null, null, null, null,
-           coalesce(family, year::text), count(*)::int
+           coalesce(family, year::text), round(sum(w))::int
       from m group by grouping sets ((family), (year), ())
-    union all select 'tag', null, null, null, null, null, null, t.name, count(*)::int
-      from (select unnest(tags) as name from m where tags <> '{}') t group by t.name`.execute(trx);
+    union all select 'tag', null, null, null, null, null, null, t.name, round(sum(t.w))::int
+      from (select unnest(tags) as name, w from m where tags <> '{}') t group by t.name`.execute(trx);
+    const rankedAll = exactCount && result.rows.filter((r) => r.kind === 'total').every((r) => r.n! <= rankAll);
+    return { rows: result.rows, approximate: !rankedAll };
   });
   const { items, more, total, facets } = answerOf(rows.rows, page.limit);
-  return { items, more, total, approximate: total > ranked, facets };
+  return { items, more, total, approximate: rows.approximate, facets };
 }
 
 /** A row of a search statement: a hit of the page, a facet's count, or the count of matches. */

@@ -77,11 +77,12 @@ export const SearchResult = Type.Object(
     ),
     facets: Type.Object({ type: Facet, tag: Facet, year: Facet }),
     nextCursor: Nullable(Type.String()),
-    /** How many documents match (the facets count them all). */
+    /** How many documents match (the facets count them all); estimated from a sample past 10,000. */
     total: Type.Integer({ minimum: 0 }),
     /**
-     * True when more documents match than are ranked (500): those whose names match and then the
-     * newest are ranked and paged; narrow the search (more words, a filter) to rank the rest.
+     * True when not every match was ranked (more than 200: the names that match and the documents
+     * that repeat the words most are, at most 500, and paged), or the count and facets are
+     * estimates (more than 10,000); narrow the search (more words, a filter) for an exact answer.
      */
     approximate: Type.Boolean(),
   },

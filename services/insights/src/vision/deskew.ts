@@ -1,4 +1,4 @@
-import type { Sharp } from 'sharp';
+import type { Sharp } from './libvips.js';
 
 /** Skew is looked for within ±15°; past that a picture is turned, not skewed. */
 const MAX_DEGREES = 15;

@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from './libvips.js';
 import { measureSkew, MIN_DESKEW_DEGREES } from './deskew.js';
 import { DEFAULT_MAX_PIXELS, VisionError } from './types.js';
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Worker as Thread } from 'node:worker_threads';
-import sharp from 'sharp';
+import sharp from './libvips.js';
 import { createWorker, OEM, type Worker } from 'tesseract.js';
 import { UPSCALE_BELOW, asImageError, finishForOcr, inspectImage, normaliseForOcr, reason } from './image.js';
 import { drawPdfPage, OCR_DPI, POINTS_PER_INCH, releasePixels } from './render.js';

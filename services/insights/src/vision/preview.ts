@@ -1,5 +1,5 @@
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Sharp } from './libvips.js';
 import { asImageError, decode, inspectImage, reason, sniffRaster } from './image.js';
 import { isOfficeZip, officeThumbnail } from './office.js';
 import { drawPdfPage, pdfDocumentOptions, releasePixels } from './render.js';

@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Sharp } from './libvips.js';
 import { POINTS_PER_INCH } from './render.js';
 import type { PDFPageProxy } from './types.js';
 
