@@ -27,7 +27,7 @@ export {
   projection,
 } from './handler.js';
 export { type RebuildCommandOptions, type RebuildOutput, type RebuildTarget, rebuildCommand, runRebuild } from './rebuild-command.js';
-export { REBUILD_REQUEST_TABLE, type RequestedRebuild, runRequestedRebuilds } from './requested-rebuilds.js';
+export { REBUILD_REQUEST_TABLE, type RequestedRebuild, requestedRebuilds, runRequestedRebuilds } from './requested-rebuilds.js';
 export { compareCursors, cursorOf, findOrderViolation } from './log-order.js';
 export { type Publisher, Relay, type RelayOptions, type RelayState } from './relay.js';
 export { CLOUDEVENTS_CONTENT_TYPE, DaprPublisher, type DaprPublisherOptions, type EventCloudEvent, toCloudEvent } from './dapr-publisher.js';

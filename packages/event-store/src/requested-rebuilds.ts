@@ -17,22 +17,28 @@ export interface RequestedRebuild {
   ms: number;
 }
 
+/** The read models the service's migrations asked to rebuild and that are not rebuilt yet. */
+export async function requestedRebuilds(db: Kysely<unknown>, schema: string): Promise<string[]> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
+  const found = await sql<{ present: boolean }>`select to_regclass(${`${schema}.${REBUILD_REQUEST_TABLE}`}) is not null as present`.execute(db);
+  if (!found.rows[0]?.present) return [];
+  const { rows } = await sql<{ projection: string }>`select projection from ${sql.table(`${schema}.${REBUILD_REQUEST_TABLE}`)} order by requested_at, projection`.execute(db);
+  return rows.map((r) => r.projection);
+}
+
 /**
  * Rebuilds, one after the other, the read models the service's migrations asked for, and forgets
  * each request in the rebuild's own transaction: a replica that dies midway leaves the request
  * (and the old rows) for the next start, and replicas starting together do it once (the rebuild's
- * lock, then the request gone). Meant to run after the migrations and before the service takes
- * requests, so nothing reads a read model that is still missing the past. A request naming a read
- * model the service does not have is an error: a migration and the code disagree.
+ * lock, then the request gone). A service runs it once it is up, not ready until it is done
+ * (its start-up probe would kill a long replay), and refuses what reads the read model meanwhile.
+ * A request naming a read model the service does not have is an error: a migration and the code
+ * disagree.
  */
 export async function runRequestedRebuilds(db: Kysely<unknown>, schema: string, targets: readonly RebuildTarget[]): Promise<RequestedRebuild[]> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
   const table = sql.table(`${schema}.${REBUILD_REQUEST_TABLE}`);
-  const found = await sql<{ present: boolean }>`select to_regclass(${`${schema}.${REBUILD_REQUEST_TABLE}`}) is not null as present`.execute(db);
-  if (!found.rows[0]?.present) return [];
-  const { rows } = await sql<{ projection: string }>`select projection from ${table} order by requested_at, projection`.execute(db);
   const done: RequestedRebuild[] = [];
-  for (const { projection } of rows) {
+  for (const projection of await requestedRebuilds(db, schema)) {
     const target = targets.find((t) => t.name === projection);
     if (!target) {
       throw new Error(`${schema}: a migration asks to rebuild "${projection}", which this service does not have (it has ${targets.map((t) => t.name).join(', ')})`);

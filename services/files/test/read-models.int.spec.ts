@@ -8,11 +8,12 @@ import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../src/db/schema.js';
+import { pastReadable } from '../src/plugins/core.js';
 import type { FileEvent } from '../src/domain/file/file.js';
 import { folderProjections, projections } from '../src/projections/index.js';
 import { fileDecider, fileStream, folderDecider, folderStream } from '../src/streams.js';
 import { startFilesInstance } from './instance.js';
-import { Client } from './support.js';
+import { Client, eventually } from './support.js';
 import { TusClient } from './tus.js';
 
 const stack = inject('stack');
@@ -217,7 +218,7 @@ describe('the read models of files', () => {
     }
   });
 
-  it('a read model a migration asks for is filled from the log when files starts, once, before it takes requests', async () => {
+  it('a read model a migration asks for is filled from the log once files is up, once across replicas, not ready and refusing the past until then', async () => {
     // a database from before the history tables: the past of this user's drive is in the log only
     const bob = await Client.user(stack);
     const folder = await bob.call('POST', '/api/v1/folders', { name: 'Old' });
@@ -234,15 +235,42 @@ describe('the read models of files', () => {
     // what migration 20261202T150000_history_backfill writes on such a database
     await sql`insert into files.rebuild_request (projection, reason) values ('file-history', 'test'), ('folder-history', 'test') on conflict do nothing`.execute(db);
 
+    // a command in flight on file-history (its shared lock) holds the rebuild back: the replicas
+    // are up meanwhile, not ready, and refuse to read the past
+    const holder = await pool.connect();
+    await holder.query(`select pg_advisory_lock_shared(hashtextextended('strata.event-store.projection.files.file-history', 0))`);
+    let held = true;
+    const release = async () => {
+      if (!held) return;
+      held = false;
+      await holder.query(`select pg_advisory_unlock_shared(hashtextextended('strata.event-store.projection.files.file-history', 0))`);
+      holder.release();
+    };
     const replicas = await Promise.all([startFilesInstance(stack), startFilesInstance(stack)]);
     try {
+      for (const replica of replicas) {
+        const readiness = await replica.app.readiness();
+        expect(readiness.ready).toBe(false);
+        expect(readiness.checks['read-models']).toEqual({ ok: false, reason: expect.stringContaining('file-history') });
+        expect(() => pastReadable(replica.app)).toThrow(expect.objectContaining({ status: 503 }));
+      }
+      await release();
+      for (const replica of replicas) await eventually('the rebuild done', async () => (replica.app.rebuilding.size === 0 ? true : undefined), 60_000);
+      // done once: by one replica each, the other found the request gone
+      expect(replicas.flatMap((r) => r.app.rebuilt.filter((d) => d.ran).map((d) => d.name)).sort()).toEqual(['file-history', 'folder-history']);
+      for (const replica of replicas) {
+        expect((await replica.app.readiness()).checks['read-models']).toEqual({ ok: true });
+        expect(() => pastReadable(replica.app)).not.toThrow();
+      }
       expect(await db.selectFrom('files.rebuild_request' as never).selectAll().execute()).toEqual([]);
       expect(await snapshot(owners)).toEqual(live);
       // a third start finds nothing asked
       const later = await startFilesInstance(stack);
+      expect(later.app.rebuilding.size).toBe(0);
       await later.close();
       expect(await snapshot(owners)).toEqual(live);
     } finally {
+      await release();
       await Promise.all(replicas.map((r) => r.close()));
     }
   });

@@ -1,6 +1,8 @@
-import { type CommandHandler, EventStore, commandHandler, kyselyFromPool, runRequestedRebuilds } from '@strata/event-store';
+import { type CommandHandler, EventStore, type RequestedRebuild, commandHandler, kyselyFromPool, requestedRebuilds, runRequestedRebuilds } from '@strata/event-store';
+import { unavailable } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { migrateReadModels } from '../db/migrate.js';
 import { rebuildTargets } from '../db/rebuild-targets.js';
@@ -23,7 +25,55 @@ declare module 'fastify' {
     commands: FileCommands;
     /** The folders' command path: a folder's stream, its decider and the folder tree, by folder id. */
     folderCommands: FolderCommands;
+    /** The read models a migration asked to fill from the log that are not filled yet (see pastReadable). */
+    rebuilding: ReadonlySet<string>;
+    /** What this replica rebuilt because a migration asked (`ran` false: another replica had done it). */
+    rebuilt: readonly RequestedRebuild[];
   }
+}
+
+/** The read models time travel reads: the past is there once both hold the whole log. */
+const HISTORY = ['file-history', 'folder-history'];
+
+/** Refuses (503, Retry-After) a read of the past while the history is still being filled from the log. */
+export function pastReadable(app: FastifyInstance): void {
+  if (HISTORY.some((name) => app.rebuilding.has(name))) {
+    throw unavailable("The drive's history is being filled from the log after an upgrade; ask again in a moment.");
+  }
+}
+
+/**
+ * The rebuilds a migration asked for, in the background once the app is up: readiness says
+ * `read-models` is not ready until they are done, and a failed one is tried again (1 s, doubling
+ * to a minute) until it succeeds or the app stops. Not before listening: a replay of a large log
+ * outlasts any start-up probe, and the probe's kill would roll it back to begin again forever.
+ */
+function rebuildWhenUp(app: FastifyInstance, pending: Set<string>, run: () => Promise<RequestedRebuild[]>, rebuilt: RequestedRebuild[]) {
+  if (pending.size === 0) return;
+  const stopping = new AbortController();
+  app.addReadinessCheck('read-models', async () =>
+    pending.size === 0 ? { ok: true } : { ok: false, reason: `filling ${[...pending].join(', ')} from the log, as a migration asked` },
+  );
+  app.addHook('onClose', async () => stopping.abort());
+  app.addHook('onReady', async () => {
+    void (async () => {
+      for (let attempt = 0; pending.size > 0 && !stopping.signal.aborted; attempt++) {
+        try {
+          for (const done of await run()) {
+            rebuilt.push(done);
+            pending.delete(done.name);
+            if (done.ran) app.log.info({ readModel: done.name, events: done.events, ms: done.ms }, 'read model filled from the log, as a migration asked');
+          }
+          pending.clear();
+        } catch (err) {
+          if (stopping.signal.aborted) return;
+          const wait = Math.min(60_000, 1_000 * 2 ** attempt);
+          app.log.error({ err, retryInMs: wait }, 'a read model a migration asked for could not be filled from the log; trying again');
+          await sleep(wait, undefined, { signal: stopping.signal }).catch(() => undefined);
+        }
+      }
+    })();
+  });
 }
 
 /** The event store and read models in schema `files` (migrated at start under a lock), and the command handler. */
@@ -36,14 +86,21 @@ export const corePlugin = fp(
     const store = await EventStore.open({ db, schema: 'files' }, { db: direct });
     app.decorate('db', db);
     app.decorate('store', store);
-    const commands: FileCommands = commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock });
-    const folderCommands: FolderCommands = commandHandler({ store, db, decider: folderDecider, streamOf: folderStream, projections: folderProjections, clock: app.clock });
-    app.decorate('commands', commands);
-    app.decorate('folderCommands', folderCommands);
-    // the read models a migration asked to fill from the log, before any request reads them
-    for (const done of await runRequestedRebuilds(db as Kysely<unknown>, 'files', rebuildTargets(commands, folderCommands))) {
-      if (done.ran) app.log.info({ readModel: done.name, events: done.events, ms: done.ms }, 'read model rebuilt from the log, as a migration asked');
-    }
+    app.decorate('commands', commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock }));
+    app.decorate('folderCommands', commandHandler({ store, db, decider: folderDecider, streamOf: folderStream, projections: folderProjections, clock: app.clock }));
+    // the read models a migration asked to fill from the log: replayed on the direct connection
+    // (one long transaction, past the pooler), once the app is up
+    const pending = new Set(await requestedRebuilds(direct as Kysely<unknown>, 'files'));
+    const rebuilt: RequestedRebuild[] = [];
+    app.decorate('rebuilding', pending);
+    app.decorate('rebuilt', rebuilt);
+    const replay = () => {
+      const directDb = direct as Kysely<Database>;
+      const files: FileCommands = commandHandler({ store, db: directDb, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock });
+      const folders: FolderCommands = commandHandler({ store, db: directDb, decider: folderDecider, streamOf: folderStream, projections: folderProjections, clock: app.clock });
+      return runRequestedRebuilds(direct as Kysely<unknown>, 'files', rebuildTargets(files, folders));
+    };
+    rebuildWhenUp(app, pending, replay, rebuilt);
   },
   { name: 'files-core', dependencies: ['strata-postgres', 'strata-request-context'] },
 );

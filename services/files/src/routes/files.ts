@@ -20,6 +20,7 @@ import { AsOfQuery, FileAsOf, FileIdParams, FileInfo, FileList, Id, IfMatchHeade
 import { Type } from '@sinclair/typebox';
 import { multipartFile } from '../upload/body.js';
 import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
+import { pastReadable } from '../plugins/core.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -166,6 +167,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     async (request, reply) => {
       const caller = callerOf(request);
       const asOf = request.query.asOf === undefined ? undefined : parseAsOf(request.query.asOf, app.clock.now());
+      if (asOf) pastReadable(app);
       // a folder that is not the caller's (or is in the trash; as of a moment: was not, then) is not found, as on its own routes
       const { folder } = request.query;
       if (folder !== undefined && folder !== 'root' && !(await liveFolder(app.db, caller.ownerId, folder, asOf))) throw folderNotFound();
@@ -197,6 +199,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       const caller = callerOf(request);
       if (request.query.asOf !== undefined) {
         const asOf = parseAsOf(request.query.asOf, app.clock.now());
+        pastReadable(app);
         const past = await fileAsOf(app.db, caller, request.params.id, asOf);
         if (!past) throw notFound();
         reply.header('cache-control', 'private, no-cache');

@@ -31,6 +31,7 @@ import { folderOperationsOf } from '../folder-operations.js';
 import { type TreeRequest, treeOf } from '../tree.js';
 import { idempotencyKey, parseIfMatch, runOrMap } from './files.js';
 import type { Static } from '@sinclair/typebox';
+import { pastReadable } from '../plugins/core.js';
 
 /**
  * Folders (create, rename, move, trash with everything inside, restore), a folder's entries with
@@ -186,6 +187,7 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
       const stored = key === undefined ? undefined : await app.db.selectFrom('files.idempotency').select('response').where('owner_id', '=', caller.ownerId).where('key', '=', restoreToKey(key)).executeTakeFirst();
       if (stored) return stored.response as Static<typeof RestoredTo>;
       const asOf = parseAsOf(request.body.asOf, app.clock.now());
+      pastReadable(app);
       const folderId = request.params.id;
       // a folder's trash or restore in batches is finished first: restore-to must not cross one
       await operations.settleOwner(caller.ownerId);
@@ -220,6 +222,7 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     async (request, reply) => {
       const caller = callerOf(request);
       const asOf = request.query.asOf === undefined ? undefined : parseAsOf(request.query.asOf, app.clock.now());
+      if (asOf) pastReadable(app);
       const id = request.params.id === 'root' ? null : request.params.id;
       // as of a moment: a folder that was not there then (or was in the trash) is not found
       const folder = id === null ? undefined : await liveFolder(app.db, caller.ownerId, id, asOf);
