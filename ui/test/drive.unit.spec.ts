@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   DRAG_TYPE,
-  attachmentName,
   allSelected,
   bulkOutcome,
   canDropOn,
@@ -188,15 +187,5 @@ describe('the files page’s address', () => {
     expect(momentParam('yesterday')).toBeNull();
     expect(momentParam('2026-12-01T09:30')).toBeNull();
     expect(momentParam('2026-13-45T99:99:99Z')).toBeNull();
-  });
-});
-
-describe('the name of a downloaded archive', () => {
-  it('is the UTF-8 name of the attachment, else its plain name, else the fallback', () => {
-    expect(attachmentName(`attachment; filename="Rapports.zip"; filename*=UTF-8''Rapports%20d%C3%A9t%C3%A9.zip`, 'x.zip')).toBe('Rapports dété.zip');
-    expect(attachmentName('attachment; filename="strata-2026-12-01.zip"', 'x.zip')).toBe('strata-2026-12-01.zip');
-    expect(attachmentName(`attachment; filename="a.zip"; filename*=UTF-8''%E0%A4%A.zip`, 'x.zip')).toBe('a.zip');
-    expect(attachmentName(null, 'x.zip')).toBe('x.zip');
-    expect(attachmentName('attachment', 'x.zip')).toBe('x.zip');
   });
 });

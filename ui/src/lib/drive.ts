@@ -209,17 +209,3 @@ export function momentParam(value: string | null): string | null {
   if (!value || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(value)) return null;
   return Number.isNaN(Date.parse(value)) ? null : value;
 }
-
-/** The file name of an attachment's Content-Disposition (its UTF-8 `filename*` first). */
-export function attachmentName(header: string | null, fallback: string): string {
-  if (!header) return fallback;
-  const extended = /filename\*=UTF-8''([^;]+)/i.exec(header);
-  if (extended?.[1]) {
-    try {
-      return decodeURIComponent(extended[1]);
-    } catch {
-      // a broken escape: the plain name below
-    }
-  }
-  return /filename="([^"]+)"/i.exec(header)?.[1] ?? fallback;
-}

@@ -1,6 +1,6 @@
 import type { components } from '@strata/client';
 import { ApiProblem, api, unwrap } from './api';
-import { type ItemRef, type TreeEntry, attachmentName, folderKey, planUpload, sameName } from './drive';
+import { type ItemRef, type TreeEntry, folderKey, planUpload, sameName } from './drive';
 import type { FileSort } from './files';
 
 export type Entry = components['schemas']['Entry'];
@@ -39,21 +39,20 @@ export const listStarred = (cursor?: string | null) => api.GET('/api/v1/starred'
 export const listRecent = (cursor?: string | null) => api.GET('/api/v1/recent', { params: { query: cursor ? { cursor } : {} } }).then(unwrap);
 
 /**
- * Downloads the items as one ZIP (POST /api/v1/zip). A navigation cannot send the bearer token,
- * so the archive is fetched and handed to the browser as a blob: URL; its errors (404 naming
- * what is gone, 409 archived content, 422 too many entries) come back as ApiProblem.
+ * Downloads the items as one ZIP, streamed to disk by the browser itself: a navigation cannot send
+ * the bearer token, so the API gives a single-use link that needs none (POST /api/v1/zip/links,
+ * valid for a minute), and the browser goes there. The answer is an attachment: the page stays,
+ * and no byte passes through it. What cannot go in an archive (404 naming what is gone, 409
+ * archived content, 422 too many entries) is the link's answer, an ApiProblem.
  */
 export async function downloadZip(items: ItemRef[]): Promise<void> {
-  const { data, error, response } = await api.POST('/api/v1/zip', { body: { items }, parseAs: 'blob' });
-  if (!data) throw ApiProblem.fromBody(response, error ?? { detail: 'The archive could not be downloaded.' });
-  const url = URL.createObjectURL(data);
+  const link = await api.POST('/api/v1/zip/links', { body: { items } }).then(unwrap);
   const a = document.createElement('a');
-  a.href = url;
-  a.download = attachmentName(response.headers.get('content-disposition'), 'strata.zip');
+  a.href = link.url;
+  a.rel = 'noopener noreferrer';
   document.body.append(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The id of the folder of that name in `parent`, looked up page by page; undefined when there is none. */
