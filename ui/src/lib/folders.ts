@@ -49,7 +49,9 @@ export async function downloadZip(items: ItemRef[]): Promise<void> {
   const link = await api.POST('/api/v1/zip/links', { body: { items } }).then(unwrap);
   const a = document.createElement('a');
   a.href = link.url;
-  a.rel = 'noopener noreferrer';
+  // a download, named by the answer's Content-Disposition; and not a page for SvelteKit's router to open
+  a.download = '';
+  a.rel = 'external noopener noreferrer';
   document.body.append(a);
   a.click();
   a.remove();

@@ -41,7 +41,7 @@ async function makeFolder(page: Page, name: string) {
   await page.getByTestId('new-folder').click();
   await page.getByLabel('Folder name').fill(name);
   await page.getByRole('button', { name: 'Create' }).click();
-  await expect.poll(() => page.getByTestId('folder-name').allTextContents()).toContain(name);
+  await expect.poll(() => page.getByTestId('folder-name').allTextContents(), { timeout: 30_000 }).toContain(name);
 }
 
 const row = (page: Page, testId: 'file-row' | 'folder-row', name: string) => page.getByTestId(testId).filter({ hasText: name });
@@ -69,21 +69,21 @@ describe('folders, moves, the selection and stars in a real browser', () => {
     // into a folder: the address carries it, the path shows it, an upload goes in it
     await page.getByRole('link', { name: 'Reports', exact: true }).click();
     await page.waitForURL(`**/files?folder=${reports}`);
-    await expect.poll(() => page.getByTestId('crumb').allTextContents()).toEqual(['My drive', 'Reports']);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Reports');
+    await expect.poll(() => page.getByTestId('crumb').allTextContents(), { timeout: 30_000 }).toEqual(['My drive', 'Reports']);
+    await expect.poll(() => page.locator('h1').textContent(), { timeout: 30_000 }).toBe('Reports');
     await page.getByTestId('file-input').setInputFiles([{ name: 'q1.txt', mimeType: 'text/plain', buffer: Buffer.from('first quarter\n') }]);
     await expect.poll(() => page.getByTestId('file-name').allTextContents(), { timeout: 30_000 }).toEqual(['q1.txt']);
     const q1 = await idOf(page, 'file-row', 'q1.txt');
     expect((await api.get(`/api/v1/files/${q1}`)).body.folderId).toBe(reports);
     // a reload shows the same folder
     await page.reload();
-    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toEqual(['q1.txt']);
+    await expect.poll(() => page.getByTestId('file-name').allTextContents(), { timeout: 30_000 }).toEqual(['q1.txt']);
     expect(await accessibilityProblems(page)).toEqual([]);
 
     // back: the top of the drive again, folders first
     await page.goBack();
     await page.waitForURL(/\/files$/);
-    await expect.poll(() => page.getByTestId('folder-name').allTextContents()).toEqual(expect.arrayContaining(['Reports', 'Archive']));
+    await expect.poll(() => page.getByTestId('folder-name').allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining(['Reports', 'Archive']));
     await page.getByTestId('file-input').setInputFiles([{ name: 'memo.txt', mimeType: 'text/plain', buffer: Buffer.from('a memo\n') }]);
     await expect.poll(() => page.getByTestId('file-name').allTextContents(), { timeout: 30_000 }).toEqual(['memo.txt']);
     const memo = await idOf(page, 'file-row', 'memo.txt');
@@ -93,8 +93,8 @@ describe('folders, moves, the selection and stars in a real browser', () => {
 
     // a real mouse drag of the file's row onto the folder's row
     await row(page, 'file-row', 'memo.txt').dragTo(row(page, 'folder-row', 'Archive'));
-    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Moved “memo.txt” to “Archive”.');
-    await expect.poll(() => page.getByTestId('file-row').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toBe('Moved “memo.txt” to “Archive”.');
+    await expect.poll(() => page.getByTestId('file-row').count(), { timeout: 30_000 }).toBe(0);
     expect((await api.get(`/api/v1/files/${memo}`)).body.folderId).toBe(archive);
 
     // a second memo.txt dragged onto the same folder: the name is taken there, and the page says so
@@ -102,74 +102,74 @@ describe('folders, moves, the selection and stars in a real browser', () => {
     await expect.poll(() => page.getByTestId('file-name').allTextContents(), { timeout: 30_000 }).toEqual(['memo.txt']);
     const second = await idOf(page, 'file-row', 'memo.txt');
     await row(page, 'file-row', 'memo.txt').dragTo(row(page, 'folder-row', 'Archive'));
-    await expect.poll(() => page.getByTestId('bulk-failures').textContent()).toMatch(/“memo\.txt”: .+/);
+    await expect.poll(() => page.getByTestId('bulk-failures').textContent(), { timeout: 30_000 }).toMatch(/“memo\.txt”: .+/);
     expect((await api.get(`/api/v1/files/${second}`)).body.folderId).toBeNull();
 
     // the folder Reports dragged into Archive, shown there, and dragged back out onto a breadcrumb
     await row(page, 'folder-row', 'Reports').dragTo(row(page, 'folder-row', 'Archive'));
-    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Moved “Reports” to “Archive”.');
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toBe('Moved “Reports” to “Archive”.');
     expect((await api.get(`/api/v1/folders/${reports}`)).body.parentId).toBe(archive);
     await page.getByRole('link', { name: 'Archive', exact: true }).click();
     await page.waitForURL(`**/files?folder=${archive}`);
-    await expect.poll(() => page.getByTestId('folder-name').allTextContents()).toEqual(['Reports']);
-    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toEqual(['memo.txt']);
+    await expect.poll(() => page.getByTestId('folder-name').allTextContents(), { timeout: 30_000 }).toEqual(['Reports']);
+    await expect.poll(() => page.getByTestId('file-name').allTextContents(), { timeout: 30_000 }).toEqual(['memo.txt']);
     await page.screenshot({ path: join(SCREENSHOTS, 'folders.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await row(page, 'folder-row', 'Reports').dragTo(page.getByTestId('crumb').filter({ hasText: 'My drive' }));
-    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Moved “Reports” to “My drive”.');
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toBe('Moved “Reports” to “My drive”.');
     expect((await api.get(`/api/v1/folders/${reports}`)).body.parentId).toBeNull();
 
     // the keyboard's way: Move… and a folder chooser, driven by keys alone
     await page.getByTestId('crumb').filter({ hasText: 'My drive' }).click();
     await page.waitForURL(/\/files$/);
-    await expect.poll(() => page.getByTestId('folder-name').allTextContents()).toEqual(expect.arrayContaining(['Reports', 'Archive']));
+    await expect.poll(() => page.getByTestId('folder-name').allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining(['Reports', 'Archive']));
     await page.getByRole('button', { name: 'Move memo.txt', exact: true }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('move-dialog').isVisible()).toBe(true);
-    await expect.poll(() => page.getByRole('button', { name: 'Open Reports' }).count()).toBe(1);
+    await expect.poll(() => page.getByTestId('move-dialog').isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.getByRole('button', { name: 'Open Reports' }).count(), { timeout: 30_000 }).toBe(1);
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole('button', { name: 'Open Reports' }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('move-dialog').locator('[aria-current="location"]').textContent()).toBe('Reports');
+    await expect.poll(() => page.getByTestId('move-dialog').locator('[aria-current="location"]').textContent(), { timeout: 30_000 }).toBe('Reports');
     await page.getByTestId('move-here').focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Moved “memo.txt” to “Reports”.');
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toBe('Moved “memo.txt” to “Reports”.');
     expect((await api.get(`/api/v1/files/${second}`)).body.folderId).toBe(reports);
 
     // a folder into one of its own folders: the chooser was opened before the tree changed elsewhere, and the service's 409 is shown
     await page.getByRole('button', { name: 'Move Reports', exact: true }).click();
     await page.getByRole('button', { name: 'Open Archive' }).click();
-    await expect.poll(() => page.getByTestId('move-dialog').locator('[aria-current="location"]').textContent()).toBe('Archive');
+    await expect.poll(() => page.getByTestId('move-dialog').locator('[aria-current="location"]').textContent(), { timeout: 30_000 }).toBe('Archive');
     expect((await api.patch(`/api/v1/folders/${archive}`, { parentId: reports })).status).toBe(200);
     await page.getByTestId('move-here').click();
-    await expect.poll(() => page.getByTestId('bulk-failures').textContent()).toMatch(/“Reports”: .+/);
+    await expect.poll(() => page.getByTestId('bulk-failures').textContent(), { timeout: 30_000 }).toMatch(/“Reports”: .+/);
     expect((await api.get(`/api/v1/folders/${reports}`)).body.parentId).toBeNull();
     expect((await api.patch(`/api/v1/folders/${archive}`, { parentId: null })).status).toBe(200);
-    await expect.poll(() => page.getByTestId('folder-name').allTextContents()).toEqual(expect.arrayContaining(['Reports', 'Archive']));
+    await expect.poll(() => page.getByTestId('folder-name').allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining(['Reports', 'Archive']));
 
     // the top of the drive as it was before the moves: memo.txt at the top, Archive empty, both marked as the past
     await page.getByTestId('as-of-input').fill(await localInput(page, beforeMoves));
     await page.getByTestId('as-of-show').click();
-    await expect.poll(() => page.getByTestId('as-of-banner').textContent()).toContain('The past');
-    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toEqual(['memo.txt']);
+    await expect.poll(() => page.getByTestId('as-of-banner').textContent(), { timeout: 30_000 }).toContain('The past');
+    await expect.poll(() => page.getByTestId('file-name').allTextContents(), { timeout: 30_000 }).toEqual(['memo.txt']);
     expect(await page.getByTestId('folder-name').allTextContents()).toEqual(expect.arrayContaining(['Reports', 'Archive']));
     expect(await page.getByRole('button', { name: /^(Rename|Delete|Move) / }).count()).toBe(0);
     expect(await page.getByRole('checkbox').count()).toBe(0);
     await page.getByRole('link', { name: 'Archive', exact: true }).click();
     await page.waitForURL((url) => url.searchParams.get('folder') === archive && url.searchParams.get('asOf') !== null);
-    await expect.poll(() => page.getByTestId('crumb').allTextContents()).toEqual(['My drive', 'Archive']);
+    await expect.poll(() => page.getByTestId('crumb').allTextContents(), { timeout: 30_000 }).toEqual(['My drive', 'Archive']);
     expect(await page.getByTestId('as-of-banner').count()).toBe(1);
-    await expect.poll(() => page.getByText('This folder held nothing at that moment.').count()).toBe(1);
+    await expect.poll(() => page.getByText('This folder held nothing at that moment.').count(), { timeout: 30_000 }).toBe(1);
     await page.getByTestId('crumb').filter({ hasText: 'My drive' }).click();
-    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toEqual(['memo.txt']);
+    await expect.poll(() => page.getByTestId('file-name').allTextContents(), { timeout: 30_000 }).toEqual(['memo.txt']);
     await page.getByTestId('as-of-now').click();
-    await expect.poll(() => page.getByTestId('as-of-banner').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('as-of-banner').count(), { timeout: 30_000 }).toBe(0);
 
     // the drive as of yesterday, before the account was made: empty, and the past
     await page.getByTestId('as-of-input').fill(await localInput(page, Date.now() - 86_400_000));
     await page.getByTestId('as-of-show').click();
-    await expect.poll(() => page.getByTestId('as-of-banner').textContent()).toContain('The past');
-    await expect.poll(() => page.getByText('Your drive held no files at that moment.').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('as-of-banner').textContent(), { timeout: 30_000 }).toContain('The past');
+    await expect.poll(() => page.getByText('Your drive held no files at that moment.').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByTestId('file-row').count()).toBe(0);
     expect(await accessibilityProblems(page)).toEqual([]);
 
@@ -193,24 +193,23 @@ describe('folders, moves, the selection and stars in a real browser', () => {
     // two picked: the bar says so; trash them
     await page.getByRole('checkbox', { name: 'Select one.txt' }).check();
     await page.getByRole('checkbox', { name: 'Select two.txt' }).check();
-    await expect.poll(() => page.getByTestId('selected-count').textContent()).toBe('2 files');
+    await expect.poll(() => page.getByTestId('selected-count').textContent(), { timeout: 30_000 }).toBe('2 files');
     expect(await page.getByTestId('select-all').evaluate((e) => (e as HTMLInputElement).indeterminate)).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'bulk-bar.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByTestId('bulk-bar').getByRole('button', { name: 'Move to trash' }).click();
-    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Moved 2 files to the trash.');
-    await expect.poll(() => page.getByTestId('file-name').allTextContents()).toEqual(expect.arrayContaining(['three.txt', 'four.txt']));
-    expect(await page.getByTestId('file-name').allTextContents()).toHaveLength(2);
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toBe('Moved 2 files to the trash.');
+    await expect.poll(async () => (await page.getByTestId('file-name').allTextContents()).sort(), { timeout: 30_000 }).toEqual(['four.txt', 'three.txt']);
     expect(await page.getByTestId('bulk-bar').count()).toBe(0);
     const trash = await api.get('/api/v1/trash');
     expect((trash.body.items as { name: string }[]).map((f) => f.name).sort()).toEqual(['one.txt', 'two.txt']);
 
     // everything on the page: star it, then download it as one archive
     await page.getByTestId('select-all').check();
-    await expect.poll(() => page.getByTestId('selected-count').textContent()).toBe('3 items');
+    await expect.poll(() => page.getByTestId('selected-count').textContent(), { timeout: 30_000 }).toBe('3 items');
     await page.getByTestId('bulk-bar').getByRole('button', { name: 'Star', exact: true }).click();
-    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Starred 3 items.');
-    await expect.poll(() => page.getByTestId('star').evaluateAll((els) => els.map((e) => e.getAttribute('aria-pressed')))).toEqual(['true', 'true', 'true']);
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toBe('Starred 3 items.');
+    await expect.poll(() => page.getByTestId('star').evaluateAll((els) => els.map((e) => e.getAttribute('aria-pressed'))), { timeout: 30_000 }).toEqual(['true', 'true', 'true']);
     await page.getByTestId('select-all').check();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bulk-bar').getByRole('button', { name: 'Download as ZIP' }).click()]);
     const archive = readFileSync((await download.path())!);
@@ -221,10 +220,10 @@ describe('folders, moves, the selection and stars in a real browser', () => {
 
     // one star taken off by its own toggle; the starred view lists the others
     await page.getByRole('button', { name: 'Star four.txt' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Star four.txt' }).getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => page.getByRole('button', { name: 'Star four.txt' }).getAttribute('aria-pressed'), { timeout: 30_000 }).toBe('false');
     await page.getByRole('link', { name: 'Starred' }).click();
     await page.waitForURL('**/starred');
-    await expect.poll(() => page.getByTestId('starred-row').allTextContents()).toHaveLength(2);
+    await expect.poll(() => page.getByTestId('starred-row').allTextContents(), { timeout: 30_000 }).toHaveLength(2);
     const starred = await page.getByTestId('starred-row').allTextContents();
     expect(starred.some((t) => t.includes('Team'))).toBe(true);
     expect(starred.some((t) => t.includes('three.txt'))).toBe(true);
@@ -233,7 +232,7 @@ describe('folders, moves, the selection and stars in a real browser', () => {
 
     await page.getByRole('link', { name: 'Recent' }).click();
     await page.waitForURL('**/recent');
-    await expect.poll(() => page.getByTestId('recent-name').allTextContents()).toEqual(expect.arrayContaining(['three.txt', 'four.txt']));
+    await expect.poll(() => page.getByTestId('recent-name').allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining(['three.txt', 'four.txt']));
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
@@ -260,7 +259,7 @@ describe('folders, moves, the selection and stars in a real browser', () => {
     writeFileSync(join(trip, 'day2', 'hills.txt'), 'the hills\n');
     await page.getByTestId('folder-input').setInputFiles(trip);
     await expect.poll(() => page.locator('[data-testid="upload-row"][data-state="done"]').count(), { timeout: 30_000 }).toBe(3);
-    await expect.poll(() => page.getByTestId('folder-name').allTextContents()).toEqual(['trip']);
+    await expect.poll(() => page.getByTestId('folder-name').allTextContents(), { timeout: 30_000 }).toEqual(['trip']);
 
     const children = async (id: string) => ((await api.get(`/api/v1/folders/${id}/children?sort=name`)).body.items as { kind: string; name: string; id: string }[]);
     const [tripFolder] = await children(holidays);
@@ -283,17 +282,17 @@ describe('folders, moves, the selection and stars in a real browser', () => {
     await expect.poll(() => page.getByTestId('file-row').count(), { timeout: 30_000 }).toBe(1);
     expect(await noSidewaysScroll(page)).toBe(true);
     await page.getByTestId('select-all').check();
-    await expect.poll(() => page.getByTestId('bulk-bar').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('bulk-bar').count(), { timeout: 30_000 }).toBe(1);
     expect(await noSidewaysScroll(page)).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'files-phone.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole('link', { name: /A folder with/ }).click();
-    await expect.poll(() => page.getByTestId('crumb').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('crumb').count(), { timeout: 30_000 }).toBe(2);
     expect(await noSidewaysScroll(page)).toBe(true);
     // a moment just ahead is now: the folder is there
     await page.getByTestId('as-of-input').fill(await localInput(page, Date.now() + 2000));
     await page.getByTestId('as-of-show').click();
-    await expect.poll(() => page.getByTestId('as-of-banner').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('as-of-banner').count(), { timeout: 30_000 }).toBe(1);
     expect(await noSidewaysScroll(page)).toBe(true);
     for (const path of ['/starred', '/recent', '/trash', '/activity', '/usage', '/devices', '/account', '/ask']) {
       await page.goto(`${gatewayUrl}${path}`);
