@@ -138,6 +138,8 @@ export const PublicRoutes: readonly PublicRoute[] = [
   // POSTs only: one action on many items, and many items as one streamed ZIP (never cached)
   { path: '/api/v1/bulk', appId: 'files', auth: 'token' },
   { path: '/api/v1/zip', appId: 'files', auth: 'token' },
+  // a link of POST /zip/links, followed by a browser's navigation, which carries no token: the link is the credential, once
+  { path: '/api/v1/zip/links/*', appId: 'files', auth: 'none' },
   { path: '/api/v1/starred', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/trash', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/usage', appId: 'files', auth: 'token', cache: 'user' },

@@ -72,6 +72,8 @@ export const ConfigSchema = Type.Composite([
     BULK_MAX_ITEMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000 }),
     /** Most files and folders one ZIP holds, folders' contents included: more is a 422 zip-too-large. */
     ZIP_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 100_000 }),
+    /** How long a link of POST /zip/links may be followed (once): long enough to start a download, too short to share. */
+    ZIP_LINK_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 60 }),
     /** How often the scheduled jobs run (one replica at a time); 0 turns them off. */
     JOBS_INTERVAL_MS: Type.Integer({ minimum: 0, default: 60_000 }),
   }),

@@ -255,3 +255,79 @@ describe('POST /zip', () => {
     expect(gone.json.items).toEqual([folder(other)]);
   });
 });
+
+describe('POST /zip/links and following a link', () => {
+  it('gives a link a browser follows without a token, once, to the same archive POST /zip streams', async () => {
+    const a = await Client.user(stack);
+    const docs = await mkdir(a, 'Docs');
+    await put(a, 'one.txt', docs.id as string);
+    const two = await put(a, 'two.txt');
+    const items = [folder(docs), file(two)];
+
+    const made = await a.call('POST', '/api/v1/zip/links', { items });
+    expect(made.status, made.text).toBe(201);
+    expect(made.json.url).toMatch(/^\/api\/v1\/zip\/links\/[0-9a-f-]{36}$/);
+    expect(Date.parse(made.json.expiresAt as string)).toBeGreaterThan(Date.now());
+    expect(made.headers.get('cache-control')).toBe('no-store');
+
+    // a navigation: no Authorization header
+    const followed = await fetch(`${stack.gatewayUrl}${made.json.url as string}`);
+    expect(followed.status).toBe(200);
+    expect(followed.headers.get('content-type')).toBe('application/zip');
+    expect(followed.headers.get('content-disposition')).toMatch(/^attachment; filename="strata-\d{4}-\d\d-\d\d\.zip"/);
+    const bytes = Buffer.from(await followed.arrayBuffer());
+    const posted = await fetch(`${stack.gatewayUrl}/api/v1/zip`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${a.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'strata-zip-link-'));
+    try {
+      const [viaLink, viaPost] = [join(dir, 'link.zip'), join(dir, 'post.zip')];
+      await writeFile(viaLink, bytes);
+      await writeFile(viaPost, Buffer.from(await posted.arrayBuffer()));
+      const [linked, direct] = await Promise.all([readZip(viaLink), readZip(viaPost)]);
+      expect(linked.map((e) => [e.name, e.sha256])).toEqual(direct.map((e) => [e.name, e.sha256]));
+      expect(linked.map((e) => e.name).sort()).toEqual(['Docs/', 'Docs/one.txt', 'two.txt']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    // the link is taken by its download
+    const again = await fetch(`${stack.gatewayUrl}${made.json.url as string}`);
+    expect(again.status).toBe(404);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('checks the items when the link is made and when it is followed; refuses links never made, odd ids, and callers without a token', async () => {
+    const a = await Client.user(stack);
+    const b = await Client.user(stack);
+    const mine = await put(a, 'mine.txt');
+    const theirs = await put(b, 'theirs.txt');
+
+    // another user's item: 404 naming it, no link
+    const foreign = await a.call('POST', '/api/v1/zip/links', { items: [file(mine), file(theirs)] });
+    expect(foreign.status).toBe(404);
+    expect(foreign.json.items).toEqual([file(theirs)]);
+    expect((await new Client(stack.gatewayUrl).call('POST', '/api/v1/zip/links', { items: [file(mine)] })).status).toBe(401);
+    for (const body of [{}, { items: [] }, { items: [{ kind: 'user', id: mine.id }] }, { items: [file(mine)], extra: 1 }]) {
+      expect((await a.call('POST', '/api/v1/zip/links', body)).status, JSON.stringify(body)).toBe(400);
+    }
+
+    // trashed after the link was made: following it is the 404 that names the item
+    const made = await a.call('POST', '/api/v1/zip/links', { items: [file(mine)] });
+    expect(made.status).toBe(201);
+    expect((await a.call('DELETE', `/api/v1/files/${mine.id}`)).status).toBe(204);
+    const gone = await fetch(`${stack.gatewayUrl}${made.json.url as string}`);
+    expect(gone.status).toBe(404);
+    expect(((await gone.json()) as Json).items).toEqual([file(mine)]);
+
+    // a link never made, and ids that are not ids: 404 and 400, never a 5xx
+    const never = await fetch(`${stack.gatewayUrl}/api/v1/zip/links/${crypto.randomUUID()}`);
+    expect(never.status).toBe(404);
+    for (const id of ['not-an-id', '%27%3B--', 'A0000000-0000-4000-8000-000000000000']) {
+      const odd = await fetch(`${stack.gatewayUrl}/api/v1/zip/links/${id}`);
+      expect(odd.status, id).toBe(400);
+    }
+  });
+});

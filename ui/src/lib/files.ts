@@ -46,20 +46,21 @@ export interface UploadProgress {
 
 /**
  * Sends one file as multipart (field `file`) with progress events; XMLHttpRequest because fetch
- * reports no upload progress. `target` is POST /api/v1/files (a new file) or PUT /api/v1/files/{id}/content
- * (a new version).
+ * reports no upload progress. `target` is POST /api/v1/files (a new file; `?folderId=` puts it in a folder)
+ * or PUT /api/v1/files/{id}/content (a new version).
  */
 export function uploadFile(
   file: File,
   onProgress: (p: UploadProgress) => void,
-  target: { method: 'POST'; path: '/api/v1/files' } | { method: 'PUT'; path: `/api/v1/files/${string}/content` } = { method: 'POST', path: '/api/v1/files' },
+  target: { method: 'POST'; path: '/api/v1/files'; folderId?: string | null } | { method: 'PUT'; path: `/api/v1/files/${string}/content` } = { method: 'POST', path: '/api/v1/files' },
 ): { done: Promise<FileInfo>; abort: () => void } {
+  const url = 'folderId' in target && target.folderId ? `${target.path}?folderId=${encodeURIComponent(target.folderId)}` : target.path;
   const xhr = new XMLHttpRequest();
   const started = performance.now();
   let speed = 0;
   const send = (token: string | undefined) =>
     new Promise<FileInfo>((resolve, reject) => {
-      xhr.open(target.method, target.path);
+      xhr.open(target.method, url);
       if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
       xhr.upload.onprogress = (e) => {
         const seconds = (performance.now() - started) / 1000;
@@ -104,7 +105,7 @@ export function contentState(file: Pick<FileInfo, 'tier' | 'rehydrating'>): Cont
  * restored, FileRehydrated as ready (the reload that follows every file event confirms it).
  * Other events, and files not in the list, leave it as it is.
  */
-export function withLiveRehydration(files: FileInfo[], event: { type: string; data: Record<string, unknown> }): FileInfo[] {
+export function withLiveRehydration<F extends FileInfo>(files: F[], event: { type: string; data: Record<string, unknown> }): F[] {
   const fileId = event.data.fileId;
   if (typeof fileId !== 'string') return files;
   if (event.type === FileEventTypes.FileRehydrationRequested) {

@@ -25,9 +25,10 @@ export async function unfinishedUploads(): Promise<Unfinished[]> {
 /**
  * A tus 1.0 upload to /api/v1/uploads that resumes where a previous attempt of the same file
  * (same name, size and date) stopped, even after a reload: the upload's URL is kept in
- * localStorage until it completes. Each request carries a fresh access token.
+ * localStorage until it completes. Each request carries a fresh access token. `folderId` puts the
+ * file in that folder (Upload-Metadata "folderId").
  */
-export function uploadResumable(file: File, onProgress: (p: UploadProgress) => void): { done: Promise<{ id: string }>; abort: () => void; resumed: Promise<boolean> } {
+export function uploadResumable(file: File, onProgress: (p: UploadProgress) => void, folderId: string | null = null): { done: Promise<{ id: string }>; abort: () => void; resumed: Promise<boolean> } {
   const started = performance.now();
   let fileId: string | undefined;
   let firstOffset: number | undefined;
@@ -43,7 +44,7 @@ export function uploadResumable(file: File, onProgress: (p: UploadProgress) => v
       retryDelays: [0, 1000, 3000, 5000, 10000],
       removeFingerprintOnSuccess: true,
       storeFingerprintForResuming: true,
-      metadata: { filename: file.name, filetype: file.type || 'application/octet-stream' },
+      metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', ...(folderId ? { folderId } : {}) },
       onBeforeRequest: async (req) => {
         const token = currentAccessToken();
         if (token) req.setHeader('Authorization', `Bearer ${token}`);

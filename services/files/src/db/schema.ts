@@ -196,6 +196,16 @@ export interface FolderHistoryTable extends Validity {
   starred: boolean;
 }
 
+/** A single-use link to a ZIP of a user's items (`items`: the [{kind, id}] named), taken by its download. */
+export interface ZipLinksTable {
+  id: string;
+  owner_id: string;
+  /** jsonb: written as JSON text, read back parsed */
+  items: ColumnType<{ kind: 'file' | 'folder'; id: string }[], string, never>;
+  created_at: Date;
+  expires_at: Date;
+}
+
 export interface Database {
   'files.files': FilesTable;
   'files.folders': FoldersTable;
@@ -210,6 +220,7 @@ export interface Database {
   'files.folder_operations': FolderOperationsTable;
   'files.file_history': FileHistoryTable;
   'files.folder_history': FolderHistoryTable;
+  'files.zip_links': ZipLinksTable;
 }
 
 export type FileRow = Selectable<FilesTable>;

@@ -385,5 +385,14 @@ export const BulkResults = Type.Object(
 export const ZipBody = (maxItems: number) =>
   Type.Object({ items: Type.Array(BulkItem, { minItems: 1, maxItems, description: 'Files (their latest version) and folders (with everything inside)' }) }, { additionalProperties: false });
 
+export const ZipLink = Type.Object(
+  {
+    url: Type.String({ description: 'Where the browser goes (a navigation, no token) to download the archive, once, before expiresAt: /api/v1/zip/links/{id}' }),
+    expiresAt: Timestamp,
+  },
+  { $id: 'ZipLink' },
+);
+export const ZipLinkParams = Type.Object({ id: Id });
+
 /** The archive's bytes (a plain JSON Schema, not TypeBox: the reply is a stream, not a string). */
 export const ZipResponse = { description: 'The archive, streamed', content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } } };
