@@ -1,7 +1,10 @@
+import type { EventStore } from '@strata/event-store';
 import { AppError } from '@strata/service-kit';
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Caller } from '../caller.js';
 import type { Database, FileRow } from '../db/schema.js';
+import { type FileEvent, fileStream } from '../domain/file/file.js';
+import { versionsAsOf } from '../domain/history.js';
 import { readableBy } from './queries.js';
 
 /*
@@ -114,4 +117,23 @@ export async function fileAsOf(db: Kysely<Database>, caller: Caller, fileId: str
   // a purged file's last state is `purged`: gone from then on
   const row = await filesAt(db, asOf).selectAll().where('file_id', '=', fileId).where('status', 'in', ['active', 'trashed']).executeTakeFirst();
   return readableBy(db, caller, row);
+}
+
+/**
+ * A file's versions as they were at `asOf`, as GET /files/{id}/versions showed them then: a replay
+ * of its stream up to that moment (`versionsAsOf`), not the history's rows, which keep only what
+ * a listing shows of the latest version. One stream: a file's events are few.
+ */
+export async function fileVersionsAsOf(store: EventStore, fileId: string, asOf: Date) {
+  const events = await store.readStream<FileEvent>(fileStream(fileId));
+  return versionsAsOf(events, asOf).map((v) => ({
+    version: v.version,
+    size: v.size,
+    contentType: v.contentType,
+    sha256: v.sha256,
+    createdAt: v.createdAt,
+    tier: v.tier,
+    label: v.label,
+    restoredFrom: v.restoredFrom,
+  }));
 }
