@@ -52,6 +52,24 @@ export function filesAt(db: Kysely<Database>, asOf?: Date): Files {
   return db.selectFrom(rows.as('files')) as unknown as Files;
 }
 
+/**
+ * One page of a files listing (`page`: the query with its filters, order and limit, still
+ * selecting nothing), now or as of a moment. As of a moment it is read in two steps: the page's
+ * ids alone, which the history's sort-key indexes (migration 20261202T160000_history_sort_keys)
+ * answer by an index-only scan in the sort order, the interval a filter on their entries, then
+ * those ids' rows of then. Selecting every column at once would fetch from the table each state
+ * the scan passes over before it finds the page's (most of them, recent first as of an early
+ * moment: states begun later sort first and did not hold then).
+ */
+export async function pageOfFiles(db: Kysely<Database>, page: Files, asOf?: Date): Promise<FileRow[]> {
+  if (asOf === undefined) return page.selectAll().execute();
+  const ids = (await page.select('file_id').execute()).map((r) => r.file_id);
+  if (ids.length === 0) return [];
+  const rows = await filesAt(db, asOf).selectAll().where('file_id', 'in', ids).execute();
+  const byId = new Map(rows.map((r) => [r.file_id, r]));
+  return ids.map((id) => byId.get(id)!);
+}
+
 /** The folders as they were at `asOf`, or now. */
 export function foldersAt(db: Kysely<Database>, asOf?: Date): Folders {
   if (asOf === undefined) return db.selectFrom('files.folders');
