@@ -104,6 +104,8 @@ export async function foldersBench(opts: { databaseUrl: string; sidecar: Target;
       const first: number[] = [];
       const deep: number[] = [];
       const all: number[] = [];
+      // the baseline, in the same run: one folder by id (a one-row read) after each page, on the same path
+      const baseline: number[] = [];
       for (const sort of sorts) {
         let cursor: string | null = null;
         let seen = 0;
@@ -116,11 +118,16 @@ export async function foldersBench(opts: { databaseUrl: string; sidecar: Target;
           (page === 0 ? first : deep).push(res.ms);
           all.push(res.ms);
           cursor = res.json.nextCursor as string | null;
+          const one = await call(target, 'GET', `/api/v1/folders/${big}`);
+          if (one.status !== 200) throw new Error(`folder: ${one.status}`);
+          baseline.push(one.ms);
           if (cursor === null) break;
         }
         if (pagesPerSort * 50 >= files && seen !== files) throw new Error(`children (${sort}): ${seen} entries, not ${files}`);
       }
-      return { 'first pages': summary(first), 'deeper pages (by cursor)': summary(deep), 'all pages': summary(all) };
+      const base = summary(baseline);
+      const vs = (t: number[]) => ({ ...summary(t), 'p99 vs baseline': (Number(summary(t)['p99 ms']) / Number(base['p99 ms'])).toFixed(2) });
+      return { 'first pages': vs(first), 'deeper pages (by cursor)': vs(deep), 'all pages': vs(all), 'baseline: GET /folders/{id}': vs(baseline) };
     };
     // untimed first calls: connections, the JIT, the plans
     for (let i = 0; i < 30; i++) await call(opts.sidecar, 'GET', `/api/v1/folders/${big}/children?limit=50&sort=${sorts[i % sorts.length]!}`);

@@ -67,7 +67,9 @@ export async function pageOfFiles(db: Kysely<Database>, page: Files, asOf?: Date
   if (ids.length === 0) return [];
   const rows = await filesAt(db, asOf).selectAll().where('file_id', 'in', ids).execute();
   const byId = new Map(rows.map((r) => [r.file_id, r]));
-  return ids.map((id) => byId.get(id)!);
+  // a past moment's states do not change; as of now, a command committed between the two steps
+  // has its file's state of then still in the history (closed at its moment, or the new one)
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** The folders as they were at `asOf`, or now. */
