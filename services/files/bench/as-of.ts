@@ -165,9 +165,10 @@ export async function seedDrive(databaseUrl: string, ownerId: string, events: nu
   return { start, end, events: k, busy: folders[1]! };
 }
 
-export async function asOfBench(opts: { databaseUrl: string; base: string; auth: Record<string, string>; userId: string; events: number; requests: number; settleSeconds: number }) {
+export async function asOfBench(opts: { databaseUrl: string; base: string; login: () => Promise<Record<string, string>>; userId: string; events: number; requests: number; settleSeconds: number }) {
   const { start, end, events: k, busy } = await seedDrive(opts.databaseUrl, opts.userId, opts.events);
   await relaySettled(opts.databaseUrl, opts.settleSeconds);
+  const auth = await opts.login();
   const shapes = {
     'all files, by name': '/api/v1/files?limit=50&sort=name',
     'all files, recent first': '/api/v1/files?limit=50&sort=-updatedAt',
@@ -178,7 +179,7 @@ export async function asOfBench(opts: { databaseUrl: string; base: string; auth:
   };
   const get = async (path: string) => {
     const t0 = performance.now();
-    const res = await fetch(`${opts.base}${path}`, { headers: opts.auth });
+    const res = await fetch(`${opts.base}${path}`, { headers: auth });
     const body = (await res.json()) as { items?: unknown[]; nextCursor?: string | null };
     if (res.status !== 200 || !Array.isArray(body.items)) throw new Error(`${path}: ${res.status}`);
     return { ms: performance.now() - t0, next: body.nextCursor ?? null };

@@ -114,14 +114,19 @@ function multipartStream(name: string, total: number) {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function signUp(gw: string): Promise<{ userId: string; token: string }> {
+/** A new user; `login` gives a fresh access token (a seed of many minutes outlives the first one). */
+async function signUp(gw: string): Promise<{ userId: string; token: string; login: () => Promise<string> }> {
   const email = `bench-${randomUUID()}@example.test`;
   const password = 'correct horse battery staple';
   const reg = await fetch(`${gw}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
   const userId = ((await reg.json()) as { id: string }).id;
-  const login = await fetch(`${gw}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  return { userId, token: ((await login.json()) as { accessToken: string }).accessToken };
+  const login = async () => {
+    const res = await fetch(`${gw}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { accessToken: string }).accessToken;
+  };
+  return { userId, token: await login(), login };
 }
 
 async function main() {
@@ -149,7 +154,7 @@ async function main() {
     // a drive of its own (a second user in a whole run: the seeded list below stays as it is)
     const timeTravel = async () => {
       const other = await signUp(gw);
-      return asOfBench({ databaseUrl: stack.databaseUrl, base: filesBase, auth: { authorization: `Bearer ${other.token}` }, userId: other.userId, events: Number(values['as-of-events']), requests: 600, settleSeconds: Number(values['settle-seconds']) });
+      return asOfBench({ databaseUrl: stack.databaseUrl, base: filesBase, login: async () => ({ authorization: `Bearer ${await other.login()}` }), userId: other.userId, events: Number(values['as-of-events']), requests: 600, settleSeconds: Number(values['settle-seconds']) });
     };
     // a drive of its own per case (a user each): the cases do not see each other's data
     if (runs('children') || runs('move')) {
@@ -161,6 +166,8 @@ async function main() {
         gateway: { base: gw, headers },
         userId: owner.userId,
         files: Number(values['folder-files']),
+        // after the seed: the same headers, a fresh token
+        relogin: async () => void (headers.authorization = `Bearer ${await owner.login()}`),
         settleSeconds: Number(values['settle-seconds']),
         cases: { children: runs('children'), move: runs('move') },
       });

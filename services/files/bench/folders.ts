@@ -53,7 +53,7 @@ async function mkdir(target: Target, name: string, parentId: string | null): Pro
   return res.json.id as string;
 }
 
-export async function foldersBench(opts: { databaseUrl: string; sidecar: Target; gateway: Target; userId: string; files: number; settleSeconds: number; cases: { children: boolean; move: boolean } }) {
+export async function foldersBench(opts: { databaseUrl: string; sidecar: Target; gateway: Target; userId: string; files: number; settleSeconds: number; relogin: () => Promise<void>; cases: { children: boolean; move: boolean } }) {
   const { userId: ownerId, files } = opts;
   const left = await mkdir(opts.sidecar, 'left', null);
   const right = await mkdir(opts.sidecar, 'right', null);
@@ -95,6 +95,7 @@ export async function foldersBench(opts: { databaseUrl: string; sidecar: Target;
   }
   console.log(`\nseeded a folder of ${files} files in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
   await relaySettled(opts.databaseUrl, opts.settleSeconds);
+  await opts.relogin();
 
   const results: Record<string, Record<string, ReturnType<typeof summary>>> = {};
   if (opts.cases.children) {
