@@ -1188,7 +1188,7 @@ export interface paths {
         };
         /**
          * One file; the ETag is its revision, for If-Match
-         * @description With ?asOf=: the file as it was at that moment (its name, folder, latest version, star), and `trashedAt` if it was in the trash then; a file that did not exist yet, or was purged by then, is a 404.
+         * @description With ?asOf=: the file as it was at that moment (its name, folder, latest version, star), `trashedAt` if it was in the trash then, and `versions`, its versions then; a file that did not exist yet, or was purged by then, is a 404.
          */
         get: {
             parameters: {
@@ -5570,6 +5570,8 @@ export interface components {
             updatedAt: string;
             /** @description Number of the latest content version */
             version: number;
+            /** @description With ?asOf=: its versions as they were at that moment, oldest first (names, restores, deleted ones gone, each blob’s tier then), as GET /files/{id}/versions listed them then */
+            versions?: components["schemas"]["VersionInfo"][];
         };
         FileInfo: {
             /** @description Sniffed from the bytes; what the client declared is ignored */

@@ -1,8 +1,9 @@
 /**
  * Time travel through the public gateway: the drive as of any moment equal to the drive as it
- * was listed at that moment (a randomized history of uploads, versions, renames, moves, stars,
- * trash, restores and purges, every listing recorded as it happened), a folder restored to a
- * moment as one command, and what must not work (another user's ids, bad moments).
+ * was listed at that moment (a randomized history of uploads, versions added, restored, named
+ * and deleted, renames, moves, stars, trash, restores and purges, every listing and each file's
+ * versions recorded as it happened), a folder restored to a moment as one command, and what must
+ * not work (another user's ids, bad moments).
  */
 import type {} from '@strata/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,7 +62,8 @@ async function snapshot(client: Client, folderIds: string[], fileIds: string[], 
   for (const id of fileIds) {
     const res = await client.call('GET', `/api/v1/files/${id}${asOf ? `?asOf=${encodeURIComponent(asOf)}` : ''}`);
     if (res.status !== 200) out[`file:${id}`] = res.status;
-    else if (!asOf) out[`file:${id}`] = res.json;
+    // its versions as GET /files/{id}/versions listed them then: GET /files/{id}?asOf= shows them beside the file
+    else if (!asOf) out[`file:${id}`] = { ...res.json, versions: (await ok(client, 'GET', `/api/v1/files/${id}/versions`)).items };
     else {
       // in the trash then: the live route answered 404 at that moment
       const { trashedAt, asOf: _shown, ...info } = res.json;
@@ -97,7 +99,7 @@ describe('time travel: the drive as of a moment', () => {
     let n = 0;
     for (let step = 0; step < 36; step++) {
       const live = files.filter((f) => !purged.has(f));
-      const op = step < 4 ? 'mkdir' : step < 8 ? 'put' : pick(['mkdir', 'put', 'put', 'version', 'rename', 'move', 'moveFolder', 'star', 'trash', 'restore', 'purge', 'trashFolder', 'restoreFolder'])!;
+      const op = step < 4 ? 'mkdir' : step < 8 ? 'put' : pick(['mkdir', 'put', 'put', 'version', 'restoreVersion', 'label', 'deleteVersion', 'rename', 'move', 'moveFolder', 'star', 'trash', 'restore', 'purge', 'trashFolder', 'restoreFolder'])!;
       const target = pick([null, ...folders]) ?? null;
       const file = pick(live);
       const folder = pick(folders);
@@ -105,6 +107,9 @@ describe('time travel: the drive as of a moment', () => {
       if (op === 'mkdir') folders.push(await mkdir(a, `dir ${++n}`, target).catch(() => undefined as never));
       else if (op === 'put') files.push(await put(a, `file ${++n}.txt`, target, 'x'.repeat(Math.floor(rnd() * 50))).catch(() => undefined as never));
       else if (op === 'version' && file) await a.upload('v', Buffer.from(`version ${++n}`), { method: 'PUT', path: `/api/v1/files/${file}/content` });
+      else if (op === 'restoreVersion' && file) await a.call('POST', `/api/v1/files/${file}/versions/${1 + Math.floor(rnd() * 2)}/restore`);
+      else if (op === 'label' && file) await a.call('PATCH', `/api/v1/files/${file}/versions/1`, { label: rnd() < 0.7 ? `label ${++n}` : null });
+      else if (op === 'deleteVersion' && file) await a.call('DELETE', `/api/v1/files/${file}/versions/${1 + Math.floor(rnd() * 2)}`);
       else if (op === 'rename' && file) await a.call('PATCH', `/api/v1/files/${file}`, { name: `renamed ${++n}.txt` });
       else if (op === 'move' && file) await a.call('PATCH', `/api/v1/files/${file}`, { folderId: target });
       else if (op === 'moveFolder' && folder) await a.call('PATCH', `/api/v1/folders/${folder}`, { parentId: target, name: `moved ${++n}` });

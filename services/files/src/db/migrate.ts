@@ -9,6 +9,7 @@ import * as versionControl from './migrations/20261202T130000_version_control.js
 import * as history from './migrations/20261202T140000_history.js';
 import * as historyBackfill from './migrations/20261202T150000_history_backfill.js';
 import * as zipLinks from './migrations/20261202T160000_zip_links.js';
+import * as historySortKeys from './migrations/20261202T170000_history_sort_keys.js';
 
 const migrations: Record<string, Migration> = {
   '20261125T210000_read_models': readModels,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '20261202T140000_history': history,
   '20261202T150000_history_backfill': historyBackfill,
   '20261202T160000_zip_links': zipLinks,
+  '20261202T170000_history_sort_keys': historySortKeys,
 };
 
 /** The files service's read models, in schema `files`. */

@@ -1,7 +1,10 @@
+import type { EventStore } from '@strata/event-store';
 import { AppError } from '@strata/service-kit';
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Caller } from '../caller.js';
 import type { Database, FileRow } from '../db/schema.js';
+import { type FileEvent, fileStream } from '../domain/file/file.js';
+import { versionsAsOf } from '../domain/history.js';
 import { readableBy } from './queries.js';
 
 /*
@@ -47,6 +50,26 @@ export function filesAt(db: Kysely<Database>, asOf?: Date): Files {
     .where('valid_to', '>', asOf);
   // the same columns as files.files: the queries built on it read them by name alone
   return db.selectFrom(rows.as('files')) as unknown as Files;
+}
+
+/**
+ * One page of a files listing (`page`: the query with its filters, order and limit, still
+ * selecting nothing), now or as of a moment. As of a moment it is read in two steps: the page's
+ * ids alone, which the history's sort-key indexes (migration 20261202T170000_history_sort_keys)
+ * answer by an index-only scan in the sort order, the interval a filter on their entries, then
+ * those ids' rows of then. Selecting every column at once would fetch from the table each state
+ * the scan passes over before it finds the page's (most of them, recent first as of an early
+ * moment: states begun later sort first and did not hold then).
+ */
+export async function pageOfFiles(db: Kysely<Database>, page: Files, asOf?: Date): Promise<FileRow[]> {
+  if (asOf === undefined) return page.selectAll().execute();
+  const ids = (await page.select('file_id').execute()).map((r) => r.file_id);
+  if (ids.length === 0) return [];
+  const rows = await filesAt(db, asOf).selectAll().where('file_id', 'in', ids).execute();
+  const byId = new Map(rows.map((r) => [r.file_id, r]));
+  // a past moment's states do not change; as of now, a command committed between the two steps
+  // has its file's state of then still in the history (closed at its moment, or the new one)
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** The folders as they were at `asOf`, or now. */
@@ -114,4 +137,23 @@ export async function fileAsOf(db: Kysely<Database>, caller: Caller, fileId: str
   // a purged file's last state is `purged`: gone from then on
   const row = await filesAt(db, asOf).selectAll().where('file_id', '=', fileId).where('status', 'in', ['active', 'trashed']).executeTakeFirst();
   return readableBy(db, caller, row);
+}
+
+/**
+ * A file's versions as they were at `asOf`, as GET /files/{id}/versions showed them then: a replay
+ * of its stream up to that moment (`versionsAsOf`), not the history's rows, which keep only what
+ * a listing shows of the latest version. One stream: a file's events are few.
+ */
+export async function fileVersionsAsOf(store: EventStore, fileId: string, asOf: Date) {
+  const events = await store.readStream<FileEvent>(fileStream(fileId));
+  return versionsAsOf(events, asOf).map((v) => ({
+    version: v.version,
+    size: v.size,
+    contentType: v.contentType,
+    sha256: v.sha256,
+    createdAt: v.createdAt,
+    tier: v.tier,
+    label: v.label,
+    restoredFrom: v.restoredFrom,
+  }));
 }

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, FileRow, FolderOperationKind, FolderRow } from '../db/schema.js';
-import { filesAt, folderTableAt, foldersAt } from './as-of.js';
+import { filesAt, folderTableAt, foldersAt, pageOfFiles } from './as-of.js';
 import { BadCursorError, type SortKey, SORT_COLUMNS, decodeCursor, decodeTrashCursor, encodeCursor, encodeTrashCursor, toFileInfo } from './queries.js';
 
 /** A folder row with the operation in progress on it, if any (`files.folder_operations`, src/folder-operations.ts). */
@@ -105,13 +105,13 @@ export async function childrenOf(
   }
   const room = query.limit - out.length;
   if (room > 0) {
-    let q = filesAt(db, asOf).selectAll().where('owner_id', '=', ownerId).where('status', '=', 'active');
+    let q = filesAt(db, asOf).where('owner_id', '=', ownerId).where('status', '=', 'active');
     q = folderId === null ? q.where('folder_id', 'is', null) : q.where('folder_id', '=', folderId);
     if (part === 'f' && inner !== undefined) {
       const [value, id] = decodeCursor(inner, fileColumn);
       q = q.where(sql<boolean>`(${sql.ref(fileColumn)}, file_id) ${cmp} (${typed(fileColumn, value)}, ${id}::uuid)`);
     }
-    const rows: FileRow[] = await q.orderBy(fileColumn, direction).orderBy('file_id', direction).limit(room + 1).execute();
+    const rows: FileRow[] = await pageOfFiles(db, q.orderBy(fileColumn, direction).orderBy('file_id', direction).limit(room + 1), asOf);
     for (const row of rows.slice(0, room)) out.push({ kind: 'file', ...toFileInfo(row) });
     if (rows.length > room) {
       const last = rows[room - 1]!;

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, FileRow, VersionRow } from '../db/schema.js';
 import type { Caller } from '../caller.js';
-import { filesAt } from './as-of.js';
+import { filesAt, pageOfFiles } from './as-of.js';
 
 export type SortKey = 'name' | 'created_at' | 'updated_at' | 'size';
 const DAY_MS = 86_400_000;
@@ -102,7 +102,7 @@ export async function listFiles(
   const desc = query.sort.startsWith('-');
   const column = SORT_COLUMNS[query.sort.replace(/^-/, '')]!;
   // as of a moment: the files as they were then (a partner: those granted to it now)
-  let q = filesAt(db, asOf).selectAll().where('status', '=', 'active');
+  let q = filesAt(db, asOf).where('status', '=', 'active');
   // one folder's files (`root`: those outside every folder), or all of them
   if (query.folder === 'root') q = q.where('folder_id', 'is', null);
   else if (query.folder !== undefined) q = q.where('folder_id', '=', query.folder);
@@ -123,7 +123,7 @@ export async function listFiles(
     q = q.where(sql<boolean>`(${sql.ref(column)}, file_id) ${sql.raw(desc ? '<' : '>')} (${typed}, ${id}::uuid)`);
   }
   const direction = desc ? 'desc' : 'asc';
-  const rows = await q.orderBy(column, direction).orderBy('file_id', direction).limit(query.limit + 1).execute();
+  const rows = await pageOfFiles(db, q.orderBy(column, direction).orderBy('file_id', direction).limit(query.limit + 1), asOf);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const cursorValue = (row: FileRow) => {

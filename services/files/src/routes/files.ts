@@ -11,7 +11,7 @@ import { InvalidNameError, validateFileName } from '../domain/file/names.js';
 import { folderNotFound, invalidName, notFound, toHttpError } from '../errors.js';
 import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
-import { fileAsOf, parseAsOf } from '../projections/as-of.js';
+import { fileAsOf, fileVersionsAsOf, parseAsOf } from '../projections/as-of.js';
 import { liveFolder } from '../projections/folder-queries.js';
 import { fileInfoOf, findReadable, listFiles, ownerOfActive, rehydrationOf, toFileInfo, versionsOf } from '../projections/queries.js';
 import { treeOf } from '../tree.js';
@@ -187,7 +187,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       preHandler: read,
       schema: {
         summary: 'One file; the ETag is its revision, for If-Match',
-        description: 'With ?asOf=: the file as it was at that moment (its name, folder, latest version, star), and `trashedAt` if it was in the trash then; a file that did not exist yet, or was purged by then, is a 404.',
+        description: 'With ?asOf=: the file as it was at that moment (its name, folder, latest version, star), `trashedAt` if it was in the trash then, and `versions`, its versions then; a file that did not exist yet, or was purged by then, is a 404.',
         tags: ['files'],
         security,
         params: FileIdParams,
@@ -203,7 +203,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
         const past = await fileAsOf(app.db, caller, request.params.id, asOf);
         if (!past) throw notFound();
         reply.header('cache-control', 'private, no-cache');
-        return { ...toFileInfo(past), trashedAt: past.trashed_at?.toISOString() ?? null, asOf: asOf.toISOString() };
+        return { ...toFileInfo(past), trashedAt: past.trashed_at?.toISOString() ?? null, versions: await fileVersionsAsOf(app.store, past.file_id, asOf), asOf: asOf.toISOString() };
       }
       const row = await findReadable(app.db, caller, request.params.id);
       if (!row) throw notFound();

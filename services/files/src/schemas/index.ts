@@ -141,12 +141,25 @@ export const RecentQuery = Type.Object(
 export const FileList = Type.Object({ items: Type.Array(FileInfo), nextCursor: Type.Union([Type.String(), Type.Null()]), asOf: AsOfShown }, { $id: 'FileList' });
 
 export const AsOfQuery = Type.Object({ asOf: Type.Optional(AsOf) }, { additionalProperties: false });
-/** A file now, or as of a moment: then also whether it was in the trash. */
+export const VersionInfo = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  size: Type.Integer({ minimum: 0 }),
+  contentType: Type.String(),
+  sha256: Type.String(),
+  createdAt: Timestamp,
+  tier: Type.String({ description: "This version's storage tier: Hot, Cool or Archive" }),
+  label: Type.Union([Type.String(), Type.Null()], { description: 'Its name, if you gave it one; named versions outlive the retention policy' }),
+  restoredFrom: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'The version whose content this one restored (the same bytes, stored once); null for an upload' }),
+}, { $id: 'VersionInfo' });
+/** A file now, or as of a moment: then also whether it was in the trash, and its versions then. */
 export const FileAsOf = Type.Composite(
   [
     FileInfo,
     Type.Object({
       trashedAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'With ?asOf=: when it had gone to the trash, if it was there at that moment; null if it was not' })),
+      versions: Type.Optional(
+        Type.Array(VersionInfo, { description: 'With ?asOf=: its versions as they were at that moment, oldest first (names, restores, deleted ones gone, each blob’s tier then), as GET /files/{id}/versions listed them then' }),
+      ),
       asOf: AsOfShown,
     }),
   ],
@@ -178,16 +191,6 @@ export const PageQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const VersionInfo = Type.Object({
-  version: Type.Integer({ minimum: 1 }),
-  size: Type.Integer({ minimum: 0 }),
-  contentType: Type.String(),
-  sha256: Type.String(),
-  createdAt: Timestamp,
-  tier: Type.String({ description: "This version's storage tier: Hot, Cool or Archive" }),
-  label: Type.Union([Type.String(), Type.Null()], { description: 'Its name, if you gave it one; named versions outlive the retention policy' }),
-  restoredFrom: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'The version whose content this one restored (the same bytes, stored once); null for an upload' }),
-}, { $id: 'VersionInfo' });
 export const VersionList = Type.Object({ items: Type.Array(VersionInfo) }, { $id: 'VersionList' });
 
 /**

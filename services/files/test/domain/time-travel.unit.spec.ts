@@ -10,7 +10,7 @@ import { type FileEvent, type FileState, evolveFile, initialFileState } from '..
 import { nameKey } from '../../src/domain/file/names.js';
 import { type FolderEvent, evolveFolder, initialFolderState } from '../../src/domain/folder/folder.js';
 import { FolderCycleError, FolderFullError, FolderNotFoundError, FolderTooDeepError, NameTakenError, type Place } from '../../src/domain/folder/place.js';
-import { type Dated, advance, stateAsOf } from '../../src/domain/history.js';
+import { type Dated, advance, stateAsOf, versionsAsOf } from '../../src/domain/history.js';
 import { parseAsOf } from '../../src/projections/as-of.js';
 import { fileDecider, folderDecider } from '../../src/streams.js';
 
@@ -74,6 +74,48 @@ describe('time travel: the fold up to a moment', () => {
       // the state is kept as JSON between events, as the history table keeps it
       dated = advance(evolveFolder, initialFolderState, dated && { ...dated, state: JSON.parse(JSON.stringify(dated.state)) }, e);
       expect(dated.state).toEqual(stateAsOf(evolveFolder, initialFolderState, folderLog, at(i)));
+    }
+  });
+});
+
+describe('time travel: a file’s versions as of a moment', () => {
+  const v = (version: number) => ({ ...content, version, versionId: `v${version}`, blobName: `u1/f1/v${version}`, size: version * 10, createdAt: at(version).toISOString() });
+  const ids = { fileId: 'f1', ownerId: owner };
+  const log = timed(
+    [
+      uploaded(0),
+      { type: 'FileVersionAdded', data: { ...ids, ...v(2) } },
+      { type: 'FileTierChanged', data: { ...ids, from: 'Hot', to: 'Cool', changedAt: at(3).toISOString() } },
+      { type: 'FileVersionLabelled', data: { ...ids, version: 1, label: 'first', labelledAt: at(4).toISOString() } },
+      { type: 'FileTierChanged', data: { ...ids, from: 'Cool', to: 'Archive', changedAt: at(5).toISOString() } },
+      { type: 'FileVersionAdded', data: { ...ids, ...v(3) } },
+      { type: 'FileVersionRestored', data: { ...ids, ...v(4), blobName: 'u1/f1/v1', restoredFrom: 1 } },
+      { type: 'FileTierChanged', data: { ...ids, from: 'Hot', to: 'Cool', changedAt: at(8).toISOString() } },
+      { type: 'FileRehydrated', data: { ...ids, requestedAt: at(8).toISOString(), rehydratedAt: at(9).toISOString() } },
+      { type: 'FileVersionDeleted', data: { ...ids, version: 2, reason: 'deleted', blobName: 'u1/f1/v2', bytes: 20, deletedAt: at(10).toISOString() } },
+    ] as FileEvent[],
+    [0, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
+  const shown = (asOf: Date) => versionsAsOf(log, asOf).map((x) => `${x.version}:${x.tier}:${x.label ?? '-'}:${x.restoredFrom ?? '-'}`);
+
+  it('lists the versions there were then, with their names, origins and tiers then', () => {
+    expect(shown(at(-1))).toEqual([]);
+    expect(shown(at(0))).toEqual(['1:Hot:-:-']);
+    expect(shown(at(2))).toEqual(['1:Hot:-:-', '2:Hot:-:-']);
+    expect(shown(at(4))).toEqual(['1:Cool:first:-', '2:Cool:-:-']);
+    // a new version is hot beside archived ones; a restored one shares the archived blob's tier
+    expect(shown(at(7))).toEqual(['1:Archive:first:-', '2:Archive:-:-', '3:Hot:-:-', '4:Archive:-:1']);
+    // a tier change leaves the archived ones archived; a rehydration brings them back hot
+    expect(shown(at(8))).toEqual(['1:Archive:first:-', '2:Archive:-:-', '3:Cool:-:-', '4:Archive:-:1']);
+    expect(shown(at(9))).toEqual(['1:Hot:first:-', '2:Hot:-:-', '3:Cool:-:-', '4:Hot:-:1']);
+    expect(shown(at(10))).toEqual(['1:Hot:first:-', '3:Cool:-:-', '4:Hot:-:1']);
+  });
+
+  it('takes the versions, names and sizes from the file’s own evolve, over the prefix stateAsOf folds', () => {
+    for (const minutes of [-1, 0, 2.5, 4, 6.5, 9, 11]) {
+      const state = stateAsOf(evolveFile, initialFileState, log, at(minutes));
+      const versions = versionsAsOf(log, at(minutes)).map(({ tier: _tier, ...rest }) => rest);
+      expect(versions).toEqual(state.status === 'none' ? [] : state.versions);
     }
   });
 });
