@@ -14,6 +14,7 @@ import { fill } from '../bench/fill.js';
 import type { Database } from '../src/db/schema.js';
 import { refreshSearchDoc } from '../src/projections/documents.js';
 import { search } from '../src/projections/search.js';
+import { type FillLog, fillSearchTiers } from '../src/db/tiers-fill.js';
 
 const stack = inject('stack');
 const words = ['ledger', 'harbour', 'copper', 'lantern', 'meadow', 'orchid', 'quarry', 'saffron', 'timber', 'violet', 'walnut', 'zephyr'];
@@ -156,6 +157,30 @@ describe('search over many documents', () => {
     expect(theirs.size).toBeGreaterThan(0);
     for (const item of mine.items) expect(theirs.has(item.fileId)).toBe(false);
     expect(mine.total).toBe((await truth(owner, planted[1]!)).size);
+  });
+
+  it('gives the documents indexed before the tiers existed their tiers, batch by batch, and forgets the work once done', async () => {
+    const tiersOf = async () =>
+      (await sql<{ file_id: string; tiers: string }>`select file_id, tiers::text as tiers from insights.search_docs where owner_id = ${owner} order by file_id`.execute(db)).rows;
+    const live = await tiersOf();
+    expect(live.filter((r) => r.tiers !== '').length).toBeGreaterThan(40);
+    // a database from before the tiers, as migration 20261203T010000_search_tiers leaves it
+    await sql`update insights.search_docs set tiers = '' where owner_id = ${owner}`.execute(db);
+    await sql`insert into insights.search_tiers_fill (after) values ('00000000-0000-0000-0000-000000000000') on conflict (id) do update set after = excluded.after`.execute(db);
+    const lines: string[] = [];
+    const log: FillLog = { info: (_, msg) => void lines.push(msg), warn: (_, msg) => void lines.push(`warn: ${msg}`) };
+    await fillSearchTiers(db, log, new AbortController().signal);
+    expect(await tiersOf()).toEqual(live);
+    expect((await sql`select 1 from insights.search_tiers_fill`.execute(db)).rows).toEqual([]);
+    expect(lines).toEqual(['search tiers filled for the documents indexed before them']);
+    // nothing asked: nothing done
+    await fillSearchTiers(db, log, new AbortController().signal);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('answers a cursor far past what is ranked with an empty page, reading no more than the last page would', async () => {
+    const got = await search(db, owner, words[0]!, {}, { offset: 100_000, limit: 20 }, { rankAll: 10, ranked: 300 });
+    expect(got.items).toEqual([]);
   });
 
   it('follows the document: a trashed one leaves search_docs, a restored one comes back with its words', async () => {

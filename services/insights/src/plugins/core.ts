@@ -1,6 +1,7 @@
 import { type CommandHandler, EventStore, commandHandler, kyselyFromPool } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { fillSearchTiers } from '../db/tiers-fill.js';
 import type { Kysely } from 'kysely';
 import { migrateReadModels } from '../db/migrate.js';
 import type { Database } from '../db/schema.js';
@@ -31,6 +32,12 @@ export const corePlugin = fp(
     app.decorate('db', db);
     app.decorate('store', store);
     app.decorate('commands', commandHandler({ store, db, decider: documentDecider, streamOf: documentStream, projections, clock: app.clock }));
+    // the search tiers of documents indexed before they existed, in the background once up
+    const stopping = new AbortController();
+    app.addHook('onReady', async () => {
+      void fillSearchTiers(db, app.log, stopping.signal);
+    });
+    app.addHook('onClose', async () => stopping.abort());
   },
   { name: 'insights-core', dependencies: ['strata-postgres', 'strata-request-context'] },
 );

@@ -97,7 +97,9 @@ export async function search(db: Kysely<Database>, ownerId: string, q: string, f
   const where = sql`s.owner_id = ${ownerId} ${filtered}`;
   const nameMatch = sql`(lower(s.name) % lower(${q}) or lower(s.name) like lower(${likePrefix(q)}) escape '\\' or lower(s.name) like lower(${likeInfix(q)}) escape '\\')`;
   const nameRank = sql`greatest(similarity(lower(s.name), lower(${q})), case when lower(s.name) like lower(${likePrefix(q)}) escape '\\' then 0.9 else 0 end)`;
-  const need = page.offset + page.limit + 1;
+  // what the page needs, never past what is ranked (a cursor minted for a far offset would make
+  // every tier count read that many rows for a page that is empty anyway)
+  const need = Math.min(page.offset + page.limit + 1, ranked + 1);
   const rows = await db.transaction().execute(async (trx) => {
     // For this transaction only. The planner counts a word test as cheap, and would rather read
     // the whole table than the index for a word in a third of a user's documents; but the

@@ -18,10 +18,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index search_docs_sample on insights.search_docs (owner_id, file_id)`.execute(db);
 
   await sql.raw(refreshFunction(true)).execute(db);
-  await sql`select insights.refresh_search_docs(array(select file_id from insights.search_docs where indexed))`.execute(db);
+  // the documents indexed before are given their tiers by the service once it is up, in batches
+  // (a refresh of every document here would hold search_docs locked for minutes at start-up):
+  // `after` is how far it got, by file id; no row, nothing left to fill
+  await sql`create table insights.search_tiers_fill (id int primary key default 1 check (id = 1), after uuid not null)`.execute(db);
+  await sql`insert into insights.search_tiers_fill (after) select '00000000-0000-0000-0000-000000000000' where exists (select 1 from insights.search_docs where indexed)`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop table if exists insights.search_tiers_fill`.execute(db);
   await sql`drop index if exists insights.search_docs_sample`.execute(db);
   await sql`drop index if exists insights.search_docs_tiers`.execute(db);
   await sql.raw(refreshFunction(false)).execute(db);
