@@ -270,6 +270,10 @@ describe('POST /zip/links and following a link', () => {
     expect(Date.parse(made.json.expiresAt as string)).toBeGreaterThan(Date.now());
     expect(made.headers.get('cache-control')).toBe('no-store');
 
+    // a look first (HEAD, as download managers do) is no download: it leaves the link to the GET
+    const look = await fetch(`${stack.gatewayUrl}${made.json.url as string}`, { method: 'HEAD' });
+    expect(look.status).toBeGreaterThanOrEqual(400);
+    expect(look.status).toBeLessThan(500);
     // a navigation: no Authorization header
     const followed = await fetch(`${stack.gatewayUrl}${made.json.url as string}`);
     expect(followed.status).toBe(200);

@@ -100,6 +100,8 @@ export async function bulkRoutes(app: FastifyInstance, opts: { config: Config })
   r.get(
     '/api/v1/zip/links/:id',
     {
+      // a HEAD (a download manager's or a scanner's look first) would take the link's one use
+      exposeHeadRoute: false,
       schema: {
         summary: 'Download the ZIP of a link from POST /zip/links (no token: the link is the credential, once)',
         description:
