@@ -11,25 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type {} from '@strata/testing';
 import { describe, expect, inject, it } from 'vitest';
-import { Client, sha256 } from './support.js';
+import { Client, mkdir, put, sha256 } from './support.js';
 import { readZip } from './zip-reader.js';
 
 const stack = inject('stack');
 const run = promisify(execFile);
 
 type Json = Record<string, unknown>;
-
-async function mkdir(client: Client, name: string, parentId?: string | null): Promise<Json> {
-  const res = await client.call('POST', '/api/v1/folders', { name, ...(parentId !== undefined ? { parentId } : {}) });
-  expect(res.status, res.text).toBe(201);
-  return res.json;
-}
-
-async function put(client: Client, name: string, folderId?: string, body = `content of ${name}`): Promise<Json> {
-  const res = await client.upload(name, Buffer.from(body), folderId ? { path: `/api/v1/files?folderId=${folderId}` } : {});
-  expect(res.status, res.text).toBe(201);
-  return res.json;
-}
 
 const file = (f: Json) => ({ kind: 'file', id: f.id as string });
 const folder = (f: Json) => ({ kind: 'folder', id: f.id as string });

@@ -8,20 +8,12 @@ import pg from 'pg';
 import type {} from '@strata/testing';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startFilesInstance } from './instance.js';
-import { Client, eventually } from './support.js';
+import { Client, eventually, mkdir, put } from './support.js';
 import { spawnReplica } from './tus.js';
 
 const stack = inject('stack');
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 2, application_name: 'folder-batches-test' });
 afterAll(() => db.end());
-
-type Json = Record<string, unknown>;
-
-async function mkdir(client: Client, name: string, parentId?: string): Promise<Json> {
-  const res = await client.call('POST', '/api/v1/folders', { name, ...(parentId ? { parentId } : {}) });
-  expect(res.status, res.text).toBe(201);
-  return res.json;
-}
 
 /**
  * Files seeded at the files app's own port (as its sidecar calls it), six at a time: the uploads
@@ -193,20 +185,15 @@ describe('a folder trashed and restored in batches', () => {
     const a = await Client.user(stack);
     const box = await mkdir(a, 'Box');
     const sub = await mkdir(a, 'Sub', box.id as string);
-    const put = async (name: string, folderId: string) => {
-      const res = await a.upload(name, Buffer.from(name), { path: `/api/v1/files?folderId=${folderId}` });
-      expect(res.status, res.text).toBe(201);
-      return res.json.id as string;
-    };
-    const first = await put('a.txt', box.id as string);
-    await put('b.txt', box.id as string);
-    const lone = await put('lone.txt', box.id as string);
-    await put('inside.txt', sub.id as string);
+    const first = (await put(a, 'a.txt', box.id as string)).id as string;
+    await put(a, 'b.txt', box.id as string);
+    const lone = (await put(a, 'lone.txt', box.id as string)).id as string;
+    await put(a, 'inside.txt', sub.id as string);
     expect((await a.call('DELETE', `/api/v1/folders/${box.id}`)).status).toBe(204);
     // Box back alone (what restoring one file inside does): live, while the rest still waits in the
     // trash with it, as between the first batch of Box's restore and the next
     expect((await a.call('POST', `/api/v1/files/${lone}/restore`)).status).toBe(200);
-    const upload = await put('A.TXT', box.id as string);
+    const upload = (await put(a, 'A.TXT', box.id as string)).id as string;
     const made = await mkdir(a, 'sub', box.id as string);
     await db.query(`insert into files.folder_operations (folder_id, owner_id, kind, metadata, requested_at) values ($1, $2, 'restore', '{}', now())`, [box.id, a.userId]);
     // any folder operation settles what is pending in the drive first

@@ -6,25 +6,13 @@
  */
 import type {} from '@strata/testing';
 import { describe, expect, inject, it } from 'vitest';
-import { Client, eventually } from './support.js';
+import { Client, eventually, mkdir, put } from './support.js';
 import { TusClient } from './tus.js';
 
 const stack = inject('stack');
 
 type Json = Record<string, unknown>;
 type Entry = { kind: 'folder' | 'file'; id: string; name: string } & Json;
-
-async function mkdir(client: Client, name: string, parentId?: string | null): Promise<Json> {
-  const res = await client.call('POST', '/api/v1/folders', { name, ...(parentId !== undefined ? { parentId } : {}) });
-  expect(res.status, res.text).toBe(201);
-  return res.json;
-}
-
-async function put(client: Client, name: string, folderId?: string, body = `content of ${name}`): Promise<Json> {
-  const res = await client.upload(name, Buffer.from(body), folderId ? { path: `/api/v1/files?folderId=${folderId}` } : {});
-  expect(res.status, res.text).toBe(201);
-  return res.json;
-}
 
 /** Every entry of a folder, page by page. */
 async function entries(client: Client, id: string, sort = 'name', limit = 200): Promise<Entry[]> {
