@@ -4,6 +4,27 @@ import type { FastifyServerOptions } from 'fastify';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * Paths whose next segment is a credential (a link followed without a token): a log line keeps the
+ * route and drops the secret, whatever its case or percent-encoding (`%2F` is not a separator here).
+ */
+const CREDENTIAL_IN_PATH = /(\/(?:zip|public)\/links\/)[^/?#]+/gi;
+
+/** A request's URL as a log line may show it: credentials in the path and the query replaced. */
+export function loggableUrl(url: string): string {
+  const [path = '', query] = splitOnce(url, '?');
+  const safePath = path.replace(CREDENTIAL_IN_PATH, '$1[redacted]');
+  if (query === undefined) return safePath;
+  const params = new URLSearchParams(query);
+  for (const key of [...params.keys()]) if (/token|secret|password|signature|^sig$/i.test(key)) params.set(key, '[redacted]');
+  return `${safePath}?${params.toString()}`;
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
+
 /** Keeps a caller's X-Request-Id when it is sane, else makes one. */
 export function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
@@ -35,7 +56,7 @@ export function loggerOptions(appId: string, level: string): NonNullable<Fastify
       req(req: { method: string; url: string; headers: Record<string, string | undefined>; ip?: string }) {
         return {
           method: req.method,
-          url: req.url,
+          url: loggableUrl(req.url),
           traceparent: req.headers.traceparent,
           remoteAddress: req.ip,
         };
