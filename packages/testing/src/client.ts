@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { type StrataClient, createStrataClient } from '@strata/client';
 import type { TestStackInfo } from './provided-context.js';
 
@@ -123,6 +124,31 @@ export class Client {
     form.append('file', new Blob([bytes], { type: options.type ?? 'application/octet-stream' }), name);
     return this.call(options.method ?? 'POST', options.path ?? '/api/v1/files', form, options.headers);
   }
+}
+
+/** What a raw request answered: status, content type, the body as text. */
+export interface RawAnswer {
+  status: number;
+  type: string;
+  body: string;
+}
+
+/**
+ * One HTTP request with its path sent exactly as written (`fetch` and URL parsing would resolve
+ * `./`, `../` and `%2e` first): how an attacker's odd spellings of a path are tried.
+ */
+export function rawRequest(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawAnswer> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method, path, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
 }
 
 export const sha256 = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');

@@ -1,7 +1,6 @@
 import type {} from '@strata/testing';
-import { request } from 'node:http';
 import { AppIds } from '@strata/contracts';
-import { Client } from '@strata/testing/client';
+import { Client, rawRequest } from '@strata/testing/client';
 import { describe, expect, inject, it } from 'vitest';
 
 // What the public entry must never serve, tried from outside as an attacker would: the sidecar's
@@ -10,24 +9,7 @@ import { describe, expect, inject, it } from 'vitest';
 const stack = inject('stack');
 const gateway = new URL(stack.gatewayUrl);
 
-interface Answer {
-  status: number;
-  type: string;
-  body: string;
-}
-
-function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: gateway.hostname, port: gateway.port, method, path, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const raw = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => rawRequest(stack.gatewayUrl, method, path, headers, body);
 
 /** The sidecar's API, Dapr's alpha API, the apps' channel, metrics and operator views. */
 const FORBIDDEN = [
@@ -141,15 +123,7 @@ describe('the public entry serves the API, the UI and its docs, and nothing else
   it('answers oversized headers and malformed requests with a problem, on both listeners', async () => {
     const internalPort = stack.apps[AppIds.gateway]!.internalPort;
     for (const port of [gateway.port, String(internalPort)]) {
-      const big = await new Promise<Answer>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: '/api/v1/me', headers: { 'x-padding': 'x'.repeat(20_000) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
-        });
-        req.on('error', reject);
-        req.end();
-      });
+      const big = await rawRequest(`http://127.0.0.1:${port}`, 'GET', '/api/v1/me', { 'x-padding': 'x'.repeat(20_000) });
       expect(big.status, port).toBe(431);
       expect(big.type).toContain('application/problem+json');
       expect(JSON.parse(big.body)).toMatchObject({ status: 431 });
