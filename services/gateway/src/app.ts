@@ -30,6 +30,6 @@ export default async function gateway(app: FastifyInstance, opts: { config: Gate
   await app.register(liveEventsPlugin, { keepPerUser: 1000, keepSeconds: 7 * 24 * 3600, heartbeatMs: config.SSE_HEARTBEAT_MS, maxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER });
   await app.register(healthRoutes);
   await app.register(openapiRoutes);
-  await app.register(apiRoutes);
+  await app.register(apiRoutes, { headersTimeoutMs: config.UPSTREAM_HEADERS_TIMEOUT_MS });
   await app.register(uiRoutes, { uiAppId: config.UI_APP_ID });
 }

@@ -23,6 +23,12 @@ export const GatewayConfigSchema = Type.Composite([
      * peer is the client.
      */
     TRUSTED_PROXIES: Type.String({ default: '' }),
+    /**
+     * How long the owning service may take to start its answer (after the request body was sent)
+     * before the client gets a 504 with Retry-After: under the 30 s most clients wait, so a stuck
+     * dependency is a clear failure, not a hang. Bodies stream without a limit once they start.
+     */
+    UPSTREAM_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 25_000 }),
     /** Live event streams one user may hold open at once (over every replica); the oldest closes. */
     SSE_MAX_STREAMS_PER_USER: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
     /** How long a cached GET answer lives at most (it is invalidated by writes and events anyway). */

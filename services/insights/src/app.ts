@@ -39,7 +39,7 @@ export default async function insights(app: FastifyInstance, opts: InsightsOptio
 export async function insightsApi(app: FastifyInstance, opts: { config: Config; onWork: () => void }) {
   await app.register(insightsRoutes, { onWork: opts.onWork });
   await app.register(searchRoutes);
-  await app.register(askRoutes, { conversation: opts.config.CONVERSATION_COMPONENT, scrubPii: opts.config.ASK_SCRUB_PII });
+  await app.register(askRoutes, { conversation: opts.config.CONVERSATION_COMPONENT, scrubPii: opts.config.ASK_SCRUB_PII, modelTimeoutMs: opts.config.ASK_MODEL_TIMEOUT_MS });
 }
 
 /** This service's part of the OpenAPI document, built from the route schemas alone (npm run generate-client). */

@@ -32,6 +32,11 @@ export const ConfigSchema = Type.Composite([
     /** The conversation component masks personal data in what the model answers. */
     ASK_SCRUB_PII: Type.Boolean({ default: true }),
     /**
+     * How long the model may take before the answer is extractive instead: under the gateway's
+     * UPSTREAM_HEADERS_TIMEOUT_MS (25 s), so a slow model gives passages, not a 504.
+     */
+    ASK_MODEL_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 20_000 }),
+    /**
      * The extractor version the indexer writes (at least the code's EXTRACTOR_VERSION): raising it
      * reads every indexed version again in the background. Operators raise it to re-index.
      */

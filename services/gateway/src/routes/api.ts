@@ -12,12 +12,13 @@ import { assertForwardable, invokeUrl, sidecarConnectionFailureStatus, sidecarFa
  * canonical path falls under says who owns it and whether it needs a token; no row, a 404. Tokens are checked here first,
  * and again by the service: the gateway is not the only way in.
  */
-export async function apiRoutes(app: FastifyInstance) {
+export async function apiRoutes(app: FastifyInstance, opts: { headersTimeoutMs: number }) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   await app.register(replyFrom, {
     base: app.dapr.baseUrl,
-    undici: { connections: 128, pipelining: 1, headersTimeout: 60_000, bodyTimeout: 0 },
+    // undici starts the headers' clock when the request body has been sent: a long upload is not cut
+    undici: { connections: 128, pipelining: 1, headersTimeout: opts.headersTimeoutMs, bodyTimeout: 0 },
   });
 
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -39,10 +40,15 @@ export async function apiRoutes(app: FastifyInstance) {
       reply.raw.once('finish', () => void cache.invalidate(writer));
     }
 
-    /** A failed call to the owning service as problem+json: 503 (with Retry-After) to retry, 502 or 504 otherwise. */
+    /** A failed call to the owning service as problem+json: 503 and 504 (with Retry-After) to retry, 502 otherwise. */
     const sendUpstreamFailure = (res: { header(name: string, value: string): unknown; code(status: number): { type(t: string): { send(body: unknown): unknown } } }, status: 502 | 503 | 504) => {
-      if (status === 503) res.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
-      const detail = status === 503 ? `The ${route.appId} service cannot be reached. Try again shortly.` : `The ${route.appId} service did not answer.`;
+      // a timeout too may pass: retry it (with the same Idempotency-Key, for a write that may have been done)
+      if (status !== 502) res.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+      const detail = {
+        502: `The ${route.appId} service did not answer.`,
+        503: `The ${route.appId} service cannot be reached. Try again shortly.`,
+        504: `The ${route.appId} service did not answer in time. Try again shortly.`,
+      }[status];
       void res.code(status).type(PROBLEM_CONTENT_TYPE).send(httpError(status, detail).toProblem());
     };
     return reply.from(invokeUrl(route.appId, request.url), {

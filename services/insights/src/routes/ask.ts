@@ -28,7 +28,7 @@ export function citedIn(answer: string, passages: RetrievedPassage[]): Retrieved
 
 const citation = (p: RetrievedPassage) => ({ fileId: p.fileId, name: p.name, version: p.version, page: p.page, passage: p.text.slice(0, 600) });
 
-export async function askRoutes(app: FastifyInstance, opts: { conversation: string | undefined; scrubPii: boolean }) {
+export async function askRoutes(app: FastifyInstance, opts: { conversation: string | undefined; scrubPii: boolean; modelTimeoutMs: number }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
     '/api/v1/ask',
@@ -69,7 +69,7 @@ export async function askRoutes(app: FastifyInstance, opts: { conversation: stri
       const passages = await retrieve(app.db, ownerId, question, { fileIds, limit: CONTEXT_PASSAGES });
       if (opts.conversation && passages.length > 0) {
         try {
-          const answer = await app.dapr.converse(opts.conversation, { system: SYSTEM_PROMPT, user: promptOf(question, passages) }, { scrubPii: opts.scrubPii, timeoutMs: 30_000 });
+          const answer = await app.dapr.converse(opts.conversation, { system: SYSTEM_PROMPT, user: promptOf(question, passages) }, { scrubPii: opts.scrubPii, timeoutMs: opts.modelTimeoutMs });
           return { answer, mode: 'model' as const, citations: citedIn(answer, passages).map(citation) };
         } catch (err) {
           // the model being down must not take questions down with it: the passages still answer
