@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type {} from '@strata/testing';
 import { describe, expect, inject, it } from 'vitest';
-import { Client, mkdir, put, sha256 } from './support.js';
+import { Client, mkdir, put, rawRequest, sha256 } from './support.js';
 import { readZip } from './zip-reader.js';
 
 const stack = inject('stack');
@@ -321,5 +321,59 @@ describe('POST /zip/links and following a link', () => {
       const odd = await fetch(`${stack.gatewayUrl}/api/v1/zip/links/${id}`);
       expect(odd.status, id).toBe(400);
     }
+  });
+
+  it('takes a link in no other spelling of its path, and lets no spelling reach past it without a token', async () => {
+    const a = await Client.user(stack);
+    const mine = await put(a, 'mine.txt');
+    const made = await a.call('POST', '/api/v1/zip/links', { items: [file(mine)] });
+    expect(made.status, made.text).toBe(201);
+    const url = made.json.url as string;
+    const id = url.split('/').at(-1)!;
+    const raw = (path: string, method = 'GET') => rawRequest(stack.gatewayUrl, method, path);
+
+    // not the link's route (another case, below it, an encoded separator): refused, and the link is not taken
+    for (const path of [
+      url.toUpperCase(),
+      `/API/v1/zip/links/${id}`,
+      `/api/v1/ZIP/links/${id}`,
+      `${url}/`,
+      `${url}/extra`,
+      `${url}%2f`,
+      `/api/v1/zip/links%2f${id}`,
+      `/api/v1/zip/links/${id}%00`,
+      `/api/v1/zip/links/${id}\\`,
+      `/api/v1/zip/links/%7B${id}%7D`,
+    ]) {
+      const answer = await raw(path);
+      expect(answer.status, path).toBeGreaterThanOrEqual(400);
+      expect(answer.status, path).toBeLessThan(500);
+      expect(answer.type, path).toContain('application/problem+json');
+    }
+    // a way out of the link's route to a route that needs a token: still needs it
+    for (const path of [
+      `${url}/../../../files`,
+      `/api/v1/zip/links/%2e%2e/%2e%2e/%2e%2e/files`,
+      `/api/v1/zip/links/${id}/..%2f..%2f..%2ffiles`,
+      `/api/v1/zip/links/.%2e/.%2e/trash`,
+      `/api/v1/zip/links/../../../../../v1.0/metadata`,
+    ]) {
+      const answer = await raw(path);
+      expect(answer.status, path).toBeGreaterThanOrEqual(400);
+      expect(answer.status, path).toBeLessThan(500);
+      expect(answer.body, path).not.toContain('mine.txt');
+    }
+    // other methods are no download either
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      const answer = await raw(url, method);
+      expect(answer.status, method).toBeGreaterThanOrEqual(400);
+      expect(answer.status, method).toBeLessThan(500);
+    }
+    // the same path spelt another way (collapsed slashes, a dot segment) is the same link: it works once
+    const followed = await raw(`//api/v1/zip/./links/${id}`);
+    expect(followed.status, followed.body).toBe(200);
+    expect(followed.type).toBe('application/zip');
+    expect(followed.body).toContain('mine.txt');
+    expect((await raw(url)).status).toBe(404);
   });
 });

@@ -2,7 +2,7 @@
 import type { Client } from '@strata/testing/client';
 import { expect } from 'vitest';
 
-export { Client, eventually, sha256 } from '@strata/testing/client';
+export { Client, eventually, rawRequest, sha256 } from '@strata/testing/client';
 
 type Json = Record<string, unknown>;
 
