@@ -126,3 +126,7 @@ export async function droppedTree(transfer: DataTransfer): Promise<TreeEntry<Fil
 
 /** What a directory picker (`<input webkitdirectory>`) gave, by each file's relative path. */
 export const pickedTree = (files: FileList | File[]): TreeEntry<File>[] => [...files].map((file) => ({ path: file.webkitRelativePath || file.name, file }));
+
+export type TrashedFolder = components['schemas']['TrashedFolder'];
+/** The folders put in the trash (not those that went with one), most recently deleted first. */
+export const listTrashedFolders = (cursor?: string | null) => api.GET('/api/v1/trash/folders', { params: { query: cursor ? { cursor } : {} } }).then(unwrap);

@@ -238,7 +238,7 @@ describe('folders, moves, the selection and stars in a real browser', () => {
     await context.close();
   });
 
-  it('uploads a picked folder with its structure into the folder shown', { timeout: 90_000 }, async () => {
+  it('uploads a picked folder with its structure into the folder shown, and takes it to the trash and back', { timeout: 120_000 }, async () => {
     const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const errors = watchConsole(page);
@@ -268,6 +268,23 @@ describe('folders, moves, the selection and stars in a real browser', () => {
     expect(inTrip.map((e) => `${e.kind}:${e.name}`)).toEqual(['folder:day1', 'folder:day2', 'file:plan.txt']);
     expect((await children(inTrip[0]!.id)).map((e) => e.name)).toEqual(['beach.txt']);
     expect((await children(inTrip[1]!.id)).map((e) => e.name)).toEqual(['hills.txt']);
+
+    // the folder to the trash: the trash page lists it (and the files that went with it); it comes back whole
+    await page.getByRole('checkbox', { name: 'Select trip' }).check();
+    await page.getByTestId('bulk-bar').getByRole('button', { name: 'Move to trash' }).click();
+    await expect.poll(() => page.getByTestId('folder-name').count(), { timeout: 30_000 }).toBe(0);
+    await page.getByRole('link', { name: 'Trash' }).click();
+    await page.waitForURL('**/trash');
+    await expect.poll(() => page.getByTestId('trash-folder-row').allTextContents(), { timeout: 30_000 }).toEqual([expect.stringContaining('trip')]);
+    await expect.poll(() => page.getByTestId('trash-row').count(), { timeout: 30_000 }).toBe(3);
+    expect(await page.getByTestId('trash-folder-row').getAttribute('data-id')).toBe(tripFolder!.id);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Restore folder trip' }).click();
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 30_000 }).toContain('“trip” and what was in it are back');
+    await expect.poll(() => page.getByTestId('trash-folder-row').count(), { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => page.getByTestId('trash-row').count(), { timeout: 30_000 }).toBe(0);
+    expect((await children(holidays)).map((e) => `${e.kind}:${e.name}`)).toEqual(['folder:trip']);
+    expect((await children(tripFolder!.id)).map((e) => e.name)).toEqual(['day1', 'day2', 'plan.txt']);
     expect(errors).toEqual([]);
     await context.close();
   });
