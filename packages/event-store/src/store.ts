@@ -429,6 +429,22 @@ export class EventStore {
     return { events, cursor: last ? { transactionId: last.transactionId, position: last.globalPosition } : after };
   }
   /**
+   * How far the committed log is ahead of a reader at `after` (a relay's checkpoint): how many
+   * events (counted up to `cap`, so a huge backlog costs a bounded read) and when the first of them
+   * occurred, for its lag. Nothing pending: 0 and undefined.
+   */
+  async backlog(after: LogCursor, cap = 100_000): Promise<{ events: number; oldest: Date | undefined }> {
+    const { rows } = await sql<{ n: string; oldest: Date | null }>`
+      select count(*) as n, min(occurred_at) as oldest from (
+        select occurred_at from ${this.table('events')}
+        where (tx_order, global_position) > (${after.transactionId}::xid8, ${after.position}::bigint)
+          and tx_order < pg_snapshot_xmin(pg_current_snapshot())
+        order by tx_order, global_position
+        limit ${cap}) pending`.execute(this.db);
+    const row = rows[0];
+    return { events: Number(row?.n ?? 0), oldest: row?.oldest ? new Date(row.oldest) : undefined };
+  }
+  /**
    * Every committed event of these types after `after`, in log order, read in the caller's
    * transaction with no horizon: only for a reader that holds back every writer of these types
    * while it reads (a projection's rebuild under its lock), so that no event can still commit

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter, Gauge } from 'prom-client';
 
 export type CheckResult = { ok: true; detail?: string } | { ok: false; reason: string };
 export type ReadinessCheck = () => Promise<CheckResult>;
@@ -45,13 +46,22 @@ export const healthPlugin = fp(
     app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => {
       checks.set(name, check);
     });
+    // what the probes saw, for ReadinessFlapping (deploy/README.md): the last answer and how often it changed
+    const registers = app.hasDecorator('metrics') ? [app.metrics] : [];
+    const readyGauge = new Gauge({ name: 'health_ready', help: 'The last readiness answer: 1 ready, 0 not ready.', registers });
+    const transitions = new Counter({ name: 'health_ready_transitions_total', help: 'Changes of the readiness answer (ready to not ready and back).', registers });
+    let last: boolean | undefined;
     app.decorate('readiness', async () => {
       const entries = await Promise.all(
         [...checks].map(async ([name, check]) => [name, await runCheck(check)] as const),
       );
       const results = Object.fromEntries(entries);
       if (closing) results.shutdown = { ok: false, reason: 'shutting down' };
-      return { ready: Object.values(results).every((r) => r.ok), checks: results };
+      const ready = Object.values(results).every((r) => r.ok);
+      if (last !== undefined && last !== ready) transitions.inc();
+      last = ready;
+      readyGauge.set(ready ? 1 : 0);
+      return { ready, checks: results };
     });
 
     app.get('/health/live', async () => ({ status: 'ok' }));

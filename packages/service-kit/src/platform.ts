@@ -51,8 +51,9 @@ export const platformPlugin = fp(
         done(error, undefined);
       });
     });
-    await app.register(healthPlugin);
+    // metrics first: health counts its readiness changes there
     await app.register(metricsPlugin, { appId: opts.config.APP_ID });
+    await app.register(healthPlugin);
     await app.register(daprPlugin, { httpPort: opts.config.DAPR_HTTP_PORT, apiToken: opts.config.DAPR_API_TOKEN, appId: opts.config.APP_ID });
     await app.register(secretsPlugin, { appId: opts.config.APP_ID });
     if (opts.heartbeat !== false) {

@@ -50,6 +50,37 @@ export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<
         registers: [app.metrics],
       });
       leader.set({ topic: opts.topic }, 0);
+      // read at each scrape, by the leader only (a standby's checkpoint is not the relay's): how
+      // many committed events wait and how long the oldest has (deploy/README.md, EventRelayLagging)
+      let relayRef: Relay<E> | undefined;
+      let pending: Promise<{ events: number; oldest: Date | undefined }> | undefined;
+      const readBacklog = () => {
+        pending ??= opts.store.backlog(relayRef!.cursor).finally(() => {
+          pending = undefined;
+        });
+        return pending;
+      };
+      new Gauge({
+        name: 'event_relay_backlog',
+        help: 'Committed events not yet published (counted up to 100,000; 0 on a standby replica).',
+        labelNames: ['topic'] as const,
+        registers: [app.metrics],
+        async collect() {
+          const mine = relayRef?.state === 'leader' ? await readBacklog().catch(() => undefined) : { events: 0 };
+          if (mine) this.set({ topic: opts.topic }, mine.events);
+        },
+      });
+      new Gauge({
+        name: 'event_relay_lag_seconds',
+        help: 'Age of the oldest committed event not yet published (0 when none waits, and on a standby replica).',
+        labelNames: ['topic'] as const,
+        registers: [app.metrics],
+        async collect() {
+          const mine = relayRef?.state === 'leader' ? await readBacklog().catch(() => undefined) : { oldest: undefined };
+          if (mine) this.set({ topic: opts.topic }, mine.oldest ? Math.max(0, (Date.now() - mine.oldest.getTime()) / 1000) : 0);
+        },
+      });
+
       const publisher: Publisher<E> = {
         publish: async (events) => {
           await dapr.publish(events);
@@ -76,6 +107,7 @@ export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<
           app.log.info({ state }, 'event relay');
         },
       });
+      relayRef = relay;
       app.addHook('onReady', async () => relay.start());
       app.addHook('onClose', async () => relay.stop());
     },

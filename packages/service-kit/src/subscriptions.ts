@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter, Histogram } from 'prom-client';
 
 /** A CloudEvent as Dapr delivers it to a subscriber. */
 export interface DeliveredEvent<T = unknown> {
@@ -41,16 +42,47 @@ declare module 'fastify' {
 export const subscriptionsPlugin = fp(
   async (app: FastifyInstance) => {
     const subscriptions: Subscription[] = [];
+    // every delivery Dapr makes, by topic and what the subscriber answered (DeadLettersGrowing counts the drops)
+    const registers = app.hasDecorator('metrics') ? [app.metrics] : [];
+    const deliveries = new Counter({
+      name: 'subscription_deliveries_total',
+      help: "Pub/sub deliveries to this app, by topic and outcome (success, retry, drop; error: the handler threw, and Dapr retries).",
+      labelNames: ['topic', 'outcome'] as const,
+      registers,
+    });
+    const handling = new Histogram({
+      name: 'subscription_handling_seconds',
+      help: 'Time to handle one delivery, by topic.',
+      labelNames: ['topic'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    });
     app.decorate('subscribe', (subscription: Subscription) => {
       // Dapr takes one subscription per topic and app: one handler sees all of a topic's events
       if (subscriptions.some((s) => s.pubsubname === subscription.pubsubname && s.topic === subscription.topic)) {
         throw new Error(`a second subscription to ${subscription.pubsubname}/${subscription.topic}`);
       }
       subscriptions.push(subscription);
+      const topic = subscription.topic;
+      // every outcome's series exists from the start: a rate over it is 0, not absent
+      for (const outcome of ['success', 'retry', 'drop', 'error']) deliveries.inc({ topic, outcome }, 0);
       app.post(subscription.path, async (request) => {
         const event = request.body as Partial<DeliveredEvent> | undefined;
-        if (!event || typeof event.id !== 'string' || typeof event.type !== 'string') return { status: 'DROP' };
-        return { status: await subscription.handler(event as DeliveredEvent, request) };
+        if (!event || typeof event.id !== 'string' || typeof event.type !== 'string') {
+          deliveries.inc({ topic, outcome: 'drop' });
+          return { status: 'DROP' };
+        }
+        const end = handling.startTimer({ topic });
+        try {
+          const status = await subscription.handler(event as DeliveredEvent, request);
+          deliveries.inc({ topic, outcome: status.toLowerCase() });
+          return { status };
+        } catch (error) {
+          deliveries.inc({ topic, outcome: 'error' });
+          throw error;
+        } finally {
+          end();
+        }
       });
     });
     app.get('/dapr/subscribe', async () =>

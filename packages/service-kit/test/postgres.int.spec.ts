@@ -16,8 +16,8 @@ const admin = new pg.Pool({ connectionString: stack.databaseUrl, max: 1, applica
 
 beforeAll(async () => {
   app = Fastify({ logger: false });
-  await app.register(healthPlugin);
   await app.register(metricsPlugin, { appId: APP });
+  await app.register(healthPlugin);
   await app.register(postgresPlugin, { connectionString: stack.databaseUrl, applicationName: APP, max: 2 });
   await app.ready();
 });

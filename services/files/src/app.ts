@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
 import { corePlugin } from './plugins/core.js';
 import { jobsPlugin } from './plugins/jobs.js';
+import { uploadMetricsPlugin } from './plugins/upload-metrics.js';
 import { toPublished } from './published.js';
 import { accountRoutes } from './routes/account.js';
 import { bulkRoutes } from './routes/bulk.js';
@@ -44,6 +45,7 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
   );
   await app.register(jobsPlugin, { config });
   await app.register(tokenAuth, { config });
+  await app.register(uploadMetricsPlugin);
   await app.register(filesApi, { config });
   await app.register(internalRoutes);
 }

@@ -13,6 +13,7 @@ import { liveEventsPlugin } from './plugins/live-events.js';
 import { clientPlugin } from './plugins/client.js';
 import { edgePlugin } from './plugins/edge.js';
 import { responseCachePlugin } from './plugins/response-cache.js';
+import { usageMetricsPlugin } from './plugins/usage-metrics.js';
 
 /** The gateway as a plugin: platform first, then its resources, then its routes. */
 export default async function gateway(app: FastifyInstance, opts: { config: GatewayConfig }) {
@@ -26,6 +27,7 @@ export default async function gateway(app: FastifyInstance, opts: { config: Gate
   await app.register(serviceRegistryPlugin, { staleAfterMs: config.HEARTBEAT_STALE_MS });
   await app.register(tokenAuth, { config });
   await app.register(rateLimitPlugin, { config });
+  await app.register(usageMetricsPlugin);
   await app.register(responseCachePlugin, { ttlSeconds: config.RESPONSE_CACHE_TTL_SECONDS });
   await app.register(liveEventsPlugin, { keepPerUser: 1000, keepSeconds: 7 * 24 * 3600, heartbeatMs: config.SSE_HEARTBEAT_MS, maxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER });
   await app.register(healthRoutes);

@@ -2,7 +2,7 @@ import { connectionFailureOf } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import pg from 'pg';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { waitFor } from '../wait.js';
 
 declare module 'fastify' {
@@ -78,6 +78,46 @@ export const postgresPlugin = fp(
     };
     const pool = poolOf(opts.connectionString, opts.max ?? 10, opts.applicationName);
     const direct = poolOf(opts.direct?.connectionString ?? opts.connectionString, opts.direct?.max ?? 1, `${opts.applicationName}-direct`);
+    // each pool's use at each scrape (PostgresPoolExhausted), and the server's connections as
+    // pg_stat_activity counts them (PostgreSQLConnectionsHigh: every replica reports the same
+    // server-wide number; the alert takes the max). The count is read at most every 15 s, and not
+    // while the pool has queries waiting (a scrape must not add to an exhausted pool).
+    const pools = [
+      { name: opts.applicationName, pool, max: opts.max ?? 10 },
+      { name: `${opts.applicationName}-direct`, pool: direct, max: opts.direct?.max ?? 1 },
+    ];
+    const poolGauge = (name: string, help: string, value: (p: (typeof pools)[number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['pool'] as const,
+        registers: [app.metrics],
+        collect() {
+          for (const p of pools) this.set({ pool: p.name }, value(p));
+        },
+      });
+    poolGauge('postgres_pool_total', 'Connections the pool holds (in use and idle).', (p) => p.pool.totalCount);
+    poolGauge('postgres_pool_idle', 'Connections of the pool that are idle.', (p) => p.pool.idleCount);
+    poolGauge('postgres_pool_waiting', 'Queries waiting for a connection of the pool.', (p) => p.pool.waitingCount);
+    poolGauge('postgres_pool_max', 'The most connections the pool opens.', (p) => p.max);
+    let serverCount: { at: number; value: number | undefined } = { at: 0, value: undefined };
+    new Gauge({
+      name: 'postgres_server_connections',
+      help: "The server's client connections (pg_stat_activity), as this replica sees them; read at most every 15 s.",
+      registers: [app.metrics],
+      async collect() {
+        if (Date.now() - serverCount.at > 15_000 && pool.waitingCount === 0) {
+          serverCount = { at: Date.now(), value: serverCount.value };
+          try {
+            const { rows } = await pool.query<{ n: string }>("select count(*) as n from pg_stat_activity where backend_type = 'client backend'");
+            serverCount.value = Number(rows[0]?.n ?? 0);
+          } catch {
+            // the readiness check reports an unreachable server; the last count stays
+          }
+        }
+        if (serverCount.value !== undefined) this.set(serverCount.value);
+      },
+    });
     app.decorate('pg', pool);
     app.decorate('pgDirect', direct);
     app.decorate('pgNamedStatements', opts.namedStatements ?? true);

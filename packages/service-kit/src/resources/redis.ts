@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter } from 'prom-client';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
 /** A standalone server, or a Redis Cluster (Azure Cache for Redis with clustering on, as deploy/ runs it). */
@@ -91,7 +92,15 @@ export const redisPlugin = fp(
     const redis = createRedisClient(opts.url, opts.mode);
     const where = `${opts.mode === 'cluster' ? 'the Redis Cluster at ' : 'Redis at '}${redisAddress(opts.url)}`;
     let down = false;
+    // connection errors as the client reports them (RedisErrors, deploy/README.md); a command that
+    // fails is its caller's to handle, and its caller's metric to count (the limiter's fallbacks)
+    const errors = new Counter({
+      name: 'redis_errors_total',
+      help: 'Errors of the Redis connection (lost, refused, timed out), as the client reports them.',
+      registers: app.hasDecorator('metrics') ? [app.metrics] : [],
+    });
     redis.on('error', (err) => {
+      errors.inc();
       if (!down) app.log.warn({ err }, `${where}: connection lost; reconnecting`);
       down = true;
     });

@@ -123,6 +123,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
               metadata: metadataOf(request, caller),
               after: async (trx) => {
                 await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size);
+                request.uploadedBytes = content.size;
                 const row = await trx.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
                 info = toFileInfo(row);
                 if (key) {
@@ -295,6 +296,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
           { type: 'AddVersion', data: { ownerId: caller.ownerId, content: { versionId, blobName, ...content }, now: app.clock.now() } },
           { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size) },
         );
+        request.uploadedBytes = content.size;
       } catch (error) {
         // as for POST /files: a version that may have committed keeps its blob (the sweep decides)
         if (!isConnectionError(error)) await discard(blockBlob(app.blobs, blobName));

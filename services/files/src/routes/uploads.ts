@@ -104,6 +104,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Config 
           },
         );
       });
+      request.uploadedBytes = content.size;
     } catch (error) {
       // another request finished it first (both appended the stream's first event)
       if (error instanceof FileExistsError || error instanceof ConcurrencyError) return;

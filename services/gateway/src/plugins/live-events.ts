@@ -2,6 +2,7 @@ import { Components, FileEventSchemas, InsightsEventSchemas, LiveStreamEnds, typ
 import { AppError, type DeliveredEvent, duplicateRedis } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter, Gauge } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -132,6 +133,7 @@ export const liveEventsPlugin = fp(
             const type = fields[fields.indexOf('type') + 1] ?? 'message';
             const data = fields[fields.indexOf('event') + 1] ?? '{}';
             listener.reply.raw.write(`id: ${id}\nevent: ${type}\ndata: ${data}\n\n`);
+            sent.inc();
             listener.lastId = id;
             const ended = type === SessionEventTypes.SessionRevoked && (JSON.parse(data) as { data?: { sessionId?: string } }).data?.sessionId === listener.sessionId;
             if (ended) {
@@ -166,6 +168,17 @@ export const liveEventsPlugin = fp(
     app.addHook('onClose', async () => {
       subscriber.disconnect();
     });
+
+    // open streams on this replica and events written to them (the dashboard's live panel)
+    new Gauge({
+      name: 'gateway_sse_connections',
+      help: 'Live event streams (SSE) open on this replica.',
+      registers: [app.metrics],
+      collect() {
+        this.set(byStream.size);
+      },
+    });
+    const sent = new Counter({ name: 'gateway_sse_events_sent_total', help: 'Events written to live streams on this replica.', registers: [app.metrics] });
 
     app.get(
       '/api/v1/events',

@@ -1,8 +1,9 @@
-import { type PublicJwks, ScheduledValue, type SigningKeySet, TokenSigner, parseKeySet, publicJwks } from '@strata/auth';
+import { type PublicJwks, ScheduledValue, type SigningKeySet, TokenSigner, currentKey, parseKeySet, publicJwks } from '@strata/auth';
 import { Components, Secrets } from '@strata/contracts';
 import { type EventMetadata, EventStore, kyselyFromPool } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
 import { type SessionsCommands, sessionsCommands } from '../commands.js';
 import type { Config } from '../config.js';
@@ -71,6 +72,16 @@ export const corePlugin = fp(
     const signingKeys = () => keys.current ?? first;
     app.decorate('signer', new TokenSigner(signingKeys, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
     app.decorate('jwks', () => publicJwks(signingKeys()));
+    // TokenSigningKeyRotationDue (deploy/README.md): when the key that signs now was made
+    new Gauge({
+      name: 'token_signing_key_created_timestamp_seconds',
+      help: 'When the token signing key in use was created (its createdAt), in seconds since the epoch.',
+      registers: [app.metrics],
+      collect() {
+        this.set(Date.parse(currentKey(signingKeys(), app.clock.now()).createdAt) / 1000);
+      },
+    });
+
 
     app.decorate(
       'loginThrottle',
