@@ -33,6 +33,8 @@ param openAiCapacity int = 30
 @description('Which of the account\'s two keys the azure-openai-key secret holds; rotation flips it (deploy/README.md).')
 @allowed(['key1', 'key2'])
 param openAiKeyName string = 'key1'
+@description('Where the alerts of deploy/k8s/monitoring/alerts.yaml are mailed (the operators\' list)')
+param alertEmail string
 
 // --- addresses (seed: VNet 10.0.0.0/16; AKS nodes, private endpoints, Application Gateway) ---
 var vnetPrefix = '10.0.0.0/16'
@@ -710,6 +712,17 @@ module vaultEndpoint 'modules/private-endpoint.bicep' = {
   }
 }
 
+// --- managed Prometheus, alert rules and Grafana (modules/monitoring.bicep) ---
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    prefix: prefix
+    location: location
+    clusterName: aks.name
+    alertEmail: alertEmail
+  }
+}
+
 // --- outputs: the keys of deploy/k8s/overlays/aks/azure.env, then what the runbook needs ---
 output REDIS_HOST string = redis.properties.hostName
 output STORAGE_ACCOUNT string = storage.name
@@ -736,3 +749,5 @@ output blobWafPolicyId string = blobWafPolicy.id
 output blobBackendHostname string = blobHost
 output appGatewayPublicIp string = appGatewayIp.properties.ipAddress
 output appInsightsConnectionString string = appInsights.properties.ConnectionString
+// the Grafana the dashboards of deploy/grafana are imported into (deploy/README.md, "Dashboards")
+output grafanaName string = monitoring.outputs.grafanaName

@@ -11,3 +11,5 @@ param tlsCertificateSecretId = readEnvironmentVariable('STRATA_TLS_SECRET_ID', '
 // The Azure OpenAI key the azure-openai-key secret holds: key1 or key2, flipped by a rotation
 // (deploy/README.md, "Rotate secrets"), so that a later deployment writes the key in use.
 param openAiKeyName = 'key1'
+// the operators' mailing list that alerts go to (deploy/README.md, "Alerts and runbooks")
+param alertEmail = readEnvironmentVariable('STRATA_ALERT_EMAIL')

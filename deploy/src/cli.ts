@@ -4,9 +4,12 @@
  *   validate  renders it and checks every manifest against the Kubernetes and Dapr schemas
  *   kustomize builds the pinned kustomize into the user cache and prints its path
  *   budget    prints the Postgres connection budget of the overlay (deploy/README.md, "Connection budget")
+ *   alert-rules writes infra/alert-rules.json (the Azure rule groups) from k8s/monitoring/alerts.yaml
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AZURE_RULES_FILE, azureRulesJson } from './alert-rules.js';
 import { budgetTable, computeBudget } from './budget.js';
 import { appDemands, poolerLimits, postgresParameters, readBicep, readRunbook, runbookConnectionStrings, serverLimits } from './budget-inputs.js';
 import { ensureKustomize, kustomizeBuild } from './kustomize.js';
@@ -37,7 +40,11 @@ switch (process.argv[2]) {
     process.exitCode = budget.problems.length > 0 ? 1 : 0;
     break;
   }
+  case 'alert-rules':
+    writeFileSync(AZURE_RULES_FILE, azureRulesJson());
+    console.log(`wrote ${AZURE_RULES_FILE}`);
+    break;
   default:
-    console.error('usage: cli.ts render|validate|kustomize|budget [overlay]');
+    console.error('usage: cli.ts render|validate|kustomize|budget|alert-rules [overlay]');
     process.exitCode = 2;
 }
