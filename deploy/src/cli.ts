@@ -4,12 +4,14 @@
  *   validate  renders it and checks every manifest against the Kubernetes and Dapr schemas
  *   kustomize builds the pinned kustomize into the user cache and prints its path
  *   budget    prints the Postgres connection budget of the overlay (deploy/README.md, "Connection budget")
+ *   dashboards  writes grafana/<app>.json (one Grafana dashboard per app) from src/dashboards.ts
  *   alert-rules writes infra/alert-rules.json (the Azure rule groups) from k8s/monitoring/alerts.yaml
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AZURE_RULES_FILE, azureRulesJson } from './alert-rules.js';
+import { DASHBOARD_APPS, DASHBOARD_DIR, dashboardJson } from './dashboards.js';
 import { budgetTable, computeBudget } from './budget.js';
 import { appDemands, poolerLimits, postgresParameters, readBicep, readRunbook, runbookConnectionStrings, serverLimits } from './budget-inputs.js';
 import { ensureKustomize, kustomizeBuild } from './kustomize.js';
@@ -44,7 +46,12 @@ switch (process.argv[2]) {
     writeFileSync(AZURE_RULES_FILE, azureRulesJson());
     console.log(`wrote ${AZURE_RULES_FILE}`);
     break;
+  case 'dashboards':
+    mkdirSync(DASHBOARD_DIR, { recursive: true });
+    for (const app of DASHBOARD_APPS) writeFileSync(join(DASHBOARD_DIR, `${app}.json`), dashboardJson(app));
+    console.log(`wrote ${DASHBOARD_APPS.length} dashboards in ${DASHBOARD_DIR}`);
+    break;
   default:
-    console.error('usage: cli.ts render|validate|kustomize|budget|alert-rules [overlay]');
+    console.error('usage: cli.ts render|validate|kustomize|budget|alert-rules|dashboards [overlay]');
     process.exitCode = 2;
 }

@@ -3,9 +3,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
-import { CHROMIUM, NGINX, PGBOUNCER, REDIS_SERVER, ensureDebianTools } from './debian.js';
+import { CHROMIUM, NGINX, PGBOUNCER, REDIS_SERVER, SHELLCHECK, ensureDebianTools } from './debian.js';
 import { STALE, generate, staleFiles, writeGenerated } from './client.js';
 import { ensureDaprd } from './daprd.js';
+import { ensureActionlint, ensurePromtool } from './gotools.js';
 import { bold, dim, fail, green, say } from './log.js';
 import { REPO_ROOT, runDir } from './paths.js';
 import { type ProfileName, PROFILES, type Stack, isProfile, startStack } from './stack.js';
@@ -166,10 +167,12 @@ async function test(): Promise<number> {
   say(bold('1/5 the client is generated from the current route schemas'));
   let code = await generateClient(['--check']);
   if (code !== 0) return code;
-  say(bold('2/5 daprd'));
+  say(bold('2/5 daprd, promtool and actionlint'));
   say(`daprd: ${await ensureDaprd()}`);
+  // the alert rules' and the workflows' checkers (deploy/test/alerts, .github tests)
+  say(`promtool: ${await ensurePromtool()}, actionlint: ${await ensureActionlint()}`);
   // PgBouncer and Redis (cluster mode) for the production-like stand-ins' tests (tools/dev/test)
-  const tools = [NGINX, PGBOUNCER, REDIS_SERVER, ...(existsSync(join(REPO_ROOT, 'ui', 'test', 'browser')) ? [CHROMIUM] : [])];
+  const tools = [NGINX, PGBOUNCER, REDIS_SERVER, SHELLCHECK, ...(existsSync(join(REPO_ROOT, 'ui', 'test', 'browser')) ? [CHROMIUM] : [])];
   await ensureDebianTools(tools);
   say(tools.map((t) => `${t.binary.split('/').pop()}: ${t.binary}`).join(', '));
   say(bold('3/5 type-check, lint and build (turbo)'));

@@ -30,6 +30,9 @@ export const PGBOUNCER: DebianTool = {
   packages: ['pgbouncer'],
 };
 /** The production-like profile's Redis Cluster (three masters over TLS). */
+/** actionlint runs it on every `run:` script of the workflows (deploy/test/pipelines.unit.spec.ts). */
+export const SHELLCHECK: DebianTool = { purpose: 'the workflow checks', binary: process.env.STRATA_SHELLCHECK_PATH ?? '/usr/bin/shellcheck', packages: ['shellcheck'] };
+
 export const REDIS_SERVER: DebianTool = {
   purpose: 'the production-like profile (Redis Cluster)',
   binary: process.env.STRATA_REDIS_SERVER_PATH ?? '/usr/bin/redis-server',

@@ -45,6 +45,8 @@ export const usageMetricsPlugin = fp(
       labelNames: ['window'] as const,
       registers: [app.metrics],
       async collect() {
+        // what this replica saw since its last flush counts now, not 10 s later
+        await flush().catch(() => undefined);
         const now = Math.floor(Date.now() / 60_000);
         for (const [window, minutes] of Object.entries(WINDOWS)) {
           const keys = Array.from({ length: minutes }, (_, i) => minuteKey(now - i));
