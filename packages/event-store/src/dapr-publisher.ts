@@ -20,6 +20,9 @@ export interface EventCloudEvent {
   actor?: string;
   correlationid?: string;
   causationid?: string;
+  /** W3C trace context of the request that caused the event (both names: Dapr reads `traceid`). */
+  traceparent?: string;
+  traceid?: string;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface EventCloudEvent {
  * on it. Of the metadata only who and why travel (the transport context stays in the log).
  */
 export function toCloudEvent(event: RecordedEvent, published: PublishedEvent, source: string): EventCloudEvent {
-  const { actor, correlationId, causationId } = event.metadata;
+  const { actor, correlationId, causationId, traceparent } = event.metadata;
   return {
     specversion: '1.0',
     id: event.id,
@@ -44,6 +47,9 @@ export function toCloudEvent(event: RecordedEvent, published: PublishedEvent, so
     ...(typeof actor === 'string' ? { actor } : {}),
     ...(typeof correlationId === 'string' ? { correlationid: correlationId } : {}),
     ...(typeof causationId === 'string' ? { causationid: causationId } : {}),
+    // the trace of the request that caused the event: Dapr keeps a CloudEvent's own trace
+    // attributes, so its delivery continues that trace instead of the relay's
+    ...(typeof traceparent === 'string' ? { traceparent, traceid: traceparent } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ export { DEPENDENCY_RETRY_AFTER_SECONDS, type Dependency, type DependencyFailure
 export { waitFor } from './wait.js';
 // the retry policy every service uses for what is safe to repeat (event-store's, re-exported)
 export { FAILOVER_RETRY, type RetryOptions, type RetryPolicy, isConnectionError, retryDelay, withRetries } from '@strata/event-store';
-export { loggableUrl, loggerOptions, requestId } from './logging.js';
+export { ensureTrace, loggableUrl, loggerOptions, requestId, traceOf } from './logging.js';
 export { metricsPlugin } from './metrics.js';
 export { healthPlugin, type CheckResult, type ReadinessCheck } from './health.js';
 export { CLOUDEVENTS_CONTENT_TYPE, daprPlugin } from './dapr-plugin.js';

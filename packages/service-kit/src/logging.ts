@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyServerOptions } from 'fastify';
 
@@ -29,6 +29,30 @@ function splitOnce(text: string, separator: string): [string, string | undefined
 export function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** A W3C trace context header (version 00), whose ids are not all zeros. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** The trace and span id of a `traceparent` header, if it is one. */
+export function traceOf(header: unknown): { traceId: string; spanId: string } | undefined {
+  const match = typeof header === 'string' ? TRACEPARENT.exec(header) : null;
+  if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined;
+  return { traceId: match[1]!, spanId: match[2]! };
+}
+
+/**
+ * The request's trace: the `traceparent` Dapr (or the client, or the Application Gateway) sent,
+ * or a new one written into the request's headers when none came or it is malformed, so that
+ * every log line of the request, the calls it makes through its sidecar (the gateway forwards the
+ * header) and the events it causes (their metadata, then their CloudEvents) share its trace id.
+ */
+export function ensureTrace(req: IncomingMessage): { traceId: string; spanId: string } {
+  const given = traceOf(req.headers.traceparent);
+  if (given) return given;
+  const fresh = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
+  req.headers.traceparent = `00-${fresh.traceId}-${fresh.spanId}-01`;
+  return fresh;
 }
 
 /** pino options: JSON in production, pretty on a terminal; credentials never reach a log line. */

@@ -52,10 +52,10 @@ export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<
       leader.set({ topic: opts.topic }, 0);
       // read at each scrape, by the leader only (a standby's checkpoint is not the relay's): how
       // many committed events wait and how long the oldest has (deploy/README.md, EventRelayLagging)
-      let relayRef: Relay<E> | undefined;
+      const held: { relay?: Relay<E> } = {};
       let pending: Promise<{ events: number; oldest: Date | undefined }> | undefined;
       const readBacklog = () => {
-        pending ??= opts.store.backlog(relayRef!.cursor).finally(() => {
+        pending ??= opts.store.backlog(held.relay!.cursor).finally(() => {
           pending = undefined;
         });
         return pending;
@@ -66,7 +66,7 @@ export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<
         labelNames: ['topic'] as const,
         registers: [app.metrics],
         async collect() {
-          const mine = relayRef?.state === 'leader' ? await readBacklog().catch(() => undefined) : { events: 0 };
+          const mine = held.relay?.state === 'leader' ? await readBacklog().catch(() => undefined) : { events: 0 };
           if (mine) this.set({ topic: opts.topic }, mine.events);
         },
       });
@@ -76,7 +76,7 @@ export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<
         labelNames: ['topic'] as const,
         registers: [app.metrics],
         async collect() {
-          const mine = relayRef?.state === 'leader' ? await readBacklog().catch(() => undefined) : { oldest: undefined };
+          const mine = held.relay?.state === 'leader' ? await readBacklog().catch(() => undefined) : { oldest: undefined };
           if (mine) this.set({ topic: opts.topic }, mine.oldest ? Math.max(0, (Date.now() - mine.oldest.getTime()) / 1000) : 0);
         },
       });
@@ -107,7 +107,7 @@ export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<
           app.log.info({ state }, 'event relay');
         },
       });
-      relayRef = relay;
+      held.relay = relay;
       app.addHook('onReady', async () => relay.start());
       app.addHook('onClose', async () => relay.stop());
     },

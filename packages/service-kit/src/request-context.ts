@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ListenerName } from './listeners.js';
 import { listenerOf } from './listeners.js';
+import { traceOf } from './logging.js';
 
 /** Longest client address kept: an IPv6 address with a zone fits; anything longer is not an address. */
 export const MAX_ADDRESS_LENGTH = 64;
@@ -52,6 +53,8 @@ export function requestContextOf(request: FastifyRequest, options: RequestContex
   const clientProtocol = viaGateway ? (forwardedProtocol === 'https' ? 'https' : 'http') : request.protocol;
   const userAgent = header(request, 'user-agent')?.slice(0, MAX_USER_AGENT_LENGTH);
   const correlationId = request.id;
+  // the request's trace (server.ts made sure of one): its events are published in it
+  const traceparent = traceOf(request.headers.traceparent) ? header(request, 'traceparent') : undefined;
   return {
     callerAppId,
     clientAddress,
@@ -59,7 +62,7 @@ export function requestContextOf(request: FastifyRequest, options: RequestContex
     userAgent,
     correlationId,
     clock: options.clock ?? systemClock,
-    metadata: (actor) => ({ actor, correlationId, address: clientAddress, ...(userAgent ? { userAgent } : {}) }),
+    metadata: (actor) => ({ actor, correlationId, address: clientAddress, ...(userAgent ? { userAgent } : {}), ...(traceparent ? { traceparent } : {}) }),
   };
 }
 

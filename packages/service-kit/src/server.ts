@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type BaseConfig, ConfigError } from './config.js';
 import { httpError, sendProblem } from './errors.js';
 import { InternalListener, answerClientError, listenerGuard, mainServer } from './listeners.js';
-import { loggerOptions, requestId } from './logging.js';
+import { ensureTrace, loggerOptions, requestId } from './logging.js';
 import { pathProblem, rewriteToCanonical } from './paths.js';
 import { StartupError } from './secrets.js';
 import { drainUnreadBody, refuseUndecodableQuery } from './requests.js';
@@ -31,6 +31,8 @@ export async function buildServer<C extends BaseConfig>(options: ServerOptions<C
   const server = Fastify({
     logger: loggerOptions(config.APP_ID, config.LOG_LEVEL) as never,
     genReqId: requestId,
+    // every line a request logs carries its trace id (the traceparent Dapr passes, or a new one)
+    childLoggerFactory: (logger, bindings, opts, rawReq) => logger.child({ ...bindings, traceId: ensureTrace(rawReq).traceId }, opts),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // keep-alive connections are closed on shutdown instead of holding it open
     forceCloseConnections: 'idle',

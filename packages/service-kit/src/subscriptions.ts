@@ -12,6 +12,8 @@ export interface DeliveredEvent<T = unknown> {
   topic?: string;
   /** The version of the data's published schema (absent: v1). */
   schemaversion?: number;
+  /** The trace of the request that caused the event (W3C traceparent), when its publisher kept it. */
+  traceparent?: string;
   data: T;
 }
 

@@ -1,5 +1,5 @@
 import { Components, FileEventSchemas, InsightsEventSchemas, LiveStreamEnds, type LiveStreamEnd, SessionEventSchemas, SessionEventTypes, Topics, readPublished } from '@strata/contracts';
-import { AppError, type DeliveredEvent, duplicateRedis } from '@strata/service-kit';
+import { AppError, type DeliveredEvent, duplicateRedis, traceOf } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge } from 'prom-client';
@@ -105,7 +105,9 @@ export const liveEventsPlugin = fp(
       await app.responseCache.invalidate(owner);
       const first = await app.redis.set(seenKey(event.id), '1', 'EX', opts.keepSeconds, 'NX');
       if (first !== 'OK') return 'SUCCESS' as const;
-      const payload = JSON.stringify({ id: event.id, type: event.type, subject: event.subject, time: event.time, data });
+      // the trace of the request that caused it: a client (or support) can find the whole path
+      const traceId = traceOf(event.traceparent)?.traceId;
+      const payload = JSON.stringify({ id: event.id, type: event.type, subject: event.subject, time: event.time, ...(traceId ? { traceId } : {}), data });
       await app.redis
         .multi()
         .xadd(streamKey(owner), 'MAXLEN', '~', String(opts.keepPerUser), '*', 'type', event.type, 'event', payload)
