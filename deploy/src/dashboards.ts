@@ -51,14 +51,14 @@ const requests: Row = {
   ],
 };
 
-const saturation = (withPostgres: boolean): Row => ({
+const saturation = (has: { postgres: boolean; redis: boolean }): Row => ({
   title: 'Saturation',
   panels: [
     { title: 'CPU used of the limit', unit: 'percentunit', exprs: [q(`rate(process_cpu_seconds_total{${SELF}}[5m]) / process_cpu_limit_cores{${SELF}}`, '{{pod}}')] },
     { title: 'Memory (resident) and heap', unit: 'bytes', exprs: [q(`process_resident_memory_bytes{${SELF}}`, 'rss {{pod}}'), q(`sum by (pod) (nodejs_heap_size_used_bytes{${SELF}})`, 'heap {{pod}}')] },
     { title: 'Event loop lag p99', unit: 's', exprs: [q(`nodejs_eventloop_lag_p99_seconds{${SELF}}`, '{{pod}}')] },
-    { title: 'Redis connection errors per second', unit: 'short', exprs: [q(`sum(rate(redis_errors_total{${SELF}}[5m]))`, 'errors/s')] },
-    ...(withPostgres
+    ...(has.redis ? [{ title: 'Redis connection errors per second', unit: 'short', exprs: [q(`sum(rate(redis_errors_total{${SELF}}[5m]))`, 'errors/s')] }] : []),
+    ...(has.postgres
       ? [
           {
             title: 'Postgres pool: in use, waiting, max',
@@ -74,19 +74,24 @@ const saturation = (withPostgres: boolean): Row => ({
   ],
 });
 
-const sidecar: Row = {
+/** The sidecar's calls, and its pub/sub where the app publishes (heartbeats, the relay) or subscribes. */
+const sidecar = (pubsub: { out: boolean; in: boolean }): Row => ({
   title: 'Sidecar (daprd)',
   panels: [
     { title: 'Calls the sidecar served, by status', unit: 'reqps', exprs: [q('sum by (status) (rate(dapr_http_server_request_count{app_id="$app"}[5m]))', '{{status}}')] },
-    {
-      title: 'Pub/sub through the sidecar: published and delivered, by topic and outcome',
-      exprs: [
-        q('sum by (topic, success) (rate(dapr_component_pubsub_egress_count{app_id="$app"}[5m]))', 'out {{topic}} {{success}}'),
-        q('sum by (topic, process_status) (rate(dapr_component_pubsub_ingress_count{app_id="$app"}[5m]))', 'in {{topic}} {{process_status}}'),
-      ],
-    },
+    ...(pubsub.out || pubsub.in
+      ? [
+          {
+            title: 'Pub/sub through the sidecar, by topic: published (success) and delivered (process status)',
+            exprs: [
+              ...(pubsub.out ? [q('sum by (topic, success) (rate(dapr_component_pubsub_egress_count{app_id="$app"}[5m]))', 'out {{topic}} {{success}}')] : []),
+              ...(pubsub.in ? [q('sum by (topic, process_status) (rate(dapr_component_pubsub_ingress_count{app_id="$app"}[5m]))', 'in {{topic}} {{process_status}}')] : []),
+            ],
+          },
+        ]
+      : []),
   ],
-};
+});
 
 const relay: Row = {
   title: 'Events published',
@@ -118,8 +123,8 @@ const ROWS: Record<AppId, Row[]> = {
       ],
     },
     deliveries,
-    saturation(false),
-    sidecar,
+    saturation({ postgres: false, redis: true }),
+    sidecar({ out: true, in: true }),
   ],
   files: [
     requests,
@@ -136,8 +141,8 @@ const ROWS: Record<AppId, Row[]> = {
       ],
     },
     relay,
-    saturation(true),
-    sidecar,
+    saturation({ postgres: true, redis: true }),
+    sidecar({ out: true, in: false }),
   ],
   sessions: [
     requests,
@@ -146,8 +151,8 @@ const ROWS: Record<AppId, Row[]> = {
       title: 'Keys',
       panels: [{ title: 'Age of the signing key in use (rotation due at 80 days)', unit: 's', exprs: [q(`time() - max(token_signing_key_created_timestamp_seconds{${SELF}})`, 'age')] }],
     },
-    saturation(true),
-    sidecar,
+    saturation({ postgres: true, redis: true }),
+    sidecar({ out: true, in: true }),
   ],
   ratelimit: [
     requests,
@@ -158,10 +163,10 @@ const ROWS: Record<AppId, Row[]> = {
         { title: 'Redis script time p99', unit: 's', exprs: [q(`histogram_quantile(0.99, sum by (le) (rate(ratelimit_script_duration_seconds_bucket{${SELF}}[5m])))`, 'p99')] },
       ],
     },
-    saturation(false),
-    sidecar,
+    saturation({ postgres: false, redis: true }),
+    sidecar({ out: true, in: false }),
   ],
-  ui: [requests, saturation(false), sidecar],
+  ui: [requests, saturation({ postgres: false, redis: false }), sidecar({ out: false, in: false })],
   insights: [
     requests,
     {
@@ -174,8 +179,8 @@ const ROWS: Record<AppId, Row[]> = {
     },
     relay,
     deliveries,
-    saturation(true),
-    sidecar,
+    saturation({ postgres: true, redis: true }),
+    sidecar({ out: true, in: true }),
   ],
 };
 
