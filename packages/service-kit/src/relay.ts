@@ -50,6 +50,9 @@ export function eventRelayPlugin<E extends DomainEvent>(opts: EventRelayOptions<
         registers: [app.metrics],
       });
       leader.set({ topic: opts.topic }, 0);
+      // both counters' series exist from the start: a rate over them is 0, not absent
+      published.inc({ topic: opts.topic }, 0);
+      failures.inc({ topic: opts.topic }, 0);
       // read at each scrape, by the leader only (a standby's checkpoint is not the relay's): how
       // many committed events wait and how long the oldest has (deploy/README.md, EventRelayLagging)
       const held: { relay?: Relay<E> } = {};
