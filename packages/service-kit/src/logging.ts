@@ -42,16 +42,20 @@ export function traceOf(header: unknown): { traceId: string; spanId: string } | 
 }
 
 /**
- * The request's trace: the `traceparent` Dapr (or the client, or the Application Gateway) sent,
- * or a new one written into the request's headers when none came or it is malformed, so that
- * every log line of the request, the calls it makes through its sidecar (the gateway forwards the
- * header) and the events it causes (their metadata, then their CloudEvents) share its trace id.
+ * The request's trace: the `traceparent` that came, when it came from someone whose trace may be
+ * continued (`trusted`: the app's sidecar, or a trusted proxy in front of the gateway), or else a
+ * new one written into the request's headers, so that every log line of the request, the calls it
+ * makes through its sidecar (the gateway forwards the header) and the events it causes (their
+ * metadata, then their CloudEvents) share its trace id. A caller from the internet neither picks
+ * trace ids (which the event log keeps) nor forces sampling: a new trace is not marked sampled
+ * (flags 00), so Dapr's own sampling rate decides.
  */
-export function ensureTrace(req: IncomingMessage): { traceId: string; spanId: string } {
-  const given = traceOf(req.headers.traceparent);
+export function ensureTrace(req: IncomingMessage, trusted = true): { traceId: string; spanId: string } {
+  const given = trusted ? traceOf(req.headers.traceparent) : undefined;
   if (given) return given;
   const fresh = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
-  req.headers.traceparent = `00-${fresh.traceId}-${fresh.spanId}-01`;
+  req.headers.traceparent = `00-${fresh.traceId}-${fresh.spanId}-00`;
+  delete req.headers.tracestate;
   return fresh;
 }
 

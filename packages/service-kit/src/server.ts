@@ -1,9 +1,10 @@
 import closeWithGrace from 'close-with-grace';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BaseConfig, ConfigError } from './config.js';
 import { httpError, sendProblem } from './errors.js';
-import { InternalListener, answerClientError, listenerGuard, mainServer } from './listeners.js';
+import { InternalListener, answerClientError, listenerGuard, listenerOf, mainServer } from './listeners.js';
 import { ensureTrace, loggerOptions, requestId } from './logging.js';
 import { pathProblem, rewriteToCanonical } from './paths.js';
 import { StartupError } from './secrets.js';
@@ -15,6 +16,11 @@ export interface ServerOptions<C extends BaseConfig> {
   app: FastifyPluginAsync<{ config: C }>;
   /** Largest request body the service itself parses (streams are not limited by this). */
   bodyLimit?: number;
+  /**
+   * Whose `traceparent` is continued besides the app's sidecar (requests on its Dapr channel):
+   * the gateway's trusted proxies. Anyone else's is replaced by a new trace.
+   */
+  trustsTraceparent?: (config: C) => (req: IncomingMessage) => boolean;
 }
 
 declare module 'fastify' {
@@ -28,11 +34,13 @@ declare module 'fastify' {
 export async function buildServer<C extends BaseConfig>(options: ServerOptions<C>): Promise<FastifyInstance> {
   const { config } = options;
   let internal: InternalListener | undefined;
+  const trustedOther = options.trustsTraceparent?.(config);
+  const trustsTrace = (req: IncomingMessage) => listenerOf(req) === config.APP_CHANNEL || (trustedOther?.(req) ?? false);
   const server = Fastify({
     logger: loggerOptions(config.APP_ID, config.LOG_LEVEL) as never,
     genReqId: requestId,
     // every line a request logs carries its trace id (the traceparent Dapr passes, or a new one)
-    childLoggerFactory: (logger, bindings, opts, rawReq) => logger.child({ ...bindings, traceId: ensureTrace(rawReq).traceId }, opts),
+    childLoggerFactory: (logger, bindings, opts, rawReq) => logger.child({ ...bindings, traceId: ensureTrace(rawReq, trustsTrace(rawReq)).traceId }, opts),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // keep-alive connections are closed on shutdown instead of holding it open
     forceCloseConnections: 'idle',

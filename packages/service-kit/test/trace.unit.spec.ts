@@ -33,11 +33,20 @@ describe('trace context (W3C traceparent)', () => {
       const req = request(given);
       const fresh = ensureTrace(req);
       expect(fresh.traceId).toMatch(/^[0-9a-f]{32}$/);
-      expect(req.headers.traceparent).toBe(`00-${fresh.traceId}-${fresh.spanId}-01`);
+      // not marked sampled: Dapr's sampling rate decides, not whoever called
+      expect(req.headers.traceparent).toBe(`00-${fresh.traceId}-${fresh.spanId}-00`);
       expect(traceOf(req.headers.traceparent)).toEqual(fresh);
     }
     // two requests, two traces
     expect(ensureTrace(request()).traceId).not.toBe(ensureTrace(request()).traceId);
+  });
+
+  it('replaces the trace of a caller it does not trust (a client of the public listener), sampled flag and tracestate included', () => {
+    const req = { headers: { traceparent: `00-${T}-${S}-01`, tracestate: 'vendor=forced' } } as unknown as IncomingMessage;
+    const fresh = ensureTrace(req, false);
+    expect(fresh.traceId).not.toBe(T);
+    expect(req.headers.traceparent).toBe(`00-${fresh.traceId}-${fresh.spanId}-00`);
+    expect(req.headers.tracestate).toBeUndefined();
   });
 
   it("puts the request's traceparent in the metadata of the events it causes, and nothing that is not one", () => {

@@ -1,6 +1,6 @@
 /**
- * One upload, one trace: the trace id the client (or the gateway, when none came) starts is the
- * one files' event carries in its metadata (the request reached files through the gateway's
+ * One upload, one trace: the trace id the gateway starts (a client's own is not continued: only a
+ * trusted proxy's is, services/gateway test/client.unit.spec.ts) is the one files' event carries in its metadata (the request reached files through the gateway's
  * sidecar and files' with that traceparent) and the one its live event arrives with on the
  * uploader's stream (the relay published the CloudEvent in it; Dapr delivered it to the gateway
  * in it). A malformed traceparent is no error: the gateway starts a trace of its own.
@@ -34,13 +34,15 @@ async function uploadAndWatch(headers: Record<string, string>) {
 }
 
 describe('traces across gateway, files and the live stream', () => {
-  it("keeps the client's trace from the gateway to files' event and to its SSE delivery", async () => {
+  it("does not continue a client's trace (only a trusted proxy's): one trace of its own from the gateway to files' event and to its SSE delivery", async () => {
     const traceId = randomBytes(16).toString('hex');
-    const { live, stored, rows } = await uploadAndWatch({ traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` });
+    const { live, stored, rows } = await uploadAndWatch({ traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, tracestate: 'vendor=forced' });
     expect(rows).toBe(1);
-    // files saw the same trace (its own span in it: Dapr continues the trace, it does not copy the span)
-    expect(stored).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
-    expect(live.traceId).toBe(traceId);
+    // a caller from the internet picks no trace id the event log keeps, and forces no sampling
+    expect(live.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(live.traceId).not.toBe(traceId);
+    // files saw the gateway's trace (its own span in it: Dapr continues the trace, it does not copy the span)
+    expect(stored).toMatch(new RegExp(`^00-${live.traceId}-[0-9a-f]{16}-0[01]$`));
   });
 
   it('starts a trace at the gateway when none came, and a malformed one is replaced, not refused', async () => {

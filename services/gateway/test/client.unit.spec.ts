@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveClient, trustedProxies } from '../src/plugins/client.js';
+import type { IncomingMessage } from 'node:http';
+import { resolveClient, traceparentTrust, trustedProxies } from '../src/plugins/client.js';
 
 const appGateway = trustedProxies('10.0.3.0/24, fd00::/64')!;
 
@@ -45,5 +46,22 @@ describe('trusted proxies', () => {
     expect(resolveClient(peer, { 'x-forwarded-proto': 'https, http' }, appGateway).protocol).toBe('https');
     expect(resolveClient(peer, { 'x-forwarded-proto': 'gopher' }, appGateway).protocol).toBe('http');
     expect(resolveClient(peer, {}, appGateway, true).protocol).toBe('https');
+  });
+});
+
+describe('whose traceparent the public listener continues', () => {
+  const from = (remoteAddress: string) => ({ socket: { remoteAddress } }) as unknown as IncomingMessage;
+  it('a trusted proxy’s only', () => {
+    const trust = traceparentTrust({ TRUSTED_PROXIES: '10.1.2.0/24, ::1' });
+    expect(trust(from('10.1.2.7'))).toBe(true);
+    expect(trust(from('::ffff:10.1.2.7'))).toBe(true);
+    expect(trust(from('::1'))).toBe(true);
+    expect(trust(from('10.1.3.7'))).toBe(false);
+    expect(trust(from('203.0.113.9'))).toBe(false);
+    expect(trust(from(''))).toBe(false);
+  });
+  it('nobody’s when no proxy is trusted', () => {
+    const trust = traceparentTrust({ TRUSTED_PROXIES: '' });
+    expect(trust(from('127.0.0.1'))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { listenInstance } from '@strata/testing/harness';
 import type { FastifyInstance } from 'fastify';
 import app from '../src/app.js';
 import { loadGatewayConfig } from '../src/config.js';
+import { traceparentTrust } from '../src/plugins/client.js';
 
 /**
  * A gateway replica in this process, on the test stack's gateway sidecar (so the ratelimit,
@@ -24,7 +25,7 @@ export async function gatewayReplica(stack: TestStackInfo, env: Record<string, s
     RATE_LIMIT_TIMEOUT_MS: '2000',
     ...env,
   });
-  const server = await buildServer({ config, app });
+  const server = await buildServer({ config, app, trustsTraceparent: traceparentTrust });
   if (!options.listen) {
     await server.ready();
     return Object.assign(server, { url: '' });

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -52,6 +53,18 @@ function hopAddress(hop: string): string | undefined {
 
 function isTrusted(list: BlockList, address: string): boolean {
   return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * Whose `traceparent` the public listener continues: the trusted proxies' (the Application
+ * Gateway's), never a client's, who could otherwise pick trace ids and force sampling.
+ */
+export function traceparentTrust(config: { TRUSTED_PROXIES: string }): (req: IncomingMessage) => boolean {
+  const proxies = trustedProxies(config.TRUSTED_PROXIES);
+  return (req) => {
+    const address = plain(req.socket.remoteAddress ?? '');
+    return proxies !== undefined && address !== '' && isTrusted(proxies, address);
+  };
 }
 
 /**
