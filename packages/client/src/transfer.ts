@@ -110,7 +110,6 @@ export async function uploadFile(source: string | Uint8Array, options: UploadOpt
   const storage = typeof options.resume === 'string' ? new ResumeFile(options.resume) : options.resume;
   let fileId: string | undefined;
   let resumedFrom = 0;
-  let firstProgress = true;
 
   try {
     return await new Promise<UploadResult>((resolve, reject) => {
@@ -137,13 +136,7 @@ export async function uploadFile(source: string | Uint8Array, options: UploadOpt
           // a network failure, a server that is restarting, a lock or an offset race: try again
           return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500;
         },
-        onProgress: (loaded, total) => {
-          if (firstProgress) {
-            firstProgress = false;
-            resumedFrom = Math.max(0, loaded - (options.chunkSize ?? 8 * MiB));
-          }
-          options.onProgress?.({ loaded, total });
-        },
+        onProgress: (loaded, total) => options.onProgress?.({ loaded, total }),
         onSuccess: () => {
           if (!fileId || !upload.url) return reject(new ApiProblem({ type: 'about:blank', title: 'The upload finished without a file id', status: 502 }));
           resolve({ id: fileId, uploadUrl: upload.url, resumedFrom });
@@ -161,7 +154,6 @@ export async function uploadFile(source: string | Uint8Array, options: UploadOpt
           if (last) {
             upload.resumeFromPreviousUpload(last);
             resumedFrom = await offsetOf(last.uploadUrl, options.auth).catch(() => 0);
-            firstProgress = false;
           }
         }
         upload.start();
