@@ -58,6 +58,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const examples = readmeExamples(readFileSync(join(here, 'README.md'), 'utf8'));
 
+/** An example as a program of its own: the package's two entry points resolved to this checkout (.mts: an ES module wherever it is). */
+function writeExample(n: number, code: string): string {
+  const program = code
+    .replaceAll("'@strata/client/node'", JSON.stringify(join(here, 'src', 'node.ts')))
+    .replaceAll("'@strata/client'", JSON.stringify(join(here, 'src', 'index.ts')));
+  const file = join(scratch, `example-${n}.mts`);
+  writeFileSync(file, program);
+  return file;
+}
+
 describe('the README examples run as written', () => {
   it('has examples to run (a README edit that lost them fails here)', () => {
     expect(examples.map((e) => e.title)).toEqual([
@@ -67,15 +77,27 @@ describe('the README examples run as written', () => {
     ]);
   });
 
+  it('type-check as written (strict, as the package itself)', async () => {
+    examples.forEach((e, i) => writeExample(i + 1, e.code));
+    writeFileSync(
+      join(scratch, 'tsconfig.json'),
+      JSON.stringify({
+        extends: join(repo, 'packages', 'tsconfig', 'base.json'),
+        compilerOptions: { noEmit: true, allowImportingTsExtensions: true, declaration: false, typeRoots: [join(repo, 'node_modules', '@types')] },
+        include: ['*.mts'],
+      }),
+    );
+    const result = await run(join(repo, 'node_modules', '.bin', 'tsc'), ['-p', scratch]).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout ?? 'tsc failed',
+    );
+    expect(result).toBe('');
+  });
+
   it.each(examples.map((e, i) => [i + 1, e.title, e.code] as const))('example %i: %s', async (n, _title, code) => {
     const partner = await registerPartner('files:read,files:write');
     const user = await registerUser();
-    // the package as a user of it imports it: its two entry points, resolved to this checkout
-    const program = code
-      .replaceAll("'@strata/client/node'", JSON.stringify(join(here, 'src', 'node.ts')))
-      .replaceAll("'@strata/client'", JSON.stringify(join(here, 'src', 'index.ts')));
-    const file = join(scratch, `example-${n}.ts`);
-    writeFileSync(file, program);
+    const file = writeExample(n, code);
     const { stdout, stderr } = await run(process.execPath, ['--conditions=development', '--import', 'tsx', file], {
       cwd: here,
       env: {
