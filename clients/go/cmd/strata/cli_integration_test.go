@@ -209,9 +209,63 @@ func TestSearch(t *testing.T) {
 	}
 }
 
+func userLogin(t *testing.T, r *runner) {
+	t.Helper()
+	out, errOut, code := r.run(env(t, "STRATA_PASSWORD")+"\n", "login", "--url", env(t, "STRATA_URL"), "--email", env(t, "STRATA_EMAIL"))
+	if code != 0 || !strings.Contains(out, "signed in to") {
+		t.Fatalf("user login: %d %s %s", code, out, errOut)
+	}
+}
+
+func refreshTokenOf(t *testing.T, r *runner) string {
+	b, err := os.ReadFile(filepath.Join(r.config, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.RefreshToken
+}
+
+func TestUserLoginRotatesItsRefreshTokenEachRun(t *testing.T) {
+	r := cli(t)
+	if _, errOut, code := r.run("wrong password\n", "login", "--url", env(t, "STRATA_URL"), "--email", env(t, "STRATA_EMAIL")); code != 3 {
+		t.Fatalf("a wrong password: exit %d %s", code, errOut)
+	}
+	userLogin(t, r)
+	first := refreshTokenOf(t, r)
+	if _, errOut, code := r.run("", "ls"); code != 0 {
+		t.Fatalf("ls as a user: %d %s", code, errOut)
+	}
+	second := refreshTokenOf(t, r)
+	if first == "" || second == "" || first == second {
+		t.Fatalf("the refresh token did not rotate: %q then %q", first, second)
+	}
+	// the rotated-away token is spent: a copy of the old config cannot sign in again (reuse
+	// detection ends the whole session, so the current one stops working too)
+	stale := cli(t)
+	b, _ := json.Marshal(Config{URL: env(t, "STRATA_URL"), Email: env(t, "STRATA_EMAIL"), RefreshToken: first})
+	if err := os.WriteFile(filepath.Join(stale.config, "config.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := stale.run("", "ls"); code != 3 || !strings.Contains(errOut, "login again") {
+		t.Fatalf("a spent refresh token: exit %d %s", code, errOut)
+	}
+}
+
+func TestEventsArePerUser(t *testing.T) {
+	partner := cli(t)
+	login(t, partner, "STRATA_CLIENT_ID", "STRATA_CLIENT_SECRET")
+	if _, errOut, code := partner.run("", "events"); code == 0 || !strings.Contains(errOut, "403") {
+		t.Fatalf("a partner's events: %d %s", code, errOut)
+	}
+}
+
 func TestEventsFollow(t *testing.T) {
 	r := cli(t)
-	login(t, r, "STRATA_CLIENT_ID", "STRATA_CLIENT_SECRET")
+	userLogin(t, r)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := r.command(ctx, "events", "--follow")

@@ -23,12 +23,31 @@ import (
 	"strata.dev/clients/go/strata"
 )
 
-// Config is what login keeps (0600, in the user's config folder or STRATA_CONFIG_DIR).
+// Config is what login keeps (0600, in the user's config folder or STRATA_CONFIG_DIR): a partner
+// client's credentials, or a user's refresh token (rotated, and kept again, at every run).
 type Config struct {
 	URL          string `json:"url"`
-	ClientID     string `json:"clientId"`
-	ClientSecret string `json:"clientSecret"`
+	ClientID     string `json:"clientId,omitempty"`
+	ClientSecret string `json:"clientSecret,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	Email        string `json:"email,omitempty"`
+	RefreshToken string `json:"refreshToken,omitempty"`
+}
+
+func saveConfig(c Config) error {
+	dir, err := configDir()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(c, "", "  ")
+	tmp := filepath.Join(dir, fmt.Sprintf("config.json.%d", os.Getpid()))
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, "config.json"))
 }
 
 func configDir() (string, error) {
@@ -67,10 +86,24 @@ func sdkOf(c Config) (*strata.SDK, *strata.ClientCredentials, error) {
 	return sdk, tokens, err
 }
 
+// userSession goes on from a kept refresh token, keeping each rotation in the config.
+func userSession(ctx context.Context, c Config) (*strata.SDK, error) {
+	session := &strata.UserSession{BaseURL: c.URL, OnRefreshToken: func(token string) error {
+		c.RefreshToken = token
+		return saveConfig(c)
+	}}
+	if err := strata.ResumeSession(ctx, session, c.RefreshToken); err != nil {
+		return nil, fmt.Errorf("the session has ended (%w): run strata login again", err)
+	}
+	return strata.New(strata.Options{BaseURL: c.URL, Tokens: session, UserAgent: "strata-cli"})
+}
+
 const usage = `usage: strata <command> [flags]
 
   login --url URL --client-id ID [--scope S]   sign in with a partner client's credentials
                                                (the secret from STRATA_CLIENT_SECRET, else stdin)
+  login --url URL --email EMAIL                sign in as a user (the password from
+                                               STRATA_PASSWORD, else stdin)
   ls [--limit N]                               list files: id, size, name
   put FILE [--name N] [--folder ID] [--chunk-mib M]
                                                upload resumably; a killed put resumes when run again
@@ -106,8 +139,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		url := flags.String("url", os.Getenv("STRATA_URL"), "the gateway's origin")
 		clientID := flags.String("client-id", os.Getenv("STRATA_CLIENT_ID"), "the partner client's id")
 		scope := flags.String("scope", "", "scopes to ask for (space-separated); all of the client's when empty")
+		email := flags.String("email", "", "sign in as this user instead of a partner client")
 		if err := flags.Parse(rest); err != nil {
 			return err
+		}
+		if *email != "" {
+			if *url == "" {
+				return fmt.Errorf("login needs --url")
+			}
+			password := os.Getenv("STRATA_PASSWORD")
+			if password == "" {
+				line, err := bufio.NewReader(stdin).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("no password: set STRATA_PASSWORD or give it on stdin")
+				}
+				password = strings.TrimRight(line, "\r\n")
+			}
+			c := Config{URL: strings.TrimRight(*url, "/"), Email: *email}
+			session := &strata.UserSession{BaseURL: c.URL, OnRefreshToken: func(token string) error { c.RefreshToken = token; return nil }}
+			if err := strata.Login(ctx, session, *email, password); err != nil {
+				return fmt.Errorf("login refused: %w", err)
+			}
+			if err := saveConfig(c); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "signed in to %s as %s\n", c.URL, c.Email)
+			return nil
 		}
 		secret := os.Getenv("STRATA_CLIENT_SECRET")
 		if secret == "" {
@@ -128,26 +185,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if _, err := tokens.Token(ctx); err != nil {
 			return fmt.Errorf("login refused: %w", err)
 		}
-		dir, err := configDir()
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-		b, _ := json.MarshalIndent(c, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
+		if err := saveConfig(c); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "signed in to %s as %s (scope: %s)\n", c.URL, c.ClientID, tokens.Granted())
 		return nil
 	}
 
+	switch command {
+	case "ls", "put", "get", "rm", "search", "events":
+	default:
+		return fmt.Errorf("unknown command %q\n%s", command, usage)
+	}
 	c, dir, err := loadConfig()
 	if err != nil {
 		return err
 	}
-	sdk, _, err := sdkOf(c)
+	var sdk *strata.SDK
+	if c.RefreshToken != "" {
+		sdk, err = userSession(ctx, c)
+	} else {
+		sdk, _, err = sdkOf(c)
+	}
 	if err != nil {
 		return err
 	}
