@@ -110,6 +110,8 @@ export async function uploadFile(source: string | Uint8Array, options: UploadOpt
   const storage = typeof options.resume === 'string' ? new ResumeFile(options.resume) : options.resume;
   let fileId: string | undefined;
   let resumedFrom = 0;
+  // a token the API refused (a wrong secret, a revoked client) ends the upload: no retry helps
+  let refused: ApiProblem | undefined;
 
   try {
     return await new Promise<UploadResult>((resolve, reject) => {
@@ -119,15 +121,20 @@ export async function uploadFile(source: string | Uint8Array, options: UploadOpt
         chunkSize: options.chunkSize ?? 8 * MiB,
         retryDelays: options.retryDelays ?? [0, 1000, 3000, 5000, 10000],
         metadata: { filename: name, ...(options.folderId ? { folderId: options.folderId } : {}) },
-        ...(storage ? { urlStorage: storage, storeFingerprintForResuming: true, removeFingerprintOnSuccess: true } : { storeFingerprintForResuming: false }),
+        // the finished upload is forgotten by onSuccess itself: tus-js-client's own removal is not awaited
+        ...(storage ? { urlStorage: storage, storeFingerprintForResuming: true, removeFingerprintOnSuccess: false } : { storeFingerprintForResuming: false }),
         onBeforeRequest: async (req) => {
-          const token = await options.auth.token();
+          const token = await options.auth.token().catch((error: unknown) => {
+            if (error instanceof ApiProblem && error.status >= 400 && error.status < 500) refused = error;
+            throw error;
+          });
           if (token) req.setHeader('Authorization', `Bearer ${token}`);
         },
         onAfterResponse: (_req, res) => {
           fileId = res.getHeader('x-file-id') ?? fileId;
         },
         onShouldRetry: (error) => {
+          if (refused) return false;
           const status = error.originalResponse?.getStatus() ?? 0;
           if (status === 401 && options.auth.renew) {
             void options.auth.renew().catch(() => undefined);
@@ -138,10 +145,16 @@ export async function uploadFile(source: string | Uint8Array, options: UploadOpt
         },
         onProgress: (loaded, total) => options.onProgress?.({ loaded, total }),
         onSuccess: () => {
-          if (!fileId || !upload.url) return reject(new ApiProblem({ type: 'about:blank', title: 'The upload finished without a file id', status: 502 }));
-          resolve({ id: fileId, uploadUrl: upload.url, resumedFrom });
+          const url = upload.url;
+          if (!fileId || !url) return reject(new ApiProblem({ type: 'about:blank', title: 'The upload finished without a file id', status: 502 }));
+          const id = fileId;
+          const forget = async () => {
+            if (!storage) return;
+            for (const kept of await storage.findAllUploads()) if (kept.uploadUrl === url) await storage.removeUpload(kept.urlStorageKey);
+          };
+          forget().then(() => resolve({ id, uploadUrl: url, resumedFrom }), reject);
         },
-        onError: (error) => reject(problemOfTus(error)),
+        onError: (error) => reject(refused ?? problemOfTus(error)),
       });
       options.signal?.addEventListener('abort', () => {
         void upload.abort();
