@@ -77,8 +77,9 @@ func (s *SDK) Events(ctx context.Context, lastEventID string, fn func(Event) err
 		return err
 	}
 	defer res.Body.Close()
-	if err := Check(res, readAll(res.Body, 1<<20)); err != nil {
-		return err
+	// the body is the stream itself: read it for a problem only when the answer is not a success
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return ProblemOf(res, readAll(res.Body, 1<<20))
 	}
 	return ReadEvents(res.Body, fn)
 }

@@ -149,8 +149,9 @@ func (c *counting) Write(p []byte) (int, error) {
 
 func parseID(id string) (openapi_types.UUID, error) {
 	var uid openapi_types.UUID
-	if err := uid.UnmarshalText([]byte(id)); err != nil {
-		return uid, fmt.Errorf("strata: %q is not a file id", id)
+	// the canonical spelling only (lower case), as the API takes it: another names nothing
+	if err := uid.UnmarshalText([]byte(id)); err != nil || uid.String() != id {
+		return uid, fmt.Errorf("strata: %q is not a file id (a lower-case UUID)", id)
 	}
 	return uid, nil
 }

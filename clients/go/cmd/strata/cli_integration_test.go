@@ -70,7 +70,7 @@ func cli(t *testing.T) *runner {
 
 func (r *runner) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(os.Environ(), "STRATA_CONFIG_DIR="+r.config, "STRATA_CLIENT_SECRET=")
+	cmd.Env = append(os.Environ(), "STRATA_CONFIG_DIR="+r.config, "STRATA_CLIENT_SECRET=", "STRATA_PASSWORD=")
 	return cmd
 }
 
@@ -276,7 +276,7 @@ func TestEventsFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(3 * time.Second)
 	path := randomFile(t, t.TempDir(), "live.bin", 1000)
 	out, errOut, code := r.run("", "put", path, "--quiet")
 	id := strings.TrimSpace(out)
@@ -284,7 +284,9 @@ func TestEventsFollow(t *testing.T) {
 		t.Fatalf("put: %s", errOut)
 	}
 	lines := bufio.NewScanner(stdout)
+	var seen []string
 	for lines.Scan() {
+		seen = append(seen, lines.Text())
 		var ev map[string]string
 		if err := json.Unmarshal(lines.Bytes(), &ev); err != nil {
 			t.Fatalf("not a JSON line: %s", lines.Text())
@@ -293,7 +295,7 @@ func TestEventsFollow(t *testing.T) {
 			return
 		}
 	}
-	t.Fatalf("no event of %s before the stream ended: %s", id, stderr.String())
+	t.Fatalf("no event of %s before the stream ended (%d lines: %s): %s", id, len(seen), strings.Join(seen, "\n"), stderr.String())
 }
 
 // The check: a 256 MiB upload killed midway resumes where it stopped, to the same bytes.
