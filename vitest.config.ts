@@ -12,7 +12,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'unit',
-          include: ['{packages,services,tools,ui,deploy,load}/**/test/**/*.unit.spec.ts'],
+          include: ['{packages,services,tools,ui,deploy,load,clients}/**/test/**/*.unit.spec.ts'],
           exclude: ['**/node_modules/**'],
           environment: 'node',
         },
@@ -21,7 +21,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'integration',
-          include: ['{packages,services,tools,ui,deploy,load}/**/test/**/*.int.spec.ts'],
+          include: ['{packages,services,tools,ui,deploy,load,clients}/**/test/**/*.int.spec.ts'],
           exclude: ['**/node_modules/**'],
           environment: 'node',
           // one stack (Azurite, every app and its sidecar) serves all integration test files

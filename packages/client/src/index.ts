@@ -1,5 +1,11 @@
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import { type TokenSource, authorizedFetch } from './auth.js';
+import { type RetryOptions, retryingFetch } from './retry.js';
 import type { components, paths } from './schema.js';
+
+export { type ClientCredentialsOptions, type ClientToken, type TokenSource, type UserSessionOptions, UserSession, authorizedFetch, clientCredentials } from './auth.js';
+export { type RetryOptions, isRetryable, retryAfterMs, retryingFetch } from './retry.js';
+export { type CursorPage, pages, paginate } from './paging.js';
 
 export type { components, paths } from './schema.js';
 
@@ -36,80 +42,7 @@ export type FileSort = NonNullable<paths['/api/v1/files']['get']['parameters']['
 /** The typed client: `GET('/api/v1/files', { params: { query } })` and so on, paths and shapes from the document. */
 export type StrataClient = Client<paths>;
 
-/** What an answer's problem is read from: its status line and headers. */
-export interface AnswerHead {
-  status: number;
-  statusText: string;
-  headers: { get(name: string): string | null };
-}
-
-/**
- * An error the API answered (RFC 9457 problem details), or status 0 when it could not be reached.
- * `retryAfter` is the Retry-After header in seconds, when the answer had one (429, 503).
- */
-export class ApiProblem extends Error {
-  readonly status: number;
-  readonly type: string;
-  readonly title: string;
-  readonly detail: string | undefined;
-  readonly retryAfter: number | undefined;
-  /** The whole problem as sent: some carry more members (limitBytes, error...). */
-  readonly problem: Problem;
-
-  constructor(problem: Problem, retryAfter?: number) {
-    super(problem.detail ?? problem.title);
-    this.name = 'ApiProblem';
-    this.problem = problem;
-    this.status = problem.status;
-    this.type = problem.type;
-    this.title = problem.title;
-    this.detail = problem.detail;
-    this.retryAfter = retryAfter;
-  }
-
-  /**
-   * The problem of an answer that was not 2xx (a Response, or what an XMLHttpRequest read); a body
-   * that is not a problem keeps the status and its text.
-   */
-  static fromBody(response: AnswerHead, body: unknown): ApiProblem {
-    const given = body && typeof body === 'object' ? (body as Partial<Problem>) : {};
-    const retry = Number(response.headers.get('retry-after'));
-    return new ApiProblem(
-      {
-        ...given,
-        type: typeof given.type === 'string' ? given.type : 'about:blank',
-        title: typeof given.title === 'string' ? given.title : response.statusText || `HTTP ${response.status}`,
-        status: response.status,
-        ...(typeof given.detail === 'string' ? { detail: given.detail } : {}),
-      },
-      Number.isFinite(retry) && retry > 0 ? retry : undefined,
-    );
-  }
-
-  /** The problem of an answer read as a stream or raw bytes (downloads, uploads), from its body. */
-  static async fromResponse(response: Response): Promise<ApiProblem> {
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      body = undefined;
-    }
-    return ApiProblem.fromBody(response, body);
-  }
-}
-
-/** What openapi-fetch gives back: `data` on 2xx, `error` (the parsed body) otherwise. */
-interface Result<T> {
-  data?: T;
-  error?: unknown;
-  response: Response;
-}
-
-/** The data of a 2xx answer; anything else is thrown as an ApiProblem. */
-export function unwrap<T>(result: Result<T>): T {
-  if (result.response.ok && result.error === undefined) return result.data as T;
-  throw ApiProblem.fromBody(result.response, result.error);
-}
+export { ApiProblem, type AnswerHead, unwrap } from './problem.js';
 
 export interface StrataClientOptions {
   /** The gateway's origin, as `http://127.0.0.1:8080`; '' in a browser on the same origin. */
@@ -122,6 +55,13 @@ export interface StrataClientOptions {
   getToken?: () => string | undefined | Promise<string | undefined>;
   /** Sent with every request (a user agent, an app token). */
   headers?: Record<string, string>;
+  /**
+   * Where tokens come from, renewed once after a 401: `clientCredentials(...)` for a partner,
+   * `await UserSession.login(...)` for a user. Takes the place of `token` and `getToken`.
+   */
+  auth?: TokenSource;
+  /** Retries of 429 and 503 answers (idempotent calls only); `false` sends each call once. */
+  retry?: RetryOptions | false;
 }
 
 /** Sends `Authorization: Bearer <token>` unless the request names its own. */
@@ -138,13 +78,17 @@ export function bearerToken(getToken: () => string | undefined | Promise<string 
 
 /** A client of the Strata API through the gateway, typed by the OpenAPI document. */
 export function createStrataClient(options: StrataClientOptions): StrataClient {
+  // globalThis.fetch is looked up when a request is sent, so that a page's or a test's own is used
+  let send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  // the token is set on each attempt, so that a retry after a long Retry-After sends a live one
+  if (options.auth) send = authorizedFetch(send, options.auth);
+  if (options.retry !== undefined && options.retry !== false) send = retryingFetch(send, options.retry);
   const client = createClient<paths>({
     baseUrl: options.baseUrl,
-    // globalThis.fetch is looked up when a request is sent, so that a page's or a test's own is used
-    fetch: options.fetch ?? ((request) => globalThis.fetch(request)),
+    fetch: send,
     ...(options.headers ? { headers: options.headers } : {}),
   });
   const { token, getToken } = options;
-  if (token !== undefined || getToken) client.use(bearerToken(getToken ?? (() => token)));
+  if (!options.auth && (token !== undefined || getToken)) client.use(bearerToken(getToken ?? (() => token)));
   return client;
 }

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { AZURITE_BLOB_PORT } from '@strata/contracts';
 import { CHROMIUM, NGINX, PGBOUNCER, REDIS_SERVER, SHELLCHECK, ensureDebianTools } from './debian.js';
 import { STALE, generate, staleFiles, writeGenerated } from './client.js';
+import { RELEASED_FILE, breakingChanges, releasedDocument } from './contract.js';
 import { ensureDaprd } from './daprd.js';
 import { ensureActionlint, ensurePromtool } from './gotools.js';
 import { bold, dim, fail, green, say } from './log.js';
@@ -33,9 +34,13 @@ const USAGE = `usage: strata <command> [options]
             and browser tests (npm test)
   daprd     build (or find) the pinned daprd and print its path (npm run daprd)
   generate-client
-            write packages/client/openapi.json and src/schema.ts from the route schemas,
-            with no stack running (npm run generate-client)
-            --check      write nothing; fail when either file differs (npm test runs this)
+            write packages/client/openapi.json and src/schema.ts (TypeScript) and
+            clients/go/strata/api.gen.go (Go, oapi-codegen) from the route schemas, with no
+            stack running (npm run generate-client); fails when the document breaks the
+            released contract (clients/openapi.released.json: a route or a response field
+            removed, a new required request field...)
+            --check      write nothing; fail when a file differs (npm test runs this)
+            --release    also record the document as the released contract
 `;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -149,6 +154,21 @@ async function generateClient(args: string[]): Promise<number> {
   const generated = await generate();
   const stale = staleFiles(generated);
   const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const released = releasedDocument();
+  const breaks = released ? breakingChanges(released, JSON.parse(generated.document) as Parameters<typeof breakingChanges>[1]) : [];
+  if (breaks.length > 0 && !args.includes('--release')) {
+    fail(`the API breaks the released contract (${relative(REPO_ROOT, RELEASED_FILE)}), which partners' SDKs were built against:\n  ${breaks.join('\n  ')}\nkeep what was released (add beside it), or release a new major version on purpose with npm run generate-client -- --release`);
+    return 1;
+  }
+  say(released ? `the API keeps the released contract (${relative(REPO_ROOT, RELEASED_FILE)})` : `no released contract yet (${relative(REPO_ROOT, RELEASED_FILE)})`);
+  if (args.includes('--release')) {
+    if (args.includes('--check')) {
+      fail('--release and --check do not go together');
+      return 1;
+    }
+    writeFileSync(RELEASED_FILE, generated.document);
+    say(`recorded the document as the released contract${breaks.length > 0 ? ` (breaking ${breaks.length} thing(s) of the last one on purpose)` : ''}`);
+  }
   if (args.includes('--check')) {
     if (stale.length === 0) {
       say(`the client is current (${took})`);
@@ -164,7 +184,7 @@ async function generateClient(args: string[]): Promise<number> {
 
 async function test(): Promise<number> {
   const started = Date.now();
-  say(bold('1/5 the client is generated from the current route schemas'));
+  say(bold('1/5 the clients (TypeScript, Go) are generated from the current route schemas and keep the released contract'));
   let code = await generateClient(['--check']);
   if (code !== 0) return code;
   say(bold('2/5 daprd, promtool and actionlint'));
@@ -209,7 +229,7 @@ async function test(): Promise<number> {
 const OPTIONS: Record<string, { values: readonly string[]; flags: readonly string[] }> = {
   start: { values: ['--only', '--replicas', '--profile'], flags: ['--no-restart'] },
   test: { values: [], flags: [] },
-  'generate-client': { values: [], flags: ['--check'] },
+  'generate-client': { values: [], flags: ['--check', '--release'] },
   daprd: { values: [], flags: [] },
 };
 

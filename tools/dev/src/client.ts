@@ -3,12 +3,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AppIds, PublicRoutes } from '@strata/contracts';
 import { type OpenApiDocument, mergeDocuments } from '@strata/service-kit';
+import { generateGo } from './oapi-codegen.js';
 import { REPO_ROOT } from './paths.js';
 import { readRunFile } from './runfile.js';
 
 const CLIENT_DIR = join(REPO_ROOT, 'packages', 'client');
 export const DOCUMENT_FILE = join(CLIENT_DIR, 'openapi.json');
 export const SCHEMA_FILE = join(CLIENT_DIR, 'src', 'schema.ts');
+/** The Go SDK's generated models and client (oapi-codegen). */
+export const GO_FILE = join(REPO_ROOT, 'clients', 'go', 'strata', 'api.gen.go');
 export const STALE = 'the client is stale: run npm run generate-client';
 
 /** Runs an npm script of one package and gives what it printed; its errors are shown as they come. */
@@ -54,13 +57,14 @@ export async function buildDocument(): Promise<OpenApiDocument> {
 export interface Generated {
   document: string;
   schema: string;
+  go: string;
 }
 
-/** The document (stable key order) and its TypeScript types, as packages/client commits them. */
+/** The document (stable key order), its TypeScript types and the Go SDK's generated file, as committed. */
 export async function generate(): Promise<Generated> {
   const document = stableJson(await buildDocument());
-  const schema = await npmScript(CLIENT_DIR, 'schema', document);
-  return { document, schema };
+  const [schema, go] = await Promise.all([npmScript(CLIENT_DIR, 'schema', document), generateGo(document)]);
+  return { document, schema, go };
 }
 
 /** The committed files that differ from what the route schemas give now. */
@@ -69,10 +73,12 @@ export function staleFiles(generated: Generated): string[] {
   return [
     ...(differs(DOCUMENT_FILE, generated.document) ? [DOCUMENT_FILE] : []),
     ...(differs(SCHEMA_FILE, generated.schema) ? [SCHEMA_FILE] : []),
+    ...(differs(GO_FILE, generated.go) ? [GO_FILE] : []),
   ].map((file) => relative(REPO_ROOT, file));
 }
 
 export function writeGenerated(generated: Generated): void {
   writeFileSync(DOCUMENT_FILE, generated.document);
   writeFileSync(SCHEMA_FILE, generated.schema);
+  writeFileSync(GO_FILE, generated.go);
 }

@@ -1,0 +1,3 @@
+import strata from '@strata/eslint-config';
+
+export default strata;
