@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -45,7 +46,11 @@ func New(opts Options) (*SDK, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	httpClient := &http.Client{Transport: &Transport{Base: base, Tokens: opts.Tokens, Retry: opts.Retry}}
+	api, err := url.Parse(opts.BaseURL)
+	if err != nil || api.Host == "" {
+		return nil, fmt.Errorf("strata: BaseURL %q is not an absolute URL", opts.BaseURL)
+	}
+	httpClient := &http.Client{Transport: &Transport{Base: base, Tokens: opts.Tokens, Retry: opts.Retry, APIHost: api.Host}}
 	ua := opts.UserAgent
 	if ua == "" {
 		ua = "strata-go"

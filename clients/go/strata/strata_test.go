@@ -187,3 +187,36 @@ func TestAllFollowsCursorsAndStops(t *testing.T) {
 		}
 	}
 }
+
+// A redirect to another host (the download's SAS URL on Blob Storage) must not carry the token.
+func TestTransportKeepsTheTokenToTheAPIHost(t *testing.T) {
+	var blobSaw string
+	blob := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		blobSaw = r.Header.Get("Authorization")
+		_, _ = w.Write([]byte("bytes"))
+	}))
+	defer blob.Close()
+	var apiSaw string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiSaw = r.Header.Get("Authorization")
+		http.Redirect(w, r, blob.URL+"/container/blob?sig=x", http.StatusTemporaryRedirect)
+	}))
+	defer api.Close()
+	sdk, err := New(Options{BaseURL: api.URL, Tokens: staticTokens("secret-token")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sdk.HTTP.Get(api.URL + "/api/v1/files/x/content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if apiSaw != "Bearer secret-token" || blobSaw != "" {
+		t.Fatalf("the API saw %q, the other host %q", apiSaw, blobSaw)
+	}
+}
+
+type staticTokens string
+
+func (s staticTokens) Token(context.Context) (string, error) { return string(s), nil }
+func (s staticTokens) Renew(context.Context) error           { return nil }

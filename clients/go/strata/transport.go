@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -85,6 +86,9 @@ type Transport struct {
 	Base   http.RoundTripper
 	Tokens TokenSource
 	Retry  RetryPolicy
+	// APIHost is the host (and port) the tokens are for; a request to any other host (a redirect
+	// to Blob Storage, say) goes without one. Empty: every request gets the token.
+	APIHost string
 }
 
 func (t *Transport) base() http.RoundTripper {
@@ -135,7 +139,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (t *Transport) authorized(req *http.Request) (*http.Response, error) {
-	if t.Tokens == nil || req.Header.Get("Authorization") != "" {
+	// the token is added here, below http.Client's redirect rules, so it is kept to its own host here too
+	if t.Tokens == nil || req.Header.Get("Authorization") != "" || (t.APIHost != "" && !strings.EqualFold(req.URL.Host, t.APIHost)) {
 		return t.base().RoundTrip(req)
 	}
 	token, err := t.Tokens.Token(req.Context())
