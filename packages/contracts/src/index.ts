@@ -134,6 +134,8 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/me', appId: 'sessions', auth: 'token', cache: 'user' },
   // a guess at the current password costs what a sign-in costs (sessions also counts it per account)
   { path: '/api/v1/me/password', appId: 'sessions', auth: 'token', rateClass: 'auth.login' },
+  // the account's export is built from the drive, by files; its progress is live, so never cached
+  { path: '/api/v1/me/exports', appId: 'files', auth: 'token' },
   // each answer marks which session is the caller's own
   { path: '/api/v1/sessions', appId: 'sessions', auth: 'token', cache: 'session' },
   { path: '/api/v1/files', appId: 'files', auth: 'token', cache: 'user' },
