@@ -4047,6 +4047,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId}) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OwnerGrantList"];
+                    };
+                };
+                400: components["responses"]["Platform400"];
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: components["responses"]["Platform429"];
+                431: components["responses"]["Platform431"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -6403,6 +6460,18 @@ export interface components {
             keys: {
                 [key: string]: unknown;
             }[];
+        };
+        OwnerGrant: {
+            clientId: string;
+            /** Format: uuid */
+            fileId: string;
+            fileName: string;
+            fileStatus: "active" | "trashed";
+            /** Format: date-time */
+            grantedAt: string;
+        };
+        OwnerGrantList: {
+            items: components["schemas"]["OwnerGrant"][];
         };
         /** @description RFC 9457 problem details */
         Problem: {

@@ -159,6 +159,8 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/usage', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/account', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/activity', appId: 'files', auth: 'token', cache: 'user' },
+  // the grants a user gave partner clients, over all their files
+  { path: '/api/v1/grants', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/events', appId: 'gateway', auth: 'token' },
   { path: '/api/v1/openapi.json', appId: 'gateway', auth: 'none' },
 ];

@@ -23,3 +23,8 @@ export const startExport = () => api.POST('/api/v1/me/exports').then(unwrap);
 export const getExport = (id: string) => api.GET('/api/v1/me/exports/{id}', { params: { path: { id } } }).then(unwrap);
 /** The export's archive, read with the token (a navigation could not send it), as a Blob to save. */
 export const downloadExport = (id: string) => api.GET('/api/v1/me/exports/{id}/content', { params: { path: { id } }, parseAs: 'blob' }).then(unwrap);
+export type { OwnerGrant } from '@strata/client';
+/** Every file you let a partner client read. */
+export const listGrants = () => api.GET('/api/v1/grants').then(unwrap);
+export const revokeGrant = (fileId: string, clientId: string) =>
+  api.DELETE('/api/v1/files/{id}/grants/{clientId}', { params: { path: { id: fileId, clientId } } }).then(unwrap);

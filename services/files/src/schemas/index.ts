@@ -310,6 +310,12 @@ export const GrantBody = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-
 export const GrantParams = Type.Object({ id: Id, clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
 export const Grant = Type.Object({ clientId: Type.String(), grantedAt: Timestamp }, { $id: 'Grant' });
 export const GrantList = Type.Object({ items: Type.Array(Grant) }, { $id: 'GrantList' });
+/** A grant as the owner's list of partners shows it: which file, to which partner client. */
+export const OwnerGrant = Type.Object(
+  { fileId: Id, fileName: Type.String(), fileStatus: Type.Union([Type.Literal('active'), Type.Literal('trashed')]), clientId: Type.String(), grantedAt: Timestamp },
+  { $id: 'OwnerGrant' },
+);
+export const OwnerGrantList = Type.Object({ items: Type.Array(OwnerGrant) }, { $id: 'OwnerGrantList' });
 
 /** A download of archived content: 202 with Retry-After until the job has seen it hot again. */
 export const Rehydrating = Type.Object(
