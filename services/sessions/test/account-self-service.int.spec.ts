@@ -153,7 +153,7 @@ describe('POST /api/v1/me/password', () => {
       [{ current: password, next: 'short' }, 400],
       [{ current: password, next: 'x'.repeat(1025) }, 400],
       [{ current: password, next: NEW_PASSWORD, admin: true }, 400],
-      [{ current: 42, next: NEW_PASSWORD }, 400],
+      [{ current: { $ne: null }, next: NEW_PASSWORD }, 400],
       ['{"current":', 400],
       ['[]', 400],
     ];
@@ -287,7 +287,7 @@ describe('password reset by a mailed token', () => {
       expect(answer.status, JSON.stringify(body)).toBe(status);
       expect(answer.headers.get('content-type')).toContain('application/problem+json');
     }
-    for (const body of [{}, { email: 'not an address' }, { email: 'a@b.c'.repeat(60) }, { email: 'x@example.test', extra: 1 }, { email: ['x@example.test'] }]) {
+    for (const body of [{}, { email: 'not an address' }, { email: 'a@b.c'.repeat(60) }, { email: 'x@example.test', extra: 1 }, { email: { $ne: null } }]) {
       const answer = await anonymous.call('POST', '/api/v1/auth/password-reset', body);
       expect(answer.status, JSON.stringify(body)).toBe(400);
     }
