@@ -169,7 +169,8 @@ describe('POST /api/v1/me/password', () => {
     // odd spellings of the path are not a way around the token
     for (const path of ['/api/v1/ME/password', '/api/v1/me/%70assword', '/api/v1/me/./password', '/api/v1/me//password', '/api/v1/me/password/', '/api/v1/%6de/password', '/api/v1/x/../me/password', '/api/v1/me%2fpassword']) {
       const answer = await rawRequest(stack.gatewayUrl, 'POST', path, { 'content-type': 'application/json' }, JSON.stringify({ current: password, next: NEW_PASSWORD }));
-      expect([401, 404], `${path}: ${answer.status}`).toContain(answer.status);
+      // 400: the gateway refuses an encoded separator outright
+      expect([400, 401, 404], `${path}: ${answer.status}`).toContain(answer.status);
     }
     expect(await typesOf(email)).toEqual([SessionEventTypes.UserRegistered]);
   });
