@@ -35,6 +35,11 @@ param openAiCapacity int = 30
 param openAiKeyName string = 'key1'
 @description('Where the alerts of deploy/k8s/monitoring/alerts.yaml are mailed (the operators\' list)')
 param alertEmail string
+@description('The SMTP relay sessions mails password resets through (the mail component); its credentials are the Key Vault secrets smtp-username and smtp-password, which the operator writes.')
+param smtpHost string = 'smtp.azurecomm.net'
+param smtpPort int = 587
+@description('The sender address of that mail (a domain the relay may send for).')
+param smtpFrom string = 'no-reply@strata.example.com'
 
 // --- addresses (seed: VNet 10.0.0.0/16; AKS nodes, private endpoints, Application Gateway) ---
 var vnetPrefix = '10.0.0.0/16'
@@ -736,6 +741,10 @@ output SECRETS_CLIENT_ID string = secretsIdentity.properties.clientId
 output AZURE_OPENAI_ENDPOINT string = openAi.properties.endpoint
 output AZURE_OPENAI_API_VERSION string = openAiApiVersion
 output AZURE_OPENAI_DEPLOYMENT string = openAiDeployment.name
+// the mail component's relay and sender (passed through: the relay is not a resource of this file)
+output SMTP_HOST string = smtpHost
+output SMTP_PORT string = string(smtpPort)
+output SMTP_FROM string = smtpFrom
 output acrLoginServer string = acr.properties.loginServer
 output aksName string = aks.name
 output postgresHost string = postgres.properties.fullyQualifiedDomainName

@@ -12,3 +12,6 @@ export const CONVERSATION_COMPONENT = Components.conversation;
 
 /** The Key Vault secret holding the Azure OpenAI key, written by deploy/infra/main.bicep. */
 export const AZURE_OPENAI_KEY_SECRET = 'azure-openai-key';
+
+/** The Key Vault secrets of the SMTP relay's credentials (deploy/dapr/components/mail.yaml), written by the operator. */
+export const SMTP_SECRETS = ['smtp-username', 'smtp-password'] as const;

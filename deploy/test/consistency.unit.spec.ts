@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 // the launcher's own reading of dapr.yaml: the same ports it starts the local apps on
 import { readRunFile } from '@strata/dev/runfile';
-import { AZURE_OPENAI_KEY_SECRET, CONVERSATION_COMPONENT } from '../src/azure-only.js';
+import { AZURE_OPENAI_KEY_SECRET, CONVERSATION_COMPONENT, SMTP_SECRETS } from '../src/azure-only.js';
 import { imageDefaults } from '../src/dockerfile-lint.js';
 import { parseManifests, type Manifest } from '../src/kustomize.js';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/versions.js';
@@ -38,8 +38,8 @@ const runApp = (app: string) => {
 };
 /** Partner app-ids that accessControl may name (they run in the partners namespace). */
 const PARTNER_APP_IDS = ['partner-example'];
-/** Secrets only the Azure components read (the local Redis has no password, and there is no local model). */
-const AZURE_ONLY_SECRETS = ['redis-password', AZURE_OPENAI_KEY_SECRET];
+/** Secrets only the Azure components read (the local Redis has no password, there is no local model, and no SMTP relay). */
+const AZURE_ONLY_SECRETS = ['redis-password', AZURE_OPENAI_KEY_SECRET, ...SMTP_SECRETS];
 /**
  * Components only AKS has: the language model (Azure OpenAI) behind insights' answers, which has no
  * local stand-in; without it insights answers extractively. contracts may name it or not.

@@ -22,6 +22,12 @@ export const Components = {
   secretstore: 'secretstore',
   /** The language model behind POST /api/v1/ask (insights): Azure OpenAI on AKS, an echo locally. */
   conversation: 'llm',
+  /**
+   * Outgoing mail (password resets, e-mail confirmations): an output binding, `create` with the
+   * body as data and `emailTo`/`subject`/`fileName` metadata. On AKS bindings.smtp; locally
+   * bindings.localstorage writing one file per mail under the stack's `mail/` folder.
+   */
+  mail: 'mail',
 } as const;
 export type ComponentName = (typeof Components)[keyof typeof Components];
 
@@ -120,8 +126,16 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/auth/register', appId: 'sessions', auth: 'none', rateClass: 'auth.register' },
   { path: '/api/v1/auth/token', appId: 'sessions', auth: 'none', rateClass: 'auth.token' },
   { path: '/api/v1/auth/refresh', appId: 'sessions', auth: 'none', rateClass: 'auth.token' },
+  // a reset names an e-mail as registration does: counted per address named and per client address
+  { path: '/api/v1/auth/password-reset', appId: 'sessions', auth: 'none', rateClass: 'auth.register' },
+  // the token is 256 random bits; the sign-in class still holds a guesser to its per-address budget
+  { path: '/api/v1/auth/password-reset/confirm', appId: 'sessions', auth: 'none', rateClass: 'auth.login' },
   { path: '/.well-known/jwks.json', appId: 'sessions', auth: 'none' },
   { path: '/api/v1/me', appId: 'sessions', auth: 'token', cache: 'user' },
+  // a guess at the current password costs what a sign-in costs (sessions also counts it per account)
+  { path: '/api/v1/me/password', appId: 'sessions', auth: 'token', rateClass: 'auth.login' },
+  // the account's export is built from the drive, by files; its progress is live, so never cached
+  { path: '/api/v1/me/exports', appId: 'files', auth: 'token' },
   // each answer marks which session is the caller's own
   { path: '/api/v1/sessions', appId: 'sessions', auth: 'token', cache: 'session' },
   { path: '/api/v1/files', appId: 'files', auth: 'token', cache: 'user' },
@@ -145,6 +159,8 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/usage', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/account', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/activity', appId: 'files', auth: 'token', cache: 'user' },
+  // the grants a user gave partner clients, over all their files
+  { path: '/api/v1/grants', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/events', appId: 'gateway', auth: 'token' },
   { path: '/api/v1/openapi.json', appId: 'gateway', auth: 'none' },
 ];

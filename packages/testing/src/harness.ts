@@ -69,12 +69,22 @@ export const ComponentEnv = {
   storageAccount: 'STRATA_STORAGE_ACCOUNT',
   blobEndpoint: 'STRATA_BLOB_ENDPOINT',
   filesClientId: 'STRATA_FILES_CLIENT_ID',
+  /** The folder the local mail sink (bindings.localstorage) writes one file per mail into. */
+  mailDir: 'STRATA_MAIL_DIR',
 } as const;
 
 /** What the local components read by envRef (dapr/components): the stack's secrets file and Redis. */
-export function componentEnv(stack: { secretsFile: string; redisHost: string; redisDb: number }): Record<string, string> {
-  return { [ComponentEnv.secretsFile]: stack.secretsFile, [ComponentEnv.redisHost]: stack.redisHost, [ComponentEnv.redisDb]: String(stack.redisDb) };
+export function componentEnv(stack: { secretsFile: string; redisHost: string; redisDb: number; mailDir: string }): Record<string, string> {
+  return {
+    [ComponentEnv.secretsFile]: stack.secretsFile,
+    [ComponentEnv.redisHost]: stack.redisHost,
+    [ComponentEnv.redisDb]: String(stack.redisDb),
+    [ComponentEnv.mailDir]: stack.mailDir,
+  };
 }
+
+/** The folder of a stack's mail sink: one file per mail sent (dapr/components/mail.yaml). */
+export const mailDirOf = (runDir: string) => `${runDir}/mail`;
 
 /** Polls `probe` until it says yes, or fails naming what it waited for (and why, if it knows). */
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number, gone?: () => string | undefined): Promise<void> {
@@ -160,7 +170,7 @@ export async function startSidecar(
       cwd: options.cwd ?? stack.runDir,
       env: {
         ...process.env,
-        ...componentEnv({ secretsFile: stack.secretsFile, redisHost: redis.host, redisDb: Number(redis.pathname.slice(1) || 0) }),
+        ...componentEnv({ secretsFile: stack.secretsFile, redisHost: redis.host, redisDb: Number(redis.pathname.slice(1) || 0), mailDir: mailDirOf(stack.runDir) }),
         ...options.env,
       },
       stdio: ['ignore', 'ignore', 'inherit'],

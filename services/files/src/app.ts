@@ -5,12 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { blobPlugin } from './plugins/blob.js';
 import { corePlugin } from './plugins/core.js';
+import { exportsPlugin } from './plugins/exports.js';
 import { jobsPlugin } from './plugins/jobs.js';
 import { uploadMetricsPlugin } from './plugins/upload-metrics.js';
 import { toPublished } from './published.js';
 import { accountRoutes } from './routes/account.js';
 import { bulkRoutes } from './routes/bulk.js';
 import { contentRoutes } from './routes/content.js';
+import { exportRoutes } from './routes/exports.js';
 import { fileRoutes } from './routes/files.js';
 import { folderRoutes } from './routes/folders.js';
 import { grantRoutes } from './routes/grants.js';
@@ -44,6 +46,7 @@ export default async function files(app: FastifyInstance, opts: FilesOptions) {
     eventRelayPlugin({ store: app.store, topic: Topics.fileEvents, source: `strata/${AppIds.files}`, connectionString: directDatabaseUrl, toPublished }),
   );
   await app.register(jobsPlugin, { config });
+  await app.register(exportsPlugin, { config });
   await app.register(tokenAuth, { config });
   await app.register(uploadMetricsPlugin);
   await app.register(filesApi, { config });
@@ -62,6 +65,7 @@ export async function filesApi(app: FastifyInstance, opts: { config: Config }) {
   await app.register(grantRoutes);
   await app.register(uploadRoutes, { config });
   await app.register(versionRoutes);
+  await app.register(exportRoutes, { config });
 }
 
 /** This service's part of the OpenAPI document, built from the route schemas alone (npm run generate-client). */

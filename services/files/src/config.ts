@@ -76,6 +76,15 @@ export const ConfigSchema = Type.Composite([
     ZIP_LINK_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 60 }),
     /** How often the scheduled jobs run (one replica at a time); 0 turns them off. */
     JOBS_INTERVAL_MS: Type.Integer({ minimum: 0, default: 60_000 }),
+    /** How often a replica looks for account exports to build (besides at once after a request); 0: this replica builds none. */
+    EXPORT_POLL_MS: Type.Integer({ minimum: 0, default: 5_000 }),
+    /** A build beats this often; one whose beat is older than EXPORT_STALE_SECONDS (its process died) is claimed again. */
+    EXPORT_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 1_000 }),
+    EXPORT_STALE_SECONDS: Type.Integer({ minimum: 2, default: 30 }),
+    /** Builds of one export before it is failed. */
+    EXPORT_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 3 }),
+    /** How long a built export may be downloaded; then its blob is deleted. */
+    EXPORT_TTL_HOURS: Type.Integer({ minimum: 1, default: 168 }),
   }),
 ]);
 export type Config = ReturnType<typeof loadServiceConfig>;

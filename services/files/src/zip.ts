@@ -13,7 +13,9 @@ useNativeCrc32ForYazl();
 /** One member of the archive: a file's latest version, or a folder (empty ones too). */
 export type ZipMember =
   | { kind: 'file'; path: string; blobName: string; size: number; modifiedAt: Date }
-  | { kind: 'folder'; path: string; modifiedAt: Date };
+  | { kind: 'folder'; path: string; modifiedAt: Date }
+  /** Bytes made for the archive itself (an export's activity.json). */
+  | { kind: 'bytes'; path: string; bytes: Buffer; modifiedAt: Date };
 
 export interface ZipPlan {
   members: ZipMember[];
@@ -140,6 +142,10 @@ export function zipStream(app: FastifyInstance, members: readonly ZipMember[], o
   for (const m of members) {
     if (m.kind === 'folder') {
       zip.addEmptyDirectory(m.path, { mtime: m.modifiedAt });
+      continue;
+    }
+    if (m.kind === 'bytes') {
+      zip.addBuffer(m.bytes, m.path, { compress: false, mtime: m.modifiedAt });
       continue;
     }
     zip.addReadStreamLazy(m.path, { size: m.size, compress: false, mtime: m.modifiedAt }, (done) => {

@@ -9,6 +9,7 @@ import { toPublished } from './published.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { daprRoutes } from './routes/dapr.js';
+import { passwordRoutes } from './routes/password.js';
 import { tokenRoutes } from './routes/token.js';
 
 const SESSIONS_TITLE = 'Strata sessions';
@@ -45,6 +46,7 @@ export async function sessionsApi(app: FastifyInstance, opts: { config: Config }
   await app.register(authRoutes, { config });
   await app.register(tokenRoutes, { config });
   await app.register(accountRoutes, { config });
+  await app.register(passwordRoutes, { config });
 }
 
 /** This service's part of the OpenAPI document, built from the route schemas alone (npm run generate-client). */

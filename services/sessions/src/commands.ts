@@ -1,7 +1,7 @@
 import { type Clock, type EventStore, commandHandler } from '@strata/event-store';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
-import { partnerClients, sessionList, users } from './projections/index.js';
+import { partnerClients, passwordResets, sessionList, users } from './projections/index.js';
 import { accountDecider, accountStream, clientDecider, clientStream, sessionDecider, sessionStream } from './streams.js';
 
 /**
@@ -10,7 +10,7 @@ import { accountDecider, accountStream, clientDecider, clientStream, sessionDeci
  */
 export function sessionsCommands(options: { store: EventStore; db: Kysely<Database>; clock?: Clock }) {
   return {
-    accounts: commandHandler({ ...options, decider: accountDecider, streamOf: accountStream, projections: [users] }),
+    accounts: commandHandler({ ...options, decider: accountDecider, streamOf: accountStream, projections: [users, passwordResets] }),
     sessions: commandHandler({ ...options, decider: sessionDecider, streamOf: sessionStream, projections: [sessionList] }),
     clients: commandHandler({ ...options, decider: clientDecider, streamOf: clientStream, projections: [partnerClients] }),
   };

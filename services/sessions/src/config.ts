@@ -33,6 +33,12 @@ export const ConfigSchema = Type.Composite([
      * out: the public addresses of the gateway. A browser request from any other origin is 403.
      */
     PUBLIC_ORIGINS: Type.String({ default: LOCAL_ORIGINS }),
+    /** How long a password-reset token mailed to a user stays good. */
+    PASSWORD_RESET_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 1800 }),
+    /** Reset mails sent to one account per window (LOGIN_FAILURE_WINDOW_SECONDS); more requests are answered alike and send nothing. */
+    PASSWORD_RESET_MAILS_PER_ACCOUNT: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+    /** The sender of mail (password resets). */
+    MAIL_FROM: Type.String({ minLength: 3, default: 'Strata <no-reply@strata.invalid>' }),
   }),
 ]);
 export type Config = ReturnType<typeof loadServiceConfig>;

@@ -9,7 +9,7 @@ export type SessionsEvent = AccountEvent | SessionEvent | ClientEvent;
 
 /**
  * A domain event as `sessions.events` publishes it (`@strata/contracts`, v1), member by member:
- * password, refresh-token and client-secret hashes stay in the log, and so does anything an
+ * password, reset-token, refresh-token and client-secret hashes stay in the log, and so does anything an
  * event holds that this function does not name.
  */
 export function toPublished(event: RecordedEvent<SessionsEvent>): PublishedSessionEvent {
@@ -21,6 +21,22 @@ export function toPublished(event: RecordedEvent<SessionsEvent>): PublishedSessi
     case T.PasswordRehashed: {
       const { userId, rehashedAt } = event.data;
       return { type: T.PasswordRehashed, schemaVersion: 1, data: { userId, rehashedAt } };
+    }
+    case T.PasswordChanged: {
+      const { userId, changedAt } = event.data;
+      return { type: T.PasswordChanged, schemaVersion: 1, data: { userId, changedAt } };
+    }
+    case T.PasswordResetRequested: {
+      const { userId, requestedAt, expiresAt } = event.data;
+      return { type: T.PasswordResetRequested, schemaVersion: 1, data: { userId, requestedAt, expiresAt } };
+    }
+    case T.PasswordReset: {
+      const { userId, resetAt } = event.data;
+      return { type: T.PasswordReset, schemaVersion: 1, data: { userId, resetAt } };
+    }
+    case T.DisplayNameChanged: {
+      const { userId, displayName, changedAt } = event.data;
+      return { type: T.DisplayNameChanged, schemaVersion: 1, data: { userId, displayName, changedAt } };
     }
     case T.SessionStarted: {
       const { sessionId, userId, startedAt, idleTimeoutSeconds, absoluteLifetimeSeconds } = event.data;

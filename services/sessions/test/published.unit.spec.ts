@@ -27,6 +27,22 @@ const rehashed = accountDecider.decide(
   { type: 'RehashPassword', data: { userId: 'u1', previousHash: '$argon2id$secret-hash', passwordHash: '$argon2id$new-secret-hash', now: later } },
   account.reduce(accountDecider.evolve, accountDecider.initialState),
 );
+const afterRehash = [...account, ...rehashed].reduce(accountDecider.evolve, accountDecider.initialState);
+const changed = accountDecider.decide(
+  { type: 'ChangePassword', data: { userId: 'u1', previousHash: '$argon2id$new-secret-hash', passwordHash: '$argon2id$changed-secret-hash', now: later } },
+  afterRehash,
+);
+const afterChange = changed.reduce(accountDecider.evolve, afterRehash);
+const resetRequested = accountDecider.decide(
+  { type: 'RequestPasswordReset', data: { userId: 'u1', tokenHash: 'reset-secret-hash', expiresAt: new Date(later.getTime() + 1_800_000), now: later } },
+  afterChange,
+);
+const afterRequest = resetRequested.reduce(accountDecider.evolve, afterChange);
+const reset = accountDecider.decide(
+  { type: 'ResetPassword', data: { userId: 'u1', tokenHash: 'reset-secret-hash', passwordHash: '$argon2id$reset-secret-hash', now: later } },
+  afterRequest,
+);
+const renamed = accountDecider.decide({ type: 'ChangeDisplayName', data: { userId: 'u1', displayName: 'Ann', now: later } }, reset.reduce(accountDecider.evolve, afterRequest));
 const started = sessionDecider.decide(
   { type: 'StartSession', data: { sessionId: 's1', userId: 'u1', refreshTokenHash: 'refresh-secret-1', idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200, now: t0 } },
   sessionDecider.initialState,
@@ -41,7 +57,7 @@ const client = clientDecider.decide(
   { type: 'RegisterPartnerClient', data: { clientId: 'acme', name: 'Acme', secretHash: 'client-secret-hash', scopes: ['files:read'], plan: 'partner', now: t0 } },
   clientDecider.initialState,
 );
-const events: SessionsEvent[] = [...account, ...rehashed, ...started, ...refreshed, ...revoked, ...client];
+const events: SessionsEvent[] = [...account, ...rehashed, ...changed, ...resetRequested, ...reset, ...renamed, ...started, ...refreshed, ...revoked, ...client];
 
 describe('sessions.events: what is published of each domain event', () => {
   it('maps every kind of event to its v1 contract, exactly (no member the schema does not name)', () => {
@@ -54,7 +70,7 @@ describe('sessions.events: what is published of each domain event', () => {
     }
   });
 
-  it('never publishes a password, refresh-token or client-secret hash, nor the caller’s address or user agent', () => {
+  it('never publishes a password, reset-token, refresh-token or client-secret hash, nor the caller’s address or user agent', () => {
     for (const event of events) {
       const text = JSON.stringify(toPublished(recorded(event)));
       for (const secret of ['secret-hash', 'refresh-secret', 'client-secret', 'Hash"', '203.0.113.5', 'Firefox']) expect(text, event.type).not.toContain(secret);

@@ -77,6 +77,8 @@ describe('dapr/components', () => {
       secretstore: 'secretstores.local.file',
       // a stand-in: answers with its prompt (deploy/ has Azure OpenAI under the same name)
       llm: 'conversation.echo',
+      // a stand-in: one file per mail in the stack's mail/ folder (deploy/ has an SMTP relay)
+      mail: 'bindings.localstorage',
     });
   });
 });

@@ -53,6 +53,14 @@ class Session {
     await this.signIn(email, password);
   }
 
+  /** Forgets the signed-in user here, after the server ended the session itself (signed out everywhere). */
+  forget(): void {
+    setAccessToken(undefined);
+    hint.set(false);
+    this.user = null;
+    this.restoring = Promise.resolve(null);
+  }
+
   async signOut(): Promise<void> {
     try {
       unwrap(await api.POST('/api/v1/auth/logout', { body: {} }));

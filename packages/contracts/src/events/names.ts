@@ -42,6 +42,10 @@ export type FolderEventType = (typeof FolderEventTypes)[keyof typeof FolderEvent
 export const SessionEventTypes = {
   UserRegistered: 'UserRegistered',
   PasswordRehashed: 'PasswordRehashed',
+  PasswordChanged: 'PasswordChanged',
+  PasswordResetRequested: 'PasswordResetRequested',
+  PasswordReset: 'PasswordReset',
+  DisplayNameChanged: 'DisplayNameChanged',
   SessionStarted: 'SessionStarted',
   SessionRefreshed: 'SessionRefreshed',
   SessionRevoked: 'SessionRevoked',

@@ -197,6 +197,23 @@ export interface FolderHistoryTable extends Validity {
 }
 
 /** A single-use link to a ZIP of a user's items (`items`: the [{kind, id}] named), taken by its download. */
+/** An account export (POST /me/exports): queued, built in the background, then a blob to download. */
+export interface ExportsTable {
+  id: string;
+  owner_id: string;
+  status: 'queued' | 'running' | 'ready' | 'failed';
+  done_bytes: ColumnType<string, number | undefined, number>;
+  total_bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  blob_name: string | null;
+  size: ColumnType<string | null, number | null | undefined, number | null>;
+  error: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  heartbeat_at: Date | null;
+  created_at: Date;
+  completed_at: Date | null;
+  expires_at: Date | null;
+}
+
 export interface ZipLinksTable {
   id: string;
   owner_id: string;
@@ -221,6 +238,7 @@ export interface Database {
   'files.file_history': FileHistoryTable;
   'files.folder_history': FolderHistoryTable;
   'files.zip_links': ZipLinksTable;
+  'files.exports': ExportsTable;
 }
 
 export type FileRow = Selectable<FilesTable>;

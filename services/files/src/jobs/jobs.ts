@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Tier } from '../domain/file/file.js';
 import { FileNotFoundError } from '../domain/file/decide.js';
 import { deleteBlob, purgeFile } from '../purge.js';
+import { blobsOfExports } from '../exports.js';
 import { deleteVersionsBy, retentionDue } from '../retention.js';
 import { checkRehydration } from '../rehydration.js';
 import { discard } from '../upload/ingest.js';
@@ -180,11 +181,12 @@ export class Jobs {
     let deleted = 0;
     const check = async (names: string[]) => {
       if (names.length === 0) return;
-      const [versions, uploads] = await Promise.all([
+      const [versions, uploads, exports] = await Promise.all([
         this.app.db.selectFrom('files.versions').select('blob_name').where('blob_name', 'in', names).execute(),
         blobsOfOpenUploads(this.app.db, names),
+        blobsOfExports(this.app, names),
       ]);
-      const known = new Set([...versions.map((r) => r.blob_name), ...uploads]);
+      const known = new Set([...versions.map((r) => r.blob_name), ...uploads, ...exports]);
       for (const name of names) {
         signal?.throwIfAborted();
         if (known.has(name)) continue;

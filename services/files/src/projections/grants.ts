@@ -41,3 +41,16 @@ export async function grantsOf(db: Kysely<Database>, fileId: string) {
   const rows = await db.selectFrom('files.grants').selectAll().where('file_id', '=', fileId).orderBy('granted_at').execute();
   return rows.map((g) => ({ clientId: g.client_id, grantedAt: g.granted_at.toISOString() }));
 }
+
+/** Every grant an owner gave, with the file's name, newest first (at most 500: a person shares a handful). */
+export async function grantsByOwner(db: Kysely<Database>, ownerId: string) {
+  const rows = await db
+    .selectFrom('files.grants as g')
+    .innerJoin('files.files as f', 'f.file_id', 'g.file_id')
+    .select(['g.file_id', 'g.client_id', 'g.granted_at', 'f.name', 'f.status'])
+    .where('g.owner_id', '=', ownerId)
+    .orderBy('g.granted_at', 'desc')
+    .limit(500)
+    .execute();
+  return rows.map((g) => ({ fileId: g.file_id, fileName: g.name, fileStatus: g.status, clientId: g.client_id, grantedAt: g.granted_at.toISOString() }));
+}

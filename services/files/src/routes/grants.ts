@@ -3,9 +3,9 @@ import { httpError } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { callerOf } from '../caller.js';
 import { notFound } from '../errors.js';
-import { grantsOf } from '../projections/grants.js';
+import { grantsByOwner, grantsOf } from '../projections/grants.js';
 import { ownerOfActive } from '../projections/queries.js';
-import { FileIdParams, GrantBody, GrantList, GrantParams, problems } from '../schemas/index.js';
+import { FileIdParams, GrantBody, GrantList, GrantParams, OwnerGrantList, problems } from '../schemas/index.js';
 import { runOrMap } from './files.js';
 
 /** A user lets a partner client read one of their files (FileShared), or stops (FileUnshared). */
@@ -16,6 +16,23 @@ export async function grantRoutes(app: FastifyInstance) {
     await app.requireScopes('files:write')(request, reply);
     if (request.auth?.kind !== 'user') throw httpError(403, 'Only the owner of a file can share it.');
   };
+
+  r.get(
+    '/api/v1/grants',
+    {
+      preHandler: userOnly,
+      schema: {
+        summary: 'Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})',
+        tags: ['sharing'],
+        security,
+        response: { 200: OwnerGrantList, ...problems(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'private, no-cache');
+      return { items: await grantsByOwner(app.db, callerOf(request).ownerId) };
+    },
+  );
 
   r.get(
     '/api/v1/files/:id/grants',

@@ -310,6 +310,12 @@ export const GrantBody = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-
 export const GrantParams = Type.Object({ id: Id, clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
 export const Grant = Type.Object({ clientId: Type.String(), grantedAt: Timestamp }, { $id: 'Grant' });
 export const GrantList = Type.Object({ items: Type.Array(Grant) }, { $id: 'GrantList' });
+/** A grant as the owner's list of partners shows it: which file, to which partner client. */
+export const OwnerGrant = Type.Object(
+  { fileId: Id, fileName: Type.String(), fileStatus: Type.Union([Type.Literal('active'), Type.Literal('trashed')]), clientId: Type.String(), grantedAt: Timestamp },
+  { $id: 'OwnerGrant' },
+);
+export const OwnerGrantList = Type.Object({ items: Type.Array(OwnerGrant) }, { $id: 'OwnerGrantList' });
 
 /** A download of archived content: 202 with Retry-After until the job has seen it hot again. */
 export const Rehydrating = Type.Object(
@@ -399,3 +405,28 @@ export const ZipLinkParams = Type.Object({ id: Id });
 
 /** The archive's bytes (a plain JSON Schema, not TypeBox: the reply is a stream, not a string). */
 export const ZipResponse = { description: 'The archive, streamed', content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } } };
+
+/** An account export: queued, being built (with its progress), then ready to download until it expires. */
+export const AccountExport = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('ready'), Type.Literal('failed')]),
+    /** From 0 to 1: bytes of the archive stored so far over its length. */
+    progress: Type.Number({ minimum: 0, maximum: 1 }),
+    doneBytes: Type.Integer(),
+    totalBytes: Type.Union([Type.Integer(), Type.Null()]),
+    size: Type.Union([Type.Integer(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    /** The archive, with the bearer token, once ready. */
+    download: Type.Union([Type.String(), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'AccountExport' },
+);
+export const AccountExportAccepted = Type.Object(
+  { id: Type.String({ format: 'uuid' }), status: Type.Union([Type.Literal('queued'), Type.Literal('running')]) },
+  { $id: 'AccountExportAccepted' },
+);
+export const ExportParams = Type.Object({ id: Id });

@@ -1,9 +1,11 @@
 import type { Kysely, Migration } from 'kysely';
 import { migrateReadModels as migrate } from '@strata/service-kit';
 import * as readModels from './migrations/20261125T200000_read_models.js';
+import * as passwordResets from './migrations/20261204T020000_password_resets.js';
 
 const migrations: Record<string, Migration> = {
   '20261125T200000_read_models': readModels,
+  '20261204T020000_password_resets': passwordResets,
 };
 
 /** The sessions service's read models, in schema `sessions`. */

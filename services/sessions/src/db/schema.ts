@@ -28,10 +28,19 @@ export interface PartnerClientsTable {
   registered_at: Date;
 }
 
+/** Reset tokens by their SHA-256, to find the account a confirm request is for. */
+export interface PasswordResetsTable {
+  token_hash: string;
+  user_id: string;
+  account_stream: string;
+  expires_at: Date;
+}
+
 export interface Database {
   'sessions.users': UsersTable;
   'sessions.session_list': SessionListTable;
   'sessions.partner_clients': PartnerClientsTable;
+  'sessions.password_resets': PasswordResetsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -11,9 +11,11 @@ import { migrateReadModels } from '../db/migrate.js';
 import type { Database } from '../db/schema.js';
 import { SessionNotFoundError } from '../domain/session/decide.js';
 import { HashingBusyError, PasswordHasher } from '../password-hasher.js';
-import type { RevocationReason } from '../domain/session/session.js';
+import type { UserRevocationReason } from '../domain/session/session.js';
 import { sessionStream } from '../streams.js';
 import { LoginThrottle } from './login-throttle.js';
+import { Mailer } from '../mail.js';
+import { openSessionIdsOf } from '../projections/session-list.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +31,11 @@ declare module 'fastify' {
     /** Ends a session after its SessionRevoked is stored: tokens refused everywhere, live record gone. */
     endSession(sessionId: string): Promise<void>;
     /** Stores a revocation (if the session is still live) and ends it. */
-    revokeSession(sessionId: string, userId: string, reason: Extract<RevocationReason, 'logout' | 'revoked'>, by: string, metadata: EventMetadata): Promise<'revoked' | 'not-found'>;
+    revokeSession(sessionId: string, userId: string, reason: UserRevocationReason, by: string, metadata: EventMetadata): Promise<'revoked' | 'not-found'>;
+    /** Ends every open session of a user but `keep` (the caller's own, after a password change); how many it ended. */
+    revokeSessionsOf(userId: string, reason: UserRevocationReason, by: string, metadata: EventMetadata, keep?: string): Promise<number>;
+    /** Outgoing mail through the `mail` output binding. */
+    mailer: Mailer;
   }
 }
 
@@ -109,7 +115,7 @@ export const corePlugin = fp(
       await app.dapr.deleteState(Components.statestore, sessionStream(sessionId));
     };
     app.decorate('endSession', endSession);
-    app.decorate('revokeSession', async (sessionId: string, userId: string, reason: 'logout' | 'revoked', by: string, metadata: EventMetadata) => {
+    app.decorate('revokeSession', async (sessionId: string, userId: string, reason: UserRevocationReason, by: string, metadata: EventMetadata) => {
       try {
         await app.commands.sessions.handle(sessionId, { type: 'RevokeSession', data: { reason, by, userId, now: app.clock.now() } }, { metadata });
       } catch (error) {
@@ -119,6 +125,15 @@ export const corePlugin = fp(
       await endSession(sessionId);
       return 'revoked';
     });
+    app.decorate('revokeSessionsOf', async (userId: string, reason: UserRevocationReason, by: string, metadata: EventMetadata, keep?: string) => {
+      let ended = 0;
+      for (const sessionId of await openSessionIdsOf(db, userId)) {
+        if (sessionId === keep) continue;
+        if ((await app.revokeSession(sessionId, userId, reason, by, metadata)) === 'revoked') ended += 1;
+      }
+      return ended;
+    });
+    app.decorate('mailer', new Mailer(app.dapr, config.MAIL_FROM));
   },
   { name: 'sessions-core', dependencies: ['strata-postgres', 'strata-redis', 'strata-dapr', 'strata-request-context'] },
 );

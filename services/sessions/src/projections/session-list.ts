@@ -83,3 +83,12 @@ export async function liveSessionsOf(db: Kysely<Database>, userId: string, now: 
     .limit(200)
     .execute();
 }
+
+/**
+ * Every session of a user not ended yet, idle ones included (a session past its idle timeout is
+ * ended at its next refresh; ending it now costs one event and makes sure of it).
+ */
+export async function openSessionIdsOf(db: Kysely<Database>, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('sessions.session_list').select('session_id').where('user_id', '=', userId).where('ended_at', 'is', null).execute();
+  return rows.map((r) => r.session_id);
+}

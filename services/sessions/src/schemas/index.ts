@@ -73,3 +73,25 @@ export const TokenResponse = Type.Object({
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }, { $id: 'Jwks' });
 
+
+const Password = Type.String({ minLength: 10, maxLength: 1024 });
+
+export const ChangePasswordBody = Type.Object(
+  { current: Type.String({ minLength: 1, maxLength: 1024 }), next: Password },
+  { additionalProperties: false },
+);
+
+export const PasswordResetBody = Type.Object({ email: Email }, { additionalProperties: false });
+
+/** 256 random bits, base64url: 43 characters. */
+export const PasswordResetConfirmBody = Type.Object(
+  { token: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), password: Password },
+  { additionalProperties: false },
+);
+
+export const Accepted = Type.Object({ status: Type.Literal('accepted') }, { $id: 'Accepted' });
+
+export const UpdateMeBody = Type.Object(
+  { displayName: PlainText({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { newSigningKey } from '@strata/auth';
 import { Secrets } from '@strata/contracts';
@@ -8,7 +8,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../infra/azurite.js'
 import { flushRedisDb, postgresUrl, preflight, redisUrl } from '../preflight.js';
 import { say } from '../log.js';
 import { redact } from '../settings.js';
-import { componentEnv } from '@strata/testing/harness';
+import { componentEnv, mailDirOf } from '@strata/testing/harness';
 import { readConfiguration, stackNameResolution, writeSecrets } from './common.js';
 import type { Profile, RunningProfile } from './profile.js';
 
@@ -64,8 +64,10 @@ export const localProfile: Profile = {
     // the sidecars authenticate themselves to their apps with this (apps refuse /dapr calls without it)
     const appApiToken = randomBytes(24).toString('base64url');
     const azurite = await startAzurite(input.ctx, { port: input.azuriteBlobPort, dir: join(runDir, 'azurite'), fresh: input.fresh, cwd: runDir });
+    const mailDir = mailDirOf(runDir);
+    mkdirSync(mailDir, { recursive: true });
     const sidecarEnv = {
-      ...componentEnv({ secretsFile, redisHost: `${infra.redisHost}:${infra.redisPort}`, redisDb: input.redisDb }),
+      ...componentEnv({ secretsFile, redisHost: `${infra.redisHost}:${infra.redisPort}`, redisDb: input.redisDb, mailDir }),
       APP_API_TOKEN: appApiToken,
     };
     return {

@@ -33,7 +33,7 @@ import { REPO_ROOT } from '../paths.js';
 import { postgresUrl as postgresUrlOf, preflight } from '../preflight.js';
 import { say } from '../log.js';
 import type { RunApp } from '../runfile.js';
-import { ComponentEnv } from '@strata/testing/harness';
+import { ComponentEnv, mailDirOf } from '@strata/testing/harness';
 import { type DaprConfiguration, readConfiguration, stackNameResolution, writeSecrets } from './common.js';
 import type { Profile, ProfileInput, RunningProfile } from './profile.js';
 
@@ -305,7 +305,10 @@ export const prodLikeProfile: Profile = {
       [ComponentEnv.storageAccount]: STORAGE_ACCOUNT,
       [ComponentEnv.blobEndpoint]: azurite.endpoint,
       [ComponentEnv.filesClientId]: clientIds.get('FILES_CLIENT_ID') ?? '',
+      // the stand-in of the SMTP relay: the same file sink as the local profile's
+      [ComponentEnv.mailDir]: mailDirOf(runDir),
     };
+    mkdirSync(mailDirOf(runDir), { recursive: true });
     const resourcesPaths = [PROD_LIKE_COMPONENTS, join(DEPLOY_DAPR_DIR, 'config')];
     return {
       name: 'prod-like',

@@ -1,5 +1,5 @@
 import { SessionEventTypes as T } from '@strata/contracts';
-import { type RevocationReason, type SessionEvent, type SessionState, sessionExpiresAt } from './session.js';
+import { type RevocationReason, type SessionEvent, type SessionState, type UserRevocationReason, sessionExpiresAt } from './session.js';
 
 export type StartSession = {
   type: 'StartSession';
@@ -24,7 +24,7 @@ export type RefreshSession = {
 };
 export type RevokeSession = {
   type: 'RevokeSession';
-  data: { reason: Extract<RevocationReason, 'logout' | 'revoked'>; by: string; userId: string; now: Date };
+  data: { reason: UserRevocationReason; by: string; userId: string; now: Date };
 };
 export type SessionCommand = StartSession | RefreshSession | RevokeSession;
 

@@ -22,7 +22,17 @@ export type SessionStarted = DomainEvent<
   }
 >;
 export type SessionRefreshed = DomainEvent<typeof T.SessionRefreshed, { sessionId: string; userId: string; refreshTokenHash: string; refreshedAt: string }>;
-export type RevocationReason = 'logout' | 'revoked' | 'refresh-token-reuse' | 'idle-timeout' | 'lifetime-exceeded';
+export type RevocationReason =
+  | 'logout'
+  | 'revoked'
+  | 'refresh-token-reuse'
+  | 'idle-timeout'
+  | 'lifetime-exceeded'
+  | 'signed-out-everywhere'
+  | 'password-changed'
+  | 'password-reset';
+/** The reasons a user's own action (or a reset of their password) ends a session for. */
+export type UserRevocationReason = Extract<RevocationReason, 'logout' | 'revoked' | 'signed-out-everywhere' | 'password-changed' | 'password-reset'>;
 export type SessionRevoked = DomainEvent<
   typeof T.SessionRevoked,
   { sessionId: string; userId: string; reason: RevocationReason; revokedBy: string; revokedAt: string }
