@@ -64,7 +64,8 @@ export class Exports {
 
   /** Looks for work now (after a request), unless a round is under way. */
   poke(): void {
-    if (this.running || this.closed) return;
+    // EXPORT_POLL_MS 0: this replica builds none (another one's round takes the request)
+    if (this.running || this.closed || this.config.EXPORT_POLL_MS === 0) return;
     clearTimeout(this.timer);
     this.schedule(0);
   }
@@ -106,7 +107,7 @@ export class Exports {
     const now = this.app.clock.now();
     const stale = new Date(now.getTime() - this.config.EXPORT_STALE_SECONDS * 1000);
     const { rows } = await sql<ExportRow>`
-      update files.exports set status = 'running', heartbeat_at = ${now}, attempts = attempts + 1, done_bytes = 0, blob_name = 'exports/' || id || '.zip'
+      update files.exports set status = 'running', heartbeat_at = ${now}, attempts = attempts + 1, done_bytes = 0, blob_name = 'exports/' || id || '-' || (attempts + 1) || '.zip'
        where id = (
          select id from files.exports
           where status = 'queued' or (status = 'running' and heartbeat_at < ${stale})
@@ -116,8 +117,21 @@ export class Exports {
   }
 
   private async build(job: ExportRow): Promise<void> {
-    const log = this.app.log.child({ exportId: job.id });
-    const blobName = `exports/${job.id}.zip`;
+    const log = this.app.log.child({ exportId: job.id, attempt: job.attempts });
+    // each attempt writes a blob of its own (the claim names it) and changes the row only while the
+    // claim is still its own: a builder thought dead whose export another replica claimed again
+    // can neither overwrite nor delete that one's archive, nor mark its row (the orphan sweep takes
+    // the stale attempt's blob, which no row names any more)
+    const blobName = job.blob_name ?? `exports/${job.id}-${job.attempts}.zip`;
+    const mine = () => this.app.db.updateTable('files.exports').where('id', '=', job.id).where('attempts', '=', job.attempts).where('status', '=', 'running');
+    let done = 0;
+    // the heartbeat from the claim on: planning a large drive must not look like a dead builder
+    const beat = setInterval(() => {
+      void mine()
+        .set({ done_bytes: done, heartbeat_at: this.app.clock.now() })
+        .execute()
+        .catch((err: unknown) => log.warn({ err }, 'export progress not saved'));
+    }, this.config.EXPORT_HEARTBEAT_MS);
     try {
       const members = await this.members(job.owner_id);
       const failed: { error?: unknown } = {};
@@ -126,17 +140,7 @@ export class Exports {
         stream.destroy(error instanceof Error ? error : new Error(String(error)));
       });
       const total = await length;
-      await this.app.db.updateTable('files.exports').set({ total_bytes: total >= 0 ? total : null }).where('id', '=', job.id).execute();
-      let done = 0;
-      const beat = setInterval(() => {
-        void this.app.db
-          .updateTable('files.exports')
-          .set({ done_bytes: done, heartbeat_at: this.app.clock.now() })
-          .where('id', '=', job.id)
-          .where('status', '=', 'running')
-          .execute()
-          .catch((err: unknown) => log.warn({ err }, 'export progress not saved'));
-      }, this.config.EXPORT_HEARTBEAT_MS);
+      await mine().set({ total_bytes: total >= 0 ? total : null }).execute();
       try {
         await this.app.blobs.getBlockBlobClient(blobName).uploadStream(stream, 4 * 1024 * 1024, 2, {
           abortSignal: this.controller.signal,
@@ -151,8 +155,7 @@ export class Exports {
       if (failed.error) throw failed.error;
       const props = await this.app.blobs.getBlockBlobClient(blobName).getProperties();
       const now = this.app.clock.now();
-      await this.app.db
-        .updateTable('files.exports')
+      const marked = await mine()
         .set({
           status: 'ready',
           blob_name: blobName,
@@ -162,16 +165,21 @@ export class Exports {
           expires_at: new Date(now.getTime() + this.config.EXPORT_TTL_HOURS * 3_600_000),
           heartbeat_at: now,
         })
-        .where('id', '=', job.id)
-        .execute();
+        .executeTakeFirst();
+      if (marked.numUpdatedRows === 0n) {
+        log.warn('export built after another replica claimed it again: this attempt is dropped');
+        await deleteBlob(this.app, blobName);
+        return;
+      }
       log.info({ size: props.contentLength }, 'export ready');
     } catch (error) {
+      clearInterval(beat);
       if (this.closed) return; // shutting down: the next process claims it again
       const final = error instanceof ExportFailed || job.attempts >= this.config.EXPORT_MAX_ATTEMPTS;
-      log.warn({ err: error, attempt: job.attempts, final }, 'export failed');
+      log.warn({ err: error, final }, 'export failed');
+      // this attempt's own blob only
       await deleteBlob(this.app, blobName);
-      await this.app.db
-        .updateTable('files.exports')
+      await mine()
         .set(
           final
             ? {
@@ -182,7 +190,6 @@ export class Exports {
               }
             : { status: 'queued' },
         )
-        .where('id', '=', job.id)
         .execute();
     }
   }

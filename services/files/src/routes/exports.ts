@@ -95,7 +95,14 @@ export async function exportRoutes(app: FastifyInstance, opts: { config: Config 
       const row = await app.exports.get(owner(request), request.params.id);
       if (!row) throw httpError(404, 'No such export.');
       if (row.status !== 'ready' || !row.blob_name) throw httpError(409, 'This export is not ready yet.');
-      const download = await app.blobs.getBlockBlobClient(row.blob_name).download(0, undefined, { maxRetryRequests: 3 });
+      const download = await app.blobs
+        .getBlockBlobClient(row.blob_name)
+        .download(0, undefined, { maxRetryRequests: 3 })
+        .catch((error: unknown) => {
+          // expired and swept between the read of its row and now
+          if ((error as { statusCode?: number }).statusCode === 404) throw httpError(404, 'This export is gone; ask for a new one.');
+          throw error;
+        });
       return reply
         .type('application/zip')
         .header('content-length', String(download.contentLength ?? row.size))
