@@ -33,7 +33,7 @@ describe('Standard Webhooks signatures', () => {
     const inForce = secretsInForce(rotated, new Date(t0.getTime() + 30_000));
     expect(inForce).toEqual([rotated[0]!.secret, first[0]!.secret]);
     const headers = signedHeaders(inForce, 'evt-1', now, body);
-    expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(headers['webhook-signature']!.split(' ')).toHaveLength(2);
     expect(new Webhook(first[0]!.secret).verify(body, headers)).toBeTruthy();
     expect(new Webhook(rotated[0]!.secret).verify(body, headers)).toBeTruthy();
     // past the overlap only the new one signs
