@@ -140,6 +140,8 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/me/exports', appId: 'files', auth: 'token' },
   // each answer marks which session is the caller's own
   { path: '/api/v1/sessions', appId: 'sessions', auth: 'token', cache: 'session' },
+  // partner self-service: a user's partner clients; a secret in an answer, so never cached
+  { path: '/api/v1/partners', appId: 'sessions', auth: 'token' },
   { path: '/api/v1/files', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/files/*/content', appId: 'files', auth: 'token' },
   { path: '/api/v1/files/*/versions/*/content', appId: 'files', auth: 'token' },

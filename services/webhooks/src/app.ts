@@ -26,7 +26,7 @@ export default async function webhooks(app: FastifyInstance, opts: WebhooksOptio
   await app.register(openapiPlugin, { title: WEBHOOKS_TITLE });
   await app.register(corePlugin, { config, allow, ...(opts.resolve ? { resolve: opts.resolve } : {}), ...(opts.random ? { random: opts.random } : {}) });
   await app.register(subscriptionsPlugin);
-  await app.register(fileEventRoutes, { onWork: () => app.dispatcher.wake() });
+  await app.register(fileEventRoutes, { onWork: () => app.dispatcher.wake(), gapMs: config.WEBHOOK_ORDER_GAP_MS });
   await app.register(tokenAuth, { config });
   await app.register(webhooksApi, { config, ...(opts.resolve ? { resolve: opts.resolve } : {}), onWork: () => app.dispatcher.wake() });
 }

@@ -29,6 +29,11 @@ export const ConfigSchema = Type.Composite([
     WEBHOOK_POLL_MS: Type.Integer({ minimum: 0, default: 1_000 }),
     /** Deliveries in flight at once in this replica. */
     WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
+    /**
+     * A file's later event waits for its earlier ones to be received (Dapr hands them over
+     * concurrently); an earlier one not received within this time is taken as lost and not waited for.
+     */
+    WEBHOOK_ORDER_GAP_MS: Type.Integer({ minimum: 0, default: 60 * SECOND }),
     /** Endpoints one owner (a user or a partner client) may register. */
     WEBHOOK_MAX_ENDPOINTS: Type.Integer({ minimum: 1, default: 20 }),
     /** After a rotation the previous secret signs too, for this long (both signatures are sent). */

@@ -15,6 +15,35 @@ export interface NewEndpoint {
 
 export class EndpointLimitError extends Error {}
 
+/**
+ * Notes that `version` of `stream` was received: the stream's watermark (every version up to it
+ * received) moves on over it and over versions received early; a version past a gap waits in
+ * early_versions. A stream first seen at version 1 starts there; first seen later, its earlier
+ * versions are waited for as any gap (they may be in flight, or history from before this
+ * service). A gap older than `gapMs` is taken as lost: the watermark jumps over it.
+ */
+async function noteVersion(tx: Kysely<Database>, stream: string, version: number, now: Date, gapMs: number): Promise<void> {
+  let row = await tx.selectFrom('webhooks.streams').select('version').where('stream', '=', stream).forUpdate().executeTakeFirst();
+  if (!row) {
+    // two first events of a stream at once: the one that loses the race reads the winner's row
+    await tx.insertInto('webhooks.streams').values({ stream, version: 0 }).onConflict((oc) => oc.column('stream').doNothing()).execute();
+    row = await tx.selectFrom('webhooks.streams').select('version').where('stream', '=', stream).forUpdate().executeTakeFirstOrThrow();
+  }
+  let mark = Number(row.version);
+  if (version <= mark) return;
+  if (version > mark + 1) await tx.insertInto('webhooks.early_versions').values({ stream, version, seen_at: now }).onConflict((oc) => oc.columns(['stream', 'version']).doNothing()).execute();
+  else mark = version;
+  const early = await tx.selectFrom('webhooks.early_versions').select(['version', 'seen_at']).where('stream', '=', stream).orderBy('version').execute();
+  for (const e of early) {
+    const v = Number(e.version);
+    if (v === mark + 1 || (v > mark + 1 && e.seen_at.getTime() <= now.getTime() - gapMs)) mark = v;
+    else if (v > mark) break;
+  }
+  if (mark === Number(row.version)) return;
+  await tx.deleteFrom('webhooks.early_versions').where('stream', '=', stream).where(sql<boolean>`version <= ${mark}`).execute();
+  await tx.updateTable('webhooks.streams').set({ version: mark }).where('stream', '=', stream).execute();
+}
+
 /** An owner's endpoints and their deliveries; every read and write is scoped to the owner. */
 export class WebhookStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -91,10 +120,11 @@ export class WebhookStore {
    * One published event, once: noted as seen and a delivery written for each of its owner's
    * endpoints whose filter takes it, in one transaction. False when it was seen before.
    */
-  async enqueue(event: { id: string; type: string; ownerId: string; stream: string; streamVersion: number; body: string }, now: Date): Promise<{ fresh: boolean; deliveries: number }> {
+  async enqueue(event: { id: string; type: string; ownerId: string; stream: string; streamVersion: number; body: string }, now: Date, gapMs: number): Promise<{ fresh: boolean; deliveries: number }> {
     return this.db.transaction().execute(async (tx) => {
       const seen = await tx.insertInto('webhooks.seen_events').values({ event_id: event.id, seen_at: now }).onConflict((oc) => oc.column('event_id').doNothing()).returning('event_id').executeTakeFirst();
       if (!seen) return { fresh: false, deliveries: 0 };
+      if (event.streamVersion > 0) await noteVersion(tx, event.stream, event.streamVersion, now, gapMs);
       const endpoints = await tx
         .selectFrom('webhooks.endpoints')
         .select('id')
@@ -131,13 +161,16 @@ export class WebhookStore {
    * the earliest pending one is taken: a file's later event waits until the earlier one is
    * delivered or dead. Disabled endpoints' deliveries wait.
    */
-  async claim(now: Date, leaseMs: number, limit: number): Promise<(DeliveryRow & { url: string; secrets: StoredSecret[] })[]> {
+  async claim(now: Date, leaseMs: number, limit: number, gapTimeoutMs: number): Promise<(DeliveryRow & { url: string; secrets: StoredSecret[] })[]> {
     const until = new Date(now.getTime() + leaseMs);
     const { rows } = await sql<DeliveryRow & { url: string; secrets: StoredSecret[] }>`
       with due as (
         select d.id from webhooks.deliveries d
         join webhooks.endpoints e on e.id = d.endpoint_id and e.enabled
+        left join webhooks.streams s on s.stream = d.stream
         where d.status = 'pending' and d.next_attempt_at <= ${now}
+          -- every earlier event of its stream received, or the gap older than the timeout (lost: go on)
+          and (d.stream_version = 0 or d.stream_version <= s.version or d.created_at <= ${new Date(now.getTime() - gapTimeoutMs)})
           and not exists (
             select 1 from webhooks.deliveries p
             where p.endpoint_id = d.endpoint_id and p.stream = d.stream and p.status = 'pending'

@@ -22,6 +22,17 @@ export interface SeenEventsTable {
   seen_at: Date;
 }
 
+export interface StreamsTable {
+  stream: string;
+  version: BigInt;
+}
+
+export interface EarlyVersionsTable {
+  stream: string;
+  version: BigInt;
+  seen_at: Date;
+}
+
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
 export interface DeliveriesTable {
@@ -56,6 +67,8 @@ export interface AttemptsTable {
 export interface Database {
   'webhooks.endpoints': EndpointsTable;
   'webhooks.seen_events': SeenEventsTable;
+  'webhooks.streams': StreamsTable;
+  'webhooks.early_versions': EarlyVersionsTable;
   'webhooks.deliveries': DeliveriesTable;
   'webhooks.attempts': AttemptsTable;
 }

@@ -15,6 +15,8 @@ export interface DispatcherOptions {
   timeoutMs: number;
   pollMs: number;
   concurrency: number;
+  /** How long a delivery waits for an earlier event of its file that was never received (lost), then goes. */
+  gapTimeoutMs: number;
   now?: () => Date;
   random?: () => number;
   resolve?: Resolver;
@@ -94,7 +96,7 @@ export class Dispatcher {
       await this.options.store.forgetSeen(new Date(now.getTime() - 7 * 24 * 3_600_000));
     }
     // the lease outlasts one attempt, so a live sender's claim is never taken over
-    const claimed = await this.options.store.claim(now, this.options.timeoutMs * 2 + 5_000, free);
+    const claimed = await this.options.store.claim(now, this.options.timeoutMs * 2 + 5_000, free, this.options.gapTimeoutMs);
     const sends = claimed.map((delivery) => {
       const job = this.deliver(delivery).catch((err: unknown) => this.options.log.warn({ err, delivery: delivery.id }, 'a webhook attempt was not recorded; it falls due again after its lease'));
       this.inFlight.add(job);

@@ -33,6 +33,7 @@ export const corePlugin = fp(
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       pollMs: config.WEBHOOK_POLL_MS,
       concurrency: config.WEBHOOK_CONCURRENCY,
+      gapTimeoutMs: config.WEBHOOK_ORDER_GAP_MS,
       now: () => app.clock.now(),
       ...(opts.random ? { random: opts.random } : {}),
       ...(opts.resolve ? { resolve: opts.resolve } : {}),

@@ -21,6 +21,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create table webhooks.seen_events (event_id text primary key, seen_at timestamptz not null)`.execute(db);
   await sql`create index seen_events_by_time on webhooks.seen_events (seen_at)`.execute(db);
 
+  // per stream (a file's or a folder's), the highest version up to which every event has been
+  // received, and the versions received past a gap: Dapr hands a topic's messages to the
+  // subscriber concurrently, so version 3 may be noted before version 2, and is held until then
+  await sql`create table webhooks.streams (stream text primary key, version bigint not null)`.execute(db);
+  await sql`
+    create table webhooks.early_versions (
+      stream text not null,
+      version bigint not null,
+      seen_at timestamptz not null,
+      primary key (stream, version)
+    )`.execute(db);
+
   // one row per (endpoint, event): the work queue and the delivery log
   await sql`
     create table webhooks.deliveries (
@@ -61,5 +73,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['attempts', 'deliveries', 'seen_events', 'endpoints']) await sql`drop table if exists ${sql.id('webhooks', table)}`.execute(db);
+  for (const table of ['attempts', 'deliveries', 'early_versions', 'streams', 'seen_events', 'endpoints']) await sql`drop table if exists ${sql.id('webhooks', table)}`.execute(db);
 }

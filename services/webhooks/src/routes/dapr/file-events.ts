@@ -13,7 +13,7 @@ export function webhookBody(event: { type: string; time?: string | undefined; da
  * the acknowledgement: the dedupe makes that harmless, and the deliveries table, not memory, is
  * what the dispatcher sends from.
  */
-export async function fileEventRoutes(app: FastifyInstance, opts: { onWork: () => void }) {
+export async function fileEventRoutes(app: FastifyInstance, opts: { onWork: () => void; gapMs: number }) {
   app.subscribe({
     pubsubname: Components.pubsub,
     topic: Topics.fileEvents,
@@ -32,6 +32,7 @@ export async function fileEventRoutes(app: FastifyInstance, opts: { onWork: () =
         const result = await app.webhooks.enqueue(
           { id: delivered.id, type: event.type, ownerId: data.ownerId, stream, streamVersion, body: webhookBody({ type: event.type, time: delivered.time, data: event.data }, now) },
           now,
+          opts.gapMs,
         );
         if (result.deliveries > 0) opts.onWork();
         return 'SUCCESS';
