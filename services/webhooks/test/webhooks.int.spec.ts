@@ -5,7 +5,7 @@
  * with both signatures in its overlap, a dead letter; and what must not work: no token, another
  * owner's endpoints, SSRF targets, oversized or hostile bodies, odd spellings of the path.
  *
- * The stack's webhooks may reach 127.0.0.2 only, retry within seconds and give up after 15 s
+ * The stack's webhooks may reach 127.0.0.2 only, retry within seconds and give up after 30 s
  * (tools/dev's test stack sets WEBHOOK_*): the real backoff code with shorter numbers.
  */
 import { randomUUID } from 'node:crypto';
@@ -165,7 +165,7 @@ describe('signed webhooks', () => {
     const [row] = await eventually('a dead delivery', async () => {
       const rows = await deliveriesOf(a, deadId, '?status=dead');
       return rows.length > 0 ? rows : undefined;
-    }, 40_000);
+    }, 60_000);
     expect(row!.attempts as number).toBeGreaterThan(3);
     expect(row!.lastError).toMatch(/connection failed/);
     const metrics = await (await fetch(`http://127.0.0.1:${stack.apps.webhooks!.internalPort}/metrics`)).text();

@@ -54,11 +54,11 @@ export async function startTestStack(options: { supervise?: boolean } = {}): Pro
   process.env.RATE_LIMIT_ENABLED ??= 'false';
   // Webhook receivers of the tests listen on 127.0.0.2, the one address the stack's webhooks may
   // reach (every other loopback or private address stays refused, which the SSRF tests check);
-  // retries come within seconds and a delivery is dead after 15 s, not a day (the same code, other numbers).
+  // retries come within seconds and a delivery is dead after 30 s, not a day (the same code, other numbers).
   process.env.WEBHOOK_ALLOWED_TARGETS ??= '127.0.0.2/32';
   process.env.WEBHOOK_RETRY_BASE_MS ??= '250';
   process.env.WEBHOOK_RETRY_MAX_MS ??= '2000';
-  process.env.WEBHOOK_RETRY_HORIZON_MS ??= '15000';
+  process.env.WEBHOOK_RETRY_HORIZON_MS ??= '30000';
   process.env.WEBHOOK_POLL_MS ??= '200';
   const runDir = mkdtempSync(join(REPO_ROOT, '.strata', 'test-'));
   // STRATA_TEST_PROFILE=prod-like runs the tests on deploy/'s configuration and the stand-ins
