@@ -6,8 +6,8 @@ export { problems } from '@strata/service-kit';
 
 const Id = Type.String({ format: 'uuid', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const Timestamp = Type.String({ format: 'date-time' });
-/** Text Postgres can hold and a person types: no NUL or other C0 controls (a 400 before any query). */
-const PLAIN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$';
+/** Text Postgres can hold and a person types: no NUL or other controls, no lone surrogate halves (a 400 before any query). */
+const PLAIN = '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 /** The events an endpoint may ask for: files.events' types, or `*` for all of them. */
@@ -75,7 +75,8 @@ export const DeliveryList = Type.Object({ items: Type.Array(Delivery), nextCurso
 export const DeliveriesQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
-    cursor: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,18}$' })),
+    // a delivery's seq: within bigint (18 digits), so the query never fails on a cast
+    cursor: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,17}$' })),
     status: Type.Optional(DeliveryStatus),
   },
   { additionalProperties: false },
