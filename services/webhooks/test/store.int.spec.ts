@@ -8,7 +8,7 @@ import type {} from '@strata/testing';
 import { kyselyFromPool } from '@strata/event-store';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../src/db/migrate.js';
 import type { Database } from '../src/db/schema.js';
 import { WebhookStore } from '../src/store.js';
@@ -36,6 +36,10 @@ beforeAll(async () => {
   db = kyselyFromPool(pool, { namedStatements: false }) as Kysely<Database>;
   await migrate(db as Kysely<unknown>);
   store = new WebhookStore(db);
+});
+// the queue is claimed as a whole: each test starts with no deliveries of another's
+beforeEach(async () => {
+  await db.deleteFrom('webhooks.deliveries').execute();
 });
 afterAll(async () => {
   await db?.destroy();
