@@ -18,6 +18,21 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AcceptedStatus.
+const (
+	AcceptedStatusAccepted AcceptedStatus = "accepted"
+)
+
+// Valid indicates whether the value is a known member of the AcceptedStatus enum.
+func (e AcceptedStatus) Valid() bool {
+	switch e {
+	case AcceptedStatusAccepted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AccessTokenTokenType.
 const (
 	AccessTokenTokenTypeBearer AccessTokenTokenType = "Bearer"
@@ -27,6 +42,96 @@ const (
 func (e AccessTokenTokenType) Valid() bool {
 	switch e {
 	case AccessTokenTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportStatus0.
+const (
+	AccountExportStatus0Queued AccountExportStatus0 = "queued"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportStatus0 enum.
+func (e AccountExportStatus0) Valid() bool {
+	switch e {
+	case AccountExportStatus0Queued:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportStatus1.
+const (
+	AccountExportStatus1Running AccountExportStatus1 = "running"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportStatus1 enum.
+func (e AccountExportStatus1) Valid() bool {
+	switch e {
+	case AccountExportStatus1Running:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportStatus2.
+const (
+	Ready AccountExportStatus2 = "ready"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportStatus2 enum.
+func (e AccountExportStatus2) Valid() bool {
+	switch e {
+	case Ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportStatus3.
+const (
+	AccountExportStatus3Failed AccountExportStatus3 = "failed"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportStatus3 enum.
+func (e AccountExportStatus3) Valid() bool {
+	switch e {
+	case AccountExportStatus3Failed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportAcceptedStatus0.
+const (
+	AccountExportAcceptedStatus0Queued AccountExportAcceptedStatus0 = "queued"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportAcceptedStatus0 enum.
+func (e AccountExportAcceptedStatus0) Valid() bool {
+	switch e {
+	case AccountExportAcceptedStatus0Queued:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportAcceptedStatus1.
+const (
+	AccountExportAcceptedStatus1Running AccountExportAcceptedStatus1 = "running"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportAcceptedStatus1 enum.
+func (e AccountExportAcceptedStatus1) Valid() bool {
+	switch e {
+	case AccountExportAcceptedStatus1Running:
 		return true
 	default:
 		return false
@@ -320,13 +425,13 @@ func (e InsightsStatus1) Valid() bool {
 
 // Defines values for InsightsStatus2.
 const (
-	Failed InsightsStatus2 = "failed"
+	InsightsStatus2Failed InsightsStatus2 = "failed"
 )
 
 // Valid indicates whether the value is a known member of the InsightsStatus2 enum.
 func (e InsightsStatus2) Valid() bool {
 	switch e {
-	case Failed:
+	case InsightsStatus2Failed:
 		return true
 	default:
 		return false
@@ -357,6 +462,36 @@ const (
 func (e InsightsTagsSource1) Valid() bool {
 	switch e {
 	case Keyword:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OwnerGrantFileStatus0.
+const (
+	Active OwnerGrantFileStatus0 = "active"
+)
+
+// Valid indicates whether the value is a known member of the OwnerGrantFileStatus0 enum.
+func (e OwnerGrantFileStatus0) Valid() bool {
+	switch e {
+	case Active:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OwnerGrantFileStatus1.
+const (
+	Trashed OwnerGrantFileStatus1 = "trashed"
+)
+
+// Valid indicates whether the value is a known member of the OwnerGrantFileStatus1 enum.
+func (e OwnerGrantFileStatus1) Valid() bool {
+	switch e {
+	case Trashed:
 		return true
 	default:
 		return false
@@ -2058,6 +2193,14 @@ func (e PostApiV1ZipLinksJSONBodyItemsKind1) Valid() bool {
 	}
 }
 
+// Accepted defines model for Accepted.
+type Accepted struct {
+	Status AcceptedStatus `json:"status"`
+}
+
+// AcceptedStatus defines model for Accepted.Status.
+type AcceptedStatus string
+
 // AccessToken defines model for AccessToken.
 type AccessToken struct {
 	AccessToken string `json:"accessToken"`
@@ -2069,6 +2212,55 @@ type AccessToken struct {
 
 // AccessTokenTokenType defines model for AccessToken.TokenType.
 type AccessTokenTokenType string
+
+// AccountExport defines model for AccountExport.
+type AccountExport struct {
+	CompletedAt *time.Time           `json:"completedAt"`
+	CreatedAt   time.Time            `json:"createdAt"`
+	DoneBytes   int                  `json:"doneBytes"`
+	Download    *string              `json:"download"`
+	Error       *string              `json:"error"`
+	ExpiresAt   *time.Time           `json:"expiresAt"`
+	Id          openapi_types.UUID   `json:"id"`
+	Progress    float32              `json:"progress"`
+	Size        *int                 `json:"size"`
+	Status      AccountExport_Status `json:"status"`
+	TotalBytes  *int                 `json:"totalBytes"`
+}
+
+// AccountExportStatus0 defines model for AccountExport.Status.0.
+type AccountExportStatus0 string
+
+// AccountExportStatus1 defines model for AccountExport.Status.1.
+type AccountExportStatus1 string
+
+// AccountExportStatus2 defines model for AccountExport.Status.2.
+type AccountExportStatus2 string
+
+// AccountExportStatus3 defines model for AccountExport.Status.3.
+type AccountExportStatus3 string
+
+// AccountExport_Status defines model for AccountExport.Status.
+type AccountExport_Status struct {
+	union json.RawMessage
+}
+
+// AccountExportAccepted defines model for AccountExportAccepted.
+type AccountExportAccepted struct {
+	Id     openapi_types.UUID           `json:"id"`
+	Status AccountExportAccepted_Status `json:"status"`
+}
+
+// AccountExportAcceptedStatus0 defines model for AccountExportAccepted.Status.0.
+type AccountExportAcceptedStatus0 string
+
+// AccountExportAcceptedStatus1 defines model for AccountExportAccepted.Status.1.
+type AccountExportAcceptedStatus1 string
+
+// AccountExportAccepted_Status defines model for AccountExportAccepted.Status.
+type AccountExportAccepted_Status struct {
+	union json.RawMessage
+}
 
 // ActivityEntry defines model for ActivityEntry.
 type ActivityEntry struct {
@@ -2458,6 +2650,31 @@ type Insights_Tags_Source struct {
 // Jwks defines model for Jwks.
 type Jwks struct {
 	Keys []map[string]interface{} `json:"keys"`
+}
+
+// OwnerGrant defines model for OwnerGrant.
+type OwnerGrant struct {
+	ClientId   string                `json:"clientId"`
+	FileId     openapi_types.UUID    `json:"fileId"`
+	FileName   string                `json:"fileName"`
+	FileStatus OwnerGrant_FileStatus `json:"fileStatus"`
+	GrantedAt  time.Time             `json:"grantedAt"`
+}
+
+// OwnerGrantFileStatus0 defines model for OwnerGrant.FileStatus.0.
+type OwnerGrantFileStatus0 string
+
+// OwnerGrantFileStatus1 defines model for OwnerGrant.FileStatus.1.
+type OwnerGrantFileStatus1 string
+
+// OwnerGrant_FileStatus defines model for OwnerGrant.FileStatus.
+type OwnerGrant_FileStatus struct {
+	union json.RawMessage
+}
+
+// OwnerGrantList defines model for OwnerGrantList.
+type OwnerGrantList struct {
+	Items []OwnerGrant `json:"items"`
 }
 
 // PartnerClient defines model for PartnerClient.
@@ -2910,6 +3127,17 @@ type PostApiV1AuthLoginJSONBody struct {
 // PostApiV1AuthLogoutJSONBody defines parameters for PostApiV1AuthLogout.
 type PostApiV1AuthLogoutJSONBody = map[string]interface{}
 
+// PostApiV1AuthPasswordResetJSONBody defines parameters for PostApiV1AuthPasswordReset.
+type PostApiV1AuthPasswordResetJSONBody struct {
+	Email openapi_types.Email `json:"email"`
+}
+
+// PostApiV1AuthPasswordResetConfirmJSONBody defines parameters for PostApiV1AuthPasswordResetConfirm.
+type PostApiV1AuthPasswordResetConfirmJSONBody struct {
+	Password string `json:"password"`
+	Token    string `json:"token"`
+}
+
 // PostApiV1AuthRefreshJSONBody defines parameters for PostApiV1AuthRefresh.
 type PostApiV1AuthRefreshJSONBody = map[string]interface{}
 
@@ -3236,6 +3464,17 @@ type PostApiV1FoldersIdRestoreToParams struct {
 	IdempotencyKey *string `json:"idempotency-key,omitempty"`
 }
 
+// PatchApiV1MeJSONBody defines parameters for PatchApiV1Me.
+type PatchApiV1MeJSONBody struct {
+	DisplayName string `json:"displayName"`
+}
+
+// PostApiV1MePasswordJSONBody defines parameters for PostApiV1MePassword.
+type PostApiV1MePasswordJSONBody struct {
+	Current string `json:"current"`
+	Next    string `json:"next"`
+}
+
 // PostApiV1PartnersJSONBody defines parameters for PostApiV1Partners.
 type PostApiV1PartnersJSONBody struct {
 	Name   string                                  `json:"name"`
@@ -3308,6 +3547,9 @@ type GetApiV1SearchParamsType5 string
 
 // GetApiV1SearchParamsType6 defines parameters for GetApiV1Search.
 type GetApiV1SearchParamsType6 string
+
+// PostApiV1SessionsRevokeAllJSONBody defines parameters for PostApiV1SessionsRevokeAll.
+type PostApiV1SessionsRevokeAllJSONBody = map[string]interface{}
 
 // GetApiV1StarredParams defines parameters for GetApiV1Starred.
 type GetApiV1StarredParams struct {
@@ -3608,6 +3850,12 @@ type PostApiV1AuthLoginJSONRequestBody PostApiV1AuthLoginJSONBody
 // PostApiV1AuthLogoutJSONRequestBody defines body for PostApiV1AuthLogout for application/json ContentType.
 type PostApiV1AuthLogoutJSONRequestBody = PostApiV1AuthLogoutJSONBody
 
+// PostApiV1AuthPasswordResetJSONRequestBody defines body for PostApiV1AuthPasswordReset for application/json ContentType.
+type PostApiV1AuthPasswordResetJSONRequestBody PostApiV1AuthPasswordResetJSONBody
+
+// PostApiV1AuthPasswordResetConfirmJSONRequestBody defines body for PostApiV1AuthPasswordResetConfirm for application/json ContentType.
+type PostApiV1AuthPasswordResetConfirmJSONRequestBody PostApiV1AuthPasswordResetConfirmJSONBody
+
 // PostApiV1AuthRefreshJSONRequestBody defines body for PostApiV1AuthRefresh for application/json ContentType.
 type PostApiV1AuthRefreshJSONRequestBody = PostApiV1AuthRefreshJSONBody
 
@@ -3647,11 +3895,20 @@ type PatchApiV1FoldersIdJSONRequestBody PatchApiV1FoldersIdJSONBody
 // PostApiV1FoldersIdRestoreToJSONRequestBody defines body for PostApiV1FoldersIdRestoreTo for application/json ContentType.
 type PostApiV1FoldersIdRestoreToJSONRequestBody PostApiV1FoldersIdRestoreToJSONBody
 
+// PatchApiV1MeJSONRequestBody defines body for PatchApiV1Me for application/json ContentType.
+type PatchApiV1MeJSONRequestBody PatchApiV1MeJSONBody
+
+// PostApiV1MePasswordJSONRequestBody defines body for PostApiV1MePassword for application/json ContentType.
+type PostApiV1MePasswordJSONRequestBody PostApiV1MePasswordJSONBody
+
 // PostApiV1PartnersJSONRequestBody defines body for PostApiV1Partners for application/json ContentType.
 type PostApiV1PartnersJSONRequestBody PostApiV1PartnersJSONBody
 
 // PutApiV1PartnersClientIdScopesJSONRequestBody defines body for PutApiV1PartnersClientIdScopes for application/json ContentType.
 type PutApiV1PartnersClientIdScopesJSONRequestBody PutApiV1PartnersClientIdScopesJSONBody
+
+// PostApiV1SessionsRevokeAllJSONRequestBody defines body for PostApiV1SessionsRevokeAll for application/json ContentType.
+type PostApiV1SessionsRevokeAllJSONRequestBody = PostApiV1SessionsRevokeAllJSONBody
 
 // PostApiV1WebhooksJSONRequestBody defines body for PostApiV1Webhooks for application/json ContentType.
 type PostApiV1WebhooksJSONRequestBody PostApiV1WebhooksJSONBody
@@ -3785,6 +4042,182 @@ func (a Problem) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(object)
+}
+
+// AsAccountExportStatus0 returns the union data inside the AccountExport_Status as a AccountExportStatus0
+func (t AccountExport_Status) AsAccountExportStatus0() (AccountExportStatus0, error) {
+	var body AccountExportStatus0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportStatus0 overwrites any union data inside the AccountExport_Status as the provided AccountExportStatus0
+func (t *AccountExport_Status) FromAccountExportStatus0(v AccountExportStatus0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportStatus0 performs a merge with any union data inside the AccountExport_Status, using the provided AccountExportStatus0
+func (t *AccountExport_Status) MergeAccountExportStatus0(v AccountExportStatus0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccountExportStatus1 returns the union data inside the AccountExport_Status as a AccountExportStatus1
+func (t AccountExport_Status) AsAccountExportStatus1() (AccountExportStatus1, error) {
+	var body AccountExportStatus1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportStatus1 overwrites any union data inside the AccountExport_Status as the provided AccountExportStatus1
+func (t *AccountExport_Status) FromAccountExportStatus1(v AccountExportStatus1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportStatus1 performs a merge with any union data inside the AccountExport_Status, using the provided AccountExportStatus1
+func (t *AccountExport_Status) MergeAccountExportStatus1(v AccountExportStatus1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccountExportStatus2 returns the union data inside the AccountExport_Status as a AccountExportStatus2
+func (t AccountExport_Status) AsAccountExportStatus2() (AccountExportStatus2, error) {
+	var body AccountExportStatus2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportStatus2 overwrites any union data inside the AccountExport_Status as the provided AccountExportStatus2
+func (t *AccountExport_Status) FromAccountExportStatus2(v AccountExportStatus2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportStatus2 performs a merge with any union data inside the AccountExport_Status, using the provided AccountExportStatus2
+func (t *AccountExport_Status) MergeAccountExportStatus2(v AccountExportStatus2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccountExportStatus3 returns the union data inside the AccountExport_Status as a AccountExportStatus3
+func (t AccountExport_Status) AsAccountExportStatus3() (AccountExportStatus3, error) {
+	var body AccountExportStatus3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportStatus3 overwrites any union data inside the AccountExport_Status as the provided AccountExportStatus3
+func (t *AccountExport_Status) FromAccountExportStatus3(v AccountExportStatus3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportStatus3 performs a merge with any union data inside the AccountExport_Status, using the provided AccountExportStatus3
+func (t *AccountExport_Status) MergeAccountExportStatus3(v AccountExportStatus3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AccountExport_Status) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AccountExport_Status) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsAccountExportAcceptedStatus0 returns the union data inside the AccountExportAccepted_Status as a AccountExportAcceptedStatus0
+func (t AccountExportAccepted_Status) AsAccountExportAcceptedStatus0() (AccountExportAcceptedStatus0, error) {
+	var body AccountExportAcceptedStatus0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportAcceptedStatus0 overwrites any union data inside the AccountExportAccepted_Status as the provided AccountExportAcceptedStatus0
+func (t *AccountExportAccepted_Status) FromAccountExportAcceptedStatus0(v AccountExportAcceptedStatus0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportAcceptedStatus0 performs a merge with any union data inside the AccountExportAccepted_Status, using the provided AccountExportAcceptedStatus0
+func (t *AccountExportAccepted_Status) MergeAccountExportAcceptedStatus0(v AccountExportAcceptedStatus0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccountExportAcceptedStatus1 returns the union data inside the AccountExportAccepted_Status as a AccountExportAcceptedStatus1
+func (t AccountExportAccepted_Status) AsAccountExportAcceptedStatus1() (AccountExportAcceptedStatus1, error) {
+	var body AccountExportAcceptedStatus1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportAcceptedStatus1 overwrites any union data inside the AccountExportAccepted_Status as the provided AccountExportAcceptedStatus1
+func (t *AccountExportAccepted_Status) FromAccountExportAcceptedStatus1(v AccountExportAcceptedStatus1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportAcceptedStatus1 performs a merge with any union data inside the AccountExportAccepted_Status, using the provided AccountExportAcceptedStatus1
+func (t *AccountExportAccepted_Status) MergeAccountExportAcceptedStatus1(v AccountExportAcceptedStatus1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AccountExportAccepted_Status) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AccountExportAccepted_Status) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
 }
 
 // AsAnswerMode0 returns the union data inside the Answer_Mode as a AnswerMode0
@@ -4435,6 +4868,68 @@ func (t Insights_Tags_Source) MarshalJSON() ([]byte, error) {
 }
 
 func (t *Insights_Tags_Source) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsOwnerGrantFileStatus0 returns the union data inside the OwnerGrant_FileStatus as a OwnerGrantFileStatus0
+func (t OwnerGrant_FileStatus) AsOwnerGrantFileStatus0() (OwnerGrantFileStatus0, error) {
+	var body OwnerGrantFileStatus0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOwnerGrantFileStatus0 overwrites any union data inside the OwnerGrant_FileStatus as the provided OwnerGrantFileStatus0
+func (t *OwnerGrant_FileStatus) FromOwnerGrantFileStatus0(v OwnerGrantFileStatus0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOwnerGrantFileStatus0 performs a merge with any union data inside the OwnerGrant_FileStatus, using the provided OwnerGrantFileStatus0
+func (t *OwnerGrant_FileStatus) MergeOwnerGrantFileStatus0(v OwnerGrantFileStatus0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOwnerGrantFileStatus1 returns the union data inside the OwnerGrant_FileStatus as a OwnerGrantFileStatus1
+func (t OwnerGrant_FileStatus) AsOwnerGrantFileStatus1() (OwnerGrantFileStatus1, error) {
+	var body OwnerGrantFileStatus1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOwnerGrantFileStatus1 overwrites any union data inside the OwnerGrant_FileStatus as the provided OwnerGrantFileStatus1
+func (t *OwnerGrant_FileStatus) FromOwnerGrantFileStatus1(v OwnerGrantFileStatus1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOwnerGrantFileStatus1 performs a merge with any union data inside the OwnerGrant_FileStatus, using the provided OwnerGrantFileStatus1
+func (t *OwnerGrant_FileStatus) MergeOwnerGrantFileStatus1(v OwnerGrantFileStatus1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t OwnerGrant_FileStatus) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *OwnerGrant_FileStatus) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -6728,6 +7223,42 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/auth/logout (the `PostApiV1AuthLogout` operationId).
 	PostApiV1AuthLogout(ctx context.Context, body PostApiV1AuthLogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PostApiV1AuthPasswordResetWithBody Ask for a password-reset link by e-mail
+	//
+	// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+	PostApiV1AuthPasswordResetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1AuthPasswordReset Ask for a password-reset link by e-mail
+	//
+	// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+	PostApiV1AuthPasswordReset(ctx context.Context, body PostApiV1AuthPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1AuthPasswordResetConfirmWithBody Set a new password with a reset token; every session is signed out
+	//
+	// The token works once, within 30 minutes of the request, and only while no newer password was set.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+	PostApiV1AuthPasswordResetConfirmWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1AuthPasswordResetConfirm Set a new password with a reset token; every session is signed out
+	//
+	// The token works once, within 30 minutes of the request, and only while no newer password was set.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+	PostApiV1AuthPasswordResetConfirm(ctx context.Context, body PostApiV1AuthPasswordResetConfirmJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostApiV1AuthRefreshWithBody New access token from the refresh-token cookie; the refresh token rotates
 	//
 	// Send `content-type: application/json` with `{}` or an empty body.
@@ -7071,10 +7602,64 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/folders/{id}/star (the `PutApiV1FoldersIdStar` operationId).
 	PutApiV1FoldersIdStar(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetApiV1Grants Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})
+	//
+	// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
+	GetApiV1Grants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetApiV1Me The signed-in user
 	//
 	// Corresponds with GET /api/v1/me (the `GetApiV1Me` operationId).
 	GetApiV1Me(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchApiV1MeWithBody Change your display name
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+	PatchApiV1MeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchApiV1Me Change your display name
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+	PatchApiV1Me(ctx context.Context, body PatchApiV1MeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1MeExports Export everything: a ZIP of your files in their folders and your activity as JSON, built in the background
+	//
+	// Answers 202 at once with the export to follow at GET /me/exports/{id}. One export is built at a time per account: while one is queued or being built, asking again answers that one. The ZIP holds `files/` (every live file, its latest version, in its folders) and `activity.json`.
+	//
+	// Corresponds with POST /api/v1/me/exports (the `PostApiV1MeExports` operationId).
+	PostApiV1MeExports(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1MeExportsId An export: its status and progress, then its download link
+	//
+	// Corresponds with GET /api/v1/me/exports/{id} (the `GetApiV1MeExportsId` operationId).
+	GetApiV1MeExportsId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1MeExportsIdContent Download a ready export (application/zip)
+	//
+	// Corresponds with GET /api/v1/me/exports/{id}/content (the `GetApiV1MeExportsIdContent` operationId).
+	GetApiV1MeExportsIdContent(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1MePasswordWithBody Change your password; every other session is signed out
+	//
+	// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+	PostApiV1MePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1MePassword Change your password; every other session is signed out
+	//
+	// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+	PostApiV1MePassword(ctx context.Context, body PostApiV1MePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApiV1OpenapiJson This document
 	//
@@ -7140,6 +7725,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/sessions (the `GetApiV1Sessions` operationId).
 	GetApiV1Sessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1SessionsRevokeAllWithBody Sign out everywhere: every session of yours ends, this one included
+	//
+	// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+	PostApiV1SessionsRevokeAllWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1SessionsRevokeAll Sign out everywhere: every session of yours ends, this one included
+	//
+	// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+	PostApiV1SessionsRevokeAll(ctx context.Context, body PostApiV1SessionsRevokeAllJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteApiV1SessionsId Sign out one of your sessions (another device)
 	//
@@ -7491,6 +8094,82 @@ func (c *Client) PostApiV1AuthLogoutWithBody(ctx context.Context, contentType st
 // Corresponds with POST /api/v1/auth/logout (the `PostApiV1AuthLogout` operationId).
 func (c *Client) PostApiV1AuthLogout(ctx context.Context, body PostApiV1AuthLogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostApiV1AuthLogoutRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1AuthPasswordResetWithBody Ask for a password-reset link by e-mail
+//
+// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+func (c *Client) PostApiV1AuthPasswordResetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1AuthPasswordResetRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1AuthPasswordReset Ask for a password-reset link by e-mail
+//
+// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+func (c *Client) PostApiV1AuthPasswordReset(ctx context.Context, body PostApiV1AuthPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1AuthPasswordResetRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1AuthPasswordResetConfirmWithBody Set a new password with a reset token; every session is signed out
+//
+// The token works once, within 30 minutes of the request, and only while no newer password was set.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+func (c *Client) PostApiV1AuthPasswordResetConfirmWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1AuthPasswordResetConfirmRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1AuthPasswordResetConfirm Set a new password with a reset token; every session is signed out
+//
+// The token works once, within 30 minutes of the request, and only while no newer password was set.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+func (c *Client) PostApiV1AuthPasswordResetConfirm(ctx context.Context, body PostApiV1AuthPasswordResetConfirmJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1AuthPasswordResetConfirmRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8334,11 +9013,145 @@ func (c *Client) PutApiV1FoldersIdStar(ctx context.Context, id openapi_types.UUI
 	return c.Client.Do(req)
 }
 
+// GetApiV1Grants Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})
+//
+// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
+func (c *Client) GetApiV1Grants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1GrantsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetApiV1Me The signed-in user
 //
 // Corresponds with GET /api/v1/me (the `GetApiV1Me` operationId).
 func (c *Client) GetApiV1Me(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetApiV1MeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchApiV1MeWithBody Change your display name
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+func (c *Client) PatchApiV1MeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchApiV1MeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchApiV1Me Change your display name
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+func (c *Client) PatchApiV1Me(ctx context.Context, body PatchApiV1MeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchApiV1MeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1MeExports Export everything: a ZIP of your files in their folders and your activity as JSON, built in the background
+//
+// Answers 202 at once with the export to follow at GET /me/exports/{id}. One export is built at a time per account: while one is queued or being built, asking again answers that one. The ZIP holds `files/` (every live file, its latest version, in its folders) and `activity.json`.
+//
+// Corresponds with POST /api/v1/me/exports (the `PostApiV1MeExports` operationId).
+func (c *Client) PostApiV1MeExports(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1MeExportsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1MeExportsId An export: its status and progress, then its download link
+//
+// Corresponds with GET /api/v1/me/exports/{id} (the `GetApiV1MeExportsId` operationId).
+func (c *Client) GetApiV1MeExportsId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1MeExportsIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1MeExportsIdContent Download a ready export (application/zip)
+//
+// Corresponds with GET /api/v1/me/exports/{id}/content (the `GetApiV1MeExportsIdContent` operationId).
+func (c *Client) GetApiV1MeExportsIdContent(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1MeExportsIdContentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1MePasswordWithBody Change your password; every other session is signed out
+//
+// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+func (c *Client) PostApiV1MePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1MePasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1MePassword Change your password; every other session is signed out
+//
+// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+func (c *Client) PostApiV1MePassword(ctx context.Context, body PostApiV1MePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1MePasswordRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8514,6 +9327,44 @@ func (c *Client) GetApiV1Search(ctx context.Context, params *GetApiV1SearchParam
 // Corresponds with GET /api/v1/sessions (the `GetApiV1Sessions` operationId).
 func (c *Client) GetApiV1Sessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetApiV1SessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1SessionsRevokeAllWithBody Sign out everywhere: every session of yours ends, this one included
+//
+// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+func (c *Client) PostApiV1SessionsRevokeAllWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1SessionsRevokeAllRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1SessionsRevokeAll Sign out everywhere: every session of yours ends, this one included
+//
+// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+func (c *Client) PostApiV1SessionsRevokeAll(ctx context.Context, body PostApiV1SessionsRevokeAllJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1SessionsRevokeAllRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9231,6 +10082,86 @@ func NewPostApiV1AuthLogoutRequestWithBody(server string, contentType string, bo
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/auth/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostApiV1AuthPasswordResetRequest calls the generic PostApiV1AuthPasswordReset builder with application/json body
+func NewPostApiV1AuthPasswordResetRequest(server string, body PostApiV1AuthPasswordResetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1AuthPasswordResetRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1AuthPasswordResetRequestWithBody constructs an http.Request for the PostApiV1AuthPasswordReset method, with any body, and a specified content type
+func NewPostApiV1AuthPasswordResetRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/password-reset")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostApiV1AuthPasswordResetConfirmRequest calls the generic PostApiV1AuthPasswordResetConfirm builder with application/json body
+func NewPostApiV1AuthPasswordResetConfirmRequest(server string, body PostApiV1AuthPasswordResetConfirmJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1AuthPasswordResetConfirmRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1AuthPasswordResetConfirmRequestWithBody constructs an http.Request for the PostApiV1AuthPasswordResetConfirm method, with any body, and a specified content type
+func NewPostApiV1AuthPasswordResetConfirmRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/password-reset/confirm")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -11120,6 +12051,33 @@ func NewPutApiV1FoldersIdStarRequest(server string, id openapi_types.UUID) (*htt
 	return req, nil
 }
 
+// NewGetApiV1GrantsRequest constructs an http.Request for the GetApiV1Grants method
+func NewGetApiV1GrantsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/grants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetApiV1MeRequest constructs an http.Request for the GetApiV1Me method
 func NewGetApiV1MeRequest(server string) (*http.Request, error) {
 	var err error
@@ -11143,6 +12101,181 @@ func NewGetApiV1MeRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewPatchApiV1MeRequest calls the generic PatchApiV1Me builder with application/json body
+func NewPatchApiV1MeRequest(server string, body PatchApiV1MeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchApiV1MeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPatchApiV1MeRequestWithBody constructs an http.Request for the PatchApiV1Me method, with any body, and a specified content type
+func NewPatchApiV1MeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostApiV1MeExportsRequest constructs an http.Request for the PostApiV1MeExports method
+func NewPostApiV1MeExportsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/exports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetApiV1MeExportsIdRequest constructs an http.Request for the GetApiV1MeExportsId method
+func NewGetApiV1MeExportsIdRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/exports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetApiV1MeExportsIdContentRequest constructs an http.Request for the GetApiV1MeExportsIdContent method
+func NewGetApiV1MeExportsIdContentRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/exports/%s/content", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1MePasswordRequest calls the generic PostApiV1MePassword builder with application/json body
+func NewPostApiV1MePasswordRequest(server string, body PostApiV1MePasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1MePasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1MePasswordRequestWithBody constructs an http.Request for the PostApiV1MePassword method, with any body, and a specified content type
+func NewPostApiV1MePasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -11567,6 +12700,46 @@ func NewGetApiV1SessionsRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewPostApiV1SessionsRevokeAllRequest calls the generic PostApiV1SessionsRevokeAll builder with application/json body
+func NewPostApiV1SessionsRevokeAllRequest(server string, body PostApiV1SessionsRevokeAllJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1SessionsRevokeAllRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1SessionsRevokeAllRequestWithBody constructs an http.Request for the PostApiV1SessionsRevokeAll method, with any body, and a specified content type
+func NewPostApiV1SessionsRevokeAllRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/revoke-all")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -12797,6 +13970,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/auth/logout (the `PostApiV1AuthLogout` operationId).
 	PostApiV1AuthLogoutWithResponse(ctx context.Context, body PostApiV1AuthLogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthLogoutResponse, error)
 
+	// PostApiV1AuthPasswordResetWithBodyWithResponse Ask for a password-reset link by e-mail
+	//
+	// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+	PostApiV1AuthPasswordResetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetResponse, error)
+
+	// PostApiV1AuthPasswordResetWithResponse Ask for a password-reset link by e-mail
+	//
+	// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+	PostApiV1AuthPasswordResetWithResponse(ctx context.Context, body PostApiV1AuthPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetResponse, error)
+
+	// PostApiV1AuthPasswordResetConfirmWithBodyWithResponse Set a new password with a reset token; every session is signed out
+	//
+	// The token works once, within 30 minutes of the request, and only while no newer password was set.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+	PostApiV1AuthPasswordResetConfirmWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetConfirmResponse, error)
+
+	// PostApiV1AuthPasswordResetConfirmWithResponse Set a new password with a reset token; every session is signed out
+	//
+	// The token works once, within 30 minutes of the request, and only while no newer password was set.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+	PostApiV1AuthPasswordResetConfirmWithResponse(ctx context.Context, body PostApiV1AuthPasswordResetConfirmJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetConfirmResponse, error)
+
 	// PostApiV1AuthRefreshWithBodyWithResponse New access token from the refresh-token cookie; the refresh token rotates
 	//
 	// Send `content-type: application/json` with `{}` or an empty body.
@@ -13188,12 +14397,74 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/folders/{id}/star (the `PutApiV1FoldersIdStar` operationId).
 	PutApiV1FoldersIdStarWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PutApiV1FoldersIdStarResponse, error)
 
+	// GetApiV1GrantsWithResponse Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
+	GetApiV1GrantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1GrantsResponse, error)
+
 	// GetApiV1MeWithResponse The signed-in user
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/me (the `GetApiV1Me` operationId).
 	GetApiV1MeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1MeResponse, error)
+
+	// PatchApiV1MeWithBodyWithResponse Change your display name
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+	PatchApiV1MeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchApiV1MeResponse, error)
+
+	// PatchApiV1MeWithResponse Change your display name
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+	PatchApiV1MeWithResponse(ctx context.Context, body PatchApiV1MeJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchApiV1MeResponse, error)
+
+	// PostApiV1MeExportsWithResponse Export everything: a ZIP of your files in their folders and your activity as JSON, built in the background
+	//
+	// Answers 202 at once with the export to follow at GET /me/exports/{id}. One export is built at a time per account: while one is queued or being built, asking again answers that one. The ZIP holds `files/` (every live file, its latest version, in its folders) and `activity.json`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/me/exports (the `PostApiV1MeExports` operationId).
+	PostApiV1MeExportsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostApiV1MeExportsResponse, error)
+
+	// GetApiV1MeExportsIdWithResponse An export: its status and progress, then its download link
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/me/exports/{id} (the `GetApiV1MeExportsId` operationId).
+	GetApiV1MeExportsIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1MeExportsIdResponse, error)
+
+	// GetApiV1MeExportsIdContentWithResponse Download a ready export (application/zip)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/me/exports/{id}/content (the `GetApiV1MeExportsIdContent` operationId).
+	GetApiV1MeExportsIdContentWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1MeExportsIdContentResponse, error)
+
+	// PostApiV1MePasswordWithBodyWithResponse Change your password; every other session is signed out
+	//
+	// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+	PostApiV1MePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1MePasswordResponse, error)
+
+	// PostApiV1MePasswordWithResponse Change your password; every other session is signed out
+	//
+	// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+	PostApiV1MePasswordWithResponse(ctx context.Context, body PostApiV1MePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1MePasswordResponse, error)
 
 	// GetApiV1OpenapiJsonWithResponse This document
 	//
@@ -13273,6 +14544,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/sessions (the `GetApiV1Sessions` operationId).
 	GetApiV1SessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1SessionsResponse, error)
+
+	// PostApiV1SessionsRevokeAllWithBodyWithResponse Sign out everywhere: every session of yours ends, this one included
+	//
+	// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+	PostApiV1SessionsRevokeAllWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1SessionsRevokeAllResponse, error)
+
+	// PostApiV1SessionsRevokeAllWithResponse Sign out everywhere: every session of yours ends, this one included
+	//
+	// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+	PostApiV1SessionsRevokeAllWithResponse(ctx context.Context, body PostApiV1SessionsRevokeAllJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1SessionsRevokeAllResponse, error)
 
 	// DeleteApiV1SessionsIdWithResponse Sign out one of your sessions (another device)
 	//
@@ -14063,6 +15352,172 @@ func (r PostApiV1AuthLogoutResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostApiV1AuthLogoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1AuthPasswordResetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Accepted
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PostApiV1AuthPasswordResetResponse) GetJSON202() *Accepted {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1AuthPasswordResetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1AuthPasswordResetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1AuthPasswordResetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1AuthPasswordResetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1AuthPasswordResetConfirmResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1AuthPasswordResetConfirmResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1AuthPasswordResetConfirmResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1AuthPasswordResetConfirmResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17736,6 +19191,82 @@ func (r PutApiV1FoldersIdStarResponse) ContentType() string {
 	return ""
 }
 
+type GetApiV1GrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OwnerGrantList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Platform400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1GrantsResponse) GetJSON200() *OwnerGrantList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON400() *Platform400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1GrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1GrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1GrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1GrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetApiV1MeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17813,6 +19344,470 @@ func (r GetApiV1MeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetApiV1MeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchApiV1MeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchApiV1MeResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchApiV1MeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchApiV1MeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchApiV1MeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchApiV1MeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1MeExportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *AccountExportAccepted
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Platform400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Platform415
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PostApiV1MeExportsResponse) GetJSON202() *AccountExportAccepted {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON400() *Platform400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON415() *Platform415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1MeExportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1MeExportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1MeExportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1MeExportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1MeExportsIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountExport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1MeExportsIdResponse) GetJSON200() *AccountExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1MeExportsIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1MeExportsIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1MeExportsIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1MeExportsIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1MeExportsIdContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1MeExportsIdContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1MeExportsIdContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1MeExportsIdContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1MeExportsIdContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1MePasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1MePasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1MePasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1MePasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1MePasswordResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18581,6 +20576,89 @@ func (r GetApiV1SessionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetApiV1SessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1SessionsRevokeAllResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1SessionsRevokeAllResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1SessionsRevokeAllResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1SessionsRevokeAllResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1SessionsRevokeAllResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21000,6 +23078,66 @@ func (c *ClientWithResponses) PostApiV1AuthLogoutWithResponse(ctx context.Contex
 	return ParsePostApiV1AuthLogoutResponse(rsp)
 }
 
+// PostApiV1AuthPasswordResetWithBodyWithResponse Ask for a password-reset link by e-mail
+//
+// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+func (c *ClientWithResponses) PostApiV1AuthPasswordResetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetResponse, error) {
+	rsp, err := c.PostApiV1AuthPasswordResetWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1AuthPasswordResetResponse(rsp)
+}
+
+// PostApiV1AuthPasswordResetWithResponse Ask for a password-reset link by e-mail
+//
+// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+func (c *ClientWithResponses) PostApiV1AuthPasswordResetWithResponse(ctx context.Context, body PostApiV1AuthPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetResponse, error) {
+	rsp, err := c.PostApiV1AuthPasswordReset(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1AuthPasswordResetResponse(rsp)
+}
+
+// PostApiV1AuthPasswordResetConfirmWithBodyWithResponse Set a new password with a reset token; every session is signed out
+//
+// The token works once, within 30 minutes of the request, and only while no newer password was set.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+func (c *ClientWithResponses) PostApiV1AuthPasswordResetConfirmWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetConfirmResponse, error) {
+	rsp, err := c.PostApiV1AuthPasswordResetConfirmWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1AuthPasswordResetConfirmResponse(rsp)
+}
+
+// PostApiV1AuthPasswordResetConfirmWithResponse Set a new password with a reset token; every session is signed out
+//
+// The token works once, within 30 minutes of the request, and only while no newer password was set.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+func (c *ClientWithResponses) PostApiV1AuthPasswordResetConfirmWithResponse(ctx context.Context, body PostApiV1AuthPasswordResetConfirmJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetConfirmResponse, error) {
+	rsp, err := c.PostApiV1AuthPasswordResetConfirm(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1AuthPasswordResetConfirmResponse(rsp)
+}
+
 // PostApiV1AuthRefreshWithBodyWithResponse New access token from the refresh-token cookie; the refresh token rotates
 //
 // Send `content-type: application/json` with `{}` or an empty body.
@@ -21685,6 +23823,19 @@ func (c *ClientWithResponses) PutApiV1FoldersIdStarWithResponse(ctx context.Cont
 	return ParsePutApiV1FoldersIdStarResponse(rsp)
 }
 
+// GetApiV1GrantsWithResponse Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
+func (c *ClientWithResponses) GetApiV1GrantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1GrantsResponse, error) {
+	rsp, err := c.GetApiV1Grants(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1GrantsResponse(rsp)
+}
+
 // GetApiV1MeWithResponse The signed-in user
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21696,6 +23847,103 @@ func (c *ClientWithResponses) GetApiV1MeWithResponse(ctx context.Context, reqEdi
 		return nil, err
 	}
 	return ParseGetApiV1MeResponse(rsp)
+}
+
+// PatchApiV1MeWithBodyWithResponse Change your display name
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+func (c *ClientWithResponses) PatchApiV1MeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchApiV1MeResponse, error) {
+	rsp, err := c.PatchApiV1MeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchApiV1MeResponse(rsp)
+}
+
+// PatchApiV1MeWithResponse Change your display name
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+func (c *ClientWithResponses) PatchApiV1MeWithResponse(ctx context.Context, body PatchApiV1MeJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchApiV1MeResponse, error) {
+	rsp, err := c.PatchApiV1Me(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchApiV1MeResponse(rsp)
+}
+
+// PostApiV1MeExportsWithResponse Export everything: a ZIP of your files in their folders and your activity as JSON, built in the background
+//
+// Answers 202 at once with the export to follow at GET /me/exports/{id}. One export is built at a time per account: while one is queued or being built, asking again answers that one. The ZIP holds `files/` (every live file, its latest version, in its folders) and `activity.json`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/me/exports (the `PostApiV1MeExports` operationId).
+func (c *ClientWithResponses) PostApiV1MeExportsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostApiV1MeExportsResponse, error) {
+	rsp, err := c.PostApiV1MeExports(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1MeExportsResponse(rsp)
+}
+
+// GetApiV1MeExportsIdWithResponse An export: its status and progress, then its download link
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/me/exports/{id} (the `GetApiV1MeExportsId` operationId).
+func (c *ClientWithResponses) GetApiV1MeExportsIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1MeExportsIdResponse, error) {
+	rsp, err := c.GetApiV1MeExportsId(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1MeExportsIdResponse(rsp)
+}
+
+// GetApiV1MeExportsIdContentWithResponse Download a ready export (application/zip)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/me/exports/{id}/content (the `GetApiV1MeExportsIdContent` operationId).
+func (c *ClientWithResponses) GetApiV1MeExportsIdContentWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1MeExportsIdContentResponse, error) {
+	rsp, err := c.GetApiV1MeExportsIdContent(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1MeExportsIdContentResponse(rsp)
+}
+
+// PostApiV1MePasswordWithBodyWithResponse Change your password; every other session is signed out
+//
+// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+func (c *ClientWithResponses) PostApiV1MePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1MePasswordResponse, error) {
+	rsp, err := c.PostApiV1MePasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1MePasswordResponse(rsp)
+}
+
+// PostApiV1MePasswordWithResponse Change your password; every other session is signed out
+//
+// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+func (c *ClientWithResponses) PostApiV1MePasswordWithResponse(ctx context.Context, body PostApiV1MePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1MePasswordResponse, error) {
+	rsp, err := c.PostApiV1MePassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1MePasswordResponse(rsp)
 }
 
 // GetApiV1OpenapiJsonWithResponse This document
@@ -21841,6 +24089,36 @@ func (c *ClientWithResponses) GetApiV1SessionsWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetApiV1SessionsResponse(rsp)
+}
+
+// PostApiV1SessionsRevokeAllWithBodyWithResponse Sign out everywhere: every session of yours ends, this one included
+//
+// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+func (c *ClientWithResponses) PostApiV1SessionsRevokeAllWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1SessionsRevokeAllResponse, error) {
+	rsp, err := c.PostApiV1SessionsRevokeAllWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1SessionsRevokeAllResponse(rsp)
+}
+
+// PostApiV1SessionsRevokeAllWithResponse Sign out everywhere: every session of yours ends, this one included
+//
+// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+func (c *ClientWithResponses) PostApiV1SessionsRevokeAllWithResponse(ctx context.Context, body PostApiV1SessionsRevokeAllJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1SessionsRevokeAllResponse, error) {
+	rsp, err := c.PostApiV1SessionsRevokeAll(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1SessionsRevokeAllResponse(rsp)
 }
 
 // DeleteApiV1SessionsIdWithResponse Sign out one of your sessions (another device)
@@ -22697,6 +24975,145 @@ func ParsePostApiV1AuthLogoutResponse(rsp *http.Response) (*PostApiV1AuthLogoutR
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1AuthPasswordResetResponse parses an HTTP response from a PostApiV1AuthPasswordResetWithResponse call
+func ParsePostApiV1AuthPasswordResetResponse(rsp *http.Response) (*PostApiV1AuthPasswordResetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1AuthPasswordResetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Accepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1AuthPasswordResetConfirmResponse parses an HTTP response from a PostApiV1AuthPasswordResetConfirmWithResponse call
+func ParsePostApiV1AuthPasswordResetConfirmResponse(rsp *http.Response) (*PostApiV1AuthPasswordResetConfirmResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1AuthPasswordResetConfirmResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25860,6 +28277,67 @@ func ParsePutApiV1FoldersIdStarResponse(rsp *http.Response) (*PutApiV1FoldersIdS
 	return response, nil
 }
 
+// ParseGetApiV1GrantsResponse parses an HTTP response from a GetApiV1GrantsWithResponse call
+func ParseGetApiV1GrantsResponse(rsp *http.Response) (*GetApiV1GrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1GrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OwnerGrantList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Platform400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetApiV1MeResponse parses an HTTP response from a GetApiV1MeWithResponse call
 func ParseGetApiV1MeResponse(rsp *http.Response) (*GetApiV1MeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -25922,6 +28400,398 @@ func ParseGetApiV1MeResponse(rsp *http.Response) (*GetApiV1MeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchApiV1MeResponse parses an HTTP response from a PatchApiV1MeWithResponse call
+func ParsePatchApiV1MeResponse(rsp *http.Response) (*PatchApiV1MeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchApiV1MeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1MeExportsResponse parses an HTTP response from a PostApiV1MeExportsWithResponse call
+func ParsePostApiV1MeExportsResponse(rsp *http.Response) (*PostApiV1MeExportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1MeExportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest AccountExportAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Platform400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1MeExportsIdResponse parses an HTTP response from a GetApiV1MeExportsIdWithResponse call
+func ParseGetApiV1MeExportsIdResponse(rsp *http.Response) (*GetApiV1MeExportsIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1MeExportsIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1MeExportsIdContentResponse parses an HTTP response from a GetApiV1MeExportsIdContentWithResponse call
+func ParseGetApiV1MeExportsIdContentResponse(rsp *http.Response) (*GetApiV1MeExportsIdContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1MeExportsIdContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1MePasswordResponse parses an HTTP response from a PostApiV1MePasswordWithResponse call
+func ParsePostApiV1MePasswordResponse(rsp *http.Response) (*PostApiV1MePasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1MePasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -26541,6 +29411,77 @@ func ParseGetApiV1SessionsResponse(rsp *http.Response) (*GetApiV1SessionsRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1SessionsRevokeAllResponse parses an HTTP response from a PostApiV1SessionsRevokeAllWithResponse call
+func ParsePostApiV1SessionsRevokeAllResponse(rsp *http.Response) (*PostApiV1SessionsRevokeAllResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1SessionsRevokeAllResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Platform429
