@@ -52,7 +52,7 @@ var appGatewaySubnetPrefix = '10.0.3.0/24'
 // pods take addresses from their own subnet (Azure CNI, dynamic allocation): AGIC reaches pod IPs directly
 var aksPodSubnetPrefix = '10.0.16.0/20'
 
-var apps = ['gateway', 'files', 'sessions', 'ratelimit', 'ui', 'insights']
+var apps = ['gateway', 'files', 'sessions', 'ratelimit', 'ui', 'insights', 'webhooks']
 // the storage account's blob endpoint; inside the VNet it resolves to the private endpoint
 // (privatelink zone below), which is how the Application Gateway's /blob path reaches it
 var blobHost = '${prefix}files.blob.${environment().suffixes.storage}'

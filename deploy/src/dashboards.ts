@@ -182,6 +182,18 @@ const ROWS: Record<AppId, Row[]> = {
     saturation({ postgres: true, redis: true }),
     sidecar({ out: true, in: true }),
   ],
+  webhooks: [
+    requests,
+    {
+      title: 'Webhook deliveries',
+      panels: [
+        { title: 'Attempts by outcome (success, retry, dead)', wide: true, exprs: [q(`sum by (outcome) (rate(webhook_deliveries_total{${SELF}}[5m]))`, '{{outcome}}')] },
+      ],
+    },
+    deliveries,
+    saturation({ postgres: true, redis: true }),
+    sidecar({ out: true, in: true }),
+  ],
 };
 
 export function dashboard(app: AppId): Record<string, unknown> {

@@ -37,8 +37,8 @@ describe('the connection budget of deploy/', () => {
     const budget = deployed();
     // the table is the message: it says which app asks for what
     expect(budget.problems, `\n${budgetTable(budget)}\n`).toEqual([]);
-    // the figures the issue names: three services open Postgres, 200 connections on the server
-    expect(budget.apps.filter((a) => a.pooled + a.directTotal > 0).map((a) => a.app)).toEqual(['files', 'sessions', 'insights']);
+    // the figures the issue names: the services that open Postgres, 200 connections on the server
+    expect(budget.apps.filter((a) => a.pooled + a.directTotal > 0).map((a) => a.app)).toEqual(['files', 'sessions', 'insights', 'webhooks']);
     expect(budget.server.maxConnections).toBe(200);
   });
 
@@ -47,14 +47,15 @@ describe('the connection budget of deploy/', () => {
     expect(printed, 'run `npm run budget -w @strata/deploy` and paste its table into deploy/README.md').toBe(budgetTable(deployed()));
   });
 
-  it('reads what the code opens: files, sessions and insights a pool and one event relay each, the others nothing', () => {
-    expect(Object.fromEntries(['gateway', 'files', 'sessions', 'ratelimit', 'ui', 'insights'].map((app) => [app, codeUse(app)]))).toEqual({
+  it('reads what the code opens: files, sessions and insights a pool and one event relay each, webhooks a pool, the others nothing', () => {
+    expect(Object.fromEntries(['gateway', 'files', 'sessions', 'ratelimit', 'ui', 'insights', 'webhooks'].map((app) => [app, codeUse(app)]))).toEqual({
       gateway: { opensPool: false, relays: 0 },
       files: { opensPool: true, relays: 1 },
       sessions: { opensPool: true, relays: 1 },
       ratelimit: { opensPool: false, relays: 0 },
       ui: { opensPool: false, relays: 0 },
       insights: { opensPool: true, relays: 1 },
+      webhooks: { opensPool: true, relays: 0 },
     });
   });
 

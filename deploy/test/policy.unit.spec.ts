@@ -52,6 +52,8 @@ const BACKEND: readonly AppId[] = ['gateway', 'files', 'sessions', 'ratelimit'];
 const FRONTEND: readonly AppId[] = ['ui'];
 /** Reads documents: CPU-bound (extraction, OCR), sized and scaled on its own. */
 const INDEXER: readonly AppId[] = ['insights'];
+/** Sends webhooks: it waits on receivers, not on the CPU; sized as a frontend, scaled on its own. */
+const DISPATCHER: readonly AppId[] = ['webhooks'];
 /** The Application Gateway's subnet as the Bicep creates it (infra.unit.spec.ts ties azure.env to it). */
 const APP_GATEWAY_SUBNET = /^var appGatewaySubnetPrefix = '([^']+)'/m.exec(readFileSync(join(DEPLOY_DIR, 'infra/main.bicep'), 'utf8'))![1]!;
 const LISTENERS: ListenerSpec = {
@@ -100,8 +102,14 @@ describe('resources (seed: backend 500m/512Mi to 2000m/2Gi, frontend 100m/128Mi 
       limits: { cpu: '2000m', memory: '1Gi' },
     });
   });
+  it.each(DISPATCHER)('%s is sized as a frontend (deliveries wait on receivers)', (app) => {
+    expect(container(app).resources).toEqual({
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { cpu: '500m', memory: '512Mi' },
+    });
+  });
   it('every app is sized by one of the rules above', () => {
-    expect([...BACKEND, ...FRONTEND, ...INDEXER].sort()).toEqual([...ALL_APP_IDS].sort());
+    expect([...BACKEND, ...FRONTEND, ...INDEXER, ...DISPATCHER].sort()).toEqual([...ALL_APP_IDS].sort());
   });
   it.each(ALL_APP_IDS)('%s: the Dapr sidecar has requests and limits', (app) => {
     const a = deployment(app).spec.template.metadata.annotations;
@@ -144,16 +152,26 @@ describe('autoscaling (seed)', () => {
       behavior,
     });
   });
+  it.each(DISPATCHER)('%s: 2 to 4 replicas at 70 per cent CPU (a delivery is leased, so replicas share them)', (app) => {
+    const hpa = named<Hpa>(aks, 'HorizontalPodAutoscaler', app);
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: app },
+      minReplicas: 2,
+      maxReplicas: 4,
+      metrics: [target('cpu', 70)],
+      behavior,
+    });
+  });
   it.each(ALL_APP_IDS)('%s: the Deployment leaves the replica count to the HPA', (app) => {
     expect(deployment(app).spec.replicas).toBeUndefined();
   });
-  it('a PDB never blocks every eviction: backends keep 2 of at least 3, the UI and insights lose at most 1', () => {
+  it('a PDB never blocks every eviction: backends keep 2 of at least 3, the UI, insights and webhooks lose at most 1', () => {
     for (const app of BACKEND) {
       const pdb = named<Manifest & { spec: Obj }>(aks, 'PodDisruptionBudget', app);
       expect(pdb.spec).toMatchObject({ minAvailable: 2, selector: { matchLabels: { 'app.kubernetes.io/name': app } } });
       expect(named<Hpa>(aks, 'HorizontalPodAutoscaler', app).spec.minReplicas).toBeGreaterThan(2);
     }
-    for (const app of [...FRONTEND, ...INDEXER]) {
+    for (const app of [...FRONTEND, ...INDEXER, ...DISPATCHER]) {
       expect(named<Manifest & { spec: Obj }>(aks, 'PodDisruptionBudget', app).spec).toMatchObject({ maxUnavailable: 1 });
       expect(named<Manifest & { spec: Obj }>(aks, 'PodDisruptionBudget', app).spec).not.toHaveProperty('minAvailable');
     }

@@ -18,6 +18,21 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AcceptedStatus.
+const (
+	AcceptedStatusAccepted AcceptedStatus = "accepted"
+)
+
+// Valid indicates whether the value is a known member of the AcceptedStatus enum.
+func (e AcceptedStatus) Valid() bool {
+	switch e {
+	case AcceptedStatusAccepted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AccessTokenTokenType.
 const (
 	AccessTokenTokenTypeBearer AccessTokenTokenType = "Bearer"
@@ -27,6 +42,96 @@ const (
 func (e AccessTokenTokenType) Valid() bool {
 	switch e {
 	case AccessTokenTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportStatus0.
+const (
+	AccountExportStatus0Queued AccountExportStatus0 = "queued"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportStatus0 enum.
+func (e AccountExportStatus0) Valid() bool {
+	switch e {
+	case AccountExportStatus0Queued:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportStatus1.
+const (
+	AccountExportStatus1Running AccountExportStatus1 = "running"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportStatus1 enum.
+func (e AccountExportStatus1) Valid() bool {
+	switch e {
+	case AccountExportStatus1Running:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportStatus2.
+const (
+	Ready AccountExportStatus2 = "ready"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportStatus2 enum.
+func (e AccountExportStatus2) Valid() bool {
+	switch e {
+	case Ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportStatus3.
+const (
+	AccountExportStatus3Failed AccountExportStatus3 = "failed"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportStatus3 enum.
+func (e AccountExportStatus3) Valid() bool {
+	switch e {
+	case AccountExportStatus3Failed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportAcceptedStatus0.
+const (
+	AccountExportAcceptedStatus0Queued AccountExportAcceptedStatus0 = "queued"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportAcceptedStatus0 enum.
+func (e AccountExportAcceptedStatus0) Valid() bool {
+	switch e {
+	case AccountExportAcceptedStatus0Queued:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountExportAcceptedStatus1.
+const (
+	AccountExportAcceptedStatus1Running AccountExportAcceptedStatus1 = "running"
+)
+
+// Valid indicates whether the value is a known member of the AccountExportAcceptedStatus1 enum.
+func (e AccountExportAcceptedStatus1) Valid() bool {
+	switch e {
+	case AccountExportAcceptedStatus1Running:
 		return true
 	default:
 		return false
@@ -320,13 +425,13 @@ func (e InsightsStatus1) Valid() bool {
 
 // Defines values for InsightsStatus2.
 const (
-	Failed InsightsStatus2 = "failed"
+	InsightsStatus2Failed InsightsStatus2 = "failed"
 )
 
 // Valid indicates whether the value is a known member of the InsightsStatus2 enum.
 func (e InsightsStatus2) Valid() bool {
 	switch e {
-	case Failed:
+	case InsightsStatus2Failed:
 		return true
 	default:
 		return false
@@ -357,6 +462,36 @@ const (
 func (e InsightsTagsSource1) Valid() bool {
 	switch e {
 	case Keyword:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OwnerGrantFileStatus0.
+const (
+	Active OwnerGrantFileStatus0 = "active"
+)
+
+// Valid indicates whether the value is a known member of the OwnerGrantFileStatus0 enum.
+func (e OwnerGrantFileStatus0) Valid() bool {
+	switch e {
+	case Active:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OwnerGrantFileStatus1.
+const (
+	Trashed OwnerGrantFileStatus1 = "trashed"
+)
+
+// Valid indicates whether the value is a known member of the OwnerGrantFileStatus1 enum.
+func (e OwnerGrantFileStatus1) Valid() bool {
+	switch e {
+	case Trashed:
 		return true
 	default:
 		return false
@@ -507,6 +642,51 @@ const (
 func (e TrashedFolderPending1) Valid() bool {
 	switch e {
 	case TrashedFolderPending1Restore:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryStatus0.
+const (
+	WebhookDeliveryStatus0Pending WebhookDeliveryStatus0 = "pending"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus0 enum.
+func (e WebhookDeliveryStatus0) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatus0Pending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryStatus1.
+const (
+	WebhookDeliveryStatus1Delivered WebhookDeliveryStatus1 = "delivered"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus1 enum.
+func (e WebhookDeliveryStatus1) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatus1Delivered:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryStatus2.
+const (
+	WebhookDeliveryStatus2Dead WebhookDeliveryStatus2 = "dead"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus2 enum.
+func (e WebhookDeliveryStatus2) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatus2Dead:
 		return true
 	default:
 		return false
@@ -993,6 +1173,66 @@ func (e PostApiV1FoldersIdRestoreParamsOnClash1) Valid() bool {
 	}
 }
 
+// Defines values for PostApiV1PartnersJSONBodyScopes0.
+const (
+	PostApiV1PartnersJSONBodyScopes0FilesRead PostApiV1PartnersJSONBodyScopes0 = "files:read"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1PartnersJSONBodyScopes0 enum.
+func (e PostApiV1PartnersJSONBodyScopes0) Valid() bool {
+	switch e {
+	case PostApiV1PartnersJSONBodyScopes0FilesRead:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1PartnersJSONBodyScopes1.
+const (
+	PostApiV1PartnersJSONBodyScopes1FilesWrite PostApiV1PartnersJSONBodyScopes1 = "files:write"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1PartnersJSONBodyScopes1 enum.
+func (e PostApiV1PartnersJSONBodyScopes1) Valid() bool {
+	switch e {
+	case PostApiV1PartnersJSONBodyScopes1FilesWrite:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PutApiV1PartnersClientIdScopesJSONBodyScopes0.
+const (
+	PutApiV1PartnersClientIdScopesJSONBodyScopes0FilesRead PutApiV1PartnersClientIdScopesJSONBodyScopes0 = "files:read"
+)
+
+// Valid indicates whether the value is a known member of the PutApiV1PartnersClientIdScopesJSONBodyScopes0 enum.
+func (e PutApiV1PartnersClientIdScopesJSONBodyScopes0) Valid() bool {
+	switch e {
+	case PutApiV1PartnersClientIdScopesJSONBodyScopes0FilesRead:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PutApiV1PartnersClientIdScopesJSONBodyScopes1.
+const (
+	PutApiV1PartnersClientIdScopesJSONBodyScopes1FilesWrite PutApiV1PartnersClientIdScopesJSONBodyScopes1 = "files:write"
+)
+
+// Valid indicates whether the value is a known member of the PutApiV1PartnersClientIdScopesJSONBodyScopes1 enum.
+func (e PutApiV1PartnersClientIdScopesJSONBodyScopes1) Valid() bool {
+	switch e {
+	case PutApiV1PartnersClientIdScopesJSONBodyScopes1FilesWrite:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetApiV1SearchParamsType0.
 const (
 	Pdf GetApiV1SearchParamsType0 = "pdf"
@@ -1098,6 +1338,801 @@ func (e GetApiV1SearchParamsType6) Valid() bool {
 	}
 }
 
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes0.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes0Asterisk PostApiV1WebhooksJSONBodyEventTypes0 = "*"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes0 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes0) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes0Asterisk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes1.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes1FileUploaded PostApiV1WebhooksJSONBodyEventTypes1 = "FileUploaded"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes1 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes1) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes1FileUploaded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes2.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes2FileVersionAdded PostApiV1WebhooksJSONBodyEventTypes2 = "FileVersionAdded"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes2 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes2) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes2FileVersionAdded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes3.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes3FileRenamed PostApiV1WebhooksJSONBodyEventTypes3 = "FileRenamed"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes3 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes3) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes3FileRenamed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes4.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes4FileTrashed PostApiV1WebhooksJSONBodyEventTypes4 = "FileTrashed"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes4 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes4) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes4FileTrashed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes5.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes5FileRestored PostApiV1WebhooksJSONBodyEventTypes5 = "FileRestored"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes5 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes5) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes5FileRestored:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes6.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes6FilePurged PostApiV1WebhooksJSONBodyEventTypes6 = "FilePurged"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes6 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes6) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes6FilePurged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes7.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes7FileTierChanged PostApiV1WebhooksJSONBodyEventTypes7 = "FileTierChanged"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes7 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes7) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes7FileTierChanged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes8.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes8FileRehydrationRequested PostApiV1WebhooksJSONBodyEventTypes8 = "FileRehydrationRequested"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes8 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes8) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes8FileRehydrationRequested:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes9.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes9FileRehydrated PostApiV1WebhooksJSONBodyEventTypes9 = "FileRehydrated"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes9 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes9) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes9FileRehydrated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes10.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes10FileShared PostApiV1WebhooksJSONBodyEventTypes10 = "FileShared"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes10 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes10) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes10FileShared:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes11.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes11FileUnshared PostApiV1WebhooksJSONBodyEventTypes11 = "FileUnshared"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes11 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes11) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes11FileUnshared:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes12.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes12FileMoved PostApiV1WebhooksJSONBodyEventTypes12 = "FileMoved"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes12 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes12) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes12FileMoved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes13.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes13FileStarred PostApiV1WebhooksJSONBodyEventTypes13 = "FileStarred"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes13 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes13) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes13FileStarred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes14.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes14FileUnstarred PostApiV1WebhooksJSONBodyEventTypes14 = "FileUnstarred"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes14 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes14) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes14FileUnstarred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes15.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes15FileVersionRestored PostApiV1WebhooksJSONBodyEventTypes15 = "FileVersionRestored"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes15 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes15) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes15FileVersionRestored:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes16.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes16FileVersionLabelled PostApiV1WebhooksJSONBodyEventTypes16 = "FileVersionLabelled"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes16 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes16) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes16FileVersionLabelled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes17.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes17FileVersionDeleted PostApiV1WebhooksJSONBodyEventTypes17 = "FileVersionDeleted"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes17 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes17) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes17FileVersionDeleted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes18.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes18FolderCreated PostApiV1WebhooksJSONBodyEventTypes18 = "FolderCreated"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes18 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes18) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes18FolderCreated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes19.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes19FolderRenamed PostApiV1WebhooksJSONBodyEventTypes19 = "FolderRenamed"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes19 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes19) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes19FolderRenamed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes20.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes20FolderMoved PostApiV1WebhooksJSONBodyEventTypes20 = "FolderMoved"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes20 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes20) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes20FolderMoved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes21.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes21FolderTrashed PostApiV1WebhooksJSONBodyEventTypes21 = "FolderTrashed"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes21 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes21) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes21FolderTrashed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes22.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes22FolderRestored PostApiV1WebhooksJSONBodyEventTypes22 = "FolderRestored"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes22 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes22) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes22FolderRestored:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes23.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes23FolderStarred PostApiV1WebhooksJSONBodyEventTypes23 = "FolderStarred"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes23 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes23) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes23FolderStarred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1WebhooksJSONBodyEventTypes24.
+const (
+	PostApiV1WebhooksJSONBodyEventTypes24FolderUnstarred PostApiV1WebhooksJSONBodyEventTypes24 = "FolderUnstarred"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1WebhooksJSONBodyEventTypes24 enum.
+func (e PostApiV1WebhooksJSONBodyEventTypes24) Valid() bool {
+	switch e {
+	case PostApiV1WebhooksJSONBodyEventTypes24FolderUnstarred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes0.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes0Asterisk PatchApiV1WebhooksIdJSONBodyEventTypes0 = "*"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes0 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes0) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes0Asterisk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes1.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes1FileUploaded PatchApiV1WebhooksIdJSONBodyEventTypes1 = "FileUploaded"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes1 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes1) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes1FileUploaded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes2.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes2FileVersionAdded PatchApiV1WebhooksIdJSONBodyEventTypes2 = "FileVersionAdded"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes2 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes2) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes2FileVersionAdded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes3.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes3FileRenamed PatchApiV1WebhooksIdJSONBodyEventTypes3 = "FileRenamed"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes3 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes3) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes3FileRenamed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes4.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes4FileTrashed PatchApiV1WebhooksIdJSONBodyEventTypes4 = "FileTrashed"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes4 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes4) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes4FileTrashed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes5.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes5FileRestored PatchApiV1WebhooksIdJSONBodyEventTypes5 = "FileRestored"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes5 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes5) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes5FileRestored:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes6.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes6FilePurged PatchApiV1WebhooksIdJSONBodyEventTypes6 = "FilePurged"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes6 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes6) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes6FilePurged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes7.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes7FileTierChanged PatchApiV1WebhooksIdJSONBodyEventTypes7 = "FileTierChanged"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes7 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes7) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes7FileTierChanged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes8.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes8FileRehydrationRequested PatchApiV1WebhooksIdJSONBodyEventTypes8 = "FileRehydrationRequested"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes8 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes8) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes8FileRehydrationRequested:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes9.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes9FileRehydrated PatchApiV1WebhooksIdJSONBodyEventTypes9 = "FileRehydrated"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes9 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes9) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes9FileRehydrated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes10.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes10FileShared PatchApiV1WebhooksIdJSONBodyEventTypes10 = "FileShared"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes10 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes10) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes10FileShared:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes11.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes11FileUnshared PatchApiV1WebhooksIdJSONBodyEventTypes11 = "FileUnshared"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes11 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes11) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes11FileUnshared:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes12.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes12FileMoved PatchApiV1WebhooksIdJSONBodyEventTypes12 = "FileMoved"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes12 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes12) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes12FileMoved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes13.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes13FileStarred PatchApiV1WebhooksIdJSONBodyEventTypes13 = "FileStarred"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes13 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes13) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes13FileStarred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes14.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes14FileUnstarred PatchApiV1WebhooksIdJSONBodyEventTypes14 = "FileUnstarred"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes14 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes14) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes14FileUnstarred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes15.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes15FileVersionRestored PatchApiV1WebhooksIdJSONBodyEventTypes15 = "FileVersionRestored"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes15 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes15) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes15FileVersionRestored:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes16.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes16FileVersionLabelled PatchApiV1WebhooksIdJSONBodyEventTypes16 = "FileVersionLabelled"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes16 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes16) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes16FileVersionLabelled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes17.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes17FileVersionDeleted PatchApiV1WebhooksIdJSONBodyEventTypes17 = "FileVersionDeleted"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes17 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes17) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes17FileVersionDeleted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes18.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes18FolderCreated PatchApiV1WebhooksIdJSONBodyEventTypes18 = "FolderCreated"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes18 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes18) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes18FolderCreated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes19.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes19FolderRenamed PatchApiV1WebhooksIdJSONBodyEventTypes19 = "FolderRenamed"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes19 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes19) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes19FolderRenamed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes20.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes20FolderMoved PatchApiV1WebhooksIdJSONBodyEventTypes20 = "FolderMoved"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes20 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes20) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes20FolderMoved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes21.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes21FolderTrashed PatchApiV1WebhooksIdJSONBodyEventTypes21 = "FolderTrashed"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes21 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes21) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes21FolderTrashed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes22.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes22FolderRestored PatchApiV1WebhooksIdJSONBodyEventTypes22 = "FolderRestored"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes22 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes22) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes22FolderRestored:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes23.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes23FolderStarred PatchApiV1WebhooksIdJSONBodyEventTypes23 = "FolderStarred"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes23 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes23) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes23FolderStarred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1WebhooksIdJSONBodyEventTypes24.
+const (
+	PatchApiV1WebhooksIdJSONBodyEventTypes24FolderUnstarred PatchApiV1WebhooksIdJSONBodyEventTypes24 = "FolderUnstarred"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1WebhooksIdJSONBodyEventTypes24 enum.
+func (e PatchApiV1WebhooksIdJSONBodyEventTypes24) Valid() bool {
+	switch e {
+	case PatchApiV1WebhooksIdJSONBodyEventTypes24FolderUnstarred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetApiV1WebhooksIdDeliveriesParamsStatus0.
+const (
+	GetApiV1WebhooksIdDeliveriesParamsStatus0Pending GetApiV1WebhooksIdDeliveriesParamsStatus0 = "pending"
+)
+
+// Valid indicates whether the value is a known member of the GetApiV1WebhooksIdDeliveriesParamsStatus0 enum.
+func (e GetApiV1WebhooksIdDeliveriesParamsStatus0) Valid() bool {
+	switch e {
+	case GetApiV1WebhooksIdDeliveriesParamsStatus0Pending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetApiV1WebhooksIdDeliveriesParamsStatus1.
+const (
+	GetApiV1WebhooksIdDeliveriesParamsStatus1Delivered GetApiV1WebhooksIdDeliveriesParamsStatus1 = "delivered"
+)
+
+// Valid indicates whether the value is a known member of the GetApiV1WebhooksIdDeliveriesParamsStatus1 enum.
+func (e GetApiV1WebhooksIdDeliveriesParamsStatus1) Valid() bool {
+	switch e {
+	case GetApiV1WebhooksIdDeliveriesParamsStatus1Delivered:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetApiV1WebhooksIdDeliveriesParamsStatus2.
+const (
+	GetApiV1WebhooksIdDeliveriesParamsStatus2Dead GetApiV1WebhooksIdDeliveriesParamsStatus2 = "dead"
+)
+
+// Valid indicates whether the value is a known member of the GetApiV1WebhooksIdDeliveriesParamsStatus2 enum.
+func (e GetApiV1WebhooksIdDeliveriesParamsStatus2) Valid() bool {
+	switch e {
+	case GetApiV1WebhooksIdDeliveriesParamsStatus2Dead:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PostApiV1ZipJSONBodyItemsKind0.
 const (
 	PostApiV1ZipJSONBodyItemsKind0File PostApiV1ZipJSONBodyItemsKind0 = "file"
@@ -1158,6 +2193,14 @@ func (e PostApiV1ZipLinksJSONBodyItemsKind1) Valid() bool {
 	}
 }
 
+// Accepted defines model for Accepted.
+type Accepted struct {
+	Status AcceptedStatus `json:"status"`
+}
+
+// AcceptedStatus defines model for Accepted.Status.
+type AcceptedStatus string
+
 // AccessToken defines model for AccessToken.
 type AccessToken struct {
 	AccessToken string `json:"accessToken"`
@@ -1169,6 +2212,55 @@ type AccessToken struct {
 
 // AccessTokenTokenType defines model for AccessToken.TokenType.
 type AccessTokenTokenType string
+
+// AccountExport defines model for AccountExport.
+type AccountExport struct {
+	CompletedAt *time.Time           `json:"completedAt"`
+	CreatedAt   time.Time            `json:"createdAt"`
+	DoneBytes   int                  `json:"doneBytes"`
+	Download    *string              `json:"download"`
+	Error       *string              `json:"error"`
+	ExpiresAt   *time.Time           `json:"expiresAt"`
+	Id          openapi_types.UUID   `json:"id"`
+	Progress    float32              `json:"progress"`
+	Size        *int                 `json:"size"`
+	Status      AccountExport_Status `json:"status"`
+	TotalBytes  *int                 `json:"totalBytes"`
+}
+
+// AccountExportStatus0 defines model for AccountExport.Status.0.
+type AccountExportStatus0 string
+
+// AccountExportStatus1 defines model for AccountExport.Status.1.
+type AccountExportStatus1 string
+
+// AccountExportStatus2 defines model for AccountExport.Status.2.
+type AccountExportStatus2 string
+
+// AccountExportStatus3 defines model for AccountExport.Status.3.
+type AccountExportStatus3 string
+
+// AccountExport_Status defines model for AccountExport.Status.
+type AccountExport_Status struct {
+	union json.RawMessage
+}
+
+// AccountExportAccepted defines model for AccountExportAccepted.
+type AccountExportAccepted struct {
+	Id     openapi_types.UUID           `json:"id"`
+	Status AccountExportAccepted_Status `json:"status"`
+}
+
+// AccountExportAcceptedStatus0 defines model for AccountExportAccepted.Status.0.
+type AccountExportAcceptedStatus0 string
+
+// AccountExportAcceptedStatus1 defines model for AccountExportAccepted.Status.1.
+type AccountExportAcceptedStatus1 string
+
+// AccountExportAccepted_Status defines model for AccountExportAccepted.Status.
+type AccountExportAccepted_Status struct {
+	union json.RawMessage
+}
 
 // ActivityEntry defines model for ActivityEntry.
 type ActivityEntry struct {
@@ -1560,6 +2652,52 @@ type Jwks struct {
 	Keys []map[string]interface{} `json:"keys"`
 }
 
+// OwnerGrant defines model for OwnerGrant.
+type OwnerGrant struct {
+	ClientId   string                `json:"clientId"`
+	FileId     openapi_types.UUID    `json:"fileId"`
+	FileName   string                `json:"fileName"`
+	FileStatus OwnerGrant_FileStatus `json:"fileStatus"`
+	GrantedAt  time.Time             `json:"grantedAt"`
+}
+
+// OwnerGrantFileStatus0 defines model for OwnerGrant.FileStatus.0.
+type OwnerGrantFileStatus0 string
+
+// OwnerGrantFileStatus1 defines model for OwnerGrant.FileStatus.1.
+type OwnerGrantFileStatus1 string
+
+// OwnerGrant_FileStatus defines model for OwnerGrant.FileStatus.
+type OwnerGrant_FileStatus struct {
+	union json.RawMessage
+}
+
+// OwnerGrantList defines model for OwnerGrantList.
+type OwnerGrantList struct {
+	Items []OwnerGrant `json:"items"`
+}
+
+// PartnerClient defines model for PartnerClient.
+type PartnerClient struct {
+	ClientId        string     `json:"clientId"`
+	Name            string     `json:"name"`
+	Plan            string     `json:"plan"`
+	RegisteredAt    time.Time  `json:"registeredAt"`
+	Scopes          []string   `json:"scopes"`
+	SecretRotatedAt *time.Time `json:"secretRotatedAt"`
+}
+
+// PartnerClientList defines model for PartnerClientList.
+type PartnerClientList struct {
+	Items []PartnerClient `json:"items"`
+}
+
+// PartnerClientWithSecret defines model for PartnerClientWithSecret.
+type PartnerClientWithSecret struct {
+	Client       PartnerClient `json:"client"`
+	ClientSecret string        `json:"clientSecret"`
+}
+
 // Problem RFC 9457 problem details
 type Problem struct {
 	Detail               *string                `json:"detail,omitempty"`
@@ -1849,6 +2987,82 @@ type VersionList struct {
 	Items []VersionInfo `json:"items"`
 }
 
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempts      int                    `json:"attempts"`
+	CreatedAt     time.Time              `json:"createdAt"`
+	DeliveredAt   *time.Time             `json:"deliveredAt"`
+	EventId       string                 `json:"eventId"`
+	EventType     string                 `json:"eventType"`
+	Id            openapi_types.UUID     `json:"id"`
+	LastAttemptAt *time.Time             `json:"lastAttemptAt"`
+	LastError     *string                `json:"lastError"`
+	LastStatus    *int                   `json:"lastStatus"`
+	NextAttemptAt *time.Time             `json:"nextAttemptAt"`
+	Status        WebhookDelivery_Status `json:"status"`
+}
+
+// WebhookDeliveryStatus0 defines model for WebhookDelivery.Status.0.
+type WebhookDeliveryStatus0 string
+
+// WebhookDeliveryStatus1 defines model for WebhookDelivery.Status.1.
+type WebhookDeliveryStatus1 string
+
+// WebhookDeliveryStatus2 defines model for WebhookDelivery.Status.2.
+type WebhookDeliveryStatus2 string
+
+// WebhookDelivery_Status defines model for WebhookDelivery.Status.
+type WebhookDelivery_Status struct {
+	union json.RawMessage
+}
+
+// WebhookDeliveryDetail defines model for WebhookDeliveryDetail.
+type WebhookDeliveryDetail struct {
+	Attempts []struct {
+		At         time.Time `json:"at"`
+		Attempt    int       `json:"attempt"`
+		DurationMs int       `json:"durationMs"`
+		Error      *string   `json:"error"`
+		Status     *int      `json:"status"`
+	} `json:"attempts"`
+
+	// Body The body as sent (JSON text).
+	Body     string          `json:"body"`
+	Delivery WebhookDelivery `json:"delivery"`
+}
+
+// WebhookDeliveryList defines model for WebhookDeliveryList.
+type WebhookDeliveryList struct {
+	Items      []WebhookDelivery `json:"items"`
+	NextCursor *string           `json:"nextCursor"`
+}
+
+// WebhookEndpoint defines model for WebhookEndpoint.
+type WebhookEndpoint struct {
+	CreatedAt               time.Time          `json:"createdAt"`
+	Description             string             `json:"description"`
+	Enabled                 bool               `json:"enabled"`
+	EventTypes              []string           `json:"eventTypes"`
+	Id                      openapi_types.UUID `json:"id"`
+	PreviousSecretExpiresAt *time.Time         `json:"previousSecretExpiresAt"`
+	SecretsInForce          int                `json:"secretsInForce"`
+	UpdatedAt               time.Time          `json:"updatedAt"`
+	Url                     string             `json:"url"`
+}
+
+// WebhookEndpointList defines model for WebhookEndpointList.
+type WebhookEndpointList struct {
+	Items []WebhookEndpoint `json:"items"`
+}
+
+// WebhookEndpointWithSecret defines model for WebhookEndpointWithSecret.
+type WebhookEndpointWithSecret struct {
+	Endpoint WebhookEndpoint `json:"endpoint"`
+
+	// Secret The signing secret (whsec_...), shown only in this answer.
+	Secret string `json:"secret"`
+}
+
 // ZipLink defines model for ZipLink.
 type ZipLink struct {
 	ExpiresAt time.Time `json:"expiresAt"`
@@ -1912,6 +3126,17 @@ type PostApiV1AuthLoginJSONBody struct {
 
 // PostApiV1AuthLogoutJSONBody defines parameters for PostApiV1AuthLogout.
 type PostApiV1AuthLogoutJSONBody = map[string]interface{}
+
+// PostApiV1AuthPasswordResetJSONBody defines parameters for PostApiV1AuthPasswordReset.
+type PostApiV1AuthPasswordResetJSONBody struct {
+	Email openapi_types.Email `json:"email"`
+}
+
+// PostApiV1AuthPasswordResetConfirmJSONBody defines parameters for PostApiV1AuthPasswordResetConfirm.
+type PostApiV1AuthPasswordResetConfirmJSONBody struct {
+	Password string `json:"password"`
+	Token    string `json:"token"`
+}
 
 // PostApiV1AuthRefreshJSONBody defines parameters for PostApiV1AuthRefresh.
 type PostApiV1AuthRefreshJSONBody = map[string]interface{}
@@ -2239,6 +3464,50 @@ type PostApiV1FoldersIdRestoreToParams struct {
 	IdempotencyKey *string `json:"idempotency-key,omitempty"`
 }
 
+// PatchApiV1MeJSONBody defines parameters for PatchApiV1Me.
+type PatchApiV1MeJSONBody struct {
+	DisplayName string `json:"displayName"`
+}
+
+// PostApiV1MePasswordJSONBody defines parameters for PostApiV1MePassword.
+type PostApiV1MePasswordJSONBody struct {
+	Current string `json:"current"`
+	Next    string `json:"next"`
+}
+
+// PostApiV1PartnersJSONBody defines parameters for PostApiV1Partners.
+type PostApiV1PartnersJSONBody struct {
+	Name   string                                  `json:"name"`
+	Scopes []PostApiV1PartnersJSONBody_Scopes_Item `json:"scopes"`
+}
+
+// PostApiV1PartnersJSONBodyScopes0 defines parameters for PostApiV1Partners.
+type PostApiV1PartnersJSONBodyScopes0 string
+
+// PostApiV1PartnersJSONBodyScopes1 defines parameters for PostApiV1Partners.
+type PostApiV1PartnersJSONBodyScopes1 string
+
+// PostApiV1PartnersJSONBody_Scopes_Item defines parameters for PostApiV1Partners.
+type PostApiV1PartnersJSONBody_Scopes_Item struct {
+	union json.RawMessage
+}
+
+// PutApiV1PartnersClientIdScopesJSONBody defines parameters for PutApiV1PartnersClientIdScopes.
+type PutApiV1PartnersClientIdScopesJSONBody struct {
+	Scopes []PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item `json:"scopes"`
+}
+
+// PutApiV1PartnersClientIdScopesJSONBodyScopes0 defines parameters for PutApiV1PartnersClientIdScopes.
+type PutApiV1PartnersClientIdScopesJSONBodyScopes0 string
+
+// PutApiV1PartnersClientIdScopesJSONBodyScopes1 defines parameters for PutApiV1PartnersClientIdScopes.
+type PutApiV1PartnersClientIdScopesJSONBodyScopes1 string
+
+// PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item defines parameters for PutApiV1PartnersClientIdScopes.
+type PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item struct {
+	union json.RawMessage
+}
+
 // GetApiV1RecentParams defines parameters for GetApiV1Recent.
 type GetApiV1RecentParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -2278,6 +3547,9 @@ type GetApiV1SearchParamsType5 string
 
 // GetApiV1SearchParamsType6 defines parameters for GetApiV1Search.
 type GetApiV1SearchParamsType6 string
+
+// PostApiV1SessionsRevokeAllJSONBody defines parameters for PostApiV1SessionsRevokeAll.
+type PostApiV1SessionsRevokeAllJSONBody = map[string]interface{}
 
 // GetApiV1StarredParams defines parameters for GetApiV1Starred.
 type GetApiV1StarredParams struct {
@@ -2324,6 +3596,207 @@ type PatchApiV1UploadsIdParams struct {
 type GetApiV1UsageHistoryParams struct {
 	Days *int `form:"days,omitempty" json:"days,omitempty"`
 }
+
+// PostApiV1WebhooksJSONBody defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBody struct {
+	Description *string `json:"description,omitempty"`
+
+	// EventTypes The events sent to this endpoint: files.events type names, or "*" for all.
+	EventTypes []PostApiV1WebhooksJSONBody_EventTypes_Item `json:"eventTypes"`
+
+	// Url An https URL on a public host (no private, loopback or link-local address, no credentials, no fragment).
+	Url string `json:"url"`
+}
+
+// PostApiV1WebhooksJSONBodyEventTypes0 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes0 string
+
+// PostApiV1WebhooksJSONBodyEventTypes1 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes1 string
+
+// PostApiV1WebhooksJSONBodyEventTypes2 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes2 string
+
+// PostApiV1WebhooksJSONBodyEventTypes3 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes3 string
+
+// PostApiV1WebhooksJSONBodyEventTypes4 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes4 string
+
+// PostApiV1WebhooksJSONBodyEventTypes5 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes5 string
+
+// PostApiV1WebhooksJSONBodyEventTypes6 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes6 string
+
+// PostApiV1WebhooksJSONBodyEventTypes7 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes7 string
+
+// PostApiV1WebhooksJSONBodyEventTypes8 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes8 string
+
+// PostApiV1WebhooksJSONBodyEventTypes9 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes9 string
+
+// PostApiV1WebhooksJSONBodyEventTypes10 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes10 string
+
+// PostApiV1WebhooksJSONBodyEventTypes11 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes11 string
+
+// PostApiV1WebhooksJSONBodyEventTypes12 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes12 string
+
+// PostApiV1WebhooksJSONBodyEventTypes13 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes13 string
+
+// PostApiV1WebhooksJSONBodyEventTypes14 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes14 string
+
+// PostApiV1WebhooksJSONBodyEventTypes15 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes15 string
+
+// PostApiV1WebhooksJSONBodyEventTypes16 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes16 string
+
+// PostApiV1WebhooksJSONBodyEventTypes17 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes17 string
+
+// PostApiV1WebhooksJSONBodyEventTypes18 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes18 string
+
+// PostApiV1WebhooksJSONBodyEventTypes19 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes19 string
+
+// PostApiV1WebhooksJSONBodyEventTypes20 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes20 string
+
+// PostApiV1WebhooksJSONBodyEventTypes21 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes21 string
+
+// PostApiV1WebhooksJSONBodyEventTypes22 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes22 string
+
+// PostApiV1WebhooksJSONBodyEventTypes23 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes23 string
+
+// PostApiV1WebhooksJSONBodyEventTypes24 defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBodyEventTypes24 string
+
+// PostApiV1WebhooksJSONBody_EventTypes_Item defines parameters for PostApiV1Webhooks.
+type PostApiV1WebhooksJSONBody_EventTypes_Item struct {
+	union json.RawMessage
+}
+
+// PatchApiV1WebhooksIdJSONBody defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBody struct {
+	Description *string `json:"description,omitempty"`
+	Enabled     *bool   `json:"enabled,omitempty"`
+
+	// EventTypes The events sent to this endpoint: files.events type names, or "*" for all.
+	EventTypes *[]PatchApiV1WebhooksIdJSONBody_EventTypes_Item `json:"eventTypes,omitempty"`
+
+	// Url An https URL on a public host (no private, loopback or link-local address, no credentials, no fragment).
+	Url *string `json:"url,omitempty"`
+}
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes0 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes0 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes1 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes1 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes2 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes2 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes3 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes3 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes4 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes4 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes5 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes5 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes6 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes6 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes7 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes7 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes8 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes8 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes9 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes9 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes10 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes10 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes11 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes11 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes12 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes12 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes13 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes13 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes14 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes14 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes15 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes15 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes16 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes16 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes17 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes17 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes18 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes18 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes19 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes19 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes20 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes20 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes21 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes21 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes22 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes22 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes23 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes23 string
+
+// PatchApiV1WebhooksIdJSONBodyEventTypes24 defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBodyEventTypes24 string
+
+// PatchApiV1WebhooksIdJSONBody_EventTypes_Item defines parameters for PatchApiV1WebhooksId.
+type PatchApiV1WebhooksIdJSONBody_EventTypes_Item struct {
+	union json.RawMessage
+}
+
+// GetApiV1WebhooksIdDeliveriesParams defines parameters for GetApiV1WebhooksIdDeliveries.
+type GetApiV1WebhooksIdDeliveriesParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *struct {
+		union json.RawMessage
+	} `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// GetApiV1WebhooksIdDeliveriesParamsStatus0 defines parameters for GetApiV1WebhooksIdDeliveries.
+type GetApiV1WebhooksIdDeliveriesParamsStatus0 string
+
+// GetApiV1WebhooksIdDeliveriesParamsStatus1 defines parameters for GetApiV1WebhooksIdDeliveries.
+type GetApiV1WebhooksIdDeliveriesParamsStatus1 string
+
+// GetApiV1WebhooksIdDeliveriesParamsStatus2 defines parameters for GetApiV1WebhooksIdDeliveries.
+type GetApiV1WebhooksIdDeliveriesParamsStatus2 string
 
 // PostApiV1ZipJSONBody defines parameters for PostApiV1Zip.
 type PostApiV1ZipJSONBody struct {
@@ -2377,6 +3850,12 @@ type PostApiV1AuthLoginJSONRequestBody PostApiV1AuthLoginJSONBody
 // PostApiV1AuthLogoutJSONRequestBody defines body for PostApiV1AuthLogout for application/json ContentType.
 type PostApiV1AuthLogoutJSONRequestBody = PostApiV1AuthLogoutJSONBody
 
+// PostApiV1AuthPasswordResetJSONRequestBody defines body for PostApiV1AuthPasswordReset for application/json ContentType.
+type PostApiV1AuthPasswordResetJSONRequestBody PostApiV1AuthPasswordResetJSONBody
+
+// PostApiV1AuthPasswordResetConfirmJSONRequestBody defines body for PostApiV1AuthPasswordResetConfirm for application/json ContentType.
+type PostApiV1AuthPasswordResetConfirmJSONRequestBody PostApiV1AuthPasswordResetConfirmJSONBody
+
 // PostApiV1AuthRefreshJSONRequestBody defines body for PostApiV1AuthRefresh for application/json ContentType.
 type PostApiV1AuthRefreshJSONRequestBody = PostApiV1AuthRefreshJSONBody
 
@@ -2415,6 +3894,27 @@ type PatchApiV1FoldersIdJSONRequestBody PatchApiV1FoldersIdJSONBody
 
 // PostApiV1FoldersIdRestoreToJSONRequestBody defines body for PostApiV1FoldersIdRestoreTo for application/json ContentType.
 type PostApiV1FoldersIdRestoreToJSONRequestBody PostApiV1FoldersIdRestoreToJSONBody
+
+// PatchApiV1MeJSONRequestBody defines body for PatchApiV1Me for application/json ContentType.
+type PatchApiV1MeJSONRequestBody PatchApiV1MeJSONBody
+
+// PostApiV1MePasswordJSONRequestBody defines body for PostApiV1MePassword for application/json ContentType.
+type PostApiV1MePasswordJSONRequestBody PostApiV1MePasswordJSONBody
+
+// PostApiV1PartnersJSONRequestBody defines body for PostApiV1Partners for application/json ContentType.
+type PostApiV1PartnersJSONRequestBody PostApiV1PartnersJSONBody
+
+// PutApiV1PartnersClientIdScopesJSONRequestBody defines body for PutApiV1PartnersClientIdScopes for application/json ContentType.
+type PutApiV1PartnersClientIdScopesJSONRequestBody PutApiV1PartnersClientIdScopesJSONBody
+
+// PostApiV1SessionsRevokeAllJSONRequestBody defines body for PostApiV1SessionsRevokeAll for application/json ContentType.
+type PostApiV1SessionsRevokeAllJSONRequestBody = PostApiV1SessionsRevokeAllJSONBody
+
+// PostApiV1WebhooksJSONRequestBody defines body for PostApiV1Webhooks for application/json ContentType.
+type PostApiV1WebhooksJSONRequestBody PostApiV1WebhooksJSONBody
+
+// PatchApiV1WebhooksIdJSONRequestBody defines body for PatchApiV1WebhooksId for application/json ContentType.
+type PatchApiV1WebhooksIdJSONRequestBody PatchApiV1WebhooksIdJSONBody
 
 // PostApiV1ZipJSONRequestBody defines body for PostApiV1Zip for application/json ContentType.
 type PostApiV1ZipJSONRequestBody PostApiV1ZipJSONBody
@@ -2542,6 +4042,182 @@ func (a Problem) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(object)
+}
+
+// AsAccountExportStatus0 returns the union data inside the AccountExport_Status as a AccountExportStatus0
+func (t AccountExport_Status) AsAccountExportStatus0() (AccountExportStatus0, error) {
+	var body AccountExportStatus0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportStatus0 overwrites any union data inside the AccountExport_Status as the provided AccountExportStatus0
+func (t *AccountExport_Status) FromAccountExportStatus0(v AccountExportStatus0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportStatus0 performs a merge with any union data inside the AccountExport_Status, using the provided AccountExportStatus0
+func (t *AccountExport_Status) MergeAccountExportStatus0(v AccountExportStatus0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccountExportStatus1 returns the union data inside the AccountExport_Status as a AccountExportStatus1
+func (t AccountExport_Status) AsAccountExportStatus1() (AccountExportStatus1, error) {
+	var body AccountExportStatus1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportStatus1 overwrites any union data inside the AccountExport_Status as the provided AccountExportStatus1
+func (t *AccountExport_Status) FromAccountExportStatus1(v AccountExportStatus1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportStatus1 performs a merge with any union data inside the AccountExport_Status, using the provided AccountExportStatus1
+func (t *AccountExport_Status) MergeAccountExportStatus1(v AccountExportStatus1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccountExportStatus2 returns the union data inside the AccountExport_Status as a AccountExportStatus2
+func (t AccountExport_Status) AsAccountExportStatus2() (AccountExportStatus2, error) {
+	var body AccountExportStatus2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportStatus2 overwrites any union data inside the AccountExport_Status as the provided AccountExportStatus2
+func (t *AccountExport_Status) FromAccountExportStatus2(v AccountExportStatus2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportStatus2 performs a merge with any union data inside the AccountExport_Status, using the provided AccountExportStatus2
+func (t *AccountExport_Status) MergeAccountExportStatus2(v AccountExportStatus2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccountExportStatus3 returns the union data inside the AccountExport_Status as a AccountExportStatus3
+func (t AccountExport_Status) AsAccountExportStatus3() (AccountExportStatus3, error) {
+	var body AccountExportStatus3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportStatus3 overwrites any union data inside the AccountExport_Status as the provided AccountExportStatus3
+func (t *AccountExport_Status) FromAccountExportStatus3(v AccountExportStatus3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportStatus3 performs a merge with any union data inside the AccountExport_Status, using the provided AccountExportStatus3
+func (t *AccountExport_Status) MergeAccountExportStatus3(v AccountExportStatus3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AccountExport_Status) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AccountExport_Status) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsAccountExportAcceptedStatus0 returns the union data inside the AccountExportAccepted_Status as a AccountExportAcceptedStatus0
+func (t AccountExportAccepted_Status) AsAccountExportAcceptedStatus0() (AccountExportAcceptedStatus0, error) {
+	var body AccountExportAcceptedStatus0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportAcceptedStatus0 overwrites any union data inside the AccountExportAccepted_Status as the provided AccountExportAcceptedStatus0
+func (t *AccountExportAccepted_Status) FromAccountExportAcceptedStatus0(v AccountExportAcceptedStatus0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportAcceptedStatus0 performs a merge with any union data inside the AccountExportAccepted_Status, using the provided AccountExportAcceptedStatus0
+func (t *AccountExportAccepted_Status) MergeAccountExportAcceptedStatus0(v AccountExportAcceptedStatus0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccountExportAcceptedStatus1 returns the union data inside the AccountExportAccepted_Status as a AccountExportAcceptedStatus1
+func (t AccountExportAccepted_Status) AsAccountExportAcceptedStatus1() (AccountExportAcceptedStatus1, error) {
+	var body AccountExportAcceptedStatus1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccountExportAcceptedStatus1 overwrites any union data inside the AccountExportAccepted_Status as the provided AccountExportAcceptedStatus1
+func (t *AccountExportAccepted_Status) FromAccountExportAcceptedStatus1(v AccountExportAcceptedStatus1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccountExportAcceptedStatus1 performs a merge with any union data inside the AccountExportAccepted_Status, using the provided AccountExportAcceptedStatus1
+func (t *AccountExportAccepted_Status) MergeAccountExportAcceptedStatus1(v AccountExportAcceptedStatus1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AccountExportAccepted_Status) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AccountExportAccepted_Status) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
 }
 
 // AsAnswerMode0 returns the union data inside the Answer_Mode as a AnswerMode0
@@ -3196,6 +4872,68 @@ func (t *Insights_Tags_Source) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsOwnerGrantFileStatus0 returns the union data inside the OwnerGrant_FileStatus as a OwnerGrantFileStatus0
+func (t OwnerGrant_FileStatus) AsOwnerGrantFileStatus0() (OwnerGrantFileStatus0, error) {
+	var body OwnerGrantFileStatus0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOwnerGrantFileStatus0 overwrites any union data inside the OwnerGrant_FileStatus as the provided OwnerGrantFileStatus0
+func (t *OwnerGrant_FileStatus) FromOwnerGrantFileStatus0(v OwnerGrantFileStatus0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOwnerGrantFileStatus0 performs a merge with any union data inside the OwnerGrant_FileStatus, using the provided OwnerGrantFileStatus0
+func (t *OwnerGrant_FileStatus) MergeOwnerGrantFileStatus0(v OwnerGrantFileStatus0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOwnerGrantFileStatus1 returns the union data inside the OwnerGrant_FileStatus as a OwnerGrantFileStatus1
+func (t OwnerGrant_FileStatus) AsOwnerGrantFileStatus1() (OwnerGrantFileStatus1, error) {
+	var body OwnerGrantFileStatus1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOwnerGrantFileStatus1 overwrites any union data inside the OwnerGrant_FileStatus as the provided OwnerGrantFileStatus1
+func (t *OwnerGrant_FileStatus) FromOwnerGrantFileStatus1(v OwnerGrantFileStatus1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOwnerGrantFileStatus1 performs a merge with any union data inside the OwnerGrant_FileStatus, using the provided OwnerGrantFileStatus1
+func (t *OwnerGrant_FileStatus) MergeOwnerGrantFileStatus1(v OwnerGrantFileStatus1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t OwnerGrant_FileStatus) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *OwnerGrant_FileStatus) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsRehydratingPriority0 returns the union data inside the Rehydrating_Priority as a RehydratingPriority0
 func (t Rehydrating_Priority) AsRehydratingPriority0() (RehydratingPriority0, error) {
 	var body RehydratingPriority0
@@ -3378,6 +5116,94 @@ func (t TrashedFolder_Pending) MarshalJSON() ([]byte, error) {
 }
 
 func (t *TrashedFolder_Pending) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsWebhookDeliveryStatus0 returns the union data inside the WebhookDelivery_Status as a WebhookDeliveryStatus0
+func (t WebhookDelivery_Status) AsWebhookDeliveryStatus0() (WebhookDeliveryStatus0, error) {
+	var body WebhookDeliveryStatus0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookDeliveryStatus0 overwrites any union data inside the WebhookDelivery_Status as the provided WebhookDeliveryStatus0
+func (t *WebhookDelivery_Status) FromWebhookDeliveryStatus0(v WebhookDeliveryStatus0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookDeliveryStatus0 performs a merge with any union data inside the WebhookDelivery_Status, using the provided WebhookDeliveryStatus0
+func (t *WebhookDelivery_Status) MergeWebhookDeliveryStatus0(v WebhookDeliveryStatus0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsWebhookDeliveryStatus1 returns the union data inside the WebhookDelivery_Status as a WebhookDeliveryStatus1
+func (t WebhookDelivery_Status) AsWebhookDeliveryStatus1() (WebhookDeliveryStatus1, error) {
+	var body WebhookDeliveryStatus1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookDeliveryStatus1 overwrites any union data inside the WebhookDelivery_Status as the provided WebhookDeliveryStatus1
+func (t *WebhookDelivery_Status) FromWebhookDeliveryStatus1(v WebhookDeliveryStatus1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookDeliveryStatus1 performs a merge with any union data inside the WebhookDelivery_Status, using the provided WebhookDeliveryStatus1
+func (t *WebhookDelivery_Status) MergeWebhookDeliveryStatus1(v WebhookDeliveryStatus1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsWebhookDeliveryStatus2 returns the union data inside the WebhookDelivery_Status as a WebhookDeliveryStatus2
+func (t WebhookDelivery_Status) AsWebhookDeliveryStatus2() (WebhookDeliveryStatus2, error) {
+	var body WebhookDeliveryStatus2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookDeliveryStatus2 overwrites any union data inside the WebhookDelivery_Status as the provided WebhookDeliveryStatus2
+func (t *WebhookDelivery_Status) FromWebhookDeliveryStatus2(v WebhookDeliveryStatus2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookDeliveryStatus2 performs a merge with any union data inside the WebhookDelivery_Status, using the provided WebhookDeliveryStatus2
+func (t *WebhookDelivery_Status) MergeWebhookDeliveryStatus2(v WebhookDeliveryStatus2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t WebhookDelivery_Status) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *WebhookDelivery_Status) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -3672,6 +5498,1450 @@ func (t *PostApiV1BulkJSONBody_OnClash) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsPostApiV1PartnersJSONBodyScopes0 returns the union data inside the PostApiV1PartnersJSONBody_Scopes_Item as a PostApiV1PartnersJSONBodyScopes0
+func (t PostApiV1PartnersJSONBody_Scopes_Item) AsPostApiV1PartnersJSONBodyScopes0() (PostApiV1PartnersJSONBodyScopes0, error) {
+	var body PostApiV1PartnersJSONBodyScopes0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1PartnersJSONBodyScopes0 overwrites any union data inside the PostApiV1PartnersJSONBody_Scopes_Item as the provided PostApiV1PartnersJSONBodyScopes0
+func (t *PostApiV1PartnersJSONBody_Scopes_Item) FromPostApiV1PartnersJSONBodyScopes0(v PostApiV1PartnersJSONBodyScopes0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1PartnersJSONBodyScopes0 performs a merge with any union data inside the PostApiV1PartnersJSONBody_Scopes_Item, using the provided PostApiV1PartnersJSONBodyScopes0
+func (t *PostApiV1PartnersJSONBody_Scopes_Item) MergePostApiV1PartnersJSONBodyScopes0(v PostApiV1PartnersJSONBodyScopes0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1PartnersJSONBodyScopes1 returns the union data inside the PostApiV1PartnersJSONBody_Scopes_Item as a PostApiV1PartnersJSONBodyScopes1
+func (t PostApiV1PartnersJSONBody_Scopes_Item) AsPostApiV1PartnersJSONBodyScopes1() (PostApiV1PartnersJSONBodyScopes1, error) {
+	var body PostApiV1PartnersJSONBodyScopes1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1PartnersJSONBodyScopes1 overwrites any union data inside the PostApiV1PartnersJSONBody_Scopes_Item as the provided PostApiV1PartnersJSONBodyScopes1
+func (t *PostApiV1PartnersJSONBody_Scopes_Item) FromPostApiV1PartnersJSONBodyScopes1(v PostApiV1PartnersJSONBodyScopes1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1PartnersJSONBodyScopes1 performs a merge with any union data inside the PostApiV1PartnersJSONBody_Scopes_Item, using the provided PostApiV1PartnersJSONBodyScopes1
+func (t *PostApiV1PartnersJSONBody_Scopes_Item) MergePostApiV1PartnersJSONBodyScopes1(v PostApiV1PartnersJSONBodyScopes1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostApiV1PartnersJSONBody_Scopes_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostApiV1PartnersJSONBody_Scopes_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPutApiV1PartnersClientIdScopesJSONBodyScopes0 returns the union data inside the PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item as a PutApiV1PartnersClientIdScopesJSONBodyScopes0
+func (t PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) AsPutApiV1PartnersClientIdScopesJSONBodyScopes0() (PutApiV1PartnersClientIdScopesJSONBodyScopes0, error) {
+	var body PutApiV1PartnersClientIdScopesJSONBodyScopes0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPutApiV1PartnersClientIdScopesJSONBodyScopes0 overwrites any union data inside the PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item as the provided PutApiV1PartnersClientIdScopesJSONBodyScopes0
+func (t *PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) FromPutApiV1PartnersClientIdScopesJSONBodyScopes0(v PutApiV1PartnersClientIdScopesJSONBodyScopes0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePutApiV1PartnersClientIdScopesJSONBodyScopes0 performs a merge with any union data inside the PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item, using the provided PutApiV1PartnersClientIdScopesJSONBodyScopes0
+func (t *PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) MergePutApiV1PartnersClientIdScopesJSONBodyScopes0(v PutApiV1PartnersClientIdScopesJSONBodyScopes0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPutApiV1PartnersClientIdScopesJSONBodyScopes1 returns the union data inside the PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item as a PutApiV1PartnersClientIdScopesJSONBodyScopes1
+func (t PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) AsPutApiV1PartnersClientIdScopesJSONBodyScopes1() (PutApiV1PartnersClientIdScopesJSONBodyScopes1, error) {
+	var body PutApiV1PartnersClientIdScopesJSONBodyScopes1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPutApiV1PartnersClientIdScopesJSONBodyScopes1 overwrites any union data inside the PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item as the provided PutApiV1PartnersClientIdScopesJSONBodyScopes1
+func (t *PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) FromPutApiV1PartnersClientIdScopesJSONBodyScopes1(v PutApiV1PartnersClientIdScopesJSONBodyScopes1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePutApiV1PartnersClientIdScopesJSONBodyScopes1 performs a merge with any union data inside the PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item, using the provided PutApiV1PartnersClientIdScopesJSONBodyScopes1
+func (t *PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) MergePutApiV1PartnersClientIdScopesJSONBodyScopes1(v PutApiV1PartnersClientIdScopesJSONBodyScopes1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes0 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes0
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes0() (PostApiV1WebhooksJSONBodyEventTypes0, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes0 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes0
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes0(v PostApiV1WebhooksJSONBodyEventTypes0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes0 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes0
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes0(v PostApiV1WebhooksJSONBodyEventTypes0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes1 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes1
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes1() (PostApiV1WebhooksJSONBodyEventTypes1, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes1 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes1
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes1(v PostApiV1WebhooksJSONBodyEventTypes1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes1 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes1
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes1(v PostApiV1WebhooksJSONBodyEventTypes1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes2 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes2
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes2() (PostApiV1WebhooksJSONBodyEventTypes2, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes2 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes2
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes2(v PostApiV1WebhooksJSONBodyEventTypes2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes2 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes2
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes2(v PostApiV1WebhooksJSONBodyEventTypes2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes3 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes3
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes3() (PostApiV1WebhooksJSONBodyEventTypes3, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes3 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes3
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes3(v PostApiV1WebhooksJSONBodyEventTypes3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes3 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes3
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes3(v PostApiV1WebhooksJSONBodyEventTypes3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes4 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes4
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes4() (PostApiV1WebhooksJSONBodyEventTypes4, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes4
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes4 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes4
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes4(v PostApiV1WebhooksJSONBodyEventTypes4) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes4 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes4
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes4(v PostApiV1WebhooksJSONBodyEventTypes4) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes5 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes5
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes5() (PostApiV1WebhooksJSONBodyEventTypes5, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes5
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes5 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes5
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes5(v PostApiV1WebhooksJSONBodyEventTypes5) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes5 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes5
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes5(v PostApiV1WebhooksJSONBodyEventTypes5) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes6 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes6
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes6() (PostApiV1WebhooksJSONBodyEventTypes6, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes6
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes6 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes6
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes6(v PostApiV1WebhooksJSONBodyEventTypes6) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes6 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes6
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes6(v PostApiV1WebhooksJSONBodyEventTypes6) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes7 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes7
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes7() (PostApiV1WebhooksJSONBodyEventTypes7, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes7
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes7 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes7
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes7(v PostApiV1WebhooksJSONBodyEventTypes7) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes7 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes7
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes7(v PostApiV1WebhooksJSONBodyEventTypes7) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes8 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes8
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes8() (PostApiV1WebhooksJSONBodyEventTypes8, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes8
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes8 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes8
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes8(v PostApiV1WebhooksJSONBodyEventTypes8) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes8 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes8
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes8(v PostApiV1WebhooksJSONBodyEventTypes8) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes9 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes9
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes9() (PostApiV1WebhooksJSONBodyEventTypes9, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes9
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes9 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes9
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes9(v PostApiV1WebhooksJSONBodyEventTypes9) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes9 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes9
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes9(v PostApiV1WebhooksJSONBodyEventTypes9) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes10 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes10
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes10() (PostApiV1WebhooksJSONBodyEventTypes10, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes10
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes10 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes10
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes10(v PostApiV1WebhooksJSONBodyEventTypes10) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes10 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes10
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes10(v PostApiV1WebhooksJSONBodyEventTypes10) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes11 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes11
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes11() (PostApiV1WebhooksJSONBodyEventTypes11, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes11
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes11 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes11
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes11(v PostApiV1WebhooksJSONBodyEventTypes11) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes11 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes11
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes11(v PostApiV1WebhooksJSONBodyEventTypes11) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes12 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes12
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes12() (PostApiV1WebhooksJSONBodyEventTypes12, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes12
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes12 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes12
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes12(v PostApiV1WebhooksJSONBodyEventTypes12) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes12 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes12
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes12(v PostApiV1WebhooksJSONBodyEventTypes12) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes13 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes13
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes13() (PostApiV1WebhooksJSONBodyEventTypes13, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes13
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes13 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes13
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes13(v PostApiV1WebhooksJSONBodyEventTypes13) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes13 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes13
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes13(v PostApiV1WebhooksJSONBodyEventTypes13) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes14 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes14
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes14() (PostApiV1WebhooksJSONBodyEventTypes14, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes14
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes14 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes14
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes14(v PostApiV1WebhooksJSONBodyEventTypes14) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes14 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes14
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes14(v PostApiV1WebhooksJSONBodyEventTypes14) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes15 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes15
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes15() (PostApiV1WebhooksJSONBodyEventTypes15, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes15
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes15 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes15
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes15(v PostApiV1WebhooksJSONBodyEventTypes15) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes15 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes15
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes15(v PostApiV1WebhooksJSONBodyEventTypes15) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes16 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes16
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes16() (PostApiV1WebhooksJSONBodyEventTypes16, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes16
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes16 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes16
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes16(v PostApiV1WebhooksJSONBodyEventTypes16) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes16 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes16
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes16(v PostApiV1WebhooksJSONBodyEventTypes16) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes17 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes17
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes17() (PostApiV1WebhooksJSONBodyEventTypes17, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes17
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes17 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes17
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes17(v PostApiV1WebhooksJSONBodyEventTypes17) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes17 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes17
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes17(v PostApiV1WebhooksJSONBodyEventTypes17) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes18 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes18
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes18() (PostApiV1WebhooksJSONBodyEventTypes18, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes18
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes18 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes18
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes18(v PostApiV1WebhooksJSONBodyEventTypes18) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes18 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes18
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes18(v PostApiV1WebhooksJSONBodyEventTypes18) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes19 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes19
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes19() (PostApiV1WebhooksJSONBodyEventTypes19, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes19
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes19 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes19
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes19(v PostApiV1WebhooksJSONBodyEventTypes19) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes19 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes19
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes19(v PostApiV1WebhooksJSONBodyEventTypes19) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes20 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes20
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes20() (PostApiV1WebhooksJSONBodyEventTypes20, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes20
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes20 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes20
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes20(v PostApiV1WebhooksJSONBodyEventTypes20) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes20 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes20
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes20(v PostApiV1WebhooksJSONBodyEventTypes20) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes21 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes21
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes21() (PostApiV1WebhooksJSONBodyEventTypes21, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes21
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes21 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes21
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes21(v PostApiV1WebhooksJSONBodyEventTypes21) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes21 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes21
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes21(v PostApiV1WebhooksJSONBodyEventTypes21) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes22 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes22
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes22() (PostApiV1WebhooksJSONBodyEventTypes22, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes22
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes22 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes22
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes22(v PostApiV1WebhooksJSONBodyEventTypes22) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes22 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes22
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes22(v PostApiV1WebhooksJSONBodyEventTypes22) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes23 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes23
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes23() (PostApiV1WebhooksJSONBodyEventTypes23, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes23
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes23 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes23
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes23(v PostApiV1WebhooksJSONBodyEventTypes23) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes23 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes23
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes23(v PostApiV1WebhooksJSONBodyEventTypes23) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1WebhooksJSONBodyEventTypes24 returns the union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as a PostApiV1WebhooksJSONBodyEventTypes24
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) AsPostApiV1WebhooksJSONBodyEventTypes24() (PostApiV1WebhooksJSONBodyEventTypes24, error) {
+	var body PostApiV1WebhooksJSONBodyEventTypes24
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1WebhooksJSONBodyEventTypes24 overwrites any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item as the provided PostApiV1WebhooksJSONBodyEventTypes24
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) FromPostApiV1WebhooksJSONBodyEventTypes24(v PostApiV1WebhooksJSONBodyEventTypes24) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1WebhooksJSONBodyEventTypes24 performs a merge with any union data inside the PostApiV1WebhooksJSONBody_EventTypes_Item, using the provided PostApiV1WebhooksJSONBodyEventTypes24
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) MergePostApiV1WebhooksJSONBodyEventTypes24(v PostApiV1WebhooksJSONBodyEventTypes24) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostApiV1WebhooksJSONBody_EventTypes_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostApiV1WebhooksJSONBody_EventTypes_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes0 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes0
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes0() (PatchApiV1WebhooksIdJSONBodyEventTypes0, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes0 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes0
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes0(v PatchApiV1WebhooksIdJSONBodyEventTypes0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes0 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes0
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes0(v PatchApiV1WebhooksIdJSONBodyEventTypes0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes1 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes1
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes1() (PatchApiV1WebhooksIdJSONBodyEventTypes1, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes1 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes1
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes1(v PatchApiV1WebhooksIdJSONBodyEventTypes1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes1 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes1
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes1(v PatchApiV1WebhooksIdJSONBodyEventTypes1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes2 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes2
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes2() (PatchApiV1WebhooksIdJSONBodyEventTypes2, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes2 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes2
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes2(v PatchApiV1WebhooksIdJSONBodyEventTypes2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes2 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes2
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes2(v PatchApiV1WebhooksIdJSONBodyEventTypes2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes3 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes3
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes3() (PatchApiV1WebhooksIdJSONBodyEventTypes3, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes3 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes3
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes3(v PatchApiV1WebhooksIdJSONBodyEventTypes3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes3 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes3
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes3(v PatchApiV1WebhooksIdJSONBodyEventTypes3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes4 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes4
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes4() (PatchApiV1WebhooksIdJSONBodyEventTypes4, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes4
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes4 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes4
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes4(v PatchApiV1WebhooksIdJSONBodyEventTypes4) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes4 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes4
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes4(v PatchApiV1WebhooksIdJSONBodyEventTypes4) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes5 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes5
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes5() (PatchApiV1WebhooksIdJSONBodyEventTypes5, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes5
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes5 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes5
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes5(v PatchApiV1WebhooksIdJSONBodyEventTypes5) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes5 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes5
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes5(v PatchApiV1WebhooksIdJSONBodyEventTypes5) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes6 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes6
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes6() (PatchApiV1WebhooksIdJSONBodyEventTypes6, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes6
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes6 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes6
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes6(v PatchApiV1WebhooksIdJSONBodyEventTypes6) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes6 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes6
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes6(v PatchApiV1WebhooksIdJSONBodyEventTypes6) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes7 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes7
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes7() (PatchApiV1WebhooksIdJSONBodyEventTypes7, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes7
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes7 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes7
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes7(v PatchApiV1WebhooksIdJSONBodyEventTypes7) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes7 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes7
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes7(v PatchApiV1WebhooksIdJSONBodyEventTypes7) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes8 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes8
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes8() (PatchApiV1WebhooksIdJSONBodyEventTypes8, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes8
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes8 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes8
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes8(v PatchApiV1WebhooksIdJSONBodyEventTypes8) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes8 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes8
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes8(v PatchApiV1WebhooksIdJSONBodyEventTypes8) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes9 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes9
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes9() (PatchApiV1WebhooksIdJSONBodyEventTypes9, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes9
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes9 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes9
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes9(v PatchApiV1WebhooksIdJSONBodyEventTypes9) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes9 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes9
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes9(v PatchApiV1WebhooksIdJSONBodyEventTypes9) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes10 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes10
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes10() (PatchApiV1WebhooksIdJSONBodyEventTypes10, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes10
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes10 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes10
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes10(v PatchApiV1WebhooksIdJSONBodyEventTypes10) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes10 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes10
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes10(v PatchApiV1WebhooksIdJSONBodyEventTypes10) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes11 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes11
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes11() (PatchApiV1WebhooksIdJSONBodyEventTypes11, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes11
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes11 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes11
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes11(v PatchApiV1WebhooksIdJSONBodyEventTypes11) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes11 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes11
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes11(v PatchApiV1WebhooksIdJSONBodyEventTypes11) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes12 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes12
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes12() (PatchApiV1WebhooksIdJSONBodyEventTypes12, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes12
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes12 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes12
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes12(v PatchApiV1WebhooksIdJSONBodyEventTypes12) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes12 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes12
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes12(v PatchApiV1WebhooksIdJSONBodyEventTypes12) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes13 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes13
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes13() (PatchApiV1WebhooksIdJSONBodyEventTypes13, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes13
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes13 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes13
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes13(v PatchApiV1WebhooksIdJSONBodyEventTypes13) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes13 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes13
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes13(v PatchApiV1WebhooksIdJSONBodyEventTypes13) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes14 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes14
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes14() (PatchApiV1WebhooksIdJSONBodyEventTypes14, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes14
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes14 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes14
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes14(v PatchApiV1WebhooksIdJSONBodyEventTypes14) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes14 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes14
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes14(v PatchApiV1WebhooksIdJSONBodyEventTypes14) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes15 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes15
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes15() (PatchApiV1WebhooksIdJSONBodyEventTypes15, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes15
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes15 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes15
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes15(v PatchApiV1WebhooksIdJSONBodyEventTypes15) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes15 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes15
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes15(v PatchApiV1WebhooksIdJSONBodyEventTypes15) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes16 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes16
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes16() (PatchApiV1WebhooksIdJSONBodyEventTypes16, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes16
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes16 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes16
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes16(v PatchApiV1WebhooksIdJSONBodyEventTypes16) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes16 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes16
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes16(v PatchApiV1WebhooksIdJSONBodyEventTypes16) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes17 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes17
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes17() (PatchApiV1WebhooksIdJSONBodyEventTypes17, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes17
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes17 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes17
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes17(v PatchApiV1WebhooksIdJSONBodyEventTypes17) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes17 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes17
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes17(v PatchApiV1WebhooksIdJSONBodyEventTypes17) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes18 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes18
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes18() (PatchApiV1WebhooksIdJSONBodyEventTypes18, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes18
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes18 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes18
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes18(v PatchApiV1WebhooksIdJSONBodyEventTypes18) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes18 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes18
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes18(v PatchApiV1WebhooksIdJSONBodyEventTypes18) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes19 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes19
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes19() (PatchApiV1WebhooksIdJSONBodyEventTypes19, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes19
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes19 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes19
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes19(v PatchApiV1WebhooksIdJSONBodyEventTypes19) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes19 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes19
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes19(v PatchApiV1WebhooksIdJSONBodyEventTypes19) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes20 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes20
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes20() (PatchApiV1WebhooksIdJSONBodyEventTypes20, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes20
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes20 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes20
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes20(v PatchApiV1WebhooksIdJSONBodyEventTypes20) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes20 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes20
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes20(v PatchApiV1WebhooksIdJSONBodyEventTypes20) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes21 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes21
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes21() (PatchApiV1WebhooksIdJSONBodyEventTypes21, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes21
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes21 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes21
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes21(v PatchApiV1WebhooksIdJSONBodyEventTypes21) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes21 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes21
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes21(v PatchApiV1WebhooksIdJSONBodyEventTypes21) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes22 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes22
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes22() (PatchApiV1WebhooksIdJSONBodyEventTypes22, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes22
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes22 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes22
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes22(v PatchApiV1WebhooksIdJSONBodyEventTypes22) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes22 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes22
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes22(v PatchApiV1WebhooksIdJSONBodyEventTypes22) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes23 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes23
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes23() (PatchApiV1WebhooksIdJSONBodyEventTypes23, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes23
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes23 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes23
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes23(v PatchApiV1WebhooksIdJSONBodyEventTypes23) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes23 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes23
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes23(v PatchApiV1WebhooksIdJSONBodyEventTypes23) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1WebhooksIdJSONBodyEventTypes24 returns the union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as a PatchApiV1WebhooksIdJSONBodyEventTypes24
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) AsPatchApiV1WebhooksIdJSONBodyEventTypes24() (PatchApiV1WebhooksIdJSONBodyEventTypes24, error) {
+	var body PatchApiV1WebhooksIdJSONBodyEventTypes24
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1WebhooksIdJSONBodyEventTypes24 overwrites any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item as the provided PatchApiV1WebhooksIdJSONBodyEventTypes24
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) FromPatchApiV1WebhooksIdJSONBodyEventTypes24(v PatchApiV1WebhooksIdJSONBodyEventTypes24) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1WebhooksIdJSONBodyEventTypes24 performs a merge with any union data inside the PatchApiV1WebhooksIdJSONBody_EventTypes_Item, using the provided PatchApiV1WebhooksIdJSONBodyEventTypes24
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MergePatchApiV1WebhooksIdJSONBodyEventTypes24(v PatchApiV1WebhooksIdJSONBodyEventTypes24) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PatchApiV1WebhooksIdJSONBody_EventTypes_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PatchApiV1WebhooksIdJSONBody_EventTypes_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsPostApiV1ZipJSONBodyItemsKind0 returns the union data inside the PostApiV1ZipJSONBody_Items_Kind as a PostApiV1ZipJSONBodyItemsKind0
 func (t PostApiV1ZipJSONBody_Items_Kind) AsPostApiV1ZipJSONBodyItemsKind0() (PostApiV1ZipJSONBodyItemsKind0, error) {
 	var body PostApiV1ZipJSONBodyItemsKind0
@@ -3952,6 +7222,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `PostApiV1AuthLogout` operationId).
 	PostApiV1AuthLogout(ctx context.Context, body PostApiV1AuthLogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1AuthPasswordResetWithBody Ask for a password-reset link by e-mail
+	//
+	// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+	PostApiV1AuthPasswordResetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1AuthPasswordReset Ask for a password-reset link by e-mail
+	//
+	// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+	PostApiV1AuthPasswordReset(ctx context.Context, body PostApiV1AuthPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1AuthPasswordResetConfirmWithBody Set a new password with a reset token; every session is signed out
+	//
+	// The token works once, within 30 minutes of the request, and only while no newer password was set.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+	PostApiV1AuthPasswordResetConfirmWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1AuthPasswordResetConfirm Set a new password with a reset token; every session is signed out
+	//
+	// The token works once, within 30 minutes of the request, and only while no newer password was set.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+	PostApiV1AuthPasswordResetConfirm(ctx context.Context, body PostApiV1AuthPasswordResetConfirmJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostApiV1AuthRefreshWithBody New access token from the refresh-token cookie; the refresh token rotates
 	//
@@ -4296,15 +7602,112 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/folders/{id}/star (the `PutApiV1FoldersIdStar` operationId).
 	PutApiV1FoldersIdStar(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetApiV1Grants Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})
+	//
+	// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
+	GetApiV1Grants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetApiV1Me The signed-in user
 	//
 	// Corresponds with GET /api/v1/me (the `GetApiV1Me` operationId).
 	GetApiV1Me(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PatchApiV1MeWithBody Change your display name
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+	PatchApiV1MeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchApiV1Me Change your display name
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+	PatchApiV1Me(ctx context.Context, body PatchApiV1MeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1MeExports Export everything: a ZIP of your files in their folders and your activity as JSON, built in the background
+	//
+	// Answers 202 at once with the export to follow at GET /me/exports/{id}. One export is built at a time per account: while one is queued or being built, asking again answers that one. The ZIP holds `files/` (every live file, its latest version, in its folders) and `activity.json`.
+	//
+	// Corresponds with POST /api/v1/me/exports (the `PostApiV1MeExports` operationId).
+	PostApiV1MeExports(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1MeExportsId An export: its status and progress, then its download link
+	//
+	// Corresponds with GET /api/v1/me/exports/{id} (the `GetApiV1MeExportsId` operationId).
+	GetApiV1MeExportsId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1MeExportsIdContent Download a ready export (application/zip)
+	//
+	// Corresponds with GET /api/v1/me/exports/{id}/content (the `GetApiV1MeExportsIdContent` operationId).
+	GetApiV1MeExportsIdContent(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1MePasswordWithBody Change your password; every other session is signed out
+	//
+	// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+	PostApiV1MePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1MePassword Change your password; every other session is signed out
+	//
+	// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+	PostApiV1MePassword(ctx context.Context, body PostApiV1MePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetApiV1OpenapiJson This document
 	//
 	// Corresponds with GET /api/v1/openapi.json (the `GetApiV1OpenapiJson` operationId).
 	GetApiV1OpenapiJson(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1Partners The caller's partner clients
+	//
+	// Corresponds with GET /api/v1/partners (the `GetApiV1Partners` operationId).
+	GetApiV1Partners(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1PartnersWithBody Register a partner client: the answer carries its secret, shown this once
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/partners (the `PostApiV1Partners` operationId).
+	PostApiV1PartnersWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1Partners Register a partner client: the answer carries its secret, shown this once
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/partners (the `PostApiV1Partners` operationId).
+	PostApiV1Partners(ctx context.Context, body PostApiV1PartnersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1PartnersClientId One of the caller’s partner clients
+	//
+	// Corresponds with GET /api/v1/partners/{clientId} (the `GetApiV1PartnersClientId` operationId).
+	GetApiV1PartnersClientId(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1PartnersClientIdRotateSecret A new client secret, shown this once; the previous one stops working at once
+	//
+	// Corresponds with POST /api/v1/partners/{clientId}/rotate-secret (the `PostApiV1PartnersClientIdRotateSecret` operationId).
+	PostApiV1PartnersClientIdRotateSecret(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutApiV1PartnersClientIdScopesWithBody Set the scopes a partner client may ask for (tokens issued before keep theirs until they expire)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
+	PutApiV1PartnersClientIdScopesWithBody(ctx context.Context, clientId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutApiV1PartnersClientIdScopes Set the scopes a partner client may ask for (tokens issued before keep theirs until they expire)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
+	PutApiV1PartnersClientIdScopes(ctx context.Context, clientId string, body PutApiV1PartnersClientIdScopesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApiV1Recent Your files in every folder, most recently changed first (uploads, versions, renames and moves count)
 	//
@@ -4322,6 +7725,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/sessions (the `GetApiV1Sessions` operationId).
 	GetApiV1Sessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1SessionsRevokeAllWithBody Sign out everywhere: every session of yours ends, this one included
+	//
+	// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+	PostApiV1SessionsRevokeAllWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1SessionsRevokeAll Sign out everywhere: every session of yours ends, this one included
+	//
+	// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+	PostApiV1SessionsRevokeAll(ctx context.Context, body PostApiV1SessionsRevokeAllJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteApiV1SessionsId Sign out one of your sessions (another device)
 	//
@@ -4382,6 +7803,69 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/usage/history (the `GetApiV1UsageHistory` operationId).
 	GetApiV1UsageHistory(ctx context.Context, params *GetApiV1UsageHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1Webhooks The caller's webhook endpoints
+	//
+	// Corresponds with GET /api/v1/webhooks (the `GetApiV1Webhooks` operationId).
+	GetApiV1Webhooks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1WebhooksWithBody Register a webhook endpoint: the answer carries its signing secret, shown this once
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/webhooks (the `PostApiV1Webhooks` operationId).
+	PostApiV1WebhooksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1Webhooks Register a webhook endpoint: the answer carries its signing secret, shown this once
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/webhooks (the `PostApiV1Webhooks` operationId).
+	PostApiV1Webhooks(ctx context.Context, body PostApiV1WebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteApiV1WebhooksId Remove an endpoint and its delivery log
+	//
+	// Corresponds with DELETE /api/v1/webhooks/{id} (the `DeleteApiV1WebhooksId` operationId).
+	DeleteApiV1WebhooksId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1WebhooksId One webhook endpoint
+	//
+	// Corresponds with GET /api/v1/webhooks/{id} (the `GetApiV1WebhooksId` operationId).
+	GetApiV1WebhooksId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchApiV1WebhooksIdWithBody Change an endpoint's URL, filter, description, or pause it (enabled: false; its deliveries wait)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/webhooks/{id} (the `PatchApiV1WebhooksId` operationId).
+	PatchApiV1WebhooksIdWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchApiV1WebhooksId Change an endpoint's URL, filter, description, or pause it (enabled: false; its deliveries wait)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/webhooks/{id} (the `PatchApiV1WebhooksId` operationId).
+	PatchApiV1WebhooksId(ctx context.Context, id openapi_types.UUID, body PatchApiV1WebhooksIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1WebhooksIdDeliveries An endpoint's delivery log, newest first (?status=pending|delivered|dead)
+	//
+	// Corresponds with GET /api/v1/webhooks/{id}/deliveries (the `GetApiV1WebhooksIdDeliveries` operationId).
+	GetApiV1WebhooksIdDeliveries(ctx context.Context, id openapi_types.UUID, params *GetApiV1WebhooksIdDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1WebhooksIdDeliveriesDeliveryId One delivery with each attempt and the body sent
+	//
+	// Corresponds with GET /api/v1/webhooks/{id}/deliveries/{deliveryId} (the `GetApiV1WebhooksIdDeliveriesDeliveryId` operationId).
+	GetApiV1WebhooksIdDeliveriesDeliveryId(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver Send a delivery again (delivered, dead or pending): it is pending from now, with a fresh retry horizon
+	//
+	// Corresponds with POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver (the `PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver` operationId).
+	PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1WebhooksIdRotateSecret A new signing secret (shown this once); the previous one keeps signing through the overlap, both signatures sent
+	//
+	// Corresponds with POST /api/v1/webhooks/{id}/rotate-secret (the `PostApiV1WebhooksIdRotateSecret` operationId).
+	PostApiV1WebhooksIdRotateSecret(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostApiV1ZipWithBody Download files and folders as one ZIP archive, streamed
 	//
@@ -4610,6 +8094,82 @@ func (c *Client) PostApiV1AuthLogoutWithBody(ctx context.Context, contentType st
 // Corresponds with POST /api/v1/auth/logout (the `PostApiV1AuthLogout` operationId).
 func (c *Client) PostApiV1AuthLogout(ctx context.Context, body PostApiV1AuthLogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostApiV1AuthLogoutRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1AuthPasswordResetWithBody Ask for a password-reset link by e-mail
+//
+// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+func (c *Client) PostApiV1AuthPasswordResetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1AuthPasswordResetRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1AuthPasswordReset Ask for a password-reset link by e-mail
+//
+// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+func (c *Client) PostApiV1AuthPasswordReset(ctx context.Context, body PostApiV1AuthPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1AuthPasswordResetRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1AuthPasswordResetConfirmWithBody Set a new password with a reset token; every session is signed out
+//
+// The token works once, within 30 minutes of the request, and only while no newer password was set.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+func (c *Client) PostApiV1AuthPasswordResetConfirmWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1AuthPasswordResetConfirmRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1AuthPasswordResetConfirm Set a new password with a reset token; every session is signed out
+//
+// The token works once, within 30 minutes of the request, and only while no newer password was set.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+func (c *Client) PostApiV1AuthPasswordResetConfirm(ctx context.Context, body PostApiV1AuthPasswordResetConfirmJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1AuthPasswordResetConfirmRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5453,6 +9013,21 @@ func (c *Client) PutApiV1FoldersIdStar(ctx context.Context, id openapi_types.UUI
 	return c.Client.Do(req)
 }
 
+// GetApiV1Grants Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})
+//
+// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
+func (c *Client) GetApiV1Grants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1GrantsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetApiV1Me The signed-in user
 //
 // Corresponds with GET /api/v1/me (the `GetApiV1Me` operationId).
@@ -5468,11 +9043,243 @@ func (c *Client) GetApiV1Me(ctx context.Context, reqEditors ...RequestEditorFn) 
 	return c.Client.Do(req)
 }
 
+// PatchApiV1MeWithBody Change your display name
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+func (c *Client) PatchApiV1MeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchApiV1MeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchApiV1Me Change your display name
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+func (c *Client) PatchApiV1Me(ctx context.Context, body PatchApiV1MeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchApiV1MeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1MeExports Export everything: a ZIP of your files in their folders and your activity as JSON, built in the background
+//
+// Answers 202 at once with the export to follow at GET /me/exports/{id}. One export is built at a time per account: while one is queued or being built, asking again answers that one. The ZIP holds `files/` (every live file, its latest version, in its folders) and `activity.json`.
+//
+// Corresponds with POST /api/v1/me/exports (the `PostApiV1MeExports` operationId).
+func (c *Client) PostApiV1MeExports(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1MeExportsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1MeExportsId An export: its status and progress, then its download link
+//
+// Corresponds with GET /api/v1/me/exports/{id} (the `GetApiV1MeExportsId` operationId).
+func (c *Client) GetApiV1MeExportsId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1MeExportsIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1MeExportsIdContent Download a ready export (application/zip)
+//
+// Corresponds with GET /api/v1/me/exports/{id}/content (the `GetApiV1MeExportsIdContent` operationId).
+func (c *Client) GetApiV1MeExportsIdContent(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1MeExportsIdContentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1MePasswordWithBody Change your password; every other session is signed out
+//
+// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+func (c *Client) PostApiV1MePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1MePasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1MePassword Change your password; every other session is signed out
+//
+// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+func (c *Client) PostApiV1MePassword(ctx context.Context, body PostApiV1MePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1MePasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetApiV1OpenapiJson This document
 //
 // Corresponds with GET /api/v1/openapi.json (the `GetApiV1OpenapiJson` operationId).
 func (c *Client) GetApiV1OpenapiJson(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetApiV1OpenapiJsonRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1Partners The caller's partner clients
+//
+// Corresponds with GET /api/v1/partners (the `GetApiV1Partners` operationId).
+func (c *Client) GetApiV1Partners(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1PartnersRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1PartnersWithBody Register a partner client: the answer carries its secret, shown this once
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/partners (the `PostApiV1Partners` operationId).
+func (c *Client) PostApiV1PartnersWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1PartnersRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1Partners Register a partner client: the answer carries its secret, shown this once
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/partners (the `PostApiV1Partners` operationId).
+func (c *Client) PostApiV1Partners(ctx context.Context, body PostApiV1PartnersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1PartnersRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1PartnersClientId One of the caller’s partner clients
+//
+// Corresponds with GET /api/v1/partners/{clientId} (the `GetApiV1PartnersClientId` operationId).
+func (c *Client) GetApiV1PartnersClientId(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1PartnersClientIdRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1PartnersClientIdRotateSecret A new client secret, shown this once; the previous one stops working at once
+//
+// Corresponds with POST /api/v1/partners/{clientId}/rotate-secret (the `PostApiV1PartnersClientIdRotateSecret` operationId).
+func (c *Client) PostApiV1PartnersClientIdRotateSecret(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1PartnersClientIdRotateSecretRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutApiV1PartnersClientIdScopesWithBody Set the scopes a partner client may ask for (tokens issued before keep theirs until they expire)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
+func (c *Client) PutApiV1PartnersClientIdScopesWithBody(ctx context.Context, clientId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutApiV1PartnersClientIdScopesRequestWithBody(c.Server, clientId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutApiV1PartnersClientIdScopes Set the scopes a partner client may ask for (tokens issued before keep theirs until they expire)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
+func (c *Client) PutApiV1PartnersClientIdScopes(ctx context.Context, clientId string, body PutApiV1PartnersClientIdScopesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutApiV1PartnersClientIdScopesRequest(c.Server, clientId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5520,6 +9327,44 @@ func (c *Client) GetApiV1Search(ctx context.Context, params *GetApiV1SearchParam
 // Corresponds with GET /api/v1/sessions (the `GetApiV1Sessions` operationId).
 func (c *Client) GetApiV1Sessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetApiV1SessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1SessionsRevokeAllWithBody Sign out everywhere: every session of yours ends, this one included
+//
+// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+func (c *Client) PostApiV1SessionsRevokeAllWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1SessionsRevokeAllRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1SessionsRevokeAll Sign out everywhere: every session of yours ends, this one included
+//
+// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+func (c *Client) PostApiV1SessionsRevokeAll(ctx context.Context, body PostApiV1SessionsRevokeAllJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1SessionsRevokeAllRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5700,6 +9545,179 @@ func (c *Client) GetApiV1Usage(ctx context.Context, reqEditors ...RequestEditorF
 // Corresponds with GET /api/v1/usage/history (the `GetApiV1UsageHistory` operationId).
 func (c *Client) GetApiV1UsageHistory(ctx context.Context, params *GetApiV1UsageHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetApiV1UsageHistoryRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1Webhooks The caller's webhook endpoints
+//
+// Corresponds with GET /api/v1/webhooks (the `GetApiV1Webhooks` operationId).
+func (c *Client) GetApiV1Webhooks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1WebhooksRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1WebhooksWithBody Register a webhook endpoint: the answer carries its signing secret, shown this once
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/webhooks (the `PostApiV1Webhooks` operationId).
+func (c *Client) PostApiV1WebhooksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1WebhooksRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1Webhooks Register a webhook endpoint: the answer carries its signing secret, shown this once
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/webhooks (the `PostApiV1Webhooks` operationId).
+func (c *Client) PostApiV1Webhooks(ctx context.Context, body PostApiV1WebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1WebhooksRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteApiV1WebhooksId Remove an endpoint and its delivery log
+//
+// Corresponds with DELETE /api/v1/webhooks/{id} (the `DeleteApiV1WebhooksId` operationId).
+func (c *Client) DeleteApiV1WebhooksId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteApiV1WebhooksIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1WebhooksId One webhook endpoint
+//
+// Corresponds with GET /api/v1/webhooks/{id} (the `GetApiV1WebhooksId` operationId).
+func (c *Client) GetApiV1WebhooksId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1WebhooksIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchApiV1WebhooksIdWithBody Change an endpoint's URL, filter, description, or pause it (enabled: false; its deliveries wait)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/webhooks/{id} (the `PatchApiV1WebhooksId` operationId).
+func (c *Client) PatchApiV1WebhooksIdWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchApiV1WebhooksIdRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchApiV1WebhooksId Change an endpoint's URL, filter, description, or pause it (enabled: false; its deliveries wait)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/webhooks/{id} (the `PatchApiV1WebhooksId` operationId).
+func (c *Client) PatchApiV1WebhooksId(ctx context.Context, id openapi_types.UUID, body PatchApiV1WebhooksIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchApiV1WebhooksIdRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1WebhooksIdDeliveries An endpoint's delivery log, newest first (?status=pending|delivered|dead)
+//
+// Corresponds with GET /api/v1/webhooks/{id}/deliveries (the `GetApiV1WebhooksIdDeliveries` operationId).
+func (c *Client) GetApiV1WebhooksIdDeliveries(ctx context.Context, id openapi_types.UUID, params *GetApiV1WebhooksIdDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1WebhooksIdDeliveriesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1WebhooksIdDeliveriesDeliveryId One delivery with each attempt and the body sent
+//
+// Corresponds with GET /api/v1/webhooks/{id}/deliveries/{deliveryId} (the `GetApiV1WebhooksIdDeliveriesDeliveryId` operationId).
+func (c *Client) GetApiV1WebhooksIdDeliveriesDeliveryId(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1WebhooksIdDeliveriesDeliveryIdRequest(c.Server, id, deliveryId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver Send a delivery again (delivered, dead or pending): it is pending from now, with a fresh retry horizon
+//
+// Corresponds with POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver (the `PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver` operationId).
+func (c *Client) PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverRequest(c.Server, id, deliveryId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1WebhooksIdRotateSecret A new signing secret (shown this once); the previous one keeps signing through the overlap, both signatures sent
+//
+// Corresponds with POST /api/v1/webhooks/{id}/rotate-secret (the `PostApiV1WebhooksIdRotateSecret` operationId).
+func (c *Client) PostApiV1WebhooksIdRotateSecret(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1WebhooksIdRotateSecretRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -6064,6 +10082,86 @@ func NewPostApiV1AuthLogoutRequestWithBody(server string, contentType string, bo
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/auth/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostApiV1AuthPasswordResetRequest calls the generic PostApiV1AuthPasswordReset builder with application/json body
+func NewPostApiV1AuthPasswordResetRequest(server string, body PostApiV1AuthPasswordResetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1AuthPasswordResetRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1AuthPasswordResetRequestWithBody constructs an http.Request for the PostApiV1AuthPasswordReset method, with any body, and a specified content type
+func NewPostApiV1AuthPasswordResetRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/password-reset")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostApiV1AuthPasswordResetConfirmRequest calls the generic PostApiV1AuthPasswordResetConfirm builder with application/json body
+func NewPostApiV1AuthPasswordResetConfirmRequest(server string, body PostApiV1AuthPasswordResetConfirmJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1AuthPasswordResetConfirmRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1AuthPasswordResetConfirmRequestWithBody constructs an http.Request for the PostApiV1AuthPasswordResetConfirm method, with any body, and a specified content type
+func NewPostApiV1AuthPasswordResetConfirmRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/password-reset/confirm")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -7953,6 +12051,33 @@ func NewPutApiV1FoldersIdStarRequest(server string, id openapi_types.UUID) (*htt
 	return req, nil
 }
 
+// NewGetApiV1GrantsRequest constructs an http.Request for the GetApiV1Grants method
+func NewGetApiV1GrantsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/grants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetApiV1MeRequest constructs an http.Request for the GetApiV1Me method
 func NewGetApiV1MeRequest(server string) (*http.Request, error) {
 	var err error
@@ -7980,6 +12105,181 @@ func NewGetApiV1MeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewPatchApiV1MeRequest calls the generic PatchApiV1Me builder with application/json body
+func NewPatchApiV1MeRequest(server string, body PatchApiV1MeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchApiV1MeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPatchApiV1MeRequestWithBody constructs an http.Request for the PatchApiV1Me method, with any body, and a specified content type
+func NewPatchApiV1MeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostApiV1MeExportsRequest constructs an http.Request for the PostApiV1MeExports method
+func NewPostApiV1MeExportsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/exports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetApiV1MeExportsIdRequest constructs an http.Request for the GetApiV1MeExportsId method
+func NewGetApiV1MeExportsIdRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/exports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetApiV1MeExportsIdContentRequest constructs an http.Request for the GetApiV1MeExportsIdContent method
+func NewGetApiV1MeExportsIdContentRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/exports/%s/content", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1MePasswordRequest calls the generic PostApiV1MePassword builder with application/json body
+func NewPostApiV1MePasswordRequest(server string, body PostApiV1MePasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1MePasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1MePasswordRequestWithBody constructs an http.Request for the PostApiV1MePassword method, with any body, and a specified content type
+func NewPostApiV1MePasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetApiV1OpenapiJsonRequest constructs an http.Request for the GetApiV1OpenapiJson method
 func NewGetApiV1OpenapiJsonRequest(server string) (*http.Request, error) {
 	var err error
@@ -8003,6 +12303,188 @@ func NewGetApiV1OpenapiJsonRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetApiV1PartnersRequest constructs an http.Request for the GetApiV1Partners method
+func NewGetApiV1PartnersRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/partners")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1PartnersRequest calls the generic PostApiV1Partners builder with application/json body
+func NewPostApiV1PartnersRequest(server string, body PostApiV1PartnersJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1PartnersRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1PartnersRequestWithBody constructs an http.Request for the PostApiV1Partners method, with any body, and a specified content type
+func NewPostApiV1PartnersRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/partners")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetApiV1PartnersClientIdRequest constructs an http.Request for the GetApiV1PartnersClientId method
+func NewGetApiV1PartnersClientIdRequest(server string, clientId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/partners/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1PartnersClientIdRotateSecretRequest constructs an http.Request for the PostApiV1PartnersClientIdRotateSecret method
+func NewPostApiV1PartnersClientIdRotateSecretRequest(server string, clientId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/partners/%s/rotate-secret", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutApiV1PartnersClientIdScopesRequest calls the generic PutApiV1PartnersClientIdScopes builder with application/json body
+func NewPutApiV1PartnersClientIdScopesRequest(server string, clientId string, body PutApiV1PartnersClientIdScopesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutApiV1PartnersClientIdScopesRequestWithBody(server, clientId, "application/json", bodyReader)
+}
+
+// NewPutApiV1PartnersClientIdScopesRequestWithBody constructs an http.Request for the PutApiV1PartnersClientIdScopes method, with any body, and a specified content type
+func NewPutApiV1PartnersClientIdScopesRequestWithBody(server string, clientId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/partners/%s/scopes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -8218,6 +12700,46 @@ func NewGetApiV1SessionsRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewPostApiV1SessionsRevokeAllRequest calls the generic PostApiV1SessionsRevokeAll builder with application/json body
+func NewPostApiV1SessionsRevokeAllRequest(server string, body PostApiV1SessionsRevokeAllJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1SessionsRevokeAllRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1SessionsRevokeAllRequestWithBody constructs an http.Request for the PostApiV1SessionsRevokeAll method, with any body, and a specified content type
+func NewPostApiV1SessionsRevokeAllRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/revoke-all")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -8818,6 +13340,389 @@ func NewGetApiV1UsageHistoryRequest(server string, params *GetApiV1UsageHistoryP
 	return req, nil
 }
 
+// NewGetApiV1WebhooksRequest constructs an http.Request for the GetApiV1Webhooks method
+func NewGetApiV1WebhooksRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1WebhooksRequest calls the generic PostApiV1Webhooks builder with application/json body
+func NewPostApiV1WebhooksRequest(server string, body PostApiV1WebhooksJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1WebhooksRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1WebhooksRequestWithBody constructs an http.Request for the PostApiV1Webhooks method, with any body, and a specified content type
+func NewPostApiV1WebhooksRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteApiV1WebhooksIdRequest constructs an http.Request for the DeleteApiV1WebhooksId method
+func NewDeleteApiV1WebhooksIdRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetApiV1WebhooksIdRequest constructs an http.Request for the GetApiV1WebhooksId method
+func NewGetApiV1WebhooksIdRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchApiV1WebhooksIdRequest calls the generic PatchApiV1WebhooksId builder with application/json body
+func NewPatchApiV1WebhooksIdRequest(server string, id openapi_types.UUID, body PatchApiV1WebhooksIdJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchApiV1WebhooksIdRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPatchApiV1WebhooksIdRequestWithBody constructs an http.Request for the PatchApiV1WebhooksId method, with any body, and a specified content type
+func NewPatchApiV1WebhooksIdRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetApiV1WebhooksIdDeliveriesRequest constructs an http.Request for the GetApiV1WebhooksIdDeliveries method
+func NewGetApiV1WebhooksIdDeliveriesRequest(server string, id openapi_types.UUID, params *GetApiV1WebhooksIdDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetApiV1WebhooksIdDeliveriesDeliveryIdRequest constructs an http.Request for the GetApiV1WebhooksIdDeliveriesDeliveryId method
+func NewGetApiV1WebhooksIdDeliveriesDeliveryIdRequest(server string, id openapi_types.UUID, deliveryId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "deliveryId", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s/deliveries/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverRequest constructs an http.Request for the PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver method
+func NewPostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverRequest(server string, id openapi_types.UUID, deliveryId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "deliveryId", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s/deliveries/%s/redeliver", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1WebhooksIdRotateSecretRequest constructs an http.Request for the PostApiV1WebhooksIdRotateSecret method
+func NewPostApiV1WebhooksIdRotateSecretRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s/rotate-secret", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPostApiV1ZipRequest calls the generic PostApiV1Zip builder with application/json body
 func NewPostApiV1ZipRequest(server string, body PostApiV1ZipJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9064,6 +13969,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `PostApiV1AuthLogout` operationId).
 	PostApiV1AuthLogoutWithResponse(ctx context.Context, body PostApiV1AuthLogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthLogoutResponse, error)
+
+	// PostApiV1AuthPasswordResetWithBodyWithResponse Ask for a password-reset link by e-mail
+	//
+	// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+	PostApiV1AuthPasswordResetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetResponse, error)
+
+	// PostApiV1AuthPasswordResetWithResponse Ask for a password-reset link by e-mail
+	//
+	// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+	PostApiV1AuthPasswordResetWithResponse(ctx context.Context, body PostApiV1AuthPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetResponse, error)
+
+	// PostApiV1AuthPasswordResetConfirmWithBodyWithResponse Set a new password with a reset token; every session is signed out
+	//
+	// The token works once, within 30 minutes of the request, and only while no newer password was set.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+	PostApiV1AuthPasswordResetConfirmWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetConfirmResponse, error)
+
+	// PostApiV1AuthPasswordResetConfirmWithResponse Set a new password with a reset token; every session is signed out
+	//
+	// The token works once, within 30 minutes of the request, and only while no newer password was set.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+	PostApiV1AuthPasswordResetConfirmWithResponse(ctx context.Context, body PostApiV1AuthPasswordResetConfirmJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetConfirmResponse, error)
 
 	// PostApiV1AuthRefreshWithBodyWithResponse New access token from the refresh-token cookie; the refresh token rotates
 	//
@@ -9456,6 +14397,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/folders/{id}/star (the `PutApiV1FoldersIdStar` operationId).
 	PutApiV1FoldersIdStarWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PutApiV1FoldersIdStarResponse, error)
 
+	// GetApiV1GrantsWithResponse Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
+	GetApiV1GrantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1GrantsResponse, error)
+
 	// GetApiV1MeWithResponse The signed-in user
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -9463,12 +14411,116 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/me (the `GetApiV1Me` operationId).
 	GetApiV1MeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1MeResponse, error)
 
+	// PatchApiV1MeWithBodyWithResponse Change your display name
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+	PatchApiV1MeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchApiV1MeResponse, error)
+
+	// PatchApiV1MeWithResponse Change your display name
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+	PatchApiV1MeWithResponse(ctx context.Context, body PatchApiV1MeJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchApiV1MeResponse, error)
+
+	// PostApiV1MeExportsWithResponse Export everything: a ZIP of your files in their folders and your activity as JSON, built in the background
+	//
+	// Answers 202 at once with the export to follow at GET /me/exports/{id}. One export is built at a time per account: while one is queued or being built, asking again answers that one. The ZIP holds `files/` (every live file, its latest version, in its folders) and `activity.json`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/me/exports (the `PostApiV1MeExports` operationId).
+	PostApiV1MeExportsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostApiV1MeExportsResponse, error)
+
+	// GetApiV1MeExportsIdWithResponse An export: its status and progress, then its download link
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/me/exports/{id} (the `GetApiV1MeExportsId` operationId).
+	GetApiV1MeExportsIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1MeExportsIdResponse, error)
+
+	// GetApiV1MeExportsIdContentWithResponse Download a ready export (application/zip)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/me/exports/{id}/content (the `GetApiV1MeExportsIdContent` operationId).
+	GetApiV1MeExportsIdContentWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1MeExportsIdContentResponse, error)
+
+	// PostApiV1MePasswordWithBodyWithResponse Change your password; every other session is signed out
+	//
+	// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+	PostApiV1MePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1MePasswordResponse, error)
+
+	// PostApiV1MePasswordWithResponse Change your password; every other session is signed out
+	//
+	// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+	PostApiV1MePasswordWithResponse(ctx context.Context, body PostApiV1MePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1MePasswordResponse, error)
+
 	// GetApiV1OpenapiJsonWithResponse This document
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/openapi.json (the `GetApiV1OpenapiJson` operationId).
 	GetApiV1OpenapiJsonWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1OpenapiJsonResponse, error)
+
+	// GetApiV1PartnersWithResponse The caller's partner clients
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/partners (the `GetApiV1Partners` operationId).
+	GetApiV1PartnersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1PartnersResponse, error)
+
+	// PostApiV1PartnersWithBodyWithResponse Register a partner client: the answer carries its secret, shown this once
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/partners (the `PostApiV1Partners` operationId).
+	PostApiV1PartnersWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1PartnersResponse, error)
+
+	// PostApiV1PartnersWithResponse Register a partner client: the answer carries its secret, shown this once
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/partners (the `PostApiV1Partners` operationId).
+	PostApiV1PartnersWithResponse(ctx context.Context, body PostApiV1PartnersJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1PartnersResponse, error)
+
+	// GetApiV1PartnersClientIdWithResponse One of the caller’s partner clients
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/partners/{clientId} (the `GetApiV1PartnersClientId` operationId).
+	GetApiV1PartnersClientIdWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*GetApiV1PartnersClientIdResponse, error)
+
+	// PostApiV1PartnersClientIdRotateSecretWithResponse A new client secret, shown this once; the previous one stops working at once
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/partners/{clientId}/rotate-secret (the `PostApiV1PartnersClientIdRotateSecret` operationId).
+	PostApiV1PartnersClientIdRotateSecretWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*PostApiV1PartnersClientIdRotateSecretResponse, error)
+
+	// PutApiV1PartnersClientIdScopesWithBodyWithResponse Set the scopes a partner client may ask for (tokens issued before keep theirs until they expire)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
+	PutApiV1PartnersClientIdScopesWithBodyWithResponse(ctx context.Context, clientId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutApiV1PartnersClientIdScopesResponse, error)
+
+	// PutApiV1PartnersClientIdScopesWithResponse Set the scopes a partner client may ask for (tokens issued before keep theirs until they expire)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
+	PutApiV1PartnersClientIdScopesWithResponse(ctx context.Context, clientId string, body PutApiV1PartnersClientIdScopesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutApiV1PartnersClientIdScopesResponse, error)
 
 	// GetApiV1RecentWithResponse Your files in every folder, most recently changed first (uploads, versions, renames and moves count)
 	//
@@ -9492,6 +14544,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/sessions (the `GetApiV1Sessions` operationId).
 	GetApiV1SessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1SessionsResponse, error)
+
+	// PostApiV1SessionsRevokeAllWithBodyWithResponse Sign out everywhere: every session of yours ends, this one included
+	//
+	// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+	PostApiV1SessionsRevokeAllWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1SessionsRevokeAllResponse, error)
+
+	// PostApiV1SessionsRevokeAllWithResponse Sign out everywhere: every session of yours ends, this one included
+	//
+	// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+	PostApiV1SessionsRevokeAllWithResponse(ctx context.Context, body PostApiV1SessionsRevokeAllJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1SessionsRevokeAllResponse, error)
 
 	// DeleteApiV1SessionsIdWithResponse Sign out one of your sessions (another device)
 	//
@@ -9576,6 +14646,83 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/usage/history (the `GetApiV1UsageHistory` operationId).
 	GetApiV1UsageHistoryWithResponse(ctx context.Context, params *GetApiV1UsageHistoryParams, reqEditors ...RequestEditorFn) (*GetApiV1UsageHistoryResponse, error)
+
+	// GetApiV1WebhooksWithResponse The caller's webhook endpoints
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhooks (the `GetApiV1Webhooks` operationId).
+	GetApiV1WebhooksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1WebhooksResponse, error)
+
+	// PostApiV1WebhooksWithBodyWithResponse Register a webhook endpoint: the answer carries its signing secret, shown this once
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks (the `PostApiV1Webhooks` operationId).
+	PostApiV1WebhooksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1WebhooksResponse, error)
+
+	// PostApiV1WebhooksWithResponse Register a webhook endpoint: the answer carries its signing secret, shown this once
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks (the `PostApiV1Webhooks` operationId).
+	PostApiV1WebhooksWithResponse(ctx context.Context, body PostApiV1WebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1WebhooksResponse, error)
+
+	// DeleteApiV1WebhooksIdWithResponse Remove an endpoint and its delivery log
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/webhooks/{id} (the `DeleteApiV1WebhooksId` operationId).
+	DeleteApiV1WebhooksIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteApiV1WebhooksIdResponse, error)
+
+	// GetApiV1WebhooksIdWithResponse One webhook endpoint
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhooks/{id} (the `GetApiV1WebhooksId` operationId).
+	GetApiV1WebhooksIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1WebhooksIdResponse, error)
+
+	// PatchApiV1WebhooksIdWithBodyWithResponse Change an endpoint's URL, filter, description, or pause it (enabled: false; its deliveries wait)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/webhooks/{id} (the `PatchApiV1WebhooksId` operationId).
+	PatchApiV1WebhooksIdWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchApiV1WebhooksIdResponse, error)
+
+	// PatchApiV1WebhooksIdWithResponse Change an endpoint's URL, filter, description, or pause it (enabled: false; its deliveries wait)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/webhooks/{id} (the `PatchApiV1WebhooksId` operationId).
+	PatchApiV1WebhooksIdWithResponse(ctx context.Context, id openapi_types.UUID, body PatchApiV1WebhooksIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchApiV1WebhooksIdResponse, error)
+
+	// GetApiV1WebhooksIdDeliveriesWithResponse An endpoint's delivery log, newest first (?status=pending|delivered|dead)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhooks/{id}/deliveries (the `GetApiV1WebhooksIdDeliveries` operationId).
+	GetApiV1WebhooksIdDeliveriesWithResponse(ctx context.Context, id openapi_types.UUID, params *GetApiV1WebhooksIdDeliveriesParams, reqEditors ...RequestEditorFn) (*GetApiV1WebhooksIdDeliveriesResponse, error)
+
+	// GetApiV1WebhooksIdDeliveriesDeliveryIdWithResponse One delivery with each attempt and the body sent
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhooks/{id}/deliveries/{deliveryId} (the `GetApiV1WebhooksIdDeliveriesDeliveryId` operationId).
+	GetApiV1WebhooksIdDeliveriesDeliveryIdWithResponse(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1WebhooksIdDeliveriesDeliveryIdResponse, error)
+
+	// PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverWithResponse Send a delivery again (delivered, dead or pending): it is pending from now, with a fresh retry horizon
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver (the `PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver` operationId).
+	PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverWithResponse(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse, error)
+
+	// PostApiV1WebhooksIdRotateSecretWithResponse A new signing secret (shown this once); the previous one keeps signing through the overlap, both signatures sent
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks/{id}/rotate-secret (the `PostApiV1WebhooksIdRotateSecret` operationId).
+	PostApiV1WebhooksIdRotateSecretWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PostApiV1WebhooksIdRotateSecretResponse, error)
 
 	// PostApiV1ZipWithBodyWithResponse Download files and folders as one ZIP archive, streamed
 	//
@@ -10205,6 +15352,172 @@ func (r PostApiV1AuthLogoutResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostApiV1AuthLogoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1AuthPasswordResetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Accepted
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PostApiV1AuthPasswordResetResponse) GetJSON202() *Accepted {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1AuthPasswordResetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1AuthPasswordResetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1AuthPasswordResetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1AuthPasswordResetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1AuthPasswordResetConfirmResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1AuthPasswordResetConfirmResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1AuthPasswordResetConfirmResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1AuthPasswordResetConfirmResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1AuthPasswordResetConfirmResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13878,6 +19191,82 @@ func (r PutApiV1FoldersIdStarResponse) ContentType() string {
 	return ""
 }
 
+type GetApiV1GrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OwnerGrantList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Platform400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1GrantsResponse) GetJSON200() *OwnerGrantList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON400() *Platform400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1GrantsResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1GrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1GrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1GrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1GrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetApiV1MeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13961,6 +19350,470 @@ func (r GetApiV1MeResponse) ContentType() string {
 	return ""
 }
 
+type PatchApiV1MeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchApiV1MeResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PatchApiV1MeResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchApiV1MeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchApiV1MeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchApiV1MeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchApiV1MeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1MeExportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *AccountExportAccepted
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Platform400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Platform415
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PostApiV1MeExportsResponse) GetJSON202() *AccountExportAccepted {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON400() *Platform400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON415() *Platform415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1MeExportsResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1MeExportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1MeExportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1MeExportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1MeExportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1MeExportsIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountExport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1MeExportsIdResponse) GetJSON200() *AccountExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1MeExportsIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1MeExportsIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1MeExportsIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1MeExportsIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1MeExportsIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1MeExportsIdContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1MeExportsIdContentResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1MeExportsIdContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1MeExportsIdContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1MeExportsIdContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1MeExportsIdContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1MePasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostApiV1MePasswordResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1MePasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1MePasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1MePasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1MePasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetApiV1OpenapiJsonResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14024,6 +19877,477 @@ func (r GetApiV1OpenapiJsonResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetApiV1OpenapiJsonResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1PartnersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PartnerClientList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Platform400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1PartnersResponse) GetJSON200() *PartnerClientList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1PartnersResponse) GetApplicationproblemJSON400() *Platform400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1PartnersResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1PartnersResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1PartnersResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1PartnersResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1PartnersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1PartnersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1PartnersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1PartnersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1PartnersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PartnerClientWithSecret
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostApiV1PartnersResponse) GetJSON201() *PartnerClientWithSecret {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1PartnersResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1PartnersResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1PartnersResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostApiV1PartnersResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1PartnersResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1PartnersResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1PartnersResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1PartnersResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1PartnersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1PartnersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1PartnersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1PartnersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1PartnersClientIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PartnerClient
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1PartnersClientIdResponse) GetJSON200() *PartnerClient {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1PartnersClientIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1PartnersClientIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1PartnersClientIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1PartnersClientIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1PartnersClientIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1PartnersClientIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1PartnersClientIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1PartnersClientIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1PartnersClientIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1PartnersClientIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1PartnersClientIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1PartnersClientIdRotateSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PartnerClientWithSecret
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Platform415
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetJSON200() *PartnerClientWithSecret {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON415() *Platform415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1PartnersClientIdRotateSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1PartnersClientIdRotateSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1PartnersClientIdRotateSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1PartnersClientIdRotateSecretResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutApiV1PartnersClientIdScopesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PartnerClient
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetJSON200() *PartnerClient {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PutApiV1PartnersClientIdScopesResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PutApiV1PartnersClientIdScopesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutApiV1PartnersClientIdScopesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutApiV1PartnersClientIdScopesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutApiV1PartnersClientIdScopesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14252,6 +20576,89 @@ func (r GetApiV1SessionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetApiV1SessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1SessionsRevokeAllResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1SessionsRevokeAllResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1SessionsRevokeAllResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1SessionsRevokeAllResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1SessionsRevokeAllResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1SessionsRevokeAllResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15352,6 +21759,872 @@ func (r GetApiV1UsageHistoryResponse) ContentType() string {
 	return ""
 }
 
+type GetApiV1WebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpointList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Platform400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1WebhooksResponse) GetJSON200() *WebhookEndpointList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1WebhooksResponse) GetApplicationproblemJSON400() *Platform400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1WebhooksResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1WebhooksResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1WebhooksResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1WebhooksResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1WebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1WebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1WebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1WebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1WebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *WebhookEndpointWithSecret
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostApiV1WebhooksResponse) GetJSON201() *WebhookEndpointWithSecret {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1WebhooksResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1WebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1WebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1WebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1WebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteApiV1WebhooksIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Platform415
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON415() *Platform415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r DeleteApiV1WebhooksIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteApiV1WebhooksIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteApiV1WebhooksIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteApiV1WebhooksIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteApiV1WebhooksIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1WebhooksIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpoint
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1WebhooksIdResponse) GetJSON200() *WebhookEndpoint {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1WebhooksIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1WebhooksIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1WebhooksIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1WebhooksIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1WebhooksIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1WebhooksIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1WebhooksIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1WebhooksIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1WebhooksIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1WebhooksIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1WebhooksIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchApiV1WebhooksIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpoint
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchApiV1WebhooksIdResponse) GetJSON200() *WebhookEndpoint {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PatchApiV1WebhooksIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchApiV1WebhooksIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchApiV1WebhooksIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchApiV1WebhooksIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchApiV1WebhooksIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1WebhooksIdDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetJSON200() *WebhookDeliveryList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1WebhooksIdDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1WebhooksIdDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1WebhooksIdDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1WebhooksIdDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1WebhooksIdDeliveriesDeliveryIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryDetail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetJSON200() *WebhookDeliveryDetail {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1WebhooksIdDeliveriesDeliveryIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookDelivery
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Platform415
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetJSON202() *WebhookDelivery {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON415() *Platform415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1WebhooksIdRotateSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpointWithSecret
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Platform415
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetJSON200() *WebhookEndpointWithSecret {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON415() *Platform415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1WebhooksIdRotateSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1WebhooksIdRotateSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1WebhooksIdRotateSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1WebhooksIdRotateSecretResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostApiV1ZipResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15803,6 +23076,66 @@ func (c *ClientWithResponses) PostApiV1AuthLogoutWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParsePostApiV1AuthLogoutResponse(rsp)
+}
+
+// PostApiV1AuthPasswordResetWithBodyWithResponse Ask for a password-reset link by e-mail
+//
+// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+func (c *ClientWithResponses) PostApiV1AuthPasswordResetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetResponse, error) {
+	rsp, err := c.PostApiV1AuthPasswordResetWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1AuthPasswordResetResponse(rsp)
+}
+
+// PostApiV1AuthPasswordResetWithResponse Ask for a password-reset link by e-mail
+//
+// Always 202 (for a well-formed address), at once and alike whether or not an account has this address; when one does, a link that works once for 30 minutes is mailed to it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password-reset (the `PostApiV1AuthPasswordReset` operationId).
+func (c *ClientWithResponses) PostApiV1AuthPasswordResetWithResponse(ctx context.Context, body PostApiV1AuthPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetResponse, error) {
+	rsp, err := c.PostApiV1AuthPasswordReset(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1AuthPasswordResetResponse(rsp)
+}
+
+// PostApiV1AuthPasswordResetConfirmWithBodyWithResponse Set a new password with a reset token; every session is signed out
+//
+// The token works once, within 30 minutes of the request, and only while no newer password was set.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+func (c *ClientWithResponses) PostApiV1AuthPasswordResetConfirmWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetConfirmResponse, error) {
+	rsp, err := c.PostApiV1AuthPasswordResetConfirmWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1AuthPasswordResetConfirmResponse(rsp)
+}
+
+// PostApiV1AuthPasswordResetConfirmWithResponse Set a new password with a reset token; every session is signed out
+//
+// The token works once, within 30 minutes of the request, and only while no newer password was set.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password-reset/confirm (the `PostApiV1AuthPasswordResetConfirm` operationId).
+func (c *ClientWithResponses) PostApiV1AuthPasswordResetConfirmWithResponse(ctx context.Context, body PostApiV1AuthPasswordResetConfirmJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1AuthPasswordResetConfirmResponse, error) {
+	rsp, err := c.PostApiV1AuthPasswordResetConfirm(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1AuthPasswordResetConfirmResponse(rsp)
 }
 
 // PostApiV1AuthRefreshWithBodyWithResponse New access token from the refresh-token cookie; the refresh token rotates
@@ -16490,6 +23823,19 @@ func (c *ClientWithResponses) PutApiV1FoldersIdStarWithResponse(ctx context.Cont
 	return ParsePutApiV1FoldersIdStarResponse(rsp)
 }
 
+// GetApiV1GrantsWithResponse Every grant you gave partner clients: which file, to which client, since when (revoke with DELETE /files/{id}/grants/{clientId})
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
+func (c *ClientWithResponses) GetApiV1GrantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1GrantsResponse, error) {
+	rsp, err := c.GetApiV1Grants(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1GrantsResponse(rsp)
+}
+
 // GetApiV1MeWithResponse The signed-in user
 //
 // Returns a wrapper object for the known response body format(s).
@@ -16503,6 +23849,103 @@ func (c *ClientWithResponses) GetApiV1MeWithResponse(ctx context.Context, reqEdi
 	return ParseGetApiV1MeResponse(rsp)
 }
 
+// PatchApiV1MeWithBodyWithResponse Change your display name
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+func (c *ClientWithResponses) PatchApiV1MeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchApiV1MeResponse, error) {
+	rsp, err := c.PatchApiV1MeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchApiV1MeResponse(rsp)
+}
+
+// PatchApiV1MeWithResponse Change your display name
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/me (the `PatchApiV1Me` operationId).
+func (c *ClientWithResponses) PatchApiV1MeWithResponse(ctx context.Context, body PatchApiV1MeJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchApiV1MeResponse, error) {
+	rsp, err := c.PatchApiV1Me(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchApiV1MeResponse(rsp)
+}
+
+// PostApiV1MeExportsWithResponse Export everything: a ZIP of your files in their folders and your activity as JSON, built in the background
+//
+// Answers 202 at once with the export to follow at GET /me/exports/{id}. One export is built at a time per account: while one is queued or being built, asking again answers that one. The ZIP holds `files/` (every live file, its latest version, in its folders) and `activity.json`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/me/exports (the `PostApiV1MeExports` operationId).
+func (c *ClientWithResponses) PostApiV1MeExportsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostApiV1MeExportsResponse, error) {
+	rsp, err := c.PostApiV1MeExports(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1MeExportsResponse(rsp)
+}
+
+// GetApiV1MeExportsIdWithResponse An export: its status and progress, then its download link
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/me/exports/{id} (the `GetApiV1MeExportsId` operationId).
+func (c *ClientWithResponses) GetApiV1MeExportsIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1MeExportsIdResponse, error) {
+	rsp, err := c.GetApiV1MeExportsId(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1MeExportsIdResponse(rsp)
+}
+
+// GetApiV1MeExportsIdContentWithResponse Download a ready export (application/zip)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/me/exports/{id}/content (the `GetApiV1MeExportsIdContent` operationId).
+func (c *ClientWithResponses) GetApiV1MeExportsIdContentWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1MeExportsIdContentResponse, error) {
+	rsp, err := c.GetApiV1MeExportsIdContent(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1MeExportsIdContentResponse(rsp)
+}
+
+// PostApiV1MePasswordWithBodyWithResponse Change your password; every other session is signed out
+//
+// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+func (c *ClientWithResponses) PostApiV1MePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1MePasswordResponse, error) {
+	rsp, err := c.PostApiV1MePasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1MePasswordResponse(rsp)
+}
+
+// PostApiV1MePasswordWithResponse Change your password; every other session is signed out
+//
+// The current password is required. A wrong one is 403 and counts as a failed sign-in of the account (429 with Retry-After past the limit). This session stays signed in; every other one ends.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/me/password (the `PostApiV1MePassword` operationId).
+func (c *ClientWithResponses) PostApiV1MePasswordWithResponse(ctx context.Context, body PostApiV1MePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1MePasswordResponse, error) {
+	rsp, err := c.PostApiV1MePassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1MePasswordResponse(rsp)
+}
+
 // GetApiV1OpenapiJsonWithResponse This document
 //
 // Returns a wrapper object for the known response body format(s).
@@ -16514,6 +23957,97 @@ func (c *ClientWithResponses) GetApiV1OpenapiJsonWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseGetApiV1OpenapiJsonResponse(rsp)
+}
+
+// GetApiV1PartnersWithResponse The caller's partner clients
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/partners (the `GetApiV1Partners` operationId).
+func (c *ClientWithResponses) GetApiV1PartnersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1PartnersResponse, error) {
+	rsp, err := c.GetApiV1Partners(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1PartnersResponse(rsp)
+}
+
+// PostApiV1PartnersWithBodyWithResponse Register a partner client: the answer carries its secret, shown this once
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/partners (the `PostApiV1Partners` operationId).
+func (c *ClientWithResponses) PostApiV1PartnersWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1PartnersResponse, error) {
+	rsp, err := c.PostApiV1PartnersWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1PartnersResponse(rsp)
+}
+
+// PostApiV1PartnersWithResponse Register a partner client: the answer carries its secret, shown this once
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/partners (the `PostApiV1Partners` operationId).
+func (c *ClientWithResponses) PostApiV1PartnersWithResponse(ctx context.Context, body PostApiV1PartnersJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1PartnersResponse, error) {
+	rsp, err := c.PostApiV1Partners(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1PartnersResponse(rsp)
+}
+
+// GetApiV1PartnersClientIdWithResponse One of the caller’s partner clients
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/partners/{clientId} (the `GetApiV1PartnersClientId` operationId).
+func (c *ClientWithResponses) GetApiV1PartnersClientIdWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*GetApiV1PartnersClientIdResponse, error) {
+	rsp, err := c.GetApiV1PartnersClientId(ctx, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1PartnersClientIdResponse(rsp)
+}
+
+// PostApiV1PartnersClientIdRotateSecretWithResponse A new client secret, shown this once; the previous one stops working at once
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/partners/{clientId}/rotate-secret (the `PostApiV1PartnersClientIdRotateSecret` operationId).
+func (c *ClientWithResponses) PostApiV1PartnersClientIdRotateSecretWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*PostApiV1PartnersClientIdRotateSecretResponse, error) {
+	rsp, err := c.PostApiV1PartnersClientIdRotateSecret(ctx, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1PartnersClientIdRotateSecretResponse(rsp)
+}
+
+// PutApiV1PartnersClientIdScopesWithBodyWithResponse Set the scopes a partner client may ask for (tokens issued before keep theirs until they expire)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
+func (c *ClientWithResponses) PutApiV1PartnersClientIdScopesWithBodyWithResponse(ctx context.Context, clientId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutApiV1PartnersClientIdScopesResponse, error) {
+	rsp, err := c.PutApiV1PartnersClientIdScopesWithBody(ctx, clientId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutApiV1PartnersClientIdScopesResponse(rsp)
+}
+
+// PutApiV1PartnersClientIdScopesWithResponse Set the scopes a partner client may ask for (tokens issued before keep theirs until they expire)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
+func (c *ClientWithResponses) PutApiV1PartnersClientIdScopesWithResponse(ctx context.Context, clientId string, body PutApiV1PartnersClientIdScopesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutApiV1PartnersClientIdScopesResponse, error) {
+	rsp, err := c.PutApiV1PartnersClientIdScopes(ctx, clientId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutApiV1PartnersClientIdScopesResponse(rsp)
 }
 
 // GetApiV1RecentWithResponse Your files in every folder, most recently changed first (uploads, versions, renames and moves count)
@@ -16555,6 +24089,36 @@ func (c *ClientWithResponses) GetApiV1SessionsWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetApiV1SessionsResponse(rsp)
+}
+
+// PostApiV1SessionsRevokeAllWithBodyWithResponse Sign out everywhere: every session of yours ends, this one included
+//
+// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+func (c *ClientWithResponses) PostApiV1SessionsRevokeAllWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1SessionsRevokeAllResponse, error) {
+	rsp, err := c.PostApiV1SessionsRevokeAllWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1SessionsRevokeAllResponse(rsp)
+}
+
+// PostApiV1SessionsRevokeAllWithResponse Sign out everywhere: every session of yours ends, this one included
+//
+// Send `content-type: application/json` with `{}` or an empty body. Tokens of every session are refused on every replica within a second.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/revoke-all (the `PostApiV1SessionsRevokeAll` operationId).
+func (c *ClientWithResponses) PostApiV1SessionsRevokeAllWithResponse(ctx context.Context, body PostApiV1SessionsRevokeAllJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1SessionsRevokeAllResponse, error) {
+	rsp, err := c.PostApiV1SessionsRevokeAll(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1SessionsRevokeAllResponse(rsp)
 }
 
 // DeleteApiV1SessionsIdWithResponse Sign out one of your sessions (another device)
@@ -16711,6 +24275,149 @@ func (c *ClientWithResponses) GetApiV1UsageHistoryWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseGetApiV1UsageHistoryResponse(rsp)
+}
+
+// GetApiV1WebhooksWithResponse The caller's webhook endpoints
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhooks (the `GetApiV1Webhooks` operationId).
+func (c *ClientWithResponses) GetApiV1WebhooksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1WebhooksResponse, error) {
+	rsp, err := c.GetApiV1Webhooks(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1WebhooksResponse(rsp)
+}
+
+// PostApiV1WebhooksWithBodyWithResponse Register a webhook endpoint: the answer carries its signing secret, shown this once
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks (the `PostApiV1Webhooks` operationId).
+func (c *ClientWithResponses) PostApiV1WebhooksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1WebhooksResponse, error) {
+	rsp, err := c.PostApiV1WebhooksWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1WebhooksResponse(rsp)
+}
+
+// PostApiV1WebhooksWithResponse Register a webhook endpoint: the answer carries its signing secret, shown this once
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks (the `PostApiV1Webhooks` operationId).
+func (c *ClientWithResponses) PostApiV1WebhooksWithResponse(ctx context.Context, body PostApiV1WebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1WebhooksResponse, error) {
+	rsp, err := c.PostApiV1Webhooks(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1WebhooksResponse(rsp)
+}
+
+// DeleteApiV1WebhooksIdWithResponse Remove an endpoint and its delivery log
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/webhooks/{id} (the `DeleteApiV1WebhooksId` operationId).
+func (c *ClientWithResponses) DeleteApiV1WebhooksIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteApiV1WebhooksIdResponse, error) {
+	rsp, err := c.DeleteApiV1WebhooksId(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteApiV1WebhooksIdResponse(rsp)
+}
+
+// GetApiV1WebhooksIdWithResponse One webhook endpoint
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhooks/{id} (the `GetApiV1WebhooksId` operationId).
+func (c *ClientWithResponses) GetApiV1WebhooksIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1WebhooksIdResponse, error) {
+	rsp, err := c.GetApiV1WebhooksId(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1WebhooksIdResponse(rsp)
+}
+
+// PatchApiV1WebhooksIdWithBodyWithResponse Change an endpoint's URL, filter, description, or pause it (enabled: false; its deliveries wait)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/webhooks/{id} (the `PatchApiV1WebhooksId` operationId).
+func (c *ClientWithResponses) PatchApiV1WebhooksIdWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchApiV1WebhooksIdResponse, error) {
+	rsp, err := c.PatchApiV1WebhooksIdWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchApiV1WebhooksIdResponse(rsp)
+}
+
+// PatchApiV1WebhooksIdWithResponse Change an endpoint's URL, filter, description, or pause it (enabled: false; its deliveries wait)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/webhooks/{id} (the `PatchApiV1WebhooksId` operationId).
+func (c *ClientWithResponses) PatchApiV1WebhooksIdWithResponse(ctx context.Context, id openapi_types.UUID, body PatchApiV1WebhooksIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchApiV1WebhooksIdResponse, error) {
+	rsp, err := c.PatchApiV1WebhooksId(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchApiV1WebhooksIdResponse(rsp)
+}
+
+// GetApiV1WebhooksIdDeliveriesWithResponse An endpoint's delivery log, newest first (?status=pending|delivered|dead)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhooks/{id}/deliveries (the `GetApiV1WebhooksIdDeliveries` operationId).
+func (c *ClientWithResponses) GetApiV1WebhooksIdDeliveriesWithResponse(ctx context.Context, id openapi_types.UUID, params *GetApiV1WebhooksIdDeliveriesParams, reqEditors ...RequestEditorFn) (*GetApiV1WebhooksIdDeliveriesResponse, error) {
+	rsp, err := c.GetApiV1WebhooksIdDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1WebhooksIdDeliveriesResponse(rsp)
+}
+
+// GetApiV1WebhooksIdDeliveriesDeliveryIdWithResponse One delivery with each attempt and the body sent
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhooks/{id}/deliveries/{deliveryId} (the `GetApiV1WebhooksIdDeliveriesDeliveryId` operationId).
+func (c *ClientWithResponses) GetApiV1WebhooksIdDeliveriesDeliveryIdWithResponse(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiV1WebhooksIdDeliveriesDeliveryIdResponse, error) {
+	rsp, err := c.GetApiV1WebhooksIdDeliveriesDeliveryId(ctx, id, deliveryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1WebhooksIdDeliveriesDeliveryIdResponse(rsp)
+}
+
+// PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverWithResponse Send a delivery again (delivered, dead or pending): it is pending from now, with a fresh retry horizon
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver (the `PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver` operationId).
+func (c *ClientWithResponses) PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverWithResponse(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse, error) {
+	rsp, err := c.PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliver(ctx, id, deliveryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse(rsp)
+}
+
+// PostApiV1WebhooksIdRotateSecretWithResponse A new signing secret (shown this once); the previous one keeps signing through the overlap, both signatures sent
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks/{id}/rotate-secret (the `PostApiV1WebhooksIdRotateSecret` operationId).
+func (c *ClientWithResponses) PostApiV1WebhooksIdRotateSecretWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PostApiV1WebhooksIdRotateSecretResponse, error) {
+	rsp, err := c.PostApiV1WebhooksIdRotateSecret(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1WebhooksIdRotateSecretResponse(rsp)
 }
 
 // PostApiV1ZipWithBodyWithResponse Download files and folders as one ZIP archive, streamed
@@ -17268,6 +24975,145 @@ func ParsePostApiV1AuthLogoutResponse(rsp *http.Response) (*PostApiV1AuthLogoutR
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1AuthPasswordResetResponse parses an HTTP response from a PostApiV1AuthPasswordResetWithResponse call
+func ParsePostApiV1AuthPasswordResetResponse(rsp *http.Response) (*PostApiV1AuthPasswordResetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1AuthPasswordResetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Accepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1AuthPasswordResetConfirmResponse parses an HTTP response from a PostApiV1AuthPasswordResetConfirmWithResponse call
+func ParsePostApiV1AuthPasswordResetConfirmResponse(rsp *http.Response) (*PostApiV1AuthPasswordResetConfirmResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1AuthPasswordResetConfirmResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -20431,6 +28277,67 @@ func ParsePutApiV1FoldersIdStarResponse(rsp *http.Response) (*PutApiV1FoldersIdS
 	return response, nil
 }
 
+// ParseGetApiV1GrantsResponse parses an HTTP response from a GetApiV1GrantsWithResponse call
+func ParseGetApiV1GrantsResponse(rsp *http.Response) (*GetApiV1GrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1GrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OwnerGrantList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Platform400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetApiV1MeResponse parses an HTTP response from a GetApiV1MeWithResponse call
 func ParseGetApiV1MeResponse(rsp *http.Response) (*GetApiV1MeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20499,6 +28406,398 @@ func ParseGetApiV1MeResponse(rsp *http.Response) (*GetApiV1MeResponse, error) {
 	return response, nil
 }
 
+// ParsePatchApiV1MeResponse parses an HTTP response from a PatchApiV1MeWithResponse call
+func ParsePatchApiV1MeResponse(rsp *http.Response) (*PatchApiV1MeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchApiV1MeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1MeExportsResponse parses an HTTP response from a PostApiV1MeExportsWithResponse call
+func ParsePostApiV1MeExportsResponse(rsp *http.Response) (*PostApiV1MeExportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1MeExportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest AccountExportAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Platform400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1MeExportsIdResponse parses an HTTP response from a GetApiV1MeExportsIdWithResponse call
+func ParseGetApiV1MeExportsIdResponse(rsp *http.Response) (*GetApiV1MeExportsIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1MeExportsIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1MeExportsIdContentResponse parses an HTTP response from a GetApiV1MeExportsIdContentWithResponse call
+func ParseGetApiV1MeExportsIdContentResponse(rsp *http.Response) (*GetApiV1MeExportsIdContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1MeExportsIdContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1MePasswordResponse parses an HTTP response from a PostApiV1MePasswordWithResponse call
+func ParsePostApiV1MePasswordResponse(rsp *http.Response) (*PostApiV1MePasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1MePasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetApiV1OpenapiJsonResponse parses an HTTP response from a GetApiV1OpenapiJsonWithResponse call
 func ParseGetApiV1OpenapiJsonResponse(rsp *http.Response) (*GetApiV1OpenapiJsonResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20547,6 +28846,402 @@ func ParseGetApiV1OpenapiJsonResponse(rsp *http.Response) (*GetApiV1OpenapiJsonR
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1PartnersResponse parses an HTTP response from a GetApiV1PartnersWithResponse call
+func ParseGetApiV1PartnersResponse(rsp *http.Response) (*GetApiV1PartnersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1PartnersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PartnerClientList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Platform400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1PartnersResponse parses an HTTP response from a PostApiV1PartnersWithResponse call
+func ParsePostApiV1PartnersResponse(rsp *http.Response) (*PostApiV1PartnersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1PartnersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PartnerClientWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1PartnersClientIdResponse parses an HTTP response from a GetApiV1PartnersClientIdWithResponse call
+func ParseGetApiV1PartnersClientIdResponse(rsp *http.Response) (*GetApiV1PartnersClientIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1PartnersClientIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PartnerClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1PartnersClientIdRotateSecretResponse parses an HTTP response from a PostApiV1PartnersClientIdRotateSecretWithResponse call
+func ParsePostApiV1PartnersClientIdRotateSecretResponse(rsp *http.Response) (*PostApiV1PartnersClientIdRotateSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1PartnersClientIdRotateSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PartnerClientWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutApiV1PartnersClientIdScopesResponse parses an HTTP response from a PutApiV1PartnersClientIdScopesWithResponse call
+func ParsePutApiV1PartnersClientIdScopesResponse(rsp *http.Response) (*PutApiV1PartnersClientIdScopesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutApiV1PartnersClientIdScopesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PartnerClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
 
 	}
 
@@ -20716,6 +29411,77 @@ func ParseGetApiV1SessionsResponse(rsp *http.Response) (*GetApiV1SessionsRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1SessionsRevokeAllResponse parses an HTTP response from a PostApiV1SessionsRevokeAllWithResponse call
+func ParsePostApiV1SessionsRevokeAllResponse(rsp *http.Response) (*PostApiV1SessionsRevokeAllResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1SessionsRevokeAllResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Platform429
@@ -21651,6 +30417,740 @@ func ParseGetApiV1UsageHistoryResponse(rsp *http.Response) (*GetApiV1UsageHistor
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1WebhooksResponse parses an HTTP response from a GetApiV1WebhooksWithResponse call
+func ParseGetApiV1WebhooksResponse(rsp *http.Response) (*GetApiV1WebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1WebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpointList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Platform400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1WebhooksResponse parses an HTTP response from a PostApiV1WebhooksWithResponse call
+func ParsePostApiV1WebhooksResponse(rsp *http.Response) (*PostApiV1WebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1WebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WebhookEndpointWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteApiV1WebhooksIdResponse parses an HTTP response from a DeleteApiV1WebhooksIdWithResponse call
+func ParseDeleteApiV1WebhooksIdResponse(rsp *http.Response) (*DeleteApiV1WebhooksIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteApiV1WebhooksIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1WebhooksIdResponse parses an HTTP response from a GetApiV1WebhooksIdWithResponse call
+func ParseGetApiV1WebhooksIdResponse(rsp *http.Response) (*GetApiV1WebhooksIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1WebhooksIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpoint
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchApiV1WebhooksIdResponse parses an HTTP response from a PatchApiV1WebhooksIdWithResponse call
+func ParsePatchApiV1WebhooksIdResponse(rsp *http.Response) (*PatchApiV1WebhooksIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchApiV1WebhooksIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpoint
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1WebhooksIdDeliveriesResponse parses an HTTP response from a GetApiV1WebhooksIdDeliveriesWithResponse call
+func ParseGetApiV1WebhooksIdDeliveriesResponse(rsp *http.Response) (*GetApiV1WebhooksIdDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1WebhooksIdDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1WebhooksIdDeliveriesDeliveryIdResponse parses an HTTP response from a GetApiV1WebhooksIdDeliveriesDeliveryIdWithResponse call
+func ParseGetApiV1WebhooksIdDeliveriesDeliveryIdResponse(rsp *http.Response) (*GetApiV1WebhooksIdDeliveriesDeliveryIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1WebhooksIdDeliveriesDeliveryIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse parses an HTTP response from a PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverWithResponse call
+func ParsePostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse(rsp *http.Response) (*PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1WebhooksIdDeliveriesDeliveryIdRedeliverResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1WebhooksIdRotateSecretResponse parses an HTTP response from a PostApiV1WebhooksIdRotateSecretWithResponse call
+func ParsePostApiV1WebhooksIdRotateSecretResponse(rsp *http.Response) (*PostApiV1WebhooksIdRotateSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1WebhooksIdRotateSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpointWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Platform429

@@ -10,6 +10,7 @@ export const AppIds = {
   ratelimit: 'ratelimit',
   ui: 'ui',
   insights: 'insights',
+  webhooks: 'webhooks',
 } as const;
 export type AppId = (typeof AppIds)[keyof typeof AppIds];
 export const ALL_APP_IDS: readonly AppId[] = Object.values(AppIds);
@@ -72,6 +73,7 @@ export const DefaultPorts = {
   ratelimit: { app: 8083, internal: 9583, daprHttp: 3503, daprGrpc: 50004, daprInternalGrpc: 50014, metrics: 9094 },
   ui: { app: 8090, internal: 9590, daprHttp: 3504, daprGrpc: 50005, daprInternalGrpc: 50015, metrics: 9095 },
   insights: { app: 8084, internal: 9584, daprHttp: 3505, daprGrpc: 50006, daprInternalGrpc: 50016, metrics: 9096 },
+  webhooks: { app: 8085, internal: 9585, daprHttp: 3506, daprGrpc: 50007, daprInternalGrpc: 50017, metrics: 9097 },
 } as const satisfies Record<AppId, AppPorts>;
 
 export interface AppPorts {
@@ -138,6 +140,8 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/me/exports', appId: 'files', auth: 'token' },
   // each answer marks which session is the caller's own
   { path: '/api/v1/sessions', appId: 'sessions', auth: 'token', cache: 'session' },
+  // partner self-service: a user's partner clients; a secret in an answer, so never cached
+  { path: '/api/v1/partners', appId: 'sessions', auth: 'token' },
   { path: '/api/v1/files', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/files/*/content', appId: 'files', auth: 'token' },
   { path: '/api/v1/files/*/versions/*/content', appId: 'files', auth: 'token' },
@@ -162,6 +166,8 @@ export const PublicRoutes: readonly PublicRoute[] = [
   // the grants a user gave partner clients, over all their files
   { path: '/api/v1/grants', appId: 'files', auth: 'token', cache: 'user' },
   { path: '/api/v1/events', appId: 'gateway', auth: 'token' },
+  // signed webhooks: endpoints, their delivery log and redelivery; live (a delivery's status moves), never cached
+  { path: '/api/v1/webhooks', appId: 'webhooks', auth: 'token' },
   { path: '/api/v1/openapi.json', appId: 'gateway', auth: 'none' },
 ];
 
@@ -275,7 +281,7 @@ export const AppManifests: Record<AppId, AppManifest> = {
     // the response cache, the live-event fan-out and revocations
     secrets: [Secrets.redisUrl],
     // the public API, the UI, rate-limit decisions, health and OpenAPI of each upstream
-    invokes: { [AppIds.files]: '*', [AppIds.sessions]: '*', [AppIds.ratelimit]: '*', [AppIds.ui]: '*', [AppIds.insights]: '*' },
+    invokes: { [AppIds.files]: '*', [AppIds.sessions]: '*', [AppIds.ratelimit]: '*', [AppIds.ui]: '*', [AppIds.insights]: '*', [AppIds.webhooks]: '*' },
   },
   [AppIds.files]: {
     // no blob credential on AKS: files reaches Blob Storage with a token (BLOB_ACCOUNT_URL) and signs
@@ -303,6 +309,12 @@ export const AppManifests: Record<AppId, AppManifest> = {
     secrets: [Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString, Secrets.redisUrl],
     // a file version's bytes, which files keeps (insights holds no Blob credential); the keys that verify tokens
     invokes: { [AppIds.files]: [{ name: INSIGHTS_CONTENT_OPERATION, httpVerb: ['GET'] }], [AppIds.sessions]: JWKS },
+  },
+  [AppIds.webhooks]: {
+    // endpoints and deliveries, and the revocation list every token check reads
+    secrets: [Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString, Secrets.redisUrl],
+    // the keys that verify tokens; deliveries leave through its own egress, not through Dapr
+    invokes: { [AppIds.sessions]: JWKS },
   },
 };
 

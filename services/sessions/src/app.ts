@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { corePlugin } from './plugins/core.js';
 import { toPublished } from './published.js';
 import { accountRoutes } from './routes/account.js';
+import { partnerRoutes } from './routes/partners.js';
 import { authRoutes } from './routes/auth.js';
 import { daprRoutes } from './routes/dapr.js';
 import { passwordRoutes } from './routes/password.js';
@@ -47,6 +48,7 @@ export async function sessionsApi(app: FastifyInstance, opts: { config: Config }
   await app.register(tokenRoutes, { config });
   await app.register(accountRoutes, { config });
   await app.register(passwordRoutes, { config });
+  await app.register(partnerRoutes);
 }
 
 /** This service's part of the OpenAPI document, built from the route schemas alone (npm run generate-client). */

@@ -1,7 +1,7 @@
 import { type PublishedSessionEvent, SessionEventTypes as T } from '@strata/contracts';
 import type { RecordedEvent } from '@strata/event-store';
 import type { AccountEvent } from './domain/account/account.js';
-import type { ClientEvent } from './domain/client/client.js';
+import { ClientBookkeeping, type ClientEvent } from './domain/client/client.js';
 import type { SessionEvent } from './domain/session/session.js';
 
 /** Every event the sessions service stores, in any of its streams. */
@@ -12,7 +12,7 @@ export type SessionsEvent = AccountEvent | SessionEvent | ClientEvent;
  * password, reset-token, refresh-token and client-secret hashes stay in the log, and so does anything an
  * event holds that this function does not name.
  */
-export function toPublished(event: RecordedEvent<SessionsEvent>): PublishedSessionEvent {
+export function toPublished(event: RecordedEvent<SessionsEvent>): PublishedSessionEvent | null {
   switch (event.type) {
     case T.UserRegistered: {
       const { userId, email, displayName, registeredAt } = event.data;
@@ -54,6 +54,10 @@ export function toPublished(event: RecordedEvent<SessionsEvent>): PublishedSessi
       const { clientId, name, scopes, plan, registeredAt } = event.data;
       return { type: T.PartnerClientRegistered, schemaVersion: 1, data: { clientId, name, scopes, plan, registeredAt } };
     }
+    // a client's secret and scopes stay in sessions (its token answers say the scopes granted)
+    case ClientBookkeeping.PartnerClientSecretRotated:
+    case ClientBookkeeping.PartnerClientScopesChanged:
+      return null;
     default: {
       const never: never = event;
       return never;

@@ -60,10 +60,19 @@ const client = clientDecider.decide(
 const events: SessionsEvent[] = [...account, ...rehashed, ...changed, ...resetRequested, ...reset, ...renamed, ...started, ...refreshed, ...revoked, ...client];
 
 describe('sessions.events: what is published of each domain event', () => {
+  it("keeps a client's rotated secret and changed scopes in sessions", () => {
+    const active = client.reduce(clientDecider.evolve, clientDecider.initialState);
+    const owned = { ...active, ownerUserId: 'u1' } as typeof active;
+    const rotated = clientDecider.decide({ type: 'RotatePartnerClientSecret', data: { secretHash: 'client-secret-hash-2', byUserId: 'u1', now: t0 } }, owned);
+    const scoped = clientDecider.decide({ type: 'ChangePartnerClientScopes', data: { scopes: ['files:write'], byUserId: 'u1', now: t0 } }, owned);
+    for (const event of [...rotated, ...scoped]) expect(toPublished(recorded(event))).toBeNull();
+  });
+
   it('maps every kind of event to its v1 contract, exactly (no member the schema does not name)', () => {
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(Object.values(SessionEventTypes)));
     for (const event of events) {
       const published = toPublished(recorded(event));
+      if (!published) throw new Error(`${event.type} is not published`);
       expect(published.type).toBe(event.type);
       const schema = SessionEventSchemas[published.type][published.schemaVersion];
       expect(Value.Check(schema, published.data), `${event.type}: ${JSON.stringify([...Value.Errors(schema, published.data)])}`).toBe(true);

@@ -52,6 +52,14 @@ export async function startTestStack(options: { supervise?: boolean } = {}): Pro
   // to one address's sign-in and registration limits. The rate-limit tests run gateways of their
   // own with limits on; the shared stack's gateway leaves limiting off.
   process.env.RATE_LIMIT_ENABLED ??= 'false';
+  // Webhook receivers of the tests listen on 127.0.0.2, the one address the stack's webhooks may
+  // reach (every other loopback or private address stays refused, which the SSRF tests check);
+  // retries come within seconds and a delivery is dead after 30 s, not a day (the same code, other numbers).
+  process.env.WEBHOOK_ALLOWED_TARGETS ??= '127.0.0.2/32';
+  process.env.WEBHOOK_RETRY_BASE_MS ??= '250';
+  process.env.WEBHOOK_RETRY_MAX_MS ??= '2000';
+  process.env.WEBHOOK_RETRY_HORIZON_MS ??= '30000';
+  process.env.WEBHOOK_POLL_MS ??= '200';
   const runDir = mkdtempSync(join(REPO_ROOT, '.strata', 'test-'));
   // STRATA_TEST_PROFILE=prod-like runs the tests on deploy/'s configuration and the stand-ins
   const profile = process.env.STRATA_TEST_PROFILE ?? 'local';

@@ -26,6 +26,8 @@ export interface PartnerClientsTable {
   scopes: string[];
   plan: string;
   registered_at: Date;
+  owner_user_id: string | null;
+  secret_rotated_at: Date | null;
 }
 
 /** Reset tokens by their SHA-256, to find the account a confirm request is for. */

@@ -95,3 +95,23 @@ export const UpdateMeBody = Type.Object(
   { displayName: PlainText({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
 );
+// Partner self-service: a user's own partner clients
+const PartnerScope = Type.Union(['files:read', 'files:write'].map((s) => Type.Literal(s)));
+const PartnerScopes = Type.Array(PartnerScope, { minItems: 1, maxItems: 2, uniqueItems: true });
+export const PartnerClientParams = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-z0-9_-]{3,100}$' }) });
+export const CreatePartnerClientBody = Type.Object({ name: PlainText({ minLength: 1, maxLength: 100 }), scopes: PartnerScopes }, { additionalProperties: false });
+export const PartnerScopesBody = Type.Object({ scopes: PartnerScopes }, { additionalProperties: false });
+export const PartnerClient = Type.Object(
+  {
+    clientId: Type.String(),
+    name: Type.String(),
+    scopes: Type.Array(Type.String()),
+    plan: Type.String(),
+    registeredAt: Type.String({ format: 'date-time' }),
+    secretRotatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'PartnerClient' },
+);
+export const PartnerClientList = Type.Object({ items: Type.Array(PartnerClient) }, { $id: 'PartnerClientList' });
+/** A client as registered or rotated: with its secret, shown this once (only its hash is kept). */
+export const PartnerClientWithSecret = Type.Object({ client: PartnerClient, clientSecret: Type.String() }, { $id: 'PartnerClientWithSecret' });
