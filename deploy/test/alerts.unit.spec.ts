@@ -101,6 +101,13 @@ describe('alert rules (promtool)', () => {
     }
   });
 
+  it('AppNotScraped watches every app of dapr.yaml, and nothing else', () => {
+    const apps = (parse(readFileSync(join(DEPLOY_DIR, '..', 'dapr.yaml'), 'utf8')) as { apps: { appID: string }[] }).apps.map((a) => a.appID).sort();
+    const expr = rule.spec.groups.flatMap((g) => g.rules).find((r) => r.alert === 'AppNotScraped')?.expr ?? '';
+    const watched = [...expr.matchAll(/absent\(up\{app_kubernetes_io_name="([a-z0-9-]+)"\}\)/g)].map((m) => m[1]).sort();
+    expect(watched).toEqual(apps);
+  });
+
   it("Azure's rule groups (infra/alert-rules.json, loaded by the Bicep) are the same rules", () => {
     expect(readFileSync(AZURE_RULES_FILE, 'utf8'), 'run: npm run alert-rules -w @strata/deploy').toBe(azureRulesJson(rule));
     const bicep = readFileSync(join(DEPLOY_DIR, 'infra/modules/monitoring.bicep'), 'utf8');

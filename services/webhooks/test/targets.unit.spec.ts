@@ -44,6 +44,8 @@ describe('addresses a webhook may reach', () => {
     ['64:ff9b::a9fe:a9fe', 'NAT64 of the metadata address'],
     ['2002:7f00:1::', '6to4 of loopback'],
     ['ff02::1', 'IPv6 multicast'],
+    ['168.63.129.16', "Azure's WireServer"],
+    ['::ffff:168.63.129.16', "IPv4-mapped WireServer"],
     ['not an address', 'not an address'],
   ])('%s (%s) is refused', (address) => {
     expect(addressAllowed(address, none)).toBe(false);
@@ -107,7 +109,16 @@ describe('URLs at registration (the SSRF probe list)', () => {
     await expect(checkTarget('http://localtest.me:9999/hook', allow, resolver)).resolves.toMatchObject({ host: 'localtest.me' });
     await expect(checkTarget('http://127.0.0.1:9999/hook', allow, resolver)).resolves.toMatchObject({ literal: true });
     await expect(checkTarget('http://public.example/hook', allow, resolver)).rejects.toThrow(/Only https/);
-    await expect(checkTarget('https://intranet.example/hook', allow, resolver)).rejects.toThrow(/not a public address/);
+    await expect(checkTarget('https://intranet.example/hook', allow, resolver)).rejects.toThrow(/must resolve to public addresses only/);
+    // what our resolver sees is not told: a private address, no address and no answer read alike, and none is named
+    const said = async (url: string, resolve: Parameters<typeof checkTarget>[2]) => checkTarget(url, allow, resolve).then(() => 'allowed', (e: Error) => e.message);
+    const refusals = [
+      await said('https://db.internal/hook', async () => [{ address: '10.1.2.3', family: 4 }]),
+      await said('https://db.internal/hook', async () => []),
+      await said('https://db.internal/hook', async () => Promise.reject(new Error('ENOTFOUND'))),
+    ];
+    expect(new Set(refusals).size).toBe(1);
+    expect(refusals[0]).not.toContain('10.1.2.3');
   });
 
   it('an address literal is refused without a lookup', () => {

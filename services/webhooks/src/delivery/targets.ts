@@ -19,6 +19,9 @@ export class TargetRefused extends Error {
 
 export const MAX_URL_LENGTH = 2_048;
 
+/** One answer for a name that does not resolve, resolves to nothing, or to an address refused. */
+const notPublic = (host: string) => `${host} cannot receive webhooks: it must resolve to public addresses only.`;
+
 /** `127.0.0.1/32,::1/128` → CIDRs; an entry that is not a CIDR throws. */
 export function parseAllowList(text: string): Cidr[] {
   return text
@@ -54,8 +57,14 @@ export function addressAllowed(address: string, allow: readonly Cidr[]): boolean
   if (!ipaddr.isValid(address)) return false;
   const ip = normalised(address);
   if (inAllowList(ip, allow)) return true;
-  return ip.range() === 'unicast';
+  return ip.range() === 'unicast' && !inAllowList(ip, PLATFORM_ADDRESSES);
 }
+
+/**
+ * Public-looking addresses that are the cloud platform's own: Azure's WireServer (host agent,
+ * DNS, health probes), reachable from every VM and pod. Refused unless the allow-list names them.
+ */
+const PLATFORM_ADDRESSES: readonly Cidr[] = [ipaddr.parseCIDR('168.63.129.16/32')];
 
 export interface CheckedUrl {
   url: URL;
@@ -90,9 +99,9 @@ export function checkUrlForm(raw: string, allow: readonly Cidr[]): CheckedUrl {
 
 /** Every address must be allowed (one private address among public ones refuses the name); http only to the allow-list. */
 export function checkAddresses(url: URL, addresses: readonly string[], allow: readonly Cidr[]): void {
-  if (addresses.length === 0) throw new TargetRefused(`${url.hostname} resolves to no address.`);
+  if (addresses.length === 0) throw new TargetRefused(notPublic(url.hostname));
   for (const address of addresses) {
-    if (!addressAllowed(address, allow)) throw new TargetRefused(`${url.hostname} is not a public address (${address}); webhooks reach only public hosts.`);
+    if (!addressAllowed(address, allow)) throw new TargetRefused(notPublic(url.hostname));
   }
   if (url.protocol === 'http:' && !addresses.every((a) => ipaddr.isValid(a) && inAllowList(normalised(a), allow))) {
     throw new TargetRefused('Only https URLs can receive webhooks.');
@@ -113,7 +122,9 @@ export async function checkTarget(raw: string, allow: readonly Cidr[], resolve: 
   try {
     addresses = await resolve(checked.host);
   } catch {
-    throw new TargetRefused(`${checked.host} does not resolve.`);
+    // the same words as a name that resolves to a private address: what our resolver sees of
+    // the cluster's own names (and their addresses) is not for the caller to map
+    throw new TargetRefused(notPublic(checked.host));
   }
   checkAddresses(checked.url, addresses.map((a) => a.address), allow);
   return checked;
