@@ -1,4 +1,4 @@
-import { Components, FileEventSchemas, FileEventTypes as F, FolderEventTypes as D, Topics, type PublishedFilesTopicEvent, readPublished } from '@strata/contracts';
+import { Components, FileEventSchemas, FileEventTypes as F, FolderEventTypes as D, ShareEventTypes as S, Topics, type PublishedFilesTopicEvent, readPublished } from '@strata/contracts';
 import type { DeliveredEvent, DeliveryOutcome } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { DocumentCommand } from '../../domain/document/decide.js';
@@ -49,6 +49,13 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     case D.FolderRestored:
     case D.FolderStarred:
     case D.FolderUnstarred:
+    // who an item is shared with, and its links, change nothing insights reads of it
+    case S.ItemShared:
+    case S.ShareRoleChanged:
+    case S.ShareRevoked:
+    case S.LinkCreated:
+    case S.LinkRevoked:
+    case S.LinkAccessed:
       return undefined;
     default: {
       const never: never = event;
