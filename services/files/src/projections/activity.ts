@@ -1,10 +1,13 @@
-import { FileEventTypes as T } from '@strata/contracts';
+import { FileEventTypes as T, ShareEventTypes as S } from '@strata/contracts';
+import type { RecordedEvent } from '@strata/event-store';
 import { projection } from '@strata/event-store';
 import { transportOf } from '@strata/service-kit';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { FileEvent } from '../domain/file/file.js';
-import { fileToPublished } from '../published.js';
+import type { LinkEvent } from '../domain/link/link.js';
+import type { ShareEvent } from '../domain/share/share.js';
+import { fileToPublished, shareToPublished } from '../published.js';
 import { BadCursorError } from './queries.js';
 
 /**
@@ -18,27 +21,61 @@ export const activity = projection<FileEvent, Database>()({
   handles: Object.values(T),
   async evolve(trx, event) {
     const { fileId, ownerId, ...details } = fileToPublished(event).data;
-    const { address, userAgent } = transportOf(event.metadata);
-    await trx
-      .insertInto('files.activity')
-      .values({
-        event_id: event.id,
-        owner_id: ownerId,
-        file_id: fileId,
-        type: event.type,
-        actor: typeof event.metadata.actor === 'string' ? event.metadata.actor : 'system',
-        address,
-        user_agent: userAgent,
-        details: JSON.stringify(details),
-        at: event.occurredAt,
-      })
-      .onConflict((c) => c.column('event_id').doNothing())
-      .execute();
+    await record(trx, event, ownerId, fileId, details);
   },
   async reset(trx) {
-    await trx.deleteFrom('files.activity').execute();
+    // the shares' and links' entries are share-activity's and link-activity's, rebuilt from their own streams
+    await trx.deleteFrom('files.activity').where('type', 'in', Object.values(T)).execute();
   },
 });
+
+/**
+ * The shares' part of the owner's trail (`share-activity`): who was given access, what role, who
+ * lost it. `fileId` is the item's id, a folder's too; `details` say which kind it is.
+ */
+export const shareActivity = projection<ShareEvent, Database>()({
+  name: 'share-activity',
+  handles: [S.ItemShared, S.ShareRoleChanged, S.ShareRevoked],
+  async evolve(trx, event) {
+    const { ownerId, itemId, ...details } = shareToPublished(event).data;
+    await record(trx, event, ownerId, itemId, details);
+  },
+  async reset(trx) {
+    await trx.deleteFrom('files.activity').where('type', 'in', [S.ItemShared, S.ShareRoleChanged, S.ShareRevoked]).execute();
+  },
+});
+
+/** The links' part (`link-activity`): made, revoked, and each public use, with the address and user agent of its metadata. */
+export const linkActivity = projection<LinkEvent, Database>()({
+  name: 'link-activity',
+  handles: [S.LinkCreated, S.LinkRevoked, S.LinkAccessed],
+  async evolve(trx, event) {
+    const { ownerId, itemId, ...details } = shareToPublished(event).data;
+    await record(trx, event, ownerId, itemId, details);
+  },
+  async reset(trx) {
+    await trx.deleteFrom('files.activity').where('type', 'in', [S.LinkCreated, S.LinkRevoked, S.LinkAccessed]).execute();
+  },
+});
+
+async function record(trx: Transaction<Database>, event: RecordedEvent<FileEvent | ShareEvent | LinkEvent>, ownerId: string, fileId: string, details: Record<string, unknown>) {
+  const { address, userAgent } = transportOf(event.metadata);
+  await trx
+    .insertInto('files.activity')
+    .values({
+      event_id: event.id,
+      owner_id: ownerId,
+      file_id: fileId,
+      type: event.type,
+      actor: typeof event.metadata.actor === 'string' ? event.metadata.actor : 'system',
+      address,
+      user_agent: userAgent,
+      details: JSON.stringify(details),
+      at: event.occurredAt,
+    })
+    .onConflict((c) => c.column('event_id').doNothing())
+    .execute();
+}
 
 /** One page of the owner's trail, newest first; the cursor is the last entry's sequence number. */
 export async function activityOf(db: Kysely<Database>, ownerId: string, page: { limit: number; cursor?: string | undefined }) {
