@@ -13,7 +13,7 @@ import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
 import { fileAsOf, fileVersionsAsOf, parseAsOf } from '../projections/as-of.js';
 import { liveFolder } from '../projections/folder-queries.js';
-import { fileInfoOf, findReadable, listFiles, ownerOfActive, rehydrationOf, toFileInfo, versionsOf } from '../projections/queries.js';
+import { fileInfoOf, findReadable, listFiles, rehydrationOf, toFileInfo, versionsOf } from '../projections/queries.js';
 import { treeOf } from '../tree.js';
 import { checkQuota, quotaUse } from '../quota.js';
 import { AsOfQuery, FileAsOf, FileIdParams, FileInfo, FileList, Id, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
