@@ -31,7 +31,8 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     // where a file is and whether it is starred change nothing insights reads; a folder's trash
     // and restore come as each file's own FileTrashed and FileRestored; a version's name is not
     // read; a deleted version is never the current one, which is what search and the file's
-    // insights show (its older reading stays until the file is purged)
+    // insights show (its older reading stays until the file is purged); who an item is shared
+    // with, and its links, change nothing insights reads of it
     case F.FileRehydrated:
     case F.FileTierChanged:
     case F.FileRehydrationRequested:
@@ -49,7 +50,6 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     case D.FolderRestored:
     case D.FolderStarred:
     case D.FolderUnstarred:
-    // who an item is shared with, and its links, change nothing insights reads of it
     case S.ItemShared:
     case S.ShareRoleChanged:
     case S.ShareRevoked:
