@@ -221,8 +221,10 @@ describe('sharing with other users (issue 16)', () => {
     // odd spellings of the paths reach nothing else
     for (const path of ['/api/v1/SHARES', '/api/v1/shares/../files', '/api/v1/%73hares', '/api/v1//shares', '/api/v1/./shared-with-me', `/api/v1/shares/${first.json.id}%2F..`]) {
       const res = await b.call('GET', path);
-      expect([400, 401, 404], path).toContain(res.status);
+      // fetch itself resolves "../" and "./": those reach B's own routes, which hold nothing of A's
+      expect([200, 400, 401, 404], path).toContain(res.status);
       expect(res.text, path).not.toContain('secret');
+      expect(res.text, path).not.toContain(fileId);
     }
     // the internal routes are not public
     expect((await a.call('GET', `/api/v1/../internal/v1/audience?fileId=${fileId}`)).status).toBe(404);
