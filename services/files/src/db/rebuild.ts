@@ -1,5 +1,5 @@
 // Operator command: rebuilds files' read models from the event log, e.g. after a projection's
-// code changed. `npm run rebuild -w @strata/files -- [files|grants|activity|folders|shares|links|share-activity]` (no name: all), or
+// code changed. `npm run rebuild -w @strata/files -- [files|grants|activity|folders|shares|links]` (no name: all), or
 // `node dist/db/rebuild.js ...` in the image, with DATABASE_URL set to the service's database
 // (the direct server, not a transaction pooler).
 import { commandHandler, rebuildCommand } from '@strata/event-store';

@@ -1,4 +1,4 @@
-import { FileEventTypes as T, ShareEventTypes as S } from '@strata/contracts';
+import { FileEventTypes as T, ShareEventTypes as S, isShareEventType } from '@strata/contracts';
 import type { RecordedEvent } from '@strata/event-store';
 import { projection } from '@strata/event-store';
 import { transportOf } from '@strata/service-kit';
@@ -16,45 +16,23 @@ import { BadCursorError } from './queries.js';
  * from the event's metadata (events stored before they moved there hold a copy in their data,
  * which is not read).
  */
-export const activity = projection<FileEvent, Database>()({
+export const activity = projection<FileEvent | ShareEvent | LinkEvent, Database>()({
   name: 'activity',
-  handles: Object.values(T),
+  // the shares' and links' events too (who was given access and lost it, each public use of a
+  // link): one trail in the log's order, so a rebuild replays every kind of stream into it at once
+  handles: [...Object.values(T), ...Object.values(S)],
   async evolve(trx, event) {
-    const { fileId, ownerId, ...details } = fileToPublished(event).data;
+    if (isShareEventType(event.type)) {
+      // `fileId` is the item's id, a folder's too; `details` say which kind it is
+      const { ownerId, itemId, ...details } = shareToPublished(event as RecordedEvent<ShareEvent | LinkEvent>).data;
+      await record(trx, event, ownerId, itemId, details);
+      return;
+    }
+    const { fileId, ownerId, ...details } = fileToPublished(event as RecordedEvent<FileEvent>).data;
     await record(trx, event, ownerId, fileId, details);
   },
   async reset(trx) {
-    // the shares' and links' entries are share-activity's and link-activity's, rebuilt from their own streams
-    await trx.deleteFrom('files.activity').where('type', 'in', Object.values(T)).execute();
-  },
-});
-
-/**
- * The shares' part of the owner's trail (`share-activity`): who was given access, what role, who
- * lost it. `fileId` is the item's id, a folder's too; `details` say which kind it is.
- */
-export const shareActivity = projection<ShareEvent, Database>()({
-  name: 'share-activity',
-  handles: [S.ItemShared, S.ShareRoleChanged, S.ShareRevoked],
-  async evolve(trx, event) {
-    const { ownerId, itemId, ...details } = shareToPublished(event).data;
-    await record(trx, event, ownerId, itemId, details);
-  },
-  async reset(trx) {
-    await trx.deleteFrom('files.activity').where('type', 'in', [S.ItemShared, S.ShareRoleChanged, S.ShareRevoked]).execute();
-  },
-});
-
-/** The links' part (`link-activity`): made, revoked, and each public use, with the address and user agent of its metadata. */
-export const linkActivity = projection<LinkEvent, Database>()({
-  name: 'link-activity',
-  handles: [S.LinkCreated, S.LinkRevoked, S.LinkAccessed],
-  async evolve(trx, event) {
-    const { ownerId, itemId, ...details } = shareToPublished(event).data;
-    await record(trx, event, ownerId, itemId, details);
-  },
-  async reset(trx) {
-    await trx.deleteFrom('files.activity').where('type', 'in', [S.LinkCreated, S.LinkRevoked, S.LinkAccessed]).execute();
+    await trx.deleteFrom('files.activity').execute();
   },
 });
 
