@@ -468,6 +468,36 @@ func (e InsightsTagsSource1) Valid() bool {
 	}
 }
 
+// Defines values for LinkKind0.
+const (
+	LinkKind0File LinkKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the LinkKind0 enum.
+func (e LinkKind0) Valid() bool {
+	switch e {
+	case LinkKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LinkKind1.
+const (
+	LinkKind1Folder LinkKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the LinkKind1 enum.
+func (e LinkKind1) Valid() bool {
+	switch e {
+	case LinkKind1Folder:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OwnerGrantFileStatus0.
 const (
 	Active OwnerGrantFileStatus0 = "active"
@@ -492,6 +522,66 @@ const (
 func (e OwnerGrantFileStatus1) Valid() bool {
 	switch e {
 	case Trashed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PublicEntryKind0.
+const (
+	PublicEntryKind0File PublicEntryKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the PublicEntryKind0 enum.
+func (e PublicEntryKind0) Valid() bool {
+	switch e {
+	case PublicEntryKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PublicEntryKind1.
+const (
+	PublicEntryKind1Folder PublicEntryKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the PublicEntryKind1 enum.
+func (e PublicEntryKind1) Valid() bool {
+	switch e {
+	case PublicEntryKind1Folder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PublicLinkKind0.
+const (
+	PublicLinkKind0File PublicLinkKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the PublicLinkKind0 enum.
+func (e PublicLinkKind0) Valid() bool {
+	switch e {
+	case PublicLinkKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PublicLinkKind1.
+const (
+	PublicLinkKind1Folder PublicLinkKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the PublicLinkKind1 enum.
+func (e PublicLinkKind1) Valid() bool {
+	switch e {
+	case PublicLinkKind1Folder:
 		return true
 	default:
 		return false
@@ -597,6 +687,126 @@ const (
 func (e RetryAcceptedStatus) Valid() bool {
 	switch e {
 	case RetryAcceptedStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShareKind0.
+const (
+	ShareKind0File ShareKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the ShareKind0 enum.
+func (e ShareKind0) Valid() bool {
+	switch e {
+	case ShareKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShareKind1.
+const (
+	ShareKind1Folder ShareKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the ShareKind1 enum.
+func (e ShareKind1) Valid() bool {
+	switch e {
+	case ShareKind1Folder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShareRole0.
+const (
+	ShareRole0Viewer ShareRole0 = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the ShareRole0 enum.
+func (e ShareRole0) Valid() bool {
+	switch e {
+	case ShareRole0Viewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShareRole1.
+const (
+	ShareRole1Editor ShareRole1 = "editor"
+)
+
+// Valid indicates whether the value is a known member of the ShareRole1 enum.
+func (e ShareRole1) Valid() bool {
+	switch e {
+	case ShareRole1Editor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SharedItemKind0.
+const (
+	SharedItemKind0File SharedItemKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the SharedItemKind0 enum.
+func (e SharedItemKind0) Valid() bool {
+	switch e {
+	case SharedItemKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SharedItemKind1.
+const (
+	SharedItemKind1Folder SharedItemKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the SharedItemKind1 enum.
+func (e SharedItemKind1) Valid() bool {
+	switch e {
+	case SharedItemKind1Folder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SharedItemRole0.
+const (
+	SharedItemRole0Viewer SharedItemRole0 = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the SharedItemRole0 enum.
+func (e SharedItemRole0) Valid() bool {
+	switch e {
+	case SharedItemRole0Viewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SharedItemRole1.
+const (
+	SharedItemRole1Editor SharedItemRole1 = "editor"
+)
+
+// Valid indicates whether the value is a known member of the SharedItemRole1 enum.
+func (e SharedItemRole1) Valid() bool {
+	switch e {
+	case SharedItemRole1Editor:
 		return true
 	default:
 		return false
@@ -1173,6 +1383,66 @@ func (e PostApiV1FoldersIdRestoreParamsOnClash1) Valid() bool {
 	}
 }
 
+// Defines values for GetApiV1LinksParamsKind0.
+const (
+	GetApiV1LinksParamsKind0File GetApiV1LinksParamsKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the GetApiV1LinksParamsKind0 enum.
+func (e GetApiV1LinksParamsKind0) Valid() bool {
+	switch e {
+	case GetApiV1LinksParamsKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetApiV1LinksParamsKind1.
+const (
+	GetApiV1LinksParamsKind1Folder GetApiV1LinksParamsKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the GetApiV1LinksParamsKind1 enum.
+func (e GetApiV1LinksParamsKind1) Valid() bool {
+	switch e {
+	case GetApiV1LinksParamsKind1Folder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1LinksJSONBodyKind0.
+const (
+	PostApiV1LinksJSONBodyKind0File PostApiV1LinksJSONBodyKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1LinksJSONBodyKind0 enum.
+func (e PostApiV1LinksJSONBodyKind0) Valid() bool {
+	switch e {
+	case PostApiV1LinksJSONBodyKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1LinksJSONBodyKind1.
+const (
+	PostApiV1LinksJSONBodyKind1Folder PostApiV1LinksJSONBodyKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1LinksJSONBodyKind1 enum.
+func (e PostApiV1LinksJSONBodyKind1) Valid() bool {
+	switch e {
+	case PostApiV1LinksJSONBodyKind1Folder:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PostApiV1PartnersJSONBodyScopes0.
 const (
 	PostApiV1PartnersJSONBodyScopes0FilesRead PostApiV1PartnersJSONBodyScopes0 = "files:read"
@@ -1332,6 +1602,126 @@ const (
 func (e GetApiV1SearchParamsType6) Valid() bool {
 	switch e {
 	case Other:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetApiV1SharesParamsKind0.
+const (
+	GetApiV1SharesParamsKind0File GetApiV1SharesParamsKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the GetApiV1SharesParamsKind0 enum.
+func (e GetApiV1SharesParamsKind0) Valid() bool {
+	switch e {
+	case GetApiV1SharesParamsKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetApiV1SharesParamsKind1.
+const (
+	GetApiV1SharesParamsKind1Folder GetApiV1SharesParamsKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the GetApiV1SharesParamsKind1 enum.
+func (e GetApiV1SharesParamsKind1) Valid() bool {
+	switch e {
+	case GetApiV1SharesParamsKind1Folder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1SharesJSONBodyKind0.
+const (
+	PostApiV1SharesJSONBodyKind0File PostApiV1SharesJSONBodyKind0 = "file"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1SharesJSONBodyKind0 enum.
+func (e PostApiV1SharesJSONBodyKind0) Valid() bool {
+	switch e {
+	case PostApiV1SharesJSONBodyKind0File:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1SharesJSONBodyKind1.
+const (
+	PostApiV1SharesJSONBodyKind1Folder PostApiV1SharesJSONBodyKind1 = "folder"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1SharesJSONBodyKind1 enum.
+func (e PostApiV1SharesJSONBodyKind1) Valid() bool {
+	switch e {
+	case PostApiV1SharesJSONBodyKind1Folder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1SharesJSONBodyRole0.
+const (
+	PostApiV1SharesJSONBodyRole0Viewer PostApiV1SharesJSONBodyRole0 = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1SharesJSONBodyRole0 enum.
+func (e PostApiV1SharesJSONBodyRole0) Valid() bool {
+	switch e {
+	case PostApiV1SharesJSONBodyRole0Viewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostApiV1SharesJSONBodyRole1.
+const (
+	PostApiV1SharesJSONBodyRole1Editor PostApiV1SharesJSONBodyRole1 = "editor"
+)
+
+// Valid indicates whether the value is a known member of the PostApiV1SharesJSONBodyRole1 enum.
+func (e PostApiV1SharesJSONBodyRole1) Valid() bool {
+	switch e {
+	case PostApiV1SharesJSONBodyRole1Editor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1SharesIdJSONBodyRole0.
+const (
+	PatchApiV1SharesIdJSONBodyRole0Viewer PatchApiV1SharesIdJSONBodyRole0 = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1SharesIdJSONBodyRole0 enum.
+func (e PatchApiV1SharesIdJSONBodyRole0) Valid() bool {
+	switch e {
+	case PatchApiV1SharesIdJSONBodyRole0Viewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchApiV1SharesIdJSONBodyRole1.
+const (
+	PatchApiV1SharesIdJSONBodyRole1Editor PatchApiV1SharesIdJSONBodyRole1 = "editor"
+)
+
+// Valid indicates whether the value is a known member of the PatchApiV1SharesIdJSONBodyRole1 enum.
+func (e PatchApiV1SharesIdJSONBodyRole1) Valid() bool {
+	switch e {
+	case PatchApiV1SharesIdJSONBodyRole1Editor:
 		return true
 	default:
 		return false
@@ -2349,6 +2739,19 @@ type ContentLink struct {
 	Version int    `json:"version"`
 }
 
+// CreatedLink defines model for CreatedLink.
+type CreatedLink struct {
+	ExpiresAt    *time.Time         `json:"expiresAt"`
+	Id           openapi_types.UUID `json:"id"`
+	MaxDownloads *int               `json:"maxDownloads"`
+
+	// Token The link’s secret (shown once; only its hash is stored)
+	Token string `json:"token"`
+
+	// Url The public page of the link in the UI
+	Url string `json:"url"`
+}
+
 // Entry defines model for Entry.
 type Entry struct {
 	union json.RawMessage
@@ -2652,6 +3055,44 @@ type Jwks struct {
 	Keys []map[string]interface{} `json:"keys"`
 }
 
+// Link defines model for Link.
+type Link struct {
+	CreatedAt   time.Time          `json:"createdAt"`
+	Downloads   int                `json:"downloads"`
+	ExpiresAt   *time.Time         `json:"expiresAt"`
+	HasPassword bool               `json:"hasPassword"`
+	Id          openapi_types.UUID `json:"id"`
+	ItemId      openapi_types.UUID `json:"itemId"`
+
+	// Kind A file, or a folder with everything inside it
+	Kind         Link_Kind `json:"kind"`
+	MaxDownloads *int      `json:"maxDownloads"`
+}
+
+// LinkKind0 defines model for Link.Kind.0.
+type LinkKind0 string
+
+// LinkKind1 defines model for Link.Kind.1.
+type LinkKind1 string
+
+// Link_Kind A file, or a folder with everything inside it
+type Link_Kind struct {
+	union json.RawMessage
+}
+
+// LinkList defines model for LinkList.
+type LinkList struct {
+	Items []Link `json:"items"`
+}
+
+// LinkUnlocked defines model for LinkUnlocked.
+type LinkUnlocked struct {
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	// LinkToken Send as the X-Link-Token header (or ?linkToken=) to read the link
+	LinkToken string `json:"linkToken"`
+}
+
 // OwnerGrant defines model for OwnerGrant.
 type OwnerGrant struct {
 	ClientId   string                `json:"clientId"`
@@ -2706,6 +3147,55 @@ type Problem struct {
 	Title                string                 `json:"title"`
 	Type                 string                 `json:"type"`
 	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// PublicEntry defines model for PublicEntry.
+type PublicEntry struct {
+	ContentType *string            `json:"contentType,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Kind A file, or a folder with everything inside it
+	Kind      PublicEntry_Kind `json:"kind"`
+	Name      string           `json:"name"`
+	Size      *int             `json:"size,omitempty"`
+	UpdatedAt time.Time        `json:"updatedAt"`
+}
+
+// PublicEntryKind0 defines model for PublicEntry.Kind.0.
+type PublicEntryKind0 string
+
+// PublicEntryKind1 defines model for PublicEntry.Kind.1.
+type PublicEntryKind1 string
+
+// PublicEntry_Kind A file, or a folder with everything inside it
+type PublicEntry_Kind struct {
+	union json.RawMessage
+}
+
+// PublicLink defines model for PublicLink.
+type PublicLink struct {
+	ContentType   *string `json:"contentType,omitempty"`
+	DownloadsLeft *int    `json:"downloadsLeft"`
+
+	// Entries A folder: what it holds at its top level
+	Entries   *[]PublicEntry `json:"entries,omitempty"`
+	ExpiresAt *time.Time     `json:"expiresAt"`
+
+	// Kind A file, or a folder with everything inside it
+	Kind PublicLink_Kind `json:"kind"`
+	Name string          `json:"name"`
+	Size *int            `json:"size,omitempty"`
+}
+
+// PublicLinkKind0 defines model for PublicLink.Kind.0.
+type PublicLinkKind0 string
+
+// PublicLinkKind1 defines model for PublicLink.Kind.1.
+type PublicLinkKind1 string
+
+// PublicLink_Kind A file, or a folder with everything inside it
+type PublicLink_Kind struct {
+	union json.RawMessage
 }
 
 // Rehydrating The content is in the archive tier and is being brought back to hot (priority Standard: up to 15 hours; High: under one hour for most files); ask again after Retry-After seconds, or wait for the live event FileRehydrated
@@ -2836,6 +3326,89 @@ type Session struct {
 // SessionList defines model for SessionList.
 type SessionList struct {
 	Items []Session `json:"items"`
+}
+
+// Share defines model for Share.
+type Share struct {
+	CreatedAt time.Time          `json:"createdAt"`
+	Email     string             `json:"email"`
+	Id        openapi_types.UUID `json:"id"`
+	ItemId    openapi_types.UUID `json:"itemId"`
+
+	// Kind A file, or a folder with everything inside it
+	Kind Share_Kind `json:"kind"`
+
+	// Role viewer: read; editor: also add versions, rename and trash (to the owner’s trash)
+	Role Share_Role `json:"role"`
+}
+
+// ShareKind0 defines model for Share.Kind.0.
+type ShareKind0 string
+
+// ShareKind1 defines model for Share.Kind.1.
+type ShareKind1 string
+
+// Share_Kind A file, or a folder with everything inside it
+type Share_Kind struct {
+	union json.RawMessage
+}
+
+// ShareRole0 defines model for Share.Role.0.
+type ShareRole0 string
+
+// ShareRole1 defines model for Share.Role.1.
+type ShareRole1 string
+
+// Share_Role viewer: read; editor: also add versions, rename and trash (to the owner’s trash)
+type Share_Role struct {
+	union json.RawMessage
+}
+
+// ShareList defines model for ShareList.
+type ShareList struct {
+	Items []Share `json:"items"`
+}
+
+// SharedItem defines model for SharedItem.
+type SharedItem struct {
+	Id     openapi_types.UUID `json:"id"`
+	ItemId openapi_types.UUID `json:"itemId"`
+
+	// Kind A file, or a folder with everything inside it
+	Kind    SharedItem_Kind `json:"kind"`
+	Name    string          `json:"name"`
+	OwnerId string          `json:"ownerId"`
+
+	// Role viewer: read; editor: also add versions, rename and trash (to the owner’s trash)
+	Role     SharedItem_Role `json:"role"`
+	SharedAt time.Time       `json:"sharedAt"`
+}
+
+// SharedItemKind0 defines model for SharedItem.Kind.0.
+type SharedItemKind0 string
+
+// SharedItemKind1 defines model for SharedItem.Kind.1.
+type SharedItemKind1 string
+
+// SharedItem_Kind A file, or a folder with everything inside it
+type SharedItem_Kind struct {
+	union json.RawMessage
+}
+
+// SharedItemRole0 defines model for SharedItem.Role.0.
+type SharedItemRole0 string
+
+// SharedItemRole1 defines model for SharedItem.Role.1.
+type SharedItemRole1 string
+
+// SharedItem_Role viewer: read; editor: also add versions, rename and trash (to the owner’s trash)
+type SharedItem_Role struct {
+	union json.RawMessage
+}
+
+// SharedWithMe defines model for SharedWithMe.
+type SharedWithMe struct {
+	Items []SharedItem `json:"items"`
 }
 
 // TokenResponse defines model for TokenResponse.
@@ -3464,6 +4037,46 @@ type PostApiV1FoldersIdRestoreToParams struct {
 	IdempotencyKey *string `json:"idempotency-key,omitempty"`
 }
 
+// GetApiV1LinksParams defines parameters for GetApiV1Links.
+type GetApiV1LinksParams struct {
+	// Kind A file, or a folder with everything inside it
+	Kind struct {
+		union json.RawMessage
+	} `form:"kind" json:"kind"`
+	Id openapi_types.UUID `form:"id" json:"id"`
+}
+
+// GetApiV1LinksParamsKind0 defines parameters for GetApiV1Links.
+type GetApiV1LinksParamsKind0 string
+
+// GetApiV1LinksParamsKind1 defines parameters for GetApiV1Links.
+type GetApiV1LinksParamsKind1 string
+
+// PostApiV1LinksJSONBody defines parameters for PostApiV1Links.
+type PostApiV1LinksJSONBody struct {
+	// ExpiresAt When it stops working; at most LINK_MAX_EXPIRY_DAYS ahead (the default when absent)
+	ExpiresAt *time.Time         `json:"expiresAt,omitempty"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Kind A file, or a folder with everything inside it
+	Kind         PostApiV1LinksJSONBody_Kind `json:"kind"`
+	MaxDownloads *int                        `json:"maxDownloads,omitempty"`
+
+	// Password Asked of whoever opens the link; stored as a hash only
+	Password *string `json:"password,omitempty"`
+}
+
+// PostApiV1LinksJSONBodyKind0 defines parameters for PostApiV1Links.
+type PostApiV1LinksJSONBodyKind0 string
+
+// PostApiV1LinksJSONBodyKind1 defines parameters for PostApiV1Links.
+type PostApiV1LinksJSONBodyKind1 string
+
+// PostApiV1LinksJSONBody_Kind defines parameters for PostApiV1Links.
+type PostApiV1LinksJSONBody_Kind struct {
+	union json.RawMessage
+}
+
 // PatchApiV1MeJSONBody defines parameters for PatchApiV1Me.
 type PatchApiV1MeJSONBody struct {
 	DisplayName string `json:"displayName"`
@@ -3508,6 +4121,23 @@ type PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item struct {
 	union json.RawMessage
 }
 
+// GetApiV1PublicLinksTokenParams defines parameters for GetApiV1PublicLinksToken.
+type GetApiV1PublicLinksTokenParams struct {
+	LinkToken  *string `form:"linkToken,omitempty" json:"linkToken,omitempty"`
+	XLinkToken *string `json:"x-link-token,omitempty"`
+}
+
+// GetApiV1PublicLinksTokenContentParams defines parameters for GetApiV1PublicLinksTokenContent.
+type GetApiV1PublicLinksTokenContentParams struct {
+	LinkToken  *string `form:"linkToken,omitempty" json:"linkToken,omitempty"`
+	XLinkToken *string `json:"x-link-token,omitempty"`
+}
+
+// PostApiV1PublicLinksTokenUnlockJSONBody defines parameters for PostApiV1PublicLinksTokenUnlock.
+type PostApiV1PublicLinksTokenUnlockJSONBody struct {
+	Password string `json:"password"`
+}
+
 // GetApiV1RecentParams defines parameters for GetApiV1Recent.
 type GetApiV1RecentParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -3550,6 +4180,73 @@ type GetApiV1SearchParamsType6 string
 
 // PostApiV1SessionsRevokeAllJSONBody defines parameters for PostApiV1SessionsRevokeAll.
 type PostApiV1SessionsRevokeAllJSONBody = map[string]interface{}
+
+// GetApiV1SharesParams defines parameters for GetApiV1Shares.
+type GetApiV1SharesParams struct {
+	// Kind A file, or a folder with everything inside it
+	Kind struct {
+		union json.RawMessage
+	} `form:"kind" json:"kind"`
+	Id openapi_types.UUID `form:"id" json:"id"`
+}
+
+// GetApiV1SharesParamsKind0 defines parameters for GetApiV1Shares.
+type GetApiV1SharesParamsKind0 string
+
+// GetApiV1SharesParamsKind1 defines parameters for GetApiV1Shares.
+type GetApiV1SharesParamsKind1 string
+
+// PostApiV1SharesJSONBody defines parameters for PostApiV1Shares.
+type PostApiV1SharesJSONBody struct {
+	// Email The e-mail of an existing account
+	Email string             `json:"email"`
+	Id    openapi_types.UUID `json:"id"`
+
+	// Kind A file, or a folder with everything inside it
+	Kind PostApiV1SharesJSONBody_Kind `json:"kind"`
+
+	// Role viewer: read; editor: also add versions, rename and trash (to the owner’s trash)
+	Role PostApiV1SharesJSONBody_Role `json:"role"`
+}
+
+// PostApiV1SharesJSONBodyKind0 defines parameters for PostApiV1Shares.
+type PostApiV1SharesJSONBodyKind0 string
+
+// PostApiV1SharesJSONBodyKind1 defines parameters for PostApiV1Shares.
+type PostApiV1SharesJSONBodyKind1 string
+
+// PostApiV1SharesJSONBody_Kind defines parameters for PostApiV1Shares.
+type PostApiV1SharesJSONBody_Kind struct {
+	union json.RawMessage
+}
+
+// PostApiV1SharesJSONBodyRole0 defines parameters for PostApiV1Shares.
+type PostApiV1SharesJSONBodyRole0 string
+
+// PostApiV1SharesJSONBodyRole1 defines parameters for PostApiV1Shares.
+type PostApiV1SharesJSONBodyRole1 string
+
+// PostApiV1SharesJSONBody_Role defines parameters for PostApiV1Shares.
+type PostApiV1SharesJSONBody_Role struct {
+	union json.RawMessage
+}
+
+// PatchApiV1SharesIdJSONBody defines parameters for PatchApiV1SharesId.
+type PatchApiV1SharesIdJSONBody struct {
+	// Role viewer: read; editor: also add versions, rename and trash (to the owner’s trash)
+	Role PatchApiV1SharesIdJSONBody_Role `json:"role"`
+}
+
+// PatchApiV1SharesIdJSONBodyRole0 defines parameters for PatchApiV1SharesId.
+type PatchApiV1SharesIdJSONBodyRole0 string
+
+// PatchApiV1SharesIdJSONBodyRole1 defines parameters for PatchApiV1SharesId.
+type PatchApiV1SharesIdJSONBodyRole1 string
+
+// PatchApiV1SharesIdJSONBody_Role defines parameters for PatchApiV1SharesId.
+type PatchApiV1SharesIdJSONBody_Role struct {
+	union json.RawMessage
+}
 
 // GetApiV1StarredParams defines parameters for GetApiV1Starred.
 type GetApiV1StarredParams struct {
@@ -3895,6 +4592,9 @@ type PatchApiV1FoldersIdJSONRequestBody PatchApiV1FoldersIdJSONBody
 // PostApiV1FoldersIdRestoreToJSONRequestBody defines body for PostApiV1FoldersIdRestoreTo for application/json ContentType.
 type PostApiV1FoldersIdRestoreToJSONRequestBody PostApiV1FoldersIdRestoreToJSONBody
 
+// PostApiV1LinksJSONRequestBody defines body for PostApiV1Links for application/json ContentType.
+type PostApiV1LinksJSONRequestBody PostApiV1LinksJSONBody
+
 // PatchApiV1MeJSONRequestBody defines body for PatchApiV1Me for application/json ContentType.
 type PatchApiV1MeJSONRequestBody PatchApiV1MeJSONBody
 
@@ -3907,8 +4607,17 @@ type PostApiV1PartnersJSONRequestBody PostApiV1PartnersJSONBody
 // PutApiV1PartnersClientIdScopesJSONRequestBody defines body for PutApiV1PartnersClientIdScopes for application/json ContentType.
 type PutApiV1PartnersClientIdScopesJSONRequestBody PutApiV1PartnersClientIdScopesJSONBody
 
+// PostApiV1PublicLinksTokenUnlockJSONRequestBody defines body for PostApiV1PublicLinksTokenUnlock for application/json ContentType.
+type PostApiV1PublicLinksTokenUnlockJSONRequestBody PostApiV1PublicLinksTokenUnlockJSONBody
+
 // PostApiV1SessionsRevokeAllJSONRequestBody defines body for PostApiV1SessionsRevokeAll for application/json ContentType.
 type PostApiV1SessionsRevokeAllJSONRequestBody = PostApiV1SessionsRevokeAllJSONBody
+
+// PostApiV1SharesJSONRequestBody defines body for PostApiV1Shares for application/json ContentType.
+type PostApiV1SharesJSONRequestBody PostApiV1SharesJSONBody
+
+// PatchApiV1SharesIdJSONRequestBody defines body for PatchApiV1SharesId for application/json ContentType.
+type PatchApiV1SharesIdJSONRequestBody PatchApiV1SharesIdJSONBody
 
 // PostApiV1WebhooksJSONRequestBody defines body for PostApiV1Webhooks for application/json ContentType.
 type PostApiV1WebhooksJSONRequestBody PostApiV1WebhooksJSONBody
@@ -4872,6 +5581,68 @@ func (t *Insights_Tags_Source) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsLinkKind0 returns the union data inside the Link_Kind as a LinkKind0
+func (t Link_Kind) AsLinkKind0() (LinkKind0, error) {
+	var body LinkKind0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromLinkKind0 overwrites any union data inside the Link_Kind as the provided LinkKind0
+func (t *Link_Kind) FromLinkKind0(v LinkKind0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeLinkKind0 performs a merge with any union data inside the Link_Kind, using the provided LinkKind0
+func (t *Link_Kind) MergeLinkKind0(v LinkKind0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsLinkKind1 returns the union data inside the Link_Kind as a LinkKind1
+func (t Link_Kind) AsLinkKind1() (LinkKind1, error) {
+	var body LinkKind1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromLinkKind1 overwrites any union data inside the Link_Kind as the provided LinkKind1
+func (t *Link_Kind) FromLinkKind1(v LinkKind1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeLinkKind1 performs a merge with any union data inside the Link_Kind, using the provided LinkKind1
+func (t *Link_Kind) MergeLinkKind1(v LinkKind1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Link_Kind) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Link_Kind) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsOwnerGrantFileStatus0 returns the union data inside the OwnerGrant_FileStatus as a OwnerGrantFileStatus0
 func (t OwnerGrant_FileStatus) AsOwnerGrantFileStatus0() (OwnerGrantFileStatus0, error) {
 	var body OwnerGrantFileStatus0
@@ -4930,6 +5701,130 @@ func (t OwnerGrant_FileStatus) MarshalJSON() ([]byte, error) {
 }
 
 func (t *OwnerGrant_FileStatus) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPublicEntryKind0 returns the union data inside the PublicEntry_Kind as a PublicEntryKind0
+func (t PublicEntry_Kind) AsPublicEntryKind0() (PublicEntryKind0, error) {
+	var body PublicEntryKind0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPublicEntryKind0 overwrites any union data inside the PublicEntry_Kind as the provided PublicEntryKind0
+func (t *PublicEntry_Kind) FromPublicEntryKind0(v PublicEntryKind0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePublicEntryKind0 performs a merge with any union data inside the PublicEntry_Kind, using the provided PublicEntryKind0
+func (t *PublicEntry_Kind) MergePublicEntryKind0(v PublicEntryKind0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPublicEntryKind1 returns the union data inside the PublicEntry_Kind as a PublicEntryKind1
+func (t PublicEntry_Kind) AsPublicEntryKind1() (PublicEntryKind1, error) {
+	var body PublicEntryKind1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPublicEntryKind1 overwrites any union data inside the PublicEntry_Kind as the provided PublicEntryKind1
+func (t *PublicEntry_Kind) FromPublicEntryKind1(v PublicEntryKind1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePublicEntryKind1 performs a merge with any union data inside the PublicEntry_Kind, using the provided PublicEntryKind1
+func (t *PublicEntry_Kind) MergePublicEntryKind1(v PublicEntryKind1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PublicEntry_Kind) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PublicEntry_Kind) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPublicLinkKind0 returns the union data inside the PublicLink_Kind as a PublicLinkKind0
+func (t PublicLink_Kind) AsPublicLinkKind0() (PublicLinkKind0, error) {
+	var body PublicLinkKind0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPublicLinkKind0 overwrites any union data inside the PublicLink_Kind as the provided PublicLinkKind0
+func (t *PublicLink_Kind) FromPublicLinkKind0(v PublicLinkKind0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePublicLinkKind0 performs a merge with any union data inside the PublicLink_Kind, using the provided PublicLinkKind0
+func (t *PublicLink_Kind) MergePublicLinkKind0(v PublicLinkKind0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPublicLinkKind1 returns the union data inside the PublicLink_Kind as a PublicLinkKind1
+func (t PublicLink_Kind) AsPublicLinkKind1() (PublicLinkKind1, error) {
+	var body PublicLinkKind1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPublicLinkKind1 overwrites any union data inside the PublicLink_Kind as the provided PublicLinkKind1
+func (t *PublicLink_Kind) FromPublicLinkKind1(v PublicLinkKind1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePublicLinkKind1 performs a merge with any union data inside the PublicLink_Kind, using the provided PublicLinkKind1
+func (t *PublicLink_Kind) MergePublicLinkKind1(v PublicLinkKind1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PublicLink_Kind) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PublicLink_Kind) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -5054,6 +5949,254 @@ func (t RestoredTo_NotRestored_Kind) MarshalJSON() ([]byte, error) {
 }
 
 func (t *RestoredTo_NotRestored_Kind) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsShareKind0 returns the union data inside the Share_Kind as a ShareKind0
+func (t Share_Kind) AsShareKind0() (ShareKind0, error) {
+	var body ShareKind0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromShareKind0 overwrites any union data inside the Share_Kind as the provided ShareKind0
+func (t *Share_Kind) FromShareKind0(v ShareKind0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeShareKind0 performs a merge with any union data inside the Share_Kind, using the provided ShareKind0
+func (t *Share_Kind) MergeShareKind0(v ShareKind0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsShareKind1 returns the union data inside the Share_Kind as a ShareKind1
+func (t Share_Kind) AsShareKind1() (ShareKind1, error) {
+	var body ShareKind1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromShareKind1 overwrites any union data inside the Share_Kind as the provided ShareKind1
+func (t *Share_Kind) FromShareKind1(v ShareKind1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeShareKind1 performs a merge with any union data inside the Share_Kind, using the provided ShareKind1
+func (t *Share_Kind) MergeShareKind1(v ShareKind1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Share_Kind) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Share_Kind) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsShareRole0 returns the union data inside the Share_Role as a ShareRole0
+func (t Share_Role) AsShareRole0() (ShareRole0, error) {
+	var body ShareRole0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromShareRole0 overwrites any union data inside the Share_Role as the provided ShareRole0
+func (t *Share_Role) FromShareRole0(v ShareRole0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeShareRole0 performs a merge with any union data inside the Share_Role, using the provided ShareRole0
+func (t *Share_Role) MergeShareRole0(v ShareRole0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsShareRole1 returns the union data inside the Share_Role as a ShareRole1
+func (t Share_Role) AsShareRole1() (ShareRole1, error) {
+	var body ShareRole1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromShareRole1 overwrites any union data inside the Share_Role as the provided ShareRole1
+func (t *Share_Role) FromShareRole1(v ShareRole1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeShareRole1 performs a merge with any union data inside the Share_Role, using the provided ShareRole1
+func (t *Share_Role) MergeShareRole1(v ShareRole1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Share_Role) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Share_Role) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsSharedItemKind0 returns the union data inside the SharedItem_Kind as a SharedItemKind0
+func (t SharedItem_Kind) AsSharedItemKind0() (SharedItemKind0, error) {
+	var body SharedItemKind0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSharedItemKind0 overwrites any union data inside the SharedItem_Kind as the provided SharedItemKind0
+func (t *SharedItem_Kind) FromSharedItemKind0(v SharedItemKind0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSharedItemKind0 performs a merge with any union data inside the SharedItem_Kind, using the provided SharedItemKind0
+func (t *SharedItem_Kind) MergeSharedItemKind0(v SharedItemKind0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSharedItemKind1 returns the union data inside the SharedItem_Kind as a SharedItemKind1
+func (t SharedItem_Kind) AsSharedItemKind1() (SharedItemKind1, error) {
+	var body SharedItemKind1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSharedItemKind1 overwrites any union data inside the SharedItem_Kind as the provided SharedItemKind1
+func (t *SharedItem_Kind) FromSharedItemKind1(v SharedItemKind1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSharedItemKind1 performs a merge with any union data inside the SharedItem_Kind, using the provided SharedItemKind1
+func (t *SharedItem_Kind) MergeSharedItemKind1(v SharedItemKind1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SharedItem_Kind) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SharedItem_Kind) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsSharedItemRole0 returns the union data inside the SharedItem_Role as a SharedItemRole0
+func (t SharedItem_Role) AsSharedItemRole0() (SharedItemRole0, error) {
+	var body SharedItemRole0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSharedItemRole0 overwrites any union data inside the SharedItem_Role as the provided SharedItemRole0
+func (t *SharedItem_Role) FromSharedItemRole0(v SharedItemRole0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSharedItemRole0 performs a merge with any union data inside the SharedItem_Role, using the provided SharedItemRole0
+func (t *SharedItem_Role) MergeSharedItemRole0(v SharedItemRole0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSharedItemRole1 returns the union data inside the SharedItem_Role as a SharedItemRole1
+func (t SharedItem_Role) AsSharedItemRole1() (SharedItemRole1, error) {
+	var body SharedItemRole1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSharedItemRole1 overwrites any union data inside the SharedItem_Role as the provided SharedItemRole1
+func (t *SharedItem_Role) FromSharedItemRole1(v SharedItemRole1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSharedItemRole1 performs a merge with any union data inside the SharedItem_Role, using the provided SharedItemRole1
+func (t *SharedItem_Role) MergeSharedItemRole1(v SharedItemRole1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SharedItem_Role) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SharedItem_Role) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -5498,6 +6641,68 @@ func (t *PostApiV1BulkJSONBody_OnClash) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsPostApiV1LinksJSONBodyKind0 returns the union data inside the PostApiV1LinksJSONBody_Kind as a PostApiV1LinksJSONBodyKind0
+func (t PostApiV1LinksJSONBody_Kind) AsPostApiV1LinksJSONBodyKind0() (PostApiV1LinksJSONBodyKind0, error) {
+	var body PostApiV1LinksJSONBodyKind0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1LinksJSONBodyKind0 overwrites any union data inside the PostApiV1LinksJSONBody_Kind as the provided PostApiV1LinksJSONBodyKind0
+func (t *PostApiV1LinksJSONBody_Kind) FromPostApiV1LinksJSONBodyKind0(v PostApiV1LinksJSONBodyKind0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1LinksJSONBodyKind0 performs a merge with any union data inside the PostApiV1LinksJSONBody_Kind, using the provided PostApiV1LinksJSONBodyKind0
+func (t *PostApiV1LinksJSONBody_Kind) MergePostApiV1LinksJSONBodyKind0(v PostApiV1LinksJSONBodyKind0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1LinksJSONBodyKind1 returns the union data inside the PostApiV1LinksJSONBody_Kind as a PostApiV1LinksJSONBodyKind1
+func (t PostApiV1LinksJSONBody_Kind) AsPostApiV1LinksJSONBodyKind1() (PostApiV1LinksJSONBodyKind1, error) {
+	var body PostApiV1LinksJSONBodyKind1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1LinksJSONBodyKind1 overwrites any union data inside the PostApiV1LinksJSONBody_Kind as the provided PostApiV1LinksJSONBodyKind1
+func (t *PostApiV1LinksJSONBody_Kind) FromPostApiV1LinksJSONBodyKind1(v PostApiV1LinksJSONBodyKind1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1LinksJSONBodyKind1 performs a merge with any union data inside the PostApiV1LinksJSONBody_Kind, using the provided PostApiV1LinksJSONBodyKind1
+func (t *PostApiV1LinksJSONBody_Kind) MergePostApiV1LinksJSONBodyKind1(v PostApiV1LinksJSONBodyKind1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostApiV1LinksJSONBody_Kind) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostApiV1LinksJSONBody_Kind) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsPostApiV1PartnersJSONBodyScopes0 returns the union data inside the PostApiV1PartnersJSONBody_Scopes_Item as a PostApiV1PartnersJSONBodyScopes0
 func (t PostApiV1PartnersJSONBody_Scopes_Item) AsPostApiV1PartnersJSONBodyScopes0() (PostApiV1PartnersJSONBodyScopes0, error) {
 	var body PostApiV1PartnersJSONBodyScopes0
@@ -5618,6 +6823,192 @@ func (t PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) MarshalJSON() ([]byt
 }
 
 func (t *PutApiV1PartnersClientIdScopesJSONBody_Scopes_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPostApiV1SharesJSONBodyKind0 returns the union data inside the PostApiV1SharesJSONBody_Kind as a PostApiV1SharesJSONBodyKind0
+func (t PostApiV1SharesJSONBody_Kind) AsPostApiV1SharesJSONBodyKind0() (PostApiV1SharesJSONBodyKind0, error) {
+	var body PostApiV1SharesJSONBodyKind0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1SharesJSONBodyKind0 overwrites any union data inside the PostApiV1SharesJSONBody_Kind as the provided PostApiV1SharesJSONBodyKind0
+func (t *PostApiV1SharesJSONBody_Kind) FromPostApiV1SharesJSONBodyKind0(v PostApiV1SharesJSONBodyKind0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1SharesJSONBodyKind0 performs a merge with any union data inside the PostApiV1SharesJSONBody_Kind, using the provided PostApiV1SharesJSONBodyKind0
+func (t *PostApiV1SharesJSONBody_Kind) MergePostApiV1SharesJSONBodyKind0(v PostApiV1SharesJSONBodyKind0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1SharesJSONBodyKind1 returns the union data inside the PostApiV1SharesJSONBody_Kind as a PostApiV1SharesJSONBodyKind1
+func (t PostApiV1SharesJSONBody_Kind) AsPostApiV1SharesJSONBodyKind1() (PostApiV1SharesJSONBodyKind1, error) {
+	var body PostApiV1SharesJSONBodyKind1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1SharesJSONBodyKind1 overwrites any union data inside the PostApiV1SharesJSONBody_Kind as the provided PostApiV1SharesJSONBodyKind1
+func (t *PostApiV1SharesJSONBody_Kind) FromPostApiV1SharesJSONBodyKind1(v PostApiV1SharesJSONBodyKind1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1SharesJSONBodyKind1 performs a merge with any union data inside the PostApiV1SharesJSONBody_Kind, using the provided PostApiV1SharesJSONBodyKind1
+func (t *PostApiV1SharesJSONBody_Kind) MergePostApiV1SharesJSONBodyKind1(v PostApiV1SharesJSONBodyKind1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostApiV1SharesJSONBody_Kind) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostApiV1SharesJSONBody_Kind) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPostApiV1SharesJSONBodyRole0 returns the union data inside the PostApiV1SharesJSONBody_Role as a PostApiV1SharesJSONBodyRole0
+func (t PostApiV1SharesJSONBody_Role) AsPostApiV1SharesJSONBodyRole0() (PostApiV1SharesJSONBodyRole0, error) {
+	var body PostApiV1SharesJSONBodyRole0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1SharesJSONBodyRole0 overwrites any union data inside the PostApiV1SharesJSONBody_Role as the provided PostApiV1SharesJSONBodyRole0
+func (t *PostApiV1SharesJSONBody_Role) FromPostApiV1SharesJSONBodyRole0(v PostApiV1SharesJSONBodyRole0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1SharesJSONBodyRole0 performs a merge with any union data inside the PostApiV1SharesJSONBody_Role, using the provided PostApiV1SharesJSONBodyRole0
+func (t *PostApiV1SharesJSONBody_Role) MergePostApiV1SharesJSONBodyRole0(v PostApiV1SharesJSONBodyRole0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostApiV1SharesJSONBodyRole1 returns the union data inside the PostApiV1SharesJSONBody_Role as a PostApiV1SharesJSONBodyRole1
+func (t PostApiV1SharesJSONBody_Role) AsPostApiV1SharesJSONBodyRole1() (PostApiV1SharesJSONBodyRole1, error) {
+	var body PostApiV1SharesJSONBodyRole1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostApiV1SharesJSONBodyRole1 overwrites any union data inside the PostApiV1SharesJSONBody_Role as the provided PostApiV1SharesJSONBodyRole1
+func (t *PostApiV1SharesJSONBody_Role) FromPostApiV1SharesJSONBodyRole1(v PostApiV1SharesJSONBodyRole1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostApiV1SharesJSONBodyRole1 performs a merge with any union data inside the PostApiV1SharesJSONBody_Role, using the provided PostApiV1SharesJSONBodyRole1
+func (t *PostApiV1SharesJSONBody_Role) MergePostApiV1SharesJSONBodyRole1(v PostApiV1SharesJSONBodyRole1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostApiV1SharesJSONBody_Role) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostApiV1SharesJSONBody_Role) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPatchApiV1SharesIdJSONBodyRole0 returns the union data inside the PatchApiV1SharesIdJSONBody_Role as a PatchApiV1SharesIdJSONBodyRole0
+func (t PatchApiV1SharesIdJSONBody_Role) AsPatchApiV1SharesIdJSONBodyRole0() (PatchApiV1SharesIdJSONBodyRole0, error) {
+	var body PatchApiV1SharesIdJSONBodyRole0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1SharesIdJSONBodyRole0 overwrites any union data inside the PatchApiV1SharesIdJSONBody_Role as the provided PatchApiV1SharesIdJSONBodyRole0
+func (t *PatchApiV1SharesIdJSONBody_Role) FromPatchApiV1SharesIdJSONBodyRole0(v PatchApiV1SharesIdJSONBodyRole0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1SharesIdJSONBodyRole0 performs a merge with any union data inside the PatchApiV1SharesIdJSONBody_Role, using the provided PatchApiV1SharesIdJSONBodyRole0
+func (t *PatchApiV1SharesIdJSONBody_Role) MergePatchApiV1SharesIdJSONBodyRole0(v PatchApiV1SharesIdJSONBodyRole0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPatchApiV1SharesIdJSONBodyRole1 returns the union data inside the PatchApiV1SharesIdJSONBody_Role as a PatchApiV1SharesIdJSONBodyRole1
+func (t PatchApiV1SharesIdJSONBody_Role) AsPatchApiV1SharesIdJSONBodyRole1() (PatchApiV1SharesIdJSONBodyRole1, error) {
+	var body PatchApiV1SharesIdJSONBodyRole1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPatchApiV1SharesIdJSONBodyRole1 overwrites any union data inside the PatchApiV1SharesIdJSONBody_Role as the provided PatchApiV1SharesIdJSONBodyRole1
+func (t *PatchApiV1SharesIdJSONBody_Role) FromPatchApiV1SharesIdJSONBodyRole1(v PatchApiV1SharesIdJSONBodyRole1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePatchApiV1SharesIdJSONBodyRole1 performs a merge with any union data inside the PatchApiV1SharesIdJSONBody_Role, using the provided PatchApiV1SharesIdJSONBodyRole1
+func (t *PatchApiV1SharesIdJSONBody_Role) MergePatchApiV1SharesIdJSONBodyRole1(v PatchApiV1SharesIdJSONBodyRole1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PatchApiV1SharesIdJSONBody_Role) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PatchApiV1SharesIdJSONBody_Role) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -7607,6 +8998,34 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
 	GetApiV1Grants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetApiV1Links The share links of one of your files or folders (never their tokens)
+	//
+	// Corresponds with GET /api/v1/links (the `GetApiV1Links` operationId).
+	GetApiV1Links(ctx context.Context, params *GetApiV1LinksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1LinksWithBody Make a share link to one of your files or folders
+	//
+	// The token (256 random bits) is shown once; only its hash is kept. expiresAt: at most LINK_MAX_EXPIRY_DAYS (30) ahead, and that when absent (422 link-expiry otherwise). password: asked of whoever opens the link. maxDownloads: downloads of the content it gives, then 410.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/links (the `PostApiV1Links` operationId).
+	PostApiV1LinksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1Links Make a share link to one of your files or folders
+	//
+	// The token (256 random bits) is shown once; only its hash is kept. expiresAt: at most LINK_MAX_EXPIRY_DAYS (30) ahead, and that when absent (422 link-expiry otherwise). password: asked of whoever opens the link. maxDownloads: downloads of the content it gives, then 410.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/links (the `PostApiV1Links` operationId).
+	PostApiV1Links(ctx context.Context, body PostApiV1LinksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteApiV1LinksId Revoke a share link: it stops working at once
+	//
+	// Corresponds with DELETE /api/v1/links/{id} (the `DeleteApiV1LinksId` operationId).
+	DeleteApiV1LinksId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetApiV1Me The signed-in user
 	//
 	// Corresponds with GET /api/v1/me (the `GetApiV1Me` operationId).
@@ -7709,6 +9128,38 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
 	PutApiV1PartnersClientIdScopes(ctx context.Context, clientId string, body PutApiV1PartnersClientIdScopesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetApiV1PublicLinksToken What a share link shares (no account needed)
+	//
+	// A 401 link-password-required when the link has a password and no link token (X-Link-Token or ?linkToken=) from its unlock was sent. A revoked, expired or unknown link, or one whose item is in the trash, is a 404.
+	//
+	// Corresponds with GET /api/v1/public/links/{token} (the `GetApiV1PublicLinksToken` operationId).
+	GetApiV1PublicLinksToken(ctx context.Context, token string, params *GetApiV1PublicLinksTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1PublicLinksTokenContent The link's content: the file, or a ZIP of the folder (counted against the link's download limit)
+	//
+	// Past the download limit a 410 link-download-limit (the limit holds under concurrent downloads). Password-protected links need the link token (X-Link-Token or ?linkToken=).
+	//
+	// Corresponds with GET /api/v1/public/links/{token}/content (the `GetApiV1PublicLinksTokenContent` operationId).
+	GetApiV1PublicLinksTokenContent(ctx context.Context, token string, params *GetApiV1PublicLinksTokenContentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1PublicLinksTokenUnlockWithBody A password-protected link's password, checked on the server: a short-lived link token
+	//
+	// Wrong passwords are throttled: after 5 on one link, or 20 from one address, within 900 s, every try is a 429 with Retry-After (the right password too) until the window ends.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/public/links/{token}/unlock (the `PostApiV1PublicLinksTokenUnlock` operationId).
+	PostApiV1PublicLinksTokenUnlockWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1PublicLinksTokenUnlock A password-protected link's password, checked on the server: a short-lived link token
+	//
+	// Wrong passwords are throttled: after 5 on one link, or 20 from one address, within 900 s, every try is a 429 with Retry-After (the right password too) until the window ends.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/public/links/{token}/unlock (the `PostApiV1PublicLinksTokenUnlock` operationId).
+	PostApiV1PublicLinksTokenUnlock(ctx context.Context, token string, body PostApiV1PublicLinksTokenUnlockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetApiV1Recent Your files in every folder, most recently changed first (uploads, versions, renames and moves count)
 	//
 	// Corresponds with GET /api/v1/recent (the `GetApiV1Recent` operationId).
@@ -7748,6 +9199,55 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/sessions/{id} (the `DeleteApiV1SessionsId` operationId).
 	DeleteApiV1SessionsId(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1SharedWithMe What other accounts share with you: files and folders, with the role each share gives
+	//
+	// Items in their owner’s trash are left out (and cannot be read) until restored.
+	//
+	// Corresponds with GET /api/v1/shared-with-me (the `GetApiV1SharedWithMe` operationId).
+	GetApiV1SharedWithMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiV1Shares Who has access to one of your files or folders
+	//
+	// Corresponds with GET /api/v1/shares (the `GetApiV1Shares` operationId).
+	GetApiV1Shares(ctx context.Context, params *GetApiV1SharesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1SharesWithBody Share a file or a folder with another account, by its e-mail, as viewer or editor
+	//
+	// Only the owner shares. An e-mail that is no account is a 422 unknown-recipient (it says nothing more of it); a second share of the item with the same account a 409 share-exists; your own e-mail a 422 share-with-self.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/shares (the `PostApiV1Shares` operationId).
+	PostApiV1SharesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostApiV1Shares Share a file or a folder with another account, by its e-mail, as viewer or editor
+	//
+	// Only the owner shares. An e-mail that is no account is a 422 unknown-recipient (it says nothing more of it); a second share of the item with the same account a 409 share-exists; your own e-mail a 422 share-with-self.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/shares (the `PostApiV1Shares` operationId).
+	PostApiV1Shares(ctx context.Context, body PostApiV1SharesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteApiV1SharesId Revoke a share: the recipient loses access at once (404), and their live stream carries no more of the item
+	//
+	// Corresponds with DELETE /api/v1/shares/{id} (the `DeleteApiV1SharesId` operationId).
+	DeleteApiV1SharesId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchApiV1SharesIdWithBody Change a share's role
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/shares/{id} (the `PatchApiV1SharesId` operationId).
+	PatchApiV1SharesIdWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchApiV1SharesId Change a share's role
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/shares/{id} (the `PatchApiV1SharesId` operationId).
+	PatchApiV1SharesId(ctx context.Context, id openapi_types.UUID, body PatchApiV1SharesIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApiV1Starred What you starred, outside the trash: folders, then files, most recently starred first
 	//
@@ -9028,6 +10528,74 @@ func (c *Client) GetApiV1Grants(ctx context.Context, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
+// GetApiV1Links The share links of one of your files or folders (never their tokens)
+//
+// Corresponds with GET /api/v1/links (the `GetApiV1Links` operationId).
+func (c *Client) GetApiV1Links(ctx context.Context, params *GetApiV1LinksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1LinksRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1LinksWithBody Make a share link to one of your files or folders
+//
+// The token (256 random bits) is shown once; only its hash is kept. expiresAt: at most LINK_MAX_EXPIRY_DAYS (30) ahead, and that when absent (422 link-expiry otherwise). password: asked of whoever opens the link. maxDownloads: downloads of the content it gives, then 410.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/links (the `PostApiV1Links` operationId).
+func (c *Client) PostApiV1LinksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1LinksRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1Links Make a share link to one of your files or folders
+//
+// The token (256 random bits) is shown once; only its hash is kept. expiresAt: at most LINK_MAX_EXPIRY_DAYS (30) ahead, and that when absent (422 link-expiry otherwise). password: asked of whoever opens the link. maxDownloads: downloads of the content it gives, then 410.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/links (the `PostApiV1Links` operationId).
+func (c *Client) PostApiV1Links(ctx context.Context, body PostApiV1LinksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1LinksRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteApiV1LinksId Revoke a share link: it stops working at once
+//
+// Corresponds with DELETE /api/v1/links/{id} (the `DeleteApiV1LinksId` operationId).
+func (c *Client) DeleteApiV1LinksId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteApiV1LinksIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetApiV1Me The signed-in user
 //
 // Corresponds with GET /api/v1/me (the `GetApiV1Me` operationId).
@@ -9290,6 +10858,78 @@ func (c *Client) PutApiV1PartnersClientIdScopes(ctx context.Context, clientId st
 	return c.Client.Do(req)
 }
 
+// GetApiV1PublicLinksToken What a share link shares (no account needed)
+//
+// A 401 link-password-required when the link has a password and no link token (X-Link-Token or ?linkToken=) from its unlock was sent. A revoked, expired or unknown link, or one whose item is in the trash, is a 404.
+//
+// Corresponds with GET /api/v1/public/links/{token} (the `GetApiV1PublicLinksToken` operationId).
+func (c *Client) GetApiV1PublicLinksToken(ctx context.Context, token string, params *GetApiV1PublicLinksTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1PublicLinksTokenRequest(c.Server, token, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1PublicLinksTokenContent The link's content: the file, or a ZIP of the folder (counted against the link's download limit)
+//
+// Past the download limit a 410 link-download-limit (the limit holds under concurrent downloads). Password-protected links need the link token (X-Link-Token or ?linkToken=).
+//
+// Corresponds with GET /api/v1/public/links/{token}/content (the `GetApiV1PublicLinksTokenContent` operationId).
+func (c *Client) GetApiV1PublicLinksTokenContent(ctx context.Context, token string, params *GetApiV1PublicLinksTokenContentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1PublicLinksTokenContentRequest(c.Server, token, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1PublicLinksTokenUnlockWithBody A password-protected link's password, checked on the server: a short-lived link token
+//
+// Wrong passwords are throttled: after 5 on one link, or 20 from one address, within 900 s, every try is a 429 with Retry-After (the right password too) until the window ends.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/public/links/{token}/unlock (the `PostApiV1PublicLinksTokenUnlock` operationId).
+func (c *Client) PostApiV1PublicLinksTokenUnlockWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1PublicLinksTokenUnlockRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1PublicLinksTokenUnlock A password-protected link's password, checked on the server: a short-lived link token
+//
+// Wrong passwords are throttled: after 5 on one link, or 20 from one address, within 900 s, every try is a 429 with Retry-After (the right password too) until the window ends.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/public/links/{token}/unlock (the `PostApiV1PublicLinksTokenUnlock` operationId).
+func (c *Client) PostApiV1PublicLinksTokenUnlock(ctx context.Context, token string, body PostApiV1PublicLinksTokenUnlockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1PublicLinksTokenUnlockRequest(c.Server, token, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetApiV1Recent Your files in every folder, most recently changed first (uploads, versions, renames and moves count)
 //
 // Corresponds with GET /api/v1/recent (the `GetApiV1Recent` operationId).
@@ -9380,6 +11020,125 @@ func (c *Client) PostApiV1SessionsRevokeAll(ctx context.Context, body PostApiV1S
 // Corresponds with DELETE /api/v1/sessions/{id} (the `DeleteApiV1SessionsId` operationId).
 func (c *Client) DeleteApiV1SessionsId(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteApiV1SessionsIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1SharedWithMe What other accounts share with you: files and folders, with the role each share gives
+//
+// Items in their owner’s trash are left out (and cannot be read) until restored.
+//
+// Corresponds with GET /api/v1/shared-with-me (the `GetApiV1SharedWithMe` operationId).
+func (c *Client) GetApiV1SharedWithMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1SharedWithMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiV1Shares Who has access to one of your files or folders
+//
+// Corresponds with GET /api/v1/shares (the `GetApiV1Shares` operationId).
+func (c *Client) GetApiV1Shares(ctx context.Context, params *GetApiV1SharesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiV1SharesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1SharesWithBody Share a file or a folder with another account, by its e-mail, as viewer or editor
+//
+// Only the owner shares. An e-mail that is no account is a 422 unknown-recipient (it says nothing more of it); a second share of the item with the same account a 409 share-exists; your own e-mail a 422 share-with-self.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/shares (the `PostApiV1Shares` operationId).
+func (c *Client) PostApiV1SharesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1SharesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostApiV1Shares Share a file or a folder with another account, by its e-mail, as viewer or editor
+//
+// Only the owner shares. An e-mail that is no account is a 422 unknown-recipient (it says nothing more of it); a second share of the item with the same account a 409 share-exists; your own e-mail a 422 share-with-self.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/shares (the `PostApiV1Shares` operationId).
+func (c *Client) PostApiV1Shares(ctx context.Context, body PostApiV1SharesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostApiV1SharesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteApiV1SharesId Revoke a share: the recipient loses access at once (404), and their live stream carries no more of the item
+//
+// Corresponds with DELETE /api/v1/shares/{id} (the `DeleteApiV1SharesId` operationId).
+func (c *Client) DeleteApiV1SharesId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteApiV1SharesIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchApiV1SharesIdWithBody Change a share's role
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/shares/{id} (the `PatchApiV1SharesId` operationId).
+func (c *Client) PatchApiV1SharesIdWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchApiV1SharesIdRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchApiV1SharesId Change a share's role
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/shares/{id} (the `PatchApiV1SharesId` operationId).
+func (c *Client) PatchApiV1SharesId(ctx context.Context, id openapi_types.UUID, body PatchApiV1SharesIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchApiV1SharesIdRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12078,6 +13837,138 @@ func NewGetApiV1GrantsRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetApiV1LinksRequest constructs an http.Request for the GetApiV1Links method
+func NewGetApiV1LinksRequest(server string, params *GetApiV1LinksParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/links")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id", params.Id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1LinksRequest calls the generic PostApiV1Links builder with application/json body
+func NewPostApiV1LinksRequest(server string, body PostApiV1LinksJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1LinksRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1LinksRequestWithBody constructs an http.Request for the PostApiV1Links method, with any body, and a specified content type
+func NewPostApiV1LinksRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/links")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteApiV1LinksIdRequest constructs an http.Request for the DeleteApiV1LinksId method
+func NewDeleteApiV1LinksIdRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/links/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetApiV1MeRequest constructs an http.Request for the GetApiV1Me method
 func NewGetApiV1MeRequest(server string) (*http.Request, error) {
 	var err error
@@ -12489,6 +14380,205 @@ func NewPutApiV1PartnersClientIdScopesRequestWithBody(server string, clientId st
 	return req, nil
 }
 
+// NewGetApiV1PublicLinksTokenRequest constructs an http.Request for the GetApiV1PublicLinksToken method
+func NewGetApiV1PublicLinksTokenRequest(server string, token string, params *GetApiV1PublicLinksTokenParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/public/links/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.LinkToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "linkToken", *params.LinkToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XLinkToken != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-link-token", *params.XLinkToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-link-token", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetApiV1PublicLinksTokenContentRequest constructs an http.Request for the GetApiV1PublicLinksTokenContent method
+func NewGetApiV1PublicLinksTokenContentRequest(server string, token string, params *GetApiV1PublicLinksTokenContentParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/public/links/%s/content", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.LinkToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "linkToken", *params.LinkToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XLinkToken != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-link-token", *params.XLinkToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-link-token", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1PublicLinksTokenUnlockRequest calls the generic PostApiV1PublicLinksTokenUnlock builder with application/json body
+func NewPostApiV1PublicLinksTokenUnlockRequest(server string, token string, body PostApiV1PublicLinksTokenUnlockJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1PublicLinksTokenUnlockRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewPostApiV1PublicLinksTokenUnlockRequestWithBody constructs an http.Request for the PostApiV1PublicLinksTokenUnlock method, with any body, and a specified content type
+func NewPostApiV1PublicLinksTokenUnlockRequestWithBody(server string, token string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/public/links/%s/unlock", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetApiV1RecentRequest constructs an http.Request for the GetApiV1Recent method
 func NewGetApiV1RecentRequest(server string, params *GetApiV1RecentParams) (*http.Request, error) {
 	var err error
@@ -12774,6 +14864,212 @@ func NewDeleteApiV1SessionsIdRequest(server string, id string) (*http.Request, e
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetApiV1SharedWithMeRequest constructs an http.Request for the GetApiV1SharedWithMe method
+func NewGetApiV1SharedWithMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/shared-with-me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetApiV1SharesRequest constructs an http.Request for the GetApiV1Shares method
+func NewGetApiV1SharesRequest(server string, params *GetApiV1SharesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/shares")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id", params.Id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostApiV1SharesRequest calls the generic PostApiV1Shares builder with application/json body
+func NewPostApiV1SharesRequest(server string, body PostApiV1SharesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostApiV1SharesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostApiV1SharesRequestWithBody constructs an http.Request for the PostApiV1Shares method, with any body, and a specified content type
+func NewPostApiV1SharesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/shares")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteApiV1SharesIdRequest constructs an http.Request for the DeleteApiV1SharesId method
+func NewDeleteApiV1SharesIdRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/shares/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchApiV1SharesIdRequest calls the generic PatchApiV1SharesId builder with application/json body
+func NewPatchApiV1SharesIdRequest(server string, id openapi_types.UUID, body PatchApiV1SharesIdJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchApiV1SharesIdRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPatchApiV1SharesIdRequestWithBody constructs an http.Request for the PatchApiV1SharesId method, with any body, and a specified content type
+func NewPatchApiV1SharesIdRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/shares/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -14404,6 +16700,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/grants (the `GetApiV1Grants` operationId).
 	GetApiV1GrantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1GrantsResponse, error)
 
+	// GetApiV1LinksWithResponse The share links of one of your files or folders (never their tokens)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/links (the `GetApiV1Links` operationId).
+	GetApiV1LinksWithResponse(ctx context.Context, params *GetApiV1LinksParams, reqEditors ...RequestEditorFn) (*GetApiV1LinksResponse, error)
+
+	// PostApiV1LinksWithBodyWithResponse Make a share link to one of your files or folders
+	//
+	// The token (256 random bits) is shown once; only its hash is kept. expiresAt: at most LINK_MAX_EXPIRY_DAYS (30) ahead, and that when absent (422 link-expiry otherwise). password: asked of whoever opens the link. maxDownloads: downloads of the content it gives, then 410.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/links (the `PostApiV1Links` operationId).
+	PostApiV1LinksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1LinksResponse, error)
+
+	// PostApiV1LinksWithResponse Make a share link to one of your files or folders
+	//
+	// The token (256 random bits) is shown once; only its hash is kept. expiresAt: at most LINK_MAX_EXPIRY_DAYS (30) ahead, and that when absent (422 link-expiry otherwise). password: asked of whoever opens the link. maxDownloads: downloads of the content it gives, then 410.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/links (the `PostApiV1Links` operationId).
+	PostApiV1LinksWithResponse(ctx context.Context, body PostApiV1LinksJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1LinksResponse, error)
+
+	// DeleteApiV1LinksIdWithResponse Revoke a share link: it stops working at once
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/links/{id} (the `DeleteApiV1LinksId` operationId).
+	DeleteApiV1LinksIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteApiV1LinksIdResponse, error)
+
 	// GetApiV1MeWithResponse The signed-in user
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -14522,6 +16850,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/partners/{clientId}/scopes (the `PutApiV1PartnersClientIdScopes` operationId).
 	PutApiV1PartnersClientIdScopesWithResponse(ctx context.Context, clientId string, body PutApiV1PartnersClientIdScopesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutApiV1PartnersClientIdScopesResponse, error)
 
+	// GetApiV1PublicLinksTokenWithResponse What a share link shares (no account needed)
+	//
+	// A 401 link-password-required when the link has a password and no link token (X-Link-Token or ?linkToken=) from its unlock was sent. A revoked, expired or unknown link, or one whose item is in the trash, is a 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/public/links/{token} (the `GetApiV1PublicLinksToken` operationId).
+	GetApiV1PublicLinksTokenWithResponse(ctx context.Context, token string, params *GetApiV1PublicLinksTokenParams, reqEditors ...RequestEditorFn) (*GetApiV1PublicLinksTokenResponse, error)
+
+	// GetApiV1PublicLinksTokenContentWithResponse The link's content: the file, or a ZIP of the folder (counted against the link's download limit)
+	//
+	// Past the download limit a 410 link-download-limit (the limit holds under concurrent downloads). Password-protected links need the link token (X-Link-Token or ?linkToken=).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/public/links/{token}/content (the `GetApiV1PublicLinksTokenContent` operationId).
+	GetApiV1PublicLinksTokenContentWithResponse(ctx context.Context, token string, params *GetApiV1PublicLinksTokenContentParams, reqEditors ...RequestEditorFn) (*GetApiV1PublicLinksTokenContentResponse, error)
+
+	// PostApiV1PublicLinksTokenUnlockWithBodyWithResponse A password-protected link's password, checked on the server: a short-lived link token
+	//
+	// Wrong passwords are throttled: after 5 on one link, or 20 from one address, within 900 s, every try is a 429 with Retry-After (the right password too) until the window ends.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/public/links/{token}/unlock (the `PostApiV1PublicLinksTokenUnlock` operationId).
+	PostApiV1PublicLinksTokenUnlockWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1PublicLinksTokenUnlockResponse, error)
+
+	// PostApiV1PublicLinksTokenUnlockWithResponse A password-protected link's password, checked on the server: a short-lived link token
+	//
+	// Wrong passwords are throttled: after 5 on one link, or 20 from one address, within 900 s, every try is a 429 with Retry-After (the right password too) until the window ends.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/public/links/{token}/unlock (the `PostApiV1PublicLinksTokenUnlock` operationId).
+	PostApiV1PublicLinksTokenUnlockWithResponse(ctx context.Context, token string, body PostApiV1PublicLinksTokenUnlockJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1PublicLinksTokenUnlockResponse, error)
+
 	// GetApiV1RecentWithResponse Your files in every folder, most recently changed first (uploads, versions, renames and moves count)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -14569,6 +16933,61 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/sessions/{id} (the `DeleteApiV1SessionsId` operationId).
 	DeleteApiV1SessionsIdWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteApiV1SessionsIdResponse, error)
+
+	// GetApiV1SharedWithMeWithResponse What other accounts share with you: files and folders, with the role each share gives
+	//
+	// Items in their owner’s trash are left out (and cannot be read) until restored.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/shared-with-me (the `GetApiV1SharedWithMe` operationId).
+	GetApiV1SharedWithMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1SharedWithMeResponse, error)
+
+	// GetApiV1SharesWithResponse Who has access to one of your files or folders
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/shares (the `GetApiV1Shares` operationId).
+	GetApiV1SharesWithResponse(ctx context.Context, params *GetApiV1SharesParams, reqEditors ...RequestEditorFn) (*GetApiV1SharesResponse, error)
+
+	// PostApiV1SharesWithBodyWithResponse Share a file or a folder with another account, by its e-mail, as viewer or editor
+	//
+	// Only the owner shares. An e-mail that is no account is a 422 unknown-recipient (it says nothing more of it); a second share of the item with the same account a 409 share-exists; your own e-mail a 422 share-with-self.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/shares (the `PostApiV1Shares` operationId).
+	PostApiV1SharesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1SharesResponse, error)
+
+	// PostApiV1SharesWithResponse Share a file or a folder with another account, by its e-mail, as viewer or editor
+	//
+	// Only the owner shares. An e-mail that is no account is a 422 unknown-recipient (it says nothing more of it); a second share of the item with the same account a 409 share-exists; your own e-mail a 422 share-with-self.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/shares (the `PostApiV1Shares` operationId).
+	PostApiV1SharesWithResponse(ctx context.Context, body PostApiV1SharesJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1SharesResponse, error)
+
+	// DeleteApiV1SharesIdWithResponse Revoke a share: the recipient loses access at once (404), and their live stream carries no more of the item
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/shares/{id} (the `DeleteApiV1SharesId` operationId).
+	DeleteApiV1SharesIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteApiV1SharesIdResponse, error)
+
+	// PatchApiV1SharesIdWithBodyWithResponse Change a share's role
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/shares/{id} (the `PatchApiV1SharesId` operationId).
+	PatchApiV1SharesIdWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchApiV1SharesIdResponse, error)
+
+	// PatchApiV1SharesIdWithResponse Change a share's role
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/shares/{id} (the `PatchApiV1SharesId` operationId).
+	PatchApiV1SharesIdWithResponse(ctx context.Context, id openapi_types.UUID, body PatchApiV1SharesIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchApiV1SharesIdResponse, error)
 
 	// GetApiV1StarredWithResponse What you starred, outside the trash: folders, then files, most recently starred first
 	//
@@ -19267,6 +21686,304 @@ func (r GetApiV1GrantsResponse) ContentType() string {
 	return ""
 }
 
+type GetApiV1LinksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LinkList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1LinksResponse) GetJSON200() *LinkList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1LinksResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1LinksResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1LinksResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1LinksResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1LinksResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1LinksResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1LinksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1LinksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1LinksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1LinksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1LinksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedLink
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostApiV1LinksResponse) GetJSON201() *CreatedLink {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostApiV1LinksResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1LinksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1LinksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1LinksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1LinksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteApiV1LinksIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Platform415
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON415() *Platform415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r DeleteApiV1LinksIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteApiV1LinksIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteApiV1LinksIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteApiV1LinksIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteApiV1LinksIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetApiV1MeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20354,6 +23071,297 @@ func (r PutApiV1PartnersClientIdScopesResponse) ContentType() string {
 	return ""
 }
 
+type GetApiV1PublicLinksTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PublicLink
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1PublicLinksTokenResponse) GetJSON200() *PublicLink {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1PublicLinksTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1PublicLinksTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1PublicLinksTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1PublicLinksTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1PublicLinksTokenContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetApiV1PublicLinksTokenContentResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1PublicLinksTokenContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1PublicLinksTokenContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1PublicLinksTokenContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1PublicLinksTokenContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1PublicLinksTokenUnlockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LinkUnlocked
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetJSON200() *LinkUnlocked {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1PublicLinksTokenUnlockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1PublicLinksTokenUnlockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1PublicLinksTokenUnlockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1PublicLinksTokenUnlockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetApiV1RecentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20756,6 +23764,498 @@ func (r DeleteApiV1SessionsIdResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteApiV1SessionsIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1SharedWithMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SharedWithMe
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Platform400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1SharedWithMeResponse) GetJSON200() *SharedWithMe {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1SharedWithMeResponse) GetApplicationproblemJSON400() *Platform400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1SharedWithMeResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1SharedWithMeResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1SharedWithMeResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1SharedWithMeResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1SharedWithMeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1SharedWithMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1SharedWithMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1SharedWithMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiV1SharesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ShareList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiV1SharesResponse) GetJSON200() *ShareList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApiV1SharesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiV1SharesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApiV1SharesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiV1SharesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiV1SharesResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GetApiV1SharesResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiV1SharesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiV1SharesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiV1SharesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiV1SharesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostApiV1SharesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Share
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostApiV1SharesResponse) GetJSON201() *Share {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostApiV1SharesResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostApiV1SharesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostApiV1SharesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostApiV1SharesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostApiV1SharesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteApiV1SharesIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Platform413
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Platform415
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON413() *Platform413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON415() *Platform415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r DeleteApiV1SharesIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteApiV1SharesIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteApiV1SharesIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteApiV1SharesIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteApiV1SharesIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchApiV1SharesIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Share
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
+	ApplicationproblemJSON414 *Platform414
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Platform429
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchApiV1SharesIdResponse) GetJSON200() *Share {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON414() *Platform414 {
+	return r.ApplicationproblemJSON414
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON429() *Platform429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PatchApiV1SharesIdResponse) GetApplicationproblemJSON431() *Platform431 {
+	return r.ApplicationproblemJSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchApiV1SharesIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchApiV1SharesIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchApiV1SharesIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchApiV1SharesIdResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -23836,6 +27336,62 @@ func (c *ClientWithResponses) GetApiV1GrantsWithResponse(ctx context.Context, re
 	return ParseGetApiV1GrantsResponse(rsp)
 }
 
+// GetApiV1LinksWithResponse The share links of one of your files or folders (never their tokens)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/links (the `GetApiV1Links` operationId).
+func (c *ClientWithResponses) GetApiV1LinksWithResponse(ctx context.Context, params *GetApiV1LinksParams, reqEditors ...RequestEditorFn) (*GetApiV1LinksResponse, error) {
+	rsp, err := c.GetApiV1Links(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1LinksResponse(rsp)
+}
+
+// PostApiV1LinksWithBodyWithResponse Make a share link to one of your files or folders
+//
+// The token (256 random bits) is shown once; only its hash is kept. expiresAt: at most LINK_MAX_EXPIRY_DAYS (30) ahead, and that when absent (422 link-expiry otherwise). password: asked of whoever opens the link. maxDownloads: downloads of the content it gives, then 410.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/links (the `PostApiV1Links` operationId).
+func (c *ClientWithResponses) PostApiV1LinksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1LinksResponse, error) {
+	rsp, err := c.PostApiV1LinksWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1LinksResponse(rsp)
+}
+
+// PostApiV1LinksWithResponse Make a share link to one of your files or folders
+//
+// The token (256 random bits) is shown once; only its hash is kept. expiresAt: at most LINK_MAX_EXPIRY_DAYS (30) ahead, and that when absent (422 link-expiry otherwise). password: asked of whoever opens the link. maxDownloads: downloads of the content it gives, then 410.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/links (the `PostApiV1Links` operationId).
+func (c *ClientWithResponses) PostApiV1LinksWithResponse(ctx context.Context, body PostApiV1LinksJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1LinksResponse, error) {
+	rsp, err := c.PostApiV1Links(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1LinksResponse(rsp)
+}
+
+// DeleteApiV1LinksIdWithResponse Revoke a share link: it stops working at once
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/links/{id} (the `DeleteApiV1LinksId` operationId).
+func (c *ClientWithResponses) DeleteApiV1LinksIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteApiV1LinksIdResponse, error) {
+	rsp, err := c.DeleteApiV1LinksId(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteApiV1LinksIdResponse(rsp)
+}
+
 // GetApiV1MeWithResponse The signed-in user
 //
 // Returns a wrapper object for the known response body format(s).
@@ -24050,6 +27606,66 @@ func (c *ClientWithResponses) PutApiV1PartnersClientIdScopesWithResponse(ctx con
 	return ParsePutApiV1PartnersClientIdScopesResponse(rsp)
 }
 
+// GetApiV1PublicLinksTokenWithResponse What a share link shares (no account needed)
+//
+// A 401 link-password-required when the link has a password and no link token (X-Link-Token or ?linkToken=) from its unlock was sent. A revoked, expired or unknown link, or one whose item is in the trash, is a 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/public/links/{token} (the `GetApiV1PublicLinksToken` operationId).
+func (c *ClientWithResponses) GetApiV1PublicLinksTokenWithResponse(ctx context.Context, token string, params *GetApiV1PublicLinksTokenParams, reqEditors ...RequestEditorFn) (*GetApiV1PublicLinksTokenResponse, error) {
+	rsp, err := c.GetApiV1PublicLinksToken(ctx, token, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1PublicLinksTokenResponse(rsp)
+}
+
+// GetApiV1PublicLinksTokenContentWithResponse The link's content: the file, or a ZIP of the folder (counted against the link's download limit)
+//
+// Past the download limit a 410 link-download-limit (the limit holds under concurrent downloads). Password-protected links need the link token (X-Link-Token or ?linkToken=).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/public/links/{token}/content (the `GetApiV1PublicLinksTokenContent` operationId).
+func (c *ClientWithResponses) GetApiV1PublicLinksTokenContentWithResponse(ctx context.Context, token string, params *GetApiV1PublicLinksTokenContentParams, reqEditors ...RequestEditorFn) (*GetApiV1PublicLinksTokenContentResponse, error) {
+	rsp, err := c.GetApiV1PublicLinksTokenContent(ctx, token, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1PublicLinksTokenContentResponse(rsp)
+}
+
+// PostApiV1PublicLinksTokenUnlockWithBodyWithResponse A password-protected link's password, checked on the server: a short-lived link token
+//
+// Wrong passwords are throttled: after 5 on one link, or 20 from one address, within 900 s, every try is a 429 with Retry-After (the right password too) until the window ends.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/public/links/{token}/unlock (the `PostApiV1PublicLinksTokenUnlock` operationId).
+func (c *ClientWithResponses) PostApiV1PublicLinksTokenUnlockWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1PublicLinksTokenUnlockResponse, error) {
+	rsp, err := c.PostApiV1PublicLinksTokenUnlockWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1PublicLinksTokenUnlockResponse(rsp)
+}
+
+// PostApiV1PublicLinksTokenUnlockWithResponse A password-protected link's password, checked on the server: a short-lived link token
+//
+// Wrong passwords are throttled: after 5 on one link, or 20 from one address, within 900 s, every try is a 429 with Retry-After (the right password too) until the window ends.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/public/links/{token}/unlock (the `PostApiV1PublicLinksTokenUnlock` operationId).
+func (c *ClientWithResponses) PostApiV1PublicLinksTokenUnlockWithResponse(ctx context.Context, token string, body PostApiV1PublicLinksTokenUnlockJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1PublicLinksTokenUnlockResponse, error) {
+	rsp, err := c.PostApiV1PublicLinksTokenUnlock(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1PublicLinksTokenUnlockResponse(rsp)
+}
+
 // GetApiV1RecentWithResponse Your files in every folder, most recently changed first (uploads, versions, renames and moves count)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -24132,6 +27748,103 @@ func (c *ClientWithResponses) DeleteApiV1SessionsIdWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseDeleteApiV1SessionsIdResponse(rsp)
+}
+
+// GetApiV1SharedWithMeWithResponse What other accounts share with you: files and folders, with the role each share gives
+//
+// Items in their owner’s trash are left out (and cannot be read) until restored.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/shared-with-me (the `GetApiV1SharedWithMe` operationId).
+func (c *ClientWithResponses) GetApiV1SharedWithMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiV1SharedWithMeResponse, error) {
+	rsp, err := c.GetApiV1SharedWithMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1SharedWithMeResponse(rsp)
+}
+
+// GetApiV1SharesWithResponse Who has access to one of your files or folders
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/shares (the `GetApiV1Shares` operationId).
+func (c *ClientWithResponses) GetApiV1SharesWithResponse(ctx context.Context, params *GetApiV1SharesParams, reqEditors ...RequestEditorFn) (*GetApiV1SharesResponse, error) {
+	rsp, err := c.GetApiV1Shares(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiV1SharesResponse(rsp)
+}
+
+// PostApiV1SharesWithBodyWithResponse Share a file or a folder with another account, by its e-mail, as viewer or editor
+//
+// Only the owner shares. An e-mail that is no account is a 422 unknown-recipient (it says nothing more of it); a second share of the item with the same account a 409 share-exists; your own e-mail a 422 share-with-self.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/shares (the `PostApiV1Shares` operationId).
+func (c *ClientWithResponses) PostApiV1SharesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostApiV1SharesResponse, error) {
+	rsp, err := c.PostApiV1SharesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1SharesResponse(rsp)
+}
+
+// PostApiV1SharesWithResponse Share a file or a folder with another account, by its e-mail, as viewer or editor
+//
+// Only the owner shares. An e-mail that is no account is a 422 unknown-recipient (it says nothing more of it); a second share of the item with the same account a 409 share-exists; your own e-mail a 422 share-with-self.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/shares (the `PostApiV1Shares` operationId).
+func (c *ClientWithResponses) PostApiV1SharesWithResponse(ctx context.Context, body PostApiV1SharesJSONRequestBody, reqEditors ...RequestEditorFn) (*PostApiV1SharesResponse, error) {
+	rsp, err := c.PostApiV1Shares(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostApiV1SharesResponse(rsp)
+}
+
+// DeleteApiV1SharesIdWithResponse Revoke a share: the recipient loses access at once (404), and their live stream carries no more of the item
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/shares/{id} (the `DeleteApiV1SharesId` operationId).
+func (c *ClientWithResponses) DeleteApiV1SharesIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteApiV1SharesIdResponse, error) {
+	rsp, err := c.DeleteApiV1SharesId(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteApiV1SharesIdResponse(rsp)
+}
+
+// PatchApiV1SharesIdWithBodyWithResponse Change a share's role
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/shares/{id} (the `PatchApiV1SharesId` operationId).
+func (c *ClientWithResponses) PatchApiV1SharesIdWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchApiV1SharesIdResponse, error) {
+	rsp, err := c.PatchApiV1SharesIdWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchApiV1SharesIdResponse(rsp)
+}
+
+// PatchApiV1SharesIdWithResponse Change a share's role
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/shares/{id} (the `PatchApiV1SharesId` operationId).
+func (c *ClientWithResponses) PatchApiV1SharesIdWithResponse(ctx context.Context, id openapi_types.UUID, body PatchApiV1SharesIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchApiV1SharesIdResponse, error) {
+	rsp, err := c.PatchApiV1SharesId(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchApiV1SharesIdResponse(rsp)
 }
 
 // GetApiV1StarredWithResponse What you starred, outside the trash: folders, then files, most recently starred first
@@ -28338,6 +32051,262 @@ func ParseGetApiV1GrantsResponse(rsp *http.Response) (*GetApiV1GrantsResponse, e
 	return response, nil
 }
 
+// ParseGetApiV1LinksResponse parses an HTTP response from a GetApiV1LinksWithResponse call
+func ParseGetApiV1LinksResponse(rsp *http.Response) (*GetApiV1LinksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1LinksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LinkList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1LinksResponse parses an HTTP response from a PostApiV1LinksWithResponse call
+func ParsePostApiV1LinksResponse(rsp *http.Response) (*PostApiV1LinksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1LinksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedLink
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteApiV1LinksIdResponse parses an HTTP response from a DeleteApiV1LinksIdWithResponse call
+func ParseDeleteApiV1LinksIdResponse(rsp *http.Response) (*DeleteApiV1LinksIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteApiV1LinksIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetApiV1MeResponse parses an HTTP response from a GetApiV1MeWithResponse call
 func ParseGetApiV1MeResponse(rsp *http.Response) (*GetApiV1MeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29248,6 +33217,252 @@ func ParsePutApiV1PartnersClientIdScopesResponse(rsp *http.Response) (*PutApiV1P
 	return response, nil
 }
 
+// ParseGetApiV1PublicLinksTokenResponse parses an HTTP response from a GetApiV1PublicLinksTokenWithResponse call
+func ParseGetApiV1PublicLinksTokenResponse(rsp *http.Response) (*GetApiV1PublicLinksTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1PublicLinksTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicLink
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1PublicLinksTokenContentResponse parses an HTTP response from a GetApiV1PublicLinksTokenContentWithResponse call
+func ParseGetApiV1PublicLinksTokenContentResponse(rsp *http.Response) (*GetApiV1PublicLinksTokenContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1PublicLinksTokenContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1PublicLinksTokenUnlockResponse parses an HTTP response from a PostApiV1PublicLinksTokenUnlockWithResponse call
+func ParsePostApiV1PublicLinksTokenUnlockResponse(rsp *http.Response) (*PostApiV1PublicLinksTokenUnlockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1PublicLinksTokenUnlockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LinkUnlocked
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetApiV1RecentResponse parses an HTTP response from a GetApiV1RecentWithResponse call
 func ParseGetApiV1RecentResponse(rsp *http.Response) (*GetApiV1RecentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29563,6 +33778,426 @@ func ParseDeleteApiV1SessionsIdResponse(rsp *http.Response) (*DeleteApiV1Session
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1SharedWithMeResponse parses an HTTP response from a GetApiV1SharedWithMeWithResponse call
+func ParseGetApiV1SharedWithMeResponse(rsp *http.Response) (*GetApiV1SharedWithMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1SharedWithMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SharedWithMe
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Platform400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiV1SharesResponse parses an HTTP response from a GetApiV1SharesWithResponse call
+func ParseGetApiV1SharesResponse(rsp *http.Response) (*GetApiV1SharesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiV1SharesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ShareList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostApiV1SharesResponse parses an HTTP response from a PostApiV1SharesWithResponse call
+func ParsePostApiV1SharesResponse(rsp *http.Response) (*PostApiV1SharesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostApiV1SharesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Share
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteApiV1SharesIdResponse parses an HTTP response from a DeleteApiV1SharesIdWithResponse call
+func ParseDeleteApiV1SharesIdResponse(rsp *http.Response) (*DeleteApiV1SharesIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteApiV1SharesIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Platform413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Platform415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Platform429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Platform431
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchApiV1SharesIdResponse parses an HTTP response from a PatchApiV1SharesIdWithResponse call
+func ParsePatchApiV1SharesIdResponse(rsp *http.Response) (*PatchApiV1SharesIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchApiV1SharesIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Share
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest Platform414
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -165,6 +165,12 @@ export const PublicRoutes: readonly PublicRoute[] = [
   { path: '/api/v1/activity', appId: 'files', auth: 'token', cache: 'user' },
   // the grants a user gave partner clients, over all their files
   { path: '/api/v1/grants', appId: 'files', auth: 'token', cache: 'user' },
+  // shares with other users and share links: never cached (a recipient's answers change with the owner's writes)
+  { path: '/api/v1/shares', appId: 'files', auth: 'token' },
+  { path: '/api/v1/shared-with-me', appId: 'files', auth: 'token' },
+  { path: '/api/v1/links', appId: 'files', auth: 'token' },
+  // a share link's public side: the link's token is the credential (and, with a password, the unlock's link token)
+  { path: '/api/v1/public/links/*', appId: 'files', auth: 'none' },
   { path: '/api/v1/events', appId: 'gateway', auth: 'token' },
   // signed webhooks: endpoints, their delivery log and redelivery; live (a delivery's status moves), never cached
   { path: '/api/v1/webhooks', appId: 'webhooks', auth: 'token' },
@@ -258,6 +264,19 @@ export interface AppManifest {
 const JWKS: readonly InvokedOperation[] = [{ name: '/.well-known/jwks.json', httpVerb: ['GET'] }];
 
 /**
+ * What files asks of sessions for sharing: the account of an e-mail (a share's recipient), and
+ * a share link's password hashed and checked the way account passwords are. Only files may call.
+ */
+export const SESSIONS_USER_BY_EMAIL_PATH = '/internal/v1/users/by-email';
+export const SESSIONS_PASSWORD_HASH_PATH = '/internal/v1/passwords/hash';
+export const SESSIONS_PASSWORD_VERIFY_PATH = '/internal/v1/passwords/verify';
+/**
+ * Who may see a file's or folder's events besides its owner (the users it is shared with now),
+ * for the gateway's live stream: files answers the gateway only.
+ */
+export const FILES_AUDIENCE_PATH = '/internal/v1/audience';
+
+/**
  * The bytes of one file version, for the insights service only (files refuses every other
  * caller): `/internal/v1/files/{id}/versions/{version}/content`. No public route leads here.
  */
@@ -289,8 +308,15 @@ export const AppManifests: Record<AppId, AppManifest> = {
     // signs the SAS URLs) comes from the secret store
     secrets: [Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString, Secrets.redisUrl],
     localSecrets: [Secrets.blobConnectionString],
-    // the public keys that verify access tokens
-    invokes: { [AppIds.sessions]: JWKS },
+    // the public keys that verify access tokens; a share's recipient by e-mail; link passwords
+    invokes: {
+      [AppIds.sessions]: [
+        ...JWKS,
+        { name: SESSIONS_USER_BY_EMAIL_PATH, httpVerb: ['POST'] },
+        { name: SESSIONS_PASSWORD_HASH_PATH, httpVerb: ['POST'] },
+        { name: SESSIONS_PASSWORD_VERIFY_PATH, httpVerb: ['POST'] },
+      ],
+    },
   },
   [AppIds.sessions]: {
     secrets: [Secrets.postgresConnectionString, Secrets.postgresDirectConnectionString, Secrets.redisUrl, Secrets.tokenSigningKeys],

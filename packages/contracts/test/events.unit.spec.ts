@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FileEventSchemas, FileEventTypes, FolderEventTypes, SessionEventSchemas, SessionEventTypes, isFileEventType, isFolderEventType, readPublished } from '../src/index.js';
+import { FileEventSchemas, FileEventTypes, FolderEventTypes, SessionEventSchemas, ShareEventTypes, SessionEventTypes, isFileEventType, isFolderEventType, readPublished } from '../src/index.js';
 
 const trashed = { fileId: 'f-1', ownerId: 'u-1', trashedAt: '2026-01-02T03:04:05.000Z' };
 
 describe('published event contracts', () => {
   it('name every published type once, as its own value, with a v1 schema for each', () => {
-    // files.events carries the files' events and the folders'
-    for (const [types, schemas] of [[{ ...FileEventTypes, ...FolderEventTypes }, FileEventSchemas], [SessionEventTypes, SessionEventSchemas]] as const) {
+    // files.events carries the files' events, the folders', and the shares' and links'
+    for (const [types, schemas] of [[{ ...FileEventTypes, ...FolderEventTypes, ...ShareEventTypes }, FileEventSchemas], [SessionEventTypes, SessionEventSchemas]] as const) {
       for (const [key, value] of Object.entries(types)) expect(value).toBe(key);
       expect(Object.keys(schemas).sort()).toEqual(Object.values(types).sort());
       for (const versions of Object.values(schemas)) expect(Object.keys(versions)).toEqual(['1']);

@@ -16,6 +16,8 @@ import { exportRoutes } from './routes/exports.js';
 import { fileRoutes } from './routes/files.js';
 import { folderRoutes } from './routes/folders.js';
 import { grantRoutes } from './routes/grants.js';
+import { linkRoutes } from './routes/links.js';
+import { shareRoutes } from './routes/shares.js';
 import { internalRoutes } from './routes/internal.js';
 import { trashRoutes } from './routes/trash.js';
 import { uploadRoutes } from './routes/uploads.js';
@@ -66,6 +68,8 @@ export async function filesApi(app: FastifyInstance, opts: { config: Config }) {
   await app.register(uploadRoutes, { config });
   await app.register(versionRoutes);
   await app.register(exportRoutes, { config });
+  await app.register(shareRoutes);
+  await app.register(linkRoutes, { config });
 }
 
 /** This service's part of the OpenAPI document, built from the route schemas alone (npm run generate-client). */

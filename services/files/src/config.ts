@@ -74,6 +74,14 @@ export const ConfigSchema = Type.Composite([
     ZIP_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 100_000 }),
     /** How long a link of POST /zip/links may be followed (once): long enough to start a download, too short to share. */
     ZIP_LINK_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 60 }),
+    /** The furthest ahead a share link may expire (days); a link made without an expiry expires then too. */
+    LINK_MAX_EXPIRY_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+    /** How long the link token of a password-protected link's unlock lasts (seconds). */
+    LINK_UNLOCK_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
+    /** Wrong passwords a share link takes within LINK_THROTTLE_WINDOW_SECONDS before every try is refused (429), and from one address over all links. */
+    LINK_PASSWORD_TRIES_PER_LINK: Type.Integer({ minimum: 1, default: 5 }),
+    LINK_PASSWORD_TRIES_PER_ADDRESS: Type.Integer({ minimum: 1, default: 20 }),
+    LINK_THROTTLE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
     /** How often the scheduled jobs run (one replica at a time); 0 turns them off. */
     JOBS_INTERVAL_MS: Type.Integer({ minimum: 0, default: 60_000 }),
     /** How often a replica looks for account exports to build (besides at once after a request); 0: this replica builds none. */

@@ -19,6 +19,8 @@ import { BadCursorError } from './projections/queries.js';
 
 export const notFound = () => httpError(404, 'No such file.');
 export const folderNotFound = () => httpError(404, 'No such folder.');
+/** A recipient of a share tried what only the owner may do with the item. */
+export const ownerOnly = (what: string) => new AppError(403, 'owner-only', 'Owner only', `Only the owner of this item can ${what}.`);
 
 export const quotaExceeded = (quotaBytes: number, usedBytes: number, reservedBytes = 0) =>
   new AppError(

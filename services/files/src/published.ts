@@ -1,15 +1,65 @@
-import { FileEventTypes as T, FolderEventTypes as F, isFolderEventType, type PublishedFileEvent, type PublishedFilesTopicEvent, type PublishedFolderEvent } from '@strata/contracts';
+import {
+  FileEventTypes as T,
+  FolderEventTypes as F,
+  ShareEventTypes as S,
+  isFolderEventType,
+  isShareEventType,
+  type PublishedFileEvent,
+  type PublishedFilesTopicEvent,
+  type PublishedFolderEvent,
+  type PublishedShareEvent,
+} from '@strata/contracts';
 import type { RecordedEvent } from '@strata/event-store';
 import type { FileEvent } from './domain/file/file.js';
 import type { FolderEvent } from './domain/folder/folder.js';
+import type { LinkEvent } from './domain/link/link.js';
+import type { ShareEvent } from './domain/share/share.js';
 
 /**
  * A domain event as `files.events` publishes it (`@strata/contracts`, v1), member by member:
  * blob names and version ids (how the blobs are laid out) stay in the log, and so does anything
  * an event holds that this function does not name.
  */
-export function toPublished(event: RecordedEvent<FileEvent | FolderEvent>): PublishedFilesTopicEvent {
+export function toPublished(event: RecordedEvent<FileEvent | FolderEvent | ShareEvent | LinkEvent>): PublishedFilesTopicEvent {
+  if (isShareEventType(event.type)) return shareToPublished(event as RecordedEvent<ShareEvent | LinkEvent>);
   return isFolderEventType(event.type) ? folderToPublished(event as RecordedEvent<FolderEvent>) : fileToPublished(event as RecordedEvent<FileEvent>);
+}
+
+/**
+ * A share's or link's event as `files.events` publishes it: never the e-mail a share was made
+ * with, a link's token hash or its password's hash.
+ */
+export function shareToPublished(event: RecordedEvent<ShareEvent | LinkEvent>): PublishedShareEvent {
+  switch (event.type) {
+    case S.ItemShared: {
+      const { shareId, ownerId, kind, itemId, recipientId, role, sharedAt } = event.data;
+      return { type: S.ItemShared, schemaVersion: 1, data: { shareId, ownerId, kind, itemId, recipientId, role, sharedAt } };
+    }
+    case S.ShareRoleChanged: {
+      const { shareId, ownerId, kind, itemId, recipientId, from, to, changedAt } = event.data;
+      return { type: S.ShareRoleChanged, schemaVersion: 1, data: { shareId, ownerId, kind, itemId, recipientId, from, to, changedAt } };
+    }
+    case S.ShareRevoked: {
+      const { shareId, ownerId, kind, itemId, recipientId, revokedAt } = event.data;
+      return { type: S.ShareRevoked, schemaVersion: 1, data: { shareId, ownerId, kind, itemId, recipientId, revokedAt } };
+    }
+    case S.LinkCreated: {
+      const { linkId, ownerId, kind, itemId, expiresAt, passwordHash, maxDownloads, createdAt } = event.data;
+      return { type: S.LinkCreated, schemaVersion: 1, data: { linkId, ownerId, kind, itemId, expiresAt, hasPassword: passwordHash !== null, maxDownloads, createdAt } };
+    }
+    case S.LinkRevoked: {
+      const { linkId, ownerId, kind, itemId, reason, revokedAt } = event.data;
+      return { type: S.LinkRevoked, schemaVersion: 1, data: { linkId, ownerId, kind, itemId, reason, revokedAt } };
+    }
+    case S.LinkAccessed: {
+      const { linkId, ownerId, kind, itemId, action, outcome, downloads, at } = event.data;
+      return { type: S.LinkAccessed, schemaVersion: 1, data: { linkId, ownerId, kind, itemId, action, outcome, downloads, at } };
+    }
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
 }
 
 /** A folder's event as `files.events` publishes it, member by member. */

@@ -10,7 +10,7 @@ import { freeName, nameKey, validateFileName } from './domain/file/names.js';
 import { FolderOperationPendingError, type Place, type TreeLimits, FolderNotFoundError, FolderNotInTrashError } from './domain/folder/place.js';
 import { NotThenError } from './domain/history.js';
 import { filesAt, folderTableAt } from './projections/as-of.js';
-import { deleteBlob } from './purge.js';
+import { deleteBlob, forgetSharing } from './purge.js';
 
 type Trx = Transaction<Database>;
 type Kind = 'file' | 'folder';
@@ -341,6 +341,7 @@ export function treeOf(app: FastifyInstance, config: Config) {
         const latest = await trx.selectFrom('files.versions').selectAll().where('file_id', '=', fileId).orderBy('version', 'desc').executeTakeFirstOrThrow();
         const purged = await app.commands.handle(fileId, { type: 'PurgeFile', data: { ownerId: req.ownerId, reason: 'replaced', keep: latest.blob_name, now: req.now } }, options);
         for (const e of purged.events) if (e.type === FileEventTypes.FilePurged) purgedBlobs.push(...e.data.blobNames);
+        await forgetSharing(app, trx, fileId, req.metadata);
         const content = { versionId: randomUUID(), blobName: latest.blob_name, size: Number(latest.size), contentType: latest.content_type, sha256: latest.sha256 };
         await app.commands.handle(holder.id, { type: 'AddVersion', data: { ownerId: req.ownerId, content, now: req.now } }, options);
         return holder.id;

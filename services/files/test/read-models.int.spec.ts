@@ -10,8 +10,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../src/db/schema.js';
 import { pastReadable } from '../src/plugins/core.js';
 import type { FileEvent } from '../src/domain/file/file.js';
-import { folderProjections, projections } from '../src/projections/index.js';
-import { fileDecider, fileStream, folderDecider, folderStream } from '../src/streams.js';
+import { folderProjections, linkProjections, projections, shareProjections } from '../src/projections/index.js';
+import { fileDecider, fileStream, folderDecider, folderStream, linkDecider, linkStream, shareDecider, shareStream } from '../src/streams.js';
 import { startFilesInstance } from './instance.js';
 import { Client, eventually } from './support.js';
 import { TusClient } from './tus.js';
@@ -23,6 +23,8 @@ const store = new EventStore({ db, schema: 'files' });
 // the service's own command path, here in the test process: its rebuild locks out the stack's writers too
 const files = commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections });
 const folders = commandHandler({ store, db, decider: folderDecider, streamOf: folderStream, projections: folderProjections });
+const sharing = commandHandler({ store, db, decider: shareDecider, streamOf: shareStream, projections: shareProjections });
+const linking = commandHandler({ store, db, decider: linkDecider, streamOf: linkStream, projections: linkProjections });
 afterAll(async () => db.destroy());
 
 /** `npm run rebuild -w @strata/files -- ...` as an operator runs it, on the stack's database. */
@@ -58,6 +60,8 @@ async function snapshot(owners: string[]) {
     // time travel: every state of every file and folder, with the moments it held
     fileHistory: await db.selectFrom('files.file_history').selectAll().where('owner_id', 'in', owners).orderBy('file_id').orderBy('valid_from').execute(),
     folderHistory: await db.selectFrom('files.folder_history').selectAll().where('owner_id', 'in', owners).orderBy('folder_id').orderBy('valid_from').execute(),
+    shares: await db.selectFrom('files.shares').selectAll().where('owner_id', 'in', owners).orderBy('share_id').execute(),
+    links: await db.selectFrom('files.links').selectAll().where('owner_id', 'in', owners).orderBy('link_id').execute(),
   };
 }
 
@@ -131,6 +135,21 @@ describe('the read models of files', () => {
     ok((await alice.upload('a.txt', Buffer.from('third, after the archive'), { method: 'PUT', path: `/api/v1/files/${a}/content` })).status, 200, 'version after archive');
 
     ok((await bob.upload('bob.txt', Buffer.from('bob'))).status, 201, 'bob upload');
+
+    // shared with bob and by a link, the link used, the role changed; another file shared and
+    // linked, then purged: its share and link are revoked with it
+    const bobEmail = ((await bob.call('GET', '/api/v1/me')).json as { email: string }).email;
+    const shared = await alice.call('POST', '/api/v1/shares', { kind: 'file', id: a, email: bobEmail, role: 'viewer' });
+    ok(shared.status, 201, 'share');
+    ok((await alice.call('PATCH', `/api/v1/shares/${shared.json.id}`, { role: 'editor' })).status, 200, 'role');
+    const link = await alice.call('POST', '/api/v1/links', { kind: 'file', id: a, maxDownloads: 3 });
+    ok(link.status, 201, 'link');
+    ok((await new Client(stack.gatewayUrl).call('GET', `/api/v1/public/links/${link.json.token}/content`)).status, 200, 'link download');
+    const e = (await alice.upload('e.txt', Buffer.from('shared, linked, purged'))).json.id as string;
+    ok((await alice.call('POST', '/api/v1/shares', { kind: 'file', id: e, email: bobEmail, role: 'viewer' })).status, 201, 'share');
+    ok((await alice.call('POST', '/api/v1/links', { kind: 'file', id: e })).status, 201, 'link');
+    ok((await alice.call('DELETE', `/api/v1/files/${e}`)).status, 204, 'trash');
+    ok((await alice.call('DELETE', `/api/v1/trash/${e}`)).status, 204, 'purge');
     const legacyOwner = randomUUID();
     await appendLegacy(legacyOwner);
 
@@ -143,7 +162,10 @@ describe('the read models of files', () => {
     expect(live.files.find((f) => f.file_id === a)).toMatchObject({ tier: 'Hot', rehydrating_since: null, rehydrated_at: expect.any(Date) });
     expect(live.grants.map((g) => [g.file_id, g.client_id])).toEqual([[a, 'acme-partner']]);
     expect(live.usage.find((u) => u.owner_id === alice.userId)).toMatchObject({ files: 2, versions: 4 });
-    expect(live.activity.filter((e) => e.owner_id === alice.userId)).toHaveLength(22);
+    // 22 before sharing; e's upload, trash and purge; two shares, a role changed, two links, a download, and the share and link e's purge revoked
+    expect(live.activity.filter((e) => e.owner_id === alice.userId)).toHaveLength(22 + 3 + 8);
+    expect(live.shares.map((x) => [x.item_id, x.role])).toEqual([[a, 'editor']]);
+    expect(live.links.map((x) => [x.item_id, x.downloads])).toEqual([[a, 1]]);
     expect(live.activity.filter((e) => e.file_id === a).map((e) => e.type)).toEqual(expect.arrayContaining(['FileRehydrationRequested', 'FileRehydrated']));
     // the address and user agent come from the metadata, never from an old event's data
     expect(live.activity.find((e) => e.owner_id === alice.userId)).toMatchObject({ address: expect.any(String), user_agent: expect.stringContaining('Chrome') });
@@ -155,11 +177,19 @@ describe('the read models of files', () => {
       expect(await files.rebuild(projection), projection.name).toBeGreaterThanOrEqual(projection.name === 'grants' ? 7 : 21);
       expect(await snapshot(owners), projection.name).toEqual(live);
     }
+    for (const projection of shareProjections) {
+      expect(await sharing.rebuild(projection), projection.name).toBeGreaterThanOrEqual(4);
+      expect(await snapshot(owners), projection.name).toEqual(live);
+    }
+    for (const projection of linkProjections) {
+      expect(await linking.rebuild(projection), projection.name).toBeGreaterThanOrEqual(4);
+      expect(await snapshot(owners), projection.name).toEqual(live);
+    }
 
     // the operator's command does the same, in its own process
     const all = await rebuildCommand([]);
     expect(all.code, all.stderr).toBe(0);
-    expect(all.stdout).toMatch(/^files: rebuilt from \d+ events in \d+ ms\ngrants: rebuilt from \d+ events in \d+ ms\nactivity: rebuilt from \d+ events in \d+ ms\nfile-history: rebuilt from \d+ events in \d+ ms\nfolders: rebuilt from \d+ events in \d+ ms\nfolder-history: rebuilt from \d+ events in \d+ ms\n$/);
+    expect(all.stdout).toMatch(/^files: rebuilt from \d+ events in \d+ ms\ngrants: rebuilt from \d+ events in \d+ ms\nactivity: rebuilt from \d+ events in \d+ ms\nfile-history: rebuilt from \d+ events in \d+ ms\nfolders: rebuilt from \d+ events in \d+ ms\nfolder-history: rebuilt from \d+ events in \d+ ms\nshares: rebuilt from \d+ events in \d+ ms\nlinks: rebuilt from \d+ events in \d+ ms\n$/);
     expect(await snapshot(owners)).toEqual(live);
   });
 

@@ -11,6 +11,7 @@ import { partnerRoutes } from './routes/partners.js';
 import { authRoutes } from './routes/auth.js';
 import { daprRoutes } from './routes/dapr.js';
 import { passwordRoutes } from './routes/password.js';
+import { internalRoutes } from './routes/internal.js';
 import { tokenRoutes } from './routes/token.js';
 
 const SESSIONS_TITLE = 'Strata sessions';
@@ -39,6 +40,7 @@ export default async function sessions(app: FastifyInstance, opts: { config: Con
   await app.register(tokenAuth, { config, loadJwks: async () => app.jwks(), minReloadIntervalMs: 0 });
   await app.register(sessionsApi, { config });
   await app.register(daprRoutes, { config });
+  await app.register(internalRoutes);
 }
 
 /** The public API: every route with its schema, which is what the OpenAPI document describes. */

@@ -1,9 +1,9 @@
-import { type FileEventType, type InsightsEventType, LiveStreamEnds, type SessionEventType } from '@strata/contracts/event-types';
+import { type FileEventType, type InsightsEventType, LiveStreamEnds, type SessionEventType, type ShareEventType } from '@strata/contracts/event-types';
 import { api, refreshAccessToken } from './api';
 
 export interface LiveEvent {
   id: string;
-  type: FileEventType | SessionEventType | InsightsEventType;
+  type: FileEventType | SessionEventType | InsightsEventType | ShareEventType;
   subject?: string;
   time?: string;
   data: Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-import { FileEventTypes, FolderEventTypes } from './names.js';
+import { FileEventTypes, FolderEventTypes, ShareEventTypes } from './names.js';
 import type { PublishedOf } from './published.js';
 
 /*
@@ -91,6 +91,37 @@ export const FolderRestoredV1 = Type.Object({ ...folder, restoredAt: Type.String
 export const FolderStarredV1 = Type.Object({ ...folder, starredAt: Type.String() }, strict);
 export const FolderUnstarredV1 = Type.Object({ ...folder, unstarredAt: Type.String() }, strict);
 
+/** What a share or a link is of: a file or a folder (with everything inside it). */
+export const ShareKind = Type.Union([Type.Literal('file'), Type.Literal('folder')]);
+export const ShareRole = Type.Union([Type.Literal('viewer'), Type.Literal('editor')]);
+/** The recipient by user id only: the e-mail a share was made with stays in the log and the owner's list. */
+const share = { shareId: Type.String(), ownerId: Type.String(), kind: ShareKind, itemId: Type.String(), recipientId: Type.String() };
+export const ItemSharedV1 = Type.Object({ ...share, role: ShareRole, sharedAt: Type.String() }, strict);
+export const ShareRoleChangedV1 = Type.Object({ ...share, from: ShareRole, to: ShareRole, changedAt: Type.String() }, strict);
+export const ShareRevokedV1 = Type.Object({ ...share, revokedAt: Type.String() }, strict);
+/** A share link: never its token, its hash or its password's hash; only whether it has a password. */
+const link = { linkId: Type.String(), ownerId: Type.String(), kind: ShareKind, itemId: Type.String() };
+export const LinkCreatedV1 = Type.Object(
+  { ...link, expiresAt: Type.Union([Type.String(), Type.Null()]), hasPassword: Type.Boolean(), maxDownloads: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]), createdAt: Type.String() },
+  strict,
+);
+export const LinkRevokedV1 = Type.Object({ ...link, reason: Type.Union([Type.Literal('owner'), Type.Literal('purged')]), revokedAt: Type.String() }, strict);
+/**
+ * Someone without an account used the link: `action` says what (what it shares read, the password
+ * tried, the content downloaded), `outcome` whether it was let through. The address and user agent
+ * are in the owner's activity (from the event's metadata), never published.
+ */
+export const LinkAccessedV1 = Type.Object(
+  {
+    ...link,
+    action: Type.Union([Type.Literal('view'), Type.Literal('unlock'), Type.Literal('download')]),
+    outcome: Type.Union([Type.Literal('allowed'), Type.Literal('wrong-password'), Type.Literal('download-limit')]),
+    downloads: Type.Integer({ minimum: 0 }),
+    at: Type.String(),
+  },
+  strict,
+);
+
 /** Every published event of `files.events`, by type and schema version. */
 export const FileEventSchemas = {
   [FileEventTypes.FileUploaded]: { 1: FileUploadedV1 },
@@ -117,14 +148,22 @@ export const FileEventSchemas = {
   [FolderEventTypes.FolderRestored]: { 1: FolderRestoredV1 },
   [FolderEventTypes.FolderStarred]: { 1: FolderStarredV1 },
   [FolderEventTypes.FolderUnstarred]: { 1: FolderUnstarredV1 },
+  [ShareEventTypes.ItemShared]: { 1: ItemSharedV1 },
+  [ShareEventTypes.ShareRoleChanged]: { 1: ShareRoleChangedV1 },
+  [ShareEventTypes.ShareRevoked]: { 1: ShareRevokedV1 },
+  [ShareEventTypes.LinkCreated]: { 1: LinkCreatedV1 },
+  [ShareEventTypes.LinkRevoked]: { 1: LinkRevokedV1 },
+  [ShareEventTypes.LinkAccessed]: { 1: LinkAccessedV1 },
 } as const satisfies Record<
-  (typeof FileEventTypes)[keyof typeof FileEventTypes] | (typeof FolderEventTypes)[keyof typeof FolderEventTypes],
+  (typeof FileEventTypes)[keyof typeof FileEventTypes] | (typeof FolderEventTypes)[keyof typeof FolderEventTypes] | (typeof ShareEventTypes)[keyof typeof ShareEventTypes],
   Record<number, TObject>
 >;
 
 /** What `files.events` carries: the files' events and the folders'. */
 export type PublishedFilesTopicEvent = PublishedOf<typeof FileEventSchemas>;
 /** A file's own published events (each names a fileId). */
-export type PublishedFileEvent = Exclude<PublishedFilesTopicEvent, { type: (typeof FolderEventTypes)[keyof typeof FolderEventTypes] }>;
+export type PublishedFileEvent = Exclude<PublishedFilesTopicEvent, { type: (typeof FolderEventTypes)[keyof typeof FolderEventTypes] | (typeof ShareEventTypes)[keyof typeof ShareEventTypes] }>;
 /** A folder's published events (each names a folderId). */
 export type PublishedFolderEvent = Extract<PublishedFilesTopicEvent, { type: (typeof FolderEventTypes)[keyof typeof FolderEventTypes] }>;
+/** The shares' and links' published events (each names an itemId of kind file or folder). */
+export type PublishedShareEvent = Extract<PublishedFilesTopicEvent, { type: (typeof ShareEventTypes)[keyof typeof ShareEventTypes] }>;

@@ -38,6 +38,26 @@ export const FolderEventTypes = {
 } as const;
 export type FolderEventType = (typeof FolderEventTypes)[keyof typeof FolderEventTypes];
 
+/**
+ * Shares with other users and share links, on topic `files.events` beside the files' own: each
+ * share is its stream `share-<id>`, each link `link-<id>`.
+ */
+export const ShareEventTypes = {
+  ItemShared: 'ItemShared',
+  ShareRoleChanged: 'ShareRoleChanged',
+  ShareRevoked: 'ShareRevoked',
+  LinkCreated: 'LinkCreated',
+  LinkRevoked: 'LinkRevoked',
+  LinkAccessed: 'LinkAccessed',
+} as const;
+export type ShareEventType = (typeof ShareEventTypes)[keyof typeof ShareEventTypes];
+
+const shareEventTypes: ReadonlySet<string> = new Set(Object.values(ShareEventTypes));
+
+export function isShareEventType(type: string): type is ShareEventType {
+  return shareEventTypes.has(type);
+}
+
 /** Every event of topic `sessions.events`: accounts, sessions and partner clients. */
 export const SessionEventTypes = {
   UserRegistered: 'UserRegistered',

@@ -10,6 +10,7 @@ import * as history from './migrations/20261202T140000_history.js';
 import * as historyBackfill from './migrations/20261202T150000_history_backfill.js';
 import * as zipLinks from './migrations/20261202T160000_zip_links.js';
 import * as historySortKeys from './migrations/20261202T170000_history_sort_keys.js';
+import * as shares from './migrations/20261204T010000_shares.js';
 import * as exports from './migrations/20261204T020000_exports.js';
 
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '20261202T150000_history_backfill': historyBackfill,
   '20261202T160000_zip_links': zipLinks,
   '20261202T170000_history_sort_keys': historySortKeys,
+  '20261204T010000_shares': shares,
   '20261204T020000_exports': exports,
 };
 

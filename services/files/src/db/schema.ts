@@ -223,6 +223,32 @@ export interface ZipLinksTable {
   expires_at: Date;
 }
 
+/** A file or folder shared with another user (`shares`, from the share streams); a revoked share has no row. */
+export interface SharesTable {
+  share_id: string;
+  owner_id: string;
+  kind: 'file' | 'folder';
+  item_id: string;
+  recipient_id: string;
+  email: string;
+  role: 'viewer' | 'editor';
+  created_at: Date;
+}
+
+/** A share link that is not revoked (`links`, from the link streams); found by its token's hash. */
+export interface LinksTable {
+  link_id: string;
+  owner_id: string;
+  kind: 'file' | 'folder';
+  item_id: string;
+  token_hash: string;
+  has_password: boolean;
+  expires_at: Date | null;
+  max_downloads: number | null;
+  downloads: number;
+  created_at: Date;
+}
+
 export interface Database {
   'files.files': FilesTable;
   'files.folders': FoldersTable;
@@ -239,6 +265,8 @@ export interface Database {
   'files.folder_history': FolderHistoryTable;
   'files.zip_links': ZipLinksTable;
   'files.exports': ExportsTable;
+  'files.shares': SharesTable;
+  'files.links': LinksTable;
 }
 
 export type FileRow = Selectable<FilesTable>;

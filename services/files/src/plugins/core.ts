@@ -11,11 +11,17 @@ import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
 import type { FolderCommand } from '../domain/folder/decide.js';
 import type { FolderEvent, FolderState } from '../domain/folder/folder.js';
-import { folderProjections, projections } from '../projections/index.js';
-import { fileDecider, fileStream, folderDecider, folderStream } from '../streams.js';
+import type { LinkCommand } from '../domain/link/decide.js';
+import type { LinkEvent, LinkState } from '../domain/link/link.js';
+import type { ShareCommand } from '../domain/share/decide.js';
+import type { ShareEvent, ShareState } from '../domain/share/share.js';
+import { folderProjections, linkProjections, projections, shareProjections } from '../projections/index.js';
+import { fileDecider, fileStream, folderDecider, folderStream, linkDecider, linkStream, shareDecider, shareStream } from '../streams.js';
 
 export type FileCommands = CommandHandler<string, FileCommand, FileState, FileEvent, Database>;
 export type FolderCommands = CommandHandler<string, FolderCommand, FolderState, FolderEvent, Database>;
+export type ShareCommands = CommandHandler<string, ShareCommand, ShareState, ShareEvent, Database>;
+export type LinkCommands = CommandHandler<string, LinkCommand, LinkState, LinkEvent, Database>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +31,10 @@ declare module 'fastify' {
     commands: FileCommands;
     /** The folders' command path: a folder's stream, its decider and the folder tree, by folder id. */
     folderCommands: FolderCommands;
+    /** Shares with other users, by share id (`share-<id>`). */
+    shareCommands: ShareCommands;
+    /** Share links, by link id (`link-<id>`). */
+    linkCommands: LinkCommands;
     /** The read models a migration asked to fill from the log that are not filled yet (see pastReadable). */
     rebuilding: ReadonlySet<string>;
     /** What this replica rebuilt because a migration asked (`ran` false: another replica had done it). */
@@ -88,6 +98,8 @@ export const corePlugin = fp(
     app.decorate('store', store);
     app.decorate('commands', commandHandler({ store, db, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock }));
     app.decorate('folderCommands', commandHandler({ store, db, decider: folderDecider, streamOf: folderStream, projections: folderProjections, clock: app.clock }));
+    app.decorate('shareCommands', commandHandler({ store, db, decider: shareDecider, streamOf: shareStream, projections: shareProjections, clock: app.clock }));
+    app.decorate('linkCommands', commandHandler({ store, db, decider: linkDecider, streamOf: linkStream, projections: linkProjections, clock: app.clock }));
     // the read models a migration asked to fill from the log: replayed on the direct connection
     // (one long transaction, past the pooler), once the app is up
     const pending = new Set(await requestedRebuilds(direct as Kysely<unknown>, 'files'));
@@ -98,7 +110,9 @@ export const corePlugin = fp(
       const directDb = direct as Kysely<Database>;
       const files: FileCommands = commandHandler({ store, db: directDb, decider: fileDecider, streamOf: fileStream, projections, clock: app.clock });
       const folders: FolderCommands = commandHandler({ store, db: directDb, decider: folderDecider, streamOf: folderStream, projections: folderProjections, clock: app.clock });
-      return runRequestedRebuilds(direct as Kysely<unknown>, 'files', rebuildTargets(files, folders));
+      const sharing: ShareCommands = commandHandler({ store, db: directDb, decider: shareDecider, streamOf: shareStream, projections: shareProjections, clock: app.clock });
+      const linking: LinkCommands = commandHandler({ store, db: directDb, decider: linkDecider, streamOf: linkStream, projections: linkProjections, clock: app.clock });
+      return runRequestedRebuilds(direct as Kysely<unknown>, 'files', rebuildTargets(files, folders, sharing, linking));
     };
     rebuildWhenUp(app, pending, replay, rebuilt);
   },

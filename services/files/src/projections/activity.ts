@@ -1,10 +1,13 @@
-import { FileEventTypes as T } from '@strata/contracts';
+import { FileEventTypes as T, ShareEventTypes as S, isShareEventType } from '@strata/contracts';
+import type { RecordedEvent } from '@strata/event-store';
 import { projection } from '@strata/event-store';
 import { transportOf } from '@strata/service-kit';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { FileEvent } from '../domain/file/file.js';
-import { fileToPublished } from '../published.js';
+import type { LinkEvent } from '../domain/link/link.js';
+import type { ShareEvent } from '../domain/share/share.js';
+import { fileToPublished, shareToPublished } from '../published.js';
 import { BadCursorError } from './queries.js';
 
 /**
@@ -13,32 +16,44 @@ import { BadCursorError } from './queries.js';
  * from the event's metadata (events stored before they moved there hold a copy in their data,
  * which is not read).
  */
-export const activity = projection<FileEvent, Database>()({
+export const activity = projection<FileEvent | ShareEvent | LinkEvent, Database>()({
   name: 'activity',
-  handles: Object.values(T),
+  // the shares' and links' events too (who was given access and lost it, each public use of a
+  // link): one trail in the log's order, so a rebuild replays every kind of stream into it at once
+  handles: [...Object.values(T), ...Object.values(S)],
   async evolve(trx, event) {
-    const { fileId, ownerId, ...details } = fileToPublished(event).data;
-    const { address, userAgent } = transportOf(event.metadata);
-    await trx
-      .insertInto('files.activity')
-      .values({
-        event_id: event.id,
-        owner_id: ownerId,
-        file_id: fileId,
-        type: event.type,
-        actor: typeof event.metadata.actor === 'string' ? event.metadata.actor : 'system',
-        address,
-        user_agent: userAgent,
-        details: JSON.stringify(details),
-        at: event.occurredAt,
-      })
-      .onConflict((c) => c.column('event_id').doNothing())
-      .execute();
+    if (isShareEventType(event.type)) {
+      // `fileId` is the item's id, a folder's too; `details` say which kind it is
+      const { ownerId, itemId, ...details } = shareToPublished(event as RecordedEvent<ShareEvent | LinkEvent>).data;
+      await record(trx, event, ownerId, itemId, details);
+      return;
+    }
+    const { fileId, ownerId, ...details } = fileToPublished(event as RecordedEvent<FileEvent>).data;
+    await record(trx, event, ownerId, fileId, details);
   },
   async reset(trx) {
     await trx.deleteFrom('files.activity').execute();
   },
 });
+
+async function record(trx: Transaction<Database>, event: RecordedEvent<FileEvent | ShareEvent | LinkEvent>, ownerId: string, fileId: string, details: Record<string, unknown>) {
+  const { address, userAgent } = transportOf(event.metadata);
+  await trx
+    .insertInto('files.activity')
+    .values({
+      event_id: event.id,
+      owner_id: ownerId,
+      file_id: fileId,
+      type: event.type,
+      actor: typeof event.metadata.actor === 'string' ? event.metadata.actor : 'system',
+      address,
+      user_agent: userAgent,
+      details: JSON.stringify(details),
+      at: event.occurredAt,
+    })
+    .onConflict((c) => c.column('event_id').doNothing())
+    .execute();
+}
 
 /** One page of the owner's trail, newest first; the cursor is the last entry's sequence number. */
 export async function activityOf(db: Kysely<Database>, ownerId: string, page: { limit: number; cursor?: string | undefined }) {

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database, FileRow, VersionRow } from '../db/schema.js';
 import type { Caller } from '../caller.js';
 import { filesAt, pageOfFiles } from './as-of.js';
+import { fileAccess } from '../access.js';
 
 export type SortKey = 'name' | 'created_at' | 'updated_at' | 'size';
 const DAY_MS = 86_400_000;
@@ -193,15 +194,10 @@ export async function findReadable(db: Kysely<Database>, caller: Caller, fileId:
   return readableBy(db, caller, row);
 }
 
-/** The row if the caller may read that file: its own, or (a partner) one granted to it now. */
+/** The row if the caller may read that file: its own, a partner's grant, or a share (access.ts). */
 export async function readableBy(db: Kysely<Database>, caller: Caller, row: FileRow | undefined): Promise<FileRow | undefined> {
   if (!row) return undefined;
-  if (row.owner_id === caller.ownerId) return row;
-  if (caller.kind === 'partner') {
-    const grant = await db.selectFrom('files.grants').select('client_id').where('file_id', '=', row.file_id).where('client_id', '=', caller.clientId!).executeTakeFirst();
-    if (grant) return row;
-  }
-  return undefined;
+  return (await fileAccess(db, caller, row, 'read')) ? row : undefined;
 }
 
 /** The caller's trash, most recently deleted first, by keyset on (trashed_at, id). */

@@ -19,6 +19,7 @@ export async function bulkRoutes(app: FastifyInstance, opts: { config: Config })
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const security = [{ bearer: [] }];
   const bulk = bulkOf(app, config);
+  const { zipPlan, sendZip } = zipSenderOf(app, config);
 
   r.post(
     '/api/v1/bulk',
@@ -118,7 +119,10 @@ export async function bulkRoutes(app: FastifyInstance, opts: { config: Config })
       return sendZip(request, reply, link.owner_id, link.items);
     },
   );
+}
 
+/** Archives of an owner's items, planned and streamed: POST /zip, its links, and share links to folders. */
+export function zipSenderOf(app: FastifyInstance, config: Config) {
   /** The members of an archive of the owner's items, or the 404, 409 or 422 that says why there is none. */
   async function zipPlan(ownerId: string, items: ZipItems) {
     const plan = await planZip(app.db, ownerId, items, config.ZIP_MAX_ENTRIES);
@@ -154,4 +158,6 @@ export async function bulkRoutes(app: FastifyInstance, opts: { config: Config })
       .header('x-content-type-options', 'nosniff')
       .send(stream);
   }
+
+  return { zipPlan, sendZip };
 }

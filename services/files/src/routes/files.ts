@@ -8,12 +8,12 @@ import { type Caller, callerOf, metadataOf } from '../caller.js';
 import type { Config } from '../config.js';
 import { blobNameFor } from '../domain/file/file.js';
 import { InvalidNameError, validateFileName } from '../domain/file/names.js';
-import { folderNotFound, invalidName, notFound, toHttpError } from '../errors.js';
+import { folderNotFound, invalidName, notFound, ownerOnly, toHttpError } from '../errors.js';
 import type { FileCommand } from '../domain/file/decide.js';
 import type { FileEvent, FileState } from '../domain/file/file.js';
 import { fileAsOf, fileVersionsAsOf, parseAsOf } from '../projections/as-of.js';
 import { liveFolder } from '../projections/folder-queries.js';
-import { fileInfoOf, findReadable, listFiles, ownerOfActive, rehydrationOf, toFileInfo, versionsOf } from '../projections/queries.js';
+import { fileInfoOf, findReadable, listFiles, rehydrationOf, toFileInfo, versionsOf } from '../projections/queries.js';
 import { treeOf } from '../tree.js';
 import { checkQuota, quotaUse } from '../quota.js';
 import { AsOfQuery, FileAsOf, FileIdParams, FileInfo, FileList, Id, IfMatchHeaders, ListQuery, RenameBody, VersionList, problems } from '../schemas/index.js';
@@ -21,6 +21,7 @@ import { Type } from '@sinclair/typebox';
 import { multipartFile } from '../upload/body.js';
 import { type Ingested, blockBlob, discard, ingest } from '../upload/ingest.js';
 import { pastReadable } from '../plugins/core.js';
+import { accessibleFile, accessibleFolder } from '../access.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -50,13 +51,14 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
   const tree = treeOf(app, config);
 
   /** Streams a multipart file into its blob; a refusal (too large, over quota, a cut or malformed body) leaves nothing staged. */
-  async function ingestFor(request: FastifyRequest, caller: Caller, blobName: string, source: AsyncIterable<Buffer>): Promise<Ingested> {
+  async function ingestFor(request: FastifyRequest, ownerId: string, blobName: string, source: AsyncIterable<Buffer>): Promise<Ingested> {
     try {
       return await ingest(blockBlob(app.blobs, blobName), source, {
         blockBytes: config.BLOCK_BYTES,
         maxBytes: config.MAX_UPLOAD_BYTES,
         quotaBytes: config.QUOTA_BYTES,
-        ...(await quotaUse(app.db, caller.ownerId, app.clock.now())),
+        // the owner's quota, whoever sends the bytes (an editor of a shared folder too)
+        ...(await quotaUse(app.db, ownerId, app.clock.now())),
       });
     } catch (error) {
       // the client may be gone (a cut connection) and never read the answer: the log tells what became of it
@@ -105,24 +107,29 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       }
       // a folder named before the bytes is checked before any byte is stored
       const early = uploadFolder(request.query.folderId, part.fields.get('folderId'));
-      if (early && !(await liveFolder(app.db, caller.ownerId, early))) throw folderNotFound();
+      // into a folder shared with the caller as an editor: the owner's file, in the owner's quota
+      const target = early ? await accessibleFolder(app.db, caller, early, 'write') : undefined;
+      if (early && !target) throw folderNotFound();
+      const ownerId = target?.access.ownerId ?? caller.ownerId;
       const fileId = randomUUID();
       const versionId = randomUUID();
-      const blobName = blobNameFor(caller.ownerId, fileId, versionId);
-      const content = await ingestFor(request, caller, blobName, part.bytes);
+      const blobName = blobNameFor(ownerId, fileId, versionId);
+      const content = await ingestFor(request, ownerId, blobName, part.bytes);
       let info: FileInfo | undefined;
       try {
         const folderId = uploadFolder(request.query.folderId, part.fields.get('folderId')) ?? null;
+        // a folder named only after the bytes is the caller's own (uploadPlace checks it): into a shared one, name it first
+        if (target && folderId !== early) throw folderNotFound();
         await app.db.transaction().execute(async (trx) => {
-          const place = await tree.uploadPlace(trx, caller.ownerId, folderId, name);
+          const place = await tree.uploadPlace(trx, ownerId, folderId, name);
           await app.commands.handle(
             fileId,
-            { type: 'UploadFile', data: { fileId, ownerId: caller.ownerId, name, via: 'multipart', content: { versionId, blobName, ...content }, place, limits: tree.limits, now: app.clock.now() } },
+            { type: 'UploadFile', data: { fileId, ownerId, name, via: 'multipart', content: { versionId, blobName, ...content }, place, limits: tree.limits, now: app.clock.now() } },
             {
               transaction: trx,
               metadata: metadataOf(request, caller),
               after: async (trx) => {
-                await checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size);
+                await checkQuota(trx, ownerId, config.QUOTA_BYTES, app.clock.now(), content.size);
                 request.uploadedBytes = content.size;
                 const row = await trx.selectFrom('files.files').selectAll().where('file_id', '=', fileId).executeTakeFirstOrThrow();
                 info = toFileInfo(row);
@@ -208,7 +215,8 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       }
       const row = await findReadable(app.db, caller, request.params.id);
       if (!row) throw notFound();
-      reply.header('etag', `"${row.revision}"`).header('cache-control', 'private, no-cache');
+      // someone else's file (a share): never kept by the gateway's cache, whose generations move with the caller's own data only
+      reply.header('etag', `"${row.revision}"`).header('cache-control', row.owner_id === caller.ownerId ? 'private, no-cache' : 'no-store');
       return toFileInfo(row);
     },
   );
@@ -231,13 +239,18 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     async (request, reply) => {
       const caller = callerOf(request);
       const ifMatch = parseIfMatch(request.headers['if-match']);
+      const found = await accessibleFile(app.db, caller, request.params.id, 'write');
+      if (!found) throw notFound();
+      // an editor renames; where an item sits in the owner's drive is the owner's to say
+      if (found.access.via !== 'owner' && request.body.folderId !== undefined) throw ownerOnly('move it to another folder');
       try {
-        await tree.updateFile({ ownerId: caller.ownerId, metadata: metadataOf(request, caller), now: app.clock.now() }, request.params.id, request.body, ifMatch);
+        await tree.updateFile({ ownerId: found.access.ownerId, metadata: metadataOf(request, caller), now: app.clock.now() }, request.params.id, request.body, ifMatch);
       } catch (error) {
         throw toHttpError(error, ifMatch !== undefined);
       }
       const info = await fileInfoOf(app.db, request.params.id);
       reply.header('etag', `"${info.revision}"`);
+      if (found.access.via !== 'owner') reply.header('cache-control', 'no-store');
       return info;
     },
   );
@@ -250,7 +263,10 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      await runOrMap(app, request.params.id, { type: 'TrashFile', data: { ownerId: caller.ownerId, now: app.clock.now() } }, request, caller);
+      // an editor's trash is the owner's: the file goes to the owner's trash, restorable by the owner
+      const found = await accessibleFile(app.db, caller, request.params.id, 'write');
+      if (!found) throw notFound();
+      await runOrMap(app, request.params.id, { type: 'TrashFile', data: { ownerId: found.access.ownerId, now: app.clock.now() } }, request, caller);
       return reply.code(204).send();
     },
   );
@@ -261,9 +277,11 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       preHandler: read,
       schema: { summary: "A file's content versions, oldest first", tags: ['files'], security, params: FileIdParams, response: { 200: VersionList, ...problems(400, 401, 403, 404) } },
     },
-    async (request) => {
-      const row = await findReadable(app.db, callerOf(request), request.params.id);
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const row = await findReadable(app.db, caller, request.params.id);
       if (!row) throw notFound();
+      if (row.owner_id !== caller.ownerId) reply.header('cache-control', 'no-store');
       return { items: await versionsOf(app.db, row.file_id) };
     },
   );
@@ -284,17 +302,20 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
     async (request, reply) => {
       const caller = callerOf(request);
       const fileId = request.params.id;
-      // refuse before reading the body: a file that is not yours is a 404, whatever you send
-      if ((await ownerOfActive(app.db, fileId)) !== caller.ownerId) throw notFound();
+      // refuse before reading the body: a file that is not yours (nor shared with you to edit) is a 404, whatever you send
+      const found = await accessibleFile(app.db, caller, fileId, 'write');
+      if (!found) throw notFound();
+      const { ownerId } = found.access;
       const part = await multipartFile(request);
       const versionId = randomUUID();
-      const blobName = blobNameFor(caller.ownerId, fileId, versionId);
-      const content = await ingestFor(request, caller, blobName, part.bytes);
+      const blobName = blobNameFor(ownerId, fileId, versionId);
+      const content = await ingestFor(request, ownerId, blobName, part.bytes);
       try {
+        // the owner's version, in the owner's quota; the editor is the event's actor
         await app.commands.handle(
           fileId,
-          { type: 'AddVersion', data: { ownerId: caller.ownerId, content: { versionId, blobName, ...content }, now: app.clock.now() } },
-          { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, caller.ownerId, config.QUOTA_BYTES, app.clock.now(), content.size) },
+          { type: 'AddVersion', data: { ownerId, content: { versionId, blobName, ...content }, now: app.clock.now() } },
+          { metadata: metadataOf(request, caller), after: async (trx) => checkQuota(trx, ownerId, config.QUOTA_BYTES, app.clock.now(), content.size) },
         );
         request.uploadedBytes = content.size;
       } catch (error) {
@@ -304,6 +325,7 @@ export async function fileRoutes(app: FastifyInstance, opts: { config: Config })
       }
       const info = await fileInfoOf(app.db, fileId);
       reply.header('etag', `"${info.revision}"`);
+      if (found.access.via !== 'owner') reply.header('cache-control', 'no-store');
       return info;
     },
   );

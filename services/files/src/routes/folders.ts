@@ -1,8 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Caller, callerOf, metadataOf } from '../caller.js';
+import { accessibleFolder, visibleCrumbs } from '../access.js';
 import type { Config } from '../config.js';
-import { folderNotFound, toHttpError } from '../errors.js';
+import { folderNotFound, ownerOnly, toHttpError } from '../errors.js';
 import { breadcrumbsOf, childrenOf, folderInfoOf, liveFolder, starredOf, toFolderInfo, trashedFolders } from '../projections/folder-queries.js';
 import { parseAsOf } from '../projections/as-of.js';
 import { fileInfoOf, listFiles } from '../projections/queries.js';
@@ -90,9 +91,10 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
       schema: { summary: 'One folder; the ETag is its revision, for If-Match', tags: ['folders'], security, params: FolderIdParams, response: { 200: FolderInfo, ...problems(400, 401, 403, 404) } },
     },
     async (request, reply) => {
-      const row = await liveFolder(app.db, callerOf(request).ownerId, request.params.id);
-      if (!row) throw folderNotFound();
-      reply.header('etag', `"${row.revision}"`).header('cache-control', 'private, no-cache');
+      const found = await accessibleFolder(app.db, callerOf(request), request.params.id, 'read');
+      if (!found) throw folderNotFound();
+      const row = found.folder;
+      reply.header('etag', `"${row.revision}"`).header('cache-control', found.access.via === 'owner' ? 'private, no-cache' : 'no-store');
       return toFolderInfo(row);
     },
   );
@@ -115,7 +117,11 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     async (request, reply) => {
       const caller = callerOf(request);
       const ifMatch = parseIfMatch(request.headers['if-match']);
-      await mapped(() => tree.updateFolder(treeRequest(request, caller), request.params.id, request.body, ifMatch), ifMatch !== undefined);
+      const found = await accessibleFolder(app.db, caller, request.params.id, 'write');
+      if (!found) throw folderNotFound();
+      // an editor renames; where a folder sits in the owner's drive is the owner's to say
+      if (found.access.via !== 'owner' && request.body.parentId !== undefined) throw ownerOnly('move it to another folder');
+      await mapped(() => tree.updateFolder({ ...treeRequest(request, caller), ownerId: found.access.ownerId }, request.params.id, request.body, ifMatch), ifMatch !== undefined);
       const info = await folderInfoOf(app.db, request.params.id);
       reply.header('etag', `"${info.revision}"`);
       return info;
@@ -138,7 +144,10 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      await mapped(() => operations.trash(treeRequest(request, caller), request.params.id));
+      // an editor's trash is the owner's: the folder and all inside go to the owner's trash
+      const found = await accessibleFolder(app.db, caller, request.params.id, 'write');
+      if (!found) throw folderNotFound();
+      await mapped(() => operations.trash({ ...treeRequest(request, caller), ownerId: found.access.ownerId }, request.params.id));
       return reply.code(204).send();
     },
   );
@@ -224,12 +233,18 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
       const asOf = request.query.asOf === undefined ? undefined : parseAsOf(request.query.asOf, app.clock.now());
       if (asOf) pastReadable(app);
       const id = request.params.id === 'root' ? null : request.params.id;
+      // a folder shared with the caller (or inside one) is listed now, as its owner's; its past is the owner's alone
+      const shared = id !== null && !asOf ? await accessibleFolder(app.db, caller, id, 'read') : undefined;
+      const access = shared?.access;
+      const ownerId = access?.ownerId ?? caller.ownerId;
       // as of a moment: a folder that was not there then (or was in the trash) is not found
-      const folder = id === null ? undefined : await liveFolder(app.db, caller.ownerId, id, asOf);
+      const folder = id === null ? undefined : (shared?.folder ?? (await liveFolder(app.db, caller.ownerId, id, asOf)));
       if (id !== null && !folder) throw folderNotFound();
-      reply.header('cache-control', 'private, no-cache');
-      const page = await mapped(() => childrenOf(app.db, caller.ownerId, id, request.query, asOf));
-      const breadcrumbs = id === null ? [] : await breadcrumbsOf(app.db, id, asOf);
+      reply.header('cache-control', !access || access.via === 'owner' ? 'private, no-cache' : 'no-store');
+      const page = await mapped(() => childrenOf(app.db, ownerId, id, request.query, asOf));
+      const crumbs = id === null ? [] : await breadcrumbsOf(app.db, id, asOf);
+      // a recipient sees the path from the shared folder down, never the owner's folders above it
+      const breadcrumbs = access ? visibleCrumbs(crumbs, access) : crumbs;
       return { folder: folder ? toFolderInfo(folder) : null, breadcrumbs, ...page, ...(asOf ? { asOf: asOf.toISOString() } : {}) };
     },
   );

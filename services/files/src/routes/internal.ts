@@ -1,11 +1,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { RestError } from '@azure/storage-blob';
-import { AppIds } from '@strata/contracts';
+import { AppIds, FILES_AUDIENCE_PATH } from '@strata/contracts';
 import { AppError } from '@strata/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audienceOf } from '../access.js';
 import { notFound } from '../errors.js';
 
+const Uuid = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const AudienceQuery = Type.Union([Type.Object({ fileId: Uuid }, { additionalProperties: false }), Type.Object({ folderId: Uuid }, { additionalProperties: false })]);
 const Params = Type.Object({ id: Type.String({ format: 'uuid' }), version: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }, { additionalProperties: false });
 
 /**
@@ -20,6 +23,16 @@ export async function internalRoutes(app: FastifyInstance) {
   const insightsOnly = async (request: FastifyRequest) => {
     if (request.context.callerAppId !== AppIds.insights) throw notFound();
   };
+
+  // who besides the owner may hear of an item's events now (its shares, and its folders' above it):
+  // the gateway's live stream asks once per event, so that a revoked share carries nothing more
+  const gatewayOnly = async (request: FastifyRequest) => {
+    if (request.context.callerAppId !== AppIds.gateway) throw notFound();
+  };
+  r.get(FILES_AUDIENCE_PATH, { preHandler: gatewayOnly, schema: { querystring: AudienceQuery } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { userIds: await audienceOf(app.db, request.query) };
+  });
 
   // the bytes of one version of any file that is not purged (trashed ones too: insights keeps
   // their index, hidden, so that a restore finds them searchable at once)

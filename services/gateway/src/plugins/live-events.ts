@@ -1,4 +1,4 @@
-import { Components, FileEventSchemas, InsightsEventSchemas, LiveStreamEnds, type LiveStreamEnd, SessionEventSchemas, SessionEventTypes, Topics, readPublished } from '@strata/contracts';
+import { AppIds, Components, FILES_AUDIENCE_PATH, FileEventSchemas, InsightsEventSchemas, LiveStreamEnds, type LiveStreamEnd, SessionEventSchemas, SessionEventTypes, Topics, readPublished } from '@strata/contracts';
 import { AppError, type DeliveredEvent, duplicateRedis, traceOf } from '@strata/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -52,7 +52,13 @@ export interface LiveEventsOptions {
 const readers = {
   [Topics.fileEvents]: (event: DeliveredEvent) => {
     const published = readPublished(FileEventSchemas, event);
-    return published && { owner: published.data.ownerId, data: published.data };
+    if (!published) return undefined;
+    const data = published.data;
+    // a share's events reach its recipient too (they learn of a share given, changed or taken away)
+    if ('recipientId' in data) return { owner: data.ownerId, also: [data.recipientId], data };
+    // a link's are the owner's alone; a file's or folder's reach whoever it is shared with now
+    if ('linkId' in data) return { owner: data.ownerId, data };
+    return { owner: data.ownerId, audience: 'fileId' in data ? { fileId: data.fileId } : { folderId: data.folderId }, data };
   },
   [Topics.sessionEvents]: (event: DeliveredEvent) => {
     const published = readPublished(SessionEventSchemas, event);
@@ -63,6 +69,15 @@ const readers = {
     return published && { owner: published.data.ownerId, data: published.data };
   },
 };
+
+/** Whose streams a delivered event goes to: its owner, and the users named or shared with. */
+interface Readout {
+  owner: string;
+  also?: string[];
+  /** The item whose present audience (its shares, and its folders' above it) files knows. */
+  audience?: { fileId: string } | { folderId: string };
+  data: unknown;
+}
 
 /**
  * GET /api/v1/events: the caller's own events as Server-Sent Events. Dapr delivers each event to
@@ -97,23 +112,48 @@ export const liveEventsPlugin = fp(
     const subscriber = duplicateRedis(app.redis);
     subscriber.on('error', () => undefined);
 
-    const deliver = async (event: DeliveredEvent, read: (event: DeliveredEvent) => { owner: string; data: unknown } | undefined) => {
+    /**
+     * Who besides the owner may see an item's events now, asked of files at delivery: a share
+     * revoked a moment ago names nobody any more, so the recipient's stream carries nothing more of
+     * the item. Files unreachable: the owner's stream still gets the event (recipients read the
+     * item itself correctly whatever their stream missed).
+     */
+    const audienceOf = async (target: { fileId: string } | { folderId: string }): Promise<string[]> => {
+      try {
+        const query = 'fileId' in target ? `fileId=${encodeURIComponent(target.fileId)}` : `folderId=${encodeURIComponent(target.folderId)}`;
+        const res = await app.dapr.invoke(AppIds.files, `${FILES_AUDIENCE_PATH.slice(1)}?${query}`, { timeoutMs: 3_000 });
+        if (!res.ok) {
+          await res.body?.cancel();
+          app.log.warn({ status: res.status }, 'live events: the audience of an item could not be read; only its owner hears of this event');
+          return [];
+        }
+        return ((await res.json()) as { userIds: string[] }).userIds;
+      } catch (err) {
+        app.log.warn({ err }, 'live events: files unreachable for an item’s audience; only its owner hears of this event');
+        return [];
+      }
+    };
+
+    const deliver = async (event: DeliveredEvent, read: (event: DeliveredEvent) => Readout | undefined) => {
       const published = read(event);
       if (!published) return 'SUCCESS' as const;
       const { owner, data } = published;
-      // the owner's cached answers may be stale now (a partner's write, a job, another device)
-      await app.responseCache.invalidate(owner);
+      const users = [...new Set([owner, ...(published.also ?? []), ...(published.audience ? await audienceOf(published.audience) : [])])];
+      // each user's cached answers may be stale now (a partner's write, a job, another device, an editor)
+      for (const user of users) await app.responseCache.invalidate(user);
       const first = await app.redis.set(seenKey(event.id), '1', 'EX', opts.keepSeconds, 'NX');
       if (first !== 'OK') return 'SUCCESS' as const;
       // the trace of the request that caused it: a client (or support) can find the whole path
       const traceId = traceOf(event.traceparent)?.traceId;
       const payload = JSON.stringify({ id: event.id, type: event.type, subject: event.subject, time: event.time, ...(traceId ? { traceId } : {}), data });
-      await app.redis
-        .multi()
-        .xadd(streamKey(owner), 'MAXLEN', '~', String(opts.keepPerUser), '*', 'type', event.type, 'event', payload)
-        .expire(streamKey(owner), opts.keepSeconds)
-        .publish(CHANNEL, owner)
-        .exec();
+      for (const user of users) {
+        await app.redis
+          .multi()
+          .xadd(streamKey(user), 'MAXLEN', '~', String(opts.keepPerUser), '*', 'type', event.type, 'event', payload)
+          .expire(streamKey(user), opts.keepSeconds)
+          .publish(CHANNEL, user)
+          .exec();
+      }
       return 'SUCCESS' as const;
     };
     for (const [topic, read] of Object.entries(readers)) {

@@ -81,7 +81,10 @@ export async function apiRoutes(app: FastifyInstance, opts: { headersTimeoutMs: 
           void res.code(upstream.statusCode).type(PROBLEM_CONTENT_TYPE).send(httpError(upstream.statusCode, 'The request cannot be passed on as it is.').toProblem());
           return;
         }
-        if (entry && upstream.statusCode === 200 && type.startsWith('application/json')) {
+        // an answer the service marks no-store (someone else's item, read through a share: it changes
+        // with the owner's writes, which move only the owner's cache generation) is never kept
+        const keep = !String(upstream.headers['cache-control'] ?? '').includes('no-store');
+        if (entry && keep && upstream.statusCode === 200 && type.startsWith('application/json')) {
           void (async () => {
             const { body, complete, chunks } = await readSmall(upstream.stream);
             if (!complete) {

@@ -1,4 +1,4 @@
-import { Components, FileEventSchemas, FileEventTypes as F, FolderEventTypes as D, Topics, type PublishedFilesTopicEvent, readPublished } from '@strata/contracts';
+import { Components, FileEventSchemas, FileEventTypes as F, FolderEventTypes as D, ShareEventTypes as S, Topics, type PublishedFilesTopicEvent, readPublished } from '@strata/contracts';
 import type { DeliveredEvent, DeliveryOutcome } from '@strata/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { DocumentCommand } from '../../domain/document/decide.js';
@@ -31,7 +31,8 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     // where a file is and whether it is starred change nothing insights reads; a folder's trash
     // and restore come as each file's own FileTrashed and FileRestored; a version's name is not
     // read; a deleted version is never the current one, which is what search and the file's
-    // insights show (its older reading stays until the file is purged)
+    // insights show (its older reading stays until the file is purged); who an item is shared
+    // with, and its links, change nothing insights reads of it
     case F.FileRehydrated:
     case F.FileTierChanged:
     case F.FileRehydrationRequested:
@@ -49,6 +50,12 @@ export function commandOf(event: PublishedFilesTopicEvent): DocumentCommand | un
     case D.FolderRestored:
     case D.FolderStarred:
     case D.FolderUnstarred:
+    case S.ItemShared:
+    case S.ShareRoleChanged:
+    case S.ShareRevoked:
+    case S.LinkCreated:
+    case S.LinkRevoked:
+    case S.LinkAccessed:
       return undefined;
     default: {
       const never: never = event;
