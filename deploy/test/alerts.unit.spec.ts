@@ -42,20 +42,23 @@ interface AlertTest {
   alert_rule_test: { alertname: string; exp_alerts: unknown[] }[];
 }
 
+// each promtool run takes seconds on a loaded machine (its spawn has 60 s); vitest's 5 s is too short
+const PROMTOOL_MS = 120_000;
+
 describe('alert rules (promtool)', () => {
-  it('promtool check rules accepts them', () => {
+  it('promtool check rules accepts them', { timeout: PROMTOOL_MS }, () => {
     const run = promtoolRun(['check', 'rules', 'rules.yaml'], rule);
     expect(run.output).toMatch(/SUCCESS: \d+ rules found/);
     expect(run.status, run.output).toBe(0);
   });
 
-  it('promtool test rules passes: each alert fires on its series and not on the others', () => {
+  it('promtool test rules passes: each alert fires on its series and not on the others', { timeout: PROMTOOL_MS }, () => {
     const run = promtoolRun(['test', 'rules', 'alerts.test.yaml'], rule, readFileSync(ALERT_TESTS_FILE, 'utf8'));
     expect(run.status, run.output).toBe(0);
     expect(run.output).toContain('SUCCESS');
   });
 
-  it('the tests catch a wrong threshold, and check rules a broken expression', () => {
+  it('the tests catch a wrong threshold, and check rules a broken expression', { timeout: PROMTOOL_MS }, () => {
     const loose = structuredClone(rule);
     const cpu = loose.spec.groups.flatMap((g) => g.rules).find((r) => r.alert === 'HighCPUUsage')!;
     cpu.expr = cpu.expr.replace('> 0.8', '> 0.95');

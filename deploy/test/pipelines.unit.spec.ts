@@ -42,14 +42,14 @@ function lint(cwd: string) {
 }
 
 describe('CI/CD pipelines', () => {
-  it('actionlint finds nothing in .github/workflows', () => {
+  it('actionlint finds nothing in .github/workflows', { timeout: 120_000 }, () => {
     expect(readdirSync(join(REPO_ROOT, '.github/workflows'))).toContain('ci-cd.yml');
     const run = lint(REPO_ROOT);
     expect(run.output).toBe('');
     expect(run.status).toBe(0);
   });
 
-  it('actionlint finds a broken workflow broken (an unknown key, a bad expression, a job that does not exist)', () => {
+  it('actionlint finds a broken workflow broken (an unknown key, a bad expression, a job that does not exist)', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-actionlint-'));
     try {
       mkdirSync(join(dir, '.github/workflows'), { recursive: true });
