@@ -160,6 +160,28 @@ describe('sharing with other users (issue 16)', () => {
     expect((await b.upload('late.txt', Buffer.from('x'), { path: `/api/v1/files?folderId=${deep.id}` })).status).toBe(404);
   });
 
+  it('gives a recipient no past: a file moved out of the shared folder since is not read through ?asOf=', async () => {
+    const a = await person();
+    const b = await person();
+    const shared = await mkdir(a, 'Shared past');
+    const mine = await mkdir(a, 'Private');
+    const file = await put(a, 'moved-out.txt', shared.id as string, 'was shared once');
+    expect((await share(a, 'folder', shared.id as string, b.email, 'viewer')).status).toBe(201);
+    expect((await b.call('GET', `/api/v1/files/${file.id}`)).status).toBe(200);
+    const then = new Date(Date.now() + 1).toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await a.call('PATCH', `/api/v1/files/${file.id}`, { folderId: mine.id })).status).toBe(200);
+    // now outside what B was given: neither today nor as it was then
+    expect((await b.call('GET', `/api/v1/files/${file.id}`)).status).toBe(404);
+    const past = await b.call('GET', `/api/v1/files/${file.id}?asOf=${encodeURIComponent(then)}`);
+    expect(past.status, past.text).toBe(404);
+    expect(past.text).not.toContain('moved-out.txt');
+    // the owner's own past is there
+    const own = await a.call('GET', `/api/v1/files/${file.id}?asOf=${encodeURIComponent(then)}`);
+    expect(own.status, own.text).toBe(200);
+    expect(own.json.folderId).toBe(shared.id);
+  });
+
   it('refuses what must not work: no token, a partner-less stranger, unknown e-mail, self, twice, hostile bodies, odd paths', async () => {
     const a = await person();
     const b = await person();
@@ -302,6 +324,17 @@ describe('share links (issue 16)', () => {
     expect(right.status).toBe(429);
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(right.json.type).toContain('link-password-throttled');
+  });
+
+  it('throttles guesses sent all at once too: no more than the limit are checked', async () => {
+    const a = await person();
+    const file = await put(a, 'raced.txt', undefined, 'raced');
+    const made = await a.call('POST', '/api/v1/links', { kind: 'file', id: file.id, password: 'the right one' });
+    const token = made.json.token as string;
+    const anonymous = new Client(gatewayUrl);
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => anonymous.call('POST', `/api/v1/public/links/${token}/unlock`, { password: `guess ${i}` }).then((r) => r.status)));
+    expect(answers.filter((s) => s === 401)).toHaveLength(5);
+    expect(answers.filter((s) => s === 429)).toHaveLength(25);
   });
 
   it('a folder link lists the folder and downloads it as a ZIP; trashed it stops, restored it works; a purged file’s link is gone; nothing beyond what it shares', async () => {

@@ -5,7 +5,7 @@ import type { Caller } from '../caller.js';
 import type { Database, FileRow } from '../db/schema.js';
 import { type FileEvent, fileStream } from '../domain/file/file.js';
 import { versionsAsOf } from '../domain/history.js';
-import { readableBy } from './queries.js';
+import { fileAccess } from '../access.js';
 
 /*
  * The drive as of a moment, read from the history read models (`history.ts`): the rows whose
@@ -136,7 +136,11 @@ export function parseAsOf(value: string, now: Date): Date {
 export async function fileAsOf(db: Kysely<Database>, caller: Caller, fileId: string, asOf: Date): Promise<FileRow | undefined> {
   // a purged file's last state is `purged`: gone from then on
   const row = await filesAt(db, asOf).selectAll().where('file_id', '=', fileId).where('status', 'in', ['active', 'trashed']).executeTakeFirst();
-  return readableBy(db, caller, row);
+  if (!row) return undefined;
+  // the past is the owner's (and a partner's grant's, as before shares): a share reaches what is in
+  // it now, never where the file was then (moved out since, trashed, in a folder never shared)
+  const access = await fileAccess(db, caller, row, 'read');
+  return access && (access.via === 'owner' || access.via === 'grant') ? row : undefined;
 }
 
 /**

@@ -140,8 +140,10 @@ export function zipSenderOf(app: FastifyInstance, config: Config) {
     return plan;
   }
 
-  async function sendZip(request: FastifyRequest, reply: FastifyReply, ownerId: string, items: ZipItems) {
+  /** `beforeSending` runs once the archive can be made (a share link counts its download there, not for a refusal). */
+  async function sendZip(request: FastifyRequest, reply: FastifyReply, ownerId: string, items: ZipItems, beforeSending?: () => Promise<void>) {
     const plan = await zipPlan(ownerId, items);
+    await beforeSending?.();
     const single = items.length === 1 ? plan.members[0] : undefined;
     const name = single ? `${archiveName(single.path)}.zip` : `strata-${app.clock.now().toISOString().slice(0, 10)}.zip`;
     const { stream, length } = zipStream(app, plan.members, (error) => {

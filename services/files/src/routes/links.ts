@@ -248,21 +248,38 @@ export async function linkRoutes(app: FastifyInstance, opts: { config: Config })
       if (!row.has_password) throw new AppError(409, 'link-not-protected', 'No password', 'This link has no password: read it directly.');
       const address = request.context.clientAddress;
       const window = config.LINK_THROTTLE_WINDOW_SECONDS;
-      const [perLink, perAddress] = await app.redis.mget(triesKey(row.link_id), addressTriesKey(address));
-      if (Number(perLink ?? 0) >= config.LINK_PASSWORD_TRIES_PER_LINK || Number(perAddress ?? 0) >= config.LINK_PASSWORD_TRIES_PER_ADDRESS) {
-        const ttl = Math.max(1, await app.redis.ttl(Number(perLink ?? 0) >= config.LINK_PASSWORD_TRIES_PER_LINK ? triesKey(row.link_id) : addressTriesKey(address)));
+      // every try is counted before its password is checked, in one atomic step, so tries sent at
+      // once cannot all pass a count read before any of them was added (nor each cost a hash
+      // check in sessions); a try refused, or a right password, gives its count back
+      const perLinkKey = triesKey(row.link_id);
+      const perAddressKey = addressTriesKey(address);
+      const counted = await app.redis.multi().incr(perLinkKey).expire(perLinkKey, window, 'NX').incr(perAddressKey).expire(perAddressKey, window, 'NX').exec();
+      const perLink = Number(counted?.[0]?.[1] ?? 0);
+      const perAddress = Number(counted?.[2]?.[1] ?? 0);
+      // (a key that expired meanwhile comes back at -1: it gets the window's expiry again, never stays)
+      const giveBack = () => app.redis.multi().decr(perLinkKey).expire(perLinkKey, window, 'NX').decr(perAddressKey).expire(perAddressKey, window, 'NX').exec();
+      if (perLink > config.LINK_PASSWORD_TRIES_PER_LINK || perAddress > config.LINK_PASSWORD_TRIES_PER_ADDRESS) {
+        // a try refused unchecked is not counted: only wrong passwords use the budget up
+        await giveBack();
+        const ttl = Math.max(1, await app.redis.ttl(perLink > config.LINK_PASSWORD_TRIES_PER_LINK ? perLinkKey : perAddressKey));
         reply.header('retry-after', String(ttl));
         throw new AppError(429, 'link-password-throttled', 'Too many tries', `Too many wrong passwords; try again in ${ttl} s.`, { retryAfterSeconds: ttl });
       }
       const stored = await app.linkCommands.load(row.link_id);
       const hash = stored.state.status === 'active' ? stored.state.passwordHash : null;
-      if (!hash || !usable(stored.state, app.clock.now())) throw linkGone();
-      const { ok } = await sessionsCall<{ ok: boolean }>(SESSIONS_PASSWORD_VERIFY_PATH, { password: request.body.password, hash });
+      if (!hash || !usable(stored.state, app.clock.now())) {
+        await giveBack();
+        throw linkGone();
+      }
+      const { ok } = await sessionsCall<{ ok: boolean }>(SESSIONS_PASSWORD_VERIFY_PATH, { password: request.body.password, hash }).catch(async (error: unknown) => {
+        await giveBack();
+        throw error;
+      });
       if (!ok) {
-        await app.redis.multi().incr(triesKey(row.link_id)).expire(triesKey(row.link_id), window, 'NX').incr(addressTriesKey(address)).expire(addressTriesKey(address), window, 'NX').exec();
         await use(request, row.link_id, 'unlock', true);
         throw new AppError(401, 'link-password-wrong', 'Wrong password', 'That is not the password of this link.');
       }
+      await giveBack();
       await use(request, row.link_id, 'unlock');
       const linkToken = randomBytes(32).toString('base64url');
       await app.redis.set(unlockKey(linkToken), row.link_id, 'EX', config.LINK_UNLOCK_TTL_SECONDS);
@@ -297,9 +314,11 @@ export async function linkRoutes(app: FastifyInstance, opts: { config: Config })
         if (used.outcome === 'download-limit') throw new AppError(410, 'link-download-limit', 'Download limit reached', 'This link has given all the downloads it was made for.');
         return sendFile(reply, item.name, version);
       }
-      const used = await use(request, row.link_id, 'download');
-      if (used.outcome === 'download-limit') throw new AppError(410, 'link-download-limit', 'Download limit reached', 'This link has given all the downloads it was made for.');
-      return sendZip(request, reply, row.owner_id, [{ kind: 'folder', id: row.item_id }]);
+      // counted once the archive can be made: a 404, 409 or 422 uses no download up
+      return sendZip(request, reply, row.owner_id, [{ kind: 'folder', id: row.item_id }], async () => {
+        const used = await use(request, row.link_id, 'download');
+        if (used.outcome === 'download-limit') throw new AppError(410, 'link-download-limit', 'Download limit reached', 'This link has given all the downloads it was made for.');
+      });
     },
   );
 

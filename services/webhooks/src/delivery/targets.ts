@@ -45,7 +45,10 @@ function normalised(address: string): ipaddr.IPv4 | ipaddr.IPv6 {
 }
 
 function inAllowList(address: ipaddr.IPv4 | ipaddr.IPv6, allow: readonly Cidr[]): boolean {
-  return allow.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
+  // one family at a time: ipaddr's match() takes a range of its own family only
+  return allow.some(([range, bits]) =>
+    address.kind() === 'ipv4' ? range.kind() === 'ipv4' && (address as ipaddr.IPv4).match(range as ipaddr.IPv4, bits) : range.kind() === 'ipv6' && (address as ipaddr.IPv6).match(range as ipaddr.IPv6, bits),
+  );
 }
 
 /**
