@@ -26,6 +26,7 @@ const stack = inject('stack');
 const ELSEWHERE: Record<string, string> = {
   dapr_sentry_issuercert_expiry_timestamp: "Dapr Sentry's own metrics (dapr-system)",
   dapr_runtime_mtls_workload_cert_rotated_fail_total: 'a sidecar with mTLS on (prod-like profile, AKS)',
+  up: 'Prometheus itself, one per scrape target (AppDown, AppNotScraped)',
 };
 
 /** Metric names in a Prometheus text exposition (a histogram's _bucket, _sum and _count as written). */

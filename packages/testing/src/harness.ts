@@ -1,7 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { TestStackInfo } from './provided-context.js';
 
 // The test harness: free ports, extra app instances and extra sidecars. The launcher (tools/dev)
@@ -244,4 +246,29 @@ export function restartsOf(stack: Pick<TestStackInfo, 'supervisorFile'>, name: s
   const state = supervisorState(stack).processes[name];
   if (!state) throw new Error(`the test stack runs no process named ${name}`);
   return state.restarts;
+}
+
+const REPO_ROOT = new URL('../../..', import.meta.url).pathname;
+
+/** Registers a partner client with the sessions service's own script and returns its credentials. */
+export async function registerPartner(stack: Pick<TestStackInfo, 'databaseUrl'>, scopes: string, name = 'Partner Example') {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=development', '--import', 'tsx', 'scripts/register-partner.ts', '--name', name, '--scopes', scopes], {
+    cwd: join(REPO_ROOT, 'services/sessions'),
+    env: { ...process.env, DATABASE_URL: stack.databaseUrl },
+  });
+  const clientId = /client_id:\s+(\S+)/.exec(stdout)?.[1];
+  const clientSecret = /client_secret:\s+(\S+)/.exec(stdout)?.[1];
+  if (!clientId || !clientSecret) throw new Error(`unexpected output: ${stdout}`);
+  return { clientId, clientSecret };
+}
+
+/** A client-credential token straight from sessions, like Client.user (the gateway allows an address few token calls a minute). */
+export async function partnerToken(stack: Pick<TestStackInfo, 'apps' | 'appApiToken'>, clientId: string, clientSecret: string, scope: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${stack.apps.sessions!.appPort}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'dapr-api-token': stack.appApiToken },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope }).toString(),
+  });
+  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
 }

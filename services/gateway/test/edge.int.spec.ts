@@ -17,11 +17,12 @@ describe('edge hygiene', () => {
     expect(hostile.headers.get('x-request-id')).not.toContain('script');
   });
 
-  it('passes the caller’s trace on (W3C traceparent)', async () => {
+  it('answers with a trace of its own, not a client’s (only a trusted proxy’s trace is continued)', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await fetch(`${gatewayUrl}/.well-known/jwks.json`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('traceparent')).toContain(traceId);
+    expect(res.headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    expect(res.headers.get('traceparent')).not.toContain(traceId);
   });
 
   it('sends security headers and a deny-all CSP on API answers', async () => {

@@ -71,7 +71,7 @@ describe('only the sidecar may call an app’s /dapr routes', () => {
   const channelOf = (appId: string, ports: { appPort: number; internalPort: number }) => (appId === AppIds.gateway ? ports.internalPort : ports.appPort);
   // apps that subscribe to topics serve /dapr/subscribe; the others have no /dapr route at all
   // (the ui's pages are a catch-all, which on its app channel needs the token too)
-  const subscribes = new Set([AppIds.gateway, AppIds.sessions, AppIds.ui, AppIds.insights]);
+  const subscribes = new Set([AppIds.gateway, AppIds.sessions, AppIds.ui, AppIds.insights, AppIds.webhooks]);
   it.each(Object.entries(stack.apps))('%s refuses /dapr calls without the sidecar’s token', async (appId, ports) => {
     const url = `http://127.0.0.1:${channelOf(appId, ports)}/dapr/subscribe`;
     const res = await fetch(url);

@@ -1,13 +1,6 @@
-import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { TestStackInfo } from '@strata/testing';
 import { Webhook } from 'standardwebhooks';
-
-const REPO_ROOT = new URL('../../..', import.meta.url).pathname;
-const run = promisify(execFile);
 
 /** The one address the test stack's webhooks may reach (WEBHOOK_ALLOWED_TARGETS in tools/dev's test stack). */
 export const RECEIVER_HOST = '127.0.0.2';
@@ -84,26 +77,4 @@ export class Receiver {
   }
 }
 
-/** Registers a partner client with the sessions service's own script and returns its credentials. */
-export async function registerPartner(stack: TestStackInfo, scopes: string) {
-  const { stdout } = await run(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'scripts/register-partner.ts', '--name', 'Webhook Partner', '--scopes', scopes],
-    { cwd: join(REPO_ROOT, 'services/sessions'), env: { ...process.env, DATABASE_URL: stack.databaseUrl } },
-  );
-  const clientId = /client_id:\s+(\S+)/.exec(stdout)?.[1];
-  const clientSecret = /client_secret:\s+(\S+)/.exec(stdout)?.[1];
-  if (!clientId || !clientSecret) throw new Error(`unexpected output: ${stdout}`);
-  return { clientId, clientSecret };
-}
-
-/** A client-credential token, straight from sessions (the gateway allows an address few token calls a minute). */
-export async function partnerToken(stack: TestStackInfo, clientId: string, clientSecret: string, scope: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${stack.apps.sessions!.appPort}/api/v1/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'dapr-api-token': stack.appApiToken },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope }).toString(),
-  });
-  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+export { partnerToken, registerPartner } from '@strata/testing/harness';

@@ -186,7 +186,7 @@ describe('signed webhooks', () => {
   }, 90_000);
 
   it("a partner's endpoint gets its own uploads' events, and only those", async () => {
-    const { clientId, clientSecret } = await registerPartner(stack, 'files:read,files:write');
+    const { clientId, clientSecret } = await registerPartner(stack, 'files:read,files:write', 'Webhook Partner');
     const partner = new Client(stack.gatewayUrl);
     partner.accessToken = await partnerToken(stack, clientId, clientSecret, 'files:read files:write');
     const res = await createEndpoint(partner, { url: receiver.url, eventTypes: ['*'] });
