@@ -8705,7 +8705,7 @@ type ClientInterface interface {
 
 	// PostApiV1BulkWithBody One action (move, trash, restore, purge, star, unstar) on many files and folders
 	//
-	// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+	// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -8714,7 +8714,7 @@ type ClientInterface interface {
 
 	// PostApiV1Bulk One action (move, trash, restore, purge, star, unstar) on many files and folders
 	//
-	// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+	// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -8921,7 +8921,7 @@ type ClientInterface interface {
 
 	// DeleteApiV1FoldersId Move a folder to the trash, with every folder and file inside it
 	//
-	// In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
+	// In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". 204 once all is in the trash; 202 with the folder (pending: "trash") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /trash/folders shows pending: null once it is over. A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
 	//
 	// Corresponds with DELETE /api/v1/folders/{id} (the `DeleteApiV1FoldersId` operationId).
 	DeleteApiV1FoldersId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -8960,7 +8960,7 @@ type ClientInterface interface {
 
 	// PostApiV1FoldersIdRestore Take a folder out of the trash, back where it was, with what was trashed with it
 	//
-	// Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).
+	// Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last). 200 once all is back; 202 with the folder (pending: "restore") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /folders/{id} shows pending: null once it is over.
 	//
 	// Corresponds with POST /api/v1/folders/{id}/restore (the `PostApiV1FoldersIdRestore` operationId).
 	PostApiV1FoldersIdRestore(ctx context.Context, id openapi_types.UUID, params *PostApiV1FoldersIdRestoreParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -9805,7 +9805,7 @@ func (c *Client) PostApiV1AuthTokenWithFormdataBody(ctx context.Context, body Po
 
 // PostApiV1BulkWithBody One action (move, trash, restore, purge, star, unstar) on many files and folders
 //
-// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
 //
 // Takes any type of body and a specified content type.
 //
@@ -9824,7 +9824,7 @@ func (c *Client) PostApiV1BulkWithBody(ctx context.Context, contentType string, 
 
 // PostApiV1Bulk One action (move, trash, restore, purge, star, unstar) on many files and folders
 //
-// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10341,7 +10341,7 @@ func (c *Client) PostApiV1Folders(ctx context.Context, body PostApiV1FoldersJSON
 
 // DeleteApiV1FoldersId Move a folder to the trash, with every folder and file inside it
 //
-// In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
+// In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". 204 once all is in the trash; 202 with the folder (pending: "trash") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /trash/folders shows pending: null once it is over. A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
 //
 // Corresponds with DELETE /api/v1/folders/{id} (the `DeleteApiV1FoldersId` operationId).
 func (c *Client) DeleteApiV1FoldersId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10430,7 +10430,7 @@ func (c *Client) GetApiV1FoldersIdChildren(ctx context.Context, id struct {
 
 // PostApiV1FoldersIdRestore Take a folder out of the trash, back where it was, with what was trashed with it
 //
-// Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).
+// Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last). 200 once all is back; 202 with the folder (pending: "restore") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /folders/{id} shows pending: null once it is over.
 //
 // Corresponds with POST /api/v1/folders/{id}/restore (the `PostApiV1FoldersIdRestore` operationId).
 func (c *Client) PostApiV1FoldersIdRestore(ctx context.Context, id openapi_types.UUID, params *PostApiV1FoldersIdRestoreParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -16357,7 +16357,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostApiV1BulkWithBodyWithResponse One action (move, trash, restore, purge, star, unstar) on many files and folders
 	//
-	// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+	// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16366,7 +16366,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostApiV1BulkWithResponse One action (move, trash, restore, purge, star, unstar) on many files and folders
 	//
-	// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+	// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16609,7 +16609,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteApiV1FoldersIdWithResponse Move a folder to the trash, with every folder and file inside it
 	//
-	// In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
+	// In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". 204 once all is in the trash; 202 with the folder (pending: "trash") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /trash/folders shows pending: null once it is over. A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16654,7 +16654,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostApiV1FoldersIdRestoreWithResponse Take a folder out of the trash, back where it was, with what was trashed with it
 	//
-	// Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).
+	// Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last). 200 once all is back; 202 with the folder (pending: "restore") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /folders/{id} shows pending: null once it is over.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -20774,6 +20774,8 @@ func (r PostApiV1FoldersResponse) ContentType() string {
 type DeleteApiV1FoldersIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *FolderInfo
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -20792,6 +20794,11 @@ type DeleteApiV1FoldersIdResponse struct {
 	ApplicationproblemJSON429 *Platform429
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *Platform431
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r DeleteApiV1FoldersIdResponse) GetJSON202() *FolderInfo {
+	return r.JSON202
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -21178,6 +21185,8 @@ type PostApiV1FoldersIdRestoreResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *FolderInfo
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *FolderInfo
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -21203,6 +21212,11 @@ type PostApiV1FoldersIdRestoreResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r PostApiV1FoldersIdRestoreResponse) GetJSON200() *FolderInfo {
 	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PostApiV1FoldersIdRestoreResponse) GetJSON202() *FolderInfo {
+	return r.JSON202
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -26735,7 +26749,7 @@ func (c *ClientWithResponses) PostApiV1AuthTokenWithFormdataBodyWithResponse(ctx
 
 // PostApiV1BulkWithBodyWithResponse One action (move, trash, restore, purge, star, unstar) on many files and folders
 //
-// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26750,7 +26764,7 @@ func (c *ClientWithResponses) PostApiV1BulkWithBodyWithResponse(ctx context.Cont
 
 // PostApiV1BulkWithResponse One action (move, trash, restore, purge, star, unstar) on many files and folders
 //
-// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+// Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27179,7 +27193,7 @@ func (c *ClientWithResponses) PostApiV1FoldersWithResponse(ctx context.Context, 
 
 // DeleteApiV1FoldersIdWithResponse Move a folder to the trash, with every folder and file inside it
 //
-// In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
+// In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". 204 once all is in the trash; 202 with the folder (pending: "trash") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /trash/folders shows pending: null once it is over. A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27254,7 +27268,7 @@ func (c *ClientWithResponses) GetApiV1FoldersIdChildrenWithResponse(ctx context.
 
 // PostApiV1FoldersIdRestoreWithResponse Take a folder out of the trash, back where it was, with what was trashed with it
 //
-// Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).
+// Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last). 200 once all is back; 202 with the folder (pending: "restore") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /folders/{id} shows pending: null once it is over.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -31282,6 +31296,13 @@ func ParseDeleteApiV1FoldersIdResponse(rsp *http.Response) (*DeleteApiV1FoldersI
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest FolderInfo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
 	case rsp.StatusCode == 204:
 		break // No content-type
 
@@ -31633,6 +31654,13 @@ func ParsePostApiV1FoldersIdRestoreResponse(rsp *http.Response) (*PostApiV1Folde
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest FolderInfo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Problem

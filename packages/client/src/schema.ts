@@ -1040,7 +1040,7 @@ export interface paths {
         put?: never;
         /**
          * One action (move, trash, restore, purge, star, unstar) on many files and folders
-         * @description Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).
+         * @description Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route would have given (another user's item: 404, and nothing of theirs changes). At most 1000 items; a body that is not this shape is a 400 and nothing is done. targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (10000 ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).
          */
         post: {
             parameters: {
@@ -3411,7 +3411,7 @@ export interface paths {
         post?: never;
         /**
          * Move a folder to the trash, with every folder and file inside it
-         * @description In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
+         * @description In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". 204 once all is in the trash; 202 with the folder (pending: "trash") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /trash/folders shows pending: null once it is over. A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.
          */
         delete: {
             parameters: {
@@ -3424,6 +3424,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderInfo"];
+                    };
+                };
                 /** @description Default Response */
                 204: {
                     headers: {
@@ -3697,7 +3706,7 @@ export interface paths {
         put?: never;
         /**
          * Take a folder out of the trash, back where it was, with what was trashed with it
-         * @description Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).
+         * @description Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last). 200 once all is back; 202 with the folder (pending: "restore") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /folders/{id} shows pending: null once it is over.
          */
         post: {
             parameters: {
@@ -3715,6 +3724,15 @@ export interface paths {
             responses: {
                 /** @description Default Response */
                 200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderInfo"];
+                    };
+                };
+                /** @description Default Response */
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };

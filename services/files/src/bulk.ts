@@ -34,7 +34,8 @@ export function bulkOf(app: FastifyInstance, config: Config) {
   const tree = treeOf(app, config);
   const operations = folderOperationsOf(app, config);
 
-  async function apply(req: TreeRequest, action: BulkAction, item: BulkItem, target: string | null, policy: ClashPolicy): Promise<void> {
+  /** Does one item; 'accepted' for a folder's trash or restore still going on once `budgetMs` is spent. */
+  async function apply(req: TreeRequest, action: BulkAction, item: BulkItem, target: string | null, policy: ClashPolicy, budgetMs: number): Promise<'done' | 'accepted'> {
     const { ownerId, metadata, now } = req;
     const data = { ownerId, now };
     const file = item.kind === 'file';
@@ -42,15 +43,15 @@ export function bulkOf(app: FastifyInstance, config: Config) {
       case 'move':
         if (file) await tree.updateFile(req, item.id, { folderId: target });
         else await tree.updateFolder(req, item.id, { parentId: target });
-        return;
+        return 'done';
       case 'trash':
-        if (file) await app.commands.handle(item.id, { type: 'TrashFile', data }, { metadata });
-        else await operations.trash(req, item.id);
-        return;
+        if (!file) return operations.trash(req, item.id, budgetMs);
+        await app.commands.handle(item.id, { type: 'TrashFile', data }, { metadata });
+        return 'done';
       case 'restore':
-        if (file) await tree.restoreFile(req, item.id, policy);
-        else await operations.restore(req, item.id, policy);
-        return;
+        if (!file) return operations.restore(req, item.id, policy, budgetMs);
+        await tree.restoreFile(req, item.id, policy);
+        return 'done';
       case 'purge':
         // folders are not purged (a trashed folder stays restorable until its files are purged): no route purges one
         if (!file) {
@@ -66,13 +67,13 @@ export function bulkOf(app: FastifyInstance, config: Config) {
           if (mapped instanceof AppError && mapped.status === 409) throw httpError(404, 'No such file in the trash.');
           throw mapped;
         }
-        return;
+        return 'done';
       case 'star':
       case 'unstar': {
         const star = action === 'star';
         if (file) await app.commands.handle(item.id, star ? { type: 'StarFile', data } : { type: 'UnstarFile', data }, { metadata });
         else await app.folderCommands.handle(item.id, star ? { type: 'StarFolder', data } : { type: 'UnstarFolder', data }, { metadata });
-        return;
+        return 'done';
       }
       default: {
         const never: never = action;
@@ -88,11 +89,13 @@ export function bulkOf(app: FastifyInstance, config: Config) {
   ): Promise<BulkResult[]> {
     const target = body.targetFolderId ?? null;
     const results: BulkResult[] = [];
+    // one answer within FOLDER_OPERATION_ANSWER_MS for the whole request: folders' operations share it
+    const answerBy = performance.now() + config.FOLDER_OPERATION_ANSWER_MS;
     for (const item of body.items) {
       const req: TreeRequest = { ownerId: caller.ownerId, metadata: metadataOf(request, caller), now: app.clock.now() };
       try {
-        await apply(req, body.action, item, target, body.onClash ?? 'keep-both');
-        results.push({ kind: item.kind, id: item.id, ok: true, status: SUCCESS[body.action] });
+        const outcome = await apply(req, body.action, item, target, body.onClash ?? 'keep-both', Math.max(0, answerBy - performance.now()));
+        results.push({ kind: item.kind, id: item.id, ok: true, status: outcome === 'accepted' ? 202 : SUCCESS[body.action] });
       } catch (error) {
         results.push({ kind: item.kind, id: item.id, ok: false, ...failure(request, toHttpError(error)) });
       }

@@ -68,6 +68,11 @@ export const ConfigSchema = Type.Composite([
     FOLDER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
     /** A folder operation untouched this long (its process died) is carried on by the jobs. */
     FOLDER_OPERATION_STALE_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
+    /**
+     * How long DELETE /folders/{id} and POST /folders/{id}/restore wait for their operation
+     * before answering 202 (it goes on): well under the gateway's UPSTREAM_HEADERS_TIMEOUT_MS (25 s).
+     */
+    FOLDER_OPERATION_ANSWER_MS: Type.Integer({ minimum: 0, maximum: 20_000, default: 10_000 }),
     /** Most items one POST /bulk or POST /zip names: more is a 400 before anything changes. */
     BULK_MAX_ITEMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000 }),
     /** Most files and folders one ZIP holds, folders' contents included: more is a 422 zip-too-large. */

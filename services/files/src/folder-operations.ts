@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { EventMetadata } from '@strata/event-store';
 import type { FastifyInstance } from 'fastify';
 import { type Transaction, sql } from 'kysely';
@@ -168,10 +169,11 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
 
   /**
    * Starts an operation once nothing else is pending in the owner's drive: `begin` runs in the
-   * transaction that writes the operation's row. Returns false when the folder's own operation of
-   * this kind was what was pending (a retry of the same request): it is done once settled.
+   * transaction that writes the operation's row, and `recorded` is called once that row (or the
+   * same operation's, pending) is there. Returns false when the folder's own operation of this
+   * kind was what was pending (a retry of the same request): it is done once settled.
    */
-  async function start(req: TreeRequest, folderId: string, kind: FolderOperationKind, begin: (trx: Trx) => Promise<void>): Promise<boolean> {
+  async function start(req: TreeRequest, folderId: string, kind: FolderOperationKind, begin: (trx: Trx) => Promise<void>, recorded: () => void): Promise<boolean> {
     for (;;) {
       const pending = await inTree(app, req.ownerId, async (trx) => {
         const others = await trx.selectFrom('files.folder_operations').select(['folder_id', 'kind']).where('owner_id', '=', req.ownerId).execute();
@@ -184,25 +186,67 @@ export function folderOperationsOf(app: FastifyInstance, config: Config) {
         return [];
       });
       if (pending.length === 0) break;
+      const same = pending.some((op) => op.folder_id === folderId && op.kind === kind);
+      if (same) recorded();
       for (const op of pending) await settle(req.ownerId, op.folder_id);
-      if (pending.some((op) => op.folder_id === folderId && op.kind === kind)) return false;
+      if (same) return false;
     }
+    recorded();
     await settle(req.ownerId, folderId);
     return true;
   }
 
-  return {
-    /** DELETE /folders/{id}: the folder to the trash with everything inside, batch by batch. */
-    async trash(req: TreeRequest, folderId: string): Promise<void> {
-      await start(req, folderId, 'trash', async (trx) => {
-        const folder = await ownFolder(trx, req.ownerId, folderId);
-        if (folder.status !== 'active') throw new FolderNotFoundError();
+  /**
+   * Runs an operation, and says within `budgetMs` whether it is over ('done') or recorded and
+   * going on ('accepted'): a folder of thousands of files takes longer than a caller (or the
+   * gateway's deadline) waits. An accepted operation goes on in this process, batch by batch,
+   * as it would have; should the process die, its row is there for the jobs. It is never
+   * 'accepted' before its row is written: until then it may still be refused (a 404).
+   */
+  async function run(budgetMs: number, go: (recorded: () => void) => Promise<boolean>): Promise<'done' | 'accepted'> {
+    let onRecorded!: () => void;
+    const recorded = new Promise<'accepted'>((resolve) => (onRecorded = () => resolve('accepted')));
+    const finished = go(onRecorded).then(() => 'done' as const);
+    const timer = new AbortController();
+    const late = delay(budgetMs, 'late' as const, { signal: timer.signal }).catch(() => 'done' as const);
+    try {
+      if ((await Promise.race([finished, late])) === 'done') return 'done';
+    } finally {
+      timer.abort();
+    }
+    const outcome = await Promise.race([finished, recorded]);
+    if (outcome === 'accepted') {
+      finished.catch((err: unknown) => {
+        // the row stays: the jobs carry it on once it is stale
+        app.log.error({ err }, 'a folder operation answered as accepted stopped; the jobs will carry it on');
       });
+    }
+    return outcome;
+  }
+
+  return {
+    /**
+     * DELETE /folders/{id}: the folder to the trash with everything inside, batch by batch;
+     * 'accepted' when it goes on past `budgetMs` (FOLDER_OPERATION_ANSWER_MS by default).
+     */
+    trash(req: TreeRequest, folderId: string, budgetMs = config.FOLDER_OPERATION_ANSWER_MS): Promise<'done' | 'accepted'> {
+      return run(budgetMs, (recorded) =>
+        start(
+          req,
+          folderId,
+          'trash',
+          async (trx) => {
+            const folder = await ownFolder(trx, req.ownerId, folderId);
+            if (folder.status !== 'active') throw new FolderNotFoundError();
+          },
+          recorded,
+        ),
+      );
     },
 
-    /** POST /folders/{id}/restore: the folder back where it was (decided at once), then what went with it, batch by batch. */
-    async restore(req: TreeRequest, folderId: string, policy: ClashPolicy): Promise<void> {
-      await start(req, folderId, 'restore', (trx) => tree.restoreFolderItself(trx, req, folderId, policy));
+    /** POST /folders/{id}/restore: the folder back where it was (decided at once), then what went with it, batch by batch; 'accepted' as trash's. */
+    restore(req: TreeRequest, folderId: string, policy: ClashPolicy, budgetMs = config.FOLDER_OPERATION_ANSWER_MS): Promise<'done' | 'accepted'> {
+      return run(budgetMs, (recorded) => start(req, folderId, 'restore', (trx) => tree.restoreFolderItself(trx, req, folderId, policy), recorded));
     },
 
     settle,

@@ -31,7 +31,8 @@ export async function bulkRoutes(app: FastifyInstance, opts: { config: Config })
           `Each item is done as its own route does it (PATCH /files/{id} or /folders/{id} for move, DELETE for trash, POST .../restore, DELETE /trash/{id} for purge, PUT/DELETE .../star), ` +
           'one after the other in the order named, each in its own transaction. The answer says per item whether it was done and, if not, the status and the reason that route ' +
           `would have given (another user's item: 404, and nothing of theirs changes). At most ${config.BULK_MAX_ITEMS} items; a body that is not this shape is a 400 and nothing is done. ` +
-          'targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder).',
+          'targetFolderId goes with move only (null: the root), onClash with restore only. Folders are not purged (409 per folder). ' +
+          `A folder's trash or restore still going on once the request has taken FOLDER_OPERATION_ANSWER_MS (${config.FOLDER_OPERATION_ANSWER_MS} ms) is reported ok with status 202: it goes on (pending: "trash" or "restore" until it is over).`,
         tags: ['bulk'],
         security,
         body: BulkBody(config.BULK_MAX_ITEMS),

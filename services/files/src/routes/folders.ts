@@ -135,11 +135,11 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
       schema: {
         summary: 'Move a folder to the trash, with every folder and file inside it',
         description:
-          'In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.',
+          'In batches of FOLDER_BATCH_SIZE (100) files and folders, one short transaction each: while it goes, the folder reads pending: "trash". 204 once all is in the trash; 202 with the folder (pending: "trash") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /trash/folders shows pending: null once it is over. A retry while it is pending carries it on; a process that dies mid-way leaves it to the jobs, which carry it on.',
         tags: ['folders'],
         security,
         params: FolderIdParams,
-        response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404) },
+        response: { 202: FolderInfo, 204: { type: 'null' }, ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -147,7 +147,8 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
       // an editor's trash is the owner's: the folder and all inside go to the owner's trash
       const found = await accessibleFolder(app.db, caller, request.params.id, 'write');
       if (!found) throw folderNotFound();
-      await mapped(() => operations.trash({ ...treeRequest(request, caller), ownerId: found.access.ownerId }, request.params.id));
+      const outcome = await mapped(() => operations.trash({ ...treeRequest(request, caller), ownerId: found.access.ownerId }, request.params.id));
+      if (outcome === 'accepted') return reply.code(202).send(await folderInfoOf(app.db, request.params.id));
       return reply.code(204).send();
     },
   );
@@ -159,18 +160,18 @@ export async function folderRoutes(app: FastifyInstance, opts: { config: Config 
       schema: {
         summary: 'Take a folder out of the trash, back where it was, with what was trashed with it',
         description:
-          'Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last).',
+          'Missing parents (folders in the trash) are restored too, alone. A name taken meanwhile where it goes back: onClash=keep-both (default) restores it as "name (2)"; onClash=replace puts what holds the name in the trash. The folder comes back first, then what went with it, in batches (pending: "restore" until the last). 200 once all is back; 202 with the folder (pending: "restore") when it takes longer than FOLDER_OPERATION_ANSWER_MS (10 s): it goes on, and GET /folders/{id} shows pending: null once it is over.',
         tags: ['folders'],
         security,
         params: FolderIdParams,
         querystring: RestoreQuery,
-        response: { 200: FolderInfo, ...problems(400, 401, 403, 404, 409) },
+        response: { 200: FolderInfo, 202: FolderInfo, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = callerOf(request);
-      await mapped(() => operations.restore(treeRequest(request, caller), request.params.id, request.query.onClash));
-      return folderInfoOf(app.db, request.params.id);
+      const outcome = await mapped(() => operations.restore(treeRequest(request, caller), request.params.id, request.query.onClash));
+      return reply.code(outcome === 'accepted' ? 202 : 200).send(await folderInfoOf(app.db, request.params.id));
     },
   );
 
