@@ -120,9 +120,17 @@ export class Fixtures {
     };
   }
 
+  /**
+   * A fixture's upload, retried as a well-behaved client does while files is briefly away (a
+   * 502/503/504: an earlier test file of the run may have just killed it, and the supervisor
+   * brings it back); anything else is the fixture's failure.
+   */
   private async upload(api: Client, name: string): Promise<string> {
-    const res = await api.upload(name, Buffer.from(`fuzz fixture ${name}\n`), { type: 'text/plain' });
-    if (res.status !== 201) throw new Error(`fuzz fixture: uploading answered ${res.status} ${res.text}`);
-    return res.json.id as string;
+    for (let attempt = 1; ; attempt++) {
+      const res = await api.upload(name, Buffer.from(`fuzz fixture ${name}\n`), { type: 'text/plain', headers: { 'idempotency-key': `fuzz-fixture-${name}` } });
+      if (res.status === 201) return res.json.id as string;
+      if (![502, 503, 504].includes(res.status) || attempt === 30) throw new Error(`fuzz fixture: uploading answered ${res.status} ${res.text}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
   }
 }
