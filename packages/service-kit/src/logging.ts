@@ -5,10 +5,10 @@ import type { FastifyServerOptions } from 'fastify';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Paths whose next segment is a credential (a link followed without a token): a log line keeps the
- * route and drops the secret, whatever its case or percent-encoding (`%2F` is not a separator here).
+ * Paths whose next segment is a credential (a link followed without a token, and the UI's share
+ * link page `/l/<token>`): a log line keeps the route and drops the secret, whatever its case or percent-encoding (`%2F` is not a separator here).
  */
-const CREDENTIAL_IN_PATH = /(\/(?:zip|public)\/links\/)[^/?#]+/gi;
+const CREDENTIAL_IN_PATH = /(\/(?:zip|public)\/links\/|^\/l\/)[^/?#]+/gi;
 
 /** A request's URL as a log line may show it: credentials in the path and the query replaced. */
 export function loggableUrl(url: string): string {
