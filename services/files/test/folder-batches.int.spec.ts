@@ -166,9 +166,9 @@ describe('a folder trashed and restored in batches', () => {
     );
     expect(times[0]).toEqual({ n: '300', at: '1' });
 
-    const restored = await a.call('POST', `/api/v1/folders/${box.id}/restore`);
-    expect(restored.status, restored.text).toBe(200);
-    expect(restored.json).toMatchObject({ pending: null });
+    // 300 files may outlast FOLDER_OPERATION_ANSWER_MS on a loaded machine: a 202, then waited out
+    await answered(await a.call('POST', `/api/v1/folders/${box.id}/restore`), box.id as string, 200, 'restore');
+    expect((await a.call('GET', `/api/v1/folders/${box.id}`)).json).toMatchObject({ pending: null });
     expect(await countTrashedWith(box.id as string)).toBe(0);
     expect((await a.call('GET', '/api/v1/usage')).json).toEqual(before.json);
   }, 600_000);
